@@ -1,0 +1,73 @@
+#pragma once
+// Every limit of sluice in one place, with the reason beside it. Relations
+// between limits are checked at compile time below.
+
+#include <cstddef>
+#include <cstdint>
+
+namespace sluice::limits {
+
+// --- control plane -------------------------------------------------------
+// Workers and the coordinator send a heartbeat this often when otherwise idle;
+// any message counts as one.
+inline constexpr int64_t kHeartbeatMs = 250;
+// Missed heartbeats before a peer is declared dead.
+inline constexpr int64_t kHeartbeatLiveness = 8;
+// A worker's lease on a partition lasts this long past its last message.
+inline constexpr int64_t kLeaseMs = 3000;
+// A worker waits between reconnect attempts, doubling up to the max.
+inline constexpr int64_t kReconnectBackoffMsMin = 100;
+inline constexpr int64_t kReconnectBackoffMsMax = 2000;
+// Backoff before a failed partition is tried again (doubles per attempt).
+inline constexpr int64_t kRetryBackoffMsMin = 100;
+// The coordinator's poll timeout; bounds how late a lease expiry is noticed.
+inline constexpr int64_t kCoordinatorTickMs = 50;
+// Peers the coordinator keeps track of; more are refused.
+inline constexpr size_t kPeersMax = 1024;
+// Slots one worker may declare.
+inline constexpr uint32_t kWorkerSlotsMax = 256;
+
+// --- messages --------------------------------------------------------------
+// Largest frame accepted on any socket (ZMQ_MAXMSGSIZE): a task or report is
+// a few hundred bytes; a job spec is at most kJobSpecBytesMax.
+inline constexpr int64_t kJobSpecBytesMax = 1 << 20;
+inline constexpr int64_t kMessageBytesMax = kJobSpecBytesMax + (64 << 10);
+// Cap'n Proto reader limits (words of 8 bytes, and pointer depth).
+inline constexpr uint64_t kTraversalLimitWords = static_cast<uint64_t>(kMessageBytesMax) / 8 * 2;
+inline constexpr int kNestingLimit = 16;
+// Socket high-water marks (messages queued per peer).
+inline constexpr int kSocketHighWaterMark = 1000;
+
+// --- data plane ------------------------------------------------------------
+// Bytes read per pread() into the worker's reused input buffer.
+inline constexpr size_t kReadChunkBytes = 1 << 20;
+// Rows per batch handed from the reader to the pipeline.
+inline constexpr size_t kBatchRowsMax = 4096;
+// Default and bounds of input.max_record_size: a longer record is rejected
+// without being held, so memory stays bounded.
+inline constexpr uint64_t kRecordBytesDefault = 16ull << 20;
+inline constexpr uint64_t kRecordBytesMax = 256ull << 20;
+// Default and bounds of input.split_size.
+inline constexpr uint64_t kSplitBytesDefault = 64ull << 20;
+inline constexpr uint64_t kSplitBytesMin = 256;
+// A job may not plan more partitions than this (state and manifest size).
+inline constexpr uint64_t kPartitionsMax = 1'000'000;
+// Raw record bytes kept in a reject line.
+inline constexpr size_t kRejectRawBytesMax = 4096;
+// Columns in one record.
+inline constexpr size_t kColumnsMax = 4096;
+// Bytes buffered by an output writer before a write().
+inline constexpr size_t kWriteBufferBytes = 1 << 20;
+// Attempts per partition when the job file does not say.
+inline constexpr uint32_t kAttemptsDefault = 3;
+
+static_assert(kLeaseMs > kHeartbeatMs * kHeartbeatLiveness,
+              "a lease must outlive the heartbeats that keep it");
+static_assert(kCoordinatorTickMs < kHeartbeatMs, "the loop must tick faster than heartbeats");
+static_assert(kReconnectBackoffMsMax < kLeaseMs, "a reconnecting worker comes back within a lease");
+static_assert(kTraversalLimitWords * 8 >= static_cast<uint64_t>(kMessageBytesMax),
+              "the reader must be able to traverse the largest frame");
+static_assert(kRecordBytesDefault <= kRecordBytesMax);
+static_assert(kSplitBytesMin < kSplitBytesDefault);
+
+}  // namespace sluice::limits

@@ -1,0 +1,115 @@
+#pragma once
+// The job file (YAML) as a plain struct. Parsing checks shapes, types and
+// units and reports the file, line and key at fault; expressions are checked
+// later by the pipeline compiler, which also has the input's columns.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/base/status.h"
+
+namespace sluice {
+
+// Where in the job file something was written, for error messages.
+struct SpecLocation {
+  std::string file;
+  int line = 0;     // 1-based; 0 when unknown
+  std::string key;  // e.g. "steps[1].filter"
+  std::string to_string() const;
+};
+
+enum class InputFormat { kCsv, kJsonl };
+enum class OutputFormat { kCsv, kJsonl };
+enum class Compression { kNone, kGzip, kZstd };
+
+struct InputSpec {
+  std::vector<std::string> paths;  // files, directories or globs, as written
+  InputFormat format = InputFormat::kCsv;
+  bool header = true;
+  char delimiter = ',';
+  char quote = '"';
+  uint64_t split_size_bytes = 0;       // filled with limits::kSplitBytesDefault when absent
+  uint64_t max_record_size_bytes = 0;  // filled with limits::kRecordBytesDefault when absent
+  std::vector<std::string> null_values;
+};
+
+struct ColumnRule {
+  std::string name;
+  std::string type = "string";  // string int32 int64 float64 bool date timestamp category
+  std::optional<std::string> format;  // strptime-style, for date and timestamp
+  std::optional<double> min;
+  std::optional<double> max;
+  std::vector<std::string> values;  // allowed values, when not empty
+  std::optional<std::string> pattern;  // RE2 full match
+  bool nullable = true;
+  SpecLocation where;
+};
+
+struct SchemaSpec {
+  bool fail_on_error = false;  // on_error: fail (else reject)
+  std::vector<ColumnRule> columns;
+};
+
+struct NamedExpr {
+  std::string name;
+  std::string expr;
+  SpecLocation where;
+};
+
+struct AggregateSpec {
+  std::vector<std::string> by;
+  std::vector<NamedExpr> aggs;  // name -> "count(*)", "sum(x)", ...
+};
+
+struct SortKey {
+  std::string column;
+  bool descending = false;
+};
+
+enum class StepKind { kFilter, kDerive, kSelect, kDrop, kAggregate, kSort, kLookup, kExec };
+
+struct StepSpec {
+  StepKind kind = StepKind::kFilter;
+  SpecLocation where;
+  std::string expr;               // filter
+  std::vector<NamedExpr> exprs;   // derive, select (a select list becomes name -> "name")
+  std::vector<std::string> columns;  // drop
+  AggregateSpec aggregate;        // aggregate
+  std::vector<SortKey> sort;      // sort
+};
+
+struct OutputSpec {
+  std::string path;
+  OutputFormat format = OutputFormat::kCsv;
+  Compression compression = Compression::kNone;
+};
+
+struct RejectsSpec {
+  std::optional<double> max_ratio;    // fail when rows_rejected / rows_read exceeds it
+  std::optional<uint64_t> max_count;  // fail when rows_rejected exceeds it
+};
+
+struct JobSpec {
+  std::string name;
+  InputSpec input;
+  std::optional<SchemaSpec> schema;
+  std::vector<StepSpec> steps;
+  OutputSpec output;
+  RejectsSpec rejects;
+  uint32_t max_attempts = 0;  // filled with limits::kAttemptsDefault when absent
+  std::string source_file;    // the job file's path, for messages
+  std::string source_text;    // the job file's text, sent to the coordinator
+};
+
+// Parses a job file's text. `source_file` names it in errors. Relative paths
+// in input/output are kept as written; the caller resolves them.
+Result<JobSpec> parse_job_spec(std::string_view yaml_text, const std::string& source_file);
+// Reads and parses a job file.
+Result<JobSpec> load_job_spec(const std::string& path);
+
+std::string_view extension_of(OutputFormat format, Compression compression);
+
+}  // namespace sluice

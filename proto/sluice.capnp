@@ -1,0 +1,168 @@
+@0x802e9a8136d3478c;
+# Messages between sluice peers. One Envelope per ZeroMQ frame; a union of
+# message kinds. Units are in field names. New fields go at the end of a
+# struct with the next number; never renumber.
+
+struct Envelope {
+  union {
+    register @0 :Register;
+    welcome @1 :Welcome;
+    heartbeat @2 :Heartbeat;
+    requestWork @3 :RequestWork;
+    task @4 :Task;
+    progress @5 :Progress;
+    done @6 :Done;
+    failed @7 :Failed;
+    commitDecision @8 :CommitDecision;
+    submitJob @9 :SubmitJob;
+    submitReply @10 :SubmitReply;
+    statusRequest @11 :StatusRequest;
+    statusReply @12 :StatusReply;
+    cancelJob @13 :CancelJob;
+    errorReply @14 :ErrorReply;
+    taskAbort @15 :TaskAbort;
+  }
+}
+
+# worker -> coordinator, first message on a connection (and after a restart).
+struct Register {
+  workerId @0 :Text;         # stable for the worker process
+  slots @1 :UInt32;          # tasks it can run at once
+  host @2 :Text;
+  pid @3 :UInt32;
+  protocolVersion @4 :UInt32;
+}
+
+# coordinator -> worker, answer to Register.
+struct Welcome {
+  coordinatorId @0 :Text;    # changes when the coordinator restarts
+  heartbeatMs @1 :UInt32;
+  leaseMs @2 :UInt32;
+}
+
+# either way, when nothing else was sent for heartbeatMs.
+struct Heartbeat {
+  activeTasks @0 :UInt32;
+}
+
+# worker -> coordinator: credit. The coordinator sends at most freeSlots tasks.
+struct RequestWork {
+  freeSlots @0 :UInt32;
+}
+
+# coordinator -> worker: read one partition.
+struct Task {
+  jobId @0 :Text;
+  partition @1 :UInt32;
+  attempt @2 :UInt32;
+  specYaml @3 :Text;         # the job file, compiled (and cached) by the worker
+  baseDir @4 :Text;          # relative paths in the spec resolve against it
+  path @5 :Text;             # the input file of this partition
+  beginOffset @6 :UInt64;    # the byte range [begin, end) in which its records start
+  endOffset @7 :UInt64;
+  startIsExact @8 :Bool;     # true: the first record starts exactly at exactStartOffset
+  exactStartOffset @9 :UInt64;
+  fileSizeBytes @10 :UInt64; # as planned; a different size fails the job
+  fileMtimeNs @11 :Int64;
+  tempPath @12 :Text;        # where to write the part, inside the output's _temporary/
+  rejectsTempPath @13 :Text; # where to write the rejects of this attempt
+}
+
+# worker -> coordinator while a task runs.
+struct Progress {
+  jobId @0 :Text;
+  partition @1 :UInt32;
+  attempt @2 :UInt32;
+  bytesRead @3 :UInt64;
+  rowsRead @4 :UInt64;
+}
+
+# worker -> coordinator: the attempt wrote a complete, fsynced temporary file.
+struct Done {
+  jobId @0 :Text;
+  partition @1 :UInt32;
+  attempt @2 :UInt32;
+  rowsIn @3 :UInt64;
+  rowsOut @4 :UInt64;
+  rowsFiltered @5 :UInt64;
+  rowsRejected @6 :UInt64;
+  bytesRead @7 :UInt64;
+  bytesWritten @8 :UInt64;
+  checksum @9 :UInt64;          # xxh64 of the part file's bytes
+  rejectsBytes @10 :UInt64;
+  rejectsChecksum @11 :UInt64;
+  startOffset @12 :UInt64;      # where its first record started
+  endOffset @13 :UInt64;        # where the first record after its range starts
+}
+
+# worker -> coordinator: the attempt failed.
+struct Failed {
+  jobId @0 :Text;
+  partition @1 :UInt32;
+  attempt @2 :UInt32;
+  message @3 :Text;
+  retryable @4 :Bool;           # false: the job fails (bad spec, changed input, fail-on-error)
+}
+
+# coordinator -> worker: the outcome of a Done.
+struct CommitDecision {
+  jobId @0 :Text;
+  partition @1 :UInt32;
+  attempt @2 :UInt32;
+  accepted @3 :Bool;
+  reason @4 :Text;
+}
+
+# coordinator -> worker: stop working on an attempt (cancelled, or lost its lease).
+struct TaskAbort {
+  jobId @0 :Text;
+  partition @1 :UInt32;
+  attempt @2 :UInt32;
+}
+
+# client -> coordinator.
+struct SubmitJob {
+  specYaml @0 :Text;
+  specFile @1 :Text;
+  baseDir @2 :Text;
+}
+
+struct SubmitReply {
+  jobId @0 :Text;
+  created @1 :Bool;          # false: the same job existed already
+  state @2 :Text;
+}
+
+struct StatusRequest {
+  jobId @0 :Text;            # empty: every job
+}
+
+struct JobStatus {
+  jobId @0 :Text;
+  name @1 :Text;
+  state @2 :Text;            # planned running succeeded failed cancelled
+  partitionsTotal @3 :UInt32;
+  partitionsDone @4 :UInt32;
+  rowsIn @5 :UInt64;
+  rowsOut @6 :UInt64;
+  rowsRejected @7 :UInt64;
+  bytesRead @8 :UInt64;
+  bytesTotal @9 :UInt64;
+  elapsedMs @10 :UInt64;
+  error @11 :Text;
+  outputPath @12 :Text;
+  rowsFiltered @13 :UInt64;
+}
+
+struct StatusReply {
+  jobs @0 :List(JobStatus);
+  workersConnected @1 :UInt32;
+}
+
+struct CancelJob {
+  jobId @0 :Text;
+}
+
+struct ErrorReply {
+  message @0 :Text;
+}

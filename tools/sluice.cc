@@ -1,0 +1,2 @@
+// Placeholder until the CLI lands (replaced in the spine commit).
+int main() { return 0; }
