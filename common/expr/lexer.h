@@ -1,0 +1,34 @@
+#pragma once
+// Splits expression text into tokens. Keywords are not distinguished here:
+// the parser compares bare identifiers case-insensitively.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/expr/error.h"
+
+namespace sluice::expr {
+
+enum class TokenKind : uint8_t {
+  kIdentifier,        // bare: letters, digits, '_' (not leading digit)
+  kQuotedIdentifier,  // "Name With Spaces" ("" escapes a quote)
+  kString,            // 'text' ('' escapes a quote)
+  kInteger,
+  kDecimal,
+  kSymbol,  // ( ) , + - * / % || = == != <> < <= > >=
+  kEnd,
+};
+
+struct Token {
+  TokenKind kind = TokenKind::kEnd;
+  std::string text;  // unescaped for strings and quoted identifiers
+  size_t position = 0;
+};
+
+// Returns false and fills `error` on an unterminated literal or a character
+// that starts no token.
+bool tokenize(std::string_view text, std::vector<Token>& tokens, ExprError& error);
+
+}  // namespace sluice::expr
