@@ -1,4 +1,6 @@
 @0x802e9a8136d3478c;
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("sluice::proto");
 # Messages between sluice peers. One Envelope per ZeroMQ frame; a union of
 # message kinds. Units are in field names. New fields go at the end of a
 # struct with the next number; never renumber.

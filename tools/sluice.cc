@@ -1,2 +1,121 @@
-// Placeholder until the CLI lands (replaced in the spine commit).
-int main() { return 0; }
+// The one sluice binary: parses flags (CLI11) and dispatches to a subcommand.
+#include <CLI/CLI.hpp>
+#include <capnp/common.h>
+#include <fmt/format.h>
+#include <rocksdb/version.h>
+#include <zmq.h>
+
+#include "common/base/log.h"
+#include "tools/cli/commands.h"
+
+namespace {
+
+std::string version_text() {
+  int zmq_major = 0, zmq_minor = 0, zmq_patch = 0;
+  zmq_version(&zmq_major, &zmq_minor, &zmq_patch);
+  return fmt::format(
+      "sluice {} (commit {})\ncompiler {}\nlibzmq {}.{}.{}\nCap'n Proto {}.{}.{}\nRocksDB {}.{}.{}",
+      SLUICE_VERSION, SLUICE_GIT_COMMIT, __VERSION__, zmq_major, zmq_minor, zmq_patch,
+      CAPNP_VERSION_MAJOR, CAPNP_VERSION_MINOR, CAPNP_VERSION_MICRO, ROCKSDB_MAJOR, ROCKSDB_MINOR,
+      ROCKSDB_PATCH);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace sluice;
+  CLI::App app{"sluice: exactly-once ETL over files larger than memory"};
+  app.set_version_flag("--version", version_text());
+  app.require_subcommand(1);
+  std::string log_format = "text";
+  std::string log_level = "info";
+  app.add_option("--log-format", log_format, "text or json")
+      ->envname("SLUICE_LOG_FORMAT")
+      ->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->envname("SLUICE_LOG_LEVEL");
+
+  RunFlags run;
+  auto* run_app = app.add_subcommand("run", "run a job to completion with local workers");
+  run_app->add_option("job", run.job_file, "job file (YAML)")->required();
+  run_app->add_option("--workers", run.workers, "worker processes (default: cores)")
+      ->envname("SLUICE_WORKERS");
+  run_app->add_option("--state", run.state_dir, "state directory (default .sluice/<job name>)")
+      ->envname("SLUICE_STATE");
+  run_app->add_flag("--no-progress", run.no_progress, "no progress bar");
+
+  CoordinatorFlags coordinator;
+  coordinator.listen = "tcp://127.0.0.1:7700";
+  auto* coordinator_app = app.add_subcommand("coordinator", "run a long-lived coordinator");
+  coordinator_app->add_option("--listen", coordinator.listen, "tcp://HOST:PORT")
+      ->envname("SLUICE_LISTEN");
+  coordinator_app->add_option("--state", coordinator.state_dir, "state directory (RocksDB)")
+      ->envname("SLUICE_STATE")
+      ->required();
+
+  WorkerFlags worker;
+  auto* worker_app = app.add_subcommand("worker", "run a long-lived worker");
+  worker_app->add_option("--coordinator", worker.coordinator, "tcp://HOST:PORT")
+      ->envname("SLUICE_COORDINATOR")
+      ->required();
+  worker_app->add_option("--slots", worker.slots, "tasks at once (0: cores)")
+      ->envname("SLUICE_SLOTS");
+
+  SubmitFlags submit;
+  auto* submit_app = app.add_subcommand("submit", "submit a job to a coordinator");
+  submit_app->add_option("job", submit.job_file, "job file (YAML)")->required();
+  submit_app->add_option("--coordinator", submit.coordinator, "tcp://HOST:PORT")
+      ->envname("SLUICE_COORDINATOR")
+      ->required();
+  submit_app->add_flag("--wait", submit.wait, "follow the job to its end");
+  submit_app->add_flag("--no-progress", submit.no_progress, "no progress bar");
+
+  std::string job_id;
+  std::string client_coordinator;
+  auto* status_app = app.add_subcommand("status", "show jobs, progress and workers");
+  status_app->add_option("job", job_id, "job id (default: all)");
+  status_app->add_option("--coordinator", client_coordinator, "tcp://HOST:PORT")
+      ->envname("SLUICE_COORDINATOR")
+      ->required();
+  auto* cancel_app = app.add_subcommand("cancel", "cancel a job");
+  cancel_app->add_option("job", job_id, "job id")->required();
+  cancel_app->add_option("--coordinator", client_coordinator, "tcp://HOST:PORT")
+      ->envname("SLUICE_COORDINATOR")
+      ->required();
+
+  std::string output_dir;
+  auto* verify_app = app.add_subcommand("verify", "audit an output directory against its manifest");
+  verify_app->add_option("output", output_dir, "output directory")->required();
+
+  std::string key_prefix;
+  auto* keygen_app = app.add_subcommand("keygen", "write a CurveZMQ key pair");
+  keygen_app->add_option("--out", key_prefix, "PREFIX: writes PREFIX.key and PREFIX.pub")->required();
+
+  GenFlags gen;
+  auto* gen_app = app.add_subcommand("gen", "generate sample data");
+  gen_app->add_option("dataset", gen.dataset, "parking")->required();
+  gen_app->add_option("--rows", gen.rows, "data rows");
+  gen_app->add_option("--seed", gen.seed, "random seed");
+  gen_app->add_option("--multiline-rate", gen.multiline_rate,
+                      "fraction of records with a quoted newline");
+  gen_app->add_option("--out", gen.out, "output file")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  configure_logging(log_format == "json" ? LogFormat::kJson : LogFormat::kText, log_level);
+
+  if (*run_app) return run_command(run);
+  if (*coordinator_app) return coordinator_command(coordinator);
+  if (*worker_app) return worker_command(worker);
+  if (*submit_app) return submit_command(submit);
+  if (*status_app) return status_command(job_id, client_coordinator);
+  if (*cancel_app) return cancel_command(job_id, client_coordinator);
+  if (*verify_app) return verify_command(output_dir);
+  if (*keygen_app) return keygen_command(key_prefix);
+  if (*gen_app) return gen_command(gen);
+  return kExitUsage;
+}

@@ -1,0 +1,32 @@
+#pragma once
+// Checks a job before any work starts: its inputs exist, their columns are
+// known, and every step's expressions bind and type-check against them.
+// Used by the CLI (exit code 2 on error), the coordinator at submit, and
+// workers when they compile a job.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/base/status.h"
+#include "common/job/inputs.h"
+#include "common/job/job_spec.h"
+
+namespace sluice {
+
+class Pipeline;
+
+struct CheckedJob {
+  std::vector<InputFile> inputs;
+  std::vector<std::string> input_columns;
+  std::vector<std::string> output_columns;
+};
+
+// Column names of a CSV input: its header, or column0..N-1 without one.
+Result<std::vector<std::string>> read_input_columns(const JobSpec& spec, const std::string& path);
+
+// Resolves the inputs against `base_dir`, reads the columns of the first one
+// and compiles the pipeline. Errors name the job file, line and key.
+Result<CheckedJob> check_job(const JobSpec& spec, const std::string& base_dir);
+
+}  // namespace sluice

@@ -1,0 +1,69 @@
+#include "common/store/store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+namespace sluice {
+namespace {
+
+Status from_rocksdb(const rocksdb::Status& status, const std::string& what) {
+  if (status.ok()) return Status::ok();
+  return io_error(what + ": " + status.ToString());
+}
+
+rocksdb::WriteOptions durable() {
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  return options;
+}
+
+}  // namespace
+
+Store::Store(rocksdb::DB* db) : db_(db) {}
+Store::~Store() = default;
+
+Result<std::unique_ptr<Store>> Store::open(const std::string& directory) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.max_open_files = 64;
+  options.keep_log_file_num = 2;
+  options.write_buffer_size = 4 << 20;
+  options.max_write_buffer_number = 2;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status status = rocksdb::DB::Open(options, directory, &db);
+  if (!status.ok()) {
+    return io_error("cannot open state in " + directory + ": " + status.ToString());
+  }
+  return std::unique_ptr<Store>(new Store(db));
+}
+
+Status Store::put(const std::string& key, const std::string& value) {
+  return from_rocksdb(db_->Put(durable(), key, value), "state write of " + key);
+}
+
+Status Store::put_all(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  rocksdb::WriteBatch batch;
+  for (const auto& [key, value] : pairs) batch.Put(key, value);
+  return from_rocksdb(db_->Write(durable(), &batch), "state batch write");
+}
+
+Result<std::optional<std::string>> Store::get(const std::string& key) {
+  std::string value;
+  rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), key, &value);
+  if (status.IsNotFound()) return std::optional<std::string>();
+  SLUICE_RETURN_IF_ERROR(from_rocksdb(status, "state read of " + key));
+  return std::optional<std::string>(std::move(value));
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> Store::scan(const std::string& prefix) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    pairs.emplace_back(it->key().ToString(), it->value().ToString());
+  }
+  SLUICE_RETURN_IF_ERROR(from_rocksdb(it->status(), "state scan of " + prefix));
+  return pairs;
+}
+
+}  // namespace sluice

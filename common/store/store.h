@@ -1,0 +1,41 @@
+#pragma once
+// A small wrapper over RocksDB: ordered keys, synchronous writes, prefix
+// scans. RocksDB's Status never crosses this API; errors become sluice Status.
+// Thread safety: RocksDB's own (safe for concurrent use).
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/base/status.h"
+
+namespace rocksdb {
+class DB;
+}
+
+namespace sluice {
+
+class Store {
+ public:
+  // Opens (creating if missing) the database in `directory`.
+  static Result<std::unique_ptr<Store>> open(const std::string& directory);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Every write is durable (WAL fsynced) when it returns.
+  Status put(const std::string& key, const std::string& value);
+  // Writes all pairs atomically and durably.
+  Status put_all(const std::vector<std::pair<std::string, std::string>>& pairs);
+  Result<std::optional<std::string>> get(const std::string& key);
+  // Every pair whose key starts with `prefix`, in key order.
+  Result<std::vector<std::pair<std::string, std::string>>> scan(const std::string& prefix);
+
+ private:
+  explicit Store(rocksdb::DB* db);
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,44 @@
+#pragma once
+// The PartitionLedger records, durably in RocksDB, every job and the state of
+// each of its partitions. It is the single source of truth for exactly-once
+// publication: a rename happens only after the ledger has durably recorded
+// the winning attempt, and a second attempt can never be committed.
+// Keys: "job/<id>" -> JobRecord, "part/<id>/<index, 8 digits>" -> PartitionRecord.
+// Thread safety: owned by the coordinator loop thread.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/store/store.h"
+#include "coordinator/records.h"
+
+namespace sluice {
+
+enum class CommitOutcome { kCommitted, kAlreadyCommitted };
+
+class PartitionLedger {
+ public:
+  static Result<std::unique_ptr<PartitionLedger>> open(const std::string& state_dir);
+
+  Result<std::vector<JobRecord>> load_jobs();
+  Result<std::vector<PartitionRecord>> load_partitions(const std::string& job_id);
+  Result<std::optional<JobRecord>> find_job(const std::string& job_id);
+
+  // Writes a new job and all its planned partitions in one durable batch.
+  Status create_job(const JobRecord& job, const std::vector<PartitionRecord>& partitions);
+  Status put_job(const JobRecord& job);
+  // Records a state change that is not a commit (leased, written, planned again, published).
+  Status put_partition(const std::string& job_id, const PartitionRecord& partition);
+  // Durably makes `partition.attempt` the winner. Returns kAlreadyCommitted if
+  // another attempt won; never an error to call twice for the same attempt.
+  Result<CommitOutcome> commit(const std::string& job_id, const PartitionRecord& partition);
+
+ private:
+  explicit PartitionLedger(std::unique_ptr<Store> store) : store_(std::move(store)) {}
+  std::unique_ptr<Store> store_;
+};
+
+std::string partition_key(const std::string& job_id, uint32_t index);
+
+}  // namespace sluice

@@ -1,0 +1,35 @@
+#pragma once
+// The Publisher carries out the ledger's decisions on the output directory:
+// renames a committed attempt's temporary files into place (after fsync, with
+// RENAME_NOREPLACE, then an fsync of the directory), writes the manifest and
+// _SUCCESS last, and collects temporary files. Every step can be redone after
+// a crash and is harmless when redone.
+// Layout:
+//   OUT/part-00000.csv            OUT/_rejects/part-00000.csv
+//   OUT/_temporary/<job>/part-00000-attempt-1.csv (+ rejects-00000-attempt-1.csv)
+//   OUT/_MANIFEST.json            OUT/_SUCCESS
+
+#include <string>
+#include <vector>
+
+#include "common/base/status.h"
+#include "coordinator/records.h"
+
+namespace sluice {
+
+std::string temporary_dir(const JobRecord& job);
+std::string temp_part_path(const JobRecord& job, uint32_t partition, uint32_t attempt);
+std::string temp_rejects_path(const JobRecord& job, uint32_t partition, uint32_t attempt);
+std::string part_name(const JobRecord& job, uint32_t partition);    // "part-00000.csv"
+std::string rejects_name(uint32_t partition);                        // "_rejects/part-00000.csv"
+
+// Renames the partition's committed attempt into place.
+Status publish_partition(const JobRecord& job, const PartitionRecord& partition);
+// Removes an attempt's temporary files (refused, discarded or aborted attempts).
+void discard_attempt(const JobRecord& job, uint32_t partition, uint32_t attempt);
+// Writes _MANIFEST.json (atomically) then _SUCCESS, then removes _temporary/<job>.
+Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& partitions);
+// Removes _temporary/<job> (at job end, and for finished jobs at restart).
+void collect_temporary(const JobRecord& job);
+
+}  // namespace sluice

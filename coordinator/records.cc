@@ -1,0 +1,129 @@
+#include "coordinator/records.h"
+
+#include <nlohmann/json.hpp>
+
+namespace sluice {
+
+using nlohmann::json;
+
+const char* partition_state_name(PartitionState state) {
+  switch (state) {
+    case PartitionState::kPlanned: return "planned";
+    case PartitionState::kLeased: return "leased";
+    case PartitionState::kWritten: return "written";
+    case PartitionState::kCommitted: return "committed";
+    case PartitionState::kPublished: return "published";
+  }
+  return "unknown";
+}
+
+const char* job_state_name(JobState state) {
+  switch (state) {
+    case JobState::kRunning: return "running";
+    case JobState::kSucceeded: return "succeeded";
+    case JobState::kFailed: return "failed";
+    case JobState::kCancelled: return "cancelled";
+  }
+  return "unknown";
+}
+
+bool is_final(JobState state) { return state != JobState::kRunning; }
+
+std::string encode_job(const JobRecord& job) {
+  json inputs = json::array();
+  for (const InputFile& file : job.inputs) {
+    inputs.push_back({{"path", file.path}, {"size", file.size_bytes}, {"mtime_ns", file.mtime_ns}});
+  }
+  json record = {{"id", job.id},
+                 {"name", job.name},
+                 {"spec_yaml", job.spec_yaml},
+                 {"spec_file", job.spec_file},
+                 {"base_dir", job.base_dir},
+                 {"output_dir", job.output_dir},
+                 {"extension", job.extension},
+                 {"inputs", inputs},
+                 {"partitions_total", job.partitions_total},
+                 {"max_attempts", job.max_attempts},
+                 {"has_header", job.has_header},
+                 {"state", static_cast<int>(job.state)},
+                 {"error", job.error},
+                 {"created_unix", job.created_unix},
+                 {"finished_unix", job.finished_unix}};
+  return record.dump();
+}
+
+Result<JobRecord> decode_job(const std::string& text) {
+  try {
+    json record = json::parse(text);
+    JobRecord job;
+    job.id = record.at("id");
+    job.name = record.at("name");
+    job.spec_yaml = record.at("spec_yaml");
+    job.spec_file = record.at("spec_file");
+    job.base_dir = record.at("base_dir");
+    job.output_dir = record.at("output_dir");
+    job.extension = record.at("extension");
+    for (const json& input : record.at("inputs")) {
+      job.inputs.push_back(InputFile{input.at("path"), input.at("size"), input.at("mtime_ns")});
+    }
+    job.partitions_total = record.at("partitions_total");
+    job.max_attempts = record.at("max_attempts");
+    job.has_header = record.at("has_header");
+    job.state = static_cast<JobState>(record.at("state").get<int>());
+    job.error = record.at("error");
+    job.created_unix = record.at("created_unix");
+    job.finished_unix = record.at("finished_unix");
+    return job;
+  } catch (const json::exception& error) {
+    return internal_error(std::string("corrupt job record: ") + error.what());
+  }
+}
+
+std::string encode_partition(const PartitionRecord& p) {
+  const PartStats& s = p.stats;
+  json record = {{"index", p.index},
+                 {"file", p.range.file_index},
+                 {"begin", p.range.begin_offset},
+                 {"end", p.range.end_offset},
+                 {"state", static_cast<int>(p.state)},
+                 {"attempts_started", p.attempts_started},
+                 {"attempts_failed", p.attempts_failed},
+                 {"attempt", p.attempt},
+                 {"start_is_exact", p.start_is_exact},
+                 {"exact_start", p.exact_start_offset},
+                 {"last_error", p.last_error},
+                 {"stats",
+                  {s.rows_in, s.rows_out, s.rows_filtered, s.rows_rejected, s.bytes_read,
+                   s.bytes_written, s.checksum, s.rejects_bytes, s.rejects_checksum,
+                   s.start_offset, s.end_offset}}};
+  return record.dump();
+}
+
+Result<PartitionRecord> decode_partition(const std::string& text) {
+  try {
+    json record = json::parse(text);
+    PartitionRecord p;
+    p.index = record.at("index");
+    p.range.file_index = record.at("file");
+    p.range.begin_offset = record.at("begin");
+    p.range.end_offset = record.at("end");
+    p.state = static_cast<PartitionState>(record.at("state").get<int>());
+    p.attempts_started = record.at("attempts_started");
+    p.attempts_failed = record.at("attempts_failed");
+    p.attempt = record.at("attempt");
+    p.start_is_exact = record.at("start_is_exact");
+    p.exact_start_offset = record.at("exact_start");
+    p.last_error = record.at("last_error");
+    const json& s = record.at("stats");
+    uint64_t* fields[] = {&p.stats.rows_in,       &p.stats.rows_out,      &p.stats.rows_filtered,
+                          &p.stats.rows_rejected, &p.stats.bytes_read,    &p.stats.bytes_written,
+                          &p.stats.checksum,      &p.stats.rejects_bytes, &p.stats.rejects_checksum,
+                          &p.stats.start_offset,  &p.stats.end_offset};
+    for (size_t i = 0; i < std::size(fields); ++i) *fields[i] = s.at(i).get<uint64_t>();
+    return p;
+  } catch (const json::exception& error) {
+    return internal_error(std::string("corrupt partition record: ") + error.what());
+  }
+}
+
+}  // namespace sluice

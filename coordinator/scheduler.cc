@@ -1,0 +1,435 @@
+#include "coordinator/scheduler.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "common/base/limits.h"
+#include "common/base/log.h"
+#include "common/job/job_spec.h"
+
+namespace sluice {
+namespace {
+
+bool is_decided(PartitionState state) {
+  return state == PartitionState::kCommitted || state == PartitionState::kPublished;
+}
+
+}  // namespace
+
+Scheduler::Scheduler(PartitionLedger& ledger, const Clock& clock)
+    : ledger_(ledger), clock_(clock) {}
+
+Status Scheduler::load() {
+  SLUICE_ASSIGN_OR_RETURN(std::vector<JobRecord> jobs, ledger_.load_jobs());
+  std::sort(jobs.begin(), jobs.end(), [](const JobRecord& a, const JobRecord& b) {
+    return std::tie(a.created_unix, a.id) < std::tie(b.created_unix, b.id);
+  });
+  for (JobRecord& record : jobs) {
+    SLUICE_ASSIGN_OR_RETURN(std::vector<PartitionRecord> partitions,
+                            ledger_.load_partitions(record.id));
+    JobEntry entry;
+    entry.record = std::move(record);
+    entry.partitions = std::move(partitions);
+    entry.eligible_at_ms.assign(entry.partitions.size(), 0);
+    for (PartitionRecord& partition : entry.partitions) {
+      if (partition.state == PartitionState::kLeased) partition.state = PartitionState::kPlanned;
+      if (partition.state == PartitionState::kPlanned) entry.planned.insert(partition.index);
+    }
+    job_order_.push_back(entry.record.id);
+    jobs_.emplace(entry.record.id, std::move(entry));
+  }
+  return Status::ok();
+}
+
+Result<bool> Scheduler::submit(const JobRecord& job, const std::vector<PartitionRecord>& partitions) {
+  if (jobs_.count(job.id) != 0) return false;
+  SLUICE_RETURN_IF_ERROR(ledger_.create_job(job, partitions));
+  JobEntry entry;
+  entry.record = job;
+  entry.partitions = partitions;
+  entry.eligible_at_ms.assign(partitions.size(), 0);
+  for (const PartitionRecord& partition : partitions) entry.planned.insert(partition.index);
+  job_order_.push_back(job.id);
+  jobs_.emplace(job.id, std::move(entry));
+  return true;
+}
+
+void Scheduler::register_worker(const std::string& identity, uint32_t slots) {
+  Worker& worker = workers_[identity];
+  worker.slots = slots;
+  worker.last_seen_ms = clock_.now_ms();
+}
+
+bool Scheduler::is_registered(const std::string& identity) const {
+  return workers_.count(identity) != 0;
+}
+
+void Scheduler::touch(const std::string& identity) {
+  auto it = workers_.find(identity);
+  if (it != workers_.end()) it->second.last_seen_ms = clock_.now_ms();
+}
+
+void Scheduler::set_credit(const std::string& identity, uint32_t free_slots) {
+  auto it = workers_.find(identity);
+  if (it == workers_.end()) return;
+  // Credit never exceeds what the worker can run beside its active attempts.
+  const uint32_t active = static_cast<uint32_t>(it->second.attempts.size());
+  const uint32_t room = it->second.slots > active ? it->second.slots - active : 0;
+  it->second.credit = std::min(free_slots, room);
+}
+
+std::vector<std::string> Scheduler::expire_workers() {
+  std::vector<std::string> expired;
+  const int64_t now = clock_.now_ms();
+  for (auto it = workers_.begin(); it != workers_.end();) {
+    if (now - it->second.last_seen_ms <= limits::kLeaseMs) {
+      ++it;
+      continue;
+    }
+    const std::string identity = it->first;
+    const int64_t silent_ms = now - it->second.last_seen_ms;
+    const std::set<AttemptRef> attempts = it->second.attempts;
+    it = workers_.erase(it);
+    expired.push_back(identity);
+    for (const AttemptRef& attempt : attempts) {
+      JobEntry* job = find(attempt.job_id);
+      if (job == nullptr) continue;
+      PartitionRecord& partition = job->partitions[attempt.partition];
+      if (partition.state != PartitionState::kLeased || partition.attempt != attempt.attempt) {
+        continue;
+      }
+      Status status = release(*job, attempt.partition,
+                              fmt::format("worker {} lost its lease (no message for {} ms)",
+                                          identity, silent_ms), true);
+      if (!status.is_ok()) logger("coordinator")->error("lease release failed: {}", status.to_string());
+    }
+  }
+  return expired;
+}
+
+Result<std::vector<Assignment>> Scheduler::assign() {
+  std::vector<Assignment> assignments;
+  const int64_t now = clock_.now_ms();
+  for (auto& [identity, worker] : workers_) {
+    for (const std::string& job_id : job_order_) {
+      JobEntry& job = jobs_.at(job_id);
+      if (job.record.state != JobState::kRunning) continue;
+      for (auto it = job.planned.begin(); it != job.planned.end() && worker.credit > 0;) {
+        const uint32_t index = *it;
+        if (job.eligible_at_ms[index] > now) {
+          ++it;
+          continue;
+        }
+        it = job.planned.erase(it);
+        Assignment assignment;
+        SLUICE_RETURN_IF_ERROR(lease(job, index, identity, assignment));
+        worker.credit--;
+        assignments.push_back(std::move(assignment));
+      }
+      if (worker.credit == 0) break;
+    }
+  }
+  return assignments;
+}
+
+Status Scheduler::lease(JobEntry& job, uint32_t index, const std::string& identity,
+                        Assignment& out) {
+  PartitionRecord& partition = job.partitions[index];
+  partition.state = PartitionState::kLeased;
+  partition.attempts_started++;
+  partition.attempt = partition.attempts_started;
+  // When the previous partition of the file is committed, its end is the
+  // exact start: no guess needed.
+  if (!partition.start_is_exact && index > 0) {
+    const PartitionRecord& previous = job.partitions[index - 1];
+    if (previous.range.file_index == partition.range.file_index && is_decided(previous.state)) {
+      partition.start_is_exact = true;
+      partition.exact_start_offset = previous.stats.end_offset;
+    }
+  }
+  SLUICE_RETURN_IF_ERROR(ledger_.put_partition(job.record.id, partition));
+  job.leases[index] = identity;
+  AttemptRef ref{job.record.id, index, partition.attempt};
+  workers_.at(identity).attempts.insert(ref);
+  out = Assignment{identity, ref};
+  return Status::ok();
+}
+
+void Scheduler::drop_lease(JobEntry& job, uint32_t index) {
+  auto lease = job.leases.find(index);
+  if (lease == job.leases.end()) return;
+  auto worker = workers_.find(lease->second);
+  if (worker != workers_.end()) {
+    worker->second.attempts.erase(
+        AttemptRef{job.record.id, index, job.partitions[index].attempt});
+  }
+  job.leases.erase(lease);
+}
+
+Status Scheduler::release(JobEntry& job, uint32_t index, const std::string& error,
+                          bool count_failure) {
+  drop_lease(job, index);
+  PartitionRecord& partition = job.partitions[index];
+  partition.last_error = error;
+  if (count_failure) partition.attempts_failed++;
+  if (count_failure && partition.attempts_failed >= job.record.max_attempts) {
+    SLUICE_RETURN_IF_ERROR(ledger_.put_partition(job.record.id, partition));
+    auto stopped = stop_job(job.record.id, JobState::kFailed,
+                            fmt::format("partition {} failed after {} attempts: {}", index,
+                                        partition.attempts_failed, error));
+    return stopped.status();
+  }
+  partition.state = PartitionState::kPlanned;
+  SLUICE_RETURN_IF_ERROR(ledger_.put_partition(job.record.id, partition));
+  const int shift = static_cast<int>(std::min<uint32_t>(partition.attempts_failed, 6));
+  job.eligible_at_ms[index] =
+      count_failure ? clock_.now_ms() + (limits::kRetryBackoffMsMin << shift) / 2 : 0;
+  job.planned.insert(index);
+  return Status::ok();
+}
+
+Result<DoneOutcome> Scheduler::on_done(const std::string& identity, const DoneReport& report) {
+  DoneOutcome outcome;
+  JobEntry* job = find(report.attempt.job_id);
+  if (job == nullptr || report.attempt.partition >= job->partitions.size()) {
+    outcome.reason = "unknown job or partition";
+    outcome.discarded.push_back(report.attempt);
+    return outcome;
+  }
+  PartitionRecord& partition = job->partitions[report.attempt.partition];
+  const bool current = partition.attempt == report.attempt.attempt;
+  if (is_decided(partition.state) && current) {
+    outcome.accepted = true;  // a duplicate report of the winner: nothing to do
+    outcome.reason = "already committed";
+    return outcome;
+  }
+  if (job->record.state != JobState::kRunning) {
+    outcome.reason = fmt::format("job is {}", job_state_name(job->record.state));
+    outcome.discarded.push_back(report.attempt);
+    if (current) drop_lease(*job, report.attempt.partition);
+    return outcome;
+  }
+  if (partition.state != PartitionState::kLeased || !current) {
+    outcome.reason = fmt::format("attempt {} is not the current lease (partition is {} attempt {})",
+                                 report.attempt.attempt, partition_state_name(partition.state),
+                                 partition.attempt);
+    outcome.discarded.push_back(report.attempt);
+    return outcome;
+  }
+  drop_lease(*job, report.attempt.partition);
+  partition.state = PartitionState::kWritten;
+  partition.stats = report.stats;
+  SLUICE_RETURN_IF_ERROR(ledger_.put_partition(job->record.id, partition));
+  outcome.accepted = true;
+  SLUICE_RETURN_IF_ERROR(advance_commits(*job, partition.range.file_index, outcome));
+  return outcome;
+}
+
+Status Scheduler::advance_commits(JobEntry& job, uint32_t file_index, DoneOutcome& outcome) {
+  // Walk the file's partitions in order; commit each written one whose start
+  // is verified by its committed predecessor.
+  bool have_previous = false;
+  uint64_t previous_end = 0;
+  for (PartitionRecord& partition : job.partitions) {
+    if (partition.range.file_index != file_index) continue;
+    if (is_decided(partition.state)) {
+      have_previous = true;
+      previous_end = partition.stats.end_offset;
+      continue;
+    }
+    if (partition.state != PartitionState::kWritten) return Status::ok();
+    const bool first_of_file = partition.range.begin_offset == 0;
+    if (!first_of_file && !have_previous) return Status::ok();
+    const uint64_t expected_start = first_of_file ? partition.stats.start_offset : previous_end;
+    const AttemptRef ref{job.record.id, partition.index, partition.attempt};
+    if (partition.stats.start_offset != expected_start) {
+      // The guess was wrong: a quoted field spans the boundary. Re-run from
+      // the true start; this is not a failure of the attempt.
+      logger("coordinator")->info(
+          "speculative start refuted job={} partition={} guessed={} actual={}", job.record.id,
+          partition.index, partition.stats.start_offset, expected_start);
+      outcome.discarded.push_back(ref);
+      partition.start_is_exact = true;
+      partition.exact_start_offset = expected_start;
+      partition.stats = PartStats{};
+      return release(job, partition.index, "speculative start refuted", false);
+    }
+    SLUICE_ASSIGN_OR_RETURN(CommitOutcome committed, ledger_.commit(job.record.id, partition));
+    SLUICE_ASSERT(committed == CommitOutcome::kCommitted, "partition={} attempt={}",
+                  partition.index, partition.attempt);
+    partition.state = PartitionState::kCommitted;
+    job.rejects_limit_count += partition.stats.rows_rejected;
+    outcome.committed.push_back(ref);
+    have_previous = true;
+    previous_end = partition.stats.end_offset;
+  }
+  return Status::ok();
+}
+
+Status Scheduler::on_failed(const std::string& identity, const AttemptRef& attempt,
+                            const std::string& message, bool retryable) {
+  JobEntry* job = find(attempt.job_id);
+  if (job == nullptr || attempt.partition >= job->partitions.size()) return Status::ok();
+  PartitionRecord& partition = job->partitions[attempt.partition];
+  if (partition.state != PartitionState::kLeased || partition.attempt != attempt.attempt) {
+    return Status::ok();  // a stale report
+  }
+  if (job->record.state != JobState::kRunning) {
+    drop_lease(*job, attempt.partition);
+    return Status::ok();
+  }
+  if (!retryable) {
+    drop_lease(*job, attempt.partition);
+    partition.last_error = message;
+    return stop_job(job->record.id, JobState::kFailed,
+                    fmt::format("partition {}: {}", attempt.partition, message))
+        .status();
+  }
+  return release(*job, attempt.partition, message, true);
+}
+
+Status Scheduler::mark_published(const AttemptRef& attempt) {
+  JobEntry* job = find(attempt.job_id);
+  SLUICE_ASSERT(job != nullptr, "job={}", attempt.job_id);
+  PartitionRecord& partition = job->partitions[attempt.partition];
+  SLUICE_ASSERT(is_decided(partition.state), "partition={}", attempt.partition);
+  if (partition.state == PartitionState::kPublished) return Status::ok();
+  partition.state = PartitionState::kPublished;
+  return ledger_.put_partition(job->record.id, partition);
+}
+
+std::vector<AttemptRef> Scheduler::unpublished() const {
+  std::vector<AttemptRef> refs;
+  for (const std::string& job_id : job_order_) {
+    const JobEntry& job = jobs_.at(job_id);
+    if (job.record.state == JobState::kCancelled) continue;
+    for (const PartitionRecord& partition : job.partitions) {
+      if (partition.state == PartitionState::kCommitted) {
+        refs.push_back(AttemptRef{job_id, partition.index, partition.attempt});
+      }
+    }
+  }
+  return refs;
+}
+
+std::vector<std::string> Scheduler::finishable_jobs() const {
+  std::vector<std::string> ids;
+  for (const std::string& job_id : job_order_) {
+    const JobEntry& job = jobs_.at(job_id);
+    if (job.record.state != JobState::kRunning) continue;
+    const bool all_published =
+        std::all_of(job.partitions.begin(), job.partitions.end(), [](const PartitionRecord& p) {
+          return p.state == PartitionState::kPublished;
+        });
+    if (all_published) ids.push_back(job_id);
+  }
+  return ids;
+}
+
+std::optional<std::string> Scheduler::reject_limit_error(const std::string& job_id) const {
+  const JobEntry* job = find(job_id);
+  if (job == nullptr) return std::nullopt;
+  const JobTotals sums = totals(job_id);
+  // The limits come from the job file; parse them lazily from the record.
+  auto spec = parse_job_spec(job->record.spec_yaml, job->record.spec_file);
+  if (!spec.is_ok()) return std::nullopt;
+  const RejectsSpec& limits = spec->rejects;
+  if (limits.max_count && sums.rows_rejected > *limits.max_count) {
+    return fmt::format("too many rejects: {} rows rejected, rejects.max_count is {}",
+                       sums.rows_rejected, *limits.max_count);
+  }
+  if (limits.max_ratio && sums.rows_in > 0) {
+    const double ratio = static_cast<double>(sums.rows_rejected) / static_cast<double>(sums.rows_in);
+    if (ratio > *limits.max_ratio) {
+      return fmt::format("too many rejects: {} of {} rows ({:.2f}%), rejects.max_ratio is {}",
+                         sums.rows_rejected, sums.rows_in, ratio * 100, *limits.max_ratio);
+    }
+  }
+  return std::nullopt;
+}
+
+Status Scheduler::mark_succeeded(const std::string& job_id) {
+  JobEntry* job = find(job_id);
+  SLUICE_ASSERT(job != nullptr, "job={}", job_id);
+  job->record.state = JobState::kSucceeded;
+  job->record.finished_unix = unix_time_seconds();
+  return ledger_.put_job(job->record);
+}
+
+Result<std::vector<Abort>> Scheduler::stop_job(const std::string& job_id, JobState state,
+                                               const std::string& error) {
+  std::vector<Abort> aborts;
+  JobEntry* job = find(job_id);
+  if (job == nullptr) return not_found("no job " + job_id);
+  if (job->record.state != JobState::kRunning) return aborts;
+  for (const auto& [index, identity] : job->leases) {
+    aborts.push_back(Abort{identity, AttemptRef{job_id, index, job->partitions[index].attempt}});
+    auto worker = workers_.find(identity);
+    if (worker != workers_.end()) {
+      worker->second.attempts.erase(AttemptRef{job_id, index, job->partitions[index].attempt});
+    }
+  }
+  job->leases.clear();
+  job->planned.clear();
+  job->record.state = state;
+  job->record.error = error;
+  job->record.finished_unix = unix_time_seconds();
+  SLUICE_RETURN_IF_ERROR(ledger_.put_job(job->record));
+  return aborts;
+}
+
+const JobRecord* Scheduler::job(const std::string& job_id) const {
+  const JobEntry* entry = find(job_id);
+  return entry == nullptr ? nullptr : &entry->record;
+}
+
+const PartitionRecord* Scheduler::partition(const std::string& job_id, uint32_t index) const {
+  const JobEntry* entry = find(job_id);
+  if (entry == nullptr || index >= entry->partitions.size()) return nullptr;
+  return &entry->partitions[index];
+}
+
+std::vector<const JobRecord*> Scheduler::jobs() const {
+  std::vector<const JobRecord*> records;
+  for (const std::string& job_id : job_order_) records.push_back(&jobs_.at(job_id).record);
+  return records;
+}
+
+JobTotals Scheduler::totals(const std::string& job_id) const {
+  JobTotals sums;
+  const JobEntry* job = find(job_id);
+  if (job == nullptr) return sums;
+  for (const InputFile& input : job->record.inputs) sums.bytes_total += input.size_bytes;
+  for (const PartitionRecord& partition : job->partitions) {
+    if (!is_decided(partition.state)) continue;
+    if (partition.state == PartitionState::kPublished) sums.partitions_done++;
+    sums.rows_in += partition.stats.rows_in;
+    sums.rows_out += partition.stats.rows_out;
+    sums.rows_filtered += partition.stats.rows_filtered;
+    sums.rows_rejected += partition.stats.rows_rejected;
+    sums.bytes_read += partition.range.end_offset - partition.range.begin_offset;
+  }
+  return sums;
+}
+
+std::vector<WorkerView> Scheduler::workers() const {
+  std::vector<WorkerView> views;
+  for (const auto& [identity, worker] : workers_) {
+    views.push_back(WorkerView{identity, worker.slots, worker.credit, worker.last_seen_ms,
+                               worker.attempts.size()});
+  }
+  return views;
+}
+
+Scheduler::JobEntry* Scheduler::find(const std::string& job_id) {
+  auto it = jobs_.find(job_id);
+  return it == jobs_.end() ? nullptr : &it->second;
+}
+
+const Scheduler::JobEntry* Scheduler::find(const std::string& job_id) const {
+  auto it = jobs_.find(job_id);
+  return it == jobs_.end() ? nullptr : &it->second;
+}
+
+}  // namespace sluice

@@ -1,0 +1,146 @@
+#pragma once
+// The Scheduler decides: which partition goes to which worker, when a lease
+// has expired, which reported attempt is verified and committed, when a job
+// is finished or failed. It does no socket or file I/O of its own; it writes
+// its decisions to the PartitionLedger before returning them, and the loop
+// carries them out (sends messages, renames files).
+//
+// Split verification (speculative parsing): a worker not told where its first
+// record starts guesses the first line start in its range. Partition k is
+// committed only once k-1 is committed and k's first record offset equals
+// k-1's reported end; otherwise k is discarded and re-run with the exact start.
+//
+// Thread safety: owned by the coordinator loop thread.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/base/clock.h"
+#include "coordinator/ledger.h"
+
+namespace sluice {
+
+struct AttemptRef {
+  std::string job_id;
+  uint32_t partition = 0;
+  uint32_t attempt = 0;
+  auto operator<=>(const AttemptRef&) const = default;
+};
+
+struct Assignment {
+  std::string worker;  // routing identity
+  AttemptRef attempt;
+};
+
+struct Abort {
+  std::string worker;
+  AttemptRef attempt;
+};
+
+struct DoneReport {
+  AttemptRef attempt;
+  PartStats stats;
+};
+
+struct DoneOutcome {
+  bool accepted = false;
+  std::string reason;                       // why it was refused
+  std::vector<AttemptRef> discarded;        // attempts whose temporary files must go
+  std::vector<AttemptRef> committed;        // attempts now durably committed: publish them
+};
+
+struct WorkerView {
+  std::string identity;
+  uint32_t slots = 0;
+  uint32_t credit = 0;
+  int64_t last_seen_ms = 0;
+  size_t active = 0;
+};
+
+struct JobTotals {
+  uint32_t partitions_done = 0;  // published
+  uint64_t rows_in = 0, rows_out = 0, rows_filtered = 0, rows_rejected = 0;
+  uint64_t bytes_read = 0, bytes_total = 0;
+};
+
+class Scheduler {
+ public:
+  Scheduler(PartitionLedger& ledger, const Clock& clock);
+
+  // Loads every job from the ledger after a (re)start. Leases held before the
+  // restart are void: those partitions are planned again.
+  Status load();
+
+  // Adds a planned job, or returns false when a job with this id exists.
+  Result<bool> submit(const JobRecord& job, const std::vector<PartitionRecord>& partitions);
+
+  // --- workers ---
+  void register_worker(const std::string& identity, uint32_t slots);
+  bool is_registered(const std::string& identity) const;
+  void touch(const std::string& identity);
+  void set_credit(const std::string& identity, uint32_t free_slots);
+  // Workers silent for longer than a lease: removed, their attempts failed.
+  std::vector<std::string> expire_workers();
+
+  // --- partitions ---
+  // Leases runnable partitions to workers with credit; durable before returned.
+  Result<std::vector<Assignment>> assign();
+  Result<DoneOutcome> on_done(const std::string& identity, const DoneReport& report);
+  Status on_failed(const std::string& identity, const AttemptRef& attempt,
+                   const std::string& message, bool retryable);
+  // Records that a committed partition's file was renamed into place.
+  Status mark_published(const AttemptRef& attempt);
+  // Committed but not yet published partitions (after a restart).
+  std::vector<AttemptRef> unpublished() const;
+
+  // --- jobs ---
+  // Running jobs whose partitions are all published.
+  std::vector<std::string> finishable_jobs() const;
+  // Error when the job's rejects exceed rejects.max_ratio / max_count.
+  std::optional<std::string> reject_limit_error(const std::string& job_id) const;
+  Status mark_succeeded(const std::string& job_id);
+  // Fails or cancels a job; returns the attempts still running, to abort.
+  Result<std::vector<Abort>> stop_job(const std::string& job_id, JobState state,
+                                      const std::string& error);
+
+  const JobRecord* job(const std::string& job_id) const;
+  const PartitionRecord* partition(const std::string& job_id, uint32_t index) const;
+  std::vector<const JobRecord*> jobs() const;
+  JobTotals totals(const std::string& job_id) const;
+  std::vector<WorkerView> workers() const;
+
+ private:
+  struct JobEntry {
+    JobRecord record;
+    std::vector<PartitionRecord> partitions;
+    std::vector<int64_t> eligible_at_ms;        // retry backoff, per partition
+    std::set<uint32_t> planned;                 // partitions waiting for a lease
+    std::map<uint32_t, std::string> leases;     // partition -> worker identity
+    uint64_t rejects_limit_count = 0;
+  };
+  struct Worker {
+    uint32_t slots = 0;
+    uint32_t credit = 0;
+    int64_t last_seen_ms = 0;
+    std::set<AttemptRef> attempts;
+  };
+
+  JobEntry* find(const std::string& job_id);
+  const JobEntry* find(const std::string& job_id) const;
+  Status lease(JobEntry& job, uint32_t index, const std::string& identity, Assignment& out);
+  Status release(JobEntry& job, uint32_t index, const std::string& error, bool count_failure);
+  Status advance_commits(JobEntry& job, uint32_t file_index, DoneOutcome& outcome);
+  void drop_lease(JobEntry& job, uint32_t index);
+
+  PartitionLedger& ledger_;
+  const Clock& clock_;
+  std::map<std::string, JobEntry> jobs_;
+  std::vector<std::string> job_order_;  // submission order: earlier jobs first
+  std::map<std::string, Worker> workers_;
+};
+
+}  // namespace sluice

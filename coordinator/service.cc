@@ -1,0 +1,446 @@
+#include "coordinator/service.h"
+
+#include <kj/exception.h>
+
+#include <filesystem>
+#include <set>
+#include <zmq.hpp>
+
+#include "common/base/limits.h"
+#include "common/base/log.h"
+#include "coordinator/admission.h"
+#include "coordinator/publisher.h"
+#include "coordinator/scheduler.h"
+#include "proto/codec.h"
+#include "proto/socket.h"
+
+namespace sluice {
+
+namespace fs = std::filesystem;
+using proto::to_string;
+
+class CoordinatorService::Impl {
+ public:
+  Impl(std::unique_ptr<PartitionLedger> ledger)
+      : ledger_(std::move(ledger)),
+        scheduler_(*ledger_, clock_),
+        router_(context_, zmq::socket_type::router),
+        log_(logger("coordinator")) {}
+
+  Status start(const CoordinatorOptions& options) {
+    SLUICE_RETURN_IF_ERROR(scheduler_.load());
+    SLUICE_RETURN_IF_ERROR(recover());
+    try {
+      proto::configure_socket(router_);
+      router_.bind(options.listen);
+      endpoint_ = router_.get(zmq::sockopt::last_endpoint);
+    } catch (const zmq::error_t& error) {
+      return Status(StatusCode::kUnavailable,
+                    "cannot listen on " + options.listen + ": " + error.what());
+    }
+    log_->info("coordinator listening endpoint={} state={} jobs={}", endpoint_, options.state_dir,
+               scheduler_.jobs().size());
+    log_->warn("plaintext mode: no --curve-secret given, peers are not authenticated");
+    return Status::ok();
+  }
+
+  const std::string& endpoint() const { return endpoint_; }
+
+  Status run(const std::atomic<bool>& stop) {
+    int64_t last_heartbeat_ms = 0;
+    while (!stop.load()) {
+      zmq::pollitem_t items[] = {{router_.handle(), 0, ZMQ_POLLIN, 0}};
+      zmq::poll(items, 1, std::chrono::milliseconds(limits::kCoordinatorTickMs));
+      if (items[0].revents & ZMQ_POLLIN) drain();
+      SLUICE_RETURN_IF_ERROR(tick());
+      const int64_t now = clock_.now_ms();
+      if (now - last_heartbeat_ms >= limits::kHeartbeatMs) {
+        last_heartbeat_ms = now;
+        heartbeat_workers();
+      }
+    }
+    return Status::ok();
+  }
+
+ private:
+  // After a restart: publish what was committed, finish what was complete,
+  // and collect temporary files no written or committed attempt owns.
+  Status recover() {
+    for (const AttemptRef& ref : scheduler_.unpublished()) SLUICE_RETURN_IF_ERROR(publish(ref));
+    for (const JobRecord* job : scheduler_.jobs()) {
+      if (is_final(job->state)) {
+        collect_temporary(*job);
+        continue;
+      }
+      std::set<std::string> keep;
+      for (uint32_t index = 0; index < job->partitions_total; ++index) {
+        const PartitionRecord* partition = scheduler_.partition(job->id, index);
+        if (partition->state == PartitionState::kWritten) {
+          keep.insert(temp_part_path(*job, index, partition->attempt));
+          keep.insert(temp_rejects_path(*job, index, partition->attempt));
+        }
+      }
+      std::error_code error;
+      for (const auto& entry : fs::directory_iterator(temporary_dir(*job), error)) {
+        if (keep.count(entry.path().string()) == 0) fs::remove(entry.path(), error);
+      }
+      log_->info("job resumed job={} name={}", job->id, job->name);
+    }
+    return Status::ok();
+  }
+
+  void drain() {
+    for (int handled = 0; handled < 1000; ++handled) {
+      zmq::message_t identity;
+      zmq::message_t payload;
+      try {
+        if (!router_.recv(identity, zmq::recv_flags::dontwait)) return;
+        if (!identity.more()) continue;
+        if (!router_.recv(payload, zmq::recv_flags::dontwait)) return;
+        while (payload.more()) {  // extra frames: drop the whole message
+          zmq::message_t extra;
+          if (!router_.recv(extra, zmq::recv_flags::dontwait)) break;
+          if (!extra.more()) {
+            payload = zmq::message_t();
+            break;
+          }
+        }
+      } catch (const zmq::error_t& error) {
+        log_->error("receive failed error={}", error.what());
+        return;
+      }
+      handle(identity.to_string(), payload);
+    }
+  }
+
+  void handle(const std::string& identity, const zmq::message_t& payload) {
+    auto decoded = proto::decode(payload);
+    if (!decoded.is_ok()) {
+      log_->warn("message dropped peer={} reason={}", printable(identity),
+                 decoded.status().message());
+      return;
+    }
+    try {
+      Status status = dispatch(identity, decoded.value()->envelope());
+      if (!status.is_ok()) log_->error("handling failed peer={} error={}", printable(identity), status.to_string());
+    } catch (const kj::Exception& error) {
+      log_->warn("message dropped peer={} reason=malformed: {}", printable(identity),
+                 error.getDescription().cStr());
+    }
+  }
+
+  Status dispatch(const std::string& identity, proto::Envelope::Reader envelope) {
+    using proto::Envelope;
+    switch (envelope.which()) {
+      case Envelope::REGISTER: return on_register(identity, envelope.getRegister());
+      case Envelope::HEARTBEAT: return on_worker_message(identity);
+      case Envelope::REQUEST_WORK: {
+        SLUICE_RETURN_IF_ERROR(on_worker_message(identity));
+        scheduler_.set_credit(identity, envelope.getRequestWork().getFreeSlots());
+        return Status::ok();
+      }
+      case Envelope::PROGRESS: return on_worker_message(identity);
+      case Envelope::DONE: return on_done(identity, envelope.getDone());
+      case Envelope::FAILED: return on_failed(identity, envelope.getFailed());
+      case Envelope::SUBMIT_JOB: return on_submit(identity, envelope.getSubmitJob());
+      case Envelope::STATUS_REQUEST:
+        return reply_status(identity, to_string(envelope.getStatusRequest().getJobId()));
+      case Envelope::CANCEL_JOB: return on_cancel(identity, to_string(envelope.getCancelJob().getJobId()));
+      default:
+        log_->warn("message dropped peer={} reason=unexpected kind {}", printable(identity),
+                   static_cast<int>(envelope.which()));
+        return Status::ok();
+    }
+  }
+
+  Status on_register(const std::string& identity, proto::Register::Reader message) {
+    const uint32_t slots = std::clamp<uint32_t>(message.getSlots(), 1, limits::kWorkerSlotsMax);
+    if (!scheduler_.is_registered(identity) && scheduler_.workers().size() >= limits::kPeersMax) {
+      log_->warn("worker refused peer={} reason=too many workers", printable(identity));
+      return Status::ok();
+    }
+    scheduler_.register_worker(identity, slots);
+    log_->info("worker registered worker={} slots={} host={} pid={}", printable(identity), slots,
+               to_string(message.getHost()), message.getPid());
+    capnp::MallocMessageBuilder builder;
+    auto welcome = builder.initRoot<proto::Envelope>().initWelcome();
+    welcome.setCoordinatorId(endpoint_);
+    welcome.setHeartbeatMs(limits::kHeartbeatMs);
+    welcome.setLeaseMs(limits::kLeaseMs);
+    proto::send_to(router_, identity, builder);
+    return Status::ok();
+  }
+
+  // Any message from a worker counts as a heartbeat; an unknown worker (we
+  // restarted, or it was expired) is asked to register again.
+  Status on_worker_message(const std::string& identity) {
+    if (scheduler_.is_registered(identity)) {
+      scheduler_.touch(identity);
+      return Status::ok();
+    }
+    capnp::MallocMessageBuilder builder;
+    builder.initRoot<proto::Envelope>().initErrorReply().setMessage("register");
+    proto::send_to(router_, identity, builder);
+    return Status::ok();
+  }
+
+  Status on_done(const std::string& identity, proto::Done::Reader message) {
+    scheduler_.touch(identity);
+    DoneReport report;
+    report.attempt = AttemptRef{to_string(message.getJobId()), message.getPartition(),
+                                message.getAttempt()};
+    PartStats& stats = report.stats;
+    stats.rows_in = message.getRowsIn();
+    stats.rows_out = message.getRowsOut();
+    stats.rows_filtered = message.getRowsFiltered();
+    stats.rows_rejected = message.getRowsRejected();
+    stats.bytes_read = message.getBytesRead();
+    stats.bytes_written = message.getBytesWritten();
+    stats.checksum = message.getChecksum();
+    stats.rejects_bytes = message.getRejectsBytes();
+    stats.rejects_checksum = message.getRejectsChecksum();
+    stats.start_offset = message.getStartOffset();
+    stats.end_offset = message.getEndOffset();
+    if (stats.rows_in != stats.rows_out + stats.rows_filtered + stats.rows_rejected) {
+      log_->warn("done dropped peer={} reason=row counts do not add up", printable(identity));
+      return Status::ok();
+    }
+    SLUICE_ASSIGN_OR_RETURN(DoneOutcome outcome, scheduler_.on_done(identity, report));
+    for (const AttemptRef& ref : outcome.discarded) {
+      if (const JobRecord* job = scheduler_.job(ref.job_id)) discard_attempt(*job, ref.partition, ref.attempt);
+    }
+    capnp::MallocMessageBuilder builder;
+    auto decision = builder.initRoot<proto::Envelope>().initCommitDecision();
+    decision.setJobId(report.attempt.job_id);
+    decision.setPartition(report.attempt.partition);
+    decision.setAttempt(report.attempt.attempt);
+    decision.setAccepted(outcome.accepted);
+    decision.setReason(outcome.reason);
+    proto::send_to(router_, identity, builder);
+    if (!outcome.accepted) {
+      log_->info("attempt refused job={} partition={} attempt={} reason={}", report.attempt.job_id,
+                 report.attempt.partition, report.attempt.attempt, outcome.reason);
+    }
+    for (const AttemptRef& ref : outcome.committed) SLUICE_RETURN_IF_ERROR(publish(ref));
+    return Status::ok();
+  }
+
+  Status publish(const AttemptRef& ref) {
+    const JobRecord* job = scheduler_.job(ref.job_id);
+    const PartitionRecord* partition = scheduler_.partition(ref.job_id, ref.partition);
+    Status published = publish_partition(*job, *partition);
+    if (!published.is_ok()) {
+      // The commit stands; the rename is retried at the next restart. The job
+      // cannot finish without it, so fail it with the reason.
+      log_->error("publish failed job={} partition={} error={}", ref.job_id, ref.partition,
+                  published.to_string());
+      return stop(ref.job_id, JobState::kFailed, "cannot publish partition " +
+                                                     std::to_string(ref.partition) + ": " +
+                                                     published.message());
+    }
+    return scheduler_.mark_published(ref);
+  }
+
+  Status on_failed(const std::string& identity, proto::Failed::Reader message) {
+    scheduler_.touch(identity);
+    AttemptRef ref{to_string(message.getJobId()), message.getPartition(), message.getAttempt()};
+    const std::string text = to_string(message.getMessage());
+    log_->warn("attempt failed job={} partition={} attempt={} retryable={} error={}", ref.job_id,
+               ref.partition, ref.attempt, message.getRetryable(), text);
+    if (const JobRecord* job = scheduler_.job(ref.job_id)) discard_attempt(*job, ref.partition, ref.attempt);
+    return scheduler_.on_failed(identity, ref, text, message.getRetryable());
+  }
+
+  Status on_submit(const std::string& identity, proto::SubmitJob::Reader message) {
+    auto admitted = admit_job(to_string(message.getSpecYaml()), to_string(message.getSpecFile()),
+                              to_string(message.getBaseDir()));
+    capnp::MallocMessageBuilder builder;
+    auto envelope = builder.initRoot<proto::Envelope>();
+    if (!admitted.is_ok()) {
+      envelope.initErrorReply().setMessage(admitted.status().message());
+      proto::send_to(router_, identity, builder);
+      return Status::ok();
+    }
+    const JobRecord& record = admitted->record;
+    SLUICE_ASSIGN_OR_RETURN(bool created, scheduler_.submit(record, admitted->partitions));
+    if (created) {
+      log_->info("job submitted job={} name={} partitions={} output={}", record.id, record.name,
+                 record.partitions_total, record.output_dir);
+    }
+    auto reply = envelope.initSubmitReply();
+    reply.setJobId(record.id);
+    reply.setCreated(created);
+    reply.setState(job_state_name(scheduler_.job(record.id)->state));
+    proto::send_to(router_, identity, builder);
+    return Status::ok();
+  }
+
+  Status reply_status(const std::string& identity, const std::string& job_id) {
+    std::vector<const JobRecord*> jobs;
+    for (const JobRecord* job : scheduler_.jobs()) {
+      if (job_id.empty() || job->id == job_id) jobs.push_back(job);
+    }
+    capnp::MallocMessageBuilder builder;
+    auto envelope = builder.initRoot<proto::Envelope>();
+    if (!job_id.empty() && jobs.empty()) {
+      envelope.initErrorReply().setMessage("no job " + job_id);
+      proto::send_to(router_, identity, builder);
+      return Status::ok();
+    }
+    auto reply = envelope.initStatusReply();
+    reply.setWorkersConnected(static_cast<uint32_t>(scheduler_.workers().size()));
+    auto list = reply.initJobs(static_cast<unsigned>(jobs.size()));
+    const int64_t now_unix = unix_time_seconds();
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      const JobRecord& job = *jobs[i];
+      const JobTotals totals = scheduler_.totals(job.id);
+      auto item = list[static_cast<unsigned>(i)];
+      item.setJobId(job.id);
+      item.setName(job.name);
+      item.setState(job_state_name(job.state));
+      item.setPartitionsTotal(job.partitions_total);
+      item.setPartitionsDone(totals.partitions_done);
+      item.setRowsIn(totals.rows_in);
+      item.setRowsOut(totals.rows_out);
+      item.setRowsFiltered(totals.rows_filtered);
+      item.setRowsRejected(totals.rows_rejected);
+      item.setBytesRead(totals.bytes_read);
+      item.setBytesTotal(totals.bytes_total);
+      const int64_t end = job.finished_unix > 0 ? job.finished_unix : now_unix;
+      item.setElapsedMs(static_cast<uint64_t>(std::max<int64_t>(0, end - job.created_unix)) * 1000);
+      item.setError(job.error);
+      item.setOutputPath(job.output_dir);
+    }
+    proto::send_to(router_, identity, builder);
+    return Status::ok();
+  }
+
+  Status on_cancel(const std::string& identity, const std::string& job_id) {
+    if (scheduler_.job(job_id) == nullptr) {
+      capnp::MallocMessageBuilder builder;
+      builder.initRoot<proto::Envelope>().initErrorReply().setMessage("no job " + job_id);
+      proto::send_to(router_, identity, builder);
+      return Status::ok();
+    }
+    SLUICE_RETURN_IF_ERROR(stop(job_id, JobState::kCancelled, "cancelled by request"));
+    return reply_status(identity, job_id);
+  }
+
+  Status stop(const std::string& job_id, JobState state, const std::string& error) {
+    SLUICE_ASSIGN_OR_RETURN(std::vector<Abort> aborts, scheduler_.stop_job(job_id, state, error));
+    for (const Abort& abort : aborts) {
+      capnp::MallocMessageBuilder builder;
+      auto message = builder.initRoot<proto::Envelope>().initTaskAbort();
+      message.setJobId(abort.attempt.job_id);
+      message.setPartition(abort.attempt.partition);
+      message.setAttempt(abort.attempt.attempt);
+      proto::send_to(router_, abort.worker, builder);
+    }
+    log_->warn("job stopped job={} state={} reason={}", job_id, job_state_name(state), error);
+    return Status::ok();
+  }
+
+  Status tick() {
+    for (const std::string& identity : scheduler_.expire_workers()) {
+      log_->warn("worker expired worker={} reason=no message for {} ms", printable(identity),
+                 limits::kLeaseMs);
+    }
+    SLUICE_ASSIGN_OR_RETURN(std::vector<Assignment> assignments, scheduler_.assign());
+    for (const Assignment& assignment : assignments) send_task(assignment);
+    for (const std::string& job_id : scheduler_.finishable_jobs()) {
+      if (auto error = scheduler_.reject_limit_error(job_id)) {
+        SLUICE_RETURN_IF_ERROR(stop(job_id, JobState::kFailed, *error));
+        continue;
+      }
+      const JobRecord& job = *scheduler_.job(job_id);
+      std::vector<PartitionRecord> partitions;
+      for (uint32_t index = 0; index < job.partitions_total; ++index) {
+        partitions.push_back(*scheduler_.partition(job_id, index));
+      }
+      Status finished = finish_output(job, partitions);
+      if (!finished.is_ok()) {
+        SLUICE_RETURN_IF_ERROR(stop(job_id, JobState::kFailed, finished.message()));
+        continue;
+      }
+      SLUICE_RETURN_IF_ERROR(scheduler_.mark_succeeded(job_id));
+      log_->info("job succeeded job={} name={} output={}", job_id, job.name, job.output_dir);
+    }
+    return Status::ok();
+  }
+
+  void send_task(const Assignment& assignment) {
+    const JobRecord& job = *scheduler_.job(assignment.attempt.job_id);
+    const PartitionRecord& partition =
+        *scheduler_.partition(assignment.attempt.job_id, assignment.attempt.partition);
+    const InputFile& input = job.inputs[partition.range.file_index];
+    capnp::MallocMessageBuilder builder;
+    auto task = builder.initRoot<proto::Envelope>().initTask();
+    task.setJobId(job.id);
+    task.setPartition(partition.index);
+    task.setAttempt(partition.attempt);
+    task.setSpecYaml(job.spec_yaml);
+    task.setBaseDir(job.base_dir);
+    task.setPath(input.path);
+    task.setBeginOffset(partition.range.begin_offset);
+    task.setEndOffset(partition.range.end_offset);
+    task.setStartIsExact(partition.start_is_exact);
+    task.setExactStartOffset(partition.exact_start_offset);
+    task.setFileSizeBytes(input.size_bytes);
+    task.setFileMtimeNs(input.mtime_ns);
+    task.setTempPath(temp_part_path(job, partition.index, partition.attempt));
+    task.setRejectsTempPath(temp_rejects_path(job, partition.index, partition.attempt));
+    proto::send_to(router_, assignment.worker, builder);
+    log_->debug("task sent job={} partition={} attempt={} worker={}", job.id, partition.index,
+                partition.attempt, printable(assignment.worker));
+  }
+
+  void heartbeat_workers() {
+    for (const WorkerView& worker : scheduler_.workers()) {
+      capnp::MallocMessageBuilder builder;
+      builder.initRoot<proto::Envelope>().initHeartbeat().setActiveTasks(
+          static_cast<uint32_t>(worker.active));
+      proto::send_to(router_, worker.identity, builder);
+    }
+  }
+
+  static std::string printable(const std::string& identity) {
+    std::string text;
+    for (char c : identity) {
+      if (c >= 0x20 && c < 0x7f) {
+        text += c;
+      } else {
+        text += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+      }
+    }
+    return text;
+  }
+
+  SteadyClock clock_;
+  std::unique_ptr<PartitionLedger> ledger_;
+  Scheduler scheduler_;
+  zmq::context_t context_;
+  zmq::socket_t router_;
+  std::string endpoint_;
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+CoordinatorService::CoordinatorService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+CoordinatorService::~CoordinatorService() = default;
+
+Result<std::unique_ptr<CoordinatorService>> CoordinatorService::open(
+    const CoordinatorOptions& options) {
+  std::error_code error;
+  fs::create_directories(options.state_dir, error);
+  if (error) return io_error("cannot create state directory " + options.state_dir + ": " + error.message());
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<PartitionLedger> ledger,
+                          PartitionLedger::open(options.state_dir));
+  auto impl = std::make_unique<Impl>(std::move(ledger));
+  SLUICE_RETURN_IF_ERROR(impl->start(options));
+  return std::unique_ptr<CoordinatorService>(new CoordinatorService(std::move(impl)));
+}
+
+const std::string& CoordinatorService::endpoint() const { return impl_->endpoint(); }
+
+Status CoordinatorService::run(const std::atomic<bool>& stop) { return impl_->run(stop); }
+
+}  // namespace sluice

@@ -1,0 +1,37 @@
+#pragma once
+// The coordinator's loop: the one thread that owns the ROUTER socket. It
+// decodes each message, asks the Scheduler what to do, persists through it,
+// and carries the decisions out (replies, tasks, renames, manifests).
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "common/base/clock.h"
+#include "common/base/status.h"
+
+namespace sluice {
+
+struct CoordinatorOptions {
+  std::string listen = "tcp://127.0.0.1:7700";  // tcp://HOST:PORT (PORT 0: any free port)
+  std::string state_dir;                       // RocksDB lives here
+};
+
+class CoordinatorService {
+ public:
+  // Opens the ledger, loads state, republishes committed partitions and binds.
+  static Result<std::unique_ptr<CoordinatorService>> open(const CoordinatorOptions& options);
+  ~CoordinatorService();
+
+  // The endpoint actually bound (with the real port when PORT was 0).
+  const std::string& endpoint() const;
+  // Serves until `stop` becomes true.
+  Status run(const std::atomic<bool>& stop);
+
+ private:
+  class Impl;
+  explicit CoordinatorService(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,35 @@
+#include "proto/socket.h"
+
+#include "common/base/limits.h"
+#include "proto/codec.h"
+
+namespace sluice::proto {
+
+void configure_socket(zmq::socket_t& socket) {
+  socket.set(zmq::sockopt::linger, 0);
+  socket.set(zmq::sockopt::maxmsgsize, limits::kMessageBytesMax);
+  socket.set(zmq::sockopt::sndhwm, limits::kSocketHighWaterMark);
+  socket.set(zmq::sockopt::rcvhwm, limits::kSocketHighWaterMark);
+}
+
+bool send_to(zmq::socket_t& router, const std::string& identity, capnp::MessageBuilder& message) {
+  try {
+    zmq::message_t address(identity.data(), identity.size());
+    if (!router.send(address, zmq::send_flags::sndmore | zmq::send_flags::dontwait)) return false;
+    zmq::message_t payload = encode(message);
+    return router.send(payload, zmq::send_flags::dontwait).has_value();
+  } catch (const zmq::error_t&) {
+    return false;
+  }
+}
+
+bool send(zmq::socket_t& dealer, capnp::MessageBuilder& message) {
+  try {
+    zmq::message_t payload = encode(message);
+    return dealer.send(payload, zmq::send_flags::dontwait).has_value();
+  } catch (const zmq::error_t&) {
+    return false;
+  }
+}
+
+}  // namespace sluice::proto

@@ -1,0 +1,24 @@
+#pragma once
+// Socket set-up and sending shared by every role. Each socket is owned by one
+// thread; linger is 0; frames are size-limited (ZMQ_MAXMSGSIZE).
+
+#include <capnp/message.h>
+
+#include <string>
+#include <zmq.hpp>
+
+#include "common/base/status.h"
+
+namespace sluice::proto {
+
+// Applies the limits of limits.h (max message size, high-water marks, linger 0).
+void configure_socket(zmq::socket_t& socket);
+
+// ROUTER -> one peer: [identity][payload]. Never blocks; false if not sent.
+bool send_to(zmq::socket_t& router, const std::string& identity, capnp::MessageBuilder& message);
+// DEALER -> the coordinator. Never blocks; false if not sent.
+bool send(zmq::socket_t& dealer, capnp::MessageBuilder& message);
+
+inline std::string to_string(capnp::Text::Reader text) { return std::string(text.cStr(), text.size()); }
+
+}  // namespace sluice::proto

@@ -1,0 +1,82 @@
+// `sluice submit`, `status`, `cancel`: clients of a running coordinator.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "common/job/check.h"
+#include "common/job/job_spec.h"
+#include "tools/cli/client.h"
+#include "tools/cli/commands.h"
+#include "tools/cli/progress.h"
+
+namespace sluice {
+
+int submit_command(const SubmitFlags& flags) {
+  auto spec = load_job_spec(flags.job_file);
+  if (!spec.is_ok()) {
+    fmt::print(stderr, "sluice: {}\n", spec.status().message());
+    return kExitUsage;
+  }
+  const std::string base_dir = std::filesystem::current_path().string();
+  auto checked = check_job(spec.value(), base_dir);
+  if (!checked.is_ok()) {
+    fmt::print(stderr, "sluice: {}\n", checked.status().message());
+    return kExitUsage;
+  }
+  CoordinatorClient client(flags.coordinator);
+  auto submitted = client.submit(spec->source_text, flags.job_file, base_dir);
+  if (!submitted.is_ok()) {
+    fmt::print(stderr, "sluice: submit failed: {}\n", submitted.status().message());
+    return submitted.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitJobFailed;
+  }
+  fmt::print("{}\n", submitted->job_id);
+  std::fflush(stdout);
+  if (!submitted->created) {
+    fmt::print(stderr, "sluice: the same job exists already (state {})\n", submitted->state);
+  }
+  if (!flags.wait) return kExitOk;
+  const bool bar = !flags.no_progress && ::isatty(STDERR_FILENO);
+  auto final_job = follow_job(client, submitted->job_id, bar, [] {});
+  if (!final_job.is_ok()) {
+    fmt::print(stderr, "sluice: lost the coordinator: {}\n", final_job.status().message());
+    return kExitJobFailed;
+  }
+  print_summary(final_job.value());
+  return exit_code_for(final_job.value());
+}
+
+int status_command(const std::string& job_id, const std::string& coordinator) {
+  CoordinatorClient client(coordinator);
+  auto status = client.status(job_id);
+  if (!status.is_ok()) {
+    fmt::print(stderr, "sluice: {}\n", status.status().message());
+    return kExitJobFailed;
+  }
+  fmt::print("workers connected: {}\n", status->workers_connected);
+  fmt::print("{:<16}  {:<20}  {:<10}  {:>11}  {:>12}  {:>12}  {:>10}  {:>8}\n", "JOB", "NAME",
+             "STATE", "PARTITIONS", "ROWS IN", "ROWS OUT", "REJECTED", "MB/S");
+  for (const JobSnapshot& job : status->jobs) {
+    const double seconds = static_cast<double>(job.elapsed_ms) / 1000.0;
+    const double mb_per_s = seconds > 0 ? static_cast<double>(job.bytes_read) / 1e6 / seconds : 0;
+    fmt::print("{:<16}  {:<20}  {:<10}  {:>11}  {:>12}  {:>12}  {:>10}  {:>8.1f}\n", job.job_id,
+               job.name.substr(0, 20), job.state,
+               fmt::format("{}/{}", job.partitions_done, job.partitions_total), job.rows_in,
+               job.rows_out, job.rows_rejected, mb_per_s);
+    if (!job.error.empty()) fmt::print("  error: {}\n", job.error);
+  }
+  return kExitOk;
+}
+
+int cancel_command(const std::string& job_id, const std::string& coordinator) {
+  CoordinatorClient client(coordinator);
+  auto status = client.cancel(job_id);
+  if (!status.is_ok()) {
+    fmt::print(stderr, "sluice: {}\n", status.status().message());
+    return kExitJobFailed;
+  }
+  for (const JobSnapshot& job : status->jobs) fmt::print("{} {}\n", job.job_id, job.state);
+  return kExitOk;
+}
+
+}  // namespace sluice

@@ -1,0 +1,55 @@
+#pragma once
+// The subcommands of the sluice binary. Each returns the process exit code:
+// 0 success, 1 the job failed, 2 usage or job-spec error.
+
+#include <cstdint>
+#include <string>
+
+namespace sluice {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitJobFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+struct RunFlags {
+  std::string job_file;
+  uint32_t workers = 0;  // 0: number of cores
+  std::string state_dir;
+  bool no_progress = false;
+};
+int run_command(const RunFlags& flags);
+
+struct CoordinatorFlags {
+  std::string listen;
+  std::string state_dir;
+};
+int coordinator_command(const CoordinatorFlags& flags);
+
+struct WorkerFlags {
+  std::string coordinator;
+  uint32_t slots = 1;
+};
+int worker_command(const WorkerFlags& flags);
+
+struct SubmitFlags {
+  std::string job_file;
+  std::string coordinator;
+  bool wait = false;
+  bool no_progress = false;
+};
+int submit_command(const SubmitFlags& flags);
+int status_command(const std::string& job_id, const std::string& coordinator);
+int cancel_command(const std::string& job_id, const std::string& coordinator);
+int verify_command(const std::string& output_dir);
+int keygen_command(const std::string& prefix);
+
+struct GenFlags {
+  std::string dataset;
+  uint64_t rows = 1000;
+  uint64_t seed = 1;
+  double multiline_rate = 0.0;
+  std::string out;
+};
+int gen_command(const GenFlags& flags);
+
+}  // namespace sluice

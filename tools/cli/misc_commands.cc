@@ -1,0 +1,60 @@
+// `sluice keygen` and `sluice gen`.
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <zmq.h>
+
+#include <fstream>
+
+#include "tools/cli/commands.h"
+#include "tools/gen/parking_generator.h"
+
+namespace sluice {
+
+int keygen_command(const std::string& prefix) {
+  char public_key[41] = {};
+  char secret_key[41] = {};
+  if (zmq_curve_keypair(public_key, secret_key) != 0) {
+    fmt::print(stderr, "sluice: this libzmq has no CURVE support\n");
+    return kExitJobFailed;
+  }
+  const std::string secret_path = prefix + ".key";
+  const std::string public_path = prefix + ".pub";
+  {
+    const mode_t old_mask = ::umask(077);
+    std::ofstream secret(secret_path, std::ios::trunc);
+    ::umask(old_mask);
+    if (!secret) {
+      fmt::print(stderr, "sluice: cannot write {}\n", secret_path);
+      return kExitJobFailed;
+    }
+    secret << secret_key << '\n';
+  }
+  ::chmod(secret_path.c_str(), 0600);
+  std::ofstream public_file(public_path, std::ios::trunc);
+  if (!public_file) {
+    fmt::print(stderr, "sluice: cannot write {}\n", public_path);
+    return kExitJobFailed;
+  }
+  public_file << public_key << '\n';
+  fmt::print("{}\n{}\n", secret_path, public_path);
+  return kExitOk;
+}
+
+int gen_command(const GenFlags& flags) {
+  if (flags.dataset != "parking") {
+    fmt::print(stderr, "sluice: unknown dataset '{}' (known: parking)\n", flags.dataset);
+    return kExitUsage;
+  }
+  gen::ParkingOptions options;
+  options.rows = flags.rows;
+  options.seed = flags.seed;
+  options.multiline_rate = flags.multiline_rate;
+  Status status = gen::write_parking_csv(flags.out, options);
+  if (!status.is_ok()) {
+    fmt::print(stderr, "sluice: {}\n", status.message());
+    return status.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitJobFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace sluice

@@ -1,0 +1,26 @@
+#pragma once
+// Following a job to its end: a progress bar on a terminal, and the summary.
+
+#include <string>
+
+#include "tools/cli/client.h"
+
+namespace sluice {
+
+// Polls the coordinator until the job is final; draws a bar on stderr when
+// `show_bar`. Returns the final snapshot, or an error if the coordinator is
+// unreachable. `keep_going` is called each poll (embedded mode restarts dead
+// workers there).
+template <typename Tick>
+Result<JobSnapshot> follow_job(CoordinatorClient& client, const std::string& job_id,
+                               bool show_bar, Tick keep_going);
+
+void draw_progress(const JobSnapshot& job, uint32_t workers);
+void clear_progress();
+void print_summary(const JobSnapshot& job);
+// Exit code and one-line reason for a final job.
+int exit_code_for(const JobSnapshot& job);
+
+}  // namespace sluice
+
+#include "tools/cli/progress_inl.h"

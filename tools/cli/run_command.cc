@@ -1,0 +1,159 @@
+// `sluice run`: embedded mode. A coordinator in this process (on an ephemeral
+// loopback port), N worker processes started from this same binary, the job
+// submitted and followed to its end. Running it again resumes the job from
+// its state directory; a finished job publishes nothing new.
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "common/base/log.h"
+#include "common/job/check.h"
+#include "common/job/job_spec.h"
+#include "coordinator/service.h"
+#include "tools/cli/client.h"
+#include "tools/cli/commands.h"
+#include "tools/cli/progress.h"
+#include "tools/cli/signals.h"
+
+namespace sluice {
+namespace {
+
+// Local worker processes, restarted when one dies so the job keeps its width.
+class WorkerPool {
+ public:
+  WorkerPool(std::string endpoint, uint32_t count) : endpoint_(std::move(endpoint)) {
+    pids_.assign(count, -1);
+  }
+  ~WorkerPool() { stop(); }
+
+  void keep_alive() {
+    for (pid_t& pid : pids_) {
+      if (pid > 0) {
+        int status = 0;
+        if (::waitpid(pid, &status, WNOHANG) != pid) continue;
+        logger("run")->warn("worker process exited pid={} status={}; starting another", pid, status);
+      }
+      pid = spawn();
+    }
+  }
+
+  void stop() {
+    for (pid_t pid : pids_) {
+      if (pid > 0) ::kill(pid, SIGTERM);
+    }
+    for (pid_t& pid : pids_) {
+      if (pid > 0) ::waitpid(pid, nullptr, 0);
+      pid = -1;
+    }
+  }
+
+ private:
+  pid_t spawn() {
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid != 0) return pid;
+    // Child: die with the parent, then become `sluice worker`.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(1);
+    std::vector<std::string> args = {"sluice", "worker", "--coordinator", endpoint_, "--slots", "1"};
+    if (const char* level = std::getenv("SLUICE_LOG_LEVEL"); level == nullptr) {
+      ::setenv("SLUICE_LOG_LEVEL", "warn", 1);
+    }
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    ::execv("/proc/self/exe", argv.data());
+    ::_exit(127);
+  }
+
+  std::string endpoint_;
+  std::vector<pid_t> pids_;
+};
+
+std::string default_state_dir(const JobSpec& spec) {
+  std::string name;
+  for (char c : spec.name) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_';
+  return ".sluice/" + (name.empty() ? std::string("job") : name);
+}
+
+}  // namespace
+
+int run_command(const RunFlags& flags) {
+  install_stop_signals();
+  auto spec = load_job_spec(flags.job_file);
+  if (!spec.is_ok()) {
+    fmt::print(stderr, "sluice: {}\n", spec.status().message());
+    return kExitUsage;
+  }
+  const std::string base_dir = std::filesystem::current_path().string();
+  auto checked = check_job(spec.value(), base_dir);
+  if (!checked.is_ok()) {
+    fmt::print(stderr, "sluice: {}\n", checked.status().message());
+    return kExitUsage;
+  }
+
+  CoordinatorOptions options;
+  options.listen = "tcp://127.0.0.1:0";
+  options.state_dir = flags.state_dir.empty() ? default_state_dir(spec.value()) : flags.state_dir;
+  auto service = CoordinatorService::open(options);
+  if (!service.is_ok()) {
+    fmt::print(stderr, "sluice: {}\n", service.status().message());
+    return kExitJobFailed;
+  }
+  std::atomic<bool> coordinator_stop{false};
+  Status coordinator_status;
+  std::thread coordinator([&] { coordinator_status = service.value()->run(coordinator_stop); });
+
+  const auto started = std::chrono::steady_clock::now();
+  const uint32_t workers =
+      flags.workers > 0 ? flags.workers : std::max(1u, std::thread::hardware_concurrency());
+  WorkerPool pool(service.value()->endpoint(), workers);
+  int exit_code = kExitJobFailed;
+  {
+    CoordinatorClient client(service.value()->endpoint());
+    auto submitted = client.submit(spec->source_text, flags.job_file, base_dir);
+    if (!submitted.is_ok()) {
+      fmt::print(stderr, "sluice: {}\n", submitted.status().message());
+      exit_code = kExitUsage;
+    } else {
+      if (!submitted->created && submitted->state == "succeeded") {
+        fmt::print(stderr, "sluice: job {} finished before; nothing to do\n", submitted->job_id);
+      } else if (!submitted->created) {
+        fmt::print(stderr, "sluice: resuming job {}\n", submitted->job_id);
+      }
+      const bool bar = !flags.no_progress && ::isatty(STDERR_FILENO);
+      auto final_job = follow_job(client, submitted->job_id, bar, [&] {
+        if (stop_requested().load()) {
+          (void)client.cancel(submitted->job_id);
+        }
+        if (!is_final_state(submitted->state)) pool.keep_alive();
+      });
+      if (!final_job.is_ok()) {
+        fmt::print(stderr, "sluice: {}\n", final_job.status().message());
+      } else {
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        print_summary(final_job.value());
+        fmt::print("  wall time   {:.2f} s with {} workers\n", seconds, workers);
+        exit_code = exit_code_for(final_job.value());
+      }
+    }
+  }
+  pool.stop();
+  coordinator_stop = true;
+  coordinator.join();
+  if (!coordinator_status.is_ok()) {
+    fmt::print(stderr, "sluice: coordinator failed: {}\n", coordinator_status.to_string());
+    return kExitJobFailed;
+  }
+  return exit_code;
+}
+
+}  // namespace sluice

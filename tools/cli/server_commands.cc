@@ -1,0 +1,47 @@
+// `sluice coordinator` and `sluice worker`: the long-running roles.
+#include <fmt/format.h>
+
+#include <thread>
+
+#include "common/base/log.h"
+#include "coordinator/service.h"
+#include "tools/cli/commands.h"
+#include "tools/cli/signals.h"
+#include "worker/service.h"
+
+namespace sluice {
+
+int coordinator_command(const CoordinatorFlags& flags) {
+  install_stop_signals();
+  CoordinatorOptions options;
+  options.listen = flags.listen;
+  options.state_dir = flags.state_dir;
+  auto service = CoordinatorService::open(options);
+  if (!service.is_ok()) {
+    fmt::print(stderr, "sluice: {}\n", service.status().message());
+    return kExitJobFailed;
+  }
+  fmt::print(stderr, "sluice coordinator ready; join workers with:\n  sluice worker --coordinator {}\n",
+             service.value()->endpoint());
+  Status status = service.value()->run(stop_requested());
+  if (!status.is_ok()) {
+    fmt::print(stderr, "sluice: coordinator stopped: {}\n", status.to_string());
+    return kExitJobFailed;
+  }
+  return kExitOk;
+}
+
+int worker_command(const WorkerFlags& flags) {
+  install_stop_signals();
+  WorkerOptions options;
+  options.coordinator = flags.coordinator;
+  options.slots = flags.slots == 0 ? std::max(1u, std::thread::hardware_concurrency()) : flags.slots;
+  Status status = run_worker(options, stop_requested());
+  if (!status.is_ok()) {
+    fmt::print(stderr, "sluice: worker stopped: {}\n", status.to_string());
+    return kExitJobFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace sluice

@@ -1,0 +1,309 @@
+#include "worker/service.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <zmq.hpp>
+
+#include "common/base/clock.h"
+#include "common/base/limits.h"
+#include "common/base/log.h"
+#include "proto/codec.h"
+#include "proto/socket.h"
+#include "worker/task_runner.h"
+
+namespace sluice {
+namespace {
+
+using proto::to_string;
+
+struct RunningTask {
+  TaskSpec spec;
+  TaskControl control;
+  std::thread thread;
+  std::atomic<bool> finished{false};
+  TaskOutcome outcome;
+};
+
+class WorkerLink {
+ public:
+  WorkerLink(const WorkerOptions& options)
+      : options_(options), log_(logger("worker")), socket_(context_, zmq::socket_type::dealer) {
+    if (options_.worker_id.empty()) {
+      char host[256] = {};
+      ::gethostname(host, sizeof(host) - 1);
+      options_.worker_id = fmt::format("{}-{}-{:x}", host, ::getpid(), clock_.now_ms() & 0xffffff);
+    }
+  }
+
+  ~WorkerLink() {
+    for (auto& task : tasks_) {
+      task->control.abort = true;
+      if (task->thread.joinable()) task->thread.join();
+    }
+  }
+
+  Status run(const std::atomic<bool>& stop) {
+    connect();
+    int64_t last_progress_ms = 0;
+    while (!stop.load()) {
+      zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
+      zmq::poll(items, 1, std::chrono::milliseconds(limits::kCoordinatorTickMs));
+      if (items[0].revents & ZMQ_POLLIN) drain();
+      reap_finished();
+      const int64_t now = clock_.now_ms();
+      if (now - last_progress_ms >= limits::kHeartbeatMs) {
+        last_progress_ms = now;
+        send_progress();
+      }
+      if (now - last_sent_ms_ >= limits::kHeartbeatMs) send_heartbeat();
+      if (now - last_heard_ms_ > limits::kLeaseMs && now >= next_reconnect_ms_) reconnect();
+    }
+    log_->info("worker stopping worker={}", options_.worker_id);
+    return Status::ok();
+  }
+
+ private:
+  void connect() {
+    socket_ = zmq::socket_t(context_, zmq::socket_type::dealer);
+    proto::configure_socket(socket_);
+    socket_.set(zmq::sockopt::routing_id, options_.worker_id);
+    socket_.set(zmq::sockopt::reconnect_ivl, static_cast<int>(limits::kReconnectBackoffMsMin));
+    socket_.set(zmq::sockopt::reconnect_ivl_max, static_cast<int>(limits::kReconnectBackoffMsMax));
+    socket_.connect(options_.coordinator);
+    last_heard_ms_ = clock_.now_ms();
+    send_register();
+    log_->info("worker connecting worker={} coordinator={} slots={}", options_.worker_id,
+               options_.coordinator, options_.slots);
+  }
+
+  void reconnect() {
+    log_->warn("coordinator silent, reconnecting worker={} silent_ms={} backoff_ms={}",
+               options_.worker_id, clock_.now_ms() - last_heard_ms_, backoff_ms_);
+    next_reconnect_ms_ = clock_.now_ms() + backoff_ms_;
+    backoff_ms_ = std::min(backoff_ms_ * 2, limits::kReconnectBackoffMsMax);
+    connect();
+  }
+
+  void send(capnp::MallocMessageBuilder& builder) {
+    if (proto::send(socket_, builder)) last_sent_ms_ = clock_.now_ms();
+  }
+
+  void send_register() {
+    capnp::MallocMessageBuilder builder;
+    auto message = builder.initRoot<proto::Envelope>().initRegister();
+    message.setWorkerId(options_.worker_id);
+    message.setSlots(options_.slots);
+    char host[256] = {};
+    ::gethostname(host, sizeof(host) - 1);
+    message.setHost(host);
+    message.setPid(static_cast<uint32_t>(::getpid()));
+    message.setProtocolVersion(1);
+    send(builder);
+    request_work();
+  }
+
+  void request_work() {
+    capnp::MallocMessageBuilder builder;
+    builder.initRoot<proto::Envelope>().initRequestWork().setFreeSlots(free_slots());
+    send(builder);
+  }
+
+  void send_heartbeat() {
+    capnp::MallocMessageBuilder builder;
+    builder.initRoot<proto::Envelope>().initHeartbeat().setActiveTasks(
+        static_cast<uint32_t>(tasks_.size()));
+    send(builder);
+  }
+
+  uint32_t free_slots() const {
+    const auto active = static_cast<uint32_t>(tasks_.size());
+    return active >= options_.slots ? 0 : options_.slots - active;
+  }
+
+  void drain() {
+    for (int handled = 0; handled < 100; ++handled) {
+      zmq::message_t frame;
+      try {
+        if (!socket_.recv(frame, zmq::recv_flags::dontwait)) return;
+      } catch (const zmq::error_t& error) {
+        log_->error("receive failed error={}", error.what());
+        return;
+      }
+      last_heard_ms_ = clock_.now_ms();
+      backoff_ms_ = limits::kReconnectBackoffMsMin;
+      auto decoded = proto::decode(frame);
+      if (!decoded.is_ok()) {
+        log_->warn("message dropped reason={}", decoded.status().message());
+        continue;
+      }
+      try {
+        handle(decoded.value()->envelope());
+      } catch (const kj::Exception& error) {
+        log_->warn("message dropped reason=malformed: {}", error.getDescription().cStr());
+      }
+    }
+  }
+
+  void handle(proto::Envelope::Reader envelope) {
+    using proto::Envelope;
+    switch (envelope.which()) {
+      case Envelope::WELCOME:
+        log_->info("worker registered worker={} coordinator={}", options_.worker_id,
+                   to_string(envelope.getWelcome().getCoordinatorId()));
+        return;
+      case Envelope::HEARTBEAT: return;
+      case Envelope::TASK: return start_task(envelope.getTask());
+      case Envelope::TASK_ABORT: {
+        auto abort = envelope.getTaskAbort();
+        for (auto& task : tasks_) {
+          if (task->spec.job_id == to_string(abort.getJobId()) &&
+              task->spec.partition == abort.getPartition() &&
+              task->spec.attempt == abort.getAttempt()) {
+            task->control.abort = true;
+          }
+        }
+        return;
+      }
+      case Envelope::COMMIT_DECISION: {
+        auto decision = envelope.getCommitDecision();
+        log_->debug("commit decision job={} partition={} attempt={} accepted={} reason={}",
+                    to_string(decision.getJobId()), decision.getPartition(),
+                    decision.getAttempt(), decision.getAccepted(), to_string(decision.getReason()));
+        return;
+      }
+      case Envelope::ERROR_REPLY:
+        if (to_string(envelope.getErrorReply().getMessage()) == "register") send_register();
+        return;
+      default:
+        log_->warn("message dropped reason=unexpected kind {}", static_cast<int>(envelope.which()));
+        return;
+    }
+  }
+
+  void start_task(proto::Task::Reader message) {
+    auto task = std::make_unique<RunningTask>();
+    TaskSpec& spec = task->spec;
+    spec.job_id = to_string(message.getJobId());
+    spec.partition = message.getPartition();
+    spec.attempt = message.getAttempt();
+    spec.spec_yaml = to_string(message.getSpecYaml());
+    spec.base_dir = to_string(message.getBaseDir());
+    spec.path = to_string(message.getPath());
+    spec.begin_offset = message.getBeginOffset();
+    spec.end_offset = message.getEndOffset();
+    spec.start_is_exact = message.getStartIsExact();
+    spec.exact_start_offset = message.getExactStartOffset();
+    spec.file_size_bytes = message.getFileSizeBytes();
+    spec.file_mtime_ns = message.getFileMtimeNs();
+    spec.temp_path = to_string(message.getTempPath());
+    spec.rejects_temp_path = to_string(message.getRejectsTempPath());
+    if (free_slots() == 0) {
+      log_->warn("task refused job={} partition={} reason=no free slot", spec.job_id, spec.partition);
+      TaskOutcome busy;
+      busy.error = "worker has no free slot";
+      busy.retryable = true;
+      report(spec, busy);
+      return;
+    }
+    log_->debug("task started job={} partition={} attempt={}", spec.job_id, spec.partition,
+                spec.attempt);
+    RunningTask* raw = task.get();
+    task->thread = std::thread([raw] {
+      raw->outcome = run_task(raw->spec, raw->control);
+      raw->finished.store(true, std::memory_order_release);
+    });
+    tasks_.push_back(std::move(task));
+  }
+
+  void reap_finished() {
+    bool freed = false;
+    for (auto it = tasks_.begin(); it != tasks_.end();) {
+      RunningTask& task = **it;
+      if (!task.finished.load(std::memory_order_acquire)) {
+        ++it;
+        continue;
+      }
+      task.thread.join();
+      report(task.spec, task.outcome);
+      it = tasks_.erase(it);
+      freed = true;
+    }
+    if (freed) request_work();
+  }
+
+  void report(const TaskSpec& spec, const TaskOutcome& outcome) {
+    capnp::MallocMessageBuilder builder;
+    auto envelope = builder.initRoot<proto::Envelope>();
+    if (outcome.ok) {
+      auto done = envelope.initDone();
+      done.setJobId(spec.job_id);
+      done.setPartition(spec.partition);
+      done.setAttempt(spec.attempt);
+      done.setRowsIn(outcome.rows_in);
+      done.setRowsOut(outcome.rows_out);
+      done.setRowsFiltered(outcome.rows_filtered);
+      done.setRowsRejected(outcome.rows_rejected);
+      done.setBytesRead(outcome.bytes_read);
+      done.setBytesWritten(outcome.bytes_written);
+      done.setChecksum(outcome.checksum);
+      done.setRejectsBytes(outcome.rejects_bytes);
+      done.setRejectsChecksum(outcome.rejects_checksum);
+      done.setStartOffset(outcome.start_offset);
+      done.setEndOffset(outcome.end_offset);
+      log_->debug("task done job={} partition={} attempt={} rows_in={} rows_out={}", spec.job_id,
+                  spec.partition, spec.attempt, outcome.rows_in, outcome.rows_out);
+    } else {
+      auto failed = envelope.initFailed();
+      failed.setJobId(spec.job_id);
+      failed.setPartition(spec.partition);
+      failed.setAttempt(spec.attempt);
+      failed.setMessage(outcome.error);
+      failed.setRetryable(outcome.retryable);
+      log_->warn("task failed job={} partition={} attempt={} retryable={} error={}", spec.job_id,
+                 spec.partition, spec.attempt, outcome.retryable, outcome.error);
+    }
+    send(builder);
+  }
+
+  void send_progress() {
+    for (const auto& task : tasks_) {
+      capnp::MallocMessageBuilder builder;
+      auto progress = builder.initRoot<proto::Envelope>().initProgress();
+      progress.setJobId(task->spec.job_id);
+      progress.setPartition(task->spec.partition);
+      progress.setAttempt(task->spec.attempt);
+      progress.setBytesRead(task->control.bytes_read.load(std::memory_order_relaxed));
+      progress.setRowsRead(task->control.rows_read.load(std::memory_order_relaxed));
+      send(builder);
+    }
+  }
+
+  WorkerOptions options_;
+  std::shared_ptr<spdlog::logger> log_;
+  SteadyClock clock_;
+  zmq::context_t context_;
+  zmq::socket_t socket_;
+  std::list<std::unique_ptr<RunningTask>> tasks_;
+  int64_t last_heard_ms_ = 0;
+  int64_t last_sent_ms_ = 0;
+  int64_t next_reconnect_ms_ = 0;
+  int64_t backoff_ms_ = limits::kReconnectBackoffMsMin;
+};
+
+}  // namespace
+
+Status run_worker(const WorkerOptions& options, const std::atomic<bool>& stop) {
+  try {
+    WorkerLink link(options);
+    return link.run(stop);
+  } catch (const zmq::error_t& error) {
+    return Status(StatusCode::kUnavailable, std::string("worker socket error: ") + error.what());
+  }
+}
+
+}  // namespace sluice

@@ -1,0 +1,123 @@
+#include "worker/task_runner.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "common/base/batch.h"
+#include "common/csv/range_reader.h"
+#include "common/io/byte_source.h"
+#include "common/io/row_writer.h"
+#include "common/job/check.h"
+#include "common/job/inputs.h"
+#include "common/job/job_spec.h"
+#include "common/pipeline/pipeline.h"
+
+namespace sluice {
+namespace {
+
+TaskOutcome failure(std::string error, bool retryable) {
+  TaskOutcome outcome;
+  outcome.error = std::move(error);
+  outcome.retryable = retryable;
+  return outcome;
+}
+
+// The input must be the file that was planned: same size, same mtime.
+std::optional<std::string> changed_input(const TaskSpec& task) {
+  auto now = stat_input(task.path);
+  if (!now.is_ok()) return "input file " + task.path + " is gone: " + now.status().message();
+  if (now->size_bytes != task.file_size_bytes || now->mtime_ns != task.file_mtime_ns) {
+    return fmt::format(
+        "input file {} changed while the job ran (size {} -> {} bytes, mtime {} -> {} ns)",
+        task.path, task.file_size_bytes, now->size_bytes, task.file_mtime_ns, now->mtime_ns);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
+  auto parsed = parse_job_spec(task.spec_yaml, "job");
+  if (!parsed.is_ok()) return failure(parsed.status().message(), false);
+  const JobSpec& spec = parsed.value();
+  if (auto changed = changed_input(task)) return failure(*changed, false);
+
+  auto source = FileSource::open(task.path);
+  if (!source.is_ok()) return failure(source.status().message(), true);
+  auto columns = read_input_columns(spec, task.path);
+  if (!columns.is_ok()) return failure(columns.status().message(), true);
+  auto pipeline = Pipeline::compile(spec, columns.value());
+  if (!pipeline.is_ok()) return failure(pipeline.status().message(), false);
+
+  auto writer = open_row_writer(task.temp_path, spec.output.format, spec.output.compression,
+                                pipeline.value()->output_columns());
+  if (!writer.is_ok()) return failure(writer.status().message(), true);
+  auto reject_writer = open_reject_writer(task.rejects_temp_path, task.path);
+  if (!reject_writer.is_ok()) return failure(reject_writer.status().message(), true);
+
+  CsvRangeOptions options;
+  options.dialect.delimiter = spec.input.delimiter;
+  options.dialect.quote = spec.input.quote;
+  options.dialect.header = spec.input.header;
+  options.begin_offset = task.begin_offset;
+  options.end_offset = task.end_offset;
+  options.start_is_exact = task.start_is_exact;
+  options.exact_start_offset = task.exact_start_offset;
+  options.max_record_bytes = spec.input.max_record_size_bytes;
+  options.expected_columns = columns->size();
+  CsvRangeReader reader(*source.value(), options);
+
+  RecordBatch batch;
+  OutputBatch output;
+  std::vector<RejectedRecord> rejects;
+  PipelineCounters counters;
+  uint64_t reader_rejects = 0;
+  while (true) {
+    if (control.abort.load(std::memory_order_relaxed)) return failure("aborted", true);
+    rejects.clear();
+    auto more = reader.next(batch, rejects);
+    if (!more.is_ok()) return failure(more.status().message(), true);
+    reader_rejects += rejects.size();
+    if (batch.row_count > 0) {
+      output.clear();
+      Status processed = pipeline.value()->process(batch, output, rejects, counters);
+      if (!processed.is_ok()) {
+        // on_error: fail — the data is bad, retrying cannot help.
+        return failure(processed.message(), processed.code() != StatusCode::kDataError);
+      }
+      Status written = writer.value()->write(output);
+      if (!written.is_ok()) return failure(written.message(), true);
+    }
+    if (!rejects.empty()) {
+      Status written = reject_writer.value()->write(rejects);
+      if (!written.is_ok()) return failure(written.message(), true);
+    }
+    control.bytes_read.store(reader.bytes_read(), std::memory_order_relaxed);
+    control.rows_read.store(reader.records_read(), std::memory_order_relaxed);
+    if (!more.value()) break;
+  }
+  if (auto changed = changed_input(task)) return failure(*changed, false);
+
+  auto stats = writer.value()->finish();
+  if (!stats.is_ok()) return failure(stats.status().message(), true);
+  auto reject_stats = reject_writer.value()->finish();
+  if (!reject_stats.is_ok()) return failure(reject_stats.status().message(), true);
+
+  TaskOutcome outcome;
+  outcome.ok = true;
+  outcome.rows_in = counters.rows_in + reader_rejects;
+  outcome.rows_out = counters.rows_out;
+  outcome.rows_filtered = counters.rows_filtered;
+  outcome.rows_rejected = counters.rows_rejected + reader_rejects;
+  outcome.bytes_read = reader.bytes_read();
+  outcome.bytes_written = stats->bytes;
+  outcome.checksum = stats->checksum;
+  outcome.rejects_bytes = reject_stats->bytes;
+  outcome.rejects_checksum = reject_stats->checksum;
+  outcome.start_offset = reader.start_offset();
+  outcome.end_offset = reader.end_offset();
+  return outcome;
+}
+
+}  // namespace sluice
