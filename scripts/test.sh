@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh Debian 12 machine: installs what is
+# missing, checks formatting, builds, runs every test (ctest), then builds
+# again with AddressSanitizer + UndefinedBehaviorSanitizer and runs the
+# tests there too. SLUICE_SKIP_SANITIZERS=1 skips the second pass.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+bash scripts/check-format.sh
+
+jobs=$(nproc)
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$jobs"
+python3 -m unittest discover -s tests/reference -q
+(cd build && ctest --output-on-failure -j "$jobs" --timeout 600)
+
+if [[ "${SLUICE_SKIP_SANITIZERS:-0}" != "1" ]]; then
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=ON \
+    -DSLUICE_BUILD_BENCH=OFF >/dev/null
+  cmake --build build-asan -j "$jobs"
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  (cd build-asan && ctest --output-on-failure -j "$jobs" --timeout 900)
+fi

@@ -1,0 +1,40 @@
+#pragma once
+// Job files used by the cluster tests, written into a test's directory.
+
+#include <string>
+
+namespace sluice::testing {
+
+// W1 of the article over `input`, into `output`, with the given split size.
+inline std::string w1_job(const std::string& input, const std::string& output,
+                          const std::string& split_size) {
+  return "name: w1-test\n"
+         "input:\n"
+         "  path: " + input + "\n"
+         "  split_size: " + split_size + "\n"
+         "steps:\n"
+         "  - filter: \"\\\"Registration State\\\" = 'NJ' AND \\\"Vehicle Make\\\" = 'FORD' AND "
+         "\\\"Issuing Agency\\\" = 'P'\"\n"
+         "  - derive:\n"
+         "      issuing_agency: \"CASE WHEN \\\"Issuing Agency\\\" = 'P' THEN 'police' ELSE "
+         "\\\"Issuing Agency\\\" END\"\n"
+         "      address: \"concat_ws(', ', \\\"House Number\\\", \\\"Street Name\\\", "
+         "\\\"Registration State\\\")\"\n"
+         "  - select: {vehicle_make: \"\\\"Vehicle Make\\\"\", issuing_agency: issuing_agency, "
+         "address: address}\n"
+         "output:\n"
+         "  path: " + output + "\n";
+}
+
+// Every column through unchanged (select nothing away): exercises the reader.
+inline std::string passthrough_job(const std::string& input, const std::string& output,
+                                   const std::string& split_size) {
+  return "name: passthrough-test\n"
+         "input:\n"
+         "  path: " + input + "\n"
+         "  split_size: " + split_size + "\n"
+         "output:\n"
+         "  path: " + output + "\n";
+}
+
+}  // namespace sluice::testing

@@ -1,0 +1,53 @@
+#include "coordinator/planner.h"
+
+#include <gtest/gtest.h>
+
+namespace sluice {
+namespace {
+
+TEST(Planner, SplitsFileIntoRangesThatCoverEveryByteOnce) {
+  std::vector<InputFile> files = {{"/a", 1000, 0}, {"/b", 64, 0}};
+  const auto ranges = plan_ranges(files, 300);
+  ASSERT_EQ(ranges.size(), 5u);
+  EXPECT_EQ(ranges[0].begin_offset, 0u);
+  EXPECT_EQ(ranges[0].end_offset, 300u);
+  EXPECT_EQ(ranges[3].begin_offset, 900u);
+  EXPECT_EQ(ranges[3].end_offset, 1000u);
+  EXPECT_EQ(ranges[4].file_index, 1u);
+  EXPECT_EQ(ranges[4].begin_offset, 0u);
+  EXPECT_EQ(ranges[4].end_offset, 64u);
+  for (size_t i = 1; i < 4; ++i) EXPECT_EQ(ranges[i].begin_offset, ranges[i - 1].end_offset);
+}
+
+TEST(Planner, EmptyFileGetsOneEmptyRange) {
+  const auto ranges = plan_ranges({{"/empty", 0, 0}}, 100);
+  ASSERT_EQ(ranges.size(), 1u);
+  EXPECT_EQ(ranges[0].begin_offset, 0u);
+  EXPECT_EQ(ranges[0].end_offset, 0u);
+}
+
+TEST(Planner, ExactMultipleOfSplitSizeHasNoTrailingEmptyRange) {
+  const auto ranges = plan_ranges({{"/a", 600, 0}}, 300);
+  ASSERT_EQ(ranges.size(), 2u);
+  EXPECT_EQ(ranges[1].end_offset, 600u);
+}
+
+TEST(Planner, RandomSizesAlwaysTileTheFile) {
+  const uint64_t seed = 12345;
+  std::srand(seed);
+  for (int round = 0; round < 200; ++round) {
+    const uint64_t size = static_cast<uint64_t>(std::rand()) % 100000;
+    const uint64_t split = 1 + static_cast<uint64_t>(std::rand()) % 5000;
+    const auto ranges = plan_ranges({{"/f", size, 0}}, split);
+    uint64_t covered = 0;
+    for (const PlannedRange& range : ranges) {
+      ASSERT_EQ(range.begin_offset, covered) << "seed=" << seed;
+      ASSERT_LE(range.end_offset - range.begin_offset, split);
+      covered = range.end_offset;
+    }
+    ASSERT_EQ(covered, size);
+  }
+}
+
+}  // namespace
+}  // namespace sluice

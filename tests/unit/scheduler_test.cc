@@ -1,0 +1,198 @@
+// The scheduler and ledger with a fake clock and a real RocksDB in a
+// temporary directory: leases, expiry, verification of speculative starts,
+// duplicate and late reports, restart.
+#include "coordinator/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include "common/base/limits.h"
+#include "tests/support/cluster.h"
+
+namespace sluice {
+namespace {
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ledger_ = std::move(PartitionLedger::open(dir_ / "state")).value();
+    scheduler_ = std::make_unique<Scheduler>(*ledger_, clock_);
+    ASSERT_TRUE(scheduler_->load().is_ok());
+  }
+
+  // A job over one file of 300 bytes split in 3 partitions of 100.
+  void submit(uint32_t max_attempts = 3) {
+    JobRecord job;
+    job.id = "job1";
+    job.name = "test";
+    job.spec_yaml = "name: test\ninput: {path: x}\noutput: {path: out}\n";
+    job.inputs = {{"/in.csv", 300, 1}};
+    job.partitions_total = 3;
+    job.max_attempts = max_attempts;
+    std::vector<PartitionRecord> partitions;
+    for (uint32_t i = 0; i < 3; ++i) {
+      PartitionRecord p;
+      p.index = i;
+      p.range = PlannedRange{0, i * 100ull, (i + 1) * 100ull};
+      partitions.push_back(p);
+    }
+    auto created = scheduler_->submit(job, partitions);
+    ASSERT_TRUE(created.is_ok());
+    ASSERT_TRUE(created.value());
+  }
+
+  std::vector<Assignment> assign() {
+    auto assignments = scheduler_->assign();
+    EXPECT_TRUE(assignments.is_ok());
+    return assignments.value();
+  }
+
+  DoneOutcome done(const std::string& worker, const AttemptRef& ref, uint64_t start, uint64_t end) {
+    DoneReport report;
+    report.attempt = ref;
+    report.stats.rows_in = 10;
+    report.stats.rows_out = 10;
+    report.stats.start_offset = start;
+    report.stats.end_offset = end;
+    auto outcome = scheduler_->on_done(worker, report);
+    EXPECT_TRUE(outcome.is_ok());
+    return outcome.value();
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_;
+  std::unique_ptr<PartitionLedger> ledger_;
+  std::unique_ptr<Scheduler> scheduler_;
+};
+
+TEST_F(SchedulerTest, GivesEachWorkerAtMostItsCredit) {
+  submit();
+  scheduler_->register_worker("w1", 2);
+  scheduler_->set_credit("w1", 2);
+  EXPECT_EQ(assign().size(), 2u);
+  EXPECT_EQ(assign().size(), 0u);
+}
+
+TEST_F(SchedulerTest, CommitsInOrderOnlyWhenStartMatchesPreviousEnd) {
+  submit();
+  scheduler_->register_worker("w1", 3);
+  scheduler_->set_credit("w1", 3);
+  auto assignments = assign();
+  ASSERT_EQ(assignments.size(), 3u);
+  // Partition 1 reports first: it waits for partition 0.
+  auto second = done("w1", assignments[1].attempt, 105, 210);
+  EXPECT_TRUE(second.accepted);
+  EXPECT_TRUE(second.committed.empty());
+  // Partition 0 ends at 105: both commit.
+  auto first = done("w1", assignments[0].attempt, 0, 105);
+  ASSERT_EQ(first.committed.size(), 2u);
+  EXPECT_EQ(first.committed[0].partition, 0u);
+  EXPECT_EQ(first.committed[1].partition, 1u);
+  // Partition 2 guessed 200 but the true start is 210: discarded and re-run exact.
+  auto third = done("w1", assignments[2].attempt, 200, 300);
+  EXPECT_TRUE(third.committed.empty());
+  ASSERT_EQ(third.discarded.size(), 1u);
+  scheduler_->set_credit("w1", 1);
+  auto rerun = assign();
+  ASSERT_EQ(rerun.size(), 1u);
+  EXPECT_EQ(rerun[0].attempt.partition, 2u);
+  EXPECT_EQ(rerun[0].attempt.attempt, 2u);
+  const PartitionRecord* p2 = scheduler_->partition("job1", 2);
+  EXPECT_TRUE(p2->start_is_exact);
+  EXPECT_EQ(p2->exact_start_offset, 210u);
+  EXPECT_EQ(p2->attempts_failed, 0u) << "a refuted guess is not a failure";
+  auto final_outcome = done("w1", rerun[0].attempt, 210, 300);
+  ASSERT_EQ(final_outcome.committed.size(), 1u);
+}
+
+TEST_F(SchedulerTest, ExpiredLeaseIsReassignedAndLateReportRefused) {
+  submit();
+  scheduler_->register_worker("slow", 1);
+  scheduler_->set_credit("slow", 1);
+  auto first = assign();
+  ASSERT_EQ(first.size(), 1u);
+  clock_.advance_ms(limits::kLeaseMs + 1);
+  scheduler_->register_worker("fast", 1);
+  auto expired = scheduler_->expire_workers();
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0], "slow");
+  scheduler_->set_credit("fast", 1);
+  clock_.advance_ms(10'000);  // past the retry backoff
+  scheduler_->touch("fast");
+  auto second = assign();
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].attempt.partition, first[0].attempt.partition);
+  EXPECT_EQ(second[0].attempt.attempt, 2u);
+
+  auto late = done("slow", first[0].attempt, 0, 100);
+  EXPECT_FALSE(late.accepted);
+  ASSERT_EQ(late.discarded.size(), 1u);
+  EXPECT_EQ(late.discarded[0].attempt, 1u);
+  auto winner = done("fast", second[0].attempt, 0, 100);
+  EXPECT_TRUE(winner.accepted);
+  ASSERT_EQ(winner.committed.size(), 1u);
+  // A duplicate report of the winner changes nothing and deletes nothing.
+  auto duplicate = done("fast", second[0].attempt, 0, 100);
+  EXPECT_TRUE(duplicate.accepted);
+  EXPECT_TRUE(duplicate.discarded.empty());
+  EXPECT_TRUE(duplicate.committed.empty());
+}
+
+TEST_F(SchedulerTest, LedgerNeverCommitsTwoAttemptsOfOnePartition) {
+  submit();
+  PartitionRecord p = *scheduler_->partition("job1", 0);
+  p.attempt = 1;
+  auto first = ledger_->commit("job1", p);
+  ASSERT_TRUE(first.is_ok());
+  EXPECT_EQ(first.value(), CommitOutcome::kCommitted);
+  auto again = ledger_->commit("job1", p);
+  EXPECT_EQ(again.value(), CommitOutcome::kCommitted) << "the same attempt twice is harmless";
+  p.attempt = 2;
+  auto other = ledger_->commit("job1", p);
+  EXPECT_EQ(other.value(), CommitOutcome::kAlreadyCommitted);
+}
+
+TEST_F(SchedulerTest, FailsJobAfterMaxAttempts) {
+  submit(2);
+  scheduler_->register_worker("w", 1);
+  for (int i = 0; i < 2; ++i) {
+    clock_.advance_ms(10'000);
+    scheduler_->touch("w");
+    scheduler_->set_credit("w", 1);
+    auto assignments = assign();
+    ASSERT_EQ(assignments.size(), 1u);
+    ASSERT_TRUE(scheduler_->on_failed("w", assignments[0].attempt, "disk on fire", true).is_ok());
+  }
+  const JobRecord* job = scheduler_->job("job1");
+  EXPECT_EQ(job->state, JobState::kFailed);
+  EXPECT_NE(job->error.find("partition 0 failed after 2 attempts: disk on fire"), std::string::npos)
+      << job->error;
+}
+
+TEST_F(SchedulerTest, RestartVoidsLeasesButKeepsCommits) {
+  submit();
+  scheduler_->register_worker("w", 2);
+  scheduler_->set_credit("w", 2);
+  auto assignments = assign();
+  ASSERT_EQ(assignments.size(), 2u);
+  done("w", assignments[0].attempt, 0, 100);
+  // Restart: a new scheduler over the same ledger.
+  scheduler_ = std::make_unique<Scheduler>(*ledger_, clock_);
+  ASSERT_TRUE(scheduler_->load().is_ok());
+  EXPECT_EQ(scheduler_->partition("job1", 0)->state, PartitionState::kCommitted);
+  EXPECT_EQ(scheduler_->partition("job1", 1)->state, PartitionState::kPlanned);
+  EXPECT_EQ(scheduler_->unpublished().size(), 1u);
+  // The old attempt of partition 1 reports after the restart: refused.
+  auto late = done("w", assignments[1].attempt, 100, 200);
+  EXPECT_FALSE(late.accepted);
+  // A new lease uses a new attempt number and the exact start.
+  scheduler_->register_worker("w2", 1);
+  scheduler_->set_credit("w2", 1);
+  auto again = assign();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].attempt.partition, 1u);
+  EXPECT_EQ(again[0].attempt.attempt, 2u);
+  EXPECT_TRUE(scheduler_->partition("job1", 1)->start_is_exact);
+}
+
+}  // namespace
+}  // namespace sluice
