@@ -67,67 +67,80 @@ Result<DateFormat> DateFormat::compile(std::string_view format) {
   return out;
 }
 
+struct DateFormat::Parts {
+  int64_t year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0, micros = 0;
+};
+
 namespace {
 
-// Reads 1..max_digits digits (exactly `max_digits` when `exact`).
-bool read_number(std::string_view text, size_t& pos, int max_digits, bool exact, int64_t& value) {
-  value = 0;
-  int digits = 0;
-  while (digits < max_digits && pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-    value = value * 10 + (text[pos] - '0');
-    ++pos;
-    ++digits;
+// Reads exactly `width` digits at `pos`, or returns -1.
+int64_t read_digits(std::string_view text, size_t pos, size_t width) {
+  if (pos + width > text.size()) return -1;
+  int64_t value = 0;
+  for (size_t i = 0; i < width; ++i) {
+    const char c = text[pos + i];
+    if (c < '0' || c > '9') return -1;
+    value = value * 10 + (c - '0');
   }
-  return exact ? digits == max_digits : digits > 0;
+  return value;
 }
 
 }  // namespace
 
-std::optional<int64_t> DateFormat::parse(std::string_view text) const {
-  int64_t year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0, micros = 0;
-  size_t pos = 0;
-  for (const Item& item : items_) {
-    switch (item.field) {
-      case Field::kLiteral:
-        if (pos >= text.size() || text[pos] != item.literal) return std::nullopt;
-        ++pos;
-        break;
-      case Field::kYear:
-        if (!read_number(text, pos, 4, false, year)) return std::nullopt;
-        break;
-      case Field::kYear2:
-        if (!read_number(text, pos, 2, true, year)) return std::nullopt;
-        year += year >= 69 ? 1900 : 2000;
-        break;
-      case Field::kMonth:
-        if (!read_number(text, pos, 2, false, month)) return std::nullopt;
-        break;
-      case Field::kDay:
-        if (!read_number(text, pos, 2, false, day)) return std::nullopt;
-        break;
-      case Field::kHour:
-        if (!read_number(text, pos, 2, false, hour)) return std::nullopt;
-        break;
-      case Field::kMinute:
-        if (!read_number(text, pos, 2, false, minute)) return std::nullopt;
-        break;
-      case Field::kSecond:
-        if (!read_number(text, pos, 2, false, second)) return std::nullopt;
-        break;
-      case Field::kFraction: {
-        const size_t start = pos;
-        if (!read_number(text, pos, 6, false, micros)) return std::nullopt;
-        for (size_t digits = pos - start; digits < 6; ++digits) micros *= 10;
-        break;
+// Matches like Python's strptime regex: each field tries its two-digit form
+// first and backtracks to one digit if the rest does not match, so
+// "201811" is 2018-01-01 with %Y%m%d. Calendar validity is checked after a
+// match, without backtracking (as Python does).
+bool DateFormat::match(size_t item_index, std::string_view text, size_t pos, Parts& parts) const {
+  if (item_index == items_.size()) return pos == text.size();
+  const Item& item = items_[item_index];
+  auto try_width = [&](size_t width, int64_t low, int64_t high, int64_t Parts::*field) {
+    const int64_t value = read_digits(text, pos, width);
+    if (value < low || value > high) return false;
+    parts.*field = value;
+    return match(item_index + 1, text, pos + width, parts);
+  };
+  switch (item.field) {
+    case Field::kLiteral:
+      return pos < text.size() && text[pos] == item.literal && match(item_index + 1, text, pos + 1, parts);
+    case Field::kYear:
+      return try_width(4, 0, 9999, &Parts::year);
+    case Field::kYear2:
+      if (!try_width(2, 0, 99, &Parts::year)) return false;
+      parts.year += parts.year >= 69 ? 1900 : 2000;
+      return true;
+    case Field::kMonth:
+      return try_width(2, 1, 12, &Parts::month) || try_width(1, 1, 9, &Parts::month);
+    case Field::kDay:
+      return try_width(2, 1, 31, &Parts::day) || try_width(1, 1, 9, &Parts::day);
+    case Field::kHour:
+      return try_width(2, 0, 23, &Parts::hour) || try_width(1, 0, 9, &Parts::hour);
+    case Field::kMinute:
+      return try_width(2, 0, 59, &Parts::minute) || try_width(1, 0, 9, &Parts::minute);
+    case Field::kSecond:
+      return try_width(2, 0, 61, &Parts::second) || try_width(1, 0, 9, &Parts::second);
+    case Field::kFraction:
+      for (size_t width = 6; width >= 1; --width) {
+        int64_t value = read_digits(text, pos, width);
+        if (value < 0) continue;
+        for (size_t digits = width; digits < 6; ++digits) value *= 10;
+        parts.micros = value;
+        if (match(item_index + 1, text, pos + width, parts)) return true;
       }
-    }
+      return false;
   }
-  if (pos != text.size()) return std::nullopt;
-  if (month < 1 || month > 12) return std::nullopt;
-  if (day < 1 || day > days_in_month(year, static_cast<int>(month))) return std::nullopt;
-  if (hour > 23 || minute > 59 || second > 59) return std::nullopt;
-  const int64_t days = days_from_civil(year, static_cast<int>(month), static_cast<int>(day));
-  return days * kMicrosPerDay + ((hour * 60 + minute) * 60 + second) * kMicrosPerSecond + micros;
+  return false;
+}
+
+std::optional<int64_t> DateFormat::parse(std::string_view text) const {
+  Parts parts;
+  if (!match(0, text, 0, parts)) return std::nullopt;
+  if (parts.year < 1) return std::nullopt;  // no year 0, as in Python's datetime
+  if (parts.day > days_in_month(parts.year, static_cast<int>(parts.month))) return std::nullopt;
+  if (parts.second > 59) return std::nullopt;
+  const int64_t days = days_from_civil(parts.year, static_cast<int>(parts.month), static_cast<int>(parts.day));
+  return days * kMicrosPerDay +
+         ((parts.hour * 60 + parts.minute) * 60 + parts.second) * kMicrosPerSecond + parts.micros;
 }
 
 std::optional<int64_t> parse_iso_date(std::string_view text) {

@@ -35,9 +35,10 @@ inline int64_t day_of_timestamp(int64_t micros) {
   return days;
 }
 
-// A compiled strptime-style format. Supported: %Y (1-4 digits), %m %d %H %M %S
-// (1-2 digits), %y (2 digits, 69-99 -> 19xx), %f (1-6 fraction digits), %j is
-// not; %% and any other character match themselves. The whole text must match.
+// A compiled strptime-style format, matching as Python's datetime.strptime
+// does: %Y (4 digits), %m %d %H %M %S (2 digits, else 1), %y (2 digits,
+// 69-99 -> 19xx), %f (1-6 fraction digits); %% and any other character match
+// themselves. The whole text must match. Not supported: names (%b %a), %j, %z.
 class DateFormat {
  public:
   static Result<DateFormat> compile(std::string_view format);
@@ -49,6 +50,8 @@ class DateFormat {
 
  private:
   enum class Field : uint8_t { kLiteral, kYear, kYear2, kMonth, kDay, kHour, kMinute, kSecond, kFraction };
+  struct Parts;
+  bool match(size_t item_index, std::string_view text, size_t pos, Parts& parts) const;
   struct Item {
     Field field;
     char literal;
