@@ -1,0 +1,114 @@
+#pragma once
+// CsvRangeReader reads the CSV records that START in a byte range [begin, end)
+// of a source, in bounded memory. See common/csv/README.md for the
+// split-correctness contract (which range a record belongs to, speculative
+// starts and how the coordinator verifies them).
+//
+// Thread safety: one reader per thread; several readers may share a source
+// whose read_at is thread-safe (FileSource).
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/base/batch.h"
+#include "common/base/limits.h"
+#include "common/base/status.h"
+#include "common/csv/dialect.h"
+#include "common/io/byte_source.h"
+
+namespace sluice {
+
+struct CsvRangeOptions {
+  CsvDialect dialect;
+  uint64_t begin_offset = 0;  // range [begin, end) in which the records start
+  uint64_t end_offset = 0;
+  bool start_is_exact = false;  // true: a record starts exactly at exact_start_offset
+  uint64_t exact_start_offset = 0;
+  uint64_t max_record_bytes = limits::kRecordBytesDefault;
+  size_t expected_columns = 0;  // 0: take from the first record read
+  // Bytes per read_at(); tests make it tiny to cross buffer boundaries often.
+  size_t read_chunk_bytes = limits::kReadChunkBytes;
+};
+
+class CsvRangeReader {
+ public:
+  CsvRangeReader(ByteSource& source, CsvRangeOptions options);
+  ~CsvRangeReader();
+  CsvRangeReader(const CsvRangeReader&) = delete;
+  CsvRangeReader& operator=(const CsvRangeReader&) = delete;
+
+  // Fills `batch` (cleared first) with up to limits::kBatchRowsMax records;
+  // malformed records are appended to `rejects` instead. Returns false when
+  // the range is exhausted (the batch may still hold rows on the last true
+  // call; after false it is empty). The batch's views stay valid until the
+  // next call.
+  Result<bool> next(RecordBatch& batch, std::vector<RejectedRecord>& rejects);
+
+  // Offset of the first record (or empty line) this reader started at: exact,
+  // or its guess. Valid after the first next().
+  uint64_t start_offset() const { return start_offset_; }
+  // Valid after next() returned false: where the first record starting at or
+  // after options.end_offset begins (the source size at EOF). The next range's
+  // records must start exactly here.
+  uint64_t end_offset() const { return end_offset_; }
+  uint64_t bytes_read() const { return bytes_read_; }
+  // Records seen, rejected ones included; the header and empty lines excluded.
+  uint64_t records_read() const { return records_read_; }
+  // Columns every record must have (0 until known).
+  size_t expected_columns() const { return expected_columns_; }
+  // The read buffer's size: bounded by max(2 chunks, max_record_bytes + 2 + chunk).
+  size_t buffer_capacity_bytes() const { return capacity_; }
+
+ private:
+  enum class Phase { kStart, kRecords, kDone };
+  enum class Parsed { kRecord, kEmptyLine, kRejected, kNeedMore };
+
+  Status start();
+  Status find_guessed_start();
+  Status read_more();
+  void compact();
+  void grow();
+  Parsed parse_record(RecordBatch& batch, std::vector<RejectedRecord>& rejects);
+  Status skip_oversize_record(std::vector<RejectedRecord>& rejects);
+  void reject(std::vector<RejectedRecord>& rejects, uint64_t offset, std::string reason,
+              std::string_view raw);
+  std::string cut_raw(std::string_view raw) const;
+  std::string_view unescape(const char* begin, const char* end, std::string_view tail);
+  void finish(uint64_t end_offset);
+  bool at_eof() const { return file_offset_ >= source_size_; }
+
+  ByteSource& source_;
+  CsvRangeOptions options_;
+  uint64_t source_size_;
+  size_t chunk_bytes_;
+  size_t capacity_max_;
+
+  std::unique_ptr<char[]> buffer_;
+  size_t capacity_ = 0;
+  size_t length_ = 0;      // valid bytes in buffer_
+  size_t position_ = 0;    // parse position in buffer_
+  uint64_t buffer_offset_ = 0;  // source offset of buffer_[0]
+  uint64_t file_offset_ = 0;    // next offset to read == buffer_offset_ + length_
+
+  std::string arena_;  // unescaped values of the current batch
+  size_t arena_used_ = 0;
+
+  Phase phase_ = Phase::kStart;
+  bool header_pending_ = false;
+  uint64_t bom_bytes_ = 0;  // 3 when the file starts with a UTF-8 BOM
+  size_t expected_columns_ = 0;
+  uint64_t start_offset_ = 0;
+  uint64_t end_offset_ = 0;
+  uint64_t bytes_read_ = 0;
+  uint64_t records_read_ = 0;
+};
+
+// Reads the header (the first record of the file, after a UTF-8 BOM) as
+// column names. An empty file (or one of empty lines only) gives no columns.
+Result<std::vector<std::string>> read_csv_header(ByteSource& source, const CsvDialect& dialect,
+                                                 uint64_t max_record_bytes);
+
+}  // namespace sluice
