@@ -418,7 +418,9 @@ Result<bool> CsvRangeReader::next(RecordBatch& batch, std::vector<RejectedRecord
     uint64_t scan_offset = buffer_offset_ + position_;
     // A record right after a BOM counts as starting at 0, the file's start.
     if (bom_bytes_ != 0 && scan_offset == bom_bytes_) scan_offset = 0;
-    if (scan_offset >= options_.end_offset) {
+    // The header (and any empty lines before it) belongs to the range that
+    // starts the file, however small it is.
+    if (scan_offset >= options_.end_offset && !header_pending_) {
       finish(scan_offset);
       break;
     }
