@@ -12,6 +12,7 @@
 #include "coordinator/publisher.h"
 #include "coordinator/scheduler.h"
 #include "proto/codec.h"
+#include "proto/security.h"
 #include "proto/socket.h"
 
 namespace sluice {
@@ -30,8 +31,20 @@ class CoordinatorService::Impl {
   Status start(const CoordinatorOptions& options) {
     SLUICE_RETURN_IF_ERROR(scheduler_.load());
     SLUICE_RETURN_IF_ERROR(recover());
+    const bool curve = !options.curve_secret_path.empty() || !options.authorized_keys_path.empty();
+    if (curve && (options.curve_secret_path.empty() || options.authorized_keys_path.empty())) {
+      return invalid_argument("--curve-secret and --authorized-keys go together");
+    }
     try {
       proto::configure_socket(router_);
+      if (curve) {
+        SLUICE_ASSIGN_OR_RETURN(proto::KeyPair keys, proto::load_key_pair(options.curve_secret_path));
+        SLUICE_ASSIGN_OR_RETURN(auto authorized, proto::load_authorized_keys(options.authorized_keys_path));
+        // The handler must exist before the socket binds.
+        zap_ = std::make_unique<proto::ZapHandler>(context_, std::move(authorized));
+        proto::apply_server_security(router_, keys);
+        log_->info("CURVE on: only authorized keys are admitted public_key={}", keys.public_z85);
+      }
       router_.bind(options.listen);
       endpoint_ = router_.get(zmq::sockopt::last_endpoint);
     } catch (const zmq::error_t& error) {
@@ -40,7 +53,7 @@ class CoordinatorService::Impl {
     }
     log_->info("coordinator listening endpoint={} state={} jobs={}", endpoint_, options.state_dir,
                scheduler_.jobs().size());
-    log_->warn("plaintext mode: no --curve-secret given, peers are not authenticated");
+    if (!curve) log_->warn("plaintext mode: no --curve-secret given, peers are not authenticated");
     return Status::ok();
   }
 
@@ -419,6 +432,7 @@ class CoordinatorService::Impl {
   std::unique_ptr<PartitionLedger> ledger_;
   Scheduler scheduler_;
   zmq::context_t context_;
+  std::unique_ptr<proto::ZapHandler> zap_;  // before router_: outlives it
   zmq::socket_t router_;
   std::string endpoint_;
   std::shared_ptr<spdlog::logger> log_;

@@ -20,6 +20,16 @@ std::string version_text() {
       ROCKSDB_PATCH);
 }
 
+void add_connect_options(CLI::App* app, sluice::ConnectFlags& flags) {
+  app->add_option("--coordinator", flags.coordinator, "tcp://HOST:PORT")
+      ->envname("SLUICE_COORDINATOR")
+      ->required();
+  app->add_option("--curve-secret", flags.curve_secret, "own CURVE secret key file")
+      ->envname("SLUICE_CURVE_SECRET");
+  app->add_option("--coordinator-key", flags.coordinator_key, "the coordinator's public key file")
+      ->envname("SLUICE_COORDINATOR_KEY");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -52,36 +62,33 @@ int main(int argc, char** argv) {
   coordinator_app->add_option("--state", coordinator.state_dir, "state directory (RocksDB)")
       ->envname("SLUICE_STATE")
       ->required();
+  coordinator_app->add_option("--curve-secret", coordinator.curve_secret, "own CURVE secret key file")
+      ->envname("SLUICE_CURVE_SECRET");
+  coordinator_app->add_option("--authorized-keys", coordinator.authorized_keys,
+                              "file of admitted public keys, one per line")
+      ->envname("SLUICE_AUTHORIZED_KEYS");
 
   WorkerFlags worker;
   auto* worker_app = app.add_subcommand("worker", "run a long-lived worker");
-  worker_app->add_option("--coordinator", worker.coordinator, "tcp://HOST:PORT")
-      ->envname("SLUICE_COORDINATOR")
-      ->required();
+  add_connect_options(worker_app, worker.connect);
   worker_app->add_option("--slots", worker.slots, "tasks at once (0: cores)")
       ->envname("SLUICE_SLOTS");
 
   SubmitFlags submit;
   auto* submit_app = app.add_subcommand("submit", "submit a job to a coordinator");
   submit_app->add_option("job", submit.job_file, "job file (YAML)")->required();
-  submit_app->add_option("--coordinator", submit.coordinator, "tcp://HOST:PORT")
-      ->envname("SLUICE_COORDINATOR")
-      ->required();
+  add_connect_options(submit_app, submit.connect);
   submit_app->add_flag("--wait", submit.wait, "follow the job to its end");
   submit_app->add_flag("--no-progress", submit.no_progress, "no progress bar");
 
   std::string job_id;
-  std::string client_coordinator;
+  ConnectFlags client_connect;
   auto* status_app = app.add_subcommand("status", "show jobs, progress and workers");
   status_app->add_option("job", job_id, "job id (default: all)");
-  status_app->add_option("--coordinator", client_coordinator, "tcp://HOST:PORT")
-      ->envname("SLUICE_COORDINATOR")
-      ->required();
+  add_connect_options(status_app, client_connect);
   auto* cancel_app = app.add_subcommand("cancel", "cancel a job");
   cancel_app->add_option("job", job_id, "job id")->required();
-  cancel_app->add_option("--coordinator", client_coordinator, "tcp://HOST:PORT")
-      ->envname("SLUICE_COORDINATOR")
-      ->required();
+  add_connect_options(cancel_app, client_connect);
 
   std::string output_dir;
   auto* verify_app = app.add_subcommand("verify", "audit an output directory against its manifest");
@@ -112,8 +119,8 @@ int main(int argc, char** argv) {
   if (*coordinator_app) return coordinator_command(coordinator);
   if (*worker_app) return worker_command(worker);
   if (*submit_app) return submit_command(submit);
-  if (*status_app) return status_command(job_id, client_coordinator);
-  if (*cancel_app) return cancel_command(job_id, client_coordinator);
+  if (*status_app) return status_command(job_id, client_connect);
+  if (*cancel_app) return cancel_command(job_id, client_connect);
   if (*verify_app) return verify_command(output_dir);
   if (*keygen_app) return keygen_command(key_prefix);
   if (*gen_app) return gen_command(gen);

@@ -13,6 +13,7 @@
 #include "common/base/limits.h"
 #include "common/base/log.h"
 #include "proto/codec.h"
+#include "proto/security.h"
 #include "proto/socket.h"
 #include "worker/task_runner.h"
 
@@ -48,6 +49,7 @@ class WorkerLink {
   }
 
   Status run(const std::atomic<bool>& stop) {
+    SLUICE_RETURN_IF_ERROR(load_security());
     connect();
     int64_t last_progress_ms = 0;
     while (!stop.load()) {
@@ -68,9 +70,17 @@ class WorkerLink {
   }
 
  private:
+  Status load_security() {
+    SLUICE_ASSIGN_OR_RETURN(security_, proto::client_security(options_.curve_secret_path,
+                                                              options_.coordinator_key_path));
+    if (!security_.enabled) log_->warn("plaintext mode: the coordinator is not authenticated");
+    return Status::ok();
+  }
+
   void connect() {
     socket_ = zmq::socket_t(context_, zmq::socket_type::dealer);
     proto::configure_socket(socket_);
+    proto::apply_client_security(socket_, security_);
     socket_.set(zmq::sockopt::routing_id, options_.worker_id);
     socket_.set(zmq::sockopt::reconnect_ivl, static_cast<int>(limits::kReconnectBackoffMsMin));
     socket_.set(zmq::sockopt::reconnect_ivl_max, static_cast<int>(limits::kReconnectBackoffMsMax));
@@ -284,6 +294,7 @@ class WorkerLink {
   }
 
   WorkerOptions options_;
+  proto::ClientSecurity security_;
   std::shared_ptr<spdlog::logger> log_;
   SteadyClock clock_;
   zmq::context_t context_;

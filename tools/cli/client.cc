@@ -5,6 +5,7 @@
 #include <zmq.hpp>
 
 #include "proto/codec.h"
+#include "proto/security.h"
 #include "proto/socket.h"
 
 namespace sluice {
@@ -13,14 +14,24 @@ using proto::to_string;
 
 class CoordinatorClient::Impl {
  public:
-  Impl(const std::string& endpoint, int64_t timeout_ms)
+  Impl(const std::string& endpoint, const std::string& curve_secret,
+       const std::string& coordinator_key, int64_t timeout_ms)
       : endpoint_(endpoint), timeout_ms_(timeout_ms), socket_(context_, zmq::socket_type::dealer) {
     proto::configure_socket(socket_);
+    auto security = proto::client_security(curve_secret, coordinator_key);
+    if (!security.is_ok()) {
+      setup_ = security.status();
+      return;
+    }
+    proto::apply_client_security(socket_, security.value());
     socket_.connect(endpoint);
   }
 
+  Status setup_;
+
   // Sends `request` and returns the first reply.
   Result<std::unique_ptr<proto::Decoded>> call(capnp::MallocMessageBuilder& request) {
+    SLUICE_RETURN_IF_ERROR(setup_);
     if (!proto::send(socket_, request)) {
       return Status(StatusCode::kUnavailable, "cannot send to coordinator " + endpoint_);
     }
@@ -72,8 +83,11 @@ class CoordinatorClient::Impl {
   zmq::socket_t socket_;
 };
 
-CoordinatorClient::CoordinatorClient(const std::string& endpoint, int64_t timeout_ms)
-    : impl_(std::make_unique<Impl>(endpoint, timeout_ms)) {}
+CoordinatorClient::CoordinatorClient(const std::string& endpoint, const std::string& curve_secret,
+                                     const std::string& coordinator_key, int64_t timeout_ms)
+    : impl_(std::make_unique<Impl>(endpoint, curve_secret, coordinator_key, timeout_ms)) {}
+
+const Status& CoordinatorClient::setup_status() const { return impl_->setup_; }
 CoordinatorClient::~CoordinatorClient() = default;
 
 Result<SubmitResult> CoordinatorClient::submit(const std::string& spec_yaml,

@@ -31,7 +31,11 @@ struct SubmitResult {
 
 class CoordinatorClient {
  public:
-  explicit CoordinatorClient(const std::string& endpoint, int64_t timeout_ms = 10'000);
+  // `curve_secret` and `coordinator_key` are key files; both empty: plaintext.
+  explicit CoordinatorClient(const std::string& endpoint, const std::string& curve_secret = "",
+                             const std::string& coordinator_key = "", int64_t timeout_ms = 10'000);
+  // An error when the key files cannot be read.
+  const Status& setup_status() const;
   ~CoordinatorClient();
 
   Result<SubmitResult> submit(const std::string& spec_yaml, const std::string& spec_file,

@@ -24,7 +24,8 @@ int submit_command(const SubmitFlags& flags) {
     fmt::print(stderr, "sluice: {}\n", checked.status().message());
     return kExitUsage;
   }
-  CoordinatorClient client(flags.coordinator);
+  CoordinatorClient client(flags.connect.coordinator, flags.connect.curve_secret,
+                           flags.connect.coordinator_key);
   auto submitted = client.submit(spec->source_text, flags.job_file, base_dir);
   if (!submitted.is_ok()) {
     fmt::print(stderr, "sluice: submit failed: {}\n", submitted.status().message());
@@ -46,8 +47,8 @@ int submit_command(const SubmitFlags& flags) {
   return exit_code_for(final_job.value());
 }
 
-int status_command(const std::string& job_id, const std::string& coordinator) {
-  CoordinatorClient client(coordinator);
+int status_command(const std::string& job_id, const ConnectFlags& connect) {
+  CoordinatorClient client(connect.coordinator, connect.curve_secret, connect.coordinator_key);
   auto status = client.status(job_id);
   if (!status.is_ok()) {
     fmt::print(stderr, "sluice: {}\n", status.status().message());
@@ -68,8 +69,8 @@ int status_command(const std::string& job_id, const std::string& coordinator) {
   return kExitOk;
 }
 
-int cancel_command(const std::string& job_id, const std::string& coordinator) {
-  CoordinatorClient client(coordinator);
+int cancel_command(const std::string& job_id, const ConnectFlags& connect) {
+  CoordinatorClient client(connect.coordinator, connect.curve_secret, connect.coordinator_key);
   auto status = client.cancel(job_id);
   if (!status.is_ok()) {
     fmt::print(stderr, "sluice: {}\n", status.status().message());

@@ -19,27 +19,36 @@ struct RunFlags {
 };
 int run_command(const RunFlags& flags);
 
+// How a worker or client reaches the coordinator, and with which keys.
+struct ConnectFlags {
+  std::string coordinator;
+  std::string curve_secret;     // own secret key file
+  std::string coordinator_key;  // the coordinator's public key file
+};
+
 struct CoordinatorFlags {
   std::string listen;
   std::string state_dir;
+  std::string curve_secret;
+  std::string authorized_keys;
 };
 int coordinator_command(const CoordinatorFlags& flags);
 
 struct WorkerFlags {
-  std::string coordinator;
+  ConnectFlags connect;
   uint32_t slots = 1;
 };
 int worker_command(const WorkerFlags& flags);
 
 struct SubmitFlags {
   std::string job_file;
-  std::string coordinator;
+  ConnectFlags connect;
   bool wait = false;
   bool no_progress = false;
 };
 int submit_command(const SubmitFlags& flags);
-int status_command(const std::string& job_id, const std::string& coordinator);
-int cancel_command(const std::string& job_id, const std::string& coordinator);
+int status_command(const std::string& job_id, const ConnectFlags& connect);
+int cancel_command(const std::string& job_id, const ConnectFlags& connect);
 int verify_command(const std::string& output_dir);
 int keygen_command(const std::string& prefix);
 

@@ -16,6 +16,8 @@ int coordinator_command(const CoordinatorFlags& flags) {
   CoordinatorOptions options;
   options.listen = flags.listen;
   options.state_dir = flags.state_dir;
+  options.curve_secret_path = flags.curve_secret;
+  options.authorized_keys_path = flags.authorized_keys;
   auto service = CoordinatorService::open(options);
   if (!service.is_ok()) {
     fmt::print(stderr, "sluice: {}\n", service.status().message());
@@ -34,7 +36,9 @@ int coordinator_command(const CoordinatorFlags& flags) {
 int worker_command(const WorkerFlags& flags) {
   install_stop_signals();
   WorkerOptions options;
-  options.coordinator = flags.coordinator;
+  options.coordinator = flags.connect.coordinator;
+  options.curve_secret_path = flags.connect.curve_secret;
+  options.coordinator_key_path = flags.connect.coordinator_key;
   options.slots = flags.slots == 0 ? std::max(1u, std::thread::hardware_concurrency()) : flags.slots;
   Status status = run_worker(options, stop_requested());
   if (!status.is_ok()) {
