@@ -9,6 +9,8 @@
 #include "common/base/limits.h"
 #include "common/base/log.h"
 #include "coordinator/admission.h"
+#include "coordinator/board_render.h"
+#include "coordinator/http_server.h"
 #include "coordinator/publisher.h"
 #include "coordinator/scheduler.h"
 #include "proto/codec.h"
@@ -53,14 +55,21 @@ class CoordinatorService::Impl {
     }
     log_->info("coordinator listening endpoint={} state={} jobs={}", endpoint_, options.state_dir,
                scheduler_.jobs().size());
+    if (!options.http_address.empty()) {
+      SLUICE_ASSIGN_OR_RETURN(http_, HttpServer::start(options.http_address, board_));
+      log_->info("http listening address={} port={}", options.http_address, http_->port());
+    }
+    board_.publish(render_board(scheduler_, metrics_, clock_.now_ms(), true));
     if (!curve) log_->warn("plaintext mode: no --curve-secret given, peers are not authenticated");
     return Status::ok();
   }
 
   const std::string& endpoint() const { return endpoint_; }
+  int http_port() const { return http_ ? http_->port() : 0; }
 
   Status run(const std::atomic<bool>& stop) {
     int64_t last_heartbeat_ms = 0;
+    int64_t last_board_ms = 0;
     while (!stop.load()) {
       zmq::pollitem_t items[] = {{router_.handle(), 0, ZMQ_POLLIN, 0}};
       zmq::poll(items, 1, std::chrono::milliseconds(limits::kCoordinatorTickMs));
@@ -70,6 +79,10 @@ class CoordinatorService::Impl {
       if (now - last_heartbeat_ms >= limits::kHeartbeatMs) {
         last_heartbeat_ms = now;
         heartbeat_workers();
+      }
+      if (http_ && now - last_board_ms >= 500) {
+        last_board_ms = now;
+        board_.publish(render_board(scheduler_, metrics_, now, true));
       }
     }
     return Status::ok();
@@ -129,6 +142,7 @@ class CoordinatorService::Impl {
   void handle(const std::string& identity, const zmq::message_t& payload) {
     auto decoded = proto::decode(payload);
     if (!decoded.is_ok()) {
+      metrics_.messages_dropped++;
       log_->warn("message dropped peer={} reason={}", printable(identity),
                  decoded.status().message());
       return;
@@ -137,6 +151,7 @@ class CoordinatorService::Impl {
       Status status = dispatch(identity, decoded.value()->envelope());
       if (!status.is_ok()) log_->error("handling failed peer={} error={}", printable(identity), status.to_string());
     } catch (const kj::Exception& error) {
+      metrics_.messages_dropped++;
       log_->warn("message dropped peer={} reason=malformed: {}", printable(identity),
                  error.getDescription().cStr());
     }
@@ -198,6 +213,7 @@ class CoordinatorService::Impl {
   }
 
   Status on_done(const std::string& identity, proto::Done::Reader message) {
+    const int64_t received_ms = clock_.now_ms();
     scheduler_.touch(identity);
     DoneReport report;
     report.attempt = AttemptRef{to_string(message.getJobId()), message.getPartition(),
@@ -231,10 +247,15 @@ class CoordinatorService::Impl {
     decision.setReason(outcome.reason);
     proto::send_to(router_, identity, builder);
     if (!outcome.accepted) {
+      metrics_.attempts_refused++;
       log_->info("attempt refused job={} partition={} attempt={} reason={}", report.attempt.job_id,
                  report.attempt.partition, report.attempt.attempt, outcome.reason);
     }
-    for (const AttemptRef& ref : outcome.committed) SLUICE_RETURN_IF_ERROR(publish(ref));
+    for (const AttemptRef& ref : outcome.committed) {
+      SLUICE_RETURN_IF_ERROR(publish(ref));
+      metrics_.commits++;
+      metrics_.commit_seconds_sum += static_cast<double>(clock_.now_ms() - received_ms) / 1000.0;
+    }
     return Status::ok();
   }
 
@@ -261,6 +282,7 @@ class CoordinatorService::Impl {
     log_->warn("attempt failed job={} partition={} attempt={} retryable={} error={}", ref.job_id,
                ref.partition, ref.attempt, message.getRetryable(), text);
     if (const JobRecord* job = scheduler_.job(ref.job_id)) discard_attempt(*job, ref.partition, ref.attempt);
+    if (message.getRetryable()) metrics_.retries++;
     return scheduler_.on_failed(identity, ref, text, message.getRetryable());
   }
 
@@ -355,6 +377,7 @@ class CoordinatorService::Impl {
 
   Status tick() {
     for (const std::string& identity : scheduler_.expire_workers()) {
+      metrics_.lease_expiries++;
       log_->warn("worker expired worker={} reason=no message for {} ms", printable(identity),
                  limits::kLeaseMs);
     }
@@ -403,6 +426,7 @@ class CoordinatorService::Impl {
     task.setTempPath(temp_part_path(job, partition.index, partition.attempt));
     task.setRejectsTempPath(temp_rejects_path(job, partition.index, partition.attempt));
     proto::send_to(router_, assignment.worker, builder);
+    metrics_.tasks_dispatched++;
     log_->debug("task sent job={} partition={} attempt={} worker={}", job.id, partition.index,
                 partition.attempt, printable(assignment.worker));
   }
@@ -436,6 +460,9 @@ class CoordinatorService::Impl {
   zmq::socket_t router_;
   std::string endpoint_;
   std::shared_ptr<spdlog::logger> log_;
+  LoopMetrics metrics_;
+  StatusBoard board_;
+  std::unique_ptr<HttpServer> http_;
 };
 
 CoordinatorService::CoordinatorService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -454,6 +481,7 @@ Result<std::unique_ptr<CoordinatorService>> CoordinatorService::open(
 }
 
 const std::string& CoordinatorService::endpoint() const { return impl_->endpoint(); }
+int CoordinatorService::http_port() const { return impl_->http_port(); }
 
 Status CoordinatorService::run(const std::atomic<bool>& stop) { return impl_->run(stop); }
 

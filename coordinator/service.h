@@ -17,6 +17,7 @@ struct CoordinatorOptions {
   std::string state_dir;                       // RocksDB lives here
   std::string curve_secret_path;               // with authorized_keys_path: CURVE on
   std::string authorized_keys_path;
+  std::string http_address;  // HOST:PORT of the operations surface; empty: none
 };
 
 class CoordinatorService {
@@ -27,6 +28,8 @@ class CoordinatorService {
 
   // The endpoint actually bound (with the real port when PORT was 0).
   const std::string& endpoint() const;
+  // The HTTP port actually bound (0 when there is no HTTP surface).
+  int http_port() const;
   // Serves until `stop` becomes true.
   Status run(const std::atomic<bool>& stop);
 

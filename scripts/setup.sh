@@ -13,6 +13,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev
   libxxhash-dev libzstd-dev zlib1g-dev
+  libcpp-httplib-dev libssl-dev libbrotli-dev
   python3 procps
 )
 

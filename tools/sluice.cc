@@ -67,6 +67,8 @@ int main(int argc, char** argv) {
   coordinator_app->add_option("--authorized-keys", coordinator.authorized_keys,
                               "file of admitted public keys, one per line")
       ->envname("SLUICE_AUTHORIZED_KEYS");
+  coordinator_app->add_option("--http", coordinator.http, "HOST:PORT for /healthz, /metrics, /api, /")
+      ->envname("SLUICE_HTTP");
 
   WorkerFlags worker;
   auto* worker_app = app.add_subcommand("worker", "run a long-lived worker");

@@ -31,6 +31,7 @@ struct CoordinatorFlags {
   std::string state_dir;
   std::string curve_secret;
   std::string authorized_keys;
+  std::string http;
 };
 int coordinator_command(const CoordinatorFlags& flags);
 

@@ -18,13 +18,19 @@ int coordinator_command(const CoordinatorFlags& flags) {
   options.state_dir = flags.state_dir;
   options.curve_secret_path = flags.curve_secret;
   options.authorized_keys_path = flags.authorized_keys;
+  options.http_address = flags.http;
   auto service = CoordinatorService::open(options);
   if (!service.is_ok()) {
     fmt::print(stderr, "sluice: {}\n", service.status().message());
     return kExitJobFailed;
   }
-  fmt::print(stderr, "sluice coordinator ready; join workers with:\n  sluice worker --coordinator {}\n",
-             service.value()->endpoint());
+  std::string keys;
+  if (!flags.curve_secret.empty()) keys = " --curve-secret WORKER.key --coordinator-key COORDINATOR.pub";
+  fmt::print(stderr, "sluice coordinator ready; join workers with:\n  sluice worker --coordinator {}{}\n",
+             service.value()->endpoint(), keys);
+  if (service.value()->http_port() > 0) {
+    fmt::print(stderr, "operations surface on http port {}\n", service.value()->http_port());
+  }
   Status status = service.value()->run(stop_requested());
   if (!status.is_ok()) {
     fmt::print(stderr, "sluice: coordinator stopped: {}\n", status.to_string());

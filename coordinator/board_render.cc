@@ -1,0 +1,108 @@
+#include "coordinator/board_render.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <nlohmann/json.hpp>
+
+#include "common/base/clock.h"
+
+namespace sluice {
+namespace {
+
+constexpr std::array<PartitionState, 5> kStates = {
+    PartitionState::kPlanned, PartitionState::kLeased, PartitionState::kWritten,
+    PartitionState::kCommitted, PartitionState::kPublished};
+
+void metric_header(std::string& text, const char* name, const char* type, const char* help) {
+  text += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+
+}  // namespace
+
+BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metrics, int64_t now_ms,
+                           bool ready) {
+  using nlohmann::json;
+  BoardSnapshot snapshot;
+  snapshot.ready = ready;
+  json jobs = json::array();
+  std::string partitions_text, rows_text, bytes_text;
+  const int64_t now_unix = unix_time_seconds();
+  for (const JobRecord* job : scheduler.jobs()) {
+    const JobTotals totals = scheduler.totals(job->id);
+    std::array<uint64_t, kStates.size()> by_state{};
+    for (uint32_t index = 0; index < job->partitions_total; ++index) {
+      by_state[static_cast<size_t>(scheduler.partition(job->id, index)->state)]++;
+    }
+    json states = json::object();
+    for (PartitionState state : kStates) {
+      const uint64_t count = by_state[static_cast<size_t>(state)];
+      states[partition_state_name(state)] = count;
+      partitions_text += fmt::format("sluice_partitions{{job=\"{}\",state=\"{}\"}} {}\n", job->id,
+                                     partition_state_name(state), count);
+    }
+    const int64_t end = job->finished_unix > 0 ? job->finished_unix : now_unix;
+    const double elapsed_s = static_cast<double>(std::max<int64_t>(1, end - job->created_unix));
+    json item = {{"id", job->id},
+                 {"name", job->name},
+                 {"state", job_state_name(job->state)},
+                 {"error", job->error},
+                 {"output", job->output_dir},
+                 {"partitions_total", job->partitions_total},
+                 {"partitions_done", totals.partitions_done},
+                 {"partitions_by_state", states},
+                 {"rows_in", totals.rows_in},
+                 {"rows_out", totals.rows_out},
+                 {"rows_filtered", totals.rows_filtered},
+                 {"rows_rejected", totals.rows_rejected},
+                 {"bytes_read", totals.bytes_read},
+                 {"bytes_total", totals.bytes_total},
+                 {"elapsed_s", elapsed_s},
+                 {"mb_per_s", static_cast<double>(totals.bytes_read) / 1e6 / elapsed_s}};
+    snapshot.job_json[job->id] = item.dump();
+    jobs.push_back(std::move(item));
+    rows_text += fmt::format(
+        "sluice_rows_in_total{{job=\"{0}\"}} {1}\nsluice_rows_out_total{{job=\"{0}\"}} {2}\n"
+        "sluice_rows_filtered_total{{job=\"{0}\"}} {3}\nsluice_rows_rejected_total{{job=\"{0}\"}} {4}\n",
+        job->id, totals.rows_in, totals.rows_out, totals.rows_filtered, totals.rows_rejected);
+    bytes_text += fmt::format("sluice_input_read_bytes{{job=\"{}\"}} {}\n", job->id, totals.bytes_read);
+  }
+  json workers = json::array();
+  for (const WorkerView& worker : scheduler.workers()) {
+    workers.push_back({{"id", worker.identity},
+                       {"slots", worker.slots},
+                       {"active", worker.active},
+                       {"heartbeat_age_ms", now_ms - worker.last_seen_ms}});
+  }
+  snapshot.jobs_json = json{{"jobs", jobs}, {"workers", workers}}.dump();
+
+  std::string& text = snapshot.metrics_text;
+  metric_header(text, "sluice_partitions", "gauge", "Partitions by job and state.");
+  text += partitions_text;
+  metric_header(text, "sluice_rows_in_total", "counter", "Rows read, by job (committed partitions).");
+  metric_header(text, "sluice_rows_out_total", "counter", "Rows written, by job.");
+  metric_header(text, "sluice_rows_filtered_total", "counter", "Rows dropped by filters, by job.");
+  metric_header(text, "sluice_rows_rejected_total", "counter", "Rows sent to the rejects, by job.");
+  text += rows_text;
+  metric_header(text, "sluice_input_read_bytes", "counter", "Input bytes of committed partitions.");
+  text += bytes_text;
+  metric_header(text, "sluice_workers_connected", "gauge", "Registered workers.");
+  text += fmt::format("sluice_workers_connected {}\n", scheduler.workers().size());
+  metric_header(text, "sluice_lease_expiries_total", "counter", "Workers whose leases expired.");
+  text += fmt::format("sluice_lease_expiries_total {}\n", metrics.lease_expiries);
+  metric_header(text, "sluice_retries_total", "counter", "Attempts that failed and were retried.");
+  text += fmt::format("sluice_retries_total {}\n", metrics.retries);
+  metric_header(text, "sluice_tasks_dispatched_total", "counter", "Tasks sent to workers.");
+  text += fmt::format("sluice_tasks_dispatched_total {}\n", metrics.tasks_dispatched);
+  metric_header(text, "sluice_attempts_refused_total", "counter", "Late or duplicate reports refused.");
+  text += fmt::format("sluice_attempts_refused_total {}\n", metrics.attempts_refused);
+  metric_header(text, "sluice_messages_dropped_total", "counter", "Malformed or unexpected messages.");
+  text += fmt::format("sluice_messages_dropped_total {}\n", metrics.messages_dropped);
+  metric_header(text, "sluice_commit_latency_seconds", "summary",
+                "From a worker's Done to the part renamed into place.");
+  text += fmt::format("sluice_commit_latency_seconds_sum {:.6f}\nsluice_commit_latency_seconds_count {}\n",
+                      metrics.commit_seconds_sum, metrics.commits);
+  return snapshot;
+}
+
+}  // namespace sluice
