@@ -1,0 +1,46 @@
+#include "common/io/reject_writer.h"
+
+#include <fmt/format.h>
+
+#include "common/io/output_sink.h"
+#include "common/io/text_format.h"
+
+namespace sluice {
+
+RejectWriter::RejectWriter(std::unique_ptr<OutputSink> sink, std::string source_file)
+    : sink_(std::move(sink)) {
+  append_csv_field(source_field_, source_file);
+}
+
+RejectWriter::~RejectWriter() = default;
+
+Status RejectWriter::write(const std::vector<RejectedRecord>& rejects) {
+  std::string& out = sink_->pending();
+  for (const RejectedRecord& reject : rejects) {
+    out.append(source_field_);
+    out.push_back(',');
+    fmt::format_to(std::back_inserter(out), "{}", reject.offset);
+    out.push_back(',');
+    append_csv_field(out, reject.reason);
+    out.push_back(',');
+    append_csv_field(out, reject.raw);
+    out.push_back('\n');
+    SLUICE_RETURN_IF_ERROR(sink_->flush_if_full());
+  }
+  rows_ += rejects.size();
+  return Status::ok();
+}
+
+Result<WriteStats> RejectWriter::finish() {
+  SLUICE_ASSIGN_OR_RETURN(FileTotals totals, sink_->finish());
+  return WriteStats{rows_, totals.bytes, totals.checksum};
+}
+
+Result<std::unique_ptr<RejectWriter>> open_reject_writer(const std::string& path,
+                                                         const std::string& source_file) {
+  SLUICE_ASSIGN_OR_RETURN(auto sink, OutputSink::open(path, Compression::kNone));
+  sink->pending().append("source_file,offset,reason,record\n");
+  return std::unique_ptr<RejectWriter>(new RejectWriter(std::move(sink), source_file));
+}
+
+}  // namespace sluice

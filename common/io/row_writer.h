@@ -1,0 +1,41 @@
+#pragma once
+// Writers of output rows to one file: CSV (RFC 4180, header row, minimal
+// quoting, '\n') or JSON lines, optionally gzip or zstd compressed. Buffered
+// (limits::kWriteBufferBytes); bytes and checksum are of the file's bytes,
+// after compression. Thread safety: one thread per writer.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/base/batch.h"
+#include "common/base/status.h"
+#include "common/job/job_spec.h"
+
+namespace sluice {
+
+struct WriteStats {
+  uint64_t rows = 0;
+  uint64_t bytes = 0;     // bytes in the file
+  uint64_t checksum = 0;  // xxh64 of the file's bytes
+};
+
+class RowWriter {
+ public:
+  virtual ~RowWriter();
+  // batch.column_count must be the number of columns given at open.
+  virtual Status write(const OutputBatch& batch) = 0;
+  // Flushes, fsyncs and closes. Once; the writer takes no rows after it.
+  virtual Result<WriteStats> finish() = 0;
+};
+
+// Creates `path` (and its parent directories). CSV gets its header row now.
+// NULL is an empty field in CSV (a lone column's empty value is written ""
+// so the row is not an empty line) and null in JSON lines, whose values are
+// otherwise JSON strings.
+Result<std::unique_ptr<RowWriter>> open_row_writer(const std::string& path, OutputFormat format,
+                                                   Compression compression,
+                                                   const std::vector<std::string>& columns);
+
+}  // namespace sluice
