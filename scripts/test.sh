@@ -14,6 +14,7 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$jobs"
 python3 -m unittest discover -s tests/reference -q
 (cd build && ctest --output-on-failure -j "$jobs" --timeout 600)
+bash tests/deploy/validate.sh
 
 if [[ "${SLUICE_SKIP_SANITIZERS:-0}" != "1" ]]; then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=ON \
