@@ -1,10 +1,13 @@
 #include "common/pipeline/pipeline.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
+#include "common/base/assert.h"
 #include "common/base/limits.h"
+#include "common/expr/parser.h"
 
 namespace sluice {
 namespace {
@@ -62,11 +65,133 @@ Result<std::unique_ptr<Pipeline>> Pipeline::compile(const JobSpec& spec,
     pipeline->visible_.push_back({input_columns[i], pipeline->slots_.size()});
     pipeline->slots_.push_back(slot);
   }
-  SLUICE_RETURN_IF_ERROR(pipeline->compile_steps(spec));
+  SLUICE_RETURN_IF_ERROR(pipeline->compile_steps(spec, 0));
+  if (pipeline->final_ != nullptr) {
+    pipeline->output_columns_ = pipeline->final_->output_columns_;
+  } else {
+    for (const VisibleColumn& column : pipeline->visible_) pipeline->output_columns_.push_back(column.name);
+  }
+  pipeline->input_vectors_.resize(pipeline->slots_.size());
+  pipeline->eval_.columns.assign(pipeline->slots_.size(), nullptr);
+  return pipeline;
+}
+
+Result<std::unique_ptr<Pipeline>> Pipeline::compile_final(const JobSpec& spec, size_t first_step,
+                                                          const std::vector<expr::ColumnInfo>& columns) {
+  std::unique_ptr<Pipeline> pipeline(new Pipeline());
+  pipeline->is_final_stage_ = true;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    Slot slot;
+    slot.source = SlotSource::kGate;  // a typed vector handed over by run_final
+    slot.type = columns[i].type;
+    slot.index = i;
+    pipeline->visible_.push_back({columns[i].name, pipeline->slots_.size()});
+    pipeline->slots_.push_back(slot);
+  }
+  SLUICE_RETURN_IF_ERROR(pipeline->compile_steps(spec, first_step));
   for (const VisibleColumn& column : pipeline->visible_) pipeline->output_columns_.push_back(column.name);
   pipeline->input_vectors_.resize(pipeline->slots_.size());
   pipeline->eval_.columns.assign(pipeline->slots_.size(), nullptr);
   return pipeline;
+}
+
+const std::vector<std::string>& Pipeline::partial_columns() const {
+  static const std::vector<std::string> kNone;
+  return aggregate_ != nullptr ? aggregate_->plan.partial_columns : kNone;
+}
+
+Status Pipeline::compile_aggregate(const JobSpec& spec, size_t step_index) {
+  const StepSpec& step = spec.steps[step_index];
+  auto stage = std::make_unique<AggregateStage>();
+  AggregatePlan& plan = stage->plan;
+  std::vector<expr::ColumnInfo> result_columns;
+  auto add_result_column = [&](const std::string& name, expr::Type type, const SpecLocation& where) -> Status {
+    for (const expr::ColumnInfo& column : result_columns) {
+      if (column.name == name) {
+        return invalid_argument(
+            fmt::format("{}: column \"{}\" appears twice in the aggregate's output", context_of(spec, where), name));
+      }
+    }
+    result_columns.push_back({name, type, result_columns.size()});
+    return Status::ok();
+  };
+  SpecLocation by_where = step.where;
+  by_where.key += ".by";
+  for (const std::string& name : step.aggregate.by) {
+    auto existing = std::find_if(visible_.begin(), visible_.end(),
+                                 [&](const VisibleColumn& column) { return column.name == name; });
+    if (existing == visible_.end()) {
+      return invalid_argument(fmt::format("{}: unknown column \"{}\"", context_of(spec, by_where), name));
+    }
+    Slot& slot = slots_[existing->slot];
+    if (slot.source == SlotSource::kInput) slot.materialize = true;
+    stage->key_slots.push_back(existing->slot);
+    plan.key_names.push_back(name);
+    plan.key_types.push_back(slot.type);
+    SLUICE_RETURN_IF_ERROR(add_result_column(name, slot.type, by_where));
+  }
+  if (step.aggregate.aggs.empty() && step.aggregate.by.empty()) {
+    return invalid_argument(fmt::format("{}: an aggregate needs `by` columns or `aggs`", context_of(spec, step.where)));
+  }
+  for (const NamedExpr& named : step.aggregate.aggs) {
+    const SpecLocation where = where_of(step, named);
+    const std::string context = context_of(spec, where);
+    AggregateCall call;
+    std::string message;
+    size_t position = 0;
+    if (!parse_aggregate_call(named.expr, call, message, position)) {
+      return invalid_argument(format_expr_error(context, named.expr, position, message));
+    }
+    AggregateColumn column;
+    column.name = named.name;
+    column.kind = call.kind;
+    std::unique_ptr<expr::Expression> argument;
+    if (call.kind != AggregateKind::kCountStar) {
+      // Bind once by hand for carets under the whole AGG text, then compile.
+      expr::ExprError error;
+      expr::NodePtr root = expr::parse_expression(call.argument, error);
+      if (root == nullptr || !expr::bind_expression(root, scope(), error)) {
+        return invalid_argument(
+            format_expr_error(context, named.expr, call.argument_offset + error.position, error.message));
+      }
+      SLUICE_ASSIGN_OR_RETURN(argument, compile_expression(spec, call.argument, where));
+      column.argument_type = argument->type();
+    }
+    if (!aggregate_result_type(call.kind, column.argument_type, column.result_type, message)) {
+      return invalid_argument(format_expr_error(context, named.expr, call.argument_offset, message));
+    }
+    SLUICE_RETURN_IF_ERROR(add_result_column(named.name, column.result_type, where));
+    plan.aggregates.push_back(std::move(column));
+    stage->arguments.push_back(std::move(argument));
+  }
+  plan.build_partial_columns();
+  for (size_t i = 0; i < plan.partial_columns.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (plan.partial_columns[i] == plan.partial_columns[j]) {
+        return invalid_argument(fmt::format("{}: the aggregate's state column \"{}\" clashes with another column",
+                                            context_of(spec, step.where), plan.partial_columns[i]));
+      }
+    }
+  }
+  stage->table = std::make_unique<Aggregator>(stage->plan);
+  SLUICE_ASSIGN_OR_RETURN(final_, compile_final(spec, step_index + 1, result_columns));
+  aggregate_ = std::move(stage);
+  return Status::ok();
+}
+
+Status Pipeline::compile_sort(const JobSpec& spec, const StepSpec& step) {
+  if (step.sort.empty()) return invalid_argument(fmt::format("{}: sort needs at least one key", context_of(spec, step.where)));
+  std::vector<SortSlot> keys;
+  for (const SortKey& key : step.sort) {
+    auto existing = std::find_if(visible_.begin(), visible_.end(),
+                                 [&](const VisibleColumn& column) { return column.name == key.column; });
+    if (existing == visible_.end()) {
+      return invalid_argument(fmt::format("{}: sort: unknown column \"{}\"", context_of(spec, step.where), key.column));
+    }
+    keys.push_back({existing->slot, key.descending});
+  }
+  sort_ = std::move(keys);  // a later sort replaces an earlier one
+  return Status::ok();
 }
 
 std::vector<expr::ColumnInfo> Pipeline::scope() const {
@@ -92,8 +217,9 @@ Result<std::unique_ptr<expr::Expression>> Pipeline::compile_expression(const Job
   return std::make_unique<expr::Expression>(std::move(expression));
 }
 
-Status Pipeline::compile_steps(const JobSpec& spec) {
-  for (const StepSpec& step : spec.steps) {
+Status Pipeline::compile_steps(const JobSpec& spec, size_t first_step) {
+  for (size_t step_index = first_step; step_index < spec.steps.size(); ++step_index) {
+    const StepSpec& step = spec.steps[step_index];
     switch (step.kind) {
       case StepKind::kFilter: {
         SLUICE_ASSIGN_OR_RETURN(auto expression, compile_expression(spec, step.expr, step.where));
@@ -156,7 +282,20 @@ Status Pipeline::compile_steps(const JobSpec& spec) {
         }
         break;
       case StepKind::kAggregate:
+        if (is_final_stage_) {
+          return invalid_argument(
+              fmt::format("{}: only one aggregate step per job is supported", context_of(spec, step.where)));
+        }
+        // The steps after it are compiled over its output by compile_final.
+        return compile_aggregate(spec, step_index);
       case StepKind::kSort:
+        if (!is_final_stage_) {
+          return invalid_argument(fmt::format(
+              "{}: sort is allowed only after an aggregate step (it sorts the merged, small result)",
+              context_of(spec, step.where)));
+        }
+        SLUICE_RETURN_IF_ERROR(compile_sort(spec, step));
+        break;
       case StepKind::kLookup:
       case StepKind::kExec:
         return invalid_argument(fmt::format("{}: the {} step is not supported yet",
@@ -230,6 +369,28 @@ Status Pipeline::process(const RecordBatch& input, OutputBatch& output, std::vec
 
   // 2. The steps.
   gather_inputs(input);
+  run_operations(counters);
+  counters.rows_out += selection_.size();
+
+  // 3. The surviving rows: folded into the aggregate, or as text.
+  if (aggregate_ != nullptr) {
+    if (aggregate_->finished) return internal_error("pipeline: process() after finish_partial()");
+    output.column_count = aggregate_->plan.partial_columns.size();
+    if (selection_.empty()) return Status::ok();
+    std::vector<const expr::Vector*> keys;
+    for (size_t slot : aggregate_->key_slots) keys.push_back(eval_.columns[slot]);
+    std::vector<const expr::Vector*> arguments;
+    for (const auto& argument : aggregate_->arguments) {
+      arguments.push_back(argument != nullptr ? &argument->evaluate(eval_, selection_) : nullptr);
+    }
+    aggregate_->table->update(keys, arguments, selection_);
+    return Status::ok();
+  }
+  write_output(&input, selection_.data(), selection_.size(), output);
+  return Status::ok();
+}
+
+void Pipeline::run_operations(PipelineCounters& counters) {
   for (const Operation& operation : operations_) {
     if (selection_.empty()) break;
     const expr::Vector& result = operation.expression->evaluate(eval_, selection_);
@@ -244,22 +405,97 @@ Status Pipeline::process(const RecordBatch& input, OutputBatch& output, std::vec
     counters.rows_filtered += selection_.size() - next_selection_.size();
     selection_.swap(next_selection_);
   }
+}
 
-  // 3. The surviving rows, as text.
-  write_output(input, output);
-  counters.rows_out += selection_.size();
+Status Pipeline::finish_partial(OutputBatch& out) {
+  if (aggregate_ == nullptr) return internal_error("pipeline: finish_partial() without an aggregate step");
+  if (aggregate_->finished) return internal_error("pipeline: finish_partial() called twice");
+  aggregate_->finished = true;
+  aggregate_->table->write_partial(out);
   return Status::ok();
 }
 
-void Pipeline::write_output(const RecordBatch& input, OutputBatch& output) {
+namespace {
+
+// -1, 0, 1 for two valid values of one vector; floats with NaN greatest.
+int compare_values(const expr::Vector& vector, uint32_t a, uint32_t b) {
+  switch (vector.type) {
+    case expr::Type::kString: {
+      const int c = vector.strings[a].compare(vector.strings[b]);
+      return c < 0 ? -1 : (c > 0 ? 1 : 0);
+    }
+    case expr::Type::kFloat64: {
+      const double x = vector.doubles[a], y = vector.doubles[b];
+      const bool x_nan = std::isnan(x), y_nan = std::isnan(y);
+      if (x_nan || y_nan) return x_nan == y_nan ? 0 : (x_nan ? 1 : -1);
+      return x < y ? -1 : (x > y ? 1 : 0);
+    }
+    case expr::Type::kNull: return 0;
+    default: return vector.ints[a] < vector.ints[b] ? -1 : (vector.ints[a] > vector.ints[b] ? 1 : 0);
+  }
+}
+
+}  // namespace
+
+Status Pipeline::run_final(std::vector<expr::Vector> columns, size_t row_count,
+                           const std::function<Status(const OutputBatch&)>& emit) {
+  SLUICE_ASSERT(is_final_stage_, "rows={}", row_count);
+  gate_vectors_ = std::move(columns);
+  std::deque<std::string> computed;  // strings computed by the steps, alive until the last emit
+  arena_.rebind(&computed);
+  eval_.row_count = row_count;
+  eval_.arena = &arena_;
+  for (size_t s = 0; s < slots_.size(); ++s) {
+    if (slots_[s].source == SlotSource::kGate) eval_.columns[s] = &gate_vectors_[slots_[s].index];
+  }
+  selection_.resize(row_count);
+  for (size_t row = 0; row < row_count; ++row) selection_[row] = static_cast<uint32_t>(row);
+  PipelineCounters counters;
+  run_operations(counters);
+
+  // NULLs last in either direction (DuckDB's default); full ties keep the
+  // merged order (by group key bytes), so the output is deterministic.
+  if (!sort_.empty()) {
+    std::vector<const expr::Vector*> keys;
+    for (const SortSlot& key : sort_) keys.push_back(eval_.columns[key.slot]);
+    std::stable_sort(selection_.begin(), selection_.end(), [&](uint32_t a, uint32_t b) {
+      for (size_t k = 0; k < keys.size(); ++k) {
+        const expr::Vector& vector = *keys[k];
+        const bool a_null = vector.type == expr::Type::kNull || vector.is_null(a);
+        const bool b_null = vector.type == expr::Type::kNull || vector.is_null(b);
+        if (a_null || b_null) {
+          if (a_null == b_null) continue;
+          return b_null;
+        }
+        const int c = compare_values(vector, a, b);
+        if (c != 0) return sort_[k].descending ? c > 0 : c < 0;
+      }
+      return false;
+    });
+  }
+
+  OutputBatch batch;
+  for (size_t begin = 0; begin < selection_.size(); begin += limits::kBatchRowsMax) {
+    const size_t count = std::min(limits::kBatchRowsMax, selection_.size() - begin);
+    batch.clear();
+    arena_.rebind(&batch.owned);
+    write_output(nullptr, selection_.data() + begin, count, batch);
+    SLUICE_RETURN_IF_ERROR(emit(batch));
+  }
+  return Status::ok();
+}
+
+void Pipeline::write_output(const RecordBatch* input, const uint32_t* rows, size_t row_count,
+                            OutputBatch& output) {
   output.column_count = visible_.size();
-  output.fields.reserve(output.fields.size() + selection_.size() * visible_.size());
-  output.nulls.reserve(output.nulls.size() + selection_.size() * visible_.size());
-  for (uint32_t row : selection_) {
+  output.fields.reserve(output.fields.size() + row_count * visible_.size());
+  output.nulls.reserve(output.nulls.size() + row_count * visible_.size());
+  for (size_t i = 0; i < row_count; ++i) {
+    const uint32_t row = rows[i];
     for (const VisibleColumn& column : visible_) {
       const Slot& slot = slots_[column.slot];
       if (slot.source == SlotSource::kInput && !slot.materialize) {
-        const std::string_view text = input.field(row, slot.index);
+        const std::string_view text = input->field(row, slot.index);
         const bool is_null = !null_values_.empty() && is_null_text(text);
         output.fields.push_back(is_null ? std::string_view() : text);
         output.nulls.push_back(is_null);
@@ -275,7 +511,7 @@ void Pipeline::write_output(const RecordBatch& input, OutputBatch& output) {
       }
     }
   }
-  output.row_count += selection_.size();
+  output.row_count += row_count;
 }
 
 }  // namespace sluice

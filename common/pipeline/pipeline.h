@@ -7,6 +7,7 @@
 // (compile() is cheap).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "common/base/status.h"
 #include "common/expr/expression.h"
 #include "common/job/job_spec.h"
+#include "common/pipeline/aggregate.h"
 #include "common/pipeline/schema_gate.h"
 
 namespace sluice {
@@ -34,7 +36,16 @@ class Pipeline {
   static Result<std::unique_ptr<Pipeline>> compile(const JobSpec& spec,
                                                    const std::vector<std::string>& input_columns);
 
+  // The job's output header: for an aggregate job, the columns after the
+  // last step that follows the aggregate (what merge_partials emits).
   const std::vector<std::string>& output_columns() const { return output_columns_; }
+
+  bool has_aggregate() const { return aggregate_ != nullptr; }
+  // Columns of the partial-state rows a worker writes for an aggregate
+  // pipeline: the `by` columns, then one state column per aggregate (named
+  // like it; avg has "__sum_<name>", "__count_<name>"). Stable for a spec.
+  // Empty without an aggregate.
+  const std::vector<std::string>& partial_columns() const;
 
   // Runs the gate and the steps over `input` and appends the surviving rows
   // to `output` (the caller clears it between batches). Output values view
@@ -42,8 +53,17 @@ class Pipeline {
   // the reader advances. Rows failing the gate go to `rejects` (on_error:
   // reject) or make this return kDataError naming the row's byte offset
   // (on_error: fail).
+  //
+  // For an aggregate pipeline, process() runs the steps before the aggregate
+  // and folds the rows into an in-memory table; it appends no rows. Rows
+  // that reach the aggregate count as rows_out.
   Status process(const RecordBatch& input, OutputBatch& output, std::vector<RejectedRecord>& rejects,
                  PipelineCounters& counters);
+
+  // Aggregate pipelines only, once at the end of the partition: appends the
+  // partial state (one row per group, ordered by the group key's bytes; see
+  // aggregate.h for the encoding) to `out`, columns = partial_columns().
+  Status finish_partial(OutputBatch& out);
 
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
@@ -68,15 +88,44 @@ class Pipeline {
     size_t slot;
   };
 
+  // The steps after the aggregate, run once by merge_partials over the
+  // merged groups.
+  struct SortSlot {
+    size_t slot = 0;
+    bool descending = false;
+  };
+  struct AggregateStage {
+    AggregatePlan plan;
+    std::vector<size_t> key_slots;
+    std::vector<std::unique_ptr<expr::Expression>> arguments;  // null for count(*)
+    std::unique_ptr<Aggregator> table;
+    bool finished = false;
+  };
+  friend Status merge_partials(const JobSpec& spec, const std::vector<std::string>& input_columns,
+                               const std::vector<std::string>& partial_csv_paths,
+                               const std::function<Status(const OutputBatch&)>& emit);
+
   Pipeline() = default;
-  Status compile_steps(const JobSpec& spec);
+  // Compiles the steps from `first_step` on over typed columns (the
+  // aggregate's output); such a pipeline runs with run_final().
+  static Result<std::unique_ptr<Pipeline>> compile_final(const JobSpec& spec, size_t first_step,
+                                                         const std::vector<expr::ColumnInfo>& columns);
+  Status compile_steps(const JobSpec& spec, size_t first_step);
+  Status compile_aggregate(const JobSpec& spec, size_t step_index);
+  Status compile_sort(const JobSpec& spec, const StepSpec& step);
+  // Runs the filters and computed columns over the rows in selection_.
+  void run_operations(PipelineCounters& counters);
+  // Final stage: `columns` are the merged groups' vectors (one per input
+  // column); emits the surviving rows, sorted, in batches.
+  Status run_final(std::vector<expr::Vector> columns, size_t row_count,
+                   const std::function<Status(const OutputBatch&)>& emit);
   Result<std::unique_ptr<expr::Expression>> compile_expression(const JobSpec& spec, const std::string& text,
                                                                const SpecLocation& where);
   std::vector<expr::ColumnInfo> scope() const;
   void mark_materialized(const expr::Node& node);
   bool is_null_text(std::string_view text) const;
   void gather_inputs(const RecordBatch& input);
-  void write_output(const RecordBatch& input, OutputBatch& output);
+  void write_output(const RecordBatch* input, const uint32_t* rows, size_t row_count, OutputBatch& output);
 
   SchemaGate gate_;
   std::vector<std::string> input_columns_;
@@ -85,6 +134,10 @@ class Pipeline {
   std::vector<Operation> operations_;
   std::vector<VisibleColumn> visible_;
   std::vector<std::string> output_columns_;
+  bool is_final_stage_ = false;
+  std::vector<SortSlot> sort_;
+  std::unique_ptr<AggregateStage> aggregate_;
+  std::unique_ptr<Pipeline> final_;
 
   // Per-batch scratch, kept for its capacity.
   std::vector<expr::Vector> gate_vectors_;

@@ -363,12 +363,12 @@ TEST(Pipeline, ReportsUnsupportedSteps) {
   JobSpec spec;
   spec.source_file = "job.yaml";
   StepSpec step;
-  step.kind = StepKind::kAggregate;
-  step.where = {"job.yaml", 4, "steps[0].aggregate"};
+  step.kind = StepKind::kLookup;
+  step.where = {"job.yaml", 4, "steps[0].lookup"};
   spec.steps.push_back(step);
   auto pipeline = Pipeline::compile(spec, kColumns);
   ASSERT_FALSE(pipeline.is_ok());
-  EXPECT_EQ(pipeline.status().message(), "job.yaml:4: steps[0].aggregate: the aggregate step is not supported yet");
+  EXPECT_EQ(pipeline.status().message(), "job.yaml:4: steps[0].lookup: the lookup step is not supported yet");
 }
 
 TEST(Pipeline, ReportsSchemaColumnsMissingFromTheInput) {

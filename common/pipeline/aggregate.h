@@ -1,0 +1,122 @@
+#pragma once
+// Group-by aggregation with mergeable states, for the `aggregate` step.
+//
+// A worker folds the rows of its partition into an Aggregator (update), then
+// writes the table's PARTIAL states as rows (write_partial). The coordinator
+// reads every partition's partial rows back into one Aggregator
+// (merge_partial) and finalizes it into typed columns (finalize). Partial
+// rows are text, written as CSV, so every value is encoded to survive a CSV
+// round trip where NULL is an empty field (see README.md, "Partial rows").
+//
+// Thread safety: none; one Aggregator per thread.
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "common/base/batch.h"
+#include "common/base/status.h"
+#include "common/expr/types.h"
+#include "common/expr/vector.h"
+
+namespace sluice {
+
+enum class AggregateKind : uint8_t { kCountStar, kCount, kSum, kMin, kMax, kAvg, kCountDistinct };
+
+struct AggregateColumn {
+  std::string name;
+  AggregateKind kind = AggregateKind::kCountStar;
+  expr::Type argument_type = expr::Type::kNull;  // kNull for count(*)
+  expr::Type result_type = expr::Type::kInt64;
+};
+
+// Splits "sum(x)" into the function and its argument's text. `argument_offset`
+// is where the argument starts in `text` (for carets). Returns false with
+// `message`/`position` when `text` is not a single call of an aggregate
+// function.
+struct AggregateCall {
+  AggregateKind kind = AggregateKind::kCountStar;
+  std::string argument;  // empty for count(*)
+  size_t argument_offset = 0;
+};
+bool parse_aggregate_call(std::string_view text, AggregateCall& call, std::string& message, size_t& position);
+
+// The result type of an aggregate over `argument_type`, or an error message.
+bool aggregate_result_type(AggregateKind kind, expr::Type argument_type, expr::Type& result,
+                           std::string& message);
+
+struct AggregatePlan {
+  std::vector<std::string> key_names;
+  std::vector<expr::Type> key_types;
+  std::vector<AggregateColumn> aggregates;
+  // Keys (named as in `by`) then the states: one column per aggregate named
+  // like it, except avg: "__sum_<name>", "__count_<name>".
+  std::vector<std::string> partial_columns;
+
+  void build_partial_columns();
+};
+
+class Aggregator {
+ public:
+  explicit Aggregator(const AggregatePlan& plan);
+  ~Aggregator();
+  Aggregator(const Aggregator&) = delete;
+  Aggregator& operator=(const Aggregator&) = delete;
+
+  // Folds the rows in `selection`: keys[i] is the i-th group key's vector,
+  // arguments[a] the a-th aggregate's argument (null for count(*)).
+  void update(const std::vector<const expr::Vector*>& keys, const std::vector<const expr::Vector*>& arguments,
+              const expr::Selection& selection);
+
+  // Appends the partial rows (columns = plan.partial_columns) in the order
+  // of the groups' key bytes. A group whose count_distinct set is larger than
+  // kDistinctFieldBytesMax continues on the next rows (same key, neutral
+  // states), so no field grows without bound.
+  void write_partial(OutputBatch& out) const;
+
+  // Merges partial rows (columns = plan.partial_columns, as read back from
+  // CSV). Errors are kDataError naming the row's byte offset.
+  Status merge_partial(const RecordBatch& batch);
+
+  // One vector per key then per aggregate (plan order), one row per group in
+  // the order of the groups' key bytes. String values view this Aggregator.
+  void finalize(std::vector<expr::Vector>& columns) const;
+
+  size_t group_count() const { return group_keys_.size(); }
+
+  static constexpr size_t kDistinctFieldBytesMax = 1 << 20;
+
+  struct Scalar {
+    bool valid = false;
+    int64_t int_value = 0;  // bool, int64, date, timestamp
+    double float_value = 0;
+    std::string string_value;
+  };
+  struct State;
+
+ private:
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view key) const;
+  };
+  size_t find_or_add_group(const std::string& key_bytes, const std::vector<Scalar>& key_values);
+  std::vector<size_t> sorted_groups() const;
+
+  const AggregatePlan& plan_;
+  std::unordered_map<std::string, uint32_t, KeyHash, std::equal_to<>> groups_;
+  std::vector<std::string_view> group_keys_;  // encoded key of each group (views groups_' keys)
+  std::vector<Scalar> key_values_;            // group * keys + key
+  std::vector<State> states_;                 // group * aggregates + aggregate
+
+  // Scratch.
+  std::string key_bytes_;
+  std::vector<Scalar> row_keys_;
+};
+
+}  // namespace sluice
