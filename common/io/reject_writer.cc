@@ -1,4 +1,4 @@
-#include "common/io/reject_writer.h"
+#include "common/io/row_writer.h"
 
 #include <fmt/format.h>
 

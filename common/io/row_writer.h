@@ -1,8 +1,9 @@
 #pragma once
 // Writers of output rows to one file: CSV (RFC 4180, header row, minimal
-// quoting, '\n') or JSON lines, optionally gzip or zstd compressed. Buffered
-// (limits::kWriteBufferBytes); bytes and checksum are of the file's bytes,
-// after compression. Thread safety: one thread per writer.
+// quoting, '\n') or JSON lines, optionally gzip or zstd compressed, and the
+// rejects writer. Buffered (limits::kWriteBufferBytes); bytes and checksum
+// are of the file's bytes, after compression. Thread safety: one thread per
+// writer.
 
 #include <cstdint>
 #include <memory>
@@ -37,5 +38,34 @@ class RowWriter {
 Result<std::unique_ptr<RowWriter>> open_row_writer(const std::string& path, OutputFormat format,
                                                    Compression compression,
                                                    const std::vector<std::string>& columns);
+
+class OutputSink;
+
+// The rejects file of a partition: CSV with the header
+// `source_file,offset,reason,record`, one line per rejected record, with the
+// same quoting as CSV output. Thread safety: one thread.
+class RejectWriter {
+ public:
+  ~RejectWriter();
+  RejectWriter(const RejectWriter&) = delete;
+  RejectWriter& operator=(const RejectWriter&) = delete;
+
+  Status write(const std::vector<RejectedRecord>& rejects);
+  // Flushes, fsyncs and closes. Once. rows = rejects written.
+  Result<WriteStats> finish();
+
+ private:
+  friend Result<std::unique_ptr<RejectWriter>> open_reject_writer(const std::string&,
+                                                                  const std::string&);
+  RejectWriter(std::unique_ptr<OutputSink> sink, std::string source_file);
+
+  std::unique_ptr<OutputSink> sink_;
+  std::string source_field_;  // source_file, already quoted as needed
+  uint64_t rows_ = 0;
+};
+
+// Creates `path` (and its parent directories) and writes the header row.
+Result<std::unique_ptr<RejectWriter>> open_reject_writer(const std::string& path,
+                                                         const std::string& source_file);
 
 }  // namespace sluice

@@ -18,7 +18,6 @@
 #include "common/csv/range_reader.h"
 #include "common/io/memory_source.h"
 #include "common/io/publish.h"
-#include "common/io/reject_writer.h"
 #include "common/io/row_writer.h"
 #include "common/io/text_format.h"
 
