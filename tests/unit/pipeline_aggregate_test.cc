@@ -424,6 +424,20 @@ TEST(Aggregate, W3CountByStateAndCodeMatchesTheReference) {
             (std::vector<std::string>{"Registration State", "Violation Code", "count"}));
 }
 
+TEST(Aggregate, W3JobFileCompilesToTheReferenceHeader) {
+  const char* source_dir = std::getenv("SLUICE_SOURCE_DIR");
+  if (source_dir == nullptr) GTEST_SKIP() << "SLUICE_SOURCE_DIR is not set";
+  auto spec = load_job_spec(std::string(source_dir) + "/examples/w3-count-by-state-code.yaml");
+  ASSERT_TRUE(spec.is_ok()) << spec.status().message();
+  const std::vector<std::string> columns = {"Summons Number", "Registration State", "Violation Code"};
+  auto header = aggregate_output_columns(*spec, columns);
+  ASSERT_TRUE(header.is_ok()) << header.status().message();
+  EXPECT_EQ(*header, (std::vector<std::string>{"registration_state", "violation_code", "count"}));
+  Table result = run_partitioned(*spec, columns,
+                                 {{{"1", "NY", "21"}, {"2", "NJ", "7"}}, {{"3", "NY", "21"}}, {{"4", "NJ", "14"}}});
+  EXPECT_EQ(result, (Table{{v("NY"), v("21"), v("2")}, {v("NJ"), v("14"), v("1")}, {v("NJ"), v("7"), v("1")}}));
+}
+
 // --- counters --------------------------------------------------------------------
 
 TEST(Aggregate, RowsReachingTheAggregateCountAsRowsOut) {
