@@ -154,7 +154,7 @@ std::string_view CsvRangeReader::unescape(const char* begin, const char* end,
     *cursor++ = quote;
     s = q + 2;
   }
-  std::memcpy(cursor, tail.data(), tail.size());
+  if (!tail.empty()) std::memcpy(cursor, tail.data(), tail.size());
   cursor += tail.size();
   arena_used_ += static_cast<size_t>(cursor - out);
   return std::string_view(out, static_cast<size_t>(cursor - out));
