@@ -3,11 +3,15 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "common/base/hash.h"
-#include "common/base/log.h"
 #include "common/io/publish.h"
+#include "common/io/row_writer.h"
+#include "common/job/check.h"
+#include "common/job/job_spec.h"
+#include "common/pipeline/merge.h"
 
 namespace sluice {
 namespace {
@@ -18,10 +22,46 @@ std::string in_output(const JobRecord& job, const std::string& name) {
   return (fs::path(job.output_dir) / name).string();
 }
 
-Status publish_or_missing(const std::string& temp, const std::string& final_path) {
-  auto outcome = publish_file(temp, final_path);
-  if (!outcome.is_ok()) return outcome.status();
-  return Status::ok();
+struct PartFile {
+  std::string name;
+  uint64_t rows = 0;
+  uint64_t bytes = 0;
+  uint64_t checksum = 0;
+};
+
+// Merges the committed partial states into OUT/part-00000<ext>.
+Result<PartFile> merge_aggregate(const JobRecord& job, const std::vector<PartitionRecord>& partitions) {
+  SLUICE_ASSIGN_OR_RETURN(JobSpec spec, parse_job_spec(job.spec_yaml, job.spec_file));
+  SLUICE_ASSIGN_OR_RETURN(std::vector<std::string> input_columns,
+                          read_input_columns(spec, job.inputs.front().path));
+  SLUICE_ASSIGN_OR_RETURN(std::vector<std::string> columns,
+                          aggregate_output_columns(spec, input_columns));
+  std::vector<std::string> partials;
+  for (const PartitionRecord& partition : partitions) {
+    partials.push_back(fmt::format("{}/part-{:05}.csv", partials_dir(job), partition.index));
+  }
+  const std::string temp = temporary_dir(job) + "/merged" + job.extension;
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<RowWriter> writer,
+                          open_row_writer(temp, spec.output.format, spec.output.compression, columns));
+  SLUICE_RETURN_IF_ERROR(merge_partials(spec, input_columns, partials,
+                                        [&](const OutputBatch& batch) { return writer->write(batch); }));
+  SLUICE_ASSIGN_OR_RETURN(WriteStats stats, writer->finish());
+  PartFile part{part_name(job, 0), stats.rows, stats.bytes, stats.checksum};
+  const std::string final_path = in_output(job, part.name);
+  if (fs::exists(final_path)) {
+    // A redo after a crash: the merge is deterministic, so the bytes in
+    // place must be the bytes just merged.
+    SLUICE_ASSIGN_OR_RETURN(uint64_t existing, checksum_file(final_path));
+    std::error_code ignored;
+    fs::remove(temp, ignored);
+    if (existing != stats.checksum) {
+      return internal_error(final_path + " exists with other content than the merge produced");
+    }
+    return part;
+  }
+  SLUICE_ASSIGN_OR_RETURN(PublishOutcome outcome, publish_file(temp, final_path));
+  (void)outcome;
+  return part;
 }
 
 }  // namespace
@@ -30,7 +70,12 @@ std::string temporary_dir(const JobRecord& job) {
   return in_output(job, "_temporary/" + job.id);
 }
 
+std::string partials_dir(const JobRecord& job) { return in_output(job, "_partials/" + job.id); }
+
 std::string temp_part_path(const JobRecord& job, uint32_t partition, uint32_t attempt) {
+  if (job.has_aggregate) {
+    return fmt::format("{}/partial-{:05}-attempt-{}.csv", temporary_dir(job), partition, attempt);
+  }
   return fmt::format("{}/part-{:05}-attempt-{}{}", temporary_dir(job), partition, attempt,
                      job.extension);
 }
@@ -49,13 +94,22 @@ std::string rejects_name(uint32_t partition) {
 
 Status publish_partition(const JobRecord& job, const PartitionRecord& partition) {
   const uint32_t attempt = partition.attempt;
-  SLUICE_RETURN_IF_ERROR(publish_or_missing(temp_part_path(job, partition.index, attempt),
-                                            in_output(job, part_name(job, partition.index))));
+  if (job.has_aggregate) {
+    SLUICE_RETURN_IF_ERROR(make_directories(partials_dir(job)));
+    SLUICE_RETURN_IF_ERROR(
+        publish_file(temp_part_path(job, partition.index, attempt),
+                     fmt::format("{}/part-{:05}.csv", partials_dir(job), partition.index))
+            .status());
+  } else {
+    SLUICE_RETURN_IF_ERROR(publish_file(temp_part_path(job, partition.index, attempt),
+                                        in_output(job, part_name(job, partition.index)))
+                               .status());
+  }
   const std::string temp_rejects = temp_rejects_path(job, partition.index, attempt);
   if (partition.stats.rows_rejected > 0) {
     SLUICE_RETURN_IF_ERROR(make_directories(in_output(job, "_rejects")));
     SLUICE_RETURN_IF_ERROR(
-        publish_or_missing(temp_rejects, in_output(job, rejects_name(partition.index))));
+        publish_file(temp_rejects, in_output(job, rejects_name(partition.index))).status());
   } else {
     std::error_code ignored;
     fs::remove(temp_rejects, ignored);
@@ -69,33 +123,62 @@ void discard_attempt(const JobRecord& job, uint32_t partition, uint32_t attempt)
   fs::remove(temp_rejects_path(job, partition, attempt), ignored);
 }
 
+// True when this job's manifest and _SUCCESS are already in place (a crash
+// after they were written, before the ledger recorded the job's end).
+bool already_finished(const JobRecord& job) {
+  if (!fs::exists(in_output(job, "_SUCCESS"))) return false;
+  std::ifstream file(in_output(job, "_MANIFEST.json"));
+  try {
+    return nlohmann::json::parse(file).at("job_id").get<std::string>() == job.id;
+  } catch (const nlohmann::json::exception&) {
+    return false;
+  }
+}
+
 Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& partitions) {
   using nlohmann::json;
+  if (already_finished(job)) {
+    collect_temporary(job);
+    return Status::ok();
+  }
   json parts = json::array();
+  json rejects = json::array();
+  json accounting = json::array();
   uint64_t rows_in = 0, rows_out = 0, rows_filtered = 0, rows_rejected = 0;
   for (const PartitionRecord& p : partitions) {
-    json part = {{"partition", p.index},
-                 {"file", part_name(job, p.index)},
-                 {"rows", p.stats.rows_out},
-                 {"bytes", p.stats.bytes_written},
-                 {"checksum", hex64(p.stats.checksum)},
-                 {"rows_in", p.stats.rows_in},
-                 {"rows_filtered", p.stats.rows_filtered},
-                 {"rows_rejected", p.stats.rows_rejected},
-                 {"input_file", job.inputs[p.range.file_index].path},
-                 {"input_range", {p.range.begin_offset, p.range.end_offset}},
-                 {"attempt", p.attempt}};
+    accounting.push_back({{"partition", p.index},
+                          {"input_file", job.inputs[p.range.file_index].path},
+                          {"input_range", {p.range.begin_offset, p.range.end_offset}},
+                          {"attempt", p.attempt},
+                          {"rows_in", p.stats.rows_in},
+                          {"rows_out", p.stats.rows_out},
+                          {"rows_filtered", p.stats.rows_filtered},
+                          {"rows_rejected", p.stats.rows_rejected}});
+    if (!job.has_aggregate) {
+      parts.push_back({{"partition", p.index},
+                       {"file", part_name(job, p.index)},
+                       {"rows", p.stats.rows_out},
+                       {"bytes", p.stats.bytes_written},
+                       {"checksum", hex64(p.stats.checksum)}});
+    }
     if (p.stats.rows_rejected > 0) {
-      part["rejects"] = {{"file", rejects_name(p.index)},
+      rejects.push_back({{"partition", p.index},
+                         {"file", rejects_name(p.index)},
                          {"rows", p.stats.rows_rejected},
                          {"bytes", p.stats.rejects_bytes},
-                         {"checksum", hex64(p.stats.rejects_checksum)}};
+                         {"checksum", hex64(p.stats.rejects_checksum)}});
     }
-    parts.push_back(part);
     rows_in += p.stats.rows_in;
     rows_out += p.stats.rows_out;
     rows_filtered += p.stats.rows_filtered;
     rows_rejected += p.stats.rows_rejected;
+  }
+  if (job.has_aggregate) {
+    SLUICE_ASSIGN_OR_RETURN(PartFile merged, merge_aggregate(job, partitions));
+    parts.push_back({{"file", merged.name},
+                     {"rows", merged.rows},
+                     {"bytes", merged.bytes},
+                     {"checksum", hex64(merged.checksum)}});
   }
   json inputs = json::array();
   for (const InputFile& input : job.inputs) {
@@ -106,13 +189,15 @@ Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& p
                    {"name", job.name},
                    {"spec_hash", hex64(hash64(job.spec_yaml))},
                    {"extension", job.extension},
-                   {"has_header", true},
+                   {"aggregate", job.has_aggregate},
                    {"inputs", inputs},
                    {"rows_in", rows_in},
                    {"rows_out", rows_out},
                    {"rows_filtered", rows_filtered},
                    {"rows_rejected", rows_rejected},
-                   {"parts", parts}};
+                   {"parts", parts},
+                   {"rejects", rejects},
+                   {"partitions", accounting}};
   SLUICE_RETURN_IF_ERROR(
       write_file_atomically(in_output(job, "_MANIFEST.json"), manifest.dump(2) + "\n"));
   SLUICE_RETURN_IF_ERROR(write_file_atomically(in_output(job, "_SUCCESS"), ""));
@@ -123,8 +208,10 @@ Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& p
 void collect_temporary(const JobRecord& job) {
   std::error_code ignored;
   fs::remove_all(temporary_dir(job), ignored);
-  // _temporary itself goes when no other job uses it.
+  fs::remove_all(partials_dir(job), ignored);
+  // The shared parents go when no other job uses them.
   fs::remove(in_output(job, "_temporary"), ignored);
+  fs::remove(in_output(job, "_partials"), ignored);
 }
 
 }  // namespace sluice

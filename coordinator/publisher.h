@@ -8,6 +8,10 @@
 //   OUT/part-00000.csv            OUT/_rejects/part-00000.csv
 //   OUT/_temporary/<job>/part-00000-attempt-1.csv (+ rejects-00000-attempt-1.csv)
 //   OUT/_MANIFEST.json            OUT/_SUCCESS
+// An aggregate job's partitions publish partial states to
+// OUT/_partials/<job>/part-NNNNN.csv; finish_output merges them once into
+// OUT/part-00000.<ext> (a redo after a crash merges again and finds the
+// same bytes in place).
 
 #include <string>
 #include <vector>
@@ -22,12 +26,15 @@ std::string temp_part_path(const JobRecord& job, uint32_t partition, uint32_t at
 std::string temp_rejects_path(const JobRecord& job, uint32_t partition, uint32_t attempt);
 std::string part_name(const JobRecord& job, uint32_t partition);    // "part-00000.csv"
 std::string rejects_name(uint32_t partition);                        // "_rejects/part-00000.csv"
+std::string partials_dir(const JobRecord& job);
 
 // Renames the partition's committed attempt into place.
 Status publish_partition(const JobRecord& job, const PartitionRecord& partition);
 // Removes an attempt's temporary files (refused, discarded or aborted attempts).
 void discard_attempt(const JobRecord& job, uint32_t partition, uint32_t attempt);
-// Writes _MANIFEST.json (atomically) then _SUCCESS, then removes _temporary/<job>.
+// For an aggregate job, merges the partials into the output first. Then
+// writes _MANIFEST.json (atomically) and _SUCCESS, and removes
+// _temporary/<job> and _partials/<job>.
 Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& partitions);
 // Removes _temporary/<job> (at job end, and for finished jobs at restart).
 void collect_temporary(const JobRecord& job);

@@ -45,6 +45,7 @@ std::string encode_job(const JobRecord& job) {
                  {"partitions_total", job.partitions_total},
                  {"max_attempts", job.max_attempts},
                  {"has_header", job.has_header},
+                 {"has_aggregate", job.has_aggregate},
                  {"state", static_cast<int>(job.state)},
                  {"error", job.error},
                  {"created_unix", job.created_unix},
@@ -69,6 +70,7 @@ Result<JobRecord> decode_job(const std::string& text) {
     job.partitions_total = record.at("partitions_total");
     job.max_attempts = record.at("max_attempts");
     job.has_header = record.at("has_header");
+    job.has_aggregate = record.value("has_aggregate", false);
     job.state = static_cast<JobState>(record.at("state").get<int>());
     job.error = record.at("error");
     job.created_unix = record.at("created_unix");

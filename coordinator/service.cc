@@ -71,9 +71,7 @@ class CoordinatorService::Impl {
     int64_t last_heartbeat_ms = 0;
     int64_t last_board_ms = 0;
     while (!stop.load()) {
-      zmq::pollitem_t items[] = {{router_.handle(), 0, ZMQ_POLLIN, 0}};
-      zmq::poll(items, 1, std::chrono::milliseconds(limits::kCoordinatorTickMs));
-      if (items[0].revents & ZMQ_POLLIN) drain();
+      if (proto::poll_readable(router_, limits::kCoordinatorTickMs)) drain();
       SLUICE_RETURN_IF_ERROR(tick());
       const int64_t now = clock_.now_ms();
       if (now - last_heartbeat_ms >= limits::kHeartbeatMs) {

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "common/base/log.h"
+#include "proto/socket.h"
 
 namespace sluice::proto {
 namespace {
@@ -94,9 +95,7 @@ ZapHandler::~ZapHandler() {
 void ZapHandler::serve() {
   auto log = logger("security");
   while (!stop_.load()) {
-    zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
-    zmq::poll(items, 1, std::chrono::milliseconds(100));
-    if (!(items[0].revents & ZMQ_POLLIN)) continue;
+    if (!poll_readable(socket_, 100)) continue;
     std::vector<zmq::message_t> frames;
     while (true) {
       zmq::message_t frame;

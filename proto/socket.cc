@@ -12,6 +12,17 @@ void configure_socket(zmq::socket_t& socket) {
   socket.set(zmq::sockopt::rcvhwm, limits::kSocketHighWaterMark);
 }
 
+bool poll_readable(zmq::socket_t& socket, int64_t timeout_ms) {
+  zmq::pollitem_t items[] = {{socket.handle(), 0, ZMQ_POLLIN, 0}};
+  try {
+    zmq::poll(items, 1, std::chrono::milliseconds(timeout_ms));
+  } catch (const zmq::error_t& error) {
+    if (error.num() == EINTR) return false;
+    throw;
+  }
+  return (items[0].revents & ZMQ_POLLIN) != 0;
+}
+
 bool send_to(zmq::socket_t& router, const std::string& identity, capnp::MessageBuilder& message) {
   try {
     zmq::message_t address(identity.data(), identity.size());

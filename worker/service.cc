@@ -53,9 +53,7 @@ class WorkerLink {
     connect();
     int64_t last_progress_ms = 0;
     while (!stop.load()) {
-      zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
-      zmq::poll(items, 1, std::chrono::milliseconds(limits::kCoordinatorTickMs));
-      if (items[0].revents & ZMQ_POLLIN) drain();
+      if (proto::poll_readable(socket_, limits::kCoordinatorTickMs)) drain();
       reap_finished();
       const int64_t now = clock_.now_ms();
       if (now - last_progress_ms >= limits::kHeartbeatMs) {

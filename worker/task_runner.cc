@@ -50,8 +50,13 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   auto pipeline = Pipeline::compile(spec, columns.value());
   if (!pipeline.is_ok()) return failure(pipeline.status().message(), false);
 
-  auto writer = open_row_writer(task.temp_path, spec.output.format, spec.output.compression,
-                                pipeline.value()->output_columns());
+  // An aggregate writes its partial state (always plain CSV) for the merge.
+  const bool partial = pipeline.value()->has_aggregate();
+  auto writer = partial ? open_row_writer(task.temp_path, OutputFormat::kCsv, Compression::kNone,
+                                          pipeline.value()->partial_columns())
+                        : open_row_writer(task.temp_path, spec.output.format,
+                                          spec.output.compression,
+                                          pipeline.value()->output_columns());
   if (!writer.is_ok()) return failure(writer.status().message(), true);
   auto reject_writer = open_reject_writer(task.rejects_temp_path, task.path);
   if (!reject_writer.is_ok()) return failure(reject_writer.status().message(), true);
@@ -98,6 +103,13 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
     if (!more.value()) break;
   }
   if (auto changed = changed_input(task)) return failure(*changed, false);
+  if (partial) {
+    output.clear();
+    Status finished = pipeline.value()->finish_partial(output);
+    if (!finished.is_ok()) return failure(finished.message(), false);
+    Status written = writer.value()->write(output);
+    if (!written.is_ok()) return failure(written.message(), true);
+  }
 
   auto stats = writer.value()->finish();
   if (!stats.is_ok()) return failure(stats.status().message(), true);

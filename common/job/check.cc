@@ -39,6 +39,7 @@ Result<CheckedJob> check_job(const JobSpec& spec, const std::string& base_dir) {
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> pipeline,
                           Pipeline::compile(spec, checked.input_columns));
   checked.output_columns = pipeline->output_columns();
+  checked.has_aggregate = pipeline->has_aggregate();
   return checked;
 }
 

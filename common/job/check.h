@@ -20,6 +20,7 @@ struct CheckedJob {
   std::vector<InputFile> inputs;
   std::vector<std::string> input_columns;
   std::vector<std::string> output_columns;
+  bool has_aggregate = false;  // partitions write partial states, merged at the end
 };
 
 // Column names of a CSV input: its header, or column0..N-1 without one.

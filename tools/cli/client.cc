@@ -35,10 +35,9 @@ class CoordinatorClient::Impl {
     if (!proto::send(socket_, request)) {
       return Status(StatusCode::kUnavailable, "cannot send to coordinator " + endpoint_);
     }
-    zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
-    zmq::poll(items, 1, std::chrono::milliseconds(timeout_ms_));
     zmq::message_t frame;
-    if (!(items[0].revents & ZMQ_POLLIN) || !socket_.recv(frame, zmq::recv_flags::dontwait)) {
+    if (!proto::poll_readable(socket_, timeout_ms_) ||
+        !socket_.recv(frame, zmq::recv_flags::dontwait)) {
       return Status(StatusCode::kUnavailable,
                     "no answer from coordinator " + endpoint_ + " within " +
                         std::to_string(timeout_ms_) + " ms");

@@ -1,13 +1,13 @@
 // `sluice verify OUTPUT_DIR`: audits a finished output against its manifest —
 // every file present with its size and checksum, row counts recounted, the
-// counts adding up (rows in = out + filtered + rejected), no stray part file.
+// counts adding up (rows in = out + filtered + rejected for every partition
+// and in total), no stray part or reject file.
 #include <fmt/format.h>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 
 #include "common/base/hash.h"
 #include "common/csv/range_reader.h"
@@ -19,6 +19,7 @@ namespace sluice {
 namespace {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
 
 // Data rows of an uncompressed CSV file with a header.
 Result<uint64_t> count_csv_rows(const std::string& path) {
@@ -51,27 +52,84 @@ Result<uint64_t> count_lines(const std::string& path) {
 
 class Audit {
  public:
+  explicit Audit(fs::path dir) : dir_(std::move(dir)) {}
   void fail(std::string problem) { problems_.push_back(std::move(problem)); }
   bool ok() const { return problems_.empty(); }
   const std::vector<std::string>& problems() const { return problems_; }
+  const std::set<std::string>& listed() const { return listed_; }
 
-  void check_file(const fs::path& dir, const std::string& name, uint64_t bytes,
-                  const std::string& checksum) {
-    const fs::path path = dir / name;
+  // Checks one file entry {file, rows, bytes, checksum}; `rows_of` recounts.
+  void check_file(const json& entry, const std::string& extension) {
+    const std::string name = entry.at("file");
+    listed_.insert(name);
+    const fs::path path = dir_ / name;
     std::error_code error;
     const auto size = fs::file_size(path, error);
     if (error) return fail(name + ": missing");
-    if (size != bytes) return fail(fmt::format("{}: {} bytes, manifest says {}", name, size, bytes));
+    if (size != entry.at("bytes").get<uint64_t>()) {
+      return fail(fmt::format("{}: {} bytes, manifest says {}", name, size, entry.at("bytes").get<uint64_t>()));
+    }
     auto sum = checksum_file(path.string());
     if (!sum.is_ok()) return fail(name + ": " + sum.status().message());
-    if (hex64(sum.value()) != checksum) {
-      fail(fmt::format("{}: checksum {}, manifest says {}", name, hex64(sum.value()), checksum));
+    if (hex64(sum.value()) != entry.at("checksum").get<std::string>()) {
+      return fail(fmt::format("{}: checksum {}, manifest says {}", name, hex64(sum.value()),
+                              entry.at("checksum").get<std::string>()));
+    }
+    Result<uint64_t> counted = entry.at("rows").get<uint64_t>();  // compressed: the checksum covers it
+    if (extension == ".csv") counted = count_csv_rows(path.string());
+    if (extension == ".jsonl") counted = count_lines(path.string());
+    if (!counted.is_ok()) return fail(name + ": " + counted.status().message());
+    if (counted.value() != entry.at("rows").get<uint64_t>()) {
+      fail(fmt::format("{}: {} rows, manifest says {}", name, counted.value(),
+                       entry.at("rows").get<uint64_t>()));
     }
   }
 
  private:
+  fs::path dir_;
   std::vector<std::string> problems_;
+  std::set<std::string> listed_;
 };
+
+void audit_manifest(const json& manifest, Audit& audit, uint64_t& parts_rows) {
+  const std::string extension = manifest.at("extension");
+  const bool aggregate = manifest.value("aggregate", false);
+  for (const json& part : manifest.at("parts")) {
+    audit.check_file(part, extension);
+    parts_rows += part.at("rows").get<uint64_t>();
+  }
+  uint64_t rejected_listed = 0;
+  for (const json& rejects : manifest.at("rejects")) {
+    audit.check_file(rejects, ".csv");
+    rejected_listed += rejects.at("rows").get<uint64_t>();
+  }
+  uint64_t rows_in = 0, rows_out = 0, rows_filtered = 0, rows_rejected = 0;
+  for (const json& p : manifest.at("partitions")) {
+    const uint64_t in = p.at("rows_in"), out = p.at("rows_out"), filtered = p.at("rows_filtered"),
+                   rejected = p.at("rows_rejected");
+    if (in != out + filtered + rejected) {
+      audit.fail(fmt::format("partition {}: rows in {} != out {} + filtered {} + rejected {}",
+                             p.at("partition").get<uint64_t>(), in, out, filtered, rejected));
+    }
+    rows_in += in;
+    rows_out += out;
+    rows_filtered += filtered;
+    rows_rejected += rejected;
+  }
+  if (rows_in != manifest.at("rows_in").get<uint64_t>() ||
+      rows_out != manifest.at("rows_out").get<uint64_t>() ||
+      rows_filtered != manifest.at("rows_filtered").get<uint64_t>() ||
+      rows_rejected != manifest.at("rows_rejected").get<uint64_t>()) {
+    audit.fail("the totals do not match the sum of the partitions");
+  }
+  if (rejected_listed != rows_rejected) {
+    audit.fail(fmt::format("reject files hold {} rows, partitions rejected {}", rejected_listed,
+                           rows_rejected));
+  }
+  if (!aggregate && parts_rows != rows_out) {
+    audit.fail(fmt::format("part files hold {} rows, partitions wrote {}", parts_rows, rows_out));
+  }
+}
 
 }  // namespace
 
@@ -82,75 +140,31 @@ int verify_command(const std::string& output_dir) {
     fmt::print(stderr, "sluice: {}: no _MANIFEST.json (job not finished?)\n", output_dir);
     return kExitJobFailed;
   }
-  nlohmann::json manifest;
+  json manifest;
   try {
-    manifest = nlohmann::json::parse(manifest_file);
-  } catch (const nlohmann::json::exception& error) {
+    manifest = json::parse(manifest_file);
+  } catch (const json::exception& error) {
     fmt::print(stderr, "sluice: {}/_MANIFEST.json is not valid JSON: {}\n", output_dir, error.what());
     return kExitJobFailed;
   }
-  Audit audit;
+  Audit audit(dir);
   if (!fs::exists(dir / "_SUCCESS")) audit.fail("_SUCCESS is missing");
-  std::set<std::string> listed;
-  uint64_t rows_in = 0, rows_out = 0, rows_filtered = 0, rows_rejected = 0;
+  uint64_t parts_rows = 0;
   try {
-    const std::string extension = manifest.at("extension");
-    for (const auto& part : manifest.at("parts")) {
-      const std::string name = part.at("file");
-      listed.insert(name);
-      audit.check_file(dir, name, part.at("bytes"), part.at("checksum"));
-      const uint64_t rows = part.at("rows");
-      const uint64_t in = part.at("rows_in"), filtered = part.at("rows_filtered"),
-                     rejected = part.at("rows_rejected");
-      if (in != rows + filtered + rejected) {
-        audit.fail(fmt::format("{}: rows in {} != out {} + filtered {} + rejected {}", name, in,
-                               rows, filtered, rejected));
-      }
-      Result<uint64_t> counted = uint64_t{0};
-      if (extension == ".csv") {
-        counted = count_csv_rows((dir / name).string());
-      } else if (extension == ".jsonl") {
-        counted = count_lines((dir / name).string());
-      } else {
-        counted = rows;  // compressed: the checksum covers it
-      }
-      if (!counted.is_ok()) {
-        audit.fail(name + ": " + counted.status().message());
-      } else if (counted.value() != rows) {
-        audit.fail(fmt::format("{}: {} rows, manifest says {}", name, counted.value(), rows));
-      }
-      if (part.contains("rejects")) {
-        const auto& rejects = part.at("rejects");
-        const std::string rejects_file = rejects.at("file");
-        listed.insert(rejects_file);
-        audit.check_file(dir, rejects_file, rejects.at("bytes"), rejects.at("checksum"));
-        auto reject_rows = count_csv_rows((dir / rejects_file).string());
-        if (!reject_rows.is_ok() || reject_rows.value() != rejected) {
-          audit.fail(fmt::format("{}: reject rows do not match the manifest's {}", rejects_file,
-                                 rejected));
-        }
-      }
-      rows_in += in;
-      rows_out += rows;
-      rows_filtered += filtered;
-      rows_rejected += rejected;
-    }
-    if (rows_in != manifest.at("rows_in").get<uint64_t>() ||
-        rows_out != manifest.at("rows_out").get<uint64_t>() ||
-        rows_rejected != manifest.at("rows_rejected").get<uint64_t>()) {
-      audit.fail("totals do not match the sum of the parts");
-    }
-  } catch (const nlohmann::json::exception& error) {
-    audit.fail(std::string("manifest is incomplete: ") + error.what());
+    audit_manifest(manifest, audit, parts_rows);
+  } catch (const json::exception& error) {
+    audit.fail(std::string("the manifest is incomplete: ") + error.what());
   }
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(dir, error)) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind("part-", 0) == 0 && listed.count(name) == 0) audit.fail(name + ": not in the manifest");
+    if (name.rfind("part-", 0) == 0 && audit.listed().count(name) == 0) {
+      audit.fail(name + ": not in the manifest");
+    }
   }
   for (const auto& entry : fs::directory_iterator(dir / "_rejects", error)) {
     const std::string name = "_rejects/" + entry.path().filename().string();
-    if (listed.count(name) == 0) audit.fail(name + ": not in the manifest");
+    if (audit.listed().count(name) == 0) audit.fail(name + ": not in the manifest");
   }
   if (!audit.ok()) {
     for (const std::string& problem : audit.problems()) fmt::print(stderr, "  {}\n", problem);
@@ -158,8 +172,10 @@ int verify_command(const std::string& output_dir) {
                output_dir);
     return kExitJobFailed;
   }
-  fmt::print("verified {}: {} parts, rows in {} = out {} + filtered {} + rejected {}\n", output_dir,
-             manifest.at("parts").size(), rows_in, rows_out, rows_filtered, rows_rejected);
+  fmt::print("verified {}: {} part files with {} rows; rows in {} = out {} + filtered {} + rejected {}\n",
+             output_dir, manifest.at("parts").size(), parts_rows, manifest.at("rows_in").get<uint64_t>(),
+             manifest.at("rows_out").get<uint64_t>(), manifest.at("rows_filtered").get<uint64_t>(),
+             manifest.at("rows_rejected").get<uint64_t>());
   return kExitOk;
 }
 
