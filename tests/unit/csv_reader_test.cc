@@ -411,6 +411,75 @@ TEST(CsvReader, MalformedFixtureRejectsEveryBadRecord) {
   EXPECT_EQ(result.records_read, 4u);
 }
 
+CsvRangeOptions range(uint64_t begin, uint64_t end, size_t columns) {
+  CsvRangeOptions options;
+  options.begin_offset = begin;
+  options.end_offset = end;
+  options.expected_columns = columns;
+  options.dialect.header = false;
+  return options;
+}
+
+TEST(CsvRange, RecordBelongsToTheRangeHoldingItsFirstByte) {
+  std::string text = "a,1\nb,2\nc,3\n";  // records at 0, 4, 8
+  MemorySource source(text);
+  auto first = read_all(source, range(0, 5, 2));
+  EXPECT_EQ(fields_of(first), (Rows{{"a", "1"}, {"b", "2"}}));
+  EXPECT_EQ(first.end_offset, 8u);
+  auto second = read_all(source, range(5, 12, 2));
+  EXPECT_EQ(fields_of(second), (Rows{{"c", "3"}}));
+  EXPECT_EQ(second.end_offset, 12u);
+}
+
+TEST(CsvRange, GuessInsideAQuotedFieldIsCaughtAndRerunExactly) {
+  std::string text = "a,\"x\ny,z\"\nb,c\n";  // records at 0 and 10; a \n inside quotes at 4
+  MemorySource source(text);
+  auto first = read_all(source, range(0, 4, 2));
+  EXPECT_EQ(first.end_offset, 10u);
+  CsvRangeReader guessed(source, range(4, text.size(), 2));
+  RecordBatch batch;
+  std::vector<RejectedRecord> rejects;
+  while (*guessed.next(batch, rejects)) {
+  }
+  EXPECT_EQ(guessed.start_offset(), 5u);  // wrong: inside the quotes
+  EXPECT_NE(guessed.start_offset(), first.end_offset);
+  auto options = range(4, text.size(), 2);
+  options.start_is_exact = true;
+  options.exact_start_offset = first.end_offset;
+  auto rerun = read_all(source, options);
+  EXPECT_EQ(fields_of(rerun), (Rows{{"b", "c"}}));
+  EXPECT_TRUE(rerun.rejects.empty());
+}
+
+TEST(CsvRange, ExactStartAtOrPastEndHasNoRecords) {
+  std::string text = "a,1\nb,2\n";
+  MemorySource source(text);
+  auto options = range(0, 3, 2);
+  options.start_is_exact = true;
+  options.exact_start_offset = 4;
+  auto result = read_all(source, options);
+  EXPECT_TRUE(result.records.empty());
+  EXPECT_EQ(result.end_offset, 4u);
+}
+
+TEST(CsvRange, RangeWithoutLineStartHasNoRecords) {
+  std::string text = "a,1\n" + std::string(100, 'x') + ",2\nc,3\n";
+  MemorySource source(text);
+  auto result = read_all(source, range(10, 20, 2));
+  EXPECT_TRUE(result.records.empty());
+  EXPECT_EQ(result.end_offset, 107u);
+}
+
+TEST(CsvRange, FirstRangeKeepsTheHeaderEvenWhenTiny) {
+  std::string text = "\n\nh1,h2\na,b\n";
+  MemorySource source(text);
+  auto options = range(0, 1, 0);
+  options.dialect.header = true;
+  auto first = read_all(source, options);
+  EXPECT_TRUE(first.records.empty());
+  EXPECT_EQ(first.end_offset, 8u);
+}
+
 TEST(CsvHeader, ReadsQuotedNamesAfterBomAndEmptyLines) {
   MemorySource source("\xEF\xBB\xBF\n\"Issue Date\",\"a,b\",c\n1,2,3\n");
   auto header = read_csv_header(source, CsvDialect{}, 1 << 20);
