@@ -21,12 +21,12 @@ namespace fs = std::filesystem;
 
 std::string sluice_binary() {
   const char* path = std::getenv("SLUICE_BINARY");
-  return path != nullptr ? path : "sluice";
+  return path != nullptr ? path : SLUICE_DEFAULT_BINARY;
 }
 
 std::string source_dir() {
   const char* path = std::getenv("SLUICE_SOURCE_DIR");
-  return path != nullptr ? path : ".";
+  return path != nullptr ? path : SLUICE_DEFAULT_SOURCE_DIR;
 }
 
 TempDir::TempDir() {
