@@ -37,8 +37,9 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
 
   const std::vector<PlannedRange> ranges = plan_ranges(checked.inputs, spec.input.split_size_bytes);
   if (ranges.size() > limits::kPartitionsMax) {
-    return invalid_argument(fmt::format("{}: input.split_size: {} partitions is over the limit of {}",
-                                        spec_file, ranges.size(), limits::kPartitionsMax));
+    return invalid_argument(
+        fmt::format("{}: input.split_size: {} partitions is over the limit of {}", spec_file,
+                    ranges.size(), limits::kPartitionsMax));
   }
   job.partitions_total = static_cast<uint32_t>(ranges.size());
   for (uint32_t index = 0; index < ranges.size(); ++index) {

@@ -63,9 +63,11 @@ BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metric
     jobs.push_back(std::move(item));
     rows_text += fmt::format(
         "sluice_rows_in_total{{job=\"{0}\"}} {1}\nsluice_rows_out_total{{job=\"{0}\"}} {2}\n"
-        "sluice_rows_filtered_total{{job=\"{0}\"}} {3}\nsluice_rows_rejected_total{{job=\"{0}\"}} {4}\n",
+        "sluice_rows_filtered_total{{job=\"{0}\"}} {3}\nsluice_rows_rejected_total{{job=\"{0}\"}} "
+        "{4}\n",
         job->id, totals.rows_in, totals.rows_out, totals.rows_filtered, totals.rows_rejected);
-    bytes_text += fmt::format("sluice_input_read_bytes{{job=\"{}\"}} {}\n", job->id, totals.bytes_read);
+    bytes_text +=
+        fmt::format("sluice_input_read_bytes{{job=\"{}\"}} {}\n", job->id, totals.bytes_read);
   }
   json workers = json::array();
   for (const WorkerView& worker : scheduler.workers()) {
@@ -79,7 +81,8 @@ BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metric
   std::string& text = snapshot.metrics_text;
   metric_header(text, "sluice_partitions", "gauge", "Partitions by job and state.");
   text += partitions_text;
-  metric_header(text, "sluice_rows_in_total", "counter", "Rows read, by job (committed partitions).");
+  metric_header(text, "sluice_rows_in_total", "counter",
+                "Rows read, by job (committed partitions).");
   metric_header(text, "sluice_rows_out_total", "counter", "Rows written, by job.");
   metric_header(text, "sluice_rows_filtered_total", "counter", "Rows dropped by filters, by job.");
   metric_header(text, "sluice_rows_rejected_total", "counter", "Rows sent to the rejects, by job.");
@@ -94,14 +97,17 @@ BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metric
   text += fmt::format("sluice_retries_total {}\n", metrics.retries);
   metric_header(text, "sluice_tasks_dispatched_total", "counter", "Tasks sent to workers.");
   text += fmt::format("sluice_tasks_dispatched_total {}\n", metrics.tasks_dispatched);
-  metric_header(text, "sluice_attempts_refused_total", "counter", "Late or duplicate reports refused.");
+  metric_header(text, "sluice_attempts_refused_total", "counter",
+                "Late or duplicate reports refused.");
   text += fmt::format("sluice_attempts_refused_total {}\n", metrics.attempts_refused);
-  metric_header(text, "sluice_messages_dropped_total", "counter", "Malformed or unexpected messages.");
+  metric_header(text, "sluice_messages_dropped_total", "counter",
+                "Malformed or unexpected messages.");
   text += fmt::format("sluice_messages_dropped_total {}\n", metrics.messages_dropped);
   metric_header(text, "sluice_commit_latency_seconds", "summary",
                 "From a worker's Done to the part renamed into place.");
-  text += fmt::format("sluice_commit_latency_seconds_sum {:.6f}\nsluice_commit_latency_seconds_count {}\n",
-                      metrics.commit_seconds_sum, metrics.commits);
+  text += fmt::format(
+      "sluice_commit_latency_seconds_sum {:.6f}\nsluice_commit_latency_seconds_count {}\n",
+      metrics.commit_seconds_sum, metrics.commits);
   return snapshot;
 }
 

@@ -34,17 +34,17 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& address
   server.Get("/api/jobs", [&board](const httplib::Request&, httplib::Response& response) {
     response.set_content(board.read().jobs_json, "application/json");
   });
-  server.Get(R"(/api/jobs/([0-9a-f]+))", [&board](const httplib::Request& request,
-                                                  httplib::Response& response) {
-    const BoardSnapshot snapshot = board.read();
-    auto it = snapshot.job_json.find(request.matches[1]);
-    if (it == snapshot.job_json.end()) {
-      response.status = 404;
-      response.set_content(R"({"error":"no such job"})", "application/json");
-      return;
-    }
-    response.set_content(it->second, "application/json");
-  });
+  server.Get(R"(/api/jobs/([0-9a-f]+))",
+             [&board](const httplib::Request& request, httplib::Response& response) {
+               const BoardSnapshot snapshot = board.read();
+               auto it = snapshot.job_json.find(request.matches[1]);
+               if (it == snapshot.job_json.end()) {
+                 response.status = 404;
+                 response.set_content(R"({"error":"no such job"})", "application/json");
+                 return;
+               }
+               response.set_content(it->second, "application/json");
+             });
   server.Get("/", [](const httplib::Request&, httplib::Response& response) {
     response.set_content(kDashboardHtml, "text/html; charset=utf-8");
   });

@@ -66,8 +66,8 @@ Result<CommitOutcome> PartitionLedger::commit(const std::string& job_id,
   SLUICE_ASSIGN_OR_RETURN(std::optional<std::string> existing, store_->get(key));
   if (existing) {
     SLUICE_ASSIGN_OR_RETURN(PartitionRecord stored, decode_partition(*existing));
-    const bool decided = stored.state == PartitionState::kCommitted ||
-                         stored.state == PartitionState::kPublished;
+    const bool decided =
+        stored.state == PartitionState::kCommitted || stored.state == PartitionState::kPublished;
     if (decided) {
       return stored.attempt == partition.attempt ? CommitOutcome::kCommitted
                                                  : CommitOutcome::kAlreadyCommitted;

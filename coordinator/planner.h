@@ -22,5 +22,4 @@ struct PlannedRange {
 std::vector<PlannedRange> plan_ranges(const std::vector<InputFile>& files,
                                       uint64_t split_size_bytes);
 
-
 }  // namespace sluice

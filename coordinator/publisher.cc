@@ -30,7 +30,8 @@ struct PartFile {
 };
 
 // Merges the committed partial states into OUT/part-00000<ext>.
-Result<PartFile> merge_aggregate(const JobRecord& job, const std::vector<PartitionRecord>& partitions) {
+Result<PartFile> merge_aggregate(const JobRecord& job,
+                                 const std::vector<PartitionRecord>& partitions) {
   SLUICE_ASSIGN_OR_RETURN(JobSpec spec, parse_job_spec(job.spec_yaml, job.spec_file));
   SLUICE_ASSIGN_OR_RETURN(std::vector<std::string> input_columns,
                           read_input_columns(spec, job.inputs.front().path));
@@ -41,10 +42,12 @@ Result<PartFile> merge_aggregate(const JobRecord& job, const std::vector<Partiti
     partials.push_back(fmt::format("{}/part-{:05}.csv", partials_dir(job), partition.index));
   }
   const std::string temp = temporary_dir(job) + "/merged" + job.extension;
-  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<RowWriter> writer,
-                          open_row_writer(temp, spec.output.format, spec.output.compression, columns));
-  SLUICE_RETURN_IF_ERROR(merge_partials(spec, input_columns, partials,
-                                        [&](const OutputBatch& batch) { return writer->write(batch); }));
+  SLUICE_ASSIGN_OR_RETURN(
+      std::unique_ptr<RowWriter> writer,
+      open_row_writer(temp, spec.output.format, spec.output.compression, columns));
+  SLUICE_RETURN_IF_ERROR(
+      merge_partials(spec, input_columns, partials,
+                     [&](const OutputBatch& batch) { return writer->write(batch); }));
   SLUICE_ASSIGN_OR_RETURN(WriteStats stats, writer->finish());
   PartFile part{part_name(job, 0), stats.rows, stats.bytes, stats.checksum};
   const std::string final_path = in_output(job, part.name);
@@ -66,9 +69,7 @@ Result<PartFile> merge_aggregate(const JobRecord& job, const std::vector<Partiti
 
 }  // namespace
 
-std::string temporary_dir(const JobRecord& job) {
-  return in_output(job, "_temporary/" + job.id);
-}
+std::string temporary_dir(const JobRecord& job) { return in_output(job, "_temporary/" + job.id); }
 
 std::string partials_dir(const JobRecord& job) { return in_output(job, "_partials/" + job.id); }
 
@@ -182,7 +183,8 @@ Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& p
   }
   json inputs = json::array();
   for (const InputFile& input : job.inputs) {
-    inputs.push_back({{"path", input.path}, {"size", input.size_bytes}, {"mtime_ns", input.mtime_ns}});
+    inputs.push_back(
+        {{"path", input.path}, {"size", input.size_bytes}, {"mtime_ns", input.mtime_ns}});
   }
   json manifest = {{"format_version", 1},
                    {"job_id", job.id},

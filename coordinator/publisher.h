@@ -24,8 +24,8 @@ namespace sluice {
 std::string temporary_dir(const JobRecord& job);
 std::string temp_part_path(const JobRecord& job, uint32_t partition, uint32_t attempt);
 std::string temp_rejects_path(const JobRecord& job, uint32_t partition, uint32_t attempt);
-std::string part_name(const JobRecord& job, uint32_t partition);    // "part-00000.csv"
-std::string rejects_name(uint32_t partition);                        // "_rejects/part-00000.csv"
+std::string part_name(const JobRecord& job, uint32_t partition);  // "part-00000.csv"
+std::string rejects_name(uint32_t partition);                     // "_rejects/part-00000.csv"
 std::string partials_dir(const JobRecord& job);
 
 // Renames the partition's committed attempt into place.

@@ -8,21 +8,30 @@ using nlohmann::json;
 
 const char* partition_state_name(PartitionState state) {
   switch (state) {
-    case PartitionState::kPlanned: return "planned";
-    case PartitionState::kLeased: return "leased";
-    case PartitionState::kWritten: return "written";
-    case PartitionState::kCommitted: return "committed";
-    case PartitionState::kPublished: return "published";
+    case PartitionState::kPlanned:
+      return "planned";
+    case PartitionState::kLeased:
+      return "leased";
+    case PartitionState::kWritten:
+      return "written";
+    case PartitionState::kCommitted:
+      return "committed";
+    case PartitionState::kPublished:
+      return "published";
   }
   return "unknown";
 }
 
 const char* job_state_name(JobState state) {
   switch (state) {
-    case JobState::kRunning: return "running";
-    case JobState::kSucceeded: return "succeeded";
-    case JobState::kFailed: return "failed";
-    case JobState::kCancelled: return "cancelled";
+    case JobState::kRunning:
+      return "running";
+    case JobState::kSucceeded:
+      return "succeeded";
+    case JobState::kFailed:
+      return "failed";
+    case JobState::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -83,21 +92,21 @@ Result<JobRecord> decode_job(const std::string& text) {
 
 std::string encode_partition(const PartitionRecord& p) {
   const PartStats& s = p.stats;
-  json record = {{"index", p.index},
-                 {"file", p.range.file_index},
-                 {"begin", p.range.begin_offset},
-                 {"end", p.range.end_offset},
-                 {"state", static_cast<int>(p.state)},
-                 {"attempts_started", p.attempts_started},
-                 {"attempts_failed", p.attempts_failed},
-                 {"attempt", p.attempt},
-                 {"start_is_exact", p.start_is_exact},
-                 {"exact_start", p.exact_start_offset},
-                 {"last_error", p.last_error},
-                 {"stats",
-                  {s.rows_in, s.rows_out, s.rows_filtered, s.rows_rejected, s.bytes_read,
-                   s.bytes_written, s.checksum, s.rejects_bytes, s.rejects_checksum,
-                   s.start_offset, s.end_offset}}};
+  json record = {
+      {"index", p.index},
+      {"file", p.range.file_index},
+      {"begin", p.range.begin_offset},
+      {"end", p.range.end_offset},
+      {"state", static_cast<int>(p.state)},
+      {"attempts_started", p.attempts_started},
+      {"attempts_failed", p.attempts_failed},
+      {"attempt", p.attempt},
+      {"start_is_exact", p.start_is_exact},
+      {"exact_start", p.exact_start_offset},
+      {"last_error", p.last_error},
+      {"stats",
+       {s.rows_in, s.rows_out, s.rows_filtered, s.rows_rejected, s.bytes_read, s.bytes_written,
+        s.checksum, s.rejects_bytes, s.rejects_checksum, s.start_offset, s.end_offset}}};
   return record.dump();
 }
 

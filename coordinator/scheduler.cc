@@ -42,7 +42,8 @@ Status Scheduler::load() {
   return Status::ok();
 }
 
-Result<bool> Scheduler::submit(const JobRecord& job, const std::vector<PartitionRecord>& partitions) {
+Result<bool> Scheduler::submit(const JobRecord& job,
+                               const std::vector<PartitionRecord>& partitions) {
   if (jobs_.count(job.id) != 0) return false;
   SLUICE_RETURN_IF_ERROR(ledger_.create_job(job, partitions));
   JobEntry entry;
@@ -99,10 +100,12 @@ std::vector<std::string> Scheduler::expire_workers() {
       if (partition.state != PartitionState::kLeased || partition.attempt != attempt.attempt) {
         continue;
       }
-      Status status = release(*job, attempt.partition,
-                              fmt::format("worker {} lost its lease (no message for {} ms)",
-                                          identity, silent_ms), true);
-      if (!status.is_ok()) logger("coordinator")->error("lease release failed: {}", status.to_string());
+      Status status = release(
+          *job, attempt.partition,
+          fmt::format("worker {} lost its lease (no message for {} ms)", identity, silent_ms),
+          true);
+      if (!status.is_ok())
+        logger("coordinator")->error("lease release failed: {}", status.to_string());
     }
   }
   return expired;
@@ -161,8 +164,7 @@ void Scheduler::drop_lease(JobEntry& job, uint32_t index) {
   if (lease == job.leases.end()) return;
   auto worker = workers_.find(lease->second);
   if (worker != workers_.end()) {
-    worker->second.attempts.erase(
-        AttemptRef{job.record.id, index, job.partitions[index].attempt});
+    worker->second.attempts.erase(AttemptRef{job.record.id, index, job.partitions[index].attempt});
   }
   job.leases.erase(lease);
 }
@@ -246,9 +248,9 @@ Status Scheduler::advance_commits(JobEntry& job, uint32_t file_index, DoneOutcom
     if (partition.stats.start_offset != expected_start) {
       // The guess was wrong: a quoted field spans the boundary. Re-run from
       // the true start; this is not a failure of the attempt.
-      logger("coordinator")->info(
-          "speculative start refuted job={} partition={} guessed={} actual={}", job.record.id,
-          partition.index, partition.stats.start_offset, expected_start);
+      logger("coordinator")
+          ->info("speculative start refuted job={} partition={} guessed={} actual={}",
+                 job.record.id, partition.index, partition.stats.start_offset, expected_start);
       outcome.discarded.push_back(ref);
       partition.start_is_exact = true;
       partition.exact_start_offset = expected_start;
@@ -319,9 +321,8 @@ std::vector<std::string> Scheduler::finishable_jobs() const {
     const JobEntry& job = jobs_.at(job_id);
     if (job.record.state != JobState::kRunning) continue;
     const bool all_published =
-        std::all_of(job.partitions.begin(), job.partitions.end(), [](const PartitionRecord& p) {
-          return p.state == PartitionState::kPublished;
-        });
+        std::all_of(job.partitions.begin(), job.partitions.end(),
+                    [](const PartitionRecord& p) { return p.state == PartitionState::kPublished; });
     if (all_published) ids.push_back(job_id);
   }
   return ids;
@@ -340,7 +341,8 @@ std::optional<std::string> Scheduler::reject_limit_error(const std::string& job_
                        sums.rows_rejected, *limits.max_count);
   }
   if (limits.max_ratio && sums.rows_in > 0) {
-    const double ratio = static_cast<double>(sums.rows_rejected) / static_cast<double>(sums.rows_in);
+    const double ratio =
+        static_cast<double>(sums.rows_rejected) / static_cast<double>(sums.rows_in);
     if (ratio > *limits.max_ratio) {
       return fmt::format("too many rejects: {} of {} rows ({:.2f}%), rejects.max_ratio is {}",
                          sums.rows_rejected, sums.rows_in, ratio * 100, *limits.max_ratio);

@@ -48,9 +48,9 @@ struct DoneReport {
 
 struct DoneOutcome {
   bool accepted = false;
-  std::string reason;                       // why it was refused
-  std::vector<AttemptRef> discarded;        // attempts whose temporary files must go
-  std::vector<AttemptRef> committed;        // attempts now durably committed: publish them
+  std::string reason;                 // why it was refused
+  std::vector<AttemptRef> discarded;  // attempts whose temporary files must go
+  std::vector<AttemptRef> committed;  // attempts now durably committed: publish them
 };
 
 struct WorkerView {
@@ -117,9 +117,9 @@ class Scheduler {
   struct JobEntry {
     JobRecord record;
     std::vector<PartitionRecord> partitions;
-    std::vector<int64_t> eligible_at_ms;        // retry backoff, per partition
-    std::set<uint32_t> planned;                 // partitions waiting for a lease
-    std::map<uint32_t, std::string> leases;     // partition -> worker identity
+    std::vector<int64_t> eligible_at_ms;     // retry backoff, per partition
+    std::set<uint32_t> planned;              // partitions waiting for a lease
+    std::map<uint32_t, std::string> leases;  // partition -> worker identity
     uint64_t rejects_limit_count = 0;
   };
   struct Worker {

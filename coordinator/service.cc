@@ -40,8 +40,10 @@ class CoordinatorService::Impl {
     try {
       proto::configure_socket(router_);
       if (curve) {
-        SLUICE_ASSIGN_OR_RETURN(proto::KeyPair keys, proto::load_key_pair(options.curve_secret_path));
-        SLUICE_ASSIGN_OR_RETURN(auto authorized, proto::load_authorized_keys(options.authorized_keys_path));
+        SLUICE_ASSIGN_OR_RETURN(proto::KeyPair keys,
+                                proto::load_key_pair(options.curve_secret_path));
+        SLUICE_ASSIGN_OR_RETURN(auto authorized,
+                                proto::load_authorized_keys(options.authorized_keys_path));
         // The handler must exist before the socket binds.
         zap_ = std::make_unique<proto::ZapHandler>(context_, std::move(authorized));
         proto::apply_server_security(router_, keys);
@@ -147,7 +149,8 @@ class CoordinatorService::Impl {
     }
     try {
       Status status = dispatch(identity, decoded.value()->envelope());
-      if (!status.is_ok()) log_->error("handling failed peer={} error={}", printable(identity), status.to_string());
+      if (!status.is_ok())
+        log_->error("handling failed peer={} error={}", printable(identity), status.to_string());
     } catch (const kj::Exception& error) {
       metrics_.messages_dropped++;
       log_->warn("message dropped peer={} reason=malformed: {}", printable(identity),
@@ -158,20 +161,27 @@ class CoordinatorService::Impl {
   Status dispatch(const std::string& identity, proto::Envelope::Reader envelope) {
     using proto::Envelope;
     switch (envelope.which()) {
-      case Envelope::REGISTER: return on_register(identity, envelope.getRegister());
-      case Envelope::HEARTBEAT: return on_worker_message(identity);
+      case Envelope::REGISTER:
+        return on_register(identity, envelope.getRegister());
+      case Envelope::HEARTBEAT:
+        return on_worker_message(identity);
       case Envelope::REQUEST_WORK: {
         SLUICE_RETURN_IF_ERROR(on_worker_message(identity));
         scheduler_.set_credit(identity, envelope.getRequestWork().getFreeSlots());
         return Status::ok();
       }
-      case Envelope::PROGRESS: return on_worker_message(identity);
-      case Envelope::DONE: return on_done(identity, envelope.getDone());
-      case Envelope::FAILED: return on_failed(identity, envelope.getFailed());
-      case Envelope::SUBMIT_JOB: return on_submit(identity, envelope.getSubmitJob());
+      case Envelope::PROGRESS:
+        return on_worker_message(identity);
+      case Envelope::DONE:
+        return on_done(identity, envelope.getDone());
+      case Envelope::FAILED:
+        return on_failed(identity, envelope.getFailed());
+      case Envelope::SUBMIT_JOB:
+        return on_submit(identity, envelope.getSubmitJob());
       case Envelope::STATUS_REQUEST:
         return reply_status(identity, to_string(envelope.getStatusRequest().getJobId()));
-      case Envelope::CANCEL_JOB: return on_cancel(identity, to_string(envelope.getCancelJob().getJobId()));
+      case Envelope::CANCEL_JOB:
+        return on_cancel(identity, to_string(envelope.getCancelJob().getJobId()));
       default:
         log_->warn("message dropped peer={} reason=unexpected kind {}", printable(identity),
                    static_cast<int>(envelope.which()));
@@ -214,8 +224,8 @@ class CoordinatorService::Impl {
     const int64_t received_ms = clock_.now_ms();
     scheduler_.touch(identity);
     DoneReport report;
-    report.attempt = AttemptRef{to_string(message.getJobId()), message.getPartition(),
-                                message.getAttempt()};
+    report.attempt =
+        AttemptRef{to_string(message.getJobId()), message.getPartition(), message.getAttempt()};
     PartStats& stats = report.stats;
     stats.rows_in = message.getRowsIn();
     stats.rows_out = message.getRowsOut();
@@ -234,7 +244,8 @@ class CoordinatorService::Impl {
     }
     SLUICE_ASSIGN_OR_RETURN(DoneOutcome outcome, scheduler_.on_done(identity, report));
     for (const AttemptRef& ref : outcome.discarded) {
-      if (const JobRecord* job = scheduler_.job(ref.job_id)) discard_attempt(*job, ref.partition, ref.attempt);
+      if (const JobRecord* job = scheduler_.job(ref.job_id))
+        discard_attempt(*job, ref.partition, ref.attempt);
     }
     capnp::MallocMessageBuilder builder;
     auto decision = builder.initRoot<proto::Envelope>().initCommitDecision();
@@ -266,9 +277,9 @@ class CoordinatorService::Impl {
       // cannot finish without it, so fail it with the reason.
       log_->error("publish failed job={} partition={} error={}", ref.job_id, ref.partition,
                   published.to_string());
-      return stop(ref.job_id, JobState::kFailed, "cannot publish partition " +
-                                                     std::to_string(ref.partition) + ": " +
-                                                     published.message());
+      return stop(
+          ref.job_id, JobState::kFailed,
+          "cannot publish partition " + std::to_string(ref.partition) + ": " + published.message());
     }
     return scheduler_.mark_published(ref);
   }
@@ -279,7 +290,8 @@ class CoordinatorService::Impl {
     const std::string text = to_string(message.getMessage());
     log_->warn("attempt failed job={} partition={} attempt={} retryable={} error={}", ref.job_id,
                ref.partition, ref.attempt, message.getRetryable(), text);
-    if (const JobRecord* job = scheduler_.job(ref.job_id)) discard_attempt(*job, ref.partition, ref.attempt);
+    if (const JobRecord* job = scheduler_.job(ref.job_id))
+      discard_attempt(*job, ref.partition, ref.attempt);
     if (message.getRetryable()) metrics_.retries++;
     return scheduler_.on_failed(identity, ref, text, message.getRetryable());
   }
@@ -470,7 +482,8 @@ Result<std::unique_ptr<CoordinatorService>> CoordinatorService::open(
     const CoordinatorOptions& options) {
   std::error_code error;
   fs::create_directories(options.state_dir, error);
-  if (error) return io_error("cannot create state directory " + options.state_dir + ": " + error.message());
+  if (error)
+    return io_error("cannot create state directory " + options.state_dir + ": " + error.message());
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<PartitionLedger> ledger,
                           PartitionLedger::open(options.state_dir));
   auto impl = std::make_unique<Impl>(std::move(ledger));

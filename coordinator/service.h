@@ -14,8 +14,8 @@ namespace sluice {
 
 struct CoordinatorOptions {
   std::string listen = "tcp://127.0.0.1:7700";  // tcp://HOST:PORT (PORT 0: any free port)
-  std::string state_dir;                       // RocksDB lives here
-  std::string curve_secret_path;               // with authorized_keys_path: CURVE on
+  std::string state_dir;                        // RocksDB lives here
+  std::string curve_secret_path;                // with authorized_keys_path: CURVE on
   std::string authorized_keys_path;
   std::string http_address;  // HOST:PORT of the operations surface; empty: none
 };

@@ -12,10 +12,10 @@
 namespace sluice {
 
 struct BoardSnapshot {
-  bool ready = false;              // state loaded and socket bound
-  std::string jobs_json = "[]";    // /api/jobs
+  bool ready = false;                           // state loaded and socket bound
+  std::string jobs_json = "[]";                 // /api/jobs
   std::map<std::string, std::string> job_json;  // /api/jobs/ID
-  std::string metrics_text;        // /metrics (Prometheus text format)
+  std::string metrics_text;                     // /metrics (Prometheus text format)
 };
 
 class StatusBoard {

@@ -23,6 +23,8 @@ bool send_to(zmq::socket_t& router, const std::string& identity, capnp::MessageB
 // DEALER -> the coordinator. Never blocks; false if not sent.
 bool send(zmq::socket_t& dealer, capnp::MessageBuilder& message);
 
-inline std::string to_string(capnp::Text::Reader text) { return std::string(text.cStr(), text.size()); }
+inline std::string to_string(capnp::Text::Reader text) {
+  return std::string(text.cStr(), text.size());
+}
 
 }  // namespace sluice::proto

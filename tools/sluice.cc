@@ -1,9 +1,10 @@
 // The one sluice binary: parses flags (CLI11) and dispatches to a subcommand.
-#include <CLI/CLI.hpp>
 #include <capnp/common.h>
 #include <fmt/format.h>
 #include <rocksdb/version.h>
 #include <zmq.h>
+
+#include <CLI/CLI.hpp>
 
 #include "common/base/log.h"
 #include "tools/cli/commands.h"
@@ -62,12 +63,15 @@ int main(int argc, char** argv) {
   coordinator_app->add_option("--state", coordinator.state_dir, "state directory (RocksDB)")
       ->envname("SLUICE_STATE")
       ->required();
-  coordinator_app->add_option("--curve-secret", coordinator.curve_secret, "own CURVE secret key file")
+  coordinator_app
+      ->add_option("--curve-secret", coordinator.curve_secret, "own CURVE secret key file")
       ->envname("SLUICE_CURVE_SECRET");
-  coordinator_app->add_option("--authorized-keys", coordinator.authorized_keys,
-                              "file of admitted public keys, one per line")
+  coordinator_app
+      ->add_option("--authorized-keys", coordinator.authorized_keys,
+                   "file of admitted public keys, one per line")
       ->envname("SLUICE_AUTHORIZED_KEYS");
-  coordinator_app->add_option("--http", coordinator.http, "HOST:PORT for /healthz, /metrics, /api, /")
+  coordinator_app
+      ->add_option("--http", coordinator.http, "HOST:PORT for /healthz, /metrics, /api, /")
       ->envname("SLUICE_HTTP");
 
   WorkerFlags worker;
@@ -98,7 +102,8 @@ int main(int argc, char** argv) {
 
   std::string key_prefix;
   auto* keygen_app = app.add_subcommand("keygen", "write a CurveZMQ key pair");
-  keygen_app->add_option("--out", key_prefix, "PREFIX: writes PREFIX.key and PREFIX.pub")->required();
+  keygen_app->add_option("--out", key_prefix, "PREFIX: writes PREFIX.key and PREFIX.pub")
+      ->required();
 
   GenFlags gen;
   auto* gen_app = app.add_subcommand("gen", "generate sample data");

@@ -185,8 +185,10 @@ class WorkerLink {
         log_->info("worker registered worker={} coordinator={}", options_.worker_id,
                    to_string(envelope.getWelcome().getCoordinatorId()));
         return;
-      case Envelope::HEARTBEAT: return;
-      case Envelope::TASK: return start_task(envelope.getTask());
+      case Envelope::HEARTBEAT:
+        return;
+      case Envelope::TASK:
+        return start_task(envelope.getTask());
       case Envelope::TASK_ABORT: {
         auto abort = envelope.getTaskAbort();
         for (auto& task : tasks_) {
@@ -201,8 +203,8 @@ class WorkerLink {
       case Envelope::COMMIT_DECISION: {
         auto decision = envelope.getCommitDecision();
         log_->debug("commit decision job={} partition={} attempt={} accepted={} reason={}",
-                    to_string(decision.getJobId()), decision.getPartition(),
-                    decision.getAttempt(), decision.getAccepted(), to_string(decision.getReason()));
+                    to_string(decision.getJobId()), decision.getPartition(), decision.getAttempt(),
+                    decision.getAccepted(), to_string(decision.getReason()));
         return;
       }
       case Envelope::ERROR_REPLY:
@@ -232,7 +234,8 @@ class WorkerLink {
     spec.temp_path = to_string(message.getTempPath());
     spec.rejects_temp_path = to_string(message.getRejectsTempPath());
     if (free_slots() == 0) {
-      log_->warn("task refused job={} partition={} reason=no free slot", spec.job_id, spec.partition);
+      log_->warn("task refused job={} partition={} reason=no free slot", spec.job_id,
+                 spec.partition);
       TaskOutcome busy;
       busy.error = "worker has no free slot";
       busy.retryable = true;

@@ -15,8 +15,8 @@ namespace sluice {
 struct WorkerOptions {
   std::string coordinator = "tcp://127.0.0.1:7700";
   uint32_t slots = 1;
-  std::string worker_id;  // empty: derived from host and pid
-  std::string curve_secret_path;     // with coordinator_key_path: CURVE on
+  std::string worker_id;          // empty: derived from host and pid
+  std::string curve_secret_path;  // with coordinator_key_path: CURVE on
   std::string coordinator_key_path;
 };
 

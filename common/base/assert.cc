@@ -5,8 +5,7 @@
 
 namespace sluice::detail {
 
-void assert_failed(const char* condition, const char* file, int line,
-                   const std::string& message) {
+void assert_failed(const char* condition, const char* file, int line, const std::string& message) {
   std::fprintf(stderr, "sluice: assertion failed: %s at %s:%d: %s\n", condition, file, line,
                message.c_str());
   std::fflush(stderr);

@@ -9,10 +9,9 @@ namespace sluice::detail {
                                 const std::string& message);
 }  // namespace sluice::detail
 
-#define SLUICE_ASSERT(cond, ...)                                                   \
-  do {                                                                             \
-    if (!(cond)) [[unlikely]] {                                                    \
-      ::sluice::detail::assert_failed(#cond, __FILE__, __LINE__,                   \
-                                      ::fmt::format(__VA_ARGS__));                 \
-    }                                                                              \
+#define SLUICE_ASSERT(cond, ...)                                                              \
+  do {                                                                                        \
+    if (!(cond)) [[unlikely]] {                                                               \
+      ::sluice::detail::assert_failed(#cond, __FILE__, __LINE__, ::fmt::format(__VA_ARGS__)); \
+    }                                                                                         \
   } while (0)

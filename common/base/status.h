@@ -17,8 +17,8 @@ enum class StatusCode {
   kNotFound,
   kAlreadyExists,
   kIoError,
-  kDataError,   // the input data is bad beyond what rejects can absorb
-  kAborted,     // the job was cancelled or failed
+  kDataError,    // the input data is bad beyond what rejects can absorb
+  kAborted,      // the job was cancelled or failed
   kUnavailable,  // a peer is not reachable; retry later
   kInternal,
 };
@@ -60,7 +60,7 @@ inline Status internal_error(std::string message) {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : state_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : state_(std::move(status)) {  // NOLINT: implicit by design
     SLUICE_ASSERT(!std::get<Status>(state_).is_ok(), "a Result built from a Status needs an error");
   }
@@ -94,9 +94,9 @@ class [[nodiscard]] Result {
 }  // namespace sluice
 
 // Returns early from the enclosing function when `expr` is an error.
-#define SLUICE_RETURN_IF_ERROR(expr)        \
-  do {                                      \
-    ::sluice::Status sluice_status_ = (expr); \
+#define SLUICE_RETURN_IF_ERROR(expr)                    \
+  do {                                                  \
+    ::sluice::Status sluice_status_ = (expr);           \
     if (!sluice_status_.is_ok()) return sluice_status_; \
   } while (0)
 

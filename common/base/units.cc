@@ -30,8 +30,7 @@ Result<uint64_t> parse_scaled(std::string_view text, std::initializer_list<Suffi
       return number * candidate.factor;
     }
   }
-  return invalid_argument(std::string("unknown unit in ") + what + ": '" + std::string(text) +
-                          "'");
+  return invalid_argument(std::string("unknown unit in ") + what + ": '" + std::string(text) + "'");
 }
 
 }  // namespace
@@ -54,8 +53,8 @@ Result<uint64_t> parse_size_bytes(std::string_view text) {
 }
 
 Result<int64_t> parse_duration_ms(std::string_view text) {
-  auto parsed = parse_scaled(text, {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}},
-                             "duration");
+  auto parsed =
+      parse_scaled(text, {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}}, "duration");
   if (!parsed.is_ok()) return parsed.status();
   return static_cast<int64_t>(parsed.value());
 }

@@ -1,9 +1,9 @@
 #include "common/csv/range_reader.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "common/base/assert.h"
 #include "common/csv/scan.h"
@@ -43,7 +43,8 @@ Status CsvRangeReader::read_more() {
   size_t want = std::min(chunk_bytes_, capacity_ - length_);
   want = static_cast<size_t>(std::min<uint64_t>(want, source_size_ - file_offset_));
   if (want == 0) return Status::ok();
-  SLUICE_ASSIGN_OR_RETURN(size_t count, source_.read_at(file_offset_, buffer_.get() + length_, want));
+  SLUICE_ASSIGN_OR_RETURN(size_t count,
+                          source_.read_at(file_offset_, buffer_.get() + length_, want));
   if (count == 0) {
     return io_error(fmt::format("input ended at offset {} but its size was {} when opened",
                                 file_offset_, source_size_));
@@ -94,8 +95,7 @@ Status CsvRangeReader::find_guessed_start() {
     }
     size_t from = length_;
     SLUICE_RETURN_IF_ERROR(read_more());
-    const char* newline =
-        csv_scan::find_char(buffer_.get() + from, buffer_.get() + length_, '\n');
+    const char* newline = csv_scan::find_char(buffer_.get() + from, buffer_.get() + length_, '\n');
     if (newline != buffer_.get() + length_) {
       position_ = static_cast<size_t>(newline - buffer_.get()) + 1;
       return Status::ok();

@@ -88,8 +88,8 @@ class CsvRangeReader {
 
   std::unique_ptr<char[]> buffer_;
   size_t capacity_ = 0;
-  size_t length_ = 0;      // valid bytes in buffer_
-  size_t position_ = 0;    // parse position in buffer_
+  size_t length_ = 0;           // valid bytes in buffer_
+  size_t position_ = 0;         // parse position in buffer_
   uint64_t buffer_offset_ = 0;  // source offset of buffer_[0]
   uint64_t file_offset_ = 0;    // next offset to read == buffer_offset_ + length_
 

@@ -39,9 +39,26 @@ enum class CompareOp : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };
 enum class ArithOp : uint8_t { kAdd, kSub, kMul, kDiv, kMod };
 
 enum class Function : uint8_t {
-  kConcat, kConcatWs, kUpper, kLower, kTrim, kSubstr, kLength, kReplace, kStartsWith,
-  kContains, kRegexpMatches, kCoalesce, kNullif, kAbs, kRound, kStrptime, kDateDiff,
-  kYear, kMonth, kDay,
+  kConcat,
+  kConcatWs,
+  kUpper,
+  kLower,
+  kTrim,
+  kSubstr,
+  kLength,
+  kReplace,
+  kStartsWith,
+  kContains,
+  kRegexpMatches,
+  kCoalesce,
+  kNullif,
+  kAbs,
+  kRound,
+  kStrptime,
+  kDateDiff,
+  kYear,
+  kMonth,
+  kDay,
 };
 
 enum class DatePart : uint8_t { kDay, kHour, kMinute, kSecond, kMonth, kYear };
@@ -63,8 +80,8 @@ struct Node {
   size_t position = 0;  // byte offset in the expression text, for errors
   std::vector<NodePtr> children;
 
-  Literal literal;        // kLiteral
-  std::string name;       // kColumn: the column; kCall: the function, lower case
+  Literal literal;   // kLiteral
+  std::string name;  // kColumn: the column; kCall: the function, lower case
   CompareOp compare_op = CompareOp::kEq;
   ArithOp arith_op = ArithOp::kAdd;
   bool negated = false;   // kIsNull, kLike
@@ -76,9 +93,9 @@ struct Node {
   size_t column = 0;  // kColumn: index into the evaluation's columns
   Function function = Function::kConcat;
   DatePart date_part = DatePart::kDay;
-  std::shared_ptr<const DateFormat> date_format;     // strptime
-  std::shared_ptr<const std::regex> regex;           // regexp_matches with a constant pattern
-  std::shared_ptr<const LikePattern> like_pattern;   // LIKE with a constant pattern
+  std::shared_ptr<const DateFormat> date_format;    // strptime
+  std::shared_ptr<const std::regex> regex;          // regexp_matches with a constant pattern
+  std::shared_ptr<const LikePattern> like_pattern;  // LIKE with a constant pattern
 
   // Scratch of the evaluator, reused across batches.
   mutable Vector result;

@@ -1,8 +1,8 @@
 #include "common/expr/binder.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "common/expr/datetime.h"
 #include "common/expr/eval.h"
@@ -43,8 +43,10 @@ std::optional<Type> common_type(Type a, Type b) {
 }
 
 bool can_cast(Type from, Type to) {
-  if (from == to || from == Type::kNull || from == Type::kString || to == Type::kString) return true;
-  if ((is_numeric(from) || from == Type::kBool) && (is_numeric(to) || to == Type::kBool)) return true;
+  if (from == to || from == Type::kNull || from == Type::kString || to == Type::kString)
+    return true;
+  if ((is_numeric(from) || from == Type::kBool) && (is_numeric(to) || to == Type::kBool))
+    return true;
   return is_temporal(from) && is_temporal(to);
 }
 
@@ -55,7 +57,8 @@ bool is_string_literal(const Node& node) {
 
 class Binder {
  public:
-  Binder(const std::vector<ColumnInfo>& columns, ExprError& error) : columns_(columns), error_(error) {}
+  Binder(const std::vector<ColumnInfo>& columns, ExprError& error)
+      : columns_(columns), error_(error) {}
 
   bool bind(NodePtr& node) {
     for (NodePtr& child : node->children) {
@@ -96,9 +99,15 @@ class Binder {
     literal->literal.is_null = value.is_null(0);
     if (!value.is_null(0)) {
       switch (node->type) {
-        case Type::kString: literal->literal.string_value = std::string(value.strings[0]); break;
-        case Type::kFloat64: literal->literal.float_value = value.doubles[0]; break;
-        default: literal->literal.int_value = value.ints[0]; break;
+        case Type::kString:
+          literal->literal.string_value = std::string(value.strings[0]);
+          break;
+        case Type::kFloat64:
+          literal->literal.float_value = value.doubles[0];
+          break;
+        default:
+          literal->literal.int_value = value.ints[0];
+          break;
       }
     }
     node = std::move(literal);
@@ -126,7 +135,8 @@ class Binder {
     const std::string& text = node->literal.string_value;
     std::optional<int64_t> value =
         type == Type::kDate ? parse_iso_date(text) : parse_iso_timestamp(text);
-    if (!value) return fail(node->position, fmt::format("'{}' is not a valid {}", text, type_name(type)));
+    if (!value)
+      return fail(node->position, fmt::format("'{}' is not a valid {}", text, type_name(type)));
     node->type = type;
     node->literal.type = type;
     node->literal.int_value = *value;
@@ -143,14 +153,15 @@ class Binder {
       coerce(node, type);
       return true;
     }
-    return fail(node->position, fmt::format("{} must be {}, not {}", what, type_name(type),
-                                            type_name(node->type)));
+    return fail(node->position,
+                fmt::format("{} must be {}, not {}", what, type_name(type), type_name(node->type)));
   }
 
   std::string hint_for_untyped(const Node& a, const Node& b) const {
     for (const Node* node : {&a, &b}) {
       const Node* other = node == &a ? &b : &a;
-      if (node->kind == NodeKind::kColumn && node->type == Type::kString && other->type != Type::kString) {
+      if (node->kind == NodeKind::kColumn && node->type == Type::kString &&
+          other->type != Type::kString) {
         return fmt::format(" (column \"{}\" is a string: give it a type in the schema or CAST it)",
                            node->name);
       }
@@ -179,7 +190,8 @@ class Binder {
       }
       if (matches > 1) {
         return fail(node.position, fmt::format("ambiguous column \"{}\": it matches {} columns "
-                                               "that differ only in case", node.name, matches));
+                                               "that differ only in case",
+                                               node.name, matches));
       }
     }
     if (!found) {
@@ -213,8 +225,9 @@ class Binder {
     }
     auto type = common_type(left->type, right->type);
     if (!type) {
-      return fail(node.position, fmt::format("cannot compare {} with {}{}", type_name(left->type),
-                                             type_name(right->type), hint_for_untyped(*left, *right)));
+      return fail(node.position,
+                  fmt::format("cannot compare {} with {}{}", type_name(left->type),
+                              type_name(right->type), hint_for_untyped(*left, *right)));
     }
     if (*type == Type::kNull) *type = Type::kInt64;
     coerce(left, *type);
@@ -249,9 +262,9 @@ class Binder {
     auto type = common_type(left->type, right->type);
     if (type == Type::kNull) type = Type::kInt64;
     if (!type || !is_numeric(*type)) {
-      return fail(node.position, fmt::format("arithmetic needs numbers, not {} and {}{}",
-                                             type_name(left->type), type_name(right->type),
-                                             hint_for_untyped(*left, *right)));
+      return fail(node.position,
+                  fmt::format("arithmetic needs numbers, not {} and {}{}", type_name(left->type),
+                              type_name(right->type), hint_for_untyped(*left, *right)));
     }
     if (node.arith_op == ArithOp::kDiv) type = Type::kFloat64;
     coerce(left, *type);
@@ -266,7 +279,9 @@ class Binder {
     for (size_t i = 0; i < pairs; ++i) {
       if (!expect(node.children[2 * i], Type::kBool, "a WHEN condition")) return false;
     }
-    auto is_result = [&](size_t index) { return index % 2 == 1 || (node.has_else && index + 1 == node.children.size()); };
+    auto is_result = [&](size_t index) {
+      return index % 2 == 1 || (node.has_else && index + 1 == node.children.size());
+    };
     for (size_t i = 0; i < node.children.size(); ++i) {
       if (!is_result(i)) continue;
       auto next = common_type(*result, node.children[i]->type);
@@ -302,7 +317,8 @@ class Binder {
       case NodeKind::kNegate:
         if (node.children[0]->type == Type::kNull) coerce(node.children[0], Type::kInt64);
         if (!is_numeric(node.children[0]->type)) {
-          return fail(node.position, fmt::format("cannot negate {}", type_name(node.children[0]->type)));
+          return fail(node.position,
+                      fmt::format("cannot negate {}", type_name(node.children[0]->type)));
         }
         node.type = node.children[0]->type;
         return true;
@@ -331,8 +347,9 @@ class Binder {
         return bind_case(node);
       case NodeKind::kCast:
         if (!can_cast(node.children[0]->type, node.cast_to.type)) {
-          return fail(node.position, fmt::format("cannot cast {} to {}", type_name(node.children[0]->type),
-                                                 type_name(node.cast_to.type)));
+          return fail(node.position,
+                      fmt::format("cannot cast {} to {}", type_name(node.children[0]->type),
+                                  type_name(node.cast_to.type)));
         }
         node.type = node.cast_to.type;
         return true;
@@ -345,7 +362,8 @@ class Binder {
   bool require_constant_string(const Node& call, size_t index, std::string_view what) {
     const Node& argument = *call.children[index];
     if (is_string_literal(argument)) return true;
-    return fail(argument.position, fmt::format("{}: {} must be a constant string", call.name, what));
+    return fail(argument.position,
+                fmt::format("{}: {} must be a constant string", call.name, what));
   }
 
   bool bind_call(Node& node) {
@@ -355,15 +373,17 @@ class Binder {
     if (count < info->arguments_min || count > info->arguments_max) {
       std::string expected =
           info->arguments_min == info->arguments_max ? std::to_string(info->arguments_min)
-          : info->arguments_max == SIZE_MAX ? fmt::format("at least {}", info->arguments_min)
-                                            : fmt::format("{} to {}", info->arguments_min, info->arguments_max);
-      return fail(node.position, fmt::format("{}() takes {} argument{}, got {}", node.name, expected,
-                                             info->arguments_max == 1 ? "" : "s", count));
+          : info->arguments_max == SIZE_MAX
+              ? fmt::format("at least {}", info->arguments_min)
+              : fmt::format("{} to {}", info->arguments_min, info->arguments_max);
+      return fail(node.position, fmt::format("{}() takes {} argument{}, got {}", node.name,
+                                             expected, info->arguments_max == 1 ? "" : "s", count));
     }
     node.function = info->id;
     auto argument = [&](size_t index) -> NodePtr& { return node.children[index]; };
     auto expect_argument = [&](size_t index, Type type) {
-      return expect(argument(index), type, fmt::format("argument {} of {}()", index + 1, node.name));
+      return expect(argument(index), type,
+                    fmt::format("argument {} of {}()", index + 1, node.name));
     };
     switch (info->id) {
       case Function::kConcat:
@@ -396,10 +416,11 @@ class Binder {
         if (!expect_argument(0, Type::kString) || !expect_argument(1, Type::kString)) return false;
         if (!require_constant_string(node, 1, "the pattern")) return false;
         try {
-          node.regex = std::make_shared<const std::regex>(argument(1)->literal.string_value,
-                                                          std::regex::ECMAScript | std::regex::optimize);
+          node.regex = std::make_shared<const std::regex>(
+              argument(1)->literal.string_value, std::regex::ECMAScript | std::regex::optimize);
         } catch (const std::regex_error& e) {
-          return fail(argument(1)->position, fmt::format("invalid regular expression: {}", e.what()));
+          return fail(argument(1)->position,
+                      fmt::format("invalid regular expression: {}", e.what()));
         }
         return true;
       }
@@ -408,8 +429,9 @@ class Binder {
         for (NodePtr& child : node.children) {
           auto next = common_type(*result, child->type);
           if (!next) {
-            return fail(child->position, fmt::format("coalesce() arguments have different types: {} and {}",
-                                                     type_name(*result), type_name(child->type)));
+            return fail(child->position,
+                        fmt::format("coalesce() arguments have different types: {} and {}",
+                                    type_name(*result), type_name(child->type)));
           }
           result = next;
         }
@@ -420,8 +442,9 @@ class Binder {
       case Function::kNullif: {
         auto result = common_type(argument(0)->type, argument(1)->type);
         if (!result) {
-          return fail(node.position, fmt::format("nullif() arguments have different types: {} and {}",
-                                                 type_name(argument(0)->type), type_name(argument(1)->type)));
+          return fail(node.position,
+                      fmt::format("nullif() arguments have different types: {} and {}",
+                                  type_name(argument(0)->type), type_name(argument(1)->type)));
         }
         coerce(argument(0), *result);
         coerce(argument(1), *result);
@@ -431,16 +454,16 @@ class Binder {
       case Function::kAbs:
         if (argument(0)->type == Type::kNull) coerce(argument(0), Type::kInt64);
         if (!is_numeric(argument(0)->type)) {
-          return fail(argument(0)->position, fmt::format("abs() needs a number, not {}",
-                                                         type_name(argument(0)->type)));
+          return fail(argument(0)->position,
+                      fmt::format("abs() needs a number, not {}", type_name(argument(0)->type)));
         }
         node.type = argument(0)->type;
         return true;
       case Function::kRound:
         if (argument(0)->type == Type::kNull) coerce(argument(0), Type::kFloat64);
         if (!is_numeric(argument(0)->type)) {
-          return fail(argument(0)->position, fmt::format("round() needs a number, not {}",
-                                                         type_name(argument(0)->type)));
+          return fail(argument(0)->position,
+                      fmt::format("round() needs a number, not {}", type_name(argument(0)->type)));
         }
         node.type = argument(0)->type;
         return count < 2 || expect_argument(1, Type::kInt64);
@@ -458,8 +481,9 @@ class Binder {
         if (!expect_argument(0, Type::kString)) return false;
         if (!require_constant_string(node, 0, "the date part")) return false;
         static constexpr std::pair<std::string_view, DatePart> kParts[] = {
-            {"day", DatePart::kDay},       {"days", DatePart::kDay},     {"hour", DatePart::kHour},
-            {"minute", DatePart::kMinute}, {"second", DatePart::kSecond}, {"month", DatePart::kMonth},
+            {"day", DatePart::kDay},       {"days", DatePart::kDay},
+            {"hour", DatePart::kHour},     {"minute", DatePart::kMinute},
+            {"second", DatePart::kSecond}, {"month", DatePart::kMonth},
             {"year", DatePart::kYear}};
         const std::string part = to_lower(argument(0)->literal.string_value);
         bool known = false;
@@ -470,15 +494,18 @@ class Binder {
           }
         }
         if (!known) {
-          return fail(argument(0)->position, fmt::format("unknown date part '{}' (day, hour, minute, "
-                                                         "second, month, year)", part));
+          return fail(argument(0)->position,
+                      fmt::format("unknown date part '{}' (day, hour, minute, "
+                                  "second, month, year)",
+                                  part));
         }
         for (size_t index : {size_t{1}, size_t{2}}) {
           if (argument(index)->type == Type::kNull) coerce(argument(index), Type::kTimestamp);
           if (!is_temporal(argument(index)->type)) {
-            return fail(argument(index)->position,
-                        fmt::format("argument {} of date_diff() must be a date or timestamp, not {}",
-                                    index + 1, type_name(argument(index)->type)));
+            return fail(
+                argument(index)->position,
+                fmt::format("argument {} of date_diff() must be a date or timestamp, not {}",
+                            index + 1, type_name(argument(index)->type)));
           }
         }
         // Compare on one scale: both dates, or both timestamps.

@@ -4,9 +4,7 @@
 
 namespace sluice::expr {
 
-bool is_leap_year(int64_t year) {
-  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-}
+bool is_leap_year(int64_t year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
 
 int days_in_month(int64_t year, int month) {
   static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -30,7 +28,8 @@ CivilDate civil_from_days(int64_t days) {
   const int64_t day_of_era = days - era * 146097;
   const int64_t year_of_era =
       (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  const int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const int64_t day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
   const int64_t mp = (5 * day_of_year + 2) / 153;
   const int day = static_cast<int>(day_of_year - (153 * mp + 2) / 5 + 1);
   const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
@@ -49,15 +48,33 @@ Result<DateFormat> DateFormat::compile(std::string_view format) {
     const char spec = format[++i];
     Field field;
     switch (spec) {
-      case 'Y': field = Field::kYear; break;
-      case 'y': field = Field::kYear2; break;
-      case 'm': field = Field::kMonth; break;
-      case 'd': field = Field::kDay; break;
-      case 'H': field = Field::kHour; break;
-      case 'M': field = Field::kMinute; break;
-      case 'S': field = Field::kSecond; break;
-      case 'f': field = Field::kFraction; break;
-      case '%': out.items_.push_back({Field::kLiteral, '%'}); continue;
+      case 'Y':
+        field = Field::kYear;
+        break;
+      case 'y':
+        field = Field::kYear2;
+        break;
+      case 'm':
+        field = Field::kMonth;
+        break;
+      case 'd':
+        field = Field::kDay;
+        break;
+      case 'H':
+        field = Field::kHour;
+        break;
+      case 'M':
+        field = Field::kMinute;
+        break;
+      case 'S':
+        field = Field::kSecond;
+        break;
+      case 'f':
+        field = Field::kFraction;
+        break;
+      case '%':
+        out.items_.push_back({Field::kLiteral, '%'});
+        continue;
       default:
         return invalid_argument(fmt::format("unsupported date format directive %{}", spec));
     }
@@ -102,7 +119,8 @@ bool DateFormat::match(size_t item_index, std::string_view text, size_t pos, Par
   };
   switch (item.field) {
     case Field::kLiteral:
-      return pos < text.size() && text[pos] == item.literal && match(item_index + 1, text, pos + 1, parts);
+      return pos < text.size() && text[pos] == item.literal &&
+             match(item_index + 1, text, pos + 1, parts);
     case Field::kYear:
       return try_width(4, 0, 9999, &Parts::year);
     case Field::kYear2:
@@ -138,7 +156,8 @@ std::optional<int64_t> DateFormat::parse(std::string_view text) const {
   if (parts.year < 1) return std::nullopt;  // no year 0, as in Python's datetime
   if (parts.day > days_in_month(parts.year, static_cast<int>(parts.month))) return std::nullopt;
   if (parts.second > 59) return std::nullopt;
-  const int64_t days = days_from_civil(parts.year, static_cast<int>(parts.month), static_cast<int>(parts.day));
+  const int64_t days =
+      days_from_civil(parts.year, static_cast<int>(parts.month), static_cast<int>(parts.day));
   return days * kMicrosPerDay +
          ((parts.hour * 60 + parts.minute) * 60 + parts.second) * kMicrosPerSecond + parts.micros;
 }
@@ -187,7 +206,9 @@ char* write_civil(char* out, int64_t days) {
 
 }  // namespace
 
-size_t format_date(int64_t days, char* out) { return static_cast<size_t>(write_civil(out, days) - out); }
+size_t format_date(int64_t days, char* out) {
+  return static_cast<size_t>(write_civil(out, days) - out);
+}
 
 size_t format_timestamp(int64_t micros, char* out) {
   const int64_t days = day_of_timestamp(micros);

@@ -49,7 +49,17 @@ class DateFormat {
   const std::string& text() const { return text_; }
 
  private:
-  enum class Field : uint8_t { kLiteral, kYear, kYear2, kMonth, kDay, kHour, kMinute, kSecond, kFraction };
+  enum class Field : uint8_t {
+    kLiteral,
+    kYear,
+    kYear2,
+    kMonth,
+    kDay,
+    kHour,
+    kMinute,
+    kSecond,
+    kFraction
+  };
   struct Parts;
   bool match(size_t item_index, std::string_view text, size_t pos, Parts& parts) const;
   struct Item {

@@ -40,15 +40,22 @@ void compare_loop(const std::vector<T>& a, const std::vector<T>& b, const Vector
 }
 
 template <typename T>
-void compare_typed(CompareOp op, const std::vector<T>& a, const std::vector<T>& b, const Vector& left,
-                   const Vector& right, const Selection& selection, Vector& out) {
+void compare_typed(CompareOp op, const std::vector<T>& a, const std::vector<T>& b,
+                   const Vector& left, const Vector& right, const Selection& selection,
+                   Vector& out) {
   switch (op) {
-    case CompareOp::kEq: return compare_loop(a, b, left, right, selection, std::equal_to<T>(), out);
-    case CompareOp::kNe: return compare_loop(a, b, left, right, selection, std::not_equal_to<T>(), out);
-    case CompareOp::kLt: return compare_loop(a, b, left, right, selection, std::less<T>(), out);
-    case CompareOp::kLe: return compare_loop(a, b, left, right, selection, std::less_equal<T>(), out);
-    case CompareOp::kGt: return compare_loop(a, b, left, right, selection, std::greater<T>(), out);
-    case CompareOp::kGe: return compare_loop(a, b, left, right, selection, std::greater_equal<T>(), out);
+    case CompareOp::kEq:
+      return compare_loop(a, b, left, right, selection, std::equal_to<T>(), out);
+    case CompareOp::kNe:
+      return compare_loop(a, b, left, right, selection, std::not_equal_to<T>(), out);
+    case CompareOp::kLt:
+      return compare_loop(a, b, left, right, selection, std::less<T>(), out);
+    case CompareOp::kLe:
+      return compare_loop(a, b, left, right, selection, std::less_equal<T>(), out);
+    case CompareOp::kGt:
+      return compare_loop(a, b, left, right, selection, std::greater<T>(), out);
+    case CompareOp::kGe:
+      return compare_loop(a, b, left, right, selection, std::greater_equal<T>(), out);
   }
 }
 
@@ -56,9 +63,11 @@ void evaluate_compare(const Node& node, const Vector& left, const Vector& right,
                       const Selection& selection, Vector& out) {
   switch (left.type) {
     case Type::kString:
-      return compare_typed(node.compare_op, left.strings, right.strings, left, right, selection, out);
+      return compare_typed(node.compare_op, left.strings, right.strings, left, right, selection,
+                           out);
     case Type::kFloat64:
-      return compare_typed(node.compare_op, left.doubles, right.doubles, left, right, selection, out);
+      return compare_typed(node.compare_op, left.doubles, right.doubles, left, right, selection,
+                           out);
     default:
       return compare_typed(node.compare_op, left.ints, right.ints, left, right, selection, out);
   }
@@ -74,9 +83,15 @@ void evaluate_int_arith(ArithOp op, const Vector& left, const Vector& right,
     int64_t result = 0;
     if (valid) {
       switch (op) {
-        case ArithOp::kAdd: valid = !__builtin_add_overflow(a, b, &result); break;
-        case ArithOp::kSub: valid = !__builtin_sub_overflow(a, b, &result); break;
-        case ArithOp::kMul: valid = !__builtin_mul_overflow(a, b, &result); break;
+        case ArithOp::kAdd:
+          valid = !__builtin_add_overflow(a, b, &result);
+          break;
+        case ArithOp::kSub:
+          valid = !__builtin_sub_overflow(a, b, &result);
+          break;
+        case ArithOp::kMul:
+          valid = !__builtin_mul_overflow(a, b, &result);
+          break;
         case ArithOp::kMod:
           valid = b != 0;
           result = (b == 0 || b == -1) ? 0 : a % b;
@@ -100,9 +115,15 @@ void evaluate_float_arith(ArithOp op, const Vector& left, const Vector& right,
     const double b = right.doubles[row];
     double result = 0;
     switch (op) {
-      case ArithOp::kAdd: result = a + b; break;
-      case ArithOp::kSub: result = a - b; break;
-      case ArithOp::kMul: result = a * b; break;
+      case ArithOp::kAdd:
+        result = a + b;
+        break;
+      case ArithOp::kSub:
+        result = a - b;
+        break;
+      case ArithOp::kMul:
+        result = a * b;
+        break;
       case ArithOp::kDiv:
         valid &= b != 0;
         result = b != 0 ? a / b : 0;
@@ -155,7 +176,8 @@ void evaluate_like(const Node& node, const Vector& text, const Vector& pattern,
   }
 }
 
-void evaluate_case(const Node& node, const EvalBatch& batch, const Selection& selection, Vector& out) {
+void evaluate_case(const Node& node, const EvalBatch& batch, const Selection& selection,
+                   Vector& out) {
   Selection remaining = selection;
   Selection taken;
   Selection rest;
@@ -281,7 +303,8 @@ const Vector& evaluate(const Node& node, const EvalBatch& batch, const Selection
     }
     case NodeKind::kLike: {
       const Vector& text = evaluate(*node.children[0], batch, selection);
-      const Vector& pattern = node.like_pattern ? text : evaluate(*node.children[1], batch, selection);
+      const Vector& pattern =
+          node.like_pattern ? text : evaluate(*node.children[1], batch, selection);
       evaluate_like(node, text, pattern, selection, out);
       break;
     }

@@ -27,7 +27,8 @@ struct EvalBatch {
 const Vector& evaluate(const Node& node, const EvalBatch& batch, const Selection& selection);
 
 // --- pieces shared by the eval_*.cc files ---------------------------------
-void evaluate_call(const Node& node, const EvalBatch& batch, const Selection& selection, Vector& out);
+void evaluate_call(const Node& node, const EvalBatch& batch, const Selection& selection,
+                   Vector& out);
 // The string functions (concat ... regexp_matches); `arguments` are evaluated.
 void evaluate_string_function(const Node& node, const std::vector<const Vector*>& arguments,
                               const Selection& selection, StringArena& arena, Vector& out);
@@ -41,10 +42,17 @@ std::string_view render_value(const Vector& vector, size_t row, StringArena& are
 inline void copy_row(const Vector& in, size_t row, Vector& out) {
   out.valid[row] = in.valid[row];
   switch (in.type) {
-    case Type::kString: out.strings[row] = in.strings[row]; break;
-    case Type::kFloat64: out.doubles[row] = in.doubles[row]; break;
-    case Type::kNull: break;
-    default: out.ints[row] = in.ints[row]; break;
+    case Type::kString:
+      out.strings[row] = in.strings[row];
+      break;
+    case Type::kFloat64:
+      out.doubles[row] = in.doubles[row];
+      break;
+    case Type::kNull:
+      break;
+    default:
+      out.ints[row] = in.ints[row];
+      break;
   }
 }
 

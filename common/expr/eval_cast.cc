@@ -53,8 +53,8 @@ void cast_from_string(const Vector& in, Type to, const Selection& selection, Vec
         if (auto value = parse_int64(text)) {
           out.ints[row] = *value;
           valid = true;
-        } else if (auto number = parse_float64(text); number && std::isfinite(*number) &&
-                                                       std::fabs(*number) < 9.2e18) {
+        } else if (auto number = parse_float64(text);
+                   number && std::isfinite(*number) && std::fabs(*number) < 9.2e18) {
           out.ints[row] = std::llround(*number);  // CAST('1.5' AS int) = 2, as in DuckDB
           valid = true;
         }

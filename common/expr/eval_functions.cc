@@ -8,7 +8,8 @@ namespace sluice::expr {
 namespace {
 
 // coalesce: each argument is evaluated only for the rows still NULL.
-void evaluate_coalesce(const Node& node, const EvalBatch& batch, const Selection& selection, Vector& out) {
+void evaluate_coalesce(const Node& node, const EvalBatch& batch, const Selection& selection,
+                       Vector& out) {
   Selection remaining = selection;
   Selection still_null;
   for (const NodePtr& child : node.children) {
@@ -32,9 +33,15 @@ void evaluate_nullif(const Vector& a, const Vector& b, const Selection& selectio
     bool equal = false;
     if (a.valid[row] && b.valid[row]) {
       switch (a.type) {
-        case Type::kString: equal = a.strings[row] == b.strings[row]; break;
-        case Type::kFloat64: equal = a.doubles[row] == b.doubles[row]; break;
-        default: equal = a.ints[row] == b.ints[row]; break;
+        case Type::kString:
+          equal = a.strings[row] == b.strings[row];
+          break;
+        case Type::kFloat64:
+          equal = a.doubles[row] == b.doubles[row];
+          break;
+        default:
+          equal = a.ints[row] == b.ints[row];
+          break;
       }
     }
     copy_row(a, row, out);
@@ -55,7 +62,8 @@ void evaluate_abs(const Vector& a, const Selection& selection, Vector& out) {
 }
 
 // round(x [, digits]): half away from zero, like DuckDB.
-void evaluate_round(const Vector& a, const Vector* digits, const Selection& selection, Vector& out) {
+void evaluate_round(const Vector& a, const Vector* digits, const Selection& selection,
+                    Vector& out) {
   for (uint32_t row : selection) {
     const int64_t places = digits ? digits->ints[row] : 0;
     out.valid[row] = a.valid[row] && (!digits || digits->valid[row]);
@@ -65,7 +73,8 @@ void evaluate_round(const Vector& a, const Vector* digits, const Selection& sele
       if (places == 0) {
         out.doubles[row] = std::round(value);
       } else {
-        const double scale = std::pow(10.0, static_cast<double>(std::clamp<int64_t>(places, -308, 308)));
+        const double scale =
+            std::pow(10.0, static_cast<double>(std::clamp<int64_t>(places, -308, 308)));
         const double scaled = std::round(value * scale) / scale;
         out.doubles[row] = std::isfinite(scaled) ? scaled : value;
       }
@@ -92,7 +101,8 @@ void evaluate_round(const Vector& a, const Vector* digits, const Selection& sele
   }
 }
 
-void evaluate_strptime(const Node& node, const Vector& text, const Selection& selection, Vector& out) {
+void evaluate_strptime(const Node& node, const Vector& text, const Selection& selection,
+                       Vector& out) {
   const DateFormat& format = *node.date_format;
   for (uint32_t row : selection) {
     if (!text.valid[row]) {
@@ -119,9 +129,11 @@ int64_t date_difference(DatePart part, bool dates, int64_t a, int64_t b) {
     case DatePart::kDay:
       return dates ? b - a : day_of_timestamp(b) - day_of_timestamp(a);
     case DatePart::kHour:
-      return floor_div(b_micros, 3600 * kMicrosPerSecond) - floor_div(a_micros, 3600 * kMicrosPerSecond);
+      return floor_div(b_micros, 3600 * kMicrosPerSecond) -
+             floor_div(a_micros, 3600 * kMicrosPerSecond);
     case DatePart::kMinute:
-      return floor_div(b_micros, 60 * kMicrosPerSecond) - floor_div(a_micros, 60 * kMicrosPerSecond);
+      return floor_div(b_micros, 60 * kMicrosPerSecond) -
+             floor_div(a_micros, 60 * kMicrosPerSecond);
     case DatePart::kSecond:
       return floor_div(b_micros, kMicrosPerSecond) - floor_div(a_micros, kMicrosPerSecond);
     case DatePart::kMonth:
@@ -135,22 +147,24 @@ int64_t date_difference(DatePart part, bool dates, int64_t a, int64_t b) {
   return 0;
 }
 
-void evaluate_date_diff(const Node& node, const Vector& a, const Vector& b, const Selection& selection,
-                        Vector& out) {
+void evaluate_date_diff(const Node& node, const Vector& a, const Vector& b,
+                        const Selection& selection, Vector& out) {
   const bool dates = a.type == Type::kDate;
   for (uint32_t row : selection) {
     out.valid[row] = a.valid[row] & b.valid[row];
-    out.ints[row] = out.valid[row] ? date_difference(node.date_part, dates, a.ints[row], b.ints[row]) : 0;
+    out.ints[row] =
+        out.valid[row] ? date_difference(node.date_part, dates, a.ints[row], b.ints[row]) : 0;
   }
 }
 
-void evaluate_date_field(Function function, const Vector& a, const Selection& selection, Vector& out) {
+void evaluate_date_field(Function function, const Vector& a, const Selection& selection,
+                         Vector& out) {
   const bool dates = a.type == Type::kDate;
   for (uint32_t row : selection) {
     out.valid[row] = a.valid[row];
     if (!a.valid[row]) continue;
     const CivilDate date = civil_from_days(dates ? a.ints[row] : day_of_timestamp(a.ints[row]));
-    out.ints[row] = function == Function::kYear ? date.year
+    out.ints[row] = function == Function::kYear    ? date.year
                     : function == Function::kMonth ? date.month
                                                    : date.day;
   }
@@ -158,20 +172,26 @@ void evaluate_date_field(Function function, const Vector& a, const Selection& se
 
 }  // namespace
 
-void evaluate_call(const Node& node, const EvalBatch& batch, const Selection& selection, Vector& out) {
+void evaluate_call(const Node& node, const EvalBatch& batch, const Selection& selection,
+                   Vector& out) {
   if (node.function == Function::kCoalesce) {
     evaluate_coalesce(node, batch, selection, out);
     return;
   }
   std::vector<const Vector*> arguments;
   arguments.reserve(node.children.size());
-  for (const NodePtr& child : node.children) arguments.push_back(&evaluate(*child, batch, selection));
+  for (const NodePtr& child : node.children)
+    arguments.push_back(&evaluate(*child, batch, selection));
   switch (node.function) {
-    case Function::kNullif: return evaluate_nullif(*arguments[0], *arguments[1], selection, out);
-    case Function::kAbs: return evaluate_abs(*arguments[0], selection, out);
+    case Function::kNullif:
+      return evaluate_nullif(*arguments[0], *arguments[1], selection, out);
+    case Function::kAbs:
+      return evaluate_abs(*arguments[0], selection, out);
     case Function::kRound:
-      return evaluate_round(*arguments[0], arguments.size() > 1 ? arguments[1] : nullptr, selection, out);
-    case Function::kStrptime: return evaluate_strptime(node, *arguments[0], selection, out);
+      return evaluate_round(*arguments[0], arguments.size() > 1 ? arguments[1] : nullptr, selection,
+                            out);
+    case Function::kStrptime:
+      return evaluate_strptime(node, *arguments[0], selection, out);
     case Function::kDateDiff:
       return evaluate_date_diff(node, *arguments[1], *arguments[2], selection, out);
     case Function::kYear:

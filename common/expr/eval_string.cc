@@ -32,8 +32,10 @@ std::string_view substring(std::string_view text, int64_t start, bool has_length
   int64_t end = characters + 1;  // exclusive, 1-based
   if (has_length) {
     if (length < 0) return std::string_view();
-    if (!__builtin_add_overflow(start, length, &end)) end = std::min(end, characters + 1);
-    else end = characters + 1;
+    if (!__builtin_add_overflow(start, length, &end))
+      end = std::min(end, characters + 1);
+    else
+      end = characters + 1;
   }
   start = std::max<int64_t>(start, 1);
   if (end <= start) return std::string_view();
@@ -143,18 +145,28 @@ void evaluate_string_function(const Node& node, const std::vector<const Vector*>
     }
     out.valid[row] = 1;
     switch (node.function) {
-      case Function::kUpper: out.strings[row] = change_case(text(0, row), true, arena); break;
-      case Function::kLower: out.strings[row] = change_case(text(0, row), false, arena); break;
-      case Function::kTrim: out.strings[row] = trim(text(0, row)); break;
+      case Function::kUpper:
+        out.strings[row] = change_case(text(0, row), true, arena);
+        break;
+      case Function::kLower:
+        out.strings[row] = change_case(text(0, row), false, arena);
+        break;
+      case Function::kTrim:
+        out.strings[row] = trim(text(0, row));
+        break;
       case Function::kSubstr:
         out.strings[row] = substring(text(0, row), arguments[1]->ints[row], arguments.size() > 2,
                                      arguments.size() > 2 ? arguments[2]->ints[row] : 0);
         break;
-      case Function::kLength: out.ints[row] = count_characters(text(0, row)); break;
+      case Function::kLength:
+        out.ints[row] = count_characters(text(0, row));
+        break;
       case Function::kReplace:
         out.strings[row] = replace_all(text(0, row), text(1, row), text(2, row), arena);
         break;
-      case Function::kStartsWith: out.ints[row] = text(0, row).starts_with(text(1, row)); break;
+      case Function::kStartsWith:
+        out.ints[row] = text(0, row).starts_with(text(1, row));
+        break;
       case Function::kContains:
         out.ints[row] = text(0, row).find(text(1, row)) != std::string_view::npos;
         break;

@@ -4,7 +4,8 @@
 
 namespace sluice::expr {
 
-Result<Expression> Expression::compile(const std::string& text, const std::vector<ColumnInfo>& columns,
+Result<Expression> Expression::compile(const std::string& text,
+                                       const std::vector<ColumnInfo>& columns,
                                        const std::string& context) {
   ExprError error;
   NodePtr root = parse_expression(text, error);

@@ -2,8 +2,8 @@
 // The expression language's front door: text in, a typed, vectorized
 // evaluator out. See README.md for the language.
 //
-//   auto expr = Expression::compile("upper(\"Street Name\")", columns, "job.yaml:9: steps[1].derive.x");
-//   const Vector& result = expr->evaluate(batch, selection);
+//   auto expr = Expression::compile("upper(\"Street Name\")", columns, "job.yaml:9:
+//   steps[1].derive.x"); const Vector& result = expr->evaluate(batch, selection);
 //
 // Thread safety: an Expression keeps scratch vectors for its nodes, so one
 // instance is used by one thread at a time; compile one per thread.

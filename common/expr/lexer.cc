@@ -35,8 +35,8 @@ bool tokenize(std::string_view text, std::vector<Token>& tokens, ExprError& erro
   tokens.clear();
   size_t pos = 0;
   while (true) {
-    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' ||
-                                 text[pos] == '\r')) {
+    while (pos < text.size() &&
+           (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' || text[pos] == '\r')) {
       ++pos;
     }
     Token token;
@@ -49,8 +49,8 @@ bool tokenize(std::string_view text, std::vector<Token>& tokens, ExprError& erro
     if (c == '\'' || c == '"') {
       token.kind = c == '\'' ? TokenKind::kString : TokenKind::kQuotedIdentifier;
       if (!read_quoted(text, pos, c, token.text)) {
-        error = {token.position, c == '\'' ? "unterminated string literal"
-                                           : "unterminated quoted identifier"};
+        error = {token.position,
+                 c == '\'' ? "unterminated string literal" : "unterminated quoted identifier"};
         return false;
       }
       if (token.kind == TokenKind::kQuotedIdentifier && token.text.empty()) {

@@ -40,8 +40,10 @@ std::optional<bool> parse_bool(std::string_view text) {
   if (text.size() > 5) return std::nullopt;
   std::string lower(text);
   for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  if (lower == "true" || lower == "t" || lower == "yes" || lower == "y" || lower == "1") return true;
-  if (lower == "false" || lower == "f" || lower == "no" || lower == "n" || lower == "0") return false;
+  if (lower == "true" || lower == "t" || lower == "yes" || lower == "y" || lower == "1")
+    return true;
+  if (lower == "false" || lower == "f" || lower == "no" || lower == "n" || lower == "0")
+    return false;
   return std::nullopt;
 }
 

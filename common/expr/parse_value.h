@@ -12,8 +12,6 @@ std::optional<int64_t> parse_int64(std::string_view text);
 std::optional<double> parse_float64(std::string_view text);
 // true/false, t/f, yes/no, y/n, 1/0, case-insensitive.
 std::optional<bool> parse_bool(std::string_view text);
-inline bool in_int32_range(int64_t value) {
-  return value >= INT32_MIN && value <= INT32_MAX;
-}
+inline bool in_int32_range(int64_t value) { return value >= INT32_MIN && value <= INT32_MAX; }
 
 }  // namespace sluice::expr

@@ -1,9 +1,9 @@
 #include "common/expr/parser.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 #include "common/expr/lexer.h"
 
@@ -21,9 +21,9 @@ bool equals_ignore_case(std::string_view a, std::string_view b) {
   return true;
 }
 
-constexpr std::string_view kReservedWords[] = {
-    "and", "or", "not", "in", "is", "null", "true", "false", "between", "like",
-    "case", "when", "then", "else", "end", "cast", "as"};
+constexpr std::string_view kReservedWords[] = {"and",  "or",    "not",     "in",   "is",   "null",
+                                               "true", "false", "between", "like", "case", "when",
+                                               "then", "else",  "end",     "cast", "as"};
 
 class Parser {
  public:
@@ -31,7 +31,8 @@ class Parser {
 
   NodePtr parse() {
     NodePtr node = parse_or();
-    if (node && peek().kind != TokenKind::kEnd) return fail(peek(), "unexpected " + describe(peek()));
+    if (node && peek().kind != TokenKind::kEnd)
+      return fail(peek(), "unexpected " + describe(peek()));
     return node;
   }
 
@@ -76,10 +77,14 @@ class Parser {
   }
   static std::string describe(const Token& token) {
     switch (token.kind) {
-      case TokenKind::kEnd: return "end of expression";
-      case TokenKind::kString: return fmt::format("string '{}'", token.text);
-      case TokenKind::kQuotedIdentifier: return fmt::format("\"{}\"", token.text);
-      default: return fmt::format("'{}'", token.text);
+      case TokenKind::kEnd:
+        return "end of expression";
+      case TokenKind::kString:
+        return fmt::format("string '{}'", token.text);
+      case TokenKind::kQuotedIdentifier:
+        return fmt::format("\"{}\"", token.text);
+      default:
+        return fmt::format("'{}'", token.text);
     }
   }
 
@@ -169,8 +174,8 @@ class Parser {
     }
     bool negated = false;
     size_t not_position = token.position;
-    if (is_keyword(token, "not") &&
-        (is_keyword(peek(1), "in") || is_keyword(peek(1), "between") || is_keyword(peek(1), "like"))) {
+    if (is_keyword(token, "not") && (is_keyword(peek(1), "in") || is_keyword(peek(1), "between") ||
+                                     is_keyword(peek(1), "like"))) {
       advance();
       negated = true;
     }
@@ -245,7 +250,7 @@ class Parser {
     NodePtr left = parse_unary();
     while (left && (is_symbol(peek(), "*") || is_symbol(peek(), "/") || is_symbol(peek(), "%"))) {
       const Token& token = advance();
-      const ArithOp op = token.text == "*" ? ArithOp::kMul
+      const ArithOp op = token.text == "*"   ? ArithOp::kMul
                          : token.text == "/" ? ArithOp::kDiv
                                              : ArithOp::kMod;
       NodePtr right = parse_unary();
@@ -329,7 +334,8 @@ class Parser {
     if (is_keyword(token, "case")) return parse_case();
     if (is_keyword(token, "cast")) return parse_cast();
     for (std::string_view word : kReservedWords) {
-      if (is_keyword(token, word)) return fail(token, "expected an expression, found " + describe(token));
+      if (is_keyword(token, word))
+        return fail(token, "expected an expression, found " + describe(token));
     }
     advance();
     if (is_symbol(peek(), "(")) return parse_call(token);
@@ -371,7 +377,8 @@ class Parser {
       NodePtr condition = parse_or();
       if (!condition) return nullptr;
       if (operand) {
-        condition = compare(CompareOp::kEq, when_position, clone_node(*operand), std::move(condition));
+        condition =
+            compare(CompareOp::kEq, when_position, clone_node(*operand), std::move(condition));
       }
       if (!expect_keyword("then")) return nullptr;
       NodePtr value = parse_or();

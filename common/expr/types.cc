@@ -6,13 +6,20 @@ namespace sluice::expr {
 
 const char* type_name(Type type) {
   switch (type) {
-    case Type::kNull: return "null";
-    case Type::kBool: return "bool";
-    case Type::kInt64: return "int64";
-    case Type::kFloat64: return "float64";
-    case Type::kString: return "string";
-    case Type::kDate: return "date";
-    case Type::kTimestamp: return "timestamp";
+    case Type::kNull:
+      return "null";
+    case Type::kBool:
+      return "bool";
+    case Type::kInt64:
+      return "int64";
+    case Type::kFloat64:
+      return "float64";
+    case Type::kString:
+      return "string";
+    case Type::kDate:
+      return "date";
+    case Type::kTimestamp:
+      return "timestamp";
   }
   return "unknown";
 }

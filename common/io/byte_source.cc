@@ -1,13 +1,12 @@
 #include "common/io/byte_source.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace sluice {
 
@@ -32,8 +31,7 @@ Result<std::unique_ptr<FileSource>> FileSource::open(const std::string& path) {
   }
   // Advice only: failure changes nothing but speed.
   (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  return std::unique_ptr<FileSource>(
-      new FileSource(fd, static_cast<uint64_t>(info.st_size), path));
+  return std::unique_ptr<FileSource>(new FileSource(fd, static_cast<uint64_t>(info.st_size), path));
 }
 
 FileSource::~FileSource() { ::close(fd_); }

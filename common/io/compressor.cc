@@ -1,9 +1,8 @@
 #include "common/io/compressor.h"
 
+#include <fmt/format.h>
 #include <zlib.h>
 #include <zstd.h>
-
-#include <fmt/format.h>
 
 namespace sluice {
 

@@ -1,13 +1,12 @@
 #include "common/io/output_sink.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-
-#include <fmt/format.h>
 
 #include "common/io/publish.h"
 

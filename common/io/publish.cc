@@ -1,6 +1,7 @@
 #include "common/io/publish.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -11,8 +12,6 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "common/base/hash.h"
 #include "common/base/limits.h"
@@ -91,14 +90,15 @@ Result<PublishOutcome> publish_file(const std::string& temp_path, const std::str
   struct stat temp_info {};
   struct stat final_info {};
   if (::stat(temp_path.c_str(), &temp_info) != 0) {
-    if (errno != ENOENT) return io_error(fmt::format("cannot stat {}: {}", temp_path, errno_text()));
+    if (errno != ENOENT)
+      return io_error(fmt::format("cannot stat {}: {}", temp_path, errno_text()));
     if (::stat(final_path.c_str(), &final_info) == 0) {
       // Redo after a crash: the rename happened; make sure it is durable.
       SLUICE_RETURN_IF_ERROR(fsync_directory(parent_of(final_path)));
       return PublishOutcome::kAlreadyPublished;
     }
-    return not_found(fmt::format("cannot publish {}: neither it nor {} exists", temp_path,
-                                 final_path));
+    return not_found(
+        fmt::format("cannot publish {}: neither it nor {} exists", temp_path, final_path));
   }
   SLUICE_RETURN_IF_ERROR(fsync_path(temp_path));
   int error = 0;
@@ -130,8 +130,8 @@ Result<PublishOutcome> publish_file(const std::string& temp_path, const std::str
     return PublishOutcome::kAlreadyPublished;  // a concurrent redo won
   }
   if (error != 0) {
-    return io_error(fmt::format("cannot rename {} to {}: {}", temp_path, final_path,
-                                std::strerror(error)));
+    return io_error(
+        fmt::format("cannot rename {} to {}: {}", temp_path, final_path, std::strerror(error)));
   }
   SLUICE_RETURN_IF_ERROR(fsync_directory(parent_of(final_path)));
   if (parent_of(temp_path) != parent_of(final_path)) {

@@ -1,8 +1,7 @@
-#include "common/io/row_writer.h"
-
 #include <fmt/format.h>
 
 #include "common/io/output_sink.h"
+#include "common/io/row_writer.h"
 #include "common/io/text_format.h"
 
 namespace sluice {

@@ -19,9 +19,8 @@ Status check_shape(const OutputBatch& batch, size_t columns, const std::string& 
   }
   if (batch.fields.size() < batch.row_count * columns ||
       batch.nulls.size() < batch.row_count * columns) {
-    return internal_error(fmt::format("{}: batch of {} rows has {} fields and {} null flags",
-                                      path, batch.row_count, batch.fields.size(),
-                                      batch.nulls.size()));
+    return internal_error(fmt::format("{}: batch of {} rows has {} fields and {} null flags", path,
+                                      batch.row_count, batch.fields.size(), batch.nulls.size()));
   }
   return Status::ok();
 }

@@ -28,7 +28,8 @@ Result<CheckedJob> check_job(const JobSpec& spec, const std::string& base_dir) {
   }
   checked.inputs = std::move(inputs).value();
   if (spec.input.format != InputFormat::kCsv) {
-    return invalid_argument(spec.source_file + ": input.format: only csv input is supported so far");
+    return invalid_argument(spec.source_file +
+                            ": input.format: only csv input is supported so far");
   }
   auto columns = read_input_columns(spec, checked.inputs.front().path);
   if (!columns.is_ok()) {

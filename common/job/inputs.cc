@@ -53,8 +53,7 @@ Result<InputFile> stat_input(const std::string& path) {
   InputFile file;
   file.path = path;
   file.size_bytes = static_cast<uint64_t>(info.st_size);
-  file.mtime_ns =
-      static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec;
+  file.mtime_ns = static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec;
   return file;
 }
 

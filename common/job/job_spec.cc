@@ -116,20 +116,27 @@ Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& i
     } else if (format == "jsonl") {
       input.format = InputFormat::kJsonl;
     } else {
-      return reader.error(node["format"], "input.format", "expected csv or jsonl, found '" + format + "'");
+      return reader.error(node["format"], "input.format",
+                          "expected csv or jsonl, found '" + format + "'");
     }
   }
-  if (node["header"]) { SLUICE_ASSIGN_OR_RETURN(input.header, reader.boolean(node["header"], "input.header")); }
-  if (node["delimiter"]) {
-    SLUICE_ASSIGN_OR_RETURN(input.delimiter, reader.single_char(node["delimiter"], "input.delimiter"));
+  if (node["header"]) {
+    SLUICE_ASSIGN_OR_RETURN(input.header, reader.boolean(node["header"], "input.header"));
   }
-  if (node["quote"]) { SLUICE_ASSIGN_OR_RETURN(input.quote, reader.single_char(node["quote"], "input.quote")); }
+  if (node["delimiter"]) {
+    SLUICE_ASSIGN_OR_RETURN(input.delimiter,
+                            reader.single_char(node["delimiter"], "input.delimiter"));
+  }
+  if (node["quote"]) {
+    SLUICE_ASSIGN_OR_RETURN(input.quote, reader.single_char(node["quote"], "input.quote"));
+  }
   if (input.quote == input.delimiter) {
     return reader.error(node, "input.quote", "the quote and the delimiter must differ");
   }
   input.split_size_bytes = limits::kSplitBytesDefault;
   if (node["split_size"]) {
-    SLUICE_ASSIGN_OR_RETURN(input.split_size_bytes, reader.size(node["split_size"], "input.split_size"));
+    SLUICE_ASSIGN_OR_RETURN(input.split_size_bytes,
+                            reader.size(node["split_size"], "input.split_size"));
     if (input.split_size_bytes < limits::kSplitBytesMin) {
       return reader.error(node["split_size"], "input.split_size",
                           "must be at least " + std::to_string(limits::kSplitBytesMin) + " bytes");
@@ -140,13 +147,14 @@ Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& i
     SLUICE_ASSIGN_OR_RETURN(input.max_record_size_bytes,
                             reader.size(node["max_record_size"], "input.max_record_size"));
     if (input.max_record_size_bytes == 0 || input.max_record_size_bytes > limits::kRecordBytesMax) {
-      return reader.error(node["max_record_size"], "input.max_record_size",
-                          "must be between 1 byte and " +
-                              std::to_string(limits::kRecordBytesMax >> 20) + " MiB");
+      return reader.error(
+          node["max_record_size"], "input.max_record_size",
+          "must be between 1 byte and " + std::to_string(limits::kRecordBytesMax >> 20) + " MiB");
     }
   }
   if (node["null_values"]) {
-    SLUICE_ASSIGN_OR_RETURN(input.null_values, reader.strings(node["null_values"], "input.null_values"));
+    SLUICE_ASSIGN_OR_RETURN(input.null_values,
+                            reader.strings(node["null_values"], "input.null_values"));
   }
   return Status::ok();
 }
@@ -156,15 +164,17 @@ Status read_schema(const SpecReader& reader, const YAML::Node& node, SchemaSpec&
   if (node["on_error"]) {
     SLUICE_ASSIGN_OR_RETURN(std::string mode, reader.scalar(node["on_error"], "schema.on_error"));
     if (mode != "reject" && mode != "fail") {
-      return reader.error(node["on_error"], "schema.on_error", "expected reject or fail, found '" + mode + "'");
+      return reader.error(node["on_error"], "schema.on_error",
+                          "expected reject or fail, found '" + mode + "'");
     }
     schema.fail_on_error = mode == "fail";
   }
   const YAML::Node columns = node["columns"];
   if (!columns) return Status::ok();
-  if (!columns.IsMap()) return reader.error(columns, "schema.columns", "expected a mapping of column to rules");
-  static const std::vector<std::string> kTypes = {"string", "int32", "int64", "float64", "bool",
-                                                  "date", "timestamp", "category"};
+  if (!columns.IsMap())
+    return reader.error(columns, "schema.columns", "expected a mapping of column to rules");
+  static const std::vector<std::string> kTypes = {"string", "int32", "int64",     "float64",
+                                                  "bool",   "date",  "timestamp", "category"};
   for (const auto& entry : columns) {
     ColumnRule rule;
     rule.name = entry.first.as<std::string>();
@@ -174,21 +184,37 @@ Status read_schema(const SpecReader& reader, const YAML::Node& node, SchemaSpec&
     if (rules.IsScalar()) {
       rule.type = rules.Scalar();
     } else {
-      SLUICE_RETURN_IF_ERROR(reader.only_keys(rules, key, {"type", "format", "min", "max", "values",
-                                                           "pattern", "nullable"}));
-      if (rules["type"]) { SLUICE_ASSIGN_OR_RETURN(rule.type, reader.scalar(rules["type"], key + ".type")); }
-      if (rules["format"]) { SLUICE_ASSIGN_OR_RETURN(rule.format, reader.scalar(rules["format"], key + ".format")); }
-      if (rules["min"]) { SLUICE_ASSIGN_OR_RETURN(rule.min, reader.number(rules["min"], key + ".min")); }
-      if (rules["max"]) { SLUICE_ASSIGN_OR_RETURN(rule.max, reader.number(rules["max"], key + ".max")); }
-      if (rules["values"]) { SLUICE_ASSIGN_OR_RETURN(rule.values, reader.strings(rules["values"], key + ".values")); }
-      if (rules["pattern"]) { SLUICE_ASSIGN_OR_RETURN(rule.pattern, reader.scalar(rules["pattern"], key + ".pattern")); }
-      if (rules["nullable"]) { SLUICE_ASSIGN_OR_RETURN(rule.nullable, reader.boolean(rules["nullable"], key + ".nullable")); }
+      SLUICE_RETURN_IF_ERROR(reader.only_keys(
+          rules, key, {"type", "format", "min", "max", "values", "pattern", "nullable"}));
+      if (rules["type"]) {
+        SLUICE_ASSIGN_OR_RETURN(rule.type, reader.scalar(rules["type"], key + ".type"));
+      }
+      if (rules["format"]) {
+        SLUICE_ASSIGN_OR_RETURN(rule.format, reader.scalar(rules["format"], key + ".format"));
+      }
+      if (rules["min"]) {
+        SLUICE_ASSIGN_OR_RETURN(rule.min, reader.number(rules["min"], key + ".min"));
+      }
+      if (rules["max"]) {
+        SLUICE_ASSIGN_OR_RETURN(rule.max, reader.number(rules["max"], key + ".max"));
+      }
+      if (rules["values"]) {
+        SLUICE_ASSIGN_OR_RETURN(rule.values, reader.strings(rules["values"], key + ".values"));
+      }
+      if (rules["pattern"]) {
+        SLUICE_ASSIGN_OR_RETURN(rule.pattern, reader.scalar(rules["pattern"], key + ".pattern"));
+      }
+      if (rules["nullable"]) {
+        SLUICE_ASSIGN_OR_RETURN(rule.nullable,
+                                reader.boolean(rules["nullable"], key + ".nullable"));
+      }
     }
     bool known_type = false;
     for (const std::string& type : kTypes) known_type = known_type || type == rule.type;
     if (!known_type) {
-      return reader.error(entry.second, key + ".type", "unknown type '" + rule.type +
-                                        "' (string, int32, int64, float64, bool, date, timestamp, category)");
+      return reader.error(entry.second, key + ".type",
+                          "unknown type '" + rule.type +
+                              "' (string, int32, int64, float64, bool, date, timestamp, category)");
     }
     schema.columns.push_back(std::move(rule));
   }
@@ -213,8 +239,10 @@ Result<std::vector<NamedExpr>> read_named_exprs(const SpecReader& reader, const 
     return exprs;
   }
   if (!node.IsMap()) {
-    return reader.error(node, key, list_allowed ? "expected a list of columns or a mapping of name to expression"
-                                                : "expected a mapping of name to expression");
+    return reader.error(node, key,
+                        list_allowed
+                            ? "expected a list of columns or a mapping of name to expression"
+                            : "expected a mapping of name to expression");
   }
   for (const auto& entry : node) {
     const std::string name = entry.first.as<std::string>();
@@ -228,7 +256,9 @@ Result<std::vector<NamedExpr>> read_named_exprs(const SpecReader& reader, const 
 Status read_step(const SpecReader& reader, const YAML::Node& node, size_t index, StepSpec& step) {
   const std::string key = "steps[" + std::to_string(index) + "]";
   if (!node.IsMap() || node.size() != 1) {
-    return reader.error(node, key, "a step is a mapping with one key: filter, derive, select, drop, aggregate, sort, lookup or exec");
+    return reader.error(node, key,
+                        "a step is a mapping with one key: filter, derive, select, drop, "
+                        "aggregate, sort, lookup or exec");
   }
   const auto entry = *node.begin();
   const std::string kind = entry.first.as<std::string>();
@@ -250,12 +280,16 @@ Status read_step(const SpecReader& reader, const YAML::Node& node, size_t index,
   } else if (kind == "aggregate") {
     step.kind = StepKind::kAggregate;
     SLUICE_RETURN_IF_ERROR(reader.only_keys(body, body_key, {"by", "aggs"}));
-    if (body["by"]) { SLUICE_ASSIGN_OR_RETURN(step.aggregate.by, reader.strings(body["by"], body_key + ".by")); }
+    if (body["by"]) {
+      SLUICE_ASSIGN_OR_RETURN(step.aggregate.by, reader.strings(body["by"], body_key + ".by"));
+    }
     if (!body["aggs"]) return reader.error(body, body_key + ".aggs", "missing");
-    SLUICE_ASSIGN_OR_RETURN(step.aggregate.aggs, read_named_exprs(reader, body["aggs"], body_key + ".aggs", false));
+    SLUICE_ASSIGN_OR_RETURN(step.aggregate.aggs,
+                            read_named_exprs(reader, body["aggs"], body_key + ".aggs", false));
   } else if (kind == "sort") {
     step.kind = StepKind::kSort;
-    if (!body.IsSequence()) return reader.error(body, body_key, "expected a list of {column: asc|desc}");
+    if (!body.IsSequence())
+      return reader.error(body, body_key, "expected a list of {column: asc|desc}");
     for (size_t i = 0; i < body.size(); ++i) {
       const std::string item_key = body_key + "[" + std::to_string(i) + "]";
       const YAML::Node item = body[i];
@@ -265,7 +299,8 @@ Status read_step(const SpecReader& reader, const YAML::Node& node, size_t index,
       } else if (item.IsMap() && item.size() == 1) {
         sort_key.column = item.begin()->first.as<std::string>();
         SLUICE_ASSIGN_OR_RETURN(std::string order, reader.scalar(item.begin()->second, item_key));
-        if (order != "asc" && order != "desc") return reader.error(item, item_key, "expected asc or desc");
+        if (order != "asc" && order != "desc")
+          return reader.error(item, item_key, "expected asc or desc");
         sort_key.descending = order == "desc";
       } else {
         return reader.error(item, item_key, "expected {column: asc|desc}");
@@ -292,11 +327,13 @@ Status read_output(const SpecReader& reader, const YAML::Node& node, OutputSpec&
     } else if (format == "jsonl") {
       output.format = OutputFormat::kJsonl;
     } else {
-      return reader.error(node["format"], "output.format", "expected csv or jsonl, found '" + format + "'");
+      return reader.error(node["format"], "output.format",
+                          "expected csv or jsonl, found '" + format + "'");
     }
   }
   if (node["compression"]) {
-    SLUICE_ASSIGN_OR_RETURN(std::string compression, reader.scalar(node["compression"], "output.compression"));
+    SLUICE_ASSIGN_OR_RETURN(std::string compression,
+                            reader.scalar(node["compression"], "output.compression"));
     if (compression == "none") {
       output.compression = Compression::kNone;
     } else if (compression == "gzip") {
@@ -314,14 +351,16 @@ Status read_output(const SpecReader& reader, const YAML::Node& node, OutputSpec&
 Status read_rejects(const SpecReader& reader, const YAML::Node& node, RejectsSpec& rejects) {
   SLUICE_RETURN_IF_ERROR(reader.only_keys(node, "rejects", {"max_ratio", "max_count"}));
   if (node["max_ratio"]) {
-    SLUICE_ASSIGN_OR_RETURN(rejects.max_ratio, reader.number(node["max_ratio"], "rejects.max_ratio"));
+    SLUICE_ASSIGN_OR_RETURN(rejects.max_ratio,
+                            reader.number(node["max_ratio"], "rejects.max_ratio"));
     if (*rejects.max_ratio < 0 || *rejects.max_ratio > 1) {
       return reader.error(node["max_ratio"], "rejects.max_ratio", "must be between 0 and 1");
     }
   }
   if (node["max_count"]) {
     SLUICE_ASSIGN_OR_RETURN(double count, reader.number(node["max_count"], "rejects.max_count"));
-    if (count < 0) return reader.error(node["max_count"], "rejects.max_count", "must not be negative");
+    if (count < 0)
+      return reader.error(node["max_count"], "rejects.max_count", "must not be negative");
     rejects.max_count = static_cast<uint64_t>(count);
   }
   return Status::ok();
@@ -349,8 +388,8 @@ Result<JobSpec> parse_job_spec(std::string_view yaml_text, const std::string& so
   spec.source_file = source_file;
   spec.source_text = std::string(yaml_text);
   try {
-    SLUICE_RETURN_IF_ERROR(reader.only_keys(root, "", {"name", "input", "schema", "steps", "output",
-                                                       "rejects", "max_attempts"}));
+    SLUICE_RETURN_IF_ERROR(reader.only_keys(
+        root, "", {"name", "input", "schema", "steps", "output", "rejects", "max_attempts"}));
     if (!root["name"]) return reader.error(root, "name", "missing");
     SLUICE_ASSIGN_OR_RETURN(spec.name, reader.scalar(root["name"], "name"));
     if (!root["input"]) return reader.error(root, "input", "missing");
@@ -370,7 +409,8 @@ Result<JobSpec> parse_job_spec(std::string_view yaml_text, const std::string& so
     }
     if (!root["output"]) return reader.error(root, "output", "missing");
     SLUICE_RETURN_IF_ERROR(read_output(reader, root["output"], spec.output));
-    if (root["rejects"]) SLUICE_RETURN_IF_ERROR(read_rejects(reader, root["rejects"], spec.rejects));
+    if (root["rejects"])
+      SLUICE_RETURN_IF_ERROR(read_rejects(reader, root["rejects"], spec.rejects));
     spec.max_attempts = limits::kAttemptsDefault;
     if (root["max_attempts"]) {
       SLUICE_ASSIGN_OR_RETURN(double attempts, reader.number(root["max_attempts"], "max_attempts"));
@@ -380,7 +420,8 @@ Result<JobSpec> parse_job_spec(std::string_view yaml_text, const std::string& so
       spec.max_attempts = static_cast<uint32_t>(attempts);
     }
   } catch (const YAML::Exception& error) {
-    return invalid_argument(source_file + ":" + std::to_string(error.mark.line + 1) + ": " + error.msg);
+    return invalid_argument(source_file + ":" + std::to_string(error.mark.line + 1) + ": " +
+                            error.msg);
   }
   return spec;
 }
@@ -400,9 +441,12 @@ Result<JobSpec> load_job_spec(const std::string& path) {
 std::string_view extension_of(OutputFormat format, Compression compression) {
   const bool jsonl = format == OutputFormat::kJsonl;
   switch (compression) {
-    case Compression::kNone: return jsonl ? ".jsonl" : ".csv";
-    case Compression::kGzip: return jsonl ? ".jsonl.gz" : ".csv.gz";
-    case Compression::kZstd: return jsonl ? ".jsonl.zst" : ".csv.zst";
+    case Compression::kNone:
+      return jsonl ? ".jsonl" : ".csv";
+    case Compression::kGzip:
+      return jsonl ? ".jsonl.gz" : ".csv.gz";
+    case Compression::kZstd:
+      return jsonl ? ".jsonl.zst" : ".csv.zst";
   }
   return ".csv";
 }

@@ -38,11 +38,11 @@ struct InputSpec {
 
 struct ColumnRule {
   std::string name;
-  std::string type = "string";  // string int32 int64 float64 bool date timestamp category
+  std::string type = "string";        // string int32 int64 float64 bool date timestamp category
   std::optional<std::string> format;  // strptime-style, for date and timestamp
   std::optional<double> min;
   std::optional<double> max;
-  std::vector<std::string> values;  // allowed values, when not empty
+  std::vector<std::string> values;     // allowed values, when not empty
   std::optional<std::string> pattern;  // RE2 full match
   bool nullable = true;
   SpecLocation where;
@@ -74,11 +74,11 @@ enum class StepKind { kFilter, kDerive, kSelect, kDrop, kAggregate, kSort, kLook
 struct StepSpec {
   StepKind kind = StepKind::kFilter;
   SpecLocation where;
-  std::string expr;               // filter
-  std::vector<NamedExpr> exprs;   // derive, select (a select list becomes name -> "name")
+  std::string expr;                  // filter
+  std::vector<NamedExpr> exprs;      // derive, select (a select list becomes name -> "name")
   std::vector<std::string> columns;  // drop
-  AggregateSpec aggregate;        // aggregate
-  std::vector<SortKey> sort;      // sort
+  AggregateSpec aggregate;           // aggregate
+  std::vector<SortKey> sort;         // sort
 };
 
 struct OutputSpec {

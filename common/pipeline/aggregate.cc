@@ -1,12 +1,12 @@
 #include "common/pipeline/aggregate.h"
 
+#include <fmt/format.h>
+#include <xxhash.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
-
-#include <fmt/format.h>
-#include <xxhash.h>
 
 #include "common/base/assert.h"
 
@@ -16,10 +16,10 @@ using expr::Type;
 using Scalar = Aggregator::Scalar;
 
 struct Aggregator::State {
-  int64_t count = 0;       // rows (count), values seen (sum, avg: 0 means NULL)
-  __int128 int_sum = 0;    // sum/avg of ints: cannot overflow before 2^64 rows
-  double float_sum = 0;    // sum/avg of floats
-  Scalar value;            // min/max
+  int64_t count = 0;     // rows (count), values seen (sum, avg: 0 means NULL)
+  __int128 int_sum = 0;  // sum/avg of ints: cannot overflow before 2^64 rows
+  double float_sum = 0;  // sum/avg of floats
+  Scalar value;          // min/max
   std::unique_ptr<std::unordered_set<std::string>> distinct;  // count_distinct: canonical texts
 };
 
@@ -53,7 +53,8 @@ void append_int128(std::string& out, __int128 value) {
     return;
   }
   const bool negative = value < 0;
-  unsigned __int128 magnitude = negative ? -static_cast<unsigned __int128>(value) : static_cast<unsigned __int128>(value);
+  unsigned __int128 magnitude =
+      negative ? -static_cast<unsigned __int128>(value) : static_cast<unsigned __int128>(value);
   char buffer[48];
   size_t length = 0;
   while (magnitude > 0) {
@@ -93,20 +94,32 @@ bool parse_int128(std::string_view text, __int128& value) {
 
 void append_canonical(std::string& out, Type type, const Scalar& value) {
   switch (type) {
-    case Type::kString: out += value.string_value; break;
-    case Type::kFloat64: append_float(out, value.float_value); break;
-    case Type::kNull: break;
-    default: append_int(out, value.int_value); break;
+    case Type::kString:
+      out += value.string_value;
+      break;
+    case Type::kFloat64:
+      append_float(out, value.float_value);
+      break;
+    case Type::kNull:
+      break;
+    default:
+      append_int(out, value.int_value);
+      break;
   }
 }
 
 bool parse_canonical(std::string_view text, Type type, Scalar& value) {
   value.valid = true;
   switch (type) {
-    case Type::kString: value.string_value.assign(text); return true;
-    case Type::kFloat64: return parse_float(text, value.float_value);
-    case Type::kNull: return false;
-    default: return parse_int(text, value.int_value);
+    case Type::kString:
+      value.string_value.assign(text);
+      return true;
+    case Type::kFloat64:
+      return parse_float(text, value.float_value);
+    case Type::kNull:
+      return false;
+    default:
+      return parse_int(text, value.int_value);
   }
 }
 
@@ -141,8 +154,11 @@ void append_key(std::string& out, Type type, const Scalar& value) {
       append_big_endian(out, bits);
       break;
     }
-    case Type::kNull: break;
-    default: append_big_endian(out, static_cast<uint64_t>(value.int_value) ^ (1ull << 63)); break;
+    case Type::kNull:
+      break;
+    default:
+      append_big_endian(out, static_cast<uint64_t>(value.int_value) ^ (1ull << 63));
+      break;
   }
 }
 
@@ -150,29 +166,40 @@ void read_scalar(const expr::Vector& vector, size_t row, Scalar& value) {
   value.valid = vector.type != Type::kNull && !vector.is_null(row);
   if (!value.valid) return;
   switch (vector.type) {
-    case Type::kString: value.string_value.assign(vector.strings[row]); break;
-    case Type::kFloat64: value.float_value = normalize(vector.doubles[row]); break;
-    default: value.int_value = vector.ints[row]; break;
+    case Type::kString:
+      value.string_value.assign(vector.strings[row]);
+      break;
+    case Type::kFloat64:
+      value.float_value = normalize(vector.doubles[row]);
+      break;
+    default:
+      value.int_value = vector.ints[row];
+      break;
   }
 }
 
 // Total order used by min/max: floats with NaN greatest.
 int compare_scalars(Type type, const Scalar& a, const Scalar& b) {
   switch (type) {
-    case Type::kString: return a.string_value.compare(b.string_value) < 0 ? -1 : (a.string_value == b.string_value ? 0 : 1);
+    case Type::kString:
+      return a.string_value.compare(b.string_value) < 0
+                 ? -1
+                 : (a.string_value == b.string_value ? 0 : 1);
     case Type::kFloat64: {
       const bool a_nan = std::isnan(a.float_value), b_nan = std::isnan(b.float_value);
       if (a_nan || b_nan) return a_nan == b_nan ? 0 : (a_nan ? 1 : -1);
       return a.float_value < b.float_value ? -1 : (a.float_value > b.float_value ? 1 : 0);
     }
-    default: return a.int_value < b.int_value ? -1 : (a.int_value > b.int_value ? 1 : 0);
+    default:
+      return a.int_value < b.int_value ? -1 : (a.int_value > b.int_value ? 1 : 0);
   }
 }
 
 void fold_extreme(AggregateKind kind, Type type, Scalar& state, const Scalar& value) {
   if (!value.valid) return;
-  const bool replace = !state.valid || (kind == AggregateKind::kMin ? compare_scalars(type, value, state) < 0
-                                                                     : compare_scalars(type, value, state) > 0);
+  const bool replace =
+      !state.valid || (kind == AggregateKind::kMin ? compare_scalars(type, value, state) < 0
+                                                   : compare_scalars(type, value, state) > 0);
   if (replace) state = value;
 }
 
@@ -211,13 +238,20 @@ bool decode_distinct(std::string_view field, std::unordered_set<std::string>& se
 
 const char* kind_name(AggregateKind kind) {
   switch (kind) {
-    case AggregateKind::kCountStar: return "count(*)";
-    case AggregateKind::kCount: return "count";
-    case AggregateKind::kSum: return "sum";
-    case AggregateKind::kMin: return "min";
-    case AggregateKind::kMax: return "max";
-    case AggregateKind::kAvg: return "avg";
-    case AggregateKind::kCountDistinct: return "count_distinct";
+    case AggregateKind::kCountStar:
+      return "count(*)";
+    case AggregateKind::kCount:
+      return "count";
+    case AggregateKind::kSum:
+      return "sum";
+    case AggregateKind::kMin:
+      return "min";
+    case AggregateKind::kMax:
+      return "max";
+    case AggregateKind::kAvg:
+      return "avg";
+    case AggregateKind::kCountDistinct:
+      return "count_distinct";
   }
   return "?";
 }
@@ -226,15 +260,18 @@ const char* kind_name(AggregateKind kind) {
 
 // --- parsing "fn(arg)" --------------------------------------------------------
 
-bool parse_aggregate_call(std::string_view text, AggregateCall& call, std::string& message, size_t& position) {
+bool parse_aggregate_call(std::string_view text, AggregateCall& call, std::string& message,
+                          size_t& position) {
   const std::string expected =
-      "an aggregate must be one of count(*), count(x), sum(x), min(x), max(x), avg(x), count_distinct(x)";
+      "an aggregate must be one of count(*), count(x), sum(x), min(x), max(x), avg(x), "
+      "count_distinct(x)";
   size_t begin = 0;
   while (begin < text.size() && is_space(text[begin])) ++begin;
   size_t end = text.size();
   while (end > begin && is_space(text[end - 1])) --end;
   size_t name_end = begin;
-  while (name_end < end && (std::isalnum(static_cast<unsigned char>(text[name_end])) || text[name_end] == '_')) {
+  while (name_end < end &&
+         (std::isalnum(static_cast<unsigned char>(text[name_end])) || text[name_end] == '_')) {
     ++name_end;
   }
   size_t open = name_end;
@@ -263,7 +300,8 @@ bool parse_aggregate_call(std::string_view text, AggregateCall& call, std::strin
     }
   }
   std::string name(text.substr(begin, name_end - begin));
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   size_t arg_begin = open + 1, arg_end = end - 1;
   while (arg_begin < arg_end && is_space(text[arg_begin])) ++arg_begin;
   while (arg_end > arg_begin && is_space(text[arg_end - 1])) --arg_end;
@@ -292,7 +330,8 @@ bool parse_aggregate_call(std::string_view text, AggregateCall& call, std::strin
     position = arg_begin;
     return false;
   }
-  if (call.kind != AggregateKind::kCount && call.kind != AggregateKind::kCountStar && argument == "*") {
+  if (call.kind != AggregateKind::kCount && call.kind != AggregateKind::kCountStar &&
+      argument == "*") {
     message = fmt::format("{}(*) is not an aggregate; only count(*) is", name);
     position = arg_begin;
     return false;
@@ -300,11 +339,14 @@ bool parse_aggregate_call(std::string_view text, AggregateCall& call, std::strin
   return true;
 }
 
-bool aggregate_result_type(AggregateKind kind, Type argument_type, Type& result, std::string& message) {
+bool aggregate_result_type(AggregateKind kind, Type argument_type, Type& result,
+                           std::string& message) {
   switch (kind) {
     case AggregateKind::kCountStar:
     case AggregateKind::kCount:
-    case AggregateKind::kCountDistinct: result = Type::kInt64; return true;
+    case AggregateKind::kCountDistinct:
+      result = Type::kInt64;
+      return true;
     case AggregateKind::kSum:
     case AggregateKind::kAvg:
       if (!expr::is_numeric(argument_type)) {
@@ -340,12 +382,17 @@ void AggregatePlan::build_partial_columns() {
 
 // --- the table ----------------------------------------------------------------
 
-size_t Aggregator::KeyHash::operator()(std::string_view key) const { return XXH3_64bits(key.data(), key.size()); }
+size_t Aggregator::KeyHash::operator()(std::string_view key) const {
+  return XXH3_64bits(key.data(), key.size());
+}
 
-Aggregator::Aggregator(const AggregatePlan& plan) : plan_(plan) { row_keys_.resize(plan.key_names.size()); }
+Aggregator::Aggregator(const AggregatePlan& plan) : plan_(plan) {
+  row_keys_.resize(plan.key_names.size());
+}
 Aggregator::~Aggregator() = default;
 
-size_t Aggregator::find_or_add_group(const std::string& key_bytes, const std::vector<Scalar>& key_values) {
+size_t Aggregator::find_or_add_group(const std::string& key_bytes,
+                                     const std::vector<Scalar>& key_values) {
   auto found = groups_.find(std::string_view(key_bytes));
   if (found != groups_.end()) return found->second;
   const uint32_t group = static_cast<uint32_t>(group_keys_.size());
@@ -356,14 +403,16 @@ size_t Aggregator::find_or_add_group(const std::string& key_bytes, const std::ve
   states_.resize(states_.size() + plan_.aggregates.size());
   for (size_t a = 0; a < plan_.aggregates.size(); ++a) {
     if (plan_.aggregates[a].kind == AggregateKind::kCountDistinct) {
-      states_[group * plan_.aggregates.size() + a].distinct = std::make_unique<std::unordered_set<std::string>>();
+      states_[group * plan_.aggregates.size() + a].distinct =
+          std::make_unique<std::unordered_set<std::string>>();
     }
   }
   return group;
 }
 
 void Aggregator::update(const std::vector<const expr::Vector*>& keys,
-                        const std::vector<const expr::Vector*>& arguments, const expr::Selection& selection) {
+                        const std::vector<const expr::Vector*>& arguments,
+                        const expr::Selection& selection) {
   const size_t aggregate_count = plan_.aggregates.size();
   Scalar value;
   std::string text;
@@ -385,8 +434,11 @@ void Aggregator::update(const std::vector<const expr::Vector*>& keys,
       const expr::Vector& argument = *arguments[a];
       if (argument.type == Type::kNull || argument.is_null(row)) continue;
       switch (aggregate.kind) {
-        case AggregateKind::kCountStar: break;
-        case AggregateKind::kCount: ++state.count; break;
+        case AggregateKind::kCountStar:
+          break;
+        case AggregateKind::kCount:
+          ++state.count;
+          break;
         case AggregateKind::kSum:
         case AggregateKind::kAvg:
           ++state.count;
@@ -415,7 +467,8 @@ void Aggregator::update(const std::vector<const expr::Vector*>& keys,
 std::vector<size_t> Aggregator::sorted_groups() const {
   std::vector<size_t> order(group_keys_.size());
   for (size_t g = 0; g < order.size(); ++g) order[g] = g;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return group_keys_[a] < group_keys_[b]; });
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return group_keys_[a] < group_keys_[b]; });
   return order;
 }
 
@@ -525,18 +578,20 @@ Status Aggregator::merge_partial(const RecordBatch& batch) {
   Scalar value;
   for (size_t row = 0; row < batch.row_count; ++row) {
     auto bad = [&](size_t column, std::string_view what) {
-      return data_error(fmt::format("partial row at byte offset {}: column \"{}\": {}", batch.offsets[row],
-                                    plan_.partial_columns[column], what));
+      return data_error(fmt::format("partial row at byte offset {}: column \"{}\": {}",
+                                    batch.offsets[row], plan_.partial_columns[column], what));
     };
     key_bytes_.clear();
     for (size_t k = 0; k < key_count; ++k) {
       const std::string_view field = batch.field(row, k);
       row_keys_[k] = Scalar();
       if (!field.empty()) {
-        if (field[0] != '=' || !parse_canonical(field.substr(1), plan_.key_types[k], row_keys_[k])) {
+        if (field[0] != '=' ||
+            !parse_canonical(field.substr(1), plan_.key_types[k], row_keys_[k])) {
           return bad(k, "not an encoded key");
         }
-        if (plan_.key_types[k] == Type::kFloat64) row_keys_[k].float_value = normalize(row_keys_[k].float_value);
+        if (plan_.key_types[k] == Type::kFloat64)
+          row_keys_[k].float_value = normalize(row_keys_[k].float_value);
       }
       append_key(key_bytes_, plan_.key_types[k], row_keys_[k]);
     }
@@ -559,7 +614,8 @@ Status Aggregator::merge_partial(const RecordBatch& batch) {
         case AggregateKind::kAvg: {
           int64_t count = 1;
           if (aggregate.kind == AggregateKind::kAvg) {
-            if (!parse_int(batch.field(row, column + 1), count) || count < 0) return bad(column + 1, "not a count");
+            if (!parse_int(batch.field(row, column + 1), count) || count < 0)
+              return bad(column + 1, "not a count");
           } else if (field.empty()) {
             count = 0;
           }
@@ -582,13 +638,15 @@ Status Aggregator::merge_partial(const RecordBatch& batch) {
         case AggregateKind::kMax:
           if (field.empty()) break;
           value = Scalar();
-          if (field[0] != '=' || !parse_canonical(field.substr(1), aggregate.argument_type, value)) {
+          if (field[0] != '=' ||
+              !parse_canonical(field.substr(1), aggregate.argument_type, value)) {
             return bad(column, "not an encoded value");
           }
           fold_extreme(aggregate.kind, aggregate.argument_type, state.value, value);
           break;
         case AggregateKind::kCountDistinct:
-          if (!decode_distinct(field, *state.distinct)) return bad(column, "not an encoded distinct set");
+          if (!decode_distinct(field, *state.distinct))
+            return bad(column, "not an encoded distinct set");
           break;
       }
     }
@@ -602,19 +660,27 @@ void Aggregator::finalize(std::vector<expr::Vector>& columns) const {
   const size_t rows = group_keys_.size();
   columns.resize(key_count + aggregate_count);
   for (size_t k = 0; k < key_count; ++k) columns[k].reset(plan_.key_types[k], rows);
-  for (size_t a = 0; a < aggregate_count; ++a) columns[key_count + a].reset(plan_.aggregates[a].result_type, rows);
+  for (size_t a = 0; a < aggregate_count; ++a)
+    columns[key_count + a].reset(plan_.aggregates[a].result_type, rows);
   size_t row = 0;
   auto put = [&](expr::Vector& vector, Type type, const Scalar& value) {
     vector.valid[row] = value.valid && type != Type::kNull;
     if (!vector.valid[row]) return;
     switch (type) {
-      case Type::kString: vector.strings[row] = value.string_value; break;
-      case Type::kFloat64: vector.doubles[row] = value.float_value; break;
-      default: vector.ints[row] = value.int_value; break;
+      case Type::kString:
+        vector.strings[row] = value.string_value;
+        break;
+      case Type::kFloat64:
+        vector.doubles[row] = value.float_value;
+        break;
+      default:
+        vector.ints[row] = value.int_value;
+        break;
     }
   };
   for (size_t group : sorted_groups()) {
-    for (size_t k = 0; k < key_count; ++k) put(columns[k], plan_.key_types[k], key_values_[group * key_count + k]);
+    for (size_t k = 0; k < key_count; ++k)
+      put(columns[k], plan_.key_types[k], key_values_[group * key_count + k]);
     for (size_t a = 0; a < aggregate_count; ++a) {
       const AggregateColumn& aggregate = plan_.aggregates[a];
       const State& state = states_[group * aggregate_count + a];
@@ -622,8 +688,12 @@ void Aggregator::finalize(std::vector<expr::Vector>& columns) const {
       out.valid[row] = 1;
       switch (aggregate.kind) {
         case AggregateKind::kCountStar:
-        case AggregateKind::kCount: out.ints[row] = state.count; break;
-        case AggregateKind::kCountDistinct: out.ints[row] = static_cast<int64_t>(state.distinct->size()); break;
+        case AggregateKind::kCount:
+          out.ints[row] = state.count;
+          break;
+        case AggregateKind::kCountDistinct:
+          out.ints[row] = static_cast<int64_t>(state.distinct->size());
+          break;
         case AggregateKind::kSum:
           if (state.count == 0) {
             out.valid[row] = 0;
@@ -639,13 +709,16 @@ void Aggregator::finalize(std::vector<expr::Vector>& columns) const {
           if (state.count == 0) {
             out.valid[row] = 0;
           } else {
-            const double sum = aggregate.argument_type == Type::kFloat64 ? state.float_sum
-                                                                          : static_cast<double>(state.int_sum);
+            const double sum = aggregate.argument_type == Type::kFloat64
+                                   ? state.float_sum
+                                   : static_cast<double>(state.int_sum);
             out.doubles[row] = sum / static_cast<double>(state.count);
           }
           break;
         case AggregateKind::kMin:
-        case AggregateKind::kMax: put(out, aggregate.result_type, state.value); break;
+        case AggregateKind::kMax:
+          put(out, aggregate.result_type, state.value);
+          break;
       }
     }
     ++row;

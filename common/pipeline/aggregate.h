@@ -45,7 +45,8 @@ struct AggregateCall {
   std::string argument;  // empty for count(*)
   size_t argument_offset = 0;
 };
-bool parse_aggregate_call(std::string_view text, AggregateCall& call, std::string& message, size_t& position);
+bool parse_aggregate_call(std::string_view text, AggregateCall& call, std::string& message,
+                          size_t& position);
 
 // The result type of an aggregate over `argument_type`, or an error message.
 bool aggregate_result_type(AggregateKind kind, expr::Type argument_type, expr::Type& result,
@@ -71,8 +72,8 @@ class Aggregator {
 
   // Folds the rows in `selection`: keys[i] is the i-th group key's vector,
   // arguments[a] the a-th aggregate's argument (null for count(*)).
-  void update(const std::vector<const expr::Vector*>& keys, const std::vector<const expr::Vector*>& arguments,
-              const expr::Selection& selection);
+  void update(const std::vector<const expr::Vector*>& keys,
+              const std::vector<const expr::Vector*>& arguments, const expr::Selection& selection);
 
   // Appends the partial rows (columns = plan.partial_columns) in the order
   // of the groups' key bytes. A group whose count_distinct set is larger than

@@ -1,9 +1,9 @@
 #include "common/pipeline/merge.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "common/base/limits.h"
 #include "common/csv/range_reader.h"
@@ -21,18 +21,21 @@ std::string join_names(const std::vector<std::string>& names) {
 
 }  // namespace
 
-Result<std::vector<std::string>> aggregate_output_columns(const JobSpec& spec,
-                                                          const std::vector<std::string>& input_columns) {
-  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> pipeline, Pipeline::compile(spec, input_columns));
+Result<std::vector<std::string>> aggregate_output_columns(
+    const JobSpec& spec, const std::vector<std::string>& input_columns) {
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> pipeline,
+                          Pipeline::compile(spec, input_columns));
   return pipeline->output_columns();
 }
 
 Status merge_partials(const JobSpec& spec, const std::vector<std::string>& input_columns,
                       const std::vector<std::string>& partial_csv_paths,
                       const std::function<Status(const OutputBatch&)>& emit) {
-  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> pipeline, Pipeline::compile(spec, input_columns));
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> pipeline,
+                          Pipeline::compile(spec, input_columns));
   if (!pipeline->has_aggregate()) {
-    return invalid_argument(fmt::format("{}: merge_partials: the job has no aggregate step", spec.source_file));
+    return invalid_argument(
+        fmt::format("{}: merge_partials: the job has no aggregate step", spec.source_file));
   }
   const AggregatePlan& plan = pipeline->aggregate_->plan;
   Aggregator table(plan);
@@ -41,7 +44,8 @@ Status merge_partials(const JobSpec& spec, const std::vector<std::string>& input
   dialect.header = true;
   // A partial row holds keys and min/max values (each at most an input
   // record) and count_distinct fields of about Aggregator::kDistinctFieldBytesMax.
-  const uint64_t record_bytes = std::max<uint64_t>(spec.input.max_record_size_bytes, limits::kRecordBytesDefault);
+  const uint64_t record_bytes =
+      std::max<uint64_t>(spec.input.max_record_size_bytes, limits::kRecordBytesDefault);
   const uint64_t max_record_bytes =
       std::min<uint64_t>(limits::kRecordBytesMax, record_bytes * (plan.partial_columns.size() + 1));
 
@@ -50,10 +54,12 @@ Status merge_partials(const JobSpec& spec, const std::vector<std::string>& input
   for (const std::string& path : partial_csv_paths) {
     SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<FileSource> source, FileSource::open(path));
     if (source->size_bytes() == 0) continue;  // a partition with no rows may leave an empty file
-    SLUICE_ASSIGN_OR_RETURN(std::vector<std::string> header, read_csv_header(*source, dialect, max_record_bytes));
+    SLUICE_ASSIGN_OR_RETURN(std::vector<std::string> header,
+                            read_csv_header(*source, dialect, max_record_bytes));
     if (header != plan.partial_columns) {
-      return data_error(fmt::format("{}: not a partial aggregate of this job: header {}, expected {}", path,
-                                    join_names(header), join_names(plan.partial_columns)));
+      return data_error(
+          fmt::format("{}: not a partial aggregate of this job: header {}, expected {}", path,
+                      join_names(header), join_names(plan.partial_columns)));
     }
     CsvRangeOptions options;
     options.dialect = dialect;
@@ -66,7 +72,8 @@ Status merge_partials(const JobSpec& spec, const std::vector<std::string>& input
       rejects.clear();
       SLUICE_ASSIGN_OR_RETURN(bool more, reader.next(batch, rejects));
       if (!rejects.empty()) {
-        return data_error(fmt::format("{}: record at byte offset {}: {}", path, rejects[0].offset, rejects[0].reason));
+        return data_error(fmt::format("{}: record at byte offset {}: {}", path, rejects[0].offset,
+                                      rejects[0].reason));
       }
       Status merged = table.merge_partial(batch);
       if (!merged.is_ok()) return data_error(fmt::format("{}: {}", path, merged.message()));

@@ -17,8 +17,8 @@ namespace sluice {
 // The header of an aggregate job's final output: the columns after the last
 // step (for W3: registration_state, violation_code, count). Compile errors as
 // Pipeline::compile.
-Result<std::vector<std::string>> aggregate_output_columns(const JobSpec& spec,
-                                                          const std::vector<std::string>& input_columns);
+Result<std::vector<std::string>> aggregate_output_columns(
+    const JobSpec& spec, const std::vector<std::string>& input_columns);
 
 // Reads the partial-state CSV files (a header row of Pipeline::partial_columns(),
 // RFC 4180, as sluice's CSV writer writes them), merges the groups, finalizes

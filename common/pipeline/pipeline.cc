@@ -1,9 +1,9 @@
 #include "common/pipeline/pipeline.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "common/base/assert.h"
 #include "common/base/limits.h"
@@ -29,14 +29,22 @@ SpecLocation where_of(const StepSpec& step, const NamedExpr& named) {
 
 const char* step_name(StepKind kind) {
   switch (kind) {
-    case StepKind::kFilter: return "filter";
-    case StepKind::kDerive: return "derive";
-    case StepKind::kSelect: return "select";
-    case StepKind::kDrop: return "drop";
-    case StepKind::kAggregate: return "aggregate";
-    case StepKind::kSort: return "sort";
-    case StepKind::kLookup: return "lookup";
-    case StepKind::kExec: return "exec";
+    case StepKind::kFilter:
+      return "filter";
+    case StepKind::kDerive:
+      return "derive";
+    case StepKind::kSelect:
+      return "select";
+    case StepKind::kDrop:
+      return "drop";
+    case StepKind::kAggregate:
+      return "aggregate";
+    case StepKind::kSort:
+      return "sort";
+    case StepKind::kLookup:
+      return "lookup";
+    case StepKind::kExec:
+      return "exec";
   }
   return "unknown";
 }
@@ -69,15 +77,16 @@ Result<std::unique_ptr<Pipeline>> Pipeline::compile(const JobSpec& spec,
   if (pipeline->final_ != nullptr) {
     pipeline->output_columns_ = pipeline->final_->output_columns_;
   } else {
-    for (const VisibleColumn& column : pipeline->visible_) pipeline->output_columns_.push_back(column.name);
+    for (const VisibleColumn& column : pipeline->visible_)
+      pipeline->output_columns_.push_back(column.name);
   }
   pipeline->input_vectors_.resize(pipeline->slots_.size());
   pipeline->eval_.columns.assign(pipeline->slots_.size(), nullptr);
   return pipeline;
 }
 
-Result<std::unique_ptr<Pipeline>> Pipeline::compile_final(const JobSpec& spec, size_t first_step,
-                                                          const std::vector<expr::ColumnInfo>& columns) {
+Result<std::unique_ptr<Pipeline>> Pipeline::compile_final(
+    const JobSpec& spec, size_t first_step, const std::vector<expr::ColumnInfo>& columns) {
   std::unique_ptr<Pipeline> pipeline(new Pipeline());
   pipeline->is_final_stage_ = true;
   for (size_t i = 0; i < columns.size(); ++i) {
@@ -89,7 +98,8 @@ Result<std::unique_ptr<Pipeline>> Pipeline::compile_final(const JobSpec& spec, s
     pipeline->slots_.push_back(slot);
   }
   SLUICE_RETURN_IF_ERROR(pipeline->compile_steps(spec, first_step));
-  for (const VisibleColumn& column : pipeline->visible_) pipeline->output_columns_.push_back(column.name);
+  for (const VisibleColumn& column : pipeline->visible_)
+    pipeline->output_columns_.push_back(column.name);
   pipeline->input_vectors_.resize(pipeline->slots_.size());
   pipeline->eval_.columns.assign(pipeline->slots_.size(), nullptr);
   return pipeline;
@@ -105,11 +115,13 @@ Status Pipeline::compile_aggregate(const JobSpec& spec, size_t step_index) {
   auto stage = std::make_unique<AggregateStage>();
   AggregatePlan& plan = stage->plan;
   std::vector<expr::ColumnInfo> result_columns;
-  auto add_result_column = [&](const std::string& name, expr::Type type, const SpecLocation& where) -> Status {
+  auto add_result_column = [&](const std::string& name, expr::Type type,
+                               const SpecLocation& where) -> Status {
     for (const expr::ColumnInfo& column : result_columns) {
       if (column.name == name) {
         return invalid_argument(
-            fmt::format("{}: column \"{}\" appears twice in the aggregate's output", context_of(spec, where), name));
+            fmt::format("{}: column \"{}\" appears twice in the aggregate's output",
+                        context_of(spec, where), name));
       }
     }
     result_columns.push_back({name, type, result_columns.size()});
@@ -121,7 +133,8 @@ Status Pipeline::compile_aggregate(const JobSpec& spec, size_t step_index) {
     auto existing = std::find_if(visible_.begin(), visible_.end(),
                                  [&](const VisibleColumn& column) { return column.name == name; });
     if (existing == visible_.end()) {
-      return invalid_argument(fmt::format("{}: unknown column \"{}\"", context_of(spec, by_where), name));
+      return invalid_argument(
+          fmt::format("{}: unknown column \"{}\"", context_of(spec, by_where), name));
     }
     Slot& slot = slots_[existing->slot];
     if (slot.source == SlotSource::kInput) slot.materialize = true;
@@ -131,7 +144,8 @@ Status Pipeline::compile_aggregate(const JobSpec& spec, size_t step_index) {
     SLUICE_RETURN_IF_ERROR(add_result_column(name, slot.type, by_where));
   }
   if (step.aggregate.aggs.empty() && step.aggregate.by.empty()) {
-    return invalid_argument(fmt::format("{}: an aggregate needs `by` columns or `aggs`", context_of(spec, step.where)));
+    return invalid_argument(
+        fmt::format("{}: an aggregate needs `by` columns or `aggs`", context_of(spec, step.where)));
   }
   for (const NamedExpr& named : step.aggregate.aggs) {
     const SpecLocation where = where_of(step, named);
@@ -151,14 +165,15 @@ Status Pipeline::compile_aggregate(const JobSpec& spec, size_t step_index) {
       expr::ExprError error;
       expr::NodePtr root = expr::parse_expression(call.argument, error);
       if (root == nullptr || !expr::bind_expression(root, scope(), error)) {
-        return invalid_argument(
-            format_expr_error(context, named.expr, call.argument_offset + error.position, error.message));
+        return invalid_argument(format_expr_error(
+            context, named.expr, call.argument_offset + error.position, error.message));
       }
       SLUICE_ASSIGN_OR_RETURN(argument, compile_expression(spec, call.argument, where));
       column.argument_type = argument->type();
     }
     if (!aggregate_result_type(call.kind, column.argument_type, column.result_type, message)) {
-      return invalid_argument(format_expr_error(context, named.expr, call.argument_offset, message));
+      return invalid_argument(
+          format_expr_error(context, named.expr, call.argument_offset, message));
     }
     SLUICE_RETURN_IF_ERROR(add_result_column(named.name, column.result_type, where));
     plan.aggregates.push_back(std::move(column));
@@ -168,8 +183,9 @@ Status Pipeline::compile_aggregate(const JobSpec& spec, size_t step_index) {
   for (size_t i = 0; i < plan.partial_columns.size(); ++i) {
     for (size_t j = 0; j < i; ++j) {
       if (plan.partial_columns[i] == plan.partial_columns[j]) {
-        return invalid_argument(fmt::format("{}: the aggregate's state column \"{}\" clashes with another column",
-                                            context_of(spec, step.where), plan.partial_columns[i]));
+        return invalid_argument(
+            fmt::format("{}: the aggregate's state column \"{}\" clashes with another column",
+                        context_of(spec, step.where), plan.partial_columns[i]));
       }
     }
   }
@@ -180,13 +196,17 @@ Status Pipeline::compile_aggregate(const JobSpec& spec, size_t step_index) {
 }
 
 Status Pipeline::compile_sort(const JobSpec& spec, const StepSpec& step) {
-  if (step.sort.empty()) return invalid_argument(fmt::format("{}: sort needs at least one key", context_of(spec, step.where)));
+  if (step.sort.empty())
+    return invalid_argument(
+        fmt::format("{}: sort needs at least one key", context_of(spec, step.where)));
   std::vector<SortSlot> keys;
   for (const SortKey& key : step.sort) {
-    auto existing = std::find_if(visible_.begin(), visible_.end(),
-                                 [&](const VisibleColumn& column) { return column.name == key.column; });
+    auto existing =
+        std::find_if(visible_.begin(), visible_.end(),
+                     [&](const VisibleColumn& column) { return column.name == key.column; });
     if (existing == visible_.end()) {
-      return invalid_argument(fmt::format("{}: sort: unknown column \"{}\"", context_of(spec, step.where), key.column));
+      return invalid_argument(
+          fmt::format("{}: sort: unknown column \"{}\"", context_of(spec, step.where), key.column));
     }
     keys.push_back({existing->slot, key.descending});
   }
@@ -224,9 +244,10 @@ Status Pipeline::compile_steps(const JobSpec& spec, size_t first_step) {
       case StepKind::kFilter: {
         SLUICE_ASSIGN_OR_RETURN(auto expression, compile_expression(spec, step.expr, step.where));
         if (expression->type() != expr::Type::kBool && expression->type() != expr::Type::kNull) {
-          return invalid_argument(format_expr_error(
-              context_of(spec, step.where), step.expr, 0,
-              fmt::format("a filter must be a condition (bool), not {}", expr::type_name(expression->type()))));
+          return invalid_argument(
+              format_expr_error(context_of(spec, step.where), step.expr, 0,
+                                fmt::format("a filter must be a condition (bool), not {}",
+                                            expr::type_name(expression->type()))));
         }
         Operation operation;
         operation.is_filter = true;
@@ -239,7 +260,8 @@ Status Pipeline::compile_steps(const JobSpec& spec, size_t first_step) {
         // A select sees the columns before it; a derive sees its earlier entries too.
         std::vector<VisibleColumn> selected;
         for (const NamedExpr& named : step.exprs) {
-          SLUICE_ASSIGN_OR_RETURN(auto expression, compile_expression(spec, named.expr, where_of(step, named)));
+          SLUICE_ASSIGN_OR_RETURN(auto expression,
+                                  compile_expression(spec, named.expr, where_of(step, named)));
           size_t slot_index;
           if (expression->root().kind == expr::NodeKind::kColumn) {
             slot_index = expression->root().column;  // a plain column: no copy
@@ -256,12 +278,14 @@ Status Pipeline::compile_steps(const JobSpec& spec, size_t first_step) {
             operations_.push_back(std::move(operation));
           }
           std::vector<VisibleColumn>& target = step.kind == StepKind::kDerive ? visible_ : selected;
-          auto existing = std::find_if(target.begin(), target.end(),
-                                       [&](const VisibleColumn& column) { return column.name == named.name; });
+          auto existing =
+              std::find_if(target.begin(), target.end(),
+                           [&](const VisibleColumn& column) { return column.name == named.name; });
           if (existing != target.end()) {
             if (step.kind == StepKind::kSelect) {
               return invalid_argument(fmt::format("{}: column \"{}\" is selected twice",
-                                                  context_of(spec, where_of(step, named)), named.name));
+                                                  context_of(spec, where_of(step, named)),
+                                                  named.name));
             }
             existing->slot = slot_index;
           } else {
@@ -273,26 +297,29 @@ Status Pipeline::compile_steps(const JobSpec& spec, size_t first_step) {
       }
       case StepKind::kDrop:
         for (const std::string& name : step.columns) {
-          auto existing = std::find_if(visible_.begin(), visible_.end(),
-                                       [&](const VisibleColumn& column) { return column.name == name; });
+          auto existing =
+              std::find_if(visible_.begin(), visible_.end(),
+                           [&](const VisibleColumn& column) { return column.name == name; });
           if (existing == visible_.end()) {
-            return invalid_argument(fmt::format("{}: drop: unknown column \"{}\"", context_of(spec, step.where), name));
+            return invalid_argument(
+                fmt::format("{}: drop: unknown column \"{}\"", context_of(spec, step.where), name));
           }
           visible_.erase(existing);
         }
         break;
       case StepKind::kAggregate:
         if (is_final_stage_) {
-          return invalid_argument(
-              fmt::format("{}: only one aggregate step per job is supported", context_of(spec, step.where)));
+          return invalid_argument(fmt::format("{}: only one aggregate step per job is supported",
+                                              context_of(spec, step.where)));
         }
         // The steps after it are compiled over its output by compile_final.
         return compile_aggregate(spec, step_index);
       case StepKind::kSort:
         if (!is_final_stage_) {
-          return invalid_argument(fmt::format(
-              "{}: sort is allowed only after an aggregate step (it sorts the merged, small result)",
-              context_of(spec, step.where)));
+          return invalid_argument(
+              fmt::format("{}: sort is allowed only after an aggregate step (it sorts the merged, "
+                          "small result)",
+                          context_of(spec, step.where)));
         }
         SLUICE_RETURN_IF_ERROR(compile_sort(spec, step));
         break;
@@ -302,7 +329,8 @@ Status Pipeline::compile_steps(const JobSpec& spec, size_t first_step) {
                                             context_of(spec, step.where), step_name(step.kind)));
     }
   }
-  if (visible_.empty()) return invalid_argument(fmt::format("{}: the steps leave no columns", spec.source_file));
+  if (visible_.empty())
+    return invalid_argument(fmt::format("{}: the steps leave no columns", spec.source_file));
   if (visible_.size() > limits::kColumnsMax) {
     return invalid_argument(fmt::format("{}: the steps produce {} columns, more than the limit {}",
                                         spec.source_file, visible_.size(), limits::kColumnsMax));
@@ -337,8 +365,8 @@ void Pipeline::gather_inputs(const RecordBatch& input) {
   }
 }
 
-Status Pipeline::process(const RecordBatch& input, OutputBatch& output, std::vector<RejectedRecord>& rejects,
-                         PipelineCounters& counters) {
+Status Pipeline::process(const RecordBatch& input, OutputBatch& output,
+                         std::vector<RejectedRecord>& rejects, PipelineCounters& counters) {
   if (input.column_count != input_columns_.size()) {
     return internal_error(fmt::format("pipeline: batch has {} columns, the job was compiled for {}",
                                       input.column_count, input_columns_.size()));
@@ -357,7 +385,8 @@ Status Pipeline::process(const RecordBatch& input, OutputBatch& output, std::vec
       continue;
     }
     if (gate_.fail_on_error()) {
-      return data_error(fmt::format("record at byte offset {}: {}", input.offsets[row], reasons_[row]));
+      return data_error(
+          fmt::format("record at byte offset {}: {}", input.offsets[row], reasons_[row]));
     }
     RejectedRecord reject;
     reject.offset = input.offsets[row];
@@ -408,7 +437,8 @@ void Pipeline::run_operations(PipelineCounters& counters) {
 }
 
 Status Pipeline::finish_partial(OutputBatch& out) {
-  if (aggregate_ == nullptr) return internal_error("pipeline: finish_partial() without an aggregate step");
+  if (aggregate_ == nullptr)
+    return internal_error("pipeline: finish_partial() without an aggregate step");
   if (aggregate_->finished) return internal_error("pipeline: finish_partial() called twice");
   aggregate_->finished = true;
   aggregate_->table->write_partial(out);
@@ -430,8 +460,10 @@ int compare_values(const expr::Vector& vector, uint32_t a, uint32_t b) {
       if (x_nan || y_nan) return x_nan == y_nan ? 0 : (x_nan ? 1 : -1);
       return x < y ? -1 : (x > y ? 1 : 0);
     }
-    case expr::Type::kNull: return 0;
-    default: return vector.ints[a] < vector.ints[b] ? -1 : (vector.ints[a] > vector.ints[b] ? 1 : 0);
+    case expr::Type::kNull:
+      return 0;
+    default:
+      return vector.ints[a] < vector.ints[b] ? -1 : (vector.ints[a] > vector.ints[b] ? 1 : 0);
   }
 }
 

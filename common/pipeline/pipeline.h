@@ -57,8 +57,8 @@ class Pipeline {
   // For an aggregate pipeline, process() runs the steps before the aggregate
   // and folds the rows into an in-memory table; it appends no rows. Rows
   // that reach the aggregate count as rows_out.
-  Status process(const RecordBatch& input, OutputBatch& output, std::vector<RejectedRecord>& rejects,
-                 PipelineCounters& counters);
+  Status process(const RecordBatch& input, OutputBatch& output,
+                 std::vector<RejectedRecord>& rejects, PipelineCounters& counters);
 
   // Aggregate pipelines only, once at the end of the partition: appends the
   // partial state (one row per group, ordered by the group key's bytes; see
@@ -74,7 +74,7 @@ class Pipeline {
   struct Slot {
     SlotSource source = SlotSource::kInput;
     expr::Type type = expr::Type::kString;
-    size_t index = 0;        // input column, gate column or operation
+    size_t index = 0;          // input column, gate column or operation
     bool materialize = false;  // kInput read by an expression: gathered into a vector
   };
   // One thing done to a batch, in order.
@@ -108,8 +108,8 @@ class Pipeline {
   Pipeline() = default;
   // Compiles the steps from `first_step` on over typed columns (the
   // aggregate's output); such a pipeline runs with run_final().
-  static Result<std::unique_ptr<Pipeline>> compile_final(const JobSpec& spec, size_t first_step,
-                                                         const std::vector<expr::ColumnInfo>& columns);
+  static Result<std::unique_ptr<Pipeline>> compile_final(
+      const JobSpec& spec, size_t first_step, const std::vector<expr::ColumnInfo>& columns);
   Status compile_steps(const JobSpec& spec, size_t first_step);
   Status compile_aggregate(const JobSpec& spec, size_t step_index);
   Status compile_sort(const JobSpec& spec, const StepSpec& step);
@@ -119,13 +119,15 @@ class Pipeline {
   // column); emits the surviving rows, sorted, in batches.
   Status run_final(std::vector<expr::Vector> columns, size_t row_count,
                    const std::function<Status(const OutputBatch&)>& emit);
-  Result<std::unique_ptr<expr::Expression>> compile_expression(const JobSpec& spec, const std::string& text,
+  Result<std::unique_ptr<expr::Expression>> compile_expression(const JobSpec& spec,
+                                                               const std::string& text,
                                                                const SpecLocation& where);
   std::vector<expr::ColumnInfo> scope() const;
   void mark_materialized(const expr::Node& node);
   bool is_null_text(std::string_view text) const;
   void gather_inputs(const RecordBatch& input);
-  void write_output(const RecordBatch* input, const uint32_t* rows, size_t row_count, OutputBatch& output);
+  void write_output(const RecordBatch* input, const uint32_t* rows, size_t row_count,
+                    OutputBatch& output);
 
   SchemaGate gate_;
   std::vector<std::string> input_columns_;

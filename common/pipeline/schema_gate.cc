@@ -25,7 +25,8 @@ std::string quote_value(std::string_view text) {
 
 }  // namespace
 
-Result<SchemaGate> SchemaGate::compile(const JobSpec& spec, const std::vector<std::string>& input_columns) {
+Result<SchemaGate> SchemaGate::compile(const JobSpec& spec,
+                                       const std::vector<std::string>& input_columns) {
   SchemaGate gate;
   gate.null_values_ = spec.input.null_values;
   if (!spec.schema) return gate;
@@ -43,9 +44,10 @@ Result<SchemaGate> SchemaGate::compile(const JobSpec& spec, const std::vector<st
     column.type_text = rule.type;
     auto type = expr::parse_type_name(rule.type);
     if (!type) {
-      return invalid_argument(fmt::format("{}: unknown type \"{}\" (string, int32, int64, float64, "
-                                          "bool, date, timestamp, category)",
-                                          location(spec, rule.where), rule.type));
+      return invalid_argument(
+          fmt::format("{}: unknown type \"{}\" (string, int32, int64, float64, "
+                      "bool, date, timestamp, category)",
+                      location(spec, rule.where), rule.type));
     }
     column.type = *type;
     if (rule.format) {
@@ -67,8 +69,9 @@ Result<SchemaGate> SchemaGate::compile(const JobSpec& spec, const std::vector<st
       try {
         column.pattern = std::make_shared<const std::regex>(*rule.pattern, std::regex::ECMAScript);
       } catch (const std::regex_error& e) {
-        return invalid_argument(fmt::format("{}: pattern \"{}\" is not a valid regular expression: {}",
-                                            location(spec, rule.where), *rule.pattern, e.what()));
+        return invalid_argument(
+            fmt::format("{}: pattern \"{}\" is not a valid regular expression: {}",
+                        location(spec, rule.where), *rule.pattern, e.what()));
       }
     }
     column.nullable = rule.nullable;
@@ -95,8 +98,8 @@ size_t SchemaGate::run(const RecordBatch& input, std::vector<expr::Vector>& vect
   return failures;
 }
 
-void SchemaGate::run_column(const Column& column, const RecordBatch& input,
-                            expr::Vector& out, std::vector<std::string>& reasons, size_t& failures) const {
+void SchemaGate::run_column(const Column& column, const RecordBatch& input, expr::Vector& out,
+                            std::vector<std::string>& reasons, size_t& failures) const {
   using expr::Type;
   const Type type = column.type.type;
   out.reset(type, input.row_count);

@@ -36,7 +36,8 @@ class SchemaGate {
   };
 
   // Errors (kInvalidArgument) name the job file, line and key of the rule.
-  static Result<SchemaGate> compile(const JobSpec& spec, const std::vector<std::string>& input_columns);
+  static Result<SchemaGate> compile(const JobSpec& spec,
+                                    const std::vector<std::string>& input_columns);
 
   const std::vector<Column>& columns() const { return columns_; }
   bool fail_on_error() const { return fail_on_error_; }
@@ -49,8 +50,8 @@ class SchemaGate {
 
  private:
   bool is_null_text(std::string_view text) const;
-  void run_column(const Column& column, const RecordBatch& input,
-                  expr::Vector& out, std::vector<std::string>& reasons, size_t& failures) const;
+  void run_column(const Column& column, const RecordBatch& input, expr::Vector& out,
+                  std::vector<std::string>& reasons, size_t& failures) const;
 
   std::vector<Column> columns_;
   std::vector<std::string> null_values_;

@@ -10,8 +10,12 @@ inline std::string w1_job(const std::string& input, const std::string& output,
                           const std::string& split_size) {
   return "name: w1-test\n"
          "input:\n"
-         "  path: " + input + "\n"
-         "  split_size: " + split_size + "\n"
+         "  path: " +
+         input +
+         "\n"
+         "  split_size: " +
+         split_size +
+         "\n"
          "steps:\n"
          "  - filter: \"\\\"Registration State\\\" = 'NJ' AND \\\"Vehicle Make\\\" = 'FORD' AND "
          "\\\"Issuing Agency\\\" = 'P'\"\n"
@@ -23,7 +27,8 @@ inline std::string w1_job(const std::string& input, const std::string& output,
          "  - select: {vehicle_make: \"\\\"Vehicle Make\\\"\", issuing_agency: issuing_agency, "
          "address: address}\n"
          "output:\n"
-         "  path: " + output + "\n";
+         "  path: " +
+         output + "\n";
 }
 
 // Every column through unchanged (select nothing away): exercises the reader.
@@ -31,10 +36,15 @@ inline std::string passthrough_job(const std::string& input, const std::string& 
                                    const std::string& split_size) {
   return "name: passthrough-test\n"
          "input:\n"
-         "  path: " + input + "\n"
-         "  split_size: " + split_size + "\n"
+         "  path: " +
+         input +
+         "\n"
+         "  split_size: " +
+         split_size +
+         "\n"
          "output:\n"
-         "  path: " + output + "\n";
+         "  path: " +
+         output + "\n";
 }
 
 }  // namespace sluice::testing

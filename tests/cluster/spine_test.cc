@@ -26,7 +26,8 @@ class Spine : public ::testing::Test {
 
   std::string reference(const std::string& workload) {
     const std::string out = dir_ / ("reference-" + workload + ".csv");
-    auto result = run({"python3", source_dir() + "/tests/reference/reference.py", workload, input_, out});
+    auto result =
+        run({"python3", source_dir() + "/tests/reference/reference.py", workload, input_, out});
     EXPECT_EQ(result.exit_code, 0) << result.err;
     return read_file(out);
   }
@@ -82,9 +83,9 @@ TEST_F(Spine, SecondRunOfFinishedJobPublishesNothingNew) {
 TEST_F(Spine, SeparateCoordinatorAndTwoWorkersRunW1) {
   generate(10000, 9);
   const std::string job = write_job("w1.yaml", w1_job(input_, "out/", "32KiB"));
-  Process coordinator({sluice_binary(), "coordinator", "--listen", "tcp://127.0.0.1:0", "--state",
-                       dir_ / "state"},
-                      dir_ / "coordinator.log", dir_.path());
+  Process coordinator(
+      {sluice_binary(), "coordinator", "--listen", "tcp://127.0.0.1:0", "--state", dir_ / "state"},
+      dir_ / "coordinator.log", dir_.path());
   const std::string log = wait_for_text(dir_ / "coordinator.log", "--coordinator tcp://", 10000);
   std::smatch match;
   ASSERT_TRUE(std::regex_search(log, match, std::regex("--coordinator (tcp://[0-9.:]+)"))) << log;
@@ -94,7 +95,8 @@ TEST_F(Spine, SeparateCoordinatorAndTwoWorkersRunW1) {
   Process worker_b({sluice_binary(), "worker", "--coordinator", endpoint, "--slots", "1"},
                    dir_ / "worker-b.log");
 
-  auto submitted = run({sluice_binary(), "submit", job, "--coordinator", endpoint, "--wait"}, dir_.path());
+  auto submitted =
+      run({sluice_binary(), "submit", job, "--coordinator", endpoint, "--wait"}, dir_.path());
   ASSERT_EQ(submitted.exit_code, 0) << submitted.out << submitted.err;
   EXPECT_EQ(concat_parts(dir_ / "out"), reference("w1"));
 
@@ -112,16 +114,17 @@ TEST_F(Spine, SeparateCoordinatorAndTwoWorkersRunW1) {
 TEST_F(Spine, WorkerKilledMidJobStillGivesCompleteIdenticalOutput) {
   generate(40000, 10);
   const std::string job = write_job("w1.yaml", w1_job(input_, "out/", "64KiB"));
-  Process coordinator({sluice_binary(), "coordinator", "--listen", "tcp://127.0.0.1:0", "--state",
-                       dir_ / "state"},
-                      dir_ / "coordinator.log", dir_.path());
+  Process coordinator(
+      {sluice_binary(), "coordinator", "--listen", "tcp://127.0.0.1:0", "--state", dir_ / "state"},
+      dir_ / "coordinator.log", dir_.path());
   const std::string log = wait_for_text(dir_ / "coordinator.log", "--coordinator tcp://", 10000);
   std::smatch match;
   ASSERT_TRUE(std::regex_search(log, match, std::regex("--coordinator (tcp://[0-9.:]+)"))) << log;
   const std::string endpoint = match[1];
-  auto victim = std::make_unique<Process>(
-      std::vector<std::string>{sluice_binary(), "worker", "--coordinator", endpoint, "--slots", "1"},
-      dir_ / "victim.log");
+  auto victim =
+      std::make_unique<Process>(std::vector<std::string>{sluice_binary(), "worker", "--coordinator",
+                                                         endpoint, "--slots", "1"},
+                                dir_ / "victim.log");
   Process survivor({sluice_binary(), "worker", "--coordinator", endpoint, "--slots", "1"},
                    dir_ / "survivor.log");
   auto submitted = run({sluice_binary(), "submit", job, "--coordinator", endpoint}, dir_.path());
@@ -144,7 +147,8 @@ TEST_F(Spine, WorkerKilledMidJobStillGivesCompleteIdenticalOutput) {
   ASSERT_TRUE(killed) << "the job never got under way";
   EXPECT_EQ(victim->wait(), 128 + SIGKILL);
 
-  auto waited = run({sluice_binary(), "submit", job, "--coordinator", endpoint, "--wait"}, dir_.path());
+  auto waited =
+      run({sluice_binary(), "submit", job, "--coordinator", endpoint, "--wait"}, dir_.path());
   ASSERT_EQ(waited.exit_code, 0) << waited.out << waited.err;
   EXPECT_EQ(concat_parts(dir_ / "out"), reference("w1"));
   EXPECT_EQ(run({sluice_binary(), "verify", dir_ / "out"}).exit_code, 0);
@@ -155,7 +159,8 @@ TEST_F(Spine, QuotedNewlinesGiveIdenticalOutputAtAnySplit) {
   std::string single;
   for (const std::string split : {"1GiB", "1KiB", "4093", "777"}) {
     const std::string out = "out-" + split + "/";
-    const std::string job = write_job("job-" + split + ".yaml", passthrough_job(input_, out, split));
+    const std::string job =
+        write_job("job-" + split + ".yaml", passthrough_job(input_, out, split));
     auto result = run({sluice_binary(), "run", job, "--workers", "2", "--state",
                        dir_ / ("state-" + split), "--no-progress"},
                       dir_.path());
@@ -172,16 +177,17 @@ TEST_F(Spine, QuotedNewlinesGiveIdenticalOutputAtAnySplit) {
 
 TEST_F(Spine, SpecErrorExitsTwoNamingFileLineAndKey) {
   generate(10, 1);
-  const std::string job = write_job("bad.yaml",
-                                    "name: bad\ninput:\n  path: " + input_ +
-                                        "\n  split_size: 12 parsecs\noutput:\n  path: out/\n");
+  const std::string job =
+      write_job("bad.yaml", "name: bad\ninput:\n  path: " + input_ +
+                                "\n  split_size: 12 parsecs\noutput:\n  path: out/\n");
   auto result = run_job(job, 1);
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("bad.yaml:4: input.split_size"), std::string::npos) << result.err;
 
   const std::string unknown = write_job(
-      "unknown.yaml", "name: bad\ninput:\n  path: " + input_ +
-                          "\nsteps:\n  - filter: \"\\\"Registraton State\\\" = 'NJ'\"\noutput:\n  path: out/\n");
+      "unknown.yaml",
+      "name: bad\ninput:\n  path: " + input_ +
+          "\nsteps:\n  - filter: \"\\\"Registraton State\\\" = 'NJ'\"\noutput:\n  path: out/\n");
   auto unknown_result = run_job(unknown, 1);
   EXPECT_EQ(unknown_result.exit_code, 2);
   EXPECT_NE(unknown_result.err.find("Registraton State"), std::string::npos) << unknown_result.err;

@@ -183,7 +183,8 @@ uint64_t test_seed() {
   if (const char* text = std::getenv("SLUICE_SEED")) {
     seed = std::strtoull(text, nullptr, 10);
   } else {
-    seed = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) % 1000000007ull;
+    seed = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) %
+           1000000007ull;
   }
   std::fprintf(stderr, "seed=%llu (replay with SLUICE_SEED=%llu)\n",
                static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed));

@@ -121,7 +121,9 @@ TEST(CsvReader, SkipsUtf8BomAndHeader) {
 }
 
 TEST(CsvReader, SkipsUtf8BomWithoutHeader) {
-  auto result = read_text("\xEF\xBB\xBF" "a,b\n");
+  auto result = read_text(
+      "\xEF\xBB\xBF"
+      "a,b\n");
   EXPECT_EQ(fields_of(result), (Rows{{"a", "b"}}));
   EXPECT_EQ(result.records[0].offset, 3u);
 }
@@ -268,7 +270,10 @@ TEST(CsvReader, RecordOfExactlyMaxBytesIsAccepted) {
 class PatternSource final : public ByteSource {
  public:
   PatternSource(std::string head, uint64_t filler_bytes, char filler, std::string tail)
-      : head_(std::move(head)), filler_bytes_(filler_bytes), filler_(filler), tail_(std::move(tail)) {}
+      : head_(std::move(head)),
+        filler_bytes_(filler_bytes),
+        filler_(filler),
+        tail_(std::move(tail)) {}
   Result<size_t> read_at(uint64_t offset, char* buffer, size_t length) override {
     size_t done = 0;
     while (done < length && offset + done < size_bytes()) {
@@ -307,7 +312,8 @@ TEST(CsvReader, OversizeRecordIsSkippedInBoundedMemory) {
     auto more = reader.next(batch, rejects);
     ASSERT_TRUE(more.is_ok());
     for (size_t row = 0; row < batch.row_count; ++row) firsts.emplace_back(batch.field(row, 0));
-    EXPECT_LE(reader.buffer_capacity_bytes(), options.max_record_bytes + 2 + 2 * options.read_chunk_bytes);
+    EXPECT_LE(reader.buffer_capacity_bytes(),
+              options.max_record_bytes + 2 + 2 * options.read_chunk_bytes);
     if (!*more) break;
   }
   EXPECT_EQ(firsts, (std::vector<std::string>{"a", "2"}));
@@ -342,7 +348,8 @@ TEST(CsvReader, LongRecordsUnderMaxGrowTheBuffer) {
 TEST(CsvReader, BatchesHoldAtMostBatchRowsMax) {
   std::string text;
   const size_t rows = limits::kBatchRowsMax * 2 + 17;
-  for (size_t i = 0; i < rows; ++i) text += std::to_string(i) + ",\"v" + std::to_string(i) + "\"\"\"\n";
+  for (size_t i = 0; i < rows; ++i)
+    text += std::to_string(i) + ",\"v" + std::to_string(i) + "\"\"\"\n";
   MemorySource source(text);
   CsvRangeReader reader(source, whole(text.size()));
   RecordBatch batch;

@@ -93,8 +93,8 @@ class Generator {
   bool chance(int percent) { return pick(100) < static_cast<size_t>(percent); }
 
   std::string field_value() {
-    static const std::vector<std::string> kPieces = {"a", "b", "7", " ", "\xC3\xA9", ",", ";", "\t",
-                                                     "\"", "'", "\n", "\r\n", "\r", "xyz"};
+    static const std::vector<std::string> kPieces = {
+        "a", "b", "7", " ", "\xC3\xA9", ",", ";", "\t", "\"", "'", "\n", "\r\n", "\r", "xyz"};
     std::string value;
     size_t length = pick(4) == 0 ? 0 : pick(8);
     for (size_t i = 0; i < length; ++i) value += kPieces[pick(kPieces.size())];
@@ -105,7 +105,8 @@ class Generator {
   std::string encode(const std::string& value, const CsvDialect& dialect, bool only_field) {
     bool needs_quotes = value.empty() ? only_field : false;
     for (char c : value) {
-      if (c == dialect.delimiter || c == dialect.quote || c == '\n' || c == '\r') needs_quotes = true;
+      if (c == dialect.delimiter || c == dialect.quote || c == '\n' || c == '\r')
+        needs_quotes = true;
     }
     if (!needs_quotes && !chance(15)) return value;
     std::string out(1, dialect.quote);
@@ -172,11 +173,21 @@ class Generator {
     while (at < size) {
       uint64_t step = 1;
       switch (mode) {
-        case 0: step = 1; break;
-        case 1: step = 1 + pick(7); break;
-        case 2: step = 1 + pick(size); break;
-        case 3: step = 4093; break;
-        default: step = 1 + pick(64); break;
+        case 0:
+          step = 1;
+          break;
+        case 1:
+          step = 1 + pick(7);
+          break;
+        case 2:
+          step = 1 + pick(size);
+          break;
+        case 3:
+          step = 4093;
+          break;
+        default:
+          step = 1 + pick(64);
+          break;
       }
       at = std::min(size, at + step);
       ends.push_back(at);
@@ -259,8 +270,8 @@ TEST(CsvSplitProperty, RangesGiveTheSameRecordsAsOneReader) {
   size_t records = 0;
   for (int iteration = 0; iteration < 400; ++iteration) {
     Generated g = generator.file(/*allow_bad=*/iteration % 2 == 1);
-    SCOPED_TRACE(testing::Message() << "iteration=" << iteration
-                                    << " text=" << testing::PrintToString(g.text));
+    SCOPED_TRACE(testing::Message()
+                 << "iteration=" << iteration << " text=" << testing::PrintToString(g.text));
     Output single = read_single(g, limits::kReadChunkBytes);
     if (g.clean) {
       ASSERT_TRUE(single.rejects.empty()) << single.rejects[0];

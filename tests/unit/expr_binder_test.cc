@@ -39,11 +39,13 @@ Type bound_type(const std::string& text) {
 TEST(ExprBinder, ReportsPositionOfUnknownColumn) {
   const ExprError error = bind_error("\"Street Name\" = 'MAIN' AND \"Registraton State\" = 'NJ'");
   EXPECT_EQ(error.position, 27u);
-  EXPECT_EQ(error.message, "unknown column \"Registraton State\" (did you mean \"Registration State\"?)");
+  EXPECT_EQ(error.message,
+            "unknown column \"Registraton State\" (did you mean \"Registration State\"?)");
 }
 
 TEST(ExprBinder, FormatsTheErrorWithContextAndCaret) {
-  auto expression = Expression::compile("\"Registraton State\" = 'NJ'", kColumns, "job.yaml:12: steps[1].filter");
+  auto expression =
+      Expression::compile("\"Registraton State\" = 'NJ'", kColumns, "job.yaml:12: steps[1].filter");
   ASSERT_FALSE(expression.is_ok());
   EXPECT_EQ(expression.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(expression.status().message(),
@@ -78,9 +80,10 @@ TEST(ExprBinder, ReportsWrongArity) {
 TEST(ExprBinder, ReportsComparisonTypeMismatchAtTheOperator) {
   const ExprError error = bind_error("\"Registration State\" > 10");
   EXPECT_EQ(error.position, 21u);
-  EXPECT_EQ(error.message,
-            "cannot compare string with int64 (column \"Registration State\" is a string: give it a "
-            "type in the schema or CAST it)");
+  EXPECT_EQ(
+      error.message,
+      "cannot compare string with int64 (column \"Registration State\" is a string: give it a "
+      "type in the schema or CAST it)");
 }
 
 TEST(ExprBinder, ReportsArithmeticOnStrings) {
@@ -89,8 +92,10 @@ TEST(ExprBinder, ReportsArithmeticOnStrings) {
 }
 
 TEST(ExprBinder, ReportsNonBooleanConditions) {
-  EXPECT_EQ(bind_error("\"Fine\" AND \"Paid\"").message, "an operand of AND/OR must be bool, not float64");
-  EXPECT_EQ(bind_error("CASE WHEN 1 THEN 2 END").message, "a WHEN condition must be bool, not int64");
+  EXPECT_EQ(bind_error("\"Fine\" AND \"Paid\"").message,
+            "an operand of AND/OR must be bool, not float64");
+  EXPECT_EQ(bind_error("CASE WHEN 1 THEN 2 END").message,
+            "a WHEN condition must be bool, not int64");
   EXPECT_EQ(bind_error("NOT 'x'").position, 4u);
 }
 

@@ -52,8 +52,8 @@ TEST(DateFormat, ParsesFixedFormats) {
   auto iso = DateFormat::compile("%Y-%m-%dT%H:%M:%S.000");
   ASSERT_TRUE(iso.is_ok());
   EXPECT_TRUE(iso->has_time());
-  EXPECT_EQ(iso->parse("2017-06-14T08:30:05.000"),
-            days_from_civil(2017, 6, 14) * kMicrosPerDay + (8 * 3600 + 30 * 60 + 5) * kMicrosPerSecond);
+  EXPECT_EQ(iso->parse("2017-06-14T08:30:05.000"), days_from_civil(2017, 6, 14) * kMicrosPerDay +
+                                                       (8 * 3600 + 30 * 60 + 5) * kMicrosPerSecond);
   EXPECT_EQ(iso->parse("2017-06-14T08:30:05.001"), std::nullopt);  // the literal must match
   auto us = DateFormat::compile("%m/%d/%Y");
   ASSERT_TRUE(us.is_ok());
@@ -68,8 +68,8 @@ TEST(DateFormat, ParsesFixedFormats) {
 
 TEST(DateFormat, RejectsImpossibleDatesAndTimes) {
   auto compact = DateFormat::compile("%Y%m%d").value();
-  for (const char* text : {"20180231", "0", "88888888", "20171301", "20180100", "20170229", "", "2018-06-30", "201806301",
-                           "18-06-30x"}) {
+  for (const char* text : {"20180231", "0", "88888888", "20171301", "20180100", "20170229", "",
+                           "2018-06-30", "201806301", "18-06-30x"}) {
     EXPECT_EQ(compact.parse(text), std::nullopt) << text;
   }
   auto time = DateFormat::compile("%Y-%m-%d %H:%M:%S").value();
@@ -109,8 +109,9 @@ TEST(DateTime, RendersDatesAndTimestamps) {
   EXPECT_EQ(render_date(days_from_civil(2016, 2, 29)), "2016-02-29");
   EXPECT_EQ(render_timestamp(0), "1970-01-01 00:00:00");
   EXPECT_EQ(render_timestamp(-1), "1969-12-31 23:59:59.999999");
-  EXPECT_EQ(render_timestamp(days_from_civil(2017, 6, 14) * kMicrosPerDay + 3723 * kMicrosPerSecond),
-            "2017-06-14 01:02:03");
+  EXPECT_EQ(
+      render_timestamp(days_from_civil(2017, 6, 14) * kMicrosPerDay + 3723 * kMicrosPerSecond),
+      "2017-06-14 01:02:03");
 }
 
 }  // namespace

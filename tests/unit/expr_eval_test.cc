@@ -54,8 +54,9 @@ std::string eval(const std::string& text) {
 TEST(ExprEval, AndOrNotFollowThreeValuedLogic) {
   const std::vector<std::string> names = {"a", "b"};
   // Every combination of TRUE, FALSE and NULL.
-  const std::vector<std::vector<Cell>> rows = {
-      {"t", "t"}, {"t", "f"}, {"t", std::nullopt}, {"f", "f"}, {"f", std::nullopt}, {std::nullopt, std::nullopt}};
+  const std::vector<std::vector<Cell>> rows = {{"t", "t"},          {"t", "f"},
+                                               {"t", std::nullopt}, {"f", "f"},
+                                               {"f", std::nullopt}, {std::nullopt, std::nullopt}};
   EXPECT_EQ(run("CAST(a AS bool) AND CAST(b AS bool)", names, rows),
             (std::vector<std::string>{"true", "false", "NULL", "false", "false", "NULL"}));
   EXPECT_EQ(run("CAST(a AS bool) OR CAST(b AS bool)", names, rows),
@@ -75,8 +76,10 @@ TEST(ExprEval, ComparisonsWithNullGiveNull) {
 }
 
 TEST(ExprEval, IsNullAndIsNotNull) {
-  EXPECT_EQ(run("a IS NULL", {"a"}, {{std::nullopt}, {""}}), (std::vector<std::string>{"true", "false"}));
-  EXPECT_EQ(run("a IS NOT NULL", {"a"}, {{std::nullopt}, {""}}), (std::vector<std::string>{"false", "true"}));
+  EXPECT_EQ(run("a IS NULL", {"a"}, {{std::nullopt}, {""}}),
+            (std::vector<std::string>{"true", "false"}));
+  EXPECT_EQ(run("a IS NOT NULL", {"a"}, {{std::nullopt}, {""}}),
+            (std::vector<std::string>{"false", "true"}));
 }
 
 TEST(ExprEval, InAndNotInFollowNullSemantics) {
@@ -96,7 +99,8 @@ TEST(ExprEval, BetweenIsInclusive) {
 }
 
 TEST(ExprEval, LikeMatchesPercentAndUnderscore) {
-  const std::vector<std::vector<Cell>> rows = {{"FORD"}, {"FORK"}, {"F"}, {"AFORD"}, {""}, {std::nullopt}, {"FÖRD"}};
+  const std::vector<std::vector<Cell>> rows = {{"FORD"}, {"FORK"},       {"F"},   {"AFORD"},
+                                               {""},     {std::nullopt}, {"FÖRD"}};
   EXPECT_EQ(run("a LIKE 'F%'", {"a"}, rows),
             (std::vector<std::string>{"true", "true", "true", "false", "false", "NULL", "true"}));
   EXPECT_EQ(run("a LIKE 'F_RD'", {"a"}, rows),
@@ -128,7 +132,8 @@ TEST(ExprEval, CaseTakesTheFirstTrueBranch) {
 }
 
 TEST(ExprEval, CaseWithoutElseGivesNull) {
-  EXPECT_EQ(run("CASE WHEN a = 'P' THEN 1 END", {"a"}, {{"P"}, {"X"}}), (std::vector<std::string>{"1", "NULL"}));
+  EXPECT_EQ(run("CASE WHEN a = 'P' THEN 1 END", {"a"}, {{"P"}, {"X"}}),
+            (std::vector<std::string>{"1", "NULL"}));
 }
 
 TEST(ExprEval, SimpleCaseComparesTheOperand) {
@@ -143,7 +148,8 @@ TEST(ExprEval, CaseWidensIntAndFloatBranches) {
 
 TEST(ExprEval, CaseEvaluatesBranchesOnlyForTheirRows) {
   // The THEN branch would be NULL (division by zero) for the rows it does not take.
-  EXPECT_EQ(run("CASE WHEN CAST(a AS int64) = 0 THEN -1 ELSE 10 / CAST(a AS int64) END", {"a"}, {{"0"}, {"4"}}),
+  EXPECT_EQ(run("CASE WHEN CAST(a AS int64) = 0 THEN -1 ELSE 10 / CAST(a AS int64) END", {"a"},
+                {{"0"}, {"4"}}),
             (std::vector<std::string>{"-1", "2.5"}));
 }
 

@@ -11,7 +11,8 @@ namespace sluice::expr {
 namespace {
 
 // Evaluates `text` with column `a` (string) set to each of `values`.
-std::vector<std::string> over(const std::string& text, const std::vector<std::optional<std::string>>& values) {
+std::vector<std::string> over(const std::string& text,
+                              const std::vector<std::optional<std::string>>& values) {
   auto expression = Expression::compile(text, {{"a", Type::kString}}, "test");
   EXPECT_TRUE(expression.is_ok()) << expression.status().message();
   if (!expression.is_ok()) return {};
@@ -54,11 +55,13 @@ TEST(ExprFunctions, ConcatWsSkipsNullArgumentsButNotEmptyStrings) {
   EXPECT_EQ(eval("concat_ws(', ', '', 'A')"), ", A");
   EXPECT_EQ(over("concat_ws(', ', '12', a, 'NJ')", {"MAIN ST", kNull, ""}),
             (std::vector<std::string>{"12, MAIN ST, NJ", "12, NJ", "12, , NJ"}));
-  EXPECT_EQ(over("concat_ws(a, 'x', 'y')", {kNull, "+"}), (std::vector<std::string>{"NULL", "x+y"}));
+  EXPECT_EQ(over("concat_ws(a, 'x', 'y')", {kNull, "+"}),
+            (std::vector<std::string>{"NULL", "x+y"}));
 }
 
 TEST(ExprFunctions, UpperLowerTrim) {
-  EXPECT_EQ(over("upper(a)", {"Ford", "FORD", kNull}), (std::vector<std::string>{"FORD", "FORD", "NULL"}));
+  EXPECT_EQ(over("upper(a)", {"Ford", "FORD", kNull}),
+            (std::vector<std::string>{"FORD", "FORD", "NULL"}));
   EXPECT_EQ(over("lower(a)", {"Ford", kNull}), (std::vector<std::string>{"ford", "NULL"}));
   EXPECT_EQ(over("trim(a)", {"  x y  ", "", kNull}), (std::vector<std::string>{"x y", "", "NULL"}));
 }
@@ -77,7 +80,8 @@ TEST(ExprFunctions, SubstrIsOneBasedLikeSql) {
 }
 
 TEST(ExprFunctions, LengthCountsCharacters) {
-  EXPECT_EQ(over("length(a)", {"", "abc", "héllo", kNull}), (std::vector<std::string>{"0", "3", "5", "NULL"}));
+  EXPECT_EQ(over("length(a)", {"", "abc", "héllo", kNull}),
+            (std::vector<std::string>{"0", "3", "5", "NULL"}));
 }
 
 TEST(ExprFunctions, ReplaceEveryOccurrence) {
@@ -88,8 +92,10 @@ TEST(ExprFunctions, ReplaceEveryOccurrence) {
 }
 
 TEST(ExprFunctions, StartsWithAndContains) {
-  EXPECT_EQ(over("starts_with(a, 'FO')", {"FORD", "AFO", kNull}), (std::vector<std::string>{"true", "false", "NULL"}));
-  EXPECT_EQ(over("contains(a, 'OR')", {"FORD", "FRD", kNull}), (std::vector<std::string>{"true", "false", "NULL"}));
+  EXPECT_EQ(over("starts_with(a, 'FO')", {"FORD", "AFO", kNull}),
+            (std::vector<std::string>{"true", "false", "NULL"}));
+  EXPECT_EQ(over("contains(a, 'OR')", {"FORD", "FRD", kNull}),
+            (std::vector<std::string>{"true", "false", "NULL"}));
   EXPECT_EQ(eval("contains('x', NULL)"), "NULL");
 }
 
@@ -107,7 +113,8 @@ TEST(ExprFunctions, CoalesceTakesTheFirstNonNull) {
 }
 
 TEST(ExprFunctions, NullifGivesNullWhenEqual) {
-  EXPECT_EQ(over("nullif(a, '')", {"", "x", kNull}), (std::vector<std::string>{"NULL", "x", "NULL"}));
+  EXPECT_EQ(over("nullif(a, '')", {"", "x", kNull}),
+            (std::vector<std::string>{"NULL", "x", "NULL"}));
   EXPECT_EQ(eval("nullif(1, NULL)"), "1");
 }
 
@@ -126,38 +133,54 @@ TEST(ExprFunctions, AbsAndRound) {
 }
 
 TEST(ExprFunctions, StrptimeGivesNullForAnythingButARealDate) {
-  EXPECT_EQ(over("strptime(a, '%Y%m%d')", {"20180630", "20180231", "0", "88888888", "20160229", "20170229", "", kNull}),
-            (std::vector<std::string>{"2018-06-30 00:00:00", "NULL", "NULL", "NULL", "2016-02-29 00:00:00", "NULL",
-                                      "NULL", "NULL"}));
-  EXPECT_EQ(eval("strptime('2017-06-14T08:30:05.000', '%Y-%m-%dT%H:%M:%S.000')"), "2017-06-14 08:30:05");
+  EXPECT_EQ(over("strptime(a, '%Y%m%d')",
+                 {"20180630", "20180231", "0", "88888888", "20160229", "20170229", "", kNull}),
+            (std::vector<std::string>{"2018-06-30 00:00:00", "NULL", "NULL", "NULL",
+                                      "2016-02-29 00:00:00", "NULL", "NULL", "NULL"}));
+  EXPECT_EQ(eval("strptime('2017-06-14T08:30:05.000', '%Y-%m-%dT%H:%M:%S.000')"),
+            "2017-06-14 08:30:05");
   EXPECT_EQ(eval("strptime('06/14/2017', '%m/%d/%Y')"), "2017-06-14 00:00:00");
   EXPECT_EQ(eval("strptime('2017-06-14 extra', '%Y-%m-%d')"), "NULL");
 }
 
 TEST(ExprFunctions, DateDiffInDaysIsBMinusA) {
-  EXPECT_EQ(eval("date_diff('day', strptime('20180101', '%Y%m%d'), strptime('20180111', '%Y%m%d'))"), "10");
-  EXPECT_EQ(eval("date_diff('day', strptime('20180111', '%Y%m%d'), strptime('20180101', '%Y%m%d'))"), "-10");
+  EXPECT_EQ(
+      eval("date_diff('day', strptime('20180101', '%Y%m%d'), strptime('20180111', '%Y%m%d'))"),
+      "10");
+  EXPECT_EQ(
+      eval("date_diff('day', strptime('20180111', '%Y%m%d'), strptime('20180101', '%Y%m%d'))"),
+      "-10");
   // Across leap days: 2016 and 2000 are leap years, 1900 and 2100 are not.
   EXPECT_EQ(eval("date_diff('day', CAST('2016-02-28' AS date), CAST('2016-03-01' AS date))"), "2");
   EXPECT_EQ(eval("date_diff('day', CAST('2017-02-28' AS date), CAST('2017-03-01' AS date))"), "1");
   EXPECT_EQ(eval("date_diff('day', CAST('2000-02-28' AS date), CAST('2000-03-01' AS date))"), "2");
   EXPECT_EQ(eval("date_diff('day', CAST('2100-02-28' AS date), CAST('2100-03-01' AS date))"), "1");
-  EXPECT_EQ(eval("date_diff('day', CAST('2015-06-14' AS date), CAST('2019-06-14' AS date))"), "1461");
+  EXPECT_EQ(eval("date_diff('day', CAST('2015-06-14' AS date), CAST('2019-06-14' AS date))"),
+            "1461");
   EXPECT_EQ(eval("date_diff('day', CAST('1969-12-31' AS date), CAST('1970-01-02' AS date))"), "2");
   // Day boundaries crossed, as in DuckDB, for timestamps.
-  EXPECT_EQ(eval("date_diff('day', CAST('2020-01-01 23:00:00' AS timestamp), CAST('2020-01-02 01:00:00' AS timestamp))"), "1");
-  EXPECT_EQ(eval("date_diff('day', CAST('2020-01-01' AS date), CAST('2020-01-02 12:00:00' AS timestamp))"), "1");
+  EXPECT_EQ(eval("date_diff('day', CAST('2020-01-01 23:00:00' AS timestamp), CAST('2020-01-02 "
+                 "01:00:00' AS timestamp))"),
+            "1");
+  EXPECT_EQ(
+      eval(
+          "date_diff('day', CAST('2020-01-01' AS date), CAST('2020-01-02 12:00:00' AS timestamp))"),
+      "1");
   EXPECT_EQ(eval("date_diff('day', NULL, CAST('2020-01-02' AS date))"), "NULL");
 }
 
 TEST(ExprFunctions, DateDiffInOtherParts) {
-  EXPECT_EQ(eval("date_diff('month', CAST('2020-01-31' AS date), CAST('2020-03-01' AS date))"), "2");
+  EXPECT_EQ(eval("date_diff('month', CAST('2020-01-31' AS date), CAST('2020-03-01' AS date))"),
+            "2");
   EXPECT_EQ(eval("date_diff('year', CAST('2019-12-31' AS date), CAST('2020-01-01' AS date))"), "1");
-  EXPECT_EQ(eval("date_diff('hour', CAST('2020-01-01 10:59:00' AS timestamp), CAST('2020-01-01 12:00:00' AS timestamp))"), "2");
+  EXPECT_EQ(eval("date_diff('hour', CAST('2020-01-01 10:59:00' AS timestamp), CAST('2020-01-01 "
+                 "12:00:00' AS timestamp))"),
+            "2");
 }
 
 TEST(ExprFunctions, YearMonthDay) {
-  EXPECT_EQ(over("year(strptime(a, '%Y%m%d'))", {"20180630", "bad", kNull}), (std::vector<std::string>{"2018", "NULL", "NULL"}));
+  EXPECT_EQ(over("year(strptime(a, '%Y%m%d'))", {"20180630", "bad", kNull}),
+            (std::vector<std::string>{"2018", "NULL", "NULL"}));
   EXPECT_EQ(eval("month(CAST('2024-02-29' AS date))"), "2");
   EXPECT_EQ(eval("day(CAST('2024-02-29 10:00:00' AS timestamp))"), "29");
   EXPECT_EQ(eval("year(CAST('1969-12-31' AS date))"), "1969");

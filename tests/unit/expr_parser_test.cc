@@ -16,17 +16,27 @@ std::string show(const Node& node) {
   switch (node.kind) {
     case NodeKind::kLiteral:
       switch (node.literal.type) {
-        case Type::kNull: return "NULL";
-        case Type::kString: return "'" + node.literal.string_value + "'";
-        case Type::kFloat64: return std::to_string(node.literal.float_value);
-        case Type::kBool: return node.literal.int_value ? "TRUE" : "FALSE";
-        default: return std::to_string(node.literal.int_value);
+        case Type::kNull:
+          return "NULL";
+        case Type::kString:
+          return "'" + node.literal.string_value + "'";
+        case Type::kFloat64:
+          return std::to_string(node.literal.float_value);
+        case Type::kBool:
+          return node.literal.int_value ? "TRUE" : "FALSE";
+        default:
+          return std::to_string(node.literal.int_value);
       }
-    case NodeKind::kColumn: return "[" + node.name + "]";
-    case NodeKind::kNot: return "(NOT " + child(0) + ")";
-    case NodeKind::kNegate: return "(-" + child(0) + ")";
-    case NodeKind::kAnd: return "(" + child(0) + " AND " + child(1) + ")";
-    case NodeKind::kOr: return "(" + child(0) + " OR " + child(1) + ")";
+    case NodeKind::kColumn:
+      return "[" + node.name + "]";
+    case NodeKind::kNot:
+      return "(NOT " + child(0) + ")";
+    case NodeKind::kNegate:
+      return "(-" + child(0) + ")";
+    case NodeKind::kAnd:
+      return "(" + child(0) + " AND " + child(1) + ")";
+    case NodeKind::kOr:
+      return "(" + child(0) + " OR " + child(1) + ")";
     case NodeKind::kCompare: {
       static const char* kOps[] = {"=", "<>", "<", "<=", ">", ">="};
       return "(" + child(0) + " " + kOps[static_cast<int>(node.compare_op)] + " " + child(1) + ")";
@@ -35,17 +45,22 @@ std::string show(const Node& node) {
       static const char* kOps[] = {"+", "-", "*", "/", "%"};
       return "(" + child(0) + " " + kOps[static_cast<int>(node.arith_op)] + " " + child(1) + ")";
     }
-    case NodeKind::kConcat: return "(" + child(0) + " || " + child(1) + ")";
-    case NodeKind::kIsNull: return "(" + child(0) + (node.negated ? " IS NOT NULL)" : " IS NULL)");
-    case NodeKind::kLike: return "(" + child(0) + (node.negated ? " NOT LIKE " : " LIKE ") + child(1) + ")";
+    case NodeKind::kConcat:
+      return "(" + child(0) + " || " + child(1) + ")";
+    case NodeKind::kIsNull:
+      return "(" + child(0) + (node.negated ? " IS NOT NULL)" : " IS NULL)");
+    case NodeKind::kLike:
+      return "(" + child(0) + (node.negated ? " NOT LIKE " : " LIKE ") + child(1) + ")";
     case NodeKind::kCase: {
       std::string out = "(CASE";
       const size_t pairs = node.children.size() / 2;
-      for (size_t i = 0; i < pairs; ++i) out += " WHEN " + child(2 * i) + " THEN " + child(2 * i + 1);
+      for (size_t i = 0; i < pairs; ++i)
+        out += " WHEN " + child(2 * i) + " THEN " + child(2 * i + 1);
       if (node.has_else) out += " ELSE " + show(*node.children.back());
       return out + " END)";
     }
-    case NodeKind::kCast: return "CAST(" + child(0) + " AS " + type_name(node.cast_to.type) + ")";
+    case NodeKind::kCast:
+      return "CAST(" + child(0) + " AS " + type_name(node.cast_to.type) + ")";
     case NodeKind::kCall: {
       std::string out = node.name + "(";
       for (size_t i = 0; i < node.children.size(); ++i) out += (i ? ", " : "") + child(i);
@@ -229,8 +244,9 @@ TEST(ExprParser, ReportsEmptyExpression) {
 }
 
 TEST(FormatExprError, PutsTheCaretUnderThePosition) {
-  const std::string message = format_expr_error("job.yaml:12: steps[1].filter", "\"Registraton State\" = 'NJ'", 0,
-                                                 "unknown column \"Registraton State\"");
+  const std::string message =
+      format_expr_error("job.yaml:12: steps[1].filter", "\"Registraton State\" = 'NJ'", 0,
+                        "unknown column \"Registraton State\"");
   EXPECT_EQ(message,
             "job.yaml:12: steps[1].filter: unknown column \"Registraton State\"\n"
             "\"Registraton State\" = 'NJ'\n"

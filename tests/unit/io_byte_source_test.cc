@@ -61,8 +61,8 @@ TEST(StatFile, ChangesWhenTheFileIsRewritten) {
   auto before = stat_file(dir / "f");
   ASSERT_TRUE(before.is_ok());
   EXPECT_EQ(before->size_bytes, 3u);
-  std::filesystem::last_write_time(dir / "f", std::filesystem::file_time_type::clock::now() +
-                                                  std::chrono::seconds(5));
+  std::filesystem::last_write_time(
+      dir / "f", std::filesystem::file_time_type::clock::now() + std::chrono::seconds(5));
   auto after = stat_file(dir / "f");
   ASSERT_TRUE(after.is_ok());
   EXPECT_NE(before->mtime_ns, after->mtime_ns);

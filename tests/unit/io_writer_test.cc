@@ -2,13 +2,13 @@
 // stats describe the file's bytes; CSV output reads back identically.
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <stdlib.h>
 #include <zlib.h>
 #include <zstd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <string>
@@ -162,8 +162,8 @@ TEST(CsvRowWriter, WritesHeaderMinimalQuotingAndNulls) {
   Table table = {{{"1"}, {"Smith, John"}, {"", true}},
                  {{"2"}, {"say \"hi\""}, {"multi\nline"}},
                  {{"3"}, {""}, {"x"}}};
-  WriteStats stats = write_table(path, OutputFormat::kCsv, Compression::kNone,
-                                 {"id", "name,full", "note"}, table);
+  WriteStats stats =
+      write_table(path, OutputFormat::kCsv, Compression::kNone, {"id", "name,full", "note"}, table);
   std::string text = read_file(path);
   EXPECT_EQ(text,
             "id,\"name,full\",note\n"
@@ -188,8 +188,8 @@ TEST(CsvRowWriter, SingleEmptyColumnIsQuotedSoTheRowSurvives) {
 }
 
 std::string random_value(std::mt19937_64& random) {
-  static const std::vector<std::string> kPieces = {"a", "Z", "9", " ", ",", "\"", "\n", "\r\n",
-                                                   "\r", "\xC3\xA9", "\t", ";", "xyz"};
+  static const std::vector<std::string> kPieces = {"a",    "Z",  "9",        " ",  ",", "\"", "\n",
+                                                   "\r\n", "\r", "\xC3\xA9", "\t", ";", "xyz"};
   std::string value;
   size_t length = random() % 7;
   for (size_t i = 0; i < length; ++i) value += kPieces[random() % kPieces.size()];
@@ -202,7 +202,8 @@ TEST(CsvRowWriter, RoundTripsThroughTheReader) {
   for (int iteration = 0; iteration < 50; ++iteration) {
     size_t columns = 1 + random() % 4;
     std::vector<std::string> names;
-    for (size_t column = 0; column < columns; ++column) names.push_back("c," + std::to_string(column));
+    for (size_t column = 0; column < columns; ++column)
+      names.push_back("c," + std::to_string(column));
     Table table(random() % 100);
     for (auto& row : table) {
       for (size_t column = 0; column < columns; ++column) row.push_back({random_value(random)});

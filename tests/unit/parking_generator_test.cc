@@ -91,7 +91,8 @@ std::string read_file(const std::string& path) {
 }
 
 std::string temp_path(const std::string& name) {
-  return ::testing::TempDir() + "/parking_generator_test_" + std::to_string(::getpid()) + "_" + name;
+  return ::testing::TempDir() + "/parking_generator_test_" + std::to_string(::getpid()) + "_" +
+         name;
 }
 
 size_t column_index(const std::string& name) {
@@ -245,8 +246,8 @@ TEST(ParkingGenerator, DistributionsLookLikeFiscalYear2018) {
   const double rows = static_cast<double>(options.rows);
   const double nj = static_cast<double>(states["NJ"]) / rows;
   std::printf("NJ=%.4f NY=%.4f FORD=%.4f T=%.4f P=%.4f fy=%.4f nj_ford_police=%zu\n", nj,
-              states["NY"] / rows, makes["FORD"] / rows, agencies["T"] / rows,
-              agencies["P"] / rows, fiscal_year / rows, nj_ford_police);
+              states["NY"] / rows, makes["FORD"] / rows, agencies["T"] / rows, agencies["P"] / rows,
+              fiscal_year / rows, nj_ford_police);
   EXPECT_GE(nj, 0.06);
   EXPECT_LE(nj, 0.12);
   EXPECT_GT(states["NY"] / rows, 0.70);

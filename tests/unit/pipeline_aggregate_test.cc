@@ -56,7 +56,8 @@ std::string csv_field(std::string_view text) {
   return out + "\"";
 }
 
-void write_csv(const std::string& path, const std::vector<std::string>& header, const OutputBatch& batch) {
+void write_csv(const std::string& path, const std::vector<std::string>& header,
+               const OutputBatch& batch) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   for (size_t c = 0; c < header.size(); ++c) out << (c ? "," : "") << csv_field(header[c]);
   out << "\n";
@@ -85,7 +86,8 @@ class TempDir {
 // written as CSV, merged. Returns the final rows (and the header in `header`).
 Table run_partitioned(const JobSpec& spec, const std::vector<std::string>& columns,
                       const std::vector<std::vector<std::vector<std::string>>>& partitions,
-                      std::vector<std::string>* header = nullptr, PipelineCounters* total = nullptr) {
+                      std::vector<std::string>* header = nullptr,
+                      PipelineCounters* total = nullptr) {
   TempDir dir;
   std::vector<std::string> paths;
   for (size_t p = 0; p < partitions.size(); ++p) {
@@ -100,7 +102,8 @@ Table run_partitioned(const JobSpec& spec, const std::vector<std::string>& colum
     PipelineCounters counters;
     EXPECT_TRUE(pipeline.process(rows.batch, output, rejects, counters).is_ok());
     EXPECT_EQ(output.row_count, 0u);
-    EXPECT_EQ(counters.rows_in, counters.rows_out + counters.rows_filtered + counters.rows_rejected);
+    EXPECT_EQ(counters.rows_in,
+              counters.rows_out + counters.rows_filtered + counters.rows_rejected);
     if (total != nullptr) {
       total->rows_in += counters.rows_in;
       total->rows_out += counters.rows_out;
@@ -136,8 +139,8 @@ Table run_partitioned(const JobSpec& spec, const std::vector<std::string>& colum
   return result;
 }
 
-StepSpec aggregate_step(std::vector<std::string> by, std::vector<std::pair<std::string, std::string>> aggs,
-                        int line = 3) {
+StepSpec aggregate_step(std::vector<std::string> by,
+                        std::vector<std::pair<std::string, std::string>> aggs, int line = 3) {
   StepSpec step;
   step.kind = StepKind::kAggregate;
   step.where = {"job.yaml", line, "steps[0].aggregate"};
@@ -209,12 +212,14 @@ TEST(Aggregate, EveryAggregateHandlesNulls) {
                      {typed("x", "int64"), typed("f", "float64")});
   spec.input.null_values = {"NA"};
   // Group "a": values with NULLs in between; group "b": only NULLs.
-  std::vector<std::vector<std::string>> part1 = {{"a", "1", "1.5", "pear"}, {"a", "", "", "NA"}, {"b", "", "", "NA"}};
-  std::vector<std::vector<std::string>> part2 = {{"a", "-4", "2", "apple"}, {"a", "10", "", "pear"}};
+  std::vector<std::vector<std::string>> part1 = {
+      {"a", "1", "1.5", "pear"}, {"a", "", "", "NA"}, {"b", "", "", "NA"}};
+  std::vector<std::vector<std::string>> part2 = {{"a", "-4", "2", "apple"},
+                                                 {"a", "10", "", "pear"}};
   Table result = run_partitioned(spec, columns, {part1, part2});
   Table expected = {
-      {v("a"), v("4"), v("3"), v("7"), v("3.5"), v("apple"), v("pear"), v("-4"), v("2"), v("2.3333333333333335"),
-       v("1.75"), v("2")},
+      {v("a"), v("4"), v("3"), v("7"), v("3.5"), v("apple"), v("pear"), v("-4"), v("2"),
+       v("2.3333333333333335"), v("1.75"), v("2")},
       {v("b"), v("1"), v("0"), kNull, kNull, kNull, kNull, kNull, kNull, kNull, kNull, v("0")},
   };
   EXPECT_EQ(result, expected);
@@ -225,15 +230,18 @@ TEST(Aggregate, AvgMergesSumsAndCountsNotAverages) {
   JobSpec spec = job({aggregate_step({"g"}, {{"mean", "avg(x)"}})}, {typed("x", "int64")});
   auto compiled = Pipeline::compile(spec, columns);
   ASSERT_TRUE(compiled.is_ok());
-  EXPECT_EQ((*compiled)->partial_columns(), (std::vector<std::string>{"g", "__sum_mean", "__count_mean"}));
+  EXPECT_EQ((*compiled)->partial_columns(),
+            (std::vector<std::string>{"g", "__sum_mean", "__count_mean"}));
   // avg of partition averages would be (2 + 10) / 2 = 6; the right answer is 16 / 4 = 4.
-  Table result = run_partitioned(spec, columns, {{{"k", "1"}, {"k", "2"}, {"k", "3"}}, {{"k", "10"}}, {}});
+  Table result =
+      run_partitioned(spec, columns, {{{"k", "1"}, {"k", "2"}, {"k", "3"}}, {{"k", "10"}}, {}});
   EXPECT_EQ(result, (Table{{v("k"), v("4")}}));
 }
 
 TEST(Aggregate, CountDistinctIsExactAcrossPartitions) {
   const std::vector<std::string> columns = {"g", "s"};
-  JobSpec spec = job({aggregate_step({"g"}, {{"n", "count_distinct(s)"}, {"m", "count_distinct(upper(s))"}})});
+  JobSpec spec =
+      job({aggregate_step({"g"}, {{"n", "count_distinct(s)"}, {"m", "count_distinct(upper(s))"}})});
   Table result = run_partitioned(spec, columns,
                                  {{{"a", "x"}, {"a", "y"}, {"a", "x,\"q\"\n"}},
                                   {{"a", "y"}, {"a", "X"}, {"b", ""}},
@@ -246,7 +254,8 @@ TEST(Aggregate, LargeDistinctSetsContinueOnMoreRows) {
   JobSpec spec = job({aggregate_step({"g"}, {{"rows", "count(*)"}, {"n", "count_distinct(s)"}})});
   std::vector<std::vector<std::string>> part1, part2;
   for (int i = 0; i < 150000; ++i) {
-    (i % 2 ? part1 : part2).push_back({"a", "value-with-a-longer-prefix-" + std::to_string(i % 120000)});
+    (i % 2 ? part1 : part2)
+        .push_back({"a", "value-with-a-longer-prefix-" + std::to_string(i % 120000)});
   }
   auto compiled = Pipeline::compile(spec, columns);
   ASSERT_TRUE(compiled.is_ok());
@@ -256,7 +265,7 @@ TEST(Aggregate, LargeDistinctSetsContinueOnMoreRows) {
   PipelineCounters counters;
   ASSERT_TRUE((*compiled)->process(rows.batch, output, rejects, counters).is_ok());
   ASSERT_TRUE((*compiled)->finish_partial(partial).is_ok());
-  EXPECT_GT(partial.row_count, 1u);  // > 1 MiB of distinct values: continuation rows
+  EXPECT_GT(partial.row_count, 1u);     // > 1 MiB of distinct values: continuation rows
   EXPECT_EQ(partial.field(1, 1), "0");  // neutral count on the continuation
   Table result = run_partitioned(spec, columns, {part1, part2});
   EXPECT_EQ(result, (Table{{v("a"), v("150000"), v("120000")}}));
@@ -265,9 +274,10 @@ TEST(Aggregate, LargeDistinctSetsContinueOnMoreRows) {
 TEST(Aggregate, SumOfIntsThatOverflowsIsNull) {
   const std::vector<std::string> columns = {"g", "x"};
   JobSpec spec = job({aggregate_step({"g"}, {{"total", "sum(x)"}})}, {typed("x", "int64")});
-  Table result = run_partitioned(spec, columns,
-                                 {{{"big", "9223372036854775807"}, {"back", "9223372036854775807"}},
-                                  {{"big", "1"}, {"back", "9223372036854775807"}, {"back", "-9223372036854775807"}}});
+  Table result = run_partitioned(
+      spec, columns,
+      {{{"big", "9223372036854775807"}, {"back", "9223372036854775807"}},
+       {{"big", "1"}, {"back", "9223372036854775807"}, {"back", "-9223372036854775807"}}});
   // "back" overflows inside a partition and comes back in range after the merge.
   EXPECT_EQ(result, (Table{{v("back"), v("9223372036854775807")}, {v("big"), kNull}}));
 }
@@ -278,9 +288,9 @@ TEST(Aggregate, NullAndEmptyGroupKeysStayApartThroughCsv) {
   const std::vector<std::string> columns = {"s", "n"};
   JobSpec spec = job({aggregate_step({"s", "n"}, {{"rows", "count(*)"}})}, {typed("n", "int64")});
   spec.input.null_values = {"NA"};
-  Table result = run_partitioned(spec, columns,
-                                 {{{"", ""}, {"NA", ""}, {"NA", "0"}, {"", "0"}},
-                                  {{"NA", ""}, {"=", ""}, {"", "-1"}}});
+  Table result = run_partitioned(
+      spec, columns,
+      {{{"", ""}, {"NA", ""}, {"NA", "0"}, {"", "0"}}, {{"NA", ""}, {"=", ""}, {"", "-1"}}});
   // Group key order: NULL first, then values (numbers numerically).
   EXPECT_EQ(result, (Table{{kNull, kNull, v("2")},
                            {kNull, v("0"), v("1")},
@@ -293,7 +303,8 @@ TEST(Aggregate, NullAndEmptyGroupKeysStayApartThroughCsv) {
 TEST(Aggregate, KeysWithCommasQuotesAndNewlinesRoundTrip) {
   const std::vector<std::string> columns = {"k"};
   JobSpec spec = job({aggregate_step({"k"}, {{"rows", "count(*)"}, {"first", "min(k)"}})});
-  const std::vector<std::string> keys = {"a,b", "say \"hi\"", "line\nbreak", "cr\r\nlf", "\"", ",", " x ", "é€"};
+  const std::vector<std::string> keys = {"a,b", "say \"hi\"", "line\nbreak", "cr\r\nlf",
+                                         "\"",  ",",          " x ",         "é€"};
   std::vector<std::vector<std::string>> part1, part2;
   for (size_t i = 0; i < keys.size(); ++i) {
     part1.push_back({keys[i]});
@@ -313,8 +324,9 @@ TEST(Aggregate, KeysWithCommasQuotesAndNewlinesRoundTrip) {
 
 TEST(Aggregate, TypedKeysKeepTheirType) {
   const std::vector<std::string> columns = {"d", "f", "b"};
-  JobSpec spec = job({aggregate_step({"d", "f", "b"}, {{"rows", "count(*)"}, {"latest", "max(d)"}})},
-                     {typed("d", "date"), typed("f", "float64"), typed("b", "bool")});
+  JobSpec spec =
+      job({aggregate_step({"d", "f", "b"}, {{"rows", "count(*)"}, {"latest", "max(d)"}})},
+          {typed("d", "date"), typed("f", "float64"), typed("b", "bool")});
   spec.schema->columns[0].format = "%Y-%m-%d";
   Table result = run_partitioned(spec, columns,
                                  {{{"2018-01-02", "0.1", "true"}, {"2017-12-31", "-0", "false"}},
@@ -331,8 +343,8 @@ TEST(Sort, OrdersByTypeWithNullsLastAndTiesByTheNextKey) {
                       sort_step({{"total", true}, {"g", false}})},
                      {typed("x", "int64")});
   // Numeric order: 10 > 9 > 2 (as strings "9" > "2" > "10").
-  Table result = run_partitioned(spec, columns,
-                                 {{{"b", "9"}, {"a", "10"}, {"n", ""}, {"c", "2"}}, {{"d", "9"}, {"m", ""}}});
+  Table result = run_partitioned(
+      spec, columns, {{{"b", "9"}, {"a", "10"}, {"n", ""}, {"c", "2"}}, {{"d", "9"}, {"m", ""}}});
   EXPECT_EQ(result, (Table{{v("a"), v("10"), v("1")},
                            {v("b"), v("9"), v("1")},
                            {v("d"), v("9"), v("1")},
@@ -342,7 +354,8 @@ TEST(Sort, OrdersByTypeWithNullsLastAndTiesByTheNextKey) {
 
   // Ascending: NULLs still last; strings bytewise.
   spec.steps[1] = sort_step({{"total", false}, {"g", true}});
-  result = run_partitioned(spec, columns, {{{"b", "9"}, {"a", "10"}, {"n", ""}, {"c", "2"}}, {{"d", "9"}, {"m", ""}}});
+  result = run_partitioned(
+      spec, columns, {{{"b", "9"}, {"a", "10"}, {"n", ""}, {"c", "2"}}, {{"d", "9"}, {"m", ""}}});
   EXPECT_EQ(result, (Table{{v("c"), v("2"), v("1")},
                            {v("d"), v("9"), v("1")},
                            {v("b"), v("9"), v("1")},
@@ -353,8 +366,8 @@ TEST(Sort, OrdersByTypeWithNullsLastAndTiesByTheNextKey) {
 
 TEST(Sort, FullTiesAreDeterministicWhateverThePartitioning) {
   const std::vector<std::string> columns = {"g"};
-  JobSpec spec = job({aggregate_step({"g"}, {{"rows", "count(*)"}}), select_step({{"rows", "rows"}}),
-                      sort_step({{"rows", true}})});
+  JobSpec spec = job({aggregate_step({"g"}, {{"rows", "count(*)"}}),
+                      select_step({{"rows", "rows"}}), sort_step({{"rows", true}})});
   Table one = run_partitioned(spec, columns, {{{"z"}, {"a"}, {"m"}, {"a"}}});
   Table three = run_partitioned(spec, columns, {{{"m"}}, {{"a"}, {"z"}}, {{"a"}}});
   EXPECT_EQ(one, three);
@@ -376,8 +389,8 @@ TEST(Aggregate, StepsAfterTheAggregateSeeItsColumns) {
                       sort_step({{"double_total", false}})},
                      {typed("x", "int64")});
   std::vector<std::string> header;
-  Table result = run_partitioned(spec, columns, {{{"a", "3"}, {"b", "7"}, {"skip", "9"}}, {{"a", "4"}, {"c", "1"}}},
-                                 &header);
+  Table result = run_partitioned(
+      spec, columns, {{{"a", "3"}, {"b", "7"}, {"skip", "9"}}, {{"a", "4"}, {"c", "1"}}}, &header);
   EXPECT_EQ(header, (std::vector<std::string>{"g", "double_total", "label"}));
   // a: (3 + 4) * 2, b: 7 * 2; the tie keeps the group key order.
   EXPECT_EQ(result, (Table{{v("a"), v("14"), v("A")}, {v("b"), v("14"), v("B")}}));
@@ -386,12 +399,14 @@ TEST(Aggregate, StepsAfterTheAggregateSeeItsColumns) {
 // --- W3 -------------------------------------------------------------------------
 
 TEST(Aggregate, W3CountByStateAndCodeMatchesTheReference) {
-  const std::vector<std::string> columns = {"Summons Number", "Registration State", "Violation Code"};
-  JobSpec spec = job({aggregate_step({"Registration State", "Violation Code"}, {{"count", "count(*)"}}),
-                      select_step({{"registration_state", "\"Registration State\""},
-                                   {"violation_code", "\"Violation Code\""},
-                                   {"count", "\"count\""}}),
-                      sort_step({{"count", true}, {"registration_state", false}, {"violation_code", false}})});
+  const std::vector<std::string> columns = {"Summons Number", "Registration State",
+                                            "Violation Code"};
+  JobSpec spec =
+      job({aggregate_step({"Registration State", "Violation Code"}, {{"count", "count(*)"}}),
+           select_step({{"registration_state", "\"Registration State\""},
+                        {"violation_code", "\"Violation Code\""},
+                        {"count", "\"count\""}}),
+           sort_step({{"count", true}, {"registration_state", false}, {"violation_code", false}})});
   std::mt19937 random(7);
   const std::vector<std::string> states = {"NY", "NJ", "PA", "CT", "99", "FL", ""};
   const std::vector<std::string> codes = {"21", "38", "7", "14", "5", "40", "", "100"};
@@ -404,16 +419,19 @@ TEST(Aggregate, W3CountByStateAndCodeMatchesTheReference) {
     ++counts[{state, code}];
   }
   // reference.py: sorted(counts.items(), key=lambda item: (-item[1], item[0][0], item[0][1]))
-  std::vector<std::pair<std::pair<std::string, std::string>, int64_t>> ordered(counts.begin(), counts.end());
+  std::vector<std::pair<std::pair<std::string, std::string>, int64_t>> ordered(counts.begin(),
+                                                                               counts.end());
   std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
     if (a.second != b.second) return a.second > b.second;
     return a.first < b.first;
   });
   Table expected;
-  for (const auto& [key, count] : ordered) expected.push_back({v(key.first), v(key.second), v(std::to_string(count))});
+  for (const auto& [key, count] : ordered)
+    expected.push_back({v(key.first), v(key.second), v(std::to_string(count))});
 
   std::vector<std::vector<std::vector<std::string>>> partitions(3);
-  for (size_t i = 0; i < rows.size(); ++i) partitions[i < 1000 ? 0 : (i < 2200 ? 1 : 2)].push_back(rows[i]);
+  for (size_t i = 0; i < rows.size(); ++i)
+    partitions[i < 1000 ? 0 : (i < 2200 ? 1 : 2)].push_back(rows[i]);
   std::vector<std::string> header;
   Table result = run_partitioned(spec, columns, partitions, &header);
   EXPECT_EQ(header, (std::vector<std::string>{"registration_state", "violation_code", "count"}));
@@ -426,20 +444,25 @@ TEST(Aggregate, W3CountByStateAndCodeMatchesTheReference) {
 
 TEST(Aggregate, W3JobFileCompilesToTheReferenceHeader) {
   const char* source_dir = std::getenv("SLUICE_SOURCE_DIR");
-  const std::filesystem::path root = source_dir != nullptr
-                                         ? std::filesystem::path(source_dir)
-                                         : std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+  const std::filesystem::path root =
+      source_dir != nullptr
+          ? std::filesystem::path(source_dir)
+          : std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
   const std::filesystem::path path = root / "examples/w3-count-by-state-code.yaml";
   if (!std::filesystem::exists(path)) GTEST_SKIP() << "no " << path << " (set SLUICE_SOURCE_DIR)";
   auto spec = load_job_spec(path.string());
   ASSERT_TRUE(spec.is_ok()) << spec.status().message();
-  const std::vector<std::string> columns = {"Summons Number", "Registration State", "Violation Code"};
+  const std::vector<std::string> columns = {"Summons Number", "Registration State",
+                                            "Violation Code"};
   auto header = aggregate_output_columns(*spec, columns);
   ASSERT_TRUE(header.is_ok()) << header.status().message();
   EXPECT_EQ(*header, (std::vector<std::string>{"registration_state", "violation_code", "count"}));
-  Table result = run_partitioned(*spec, columns,
-                                 {{{"1", "NY", "21"}, {"2", "NJ", "7"}}, {{"3", "NY", "21"}}, {{"4", "NJ", "14"}}});
-  EXPECT_EQ(result, (Table{{v("NY"), v("21"), v("2")}, {v("NJ"), v("14"), v("1")}, {v("NJ"), v("7"), v("1")}}));
+  Table result = run_partitioned(
+      *spec, columns,
+      {{{"1", "NY", "21"}, {"2", "NJ", "7"}}, {{"3", "NY", "21"}}, {{"4", "NJ", "14"}}});
+  EXPECT_EQ(
+      result,
+      (Table{{v("NY"), v("21"), v("2")}, {v("NJ"), v("14"), v("1")}, {v("NJ"), v("7"), v("1")}}));
 }
 
 // --- counters --------------------------------------------------------------------
@@ -450,9 +473,11 @@ TEST(Aggregate, RowsReachingTheAggregateCountAsRowsOut) {
   filter.kind = StepKind::kFilter;
   filter.expr = "x > 1";
   filter.where = {"job.yaml", 2, "steps[0].filter"};
-  JobSpec spec = job({filter, aggregate_step({"g"}, {{"rows", "count(*)"}})}, {typed("x", "int32")});
+  JobSpec spec =
+      job({filter, aggregate_step({"g"}, {{"rows", "count(*)"}})}, {typed("x", "int32")});
   PipelineCounters counters;
-  Table result = run_partitioned(spec, columns, {{{"a", "1"}, {"a", "2"}, {"a", "x"}}, {{"b", "5"}, {"a", "3"}}},
+  Table result = run_partitioned(spec, columns,
+                                 {{{"a", "1"}, {"a", "2"}, {"a", "x"}}, {{"b", "5"}, {"a", "3"}}},
                                  nullptr, &counters);
   EXPECT_EQ(counters.rows_in, 5u);
   EXPECT_EQ(counters.rows_rejected, 1u);
@@ -471,12 +496,15 @@ std::string compile_error(const JobSpec& spec, const std::vector<std::string>& c
 
 TEST(AggregateCompile, SortWithoutAnAggregateIsAnError) {
   EXPECT_EQ(compile_error(job({sort_step({{"g", false}}, 4)}), {"g"}),
-            "job.yaml:4: steps[2].sort: sort is allowed only after an aggregate step (it sorts the merged, small "
+            "job.yaml:4: steps[2].sort: sort is allowed only after an aggregate step (it sorts the "
+            "merged, small "
             "result)");
 }
 
 TEST(AggregateCompile, SortOfAnUnknownColumnIsAnError) {
-  EXPECT_EQ(compile_error(job({aggregate_step({"g"}, {{"rows", "count(*)"}}), sort_step({{"g2", true}}, 8)}), {"g"}),
+  EXPECT_EQ(compile_error(
+                job({aggregate_step({"g"}, {{"rows", "count(*)"}}), sort_step({{"g2", true}}, 8)}),
+                {"g"}),
             "job.yaml:8: steps[2].sort: sort: unknown column \"g2\"");
 }
 
@@ -486,42 +514,56 @@ TEST(AggregateCompile, UnknownByColumnIsAnError) {
 }
 
 TEST(AggregateCompile, NonAggregateExpressionIsAnError) {
-  EXPECT_EQ(compile_error(job({aggregate_step({"g"}, {{"bad", "\"x\" + 1"}})}, {typed("x", "int64")}), {"g", "x"}),
-            "job.yaml:5: steps[0].aggregate.aggs.bad: an aggregate must be one of count(*), count(x), sum(x), "
-            "min(x), max(x), avg(x), count_distinct(x)\n\"x\" + 1\n^");
-  EXPECT_NE(compile_error(job({aggregate_step({"g"}, {{"bad", "sum(x) + sum(x)"}})}, {typed("x", "int64")}),
-                          {"g", "x"}).find("an aggregate must be one of"), std::string::npos);
+  EXPECT_EQ(
+      compile_error(job({aggregate_step({"g"}, {{"bad", "\"x\" + 1"}})}, {typed("x", "int64")}),
+                    {"g", "x"}),
+      "job.yaml:5: steps[0].aggregate.aggs.bad: an aggregate must be one of count(*), count(x), "
+      "sum(x), "
+      "min(x), max(x), avg(x), count_distinct(x)\n\"x\" + 1\n^");
+  EXPECT_NE(compile_error(
+                job({aggregate_step({"g"}, {{"bad", "sum(x) + sum(x)"}})}, {typed("x", "int64")}),
+                {"g", "x"})
+                .find("an aggregate must be one of"),
+            std::string::npos);
 }
 
 TEST(AggregateCompile, UnknownAggregateFunctionIsAnError) {
-  const std::string message = compile_error(job({aggregate_step({"g"}, {{"m", "median(x)"}})}), {"g", "x"});
+  const std::string message =
+      compile_error(job({aggregate_step({"g"}, {{"m", "median(x)"}})}), {"g", "x"});
   EXPECT_EQ(message.substr(0, message.find('\n')),
-            "job.yaml:5: steps[0].aggregate.aggs.m: unknown aggregate function \"median\"; an aggregate must be one "
+            "job.yaml:5: steps[0].aggregate.aggs.m: unknown aggregate function \"median\"; an "
+            "aggregate must be one "
             "of count(*), count(x), sum(x), min(x), max(x), avg(x), count_distinct(x)");
 }
 
 TEST(AggregateCompile, ArgumentErrorsPointIntoTheWholeText) {
-  const std::string message = compile_error(job({aggregate_step({"g"}, {{"m", "sum(nope)"}})}), {"g", "x"});
+  const std::string message =
+      compile_error(job({aggregate_step({"g"}, {{"m", "sum(nope)"}})}), {"g", "x"});
   EXPECT_NE(message.find("sum(nope)\n    ^"), std::string::npos) << message;
-  EXPECT_NE(compile_error(job({aggregate_step({"g"}, {{"m", "sum(x)"}})}), {"g", "x"}).find("sum needs a number"),
+  EXPECT_NE(compile_error(job({aggregate_step({"g"}, {{"m", "sum(x)"}})}), {"g", "x"})
+                .find("sum needs a number"),
             std::string::npos);
-  EXPECT_NE(compile_error(job({aggregate_step({"g"}, {{"m", "min(*)"}})}), {"g", "x"}).find("min(*)"),
-            std::string::npos);
+  EXPECT_NE(
+      compile_error(job({aggregate_step({"g"}, {{"m", "min(*)"}})}), {"g", "x"}).find("min(*)"),
+      std::string::npos);
 }
 
 TEST(AggregateCompile, DuplicateOutputNamesAndSecondAggregateAreErrors) {
-  EXPECT_NE(compile_error(job({aggregate_step({"g"}, {{"g", "count(*)"}})}), {"g"}).find("appears twice"),
-            std::string::npos);
+  EXPECT_NE(
+      compile_error(job({aggregate_step({"g"}, {{"g", "count(*)"}})}), {"g"}).find("appears twice"),
+      std::string::npos);
   EXPECT_NE(compile_error(job({aggregate_step({"g"}, {{"rows", "count(*)"}}),
                                aggregate_step({"g"}, {{"n", "count(*)"}}, 7)}),
-                          {"g"}).find("only one aggregate step"),
+                          {"g"})
+                .find("only one aggregate step"),
             std::string::npos);
 }
 
 // --- property: any partitioning gives the single-pass answer ----------------------
 
 uint32_t test_seed() {
-  if (const char* text = std::getenv("SLUICE_SEED")) return static_cast<uint32_t>(std::strtoul(text, nullptr, 10));
+  if (const char* text = std::getenv("SLUICE_SEED"))
+    return static_cast<uint32_t>(std::strtoul(text, nullptr, 10));
   return std::random_device()();
 }
 
@@ -562,8 +604,9 @@ Table naive(const std::vector<std::vector<std::string>>& rows) {
   };
   Table table;
   for (const auto& [key, group] : groups) {
-    table.push_back({key.first, key.second ? v(std::to_string(*key.second)) : kNull, v(std::to_string(group.rows)),
-                     v(std::to_string(group.xs)), group.xs ? v(std::to_string(group.sum_x)) : kNull,
+    table.push_back({key.first, key.second ? v(std::to_string(*key.second)) : kNull,
+                     v(std::to_string(group.rows)), v(std::to_string(group.xs)),
+                     group.xs ? v(std::to_string(group.sum_x)) : kNull,
                      group.fs ? v(number(group.sum_f)) : kNull, group.min_s, group.max_s,
                      group.xs ? v(number(static_cast<double>(group.sum_x) / group.xs)) : kNull,
                      v(std::to_string(group.distinct_s.size()))});
@@ -594,7 +637,8 @@ TEST(AggregateProperty, AnyPartitioningGivesTheSinglePassResult) {
     const size_t row_count = random() % 200;
     auto maybe = [&](std::string text) { return random() % 5 == 0 ? std::string() : text; };
     for (size_t i = 0; i < row_count; ++i) {
-      rows.push_back({strings[random() % strings.size()], maybe(std::to_string(static_cast<int>(random() % 5) - 2)),
+      rows.push_back({strings[random() % strings.size()],
+                      maybe(std::to_string(static_cast<int>(random() % 5) - 2)),
                       maybe(std::to_string(static_cast<int64_t>(random() % 2001) - 1000)),
                       maybe(std::to_string((static_cast<int>(random() % 41) - 20) * 0.5)),
                       strings[random() % strings.size()]});
@@ -604,7 +648,8 @@ TEST(AggregateProperty, AnyPartitioningGivesTheSinglePassResult) {
     std::vector<std::vector<std::vector<std::string>>> partitions(1 + random() % 6);
     size_t begin = 0;
     for (size_t p = 0; p < partitions.size(); ++p) {
-      const size_t end = p + 1 == partitions.size() ? rows.size() : begin + random() % (rows.size() - begin + 1);
+      const size_t end =
+          p + 1 == partitions.size() ? rows.size() : begin + random() % (rows.size() - begin + 1);
       partitions[p].assign(rows.begin() + begin, rows.begin() + end);
       begin = end;
     }

@@ -1,19 +1,20 @@
 // The pipeline on hand-built batches: the W1 and W2 workloads, the schema
 // gate (reject and fail), compile errors with the job file's location, and
 // the counters.
+#include "common/pipeline/pipeline.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "common/pipeline/pipeline.h"
-
 namespace sluice {
 namespace {
 
-const std::vector<std::string> kColumns = {"Summons Number", "Registration State", "Vehicle Make",
-                                           "Issuing Agency", "House Number",       "Street Name",
-                                           "Violation Code", "Issue Date",         "Vehicle Expiration Date"};
+const std::vector<std::string> kColumns = {
+    "Summons Number", "Registration State", "Vehicle Make",
+    "Issuing Agency", "House Number",       "Street Name",
+    "Violation Code", "Issue Date",         "Vehicle Expiration Date"};
 
 // Owns the text a RecordBatch views.
 struct Rows {
@@ -39,9 +40,10 @@ struct Rows {
   }
 };
 
-std::vector<std::string> row(std::string state, std::string make, std::string agency, std::string house = "1",
-                             std::string street = "MAIN ST", std::string code = "21",
-                             std::string issue = "2017-06-14T00:00:00.000", std::string expiration = "20180630") {
+std::vector<std::string> row(std::string state, std::string make, std::string agency,
+                             std::string house = "1", std::string street = "MAIN ST",
+                             std::string code = "21", std::string issue = "2017-06-14T00:00:00.000",
+                             std::string expiration = "20180630") {
   return {"1", state, make, agency, house, street, code, issue, expiration};
 }
 
@@ -53,8 +55,8 @@ StepSpec filter(std::string expr, int line = 5) {
   return step;
 }
 
-StepSpec named_step(StepKind kind, std::vector<std::pair<std::string, std::string>> exprs, std::string key,
-                    int line = 7) {
+StepSpec named_step(StepKind kind, std::vector<std::pair<std::string, std::string>> exprs,
+                    std::string key, int line = 7) {
   StepSpec step;
   step.kind = kind;
   step.where = {"job.yaml", line, key};
@@ -75,7 +77,8 @@ JobSpec w1_spec() {
       "\"Registration State\" = 'NJ' AND \"Vehicle Make\" = 'FORD' AND \"Issuing Agency\" = 'P'"));
   spec.steps.push_back(named_step(
       StepKind::kDerive,
-      {{"issuing_agency", "CASE WHEN \"Issuing Agency\" = 'P' THEN 'police' ELSE \"Issuing Agency\" END"},
+      {{"issuing_agency",
+        "CASE WHEN \"Issuing Agency\" = 'P' THEN 'police' ELSE \"Issuing Agency\" END"},
        {"address", "concat_ws(', ', \"House Number\", \"Street Name\", \"Registration State\")"}},
       "steps[1].derive"));
   spec.steps.push_back(named_step(StepKind::kSelect,
@@ -122,9 +125,11 @@ std::unique_ptr<Pipeline> compile_ok(const JobSpec& spec) {
 TEST(Pipeline, RunsW1FilterDeriveSelect) {
   auto pipeline = compile_ok(w1_spec());
   ASSERT_NE(pipeline, nullptr);
-  EXPECT_EQ(pipeline->output_columns(), (std::vector<std::string>{"vehicle_make", "issuing_agency", "address"}));
-  Rows rows({row("NJ", "FORD", "P", "12", "MAIN ST"), row("NY", "FORD", "P"), row("NJ", "TOYOT", "P"),
-             row("NJ", "FORD", "T"), row("NJ", "FORD", "P", "", "ELM AVE")});
+  EXPECT_EQ(pipeline->output_columns(),
+            (std::vector<std::string>{"vehicle_make", "issuing_agency", "address"}));
+  Rows rows({row("NJ", "FORD", "P", "12", "MAIN ST"), row("NY", "FORD", "P"),
+             row("NJ", "TOYOT", "P"), row("NJ", "FORD", "T"),
+             row("NJ", "FORD", "P", "", "ELM AVE")});
   BatchRun result = run(*pipeline, rows);
   ASSERT_TRUE(result.status.is_ok()) << result.status.message();
   EXPECT_EQ(lines(result.output),
@@ -140,7 +145,8 @@ TEST(Pipeline, OutputViewsStayValidUntilTheOutputIsCleared) {
   auto pipeline = compile_ok(w1_spec());
   ASSERT_NE(pipeline, nullptr);
   std::vector<std::vector<std::string>> many;
-  for (int i = 0; i < 3000; ++i) many.push_back(row("NJ", "FORD", "P", std::to_string(i), std::string(40, 'x')));
+  for (int i = 0; i < 3000; ++i)
+    many.push_back(row("NJ", "FORD", "P", std::to_string(i), std::string(40, 'x')));
   Rows rows(many);
   BatchRun result = run(*pipeline, rows);
   ASSERT_TRUE(result.status.is_ok());
@@ -152,15 +158,15 @@ TEST(Pipeline, OutputViewsStayValidUntilTheOutputIsCleared) {
 TEST(Pipeline, RunsW2DaysUntilExpiration) {
   JobSpec spec;
   spec.source_file = "job.yaml";
-  spec.steps.push_back(named_step(
-      StepKind::kSelect,
-      {{"summons", "\"Summons Number\""},
-       {"days",
-        "CASE WHEN strptime(substr(\"Issue Date\", 1, 10), '%Y-%m-%d') IS NULL OR "
-        "strptime(\"Vehicle Expiration Date\", '%Y%m%d') IS NULL THEN -1 ELSE "
-        "date_diff('day', strptime(substr(\"Issue Date\",1,10), '%Y-%m-%d'), "
-        "strptime(\"Vehicle Expiration Date\", '%Y%m%d')) END"}},
-      "steps[0].select"));
+  spec.steps.push_back(
+      named_step(StepKind::kSelect,
+                 {{"summons", "\"Summons Number\""},
+                  {"days",
+                   "CASE WHEN strptime(substr(\"Issue Date\", 1, 10), '%Y-%m-%d') IS NULL OR "
+                   "strptime(\"Vehicle Expiration Date\", '%Y%m%d') IS NULL THEN -1 ELSE "
+                   "date_diff('day', strptime(substr(\"Issue Date\",1,10), '%Y-%m-%d'), "
+                   "strptime(\"Vehicle Expiration Date\", '%Y%m%d')) END"}},
+                 "steps[0].select"));
   auto pipeline = compile_ok(spec);
   ASSERT_NE(pipeline, nullptr);
   Rows rows({row("NJ", "FORD", "P", "1", "A", "1", "2017-06-14T00:00:00.000", "20180614"),
@@ -172,7 +178,8 @@ TEST(Pipeline, RunsW2DaysUntilExpiration) {
              row("NJ", "FORD", "P", "1", "A", "1", "2018-01-10T00:00:00.000", "20180101")});
   BatchRun result = run(*pipeline, rows);
   ASSERT_TRUE(result.status.is_ok()) << result.status.message();
-  EXPECT_EQ(lines(result.output), (std::vector<std::string>{"1|365", "1|2", "1|-1", "1|-1", "1|-1", "1|-1", "1|-9"}));
+  EXPECT_EQ(lines(result.output),
+            (std::vector<std::string>{"1|365", "1|2", "1|-1", "1|-1", "1|-1", "1|-1", "1|-9"}));
 }
 
 TEST(Pipeline, SchemaGateRejectsABadInt) {
@@ -190,12 +197,14 @@ TEST(Pipeline, SchemaGateRejectsABadInt) {
              row("NJ", "FORD", "P", "3", "C", "120"), row("NJ", "FORD", "P", "4", "D", "")});
   BatchRun result = run(*pipeline, rows);
   ASSERT_TRUE(result.status.is_ok()) << result.status.message();
-  EXPECT_EQ(lines(result.output), (std::vector<std::string>{"FORD|police|1, A, NJ", "FORD|police|4, D, NJ"}));
+  EXPECT_EQ(lines(result.output),
+            (std::vector<std::string>{"FORD|police|1, A, NJ", "FORD|police|4, D, NJ"}));
   ASSERT_EQ(result.rejects.size(), 2u);
   EXPECT_EQ(result.rejects[0].offset, rows.batch.offsets[1]);
   EXPECT_EQ(result.rejects[0].reason, "column \"Violation Code\": value \"abc\" is not an int32");
   EXPECT_EQ(result.rejects[0].raw, rows.raw[1]);
-  EXPECT_EQ(result.rejects[1].reason, "column \"Violation Code\": value \"120\" is above the maximum 99");
+  EXPECT_EQ(result.rejects[1].reason,
+            "column \"Violation Code\": value \"120\" is above the maximum 99");
   EXPECT_EQ(result.counters.rows_in, 4u);
   EXPECT_EQ(result.counters.rows_rejected, 2u);
   EXPECT_EQ(result.counters.rows_out, 2u);
@@ -211,13 +220,14 @@ TEST(Pipeline, SchemaGateFailsTheJobWhenOnErrorIsFail) {
   spec.schema->columns.push_back(rule);
   auto pipeline = compile_ok(spec);
   ASSERT_NE(pipeline, nullptr);
-  Rows rows({row("NJ", "FORD", "P", "1", "A", "21"), row("NJ", "FORD", "P", "2", "B", "9999999999")});
+  Rows rows(
+      {row("NJ", "FORD", "P", "1", "A", "21"), row("NJ", "FORD", "P", "2", "B", "9999999999")});
   BatchRun result = run(*pipeline, rows);
   ASSERT_FALSE(result.status.is_ok());
   EXPECT_EQ(result.status.code(), StatusCode::kDataError);
-  EXPECT_EQ(result.status.message(),
-            fmt::format("record at byte offset {}: column \"Violation Code\": value \"9999999999\" is not an int32",
-                        rows.batch.offsets[1]));
+  EXPECT_EQ(result.status.message(), fmt::format("record at byte offset {}: column \"Violation "
+                                                 "Code\": value \"9999999999\" is not an int32",
+                                                 rows.batch.offsets[1]));
   EXPECT_TRUE(result.rejects.empty());
 }
 
@@ -256,9 +266,11 @@ TEST(Pipeline, TypedColumnsReachExpressionsWithTheirType) {
   ASSERT_TRUE(result.status.is_ok()) << result.status.message();
   EXPECT_EQ(lines(result.output), (std::vector<std::string>{"42|2017-06-14 08:30:00|2017|NJ"}));
   ASSERT_EQ(result.rejects.size(), 2u);
-  EXPECT_EQ(result.rejects[0].reason, "column \"Registration State\": value \"CT\" is not one of the allowed values");
+  EXPECT_EQ(result.rejects[0].reason,
+            "column \"Registration State\": value \"CT\" is not one of the allowed values");
   EXPECT_EQ(result.rejects[1].reason,
-            "column \"Issue Date\": value \"2017-06-14\" is not a timestamp in the format \"%Y-%m-%dT%H:%M:%S.000\"");
+            "column \"Issue Date\": value \"2017-06-14\" is not a timestamp in the format "
+            "\"%Y-%m-%dT%H:%M:%S.000\"");
   EXPECT_EQ(result.counters.rows_filtered, 3u);  // 5 <= 10, 2016, and NULL > 10
 }
 
@@ -283,25 +295,28 @@ TEST(Pipeline, NullValuesAndNonNullableColumns) {
   ASSERT_TRUE(result.status.is_ok()) << result.status.message();
   EXPECT_EQ(lines(result.output), (std::vector<std::string>{"FORD|\\N|?", "||"}));
   ASSERT_EQ(result.rejects.size(), 1u);
-  EXPECT_EQ(result.rejects[0].reason, "column \"Vehicle Make\": value is missing but the column is not nullable");
+  EXPECT_EQ(result.rejects[0].reason,
+            "column \"Vehicle Make\": value is missing but the column is not nullable");
 }
 
 TEST(Pipeline, DeriveReplacesAndLaterExpressionsSeeEarlierOnes) {
   JobSpec spec;
   spec.source_file = "job.yaml";
-  spec.steps.push_back(named_step(StepKind::kDerive,
-                                  {{"Vehicle Make", "lower(\"Vehicle Make\")"},
-                                   {"shout", "upper(\"Vehicle Make\") || '!'"}},
-                                  "steps[0].derive"));
+  spec.steps.push_back(named_step(
+      StepKind::kDerive,
+      {{"Vehicle Make", "lower(\"Vehicle Make\")"}, {"shout", "upper(\"Vehicle Make\") || '!'"}},
+      "steps[0].derive"));
   StepSpec drop;
   drop.kind = StepKind::kDrop;
   drop.where = {"job.yaml", 9, "steps[1].drop"};
-  drop.columns = {"Summons Number", "House Number", "Street Name", "Violation Code", "Issue Date",
-                  "Vehicle Expiration Date", "Issuing Agency"};
+  drop.columns = {"Summons Number", "House Number", "Street Name",
+                  "Violation Code", "Issue Date",   "Vehicle Expiration Date",
+                  "Issuing Agency"};
   spec.steps.push_back(drop);
   auto pipeline = compile_ok(spec);
   ASSERT_NE(pipeline, nullptr);
-  EXPECT_EQ(pipeline->output_columns(), (std::vector<std::string>{"Registration State", "Vehicle Make", "shout"}));
+  EXPECT_EQ(pipeline->output_columns(),
+            (std::vector<std::string>{"Registration State", "Vehicle Make", "shout"}));
   Rows rows({row("NJ", "Ford", "P")});
   BatchRun result = run(*pipeline, rows);
   ASSERT_TRUE(result.status.is_ok());
@@ -317,7 +332,9 @@ TEST(Pipeline, PassesThroughEveryColumnWithoutSteps) {
   Rows rows({row("NJ", "FORD", "P")});
   BatchRun result = run(*pipeline, rows);
   ASSERT_TRUE(result.status.is_ok());
-  EXPECT_EQ(lines(result.output), (std::vector<std::string>{"1|NJ|FORD|P|1|MAIN ST|21|2017-06-14T00:00:00.000|20180630"}));
+  EXPECT_EQ(
+      lines(result.output),
+      (std::vector<std::string>{"1|NJ|FORD|P|1|MAIN ST|21|2017-06-14T00:00:00.000|20180630"}));
 }
 
 TEST(Pipeline, CompileErrorNamesTheFileLineKeyAndPosition) {
@@ -335,7 +352,8 @@ TEST(Pipeline, CompileErrorNamesTheFileLineKeyAndPosition) {
 TEST(Pipeline, CompileErrorInADeriveNamesItsEntry) {
   JobSpec spec;
   spec.source_file = "job.yaml";
-  spec.steps.push_back(named_step(StepKind::kDerive, {{"x", "upper(1, 2)"}}, "steps[0].derive", 20));
+  spec.steps.push_back(
+      named_step(StepKind::kDerive, {{"x", "upper(1, 2)"}}, "steps[0].derive", 20));
   auto pipeline = Pipeline::compile(spec, kColumns);
   ASSERT_FALSE(pipeline.is_ok());
   EXPECT_EQ(pipeline.status().message(),
@@ -347,7 +365,8 @@ TEST(Pipeline, SelectHidesColumnsFromLaterSteps) {
   spec.steps.push_back(filter("\"Registration State\" = 'NJ'", 30));
   auto pipeline = Pipeline::compile(spec, kColumns);
   ASSERT_FALSE(pipeline.is_ok());
-  EXPECT_NE(pipeline.status().message().find("unknown column \"Registration State\""), std::string::npos);
+  EXPECT_NE(pipeline.status().message().find("unknown column \"Registration State\""),
+            std::string::npos);
 }
 
 TEST(Pipeline, RejectsAFilterThatIsNotACondition) {
@@ -356,7 +375,8 @@ TEST(Pipeline, RejectsAFilterThatIsNotACondition) {
   spec.steps.push_back(filter("\"Street Name\""));
   auto pipeline = Pipeline::compile(spec, kColumns);
   ASSERT_FALSE(pipeline.is_ok());
-  EXPECT_NE(pipeline.status().message().find("a filter must be a condition (bool), not string"), std::string::npos);
+  EXPECT_NE(pipeline.status().message().find("a filter must be a condition (bool), not string"),
+            std::string::npos);
 }
 
 TEST(Pipeline, ReportsUnsupportedSteps) {
@@ -368,7 +388,8 @@ TEST(Pipeline, ReportsUnsupportedSteps) {
   spec.steps.push_back(step);
   auto pipeline = Pipeline::compile(spec, kColumns);
   ASSERT_FALSE(pipeline.is_ok());
-  EXPECT_EQ(pipeline.status().message(), "job.yaml:4: steps[0].lookup: the lookup step is not supported yet");
+  EXPECT_EQ(pipeline.status().message(),
+            "job.yaml:4: steps[0].lookup: the lookup step is not supported yet");
 }
 
 TEST(Pipeline, ReportsSchemaColumnsMissingFromTheInput) {

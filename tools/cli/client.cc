@@ -38,9 +38,8 @@ class CoordinatorClient::Impl {
     zmq::message_t frame;
     if (!proto::poll_readable(socket_, timeout_ms_) ||
         !socket_.recv(frame, zmq::recv_flags::dontwait)) {
-      return Status(StatusCode::kUnavailable,
-                    "no answer from coordinator " + endpoint_ + " within " +
-                        std::to_string(timeout_ms_) + " ms");
+      return Status(StatusCode::kUnavailable, "no answer from coordinator " + endpoint_ +
+                                                  " within " + std::to_string(timeout_ms_) + " ms");
     }
     SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<proto::Decoded> decoded, proto::decode(frame));
     if (decoded->envelope().isErrorReply()) {
@@ -101,7 +100,8 @@ Result<SubmitResult> CoordinatorClient::submit(const std::string& spec_yaml,
   try {
     if (!decoded->envelope().isSubmitReply()) return internal_error("unexpected reply to submit");
     auto reply = decoded->envelope().getSubmitReply();
-    return SubmitResult{to_string(reply.getJobId()), reply.getCreated(), to_string(reply.getState())};
+    return SubmitResult{to_string(reply.getJobId()), reply.getCreated(),
+                        to_string(reply.getState())};
   } catch (const kj::Exception& error) {
     return internal_error(std::string("malformed reply: ") + error.getDescription().cStr());
   }

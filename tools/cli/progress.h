@@ -12,8 +12,8 @@ namespace sluice {
 // unreachable. `keep_going` is called each poll (embedded mode restarts dead
 // workers there).
 template <typename Tick>
-Result<JobSnapshot> follow_job(CoordinatorClient& client, const std::string& job_id,
-                               bool show_bar, Tick keep_going);
+Result<JobSnapshot> follow_job(CoordinatorClient& client, const std::string& job_id, bool show_bar,
+                               Tick keep_going);
 
 void draw_progress(const JobSnapshot& job, uint32_t workers);
 void clear_progress();

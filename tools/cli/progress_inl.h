@@ -5,8 +5,8 @@
 namespace sluice {
 
 template <typename Tick>
-Result<JobSnapshot> follow_job(CoordinatorClient& client, const std::string& job_id,
-                               bool show_bar, Tick keep_going) {
+Result<JobSnapshot> follow_job(CoordinatorClient& client, const std::string& job_id, bool show_bar,
+                               Tick keep_going) {
   int unreachable = 0;
   while (true) {
     keep_going();

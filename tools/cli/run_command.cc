@@ -38,7 +38,8 @@ class WorkerPool {
       if (pid > 0) {
         int status = 0;
         if (::waitpid(pid, &status, WNOHANG) != pid) continue;
-        logger("run")->warn("worker process exited pid={} status={}; starting another", pid, status);
+        logger("run")->warn("worker process exited pid={} status={}; starting another", pid,
+                            status);
       }
       pid = spawn();
     }
@@ -62,7 +63,8 @@ class WorkerPool {
     // Child: die with the parent, then become `sluice worker`.
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent) ::_exit(1);
-    std::vector<std::string> args = {"sluice", "worker", "--coordinator", endpoint_, "--slots", "1"};
+    std::vector<std::string> args = {"sluice",  "worker",  "--coordinator",
+                                     endpoint_, "--slots", "1"};
     if (const char* level = std::getenv("SLUICE_LOG_LEVEL"); level == nullptr) {
       ::setenv("SLUICE_LOG_LEVEL", "warn", 1);
     }
@@ -79,7 +81,8 @@ class WorkerPool {
 
 std::string default_state_dir(const JobSpec& spec) {
   std::string name;
-  for (char c : spec.name) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_';
+  for (char c : spec.name)
+    name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_';
   return ".sluice/" + (name.empty() ? std::string("job") : name);
 }
 

@@ -25,8 +25,10 @@ int coordinator_command(const CoordinatorFlags& flags) {
     return kExitJobFailed;
   }
   std::string keys;
-  if (!flags.curve_secret.empty()) keys = " --curve-secret WORKER.key --coordinator-key COORDINATOR.pub";
-  fmt::print(stderr, "sluice coordinator ready; join workers with:\n  sluice worker --coordinator {}{}\n",
+  if (!flags.curve_secret.empty())
+    keys = " --curve-secret WORKER.key --coordinator-key COORDINATOR.pub";
+  fmt::print(stderr,
+             "sluice coordinator ready; join workers with:\n  sluice worker --coordinator {}{}\n",
              service.value()->endpoint(), keys);
   if (service.value()->http_port() > 0) {
     fmt::print(stderr, "operations surface on http port {}\n", service.value()->http_port());
@@ -45,7 +47,8 @@ int worker_command(const WorkerFlags& flags) {
   options.coordinator = flags.connect.coordinator;
   options.curve_secret_path = flags.connect.curve_secret;
   options.coordinator_key_path = flags.connect.coordinator_key;
-  options.slots = flags.slots == 0 ? std::max(1u, std::thread::hardware_concurrency()) : flags.slots;
+  options.slots =
+      flags.slots == 0 ? std::max(1u, std::thread::hardware_concurrency()) : flags.slots;
   Status status = run_worker(options, stop_requested());
   if (!status.is_ok()) {
     fmt::print(stderr, "sluice: worker stopped: {}\n", status.to_string());

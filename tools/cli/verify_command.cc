@@ -67,7 +67,8 @@ class Audit {
     const auto size = fs::file_size(path, error);
     if (error) return fail(name + ": missing");
     if (size != entry.at("bytes").get<uint64_t>()) {
-      return fail(fmt::format("{}: {} bytes, manifest says {}", name, size, entry.at("bytes").get<uint64_t>()));
+      return fail(fmt::format("{}: {} bytes, manifest says {}", name, size,
+                              entry.at("bytes").get<uint64_t>()));
     }
     auto sum = checksum_file(path.string());
     if (!sum.is_ok()) return fail(name + ": " + sum.status().message());
@@ -75,7 +76,8 @@ class Audit {
       return fail(fmt::format("{}: checksum {}, manifest says {}", name, hex64(sum.value()),
                               entry.at("checksum").get<std::string>()));
     }
-    Result<uint64_t> counted = entry.at("rows").get<uint64_t>();  // compressed: the checksum covers it
+    Result<uint64_t> counted =
+        entry.at("rows").get<uint64_t>();  // compressed: the checksum covers it
     if (extension == ".csv") counted = count_csv_rows(path.string());
     if (extension == ".jsonl") counted = count_lines(path.string());
     if (!counted.is_ok()) return fail(name + ": " + counted.status().message());
@@ -144,7 +146,8 @@ int verify_command(const std::string& output_dir) {
   try {
     manifest = json::parse(manifest_file);
   } catch (const json::exception& error) {
-    fmt::print(stderr, "sluice: {}/_MANIFEST.json is not valid JSON: {}\n", output_dir, error.what());
+    fmt::print(stderr, "sluice: {}/_MANIFEST.json is not valid JSON: {}\n", output_dir,
+               error.what());
     return kExitJobFailed;
   }
   Audit audit(dir);
@@ -172,10 +175,11 @@ int verify_command(const std::string& output_dir) {
                output_dir);
     return kExitJobFailed;
   }
-  fmt::print("verified {}: {} part files with {} rows; rows in {} = out {} + filtered {} + rejected {}\n",
-             output_dir, manifest.at("parts").size(), parts_rows, manifest.at("rows_in").get<uint64_t>(),
-             manifest.at("rows_out").get<uint64_t>(), manifest.at("rows_filtered").get<uint64_t>(),
-             manifest.at("rows_rejected").get<uint64_t>());
+  fmt::print(
+      "verified {}: {} part files with {} rows; rows in {} = out {} + filtered {} + rejected {}\n",
+      output_dir, manifest.at("parts").size(), parts_rows, manifest.at("rows_in").get<uint64_t>(),
+      manifest.at("rows_out").get<uint64_t>(), manifest.at("rows_filtered").get<uint64_t>(),
+      manifest.at("rows_rejected").get<uint64_t>());
   return kExitOk;
 }
 

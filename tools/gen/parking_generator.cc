@@ -125,7 +125,8 @@ CivilDate civil_from_days(int64_t days) {
   const unsigned day_of_era = static_cast<unsigned>(days - era * 146097);
   const unsigned year_of_era =
       (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  const unsigned day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const unsigned day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
   const unsigned mp = (5 * day_of_year + 2) / 153;
   const unsigned day = day_of_year - (153 * mp + 2) / 5 + 1;
   const unsigned month = mp < 10 ? mp + 3 : mp - 9;
@@ -215,19 +216,74 @@ std::vector<std::string> street_names() {
     names.push_back(upper(ordinal(n) + " AVE"));
   }
   for (int n = 1; n <= 60; n += 3) names.push_back(ordinal(n) + " Ave");  // Queens/Brooklyn
-  for (const char* name :
-       {"Lexington Ave", "Madison Ave", "Park Ave", "Amsterdam Ave", "Columbus Ave", "Lenox Ave",
-        "Atlantic Ave", "Flatbush Ave", "Nostrand Ave", "Fulton St", "Canal St", "Delancey St",
-        "Queens Blvd", "Northern Blvd", "Jamaica Ave", "Hillside Ave", "Grand Concourse",
-        "Fordham Rd", "Jerome Ave", "Webster Ave", "Victory Blvd", "Hylan Blvd", "Richmond Ave",
-        "Ocean Pkwy", "Eastern Pkwy", "Kings Hwy", "Bedford Ave", "Myrtle Ave", "Roosevelt Ave",
-        "Steinway St", "Court St", "Church Ave", "Utica Ave", "Pennsylvania Ave", "Linden Blvd",
-        "Liberty Ave", "Merrick Blvd", "Sutphin Blvd", "Main St", "Union Tpke", "Bruckner Blvd",
-        "ST NICHOLAS AVE", "FREDERICK DOUGLASS BLVD", "ADAM CLAYTON POWELL JR BLVD", "WALL ST",
-        "WATER ST", "PEARL ST", "BROAD ST", "CHAMBERS ST", "HOUSTON ST", "BOWERY", "ALLEN ST",
-        "ESSEX ST", "CENTRAL PARK WEST", "RIVERSIDE DR", "WEST END AVE", "YORK AVE", "FIRST AVE",
-        "SECOND AVE", "THIRD AVE", "ASTORIA BLVD", "DITMARS BLVD", "METROPOLITAN AVE",
-        "GRAND ST", "BROOKLYN AVE", "CONEY ISLAND AVE", "FLATLANDS AVE", "BAY PKWY"}) {
+  for (const char* name : {"Lexington Ave",
+                           "Madison Ave",
+                           "Park Ave",
+                           "Amsterdam Ave",
+                           "Columbus Ave",
+                           "Lenox Ave",
+                           "Atlantic Ave",
+                           "Flatbush Ave",
+                           "Nostrand Ave",
+                           "Fulton St",
+                           "Canal St",
+                           "Delancey St",
+                           "Queens Blvd",
+                           "Northern Blvd",
+                           "Jamaica Ave",
+                           "Hillside Ave",
+                           "Grand Concourse",
+                           "Fordham Rd",
+                           "Jerome Ave",
+                           "Webster Ave",
+                           "Victory Blvd",
+                           "Hylan Blvd",
+                           "Richmond Ave",
+                           "Ocean Pkwy",
+                           "Eastern Pkwy",
+                           "Kings Hwy",
+                           "Bedford Ave",
+                           "Myrtle Ave",
+                           "Roosevelt Ave",
+                           "Steinway St",
+                           "Court St",
+                           "Church Ave",
+                           "Utica Ave",
+                           "Pennsylvania Ave",
+                           "Linden Blvd",
+                           "Liberty Ave",
+                           "Merrick Blvd",
+                           "Sutphin Blvd",
+                           "Main St",
+                           "Union Tpke",
+                           "Bruckner Blvd",
+                           "ST NICHOLAS AVE",
+                           "FREDERICK DOUGLASS BLVD",
+                           "ADAM CLAYTON POWELL JR BLVD",
+                           "WALL ST",
+                           "WATER ST",
+                           "PEARL ST",
+                           "BROAD ST",
+                           "CHAMBERS ST",
+                           "HOUSTON ST",
+                           "BOWERY",
+                           "ALLEN ST",
+                           "ESSEX ST",
+                           "CENTRAL PARK WEST",
+                           "RIVERSIDE DR",
+                           "WEST END AVE",
+                           "YORK AVE",
+                           "FIRST AVE",
+                           "SECOND AVE",
+                           "THIRD AVE",
+                           "ASTORIA BLVD",
+                           "DITMARS BLVD",
+                           "METROPOLITAN AVE",
+                           "GRAND ST",
+                           "BROOKLYN AVE",
+                           "CONEY ISLAND AVE",
+                           "FLATLANDS AVE",
+                           "BAY PKWY"}) {
     names.push_back(name);
   }
   return names;
@@ -237,16 +293,16 @@ std::vector<std::string> street_names() {
 // quoting in ordinary records (no newline involved).
 const std::vector<std::string>& comma_street_names() {
   static const std::vector<std::string> names = {
-      "BROADWAY, N/B", "E 14th St, W/B", "Queens Blvd, S/R", "5th Ave, S/B", "Atlantic Ave, E/B",
-      "W 42nd St, E/B", "FDR DR, S/B", "Grand Concourse, N/B", "Flatbush Ave, EXT",
-      "Northern Blvd, SVC RD"};
+      "BROADWAY, N/B",     "E 14th St, W/B",       "Queens Blvd, S/R", "5th Ave, S/B",
+      "Atlantic Ave, E/B", "W 42nd St, E/B",       "FDR DR, S/B",      "Grand Concourse, N/B",
+      "Flatbush Ave, EXT", "Northern Blvd, SVC RD"};
   return names;
 }
 
 const std::vector<std::string>& quote_street_names() {
-  static const std::vector<std::string> names = {
-      "ST NICHOLAS \"A\" AVE", "\"W\" 42ND ST", "1st Ave \"S/B\"", "\"E\" 23rd St, W/B",
-      "O\"DONNELL PL"};
+  static const std::vector<std::string> names = {"ST NICHOLAS \"A\" AVE", "\"W\" 42ND ST",
+                                                 "1st Ave \"S/B\"", "\"E\" 23rd St, W/B",
+                                                 "O\"DONNELL PL"};
   return names;
 }
 
@@ -298,38 +354,68 @@ std::vector<std::pair<std::string, uint32_t>> violation_code_weights() {
 
 Tables build_tables() {
   Tables t;
-  t.registration_state = Choice({{"NY", 7700}, {"NJ", 900}, {"PA", 280}, {"CT", 140},
-                                 {"FL", 130},  {"MA", 70},  {"IN", 60},  {"VA", 55},
-                                 {"MD", 50},   {"NC", 50},  {"TX", 40},  {"IL", 35},
-                                 {"GA", 35},   {"99", 30},  {"AZ", 25},  {"OH", 25},
-                                 {"CA", 25},   {"ME", 20},  {"SC", 20},  {"MN", 20},
-                                 {"OK", 20},   {"TN", 20},  {"DE", 15},  {"MI", 15},
-                                 {"RI", 15},   {"NH", 10},  {"VT", 10},  {"AL", 10},
-                                 {"WA", 10},   {"QB", 10},  {"ON", 10},  {"DP", 10}});
-  t.plate_type = Choice({{"PAS", 7300}, {"COM", 1800}, {"OMT", 400}, {"OMS", 150}, {"SRF", 70},
-                         {"999", 60},   {"OMR", 40},   {"APP", 30},  {"MOT", 20},  {"ORG", 20},
-                         {"LMB", 20},   {"TRC", 20},   {"SPO", 20},  {"PSD", 20},  {"CMB", 15}});
+  t.registration_state = Choice(
+      {{"NY", 7700}, {"NJ", 900}, {"PA", 280}, {"CT", 140}, {"FL", 130}, {"MA", 70}, {"IN", 60},
+       {"VA", 55},   {"MD", 50},  {"NC", 50},  {"TX", 40},  {"IL", 35},  {"GA", 35}, {"99", 30},
+       {"AZ", 25},   {"OH", 25},  {"CA", 25},  {"ME", 20},  {"SC", 20},  {"MN", 20}, {"OK", 20},
+       {"TN", 20},   {"DE", 15},  {"MI", 15},  {"RI", 15},  {"NH", 10},  {"VT", 10}, {"AL", 10},
+       {"WA", 10},   {"QB", 10},  {"ON", 10},  {"DP", 10}});
+  t.plate_type = Choice({{"PAS", 7300},
+                         {"COM", 1800},
+                         {"OMT", 400},
+                         {"OMS", 150},
+                         {"SRF", 70},
+                         {"999", 60},
+                         {"OMR", 40},
+                         {"APP", 30},
+                         {"MOT", 20},
+                         {"ORG", 20},
+                         {"LMB", 20},
+                         {"TRC", 20},
+                         {"SPO", 20},
+                         {"PSD", 20},
+                         {"CMB", 15}});
   t.violation_code = Choice(violation_code_weights());
-  t.body_type = Choice({{"SUBN", 3400}, {"4DSD", 2800}, {"VAN", 1400}, {"DELV", 700},
-                        {"PICK", 500},  {"2DSD", 300},  {"SDN", 200},  {"REFG", 100},
-                        {"TRAC", 100},  {"TAXI", 100},  {"UTIL", 100}, {"CONV", 50},
-                        {"WAGO", 50},   {"BUS", 30},    {"TRLR", 30},  {"", 200}});
-  t.make = Choice({{"FORD", 1200}, {"TOYOT", 1050}, {"HONDA", 980}, {"NISSA", 820},
-                   {"CHEVR", 700}, {"FRUEH", 360},  {"DODGE", 330}, {"ME/BE", 320},
-                   {"BMW", 280},   {"JEEP", 260},   {"HYUND", 250}, {"LEXUS", 240},
-                   {"GMC", 230},   {"INTER", 200},  {"ACURA", 180}, {"SUBAR", 170},
-                   {"INFIN", 160}, {"VOLKS", 160},  {"AUDI", 150},  {"CHRYS", 140},
-                   {"KIA", 130},   {"MAZDA", 120},  {"ISUZU", 110}, {"LINCO", 100},
-                   {"CADIL", 90},  {"MITSU", 80},   {"HIN", 70},    {"VOLVO", 70},
-                   {"BUICK", 60},  {"ROVER", 50},   {"MERCU", 40},  {"PORSC", 30},
-                   {"MINI", 30},   {"SMART", 20},   {"TESLA", 20},  {"", 60}});
-  t.agency = Choice({{"T", 8500}, {"P", 500}, {"S", 300}, {"V", 250}, {"K", 150}, {"X", 100},
-                     {"H", 60},   {"D", 50},  {"C", 40},  {"N", 30},  {"F", 20}});
-  t.issuer_command = Choice({{"T102", 900}, {"T103", 800}, {"T106", 700}, {"T301", 600},
-                             {"T401", 600}, {"T201", 500}, {"T202", 400}, {"T501", 300},
-                             {"T109", 300}, {"T302", 300}, {"KN09", 200}, {"0014", 150},
-                             {"0018", 150}, {"0013", 100}, {"0019", 100}, {"0001", 100},
-                             {"0075", 80},  {"0114", 80},  {"0109", 80},  {"", 1500}});
+  t.body_type = Choice({{"SUBN", 3400},
+                        {"4DSD", 2800},
+                        {"VAN", 1400},
+                        {"DELV", 700},
+                        {"PICK", 500},
+                        {"2DSD", 300},
+                        {"SDN", 200},
+                        {"REFG", 100},
+                        {"TRAC", 100},
+                        {"TAXI", 100},
+                        {"UTIL", 100},
+                        {"CONV", 50},
+                        {"WAGO", 50},
+                        {"BUS", 30},
+                        {"TRLR", 30},
+                        {"", 200}});
+  t.make = Choice({{"FORD", 1200}, {"TOYOT", 1050}, {"HONDA", 980}, {"NISSA", 820}, {"CHEVR", 700},
+                   {"FRUEH", 360}, {"DODGE", 330},  {"ME/BE", 320}, {"BMW", 280},   {"JEEP", 260},
+                   {"HYUND", 250}, {"LEXUS", 240},  {"GMC", 230},   {"INTER", 200}, {"ACURA", 180},
+                   {"SUBAR", 170}, {"INFIN", 160},  {"VOLKS", 160}, {"AUDI", 150},  {"CHRYS", 140},
+                   {"KIA", 130},   {"MAZDA", 120},  {"ISUZU", 110}, {"LINCO", 100}, {"CADIL", 90},
+                   {"MITSU", 80},  {"HIN", 70},     {"VOLVO", 70},  {"BUICK", 60},  {"ROVER", 50},
+                   {"MERCU", 40},  {"PORSC", 30},   {"MINI", 30},   {"SMART", 20},  {"TESLA", 20},
+                   {"", 60}});
+  t.agency = Choice({{"T", 8500},
+                     {"P", 500},
+                     {"S", 300},
+                     {"V", 250},
+                     {"K", 150},
+                     {"X", 100},
+                     {"H", 60},
+                     {"D", 50},
+                     {"C", 40},
+                     {"N", 30},
+                     {"F", 20}});
+  t.issuer_command =
+      Choice({{"T102", 900}, {"T103", 800}, {"T106", 700}, {"T301", 600}, {"T401", 600},
+              {"T201", 500}, {"T202", 400}, {"T501", 300}, {"T109", 300}, {"T302", 300},
+              {"KN09", 200}, {"0014", 150}, {"0018", 150}, {"0013", 100}, {"0019", 100},
+              {"0001", 100}, {"0075", 80},  {"0114", 80},  {"0109", 80},  {"", 1500}});
   t.county = Choice({{"NY", 3200}, {"K", 2200}, {"Q", 2100}, {"BX", 1400}, {"R", 300}, {"", 800}});
   t.front_or_opposite = Choice({{"F", 6500}, {"O", 2700}, {"", 800}});
 
@@ -344,7 +430,8 @@ Tables build_tables() {
     streets.emplace_back(name, per_mille * 12 / static_cast<uint32_t>(comma_street_names().size()));
   }
   for (const auto& name : quote_street_names()) {
-    streets.emplace_back(name, per_mille * 25 / 10 / static_cast<uint32_t>(quote_street_names().size()));
+    streets.emplace_back(name,
+                         per_mille * 25 / 10 / static_cast<uint32_t>(quote_street_names().size()));
   }
   t.street = Choice(streets);
 
@@ -359,21 +446,48 @@ Tables build_tables() {
   t.intersecting_street = Choice(intersecting);
 
   t.law_section = Choice({{"408", 8000}, {"1180", 1000}, {"1111", 600}, {"1110", 200}, {"", 200}});
-  t.sub_division = uniform_choice({"l2", "C", "D", "E1", "f1", "j6", "K4", "l1", "E2", "D1", "F7",
-                                   "h1", "c3", "b", "E3", "I2", "k2", "F1", "C4", "A"});
-  t.days_in_effect = Choice({{"BBBBBBB", 3000}, {"", 3000}, {"YYYYYYY", 1500}, {"Y", 1500},
-                             {"YYYYYBB", 500}, {"BBBBBBY", 300}, {"YYYYYYB", 200}});
-  t.from_hours = Choice({{"", 5000}, {"ALL", 1500}, {"0700A", 900}, {"0800A", 800}, {"1100A", 500},
-                         {"0830A", 400}, {"0900A", 400}, {"0600A", 300}, {"0000A", 200}});
-  t.to_hours = Choice({{"", 5000}, {"ALL", 1500}, {"0700P", 900}, {"0600P", 800}, {"1230P", 500},
-                       {"0400P", 400}, {"0900A", 400}, {"1000P", 300}, {"1159P", 200}});
-  t.color = Choice({{"GY", 1500}, {"WH", 1400}, {"BK", 1300}, {"WHITE", 900}, {"BLACK", 700},
-                    {"GREY", 500}, {"BL", 500},  {"SILVE", 300}, {"RD", 300},  {"BROWN", 200},
-                    {"BLUE", 200}, {"GR", 150},  {"RED", 150},   {"TN", 100},  {"OTHER", 100},
-                    {"GL", 100},   {"YW", 50},   {"GREEN", 50},  {"GRAY", 50}, {"MR", 50},
+  t.sub_division = uniform_choice({"l2", "C",  "D",  "E1", "f1", "j6", "K4", "l1", "E2", "D1",
+                                   "F7", "h1", "c3", "b",  "E3", "I2", "k2", "F1", "C4", "A"});
+  t.days_in_effect = Choice({{"BBBBBBB", 3000},
+                             {"", 3000},
+                             {"YYYYYYY", 1500},
+                             {"Y", 1500},
+                             {"YYYYYBB", 500},
+                             {"BBBBBBY", 300},
+                             {"YYYYYYB", 200}});
+  t.from_hours = Choice({{"", 5000},
+                         {"ALL", 1500},
+                         {"0700A", 900},
+                         {"0800A", 800},
+                         {"1100A", 500},
+                         {"0830A", 400},
+                         {"0900A", 400},
+                         {"0600A", 300},
+                         {"0000A", 200}});
+  t.to_hours = Choice({{"", 5000},
+                       {"ALL", 1500},
+                       {"0700P", 900},
+                       {"0600P", 800},
+                       {"1230P", 500},
+                       {"0400P", 400},
+                       {"0900A", 400},
+                       {"1000P", 300},
+                       {"1159P", 200}});
+  t.color = Choice({{"GY", 1500},  {"WH", 1400}, {"BK", 1300},   {"WHITE", 900}, {"BLACK", 700},
+                    {"GREY", 500}, {"BL", 500},  {"SILVE", 300}, {"RD", 300},    {"BROWN", 200},
+                    {"BLUE", 200}, {"GR", 150},  {"RED", 150},   {"TN", 100},    {"OTHER", 100},
+                    {"GL", 100},   {"YW", 50},   {"GREEN", 50},  {"GRAY", 50},   {"MR", 50},
                     {"", 300}});
-  t.post_code = Choice({{"", 7500}, {"A 77", 300}, {"12", 300}, {"J 32", 300}, {"CC3", 300},
-                        {"05", 300}, {"H 4", 300}, {"E 8", 300}, {"L 1", 200}, {"99", 200}});
+  t.post_code = Choice({{"", 7500},
+                        {"A 77", 300},
+                        {"12", 300},
+                        {"J 32", 300},
+                        {"CC3", 300},
+                        {"05", 300},
+                        {"H 4", 300},
+                        {"E 8", 300},
+                        {"L 1", 200},
+                        {"99", 200}});
   t.impossible_date =
       uniform_choice({"20180231", "20170931", "20180229", "20181131", "20170631", "20180230"});
 
@@ -478,13 +592,15 @@ char* put_multiline_street(char* p, Rng& rng) {
 class RowWriter {
  public:
   RowWriter(uint64_t seed, double multiline_rate)
-      : rng_(seed), t_(tables()),
+      : rng_(seed),
+        t_(tables()),
         multiline_per_million_(static_cast<uint64_t>(multiline_rate * 1000000.0 + 0.5)) {}
 
   // Writes one record ending in '\n'; `p` has at least kRowBytesMax of room.
   char* write(char* p) {
     char* const start = p;
-    const bool multiline = multiline_per_million_ > 0 && rng_.below(1000000) < multiline_per_million_;
+    const bool multiline =
+        multiline_per_million_ > 0 && rng_.below(1000000) < multiline_per_million_;
     // Summons Number: ten digits.
     static constexpr std::array<uint64_t, 5> kSummonsLead = {1, 4, 5, 7, 8};
     p = put_uint(p, kSummonsLead[rng_.below(kSummonsLead.size())] * 1000000000ULL +
@@ -590,7 +706,8 @@ class RowWriter {
     const uint64_t u = rng_.below(1000);
     if (u < 930) return kFiscalYearFirstDay + static_cast<int64_t>(rng_.below(kFiscalYearDays));
     if (u < 985) return kFiscalYearFirstDay - 1 - static_cast<int64_t>(rng_.below(365));
-    if (u < 998) return kFiscalYearFirstDay + kFiscalYearDays + static_cast<int64_t>(rng_.below(365));
+    if (u < 998)
+      return kFiscalYearFirstDay + kFiscalYearDays + static_cast<int64_t>(rng_.below(365));
     // Typo outliers as in the real file: any day in 1990 .. 2069.
     const int64_t first = days_from_civil(1990, 1, 1);
     return first + static_cast<int64_t>(rng_.below(days_from_civil(2070, 1, 1) - first));
