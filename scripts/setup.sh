@@ -15,6 +15,7 @@ packages=(
   libxxhash-dev libzstd-dev zlib1g-dev
   libcpp-httplib-dev libssl-dev libbrotli-dev
   python3 procps
+  xfsprogs e2fsprogs iproute2 mount util-linux
 )
 
 missing=()
