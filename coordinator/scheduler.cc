@@ -201,6 +201,21 @@ Result<DoneOutcome> Scheduler::on_done(const std::string& identity, const DoneRe
   }
   PartitionRecord& partition = job->partitions[report.attempt.partition];
   const bool current = partition.attempt == report.attempt.attempt;
+  // A report must fit its partition: the first record does not start before
+  // the range (offsets of a compressed input count decompressed bytes, so
+  // they may pass the file's size) and the rows add up.
+  const PartStats& stats = report.stats;
+  if (stats.start_offset < partition.range.begin_offset || stats.start_offset > stats.end_offset ||
+      stats.rows_in != stats.rows_out + stats.rows_filtered + stats.rows_rejected) {
+    outcome.reason =
+        fmt::format("invalid report: offsets {}..{} for range {}..{}", stats.start_offset,
+                    stats.end_offset, partition.range.begin_offset, partition.range.end_offset);
+    outcome.discarded.push_back(report.attempt);
+    if (current && partition.state == PartitionState::kLeased) {
+      SLUICE_RETURN_IF_ERROR(release(*job, report.attempt.partition, outcome.reason, true));
+    }
+    return outcome;
+  }
   if (is_decided(partition.state) && current) {
     outcome.accepted = true;  // a duplicate report of the winner: nothing to do
     outcome.reason = "already committed";

@@ -238,9 +238,11 @@ class CoordinatorService::Impl {
     stats.rejects_checksum = message.getRejectsChecksum();
     stats.start_offset = message.getStartOffset();
     stats.end_offset = message.getEndOffset();
-    if (stats.rows_in != stats.rows_out + stats.rows_filtered + stats.rows_rejected) {
-      log_->warn("done dropped peer={} reason=row counts do not add up", printable(identity));
-      return Status::ok();
+    // The temporary files must be there and whole before the attempt can win.
+    if (auto problem = check_temporary_files(report)) {
+      log_->warn("done refused job={} partition={} attempt={} reason={}", report.attempt.job_id,
+                 report.attempt.partition, report.attempt.attempt, *problem);
+      return scheduler_.on_failed(identity, report.attempt, *problem, true);
     }
     SLUICE_ASSIGN_OR_RETURN(DoneOutcome outcome, scheduler_.on_done(identity, report));
     for (const AttemptRef& ref : outcome.discarded) {
@@ -266,6 +268,32 @@ class CoordinatorService::Impl {
       metrics_.commit_seconds_sum += static_cast<double>(clock_.now_ms() - received_ms) / 1000.0;
     }
     return Status::ok();
+  }
+
+  std::optional<std::string> check_temporary_files(const DoneReport& report) {
+    const JobRecord* job = scheduler_.job(report.attempt.job_id);
+    const PartitionRecord* partition =
+        scheduler_.partition(report.attempt.job_id, report.attempt.partition);
+    if (job == nullptr || partition == nullptr || partition->attempt != report.attempt.attempt ||
+        partition->state != PartitionState::kLeased) {
+      return std::nullopt;  // not a candidate; the scheduler refuses it
+    }
+    auto expect = [](const std::string& path, uint64_t bytes) -> std::optional<std::string> {
+      std::error_code error;
+      const uint64_t size = fs::file_size(path, error);
+      if (error) return path + " is missing";
+      if (size != bytes)
+        return fmt::format("{} holds {} bytes, the worker wrote {}", path, size, bytes);
+      return std::nullopt;
+    };
+    const uint32_t index = report.attempt.partition, attempt = report.attempt.attempt;
+    if (auto problem = expect(temp_part_path(*job, index, attempt), report.stats.bytes_written)) {
+      return problem;
+    }
+    if (report.stats.rows_rejected > 0) {
+      return expect(temp_rejects_path(*job, index, attempt), report.stats.rejects_bytes);
+    }
+    return std::nullopt;
   }
 
   Status publish(const AttemptRef& ref) {

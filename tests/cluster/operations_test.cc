@@ -1,0 +1,86 @@
+// The coordinator's operations surface: health, readiness, Prometheus
+// metrics, the JSON API and the dashboard page.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tests/cluster/job_files.h"
+#include "tests/support/cluster.h"
+#include "tests/support/coordinator_process.h"
+
+namespace sluice::testing {
+namespace {
+
+TEST(Operations, ServesHealthMetricsJobsAndDashboard) {
+  TempDir dir;
+  ASSERT_EQ(run({sluice_binary(), "gen", "parking", "--rows", "2000", "--seed", "5", "--out",
+                 dir / "parking.csv"})
+                .exit_code,
+            0);
+  write_file(dir / "w1.yaml", w1_job(dir / "parking.csv", "out/", "16KiB"));
+  CoordinatorProcess coordinator(dir, {"--http", "127.0.0.1:0", "--log-format", "json"});
+  ASSERT_GT(coordinator.http_port(), 0) << coordinator.log();
+  Process worker({sluice_binary(), "worker", "--coordinator", coordinator.endpoint()},
+                 dir / "worker.log");
+  auto submitted = run({sluice_binary(), "submit", dir / "w1.yaml", "--coordinator",
+                        coordinator.endpoint(), "--wait"},
+                       dir.path());
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
+  const std::string job_id = submitted.out.substr(0, 16);
+
+  httplib::Client http("127.0.0.1", coordinator.http_port());
+  auto health = http.Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  auto ready = http.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));  // one snapshot period
+  auto metrics = http.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  for (const char* name :
+       {"sluice_partitions{job=\"", "sluice_rows_in_total{job=\"", "sluice_rows_out_total",
+        "sluice_rows_rejected_total", "sluice_input_read_bytes", "sluice_workers_connected 1",
+        "sluice_lease_expiries_total", "sluice_retries_total",
+        "sluice_commit_latency_seconds_count", "# TYPE sluice_partitions gauge"}) {
+    EXPECT_NE(metrics->body.find(name), std::string::npos) << name << "\n" << metrics->body;
+  }
+  EXPECT_NE(metrics->body.find("state=\"published\"} "), std::string::npos);
+
+  auto jobs = http.Get("/api/jobs");
+  ASSERT_TRUE(jobs);
+  auto parsed = nlohmann::json::parse(jobs->body);
+  ASSERT_EQ(parsed["jobs"].size(), 1u);
+  EXPECT_EQ(parsed["jobs"][0]["id"], job_id);
+  EXPECT_EQ(parsed["jobs"][0]["state"], "succeeded");
+  EXPECT_EQ(parsed["jobs"][0]["rows_in"], 2000);
+  EXPECT_EQ(parsed["workers"].size(), 1u);
+
+  auto one = http.Get("/api/jobs/" + job_id);
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->status, 200);
+  auto missing = http.Get("/api/jobs/0123456789abcdef");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+
+  auto page = http.Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find("<title>sluice</title>"), std::string::npos);
+
+  // --log-format json: every log line is a JSON object.
+  const std::string log = coordinator.log();
+  size_t json_lines = 0;
+  for (size_t start = 0, end; (end = log.find('\n', start)) != std::string::npos; start = end + 1) {
+    const std::string line = log.substr(start, end - start);
+    if (line.empty() || line[0] != '{') continue;
+    EXPECT_NO_THROW((void)nlohmann::json::parse(line)) << line;
+    ++json_lines;
+  }
+  EXPECT_GT(json_lines, 3u);
+}
+
+}  // namespace
+}  // namespace sluice::testing
