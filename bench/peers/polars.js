@@ -1,0 +1,68 @@
+// W1, W2, W3 with nodejs-polars, the way a user would write them: a lazy scan
+// of the CSV with every column as text, the query, and a streaming sink (W1,
+// W2) or a collect + write (W3, a few hundred rows). Threads: set
+// POLARS_MAX_THREADS (bench/run.py sets 2).
+//   node polars.js w1|w2|w3 INPUT.csv OUT.csv
+"use strict";
+const pl = require("nodejs-polars");
+
+const [workload, input, output] = process.argv.slice(2);
+if (!workload || !input || !output) {
+  console.error("usage: node polars.js w1|w2|w3 INPUT.csv OUT.csv");
+  process.exit(2);
+}
+
+// Every column as text; an empty field is the empty string (as Python's csv
+// module and sluice read it), not null.
+const scan = () => pl.scanCSV(input, { inferSchemaLength: 0, missingUtf8IsEmptyString: true });
+
+if (workload === "w1") {
+  scan()
+    .filter(
+      pl
+        .col("Registration State")
+        .eq(pl.lit("NJ"))
+        .and(pl.col("Vehicle Make").eq(pl.lit("FORD")))
+        .and(pl.col("Issuing Agency").eq(pl.lit("P"))),
+    )
+    .select(
+      pl.col("Vehicle Make").alias("vehicle_make"),
+      pl.lit("police").alias("issuing_agency"),
+      pl
+        .concatString(["House Number", "Street Name", "Registration State"], ", ")
+        .alias("address"),
+    )
+    .sinkCSV(output)
+    .collectSync();
+} else if (workload === "w2") {
+  // A Date is days since the epoch: the difference of the two as Int32 is the
+  // days between them.
+  const issued = pl.col("Issue Date").str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d");
+  const expires = pl.col("Vehicle Expiration Date").str.strptime(pl.Date, "%Y%m%d");
+  scan()
+    .withColumns(
+      pl
+        .when(issued.isNull().or(expires.isNull()))
+        .then(pl.lit(-1))
+        .otherwise(expires.cast(pl.Int32).sub(issued.cast(pl.Int32)))
+        .cast(pl.Int64)
+        .alias("days_until_expiration"),
+    )
+    .sinkCSV(output)
+    .collectSync();
+} else if (workload === "w3") {
+  scan()
+    .groupBy(["Registration State", "Violation Code"])
+    .agg(pl.len().alias("count"))
+    .select(
+      pl.col("Registration State").alias("registration_state"),
+      pl.col("Violation Code").alias("violation_code"),
+      pl.col("count"),
+    )
+    .sort(["count", "registration_state", "violation_code"], [true, false, false])
+    .collectSync()
+    .writeCSV(output);
+} else {
+  console.error(`unknown workload ${workload}`);
+  process.exit(2);
+}
