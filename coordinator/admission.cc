@@ -33,6 +33,7 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
   job.max_attempts = spec.max_attempts;
   job.has_header = spec.input.header;
   job.has_aggregate = checked.has_aggregate;
+  job.speculative = spec.speculative;
   job.created_unix = unix_time_seconds();
 
   const std::vector<PlannedRange> ranges = plan_ranges(checked.inputs, spec.input.split_size_bytes);

@@ -9,6 +9,11 @@ std::vector<PlannedRange> plan_ranges(const std::vector<InputFile>& files,
   std::vector<PlannedRange> ranges;
   for (uint32_t file_index = 0; file_index < files.size(); ++file_index) {
     const uint64_t size = files[file_index].size_bytes;
+    if (is_compressed_input(files[file_index].path)) {
+      // A gzip/zstd stream cannot be entered in the middle: one partition.
+      ranges.push_back(PlannedRange{file_index, 0, size});
+      continue;
+    }
     uint64_t begin = 0;
     do {
       const uint64_t end = std::min(size, begin + split_size_bytes);

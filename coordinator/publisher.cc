@@ -33,6 +33,7 @@ struct PartFile {
 Result<PartFile> merge_aggregate(const JobRecord& job,
                                  const std::vector<PartitionRecord>& partitions) {
   SLUICE_ASSIGN_OR_RETURN(JobSpec spec, parse_job_spec(job.spec_yaml, job.spec_file));
+  spec.base_dir = job.base_dir;  // lookup files after the aggregate resolve against it
   SLUICE_ASSIGN_OR_RETURN(std::vector<std::string> input_columns,
                           read_input_columns(spec, job.inputs.front().path));
   SLUICE_ASSIGN_OR_RETURN(std::vector<std::string> columns,

@@ -55,6 +55,7 @@ std::string encode_job(const JobRecord& job) {
                  {"max_attempts", job.max_attempts},
                  {"has_header", job.has_header},
                  {"has_aggregate", job.has_aggregate},
+                 {"speculative", job.speculative},
                  {"state", static_cast<int>(job.state)},
                  {"error", job.error},
                  {"created_unix", job.created_unix},
@@ -80,6 +81,7 @@ Result<JobRecord> decode_job(const std::string& text) {
     job.max_attempts = record.at("max_attempts");
     job.has_header = record.at("has_header");
     job.has_aggregate = record.value("has_aggregate", false);
+    job.speculative = record.value("speculative", false);
     job.state = static_cast<JobState>(record.at("state").get<int>());
     job.error = record.at("error");
     job.created_unix = record.at("created_unix");

@@ -61,7 +61,9 @@ struct JobRecord {
   uint32_t partitions_total = 0;
   uint32_t max_attempts = 0;
   bool has_header = true;
-  bool has_aggregate = false;  // partitions commit partial states; one merge makes the output
+  bool has_aggregate = false;
+  bool speculative = false;  // job file: speculative: true (stragglers get a second attempt)  //
+                             // partitions commit partial states; one merge makes the output
   JobState state = JobState::kRunning;
   std::string error;
   int64_t created_unix = 0;

@@ -32,6 +32,8 @@ Status Scheduler::load() {
     entry.record = std::move(record);
     entry.partitions = std::move(partitions);
     entry.eligible_at_ms.assign(entry.partitions.size(), 0);
+    entry.leased_at_ms.assign(entry.partitions.size(), 0);
+    entry.speculative = entry.record.speculative;
     for (PartitionRecord& partition : entry.partitions) {
       if (partition.state == PartitionState::kLeased) partition.state = PartitionState::kPlanned;
       if (partition.state == PartitionState::kPlanned) entry.planned.insert(partition.index);
@@ -50,6 +52,8 @@ Result<bool> Scheduler::submit(const JobRecord& job,
   entry.record = job;
   entry.partitions = partitions;
   entry.eligible_at_ms.assign(partitions.size(), 0);
+  entry.leased_at_ms.assign(partitions.size(), 0);
+  entry.speculative = job.speculative;
   for (const PartitionRecord& partition : partitions) entry.planned.insert(partition.index);
   job_order_.push_back(job.id);
   jobs_.emplace(job.id, std::move(entry));
@@ -96,8 +100,9 @@ std::vector<std::string> Scheduler::expire_workers() {
     for (const AttemptRef& attempt : attempts) {
       JobEntry* job = find(attempt.job_id);
       if (job == nullptr) continue;
-      PartitionRecord& partition = job->partitions[attempt.partition];
-      if (partition.state != PartitionState::kLeased || partition.attempt != attempt.attempt) {
+      if (!is_active(*job, attempt.partition, attempt.attempt)) continue;
+      if (job->leases[attempt.partition].size() > 1) {
+        drop_attempt(*job, attempt.partition, attempt.attempt);  // its twin goes on
         continue;
       }
       Status status = release(
@@ -132,16 +137,63 @@ Result<std::vector<Assignment>> Scheduler::assign() {
       }
       if (worker.credit == 0) break;
     }
+    if (worker.credit > 0) SLUICE_RETURN_IF_ERROR(speculate(identity, worker, assignments));
   }
   return assignments;
 }
 
-Status Scheduler::lease(JobEntry& job, uint32_t index, const std::string& identity,
-                        Assignment& out) {
+Status Scheduler::speculate(const std::string& identity, Worker& worker,
+                            std::vector<Assignment>& out) {
+  const int64_t now = clock_.now_ms();
+  for (const std::string& job_id : job_order_) {
+    JobEntry& job = jobs_.at(job_id);
+    if (job.record.state != JobState::kRunning || !job.speculative || !job.planned.empty())
+      continue;
+    // Only near the end: two thirds of the partitions finished, so the median
+    // is known and idle slots would otherwise wait for the stragglers.
+    const size_t total = job.partitions.size();
+    if (job.durations_ms.empty() || job.durations_ms.size() * 3 < total * 2) continue;
+    std::vector<int64_t> durations = job.durations_ms;
+    std::nth_element(durations.begin(), durations.begin() + durations.size() / 2, durations.end());
+    const int64_t median_ms = durations[durations.size() / 2];
+    const int64_t slow_ms =
+        std::max(limits::kSpeculationMinMs, median_ms * limits::kSpeculationFactor);
+    for (auto& [index, attempts] : job.leases) {
+      if (worker.credit == 0) return Status::ok();
+      if (attempts.size() != 1 || attempts.begin()->second == identity) continue;
+      if (now - job.leased_at_ms[index] < slow_ms) continue;
+      logger("coordinator")
+          ->info("speculating job={} partition={} running_ms={} median_ms={}", job_id, index,
+                 now - job.leased_at_ms[index], median_ms);
+      Assignment assignment;
+      SLUICE_RETURN_IF_ERROR(lease(job, index, identity, assignment, true));
+      worker.credit--;
+      out.push_back(std::move(assignment));
+    }
+  }
+  return Status::ok();
+}
+
+bool Scheduler::is_leased(const AttemptRef& attempt) const {
+  const JobEntry* job = find(attempt.job_id);
+  return job != nullptr && is_active(*job, attempt.partition, attempt.attempt);
+}
+
+bool Scheduler::is_active(const JobEntry& job, uint32_t index, uint32_t attempt) const {
+  auto attempts = job.leases.find(index);
+  return attempts != job.leases.end() && attempts->second.count(attempt) != 0;
+}
+
+Status Scheduler::lease(JobEntry& job, uint32_t index, const std::string& identity, Assignment& out,
+                        bool speculative) {
   PartitionRecord& partition = job.partitions[index];
   partition.state = PartitionState::kLeased;
   partition.attempts_started++;
-  partition.attempt = partition.attempts_started;
+  const uint32_t attempt = partition.attempts_started;
+  if (!speculative) {
+    partition.attempt = attempt;
+    job.leased_at_ms[index] = clock_.now_ms();
+  }
   // When the previous partition of the file is committed, its end is the
   // exact start: no guess needed.
   if (!partition.start_is_exact && index > 0) {
@@ -152,26 +204,41 @@ Status Scheduler::lease(JobEntry& job, uint32_t index, const std::string& identi
     }
   }
   SLUICE_RETURN_IF_ERROR(ledger_.put_partition(job.record.id, partition));
-  job.leases[index] = identity;
-  AttemptRef ref{job.record.id, index, partition.attempt};
+  job.leases[index][attempt] = identity;
+  AttemptRef ref{job.record.id, index, attempt};
   workers_.at(identity).attempts.insert(ref);
   out = Assignment{identity, ref};
   return Status::ok();
 }
 
-void Scheduler::drop_lease(JobEntry& job, uint32_t index) {
-  auto lease = job.leases.find(index);
-  if (lease == job.leases.end()) return;
+void Scheduler::drop_attempt(JobEntry& job, uint32_t index, uint32_t attempt) {
+  auto attempts = job.leases.find(index);
+  if (attempts == job.leases.end()) return;
+  auto lease = attempts->second.find(attempt);
+  if (lease == attempts->second.end()) return;
   auto worker = workers_.find(lease->second);
   if (worker != workers_.end()) {
-    worker->second.attempts.erase(AttemptRef{job.record.id, index, job.partitions[index].attempt});
+    worker->second.attempts.erase(AttemptRef{job.record.id, index, attempt});
   }
-  job.leases.erase(lease);
+  attempts->second.erase(lease);
+  if (attempts->second.empty()) job.leases.erase(attempts);
+}
+
+std::vector<Abort> Scheduler::drop_all_attempts(JobEntry& job, uint32_t index) {
+  std::vector<Abort> aborts;
+  auto attempts = job.leases.find(index);
+  if (attempts == job.leases.end()) return aborts;
+  const std::map<uint32_t, std::string> live = attempts->second;
+  for (const auto& [attempt, identity] : live) {
+    aborts.push_back(Abort{identity, AttemptRef{job.record.id, index, attempt}});
+    drop_attempt(job, index, attempt);
+  }
+  return aborts;
 }
 
 Status Scheduler::release(JobEntry& job, uint32_t index, const std::string& error,
                           bool count_failure) {
-  drop_lease(job, index);
+  drop_all_attempts(job, index);
   PartitionRecord& partition = job.partitions[index];
   partition.last_error = error;
   if (count_failure) partition.attempts_failed++;
@@ -201,6 +268,7 @@ Result<DoneOutcome> Scheduler::on_done(const std::string& identity, const DoneRe
   }
   PartitionRecord& partition = job->partitions[report.attempt.partition];
   const bool current = partition.attempt == report.attempt.attempt;
+  const bool active = is_active(*job, report.attempt.partition, report.attempt.attempt);
   // A report must fit its partition: the first record does not start before
   // the range (offsets of a compressed input count decompressed bytes, so
   // they may pass the file's size) and the rows add up.
@@ -211,12 +279,14 @@ Result<DoneOutcome> Scheduler::on_done(const std::string& identity, const DoneRe
         fmt::format("invalid report: offsets {}..{} for range {}..{}", stats.start_offset,
                     stats.end_offset, partition.range.begin_offset, partition.range.end_offset);
     outcome.discarded.push_back(report.attempt);
-    if (current && partition.state == PartitionState::kLeased) {
+    if (active && job->leases[report.attempt.partition].size() > 1) {
+      drop_attempt(*job, report.attempt.partition, report.attempt.attempt);
+    } else if (active) {
       SLUICE_RETURN_IF_ERROR(release(*job, report.attempt.partition, outcome.reason, true));
     }
     return outcome;
   }
-  if (is_decided(partition.state) && current) {
+  if (is_decided(partition.state) && current && !active) {
     outcome.accepted = true;  // a duplicate report of the winner: nothing to do
     outcome.reason = "already committed";
     return outcome;
@@ -224,17 +294,21 @@ Result<DoneOutcome> Scheduler::on_done(const std::string& identity, const DoneRe
   if (job->record.state != JobState::kRunning) {
     outcome.reason = fmt::format("job is {}", job_state_name(job->record.state));
     outcome.discarded.push_back(report.attempt);
-    if (current) drop_lease(*job, report.attempt.partition);
+    if (active) drop_attempt(*job, report.attempt.partition, report.attempt.attempt);
     return outcome;
   }
-  if (partition.state != PartitionState::kLeased || !current) {
+  if (partition.state != PartitionState::kLeased || !active) {
     outcome.reason = fmt::format("attempt {} is not the current lease (partition is {} attempt {})",
                                  report.attempt.attempt, partition_state_name(partition.state),
                                  partition.attempt);
     outcome.discarded.push_back(report.attempt);
     return outcome;
   }
-  drop_lease(*job, report.attempt.partition);
+  // The first complete attempt wins; a speculative twin still running is aborted.
+  drop_attempt(*job, report.attempt.partition, report.attempt.attempt);
+  outcome.aborts = drop_all_attempts(*job, report.attempt.partition);
+  job->durations_ms.push_back(clock_.now_ms() - job->leased_at_ms[report.attempt.partition]);
+  partition.attempt = report.attempt.attempt;
   partition.state = PartitionState::kWritten;
   partition.stats = report.stats;
   SLUICE_RETURN_IF_ERROR(ledger_.put_partition(job->record.id, partition));
@@ -289,15 +363,17 @@ Status Scheduler::on_failed(const std::string& identity, const AttemptRef& attem
   JobEntry* job = find(attempt.job_id);
   if (job == nullptr || attempt.partition >= job->partitions.size()) return Status::ok();
   PartitionRecord& partition = job->partitions[attempt.partition];
-  if (partition.state != PartitionState::kLeased || partition.attempt != attempt.attempt) {
-    return Status::ok();  // a stale report
-  }
+  if (!is_active(*job, attempt.partition, attempt.attempt)) return Status::ok();  // stale
   if (job->record.state != JobState::kRunning) {
-    drop_lease(*job, attempt.partition);
+    drop_attempt(*job, attempt.partition, attempt.attempt);
+    return Status::ok();
+  }
+  if (retryable && job->leases[attempt.partition].size() > 1) {
+    drop_attempt(*job, attempt.partition, attempt.attempt);  // its twin goes on
     return Status::ok();
   }
   if (!retryable) {
-    drop_lease(*job, attempt.partition);
+    drop_attempt(*job, attempt.partition, attempt.attempt);
     partition.last_error = message;
     return stop_job(job->record.id, JobState::kFailed,
                     fmt::format("partition {}: {}", attempt.partition, message))
@@ -380,14 +456,11 @@ Result<std::vector<Abort>> Scheduler::stop_job(const std::string& job_id, JobSta
   JobEntry* job = find(job_id);
   if (job == nullptr) return not_found("no job " + job_id);
   if (job->record.state != JobState::kRunning) return aborts;
-  for (const auto& [index, identity] : job->leases) {
-    aborts.push_back(Abort{identity, AttemptRef{job_id, index, job->partitions[index].attempt}});
-    auto worker = workers_.find(identity);
-    if (worker != workers_.end()) {
-      worker->second.attempts.erase(AttemptRef{job_id, index, job->partitions[index].attempt});
-    }
+  std::vector<uint32_t> leased;
+  for (const auto& [index, attempts] : job->leases) leased.push_back(index);
+  for (uint32_t index : leased) {
+    for (Abort& abort : drop_all_attempts(*job, index)) aborts.push_back(std::move(abort));
   }
-  job->leases.clear();
   job->planned.clear();
   job->record.state = state;
   job->record.error = error;

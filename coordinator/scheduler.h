@@ -51,6 +51,7 @@ struct DoneOutcome {
   std::string reason;                 // why it was refused
   std::vector<AttemptRef> discarded;  // attempts whose temporary files must go
   std::vector<AttemptRef> committed;  // attempts now durably committed: publish them
+  std::vector<Abort> aborts;          // other attempts of a partition that just won
 };
 
 struct WorkerView {
@@ -92,6 +93,8 @@ class Scheduler {
   Result<DoneOutcome> on_done(const std::string& identity, const DoneReport& report);
   Status on_failed(const std::string& identity, const AttemptRef& attempt,
                    const std::string& message, bool retryable);
+  // True while `attempt` holds a lease (it may still win).
+  bool is_leased(const AttemptRef& attempt) const;
   // Records that a committed partition's file was renamed into place.
   Status mark_published(const AttemptRef& attempt);
   // Committed but not yet published partitions (after a restart).
@@ -117,9 +120,13 @@ class Scheduler {
   struct JobEntry {
     JobRecord record;
     std::vector<PartitionRecord> partitions;
-    std::vector<int64_t> eligible_at_ms;     // retry backoff, per partition
-    std::set<uint32_t> planned;              // partitions waiting for a lease
-    std::map<uint32_t, std::string> leases;  // partition -> worker identity
+    std::vector<int64_t> eligible_at_ms;  // retry backoff, per partition
+    std::set<uint32_t> planned;           // partitions waiting for a lease
+    // partition -> attempt -> worker identity; two attempts when speculating
+    std::map<uint32_t, std::map<uint32_t, std::string>> leases;
+    std::vector<int64_t> leased_at_ms;  // when the first live attempt started
+    std::vector<int64_t> durations_ms;  // of attempts that finished, for the median
+    bool speculative = false;           // job file: speculative: true
     uint64_t rejects_limit_count = 0;
   };
   struct Worker {
@@ -131,10 +138,15 @@ class Scheduler {
 
   JobEntry* find(const std::string& job_id);
   const JobEntry* find(const std::string& job_id) const;
-  Status lease(JobEntry& job, uint32_t index, const std::string& identity, Assignment& out);
+  Status lease(JobEntry& job, uint32_t index, const std::string& identity, Assignment& out,
+               bool speculative = false);
+  // A second attempt for a straggler, when the job allows it.
+  Status speculate(const std::string& identity, Worker& worker, std::vector<Assignment>& out);
+  bool is_active(const JobEntry& job, uint32_t index, uint32_t attempt) const;
+  void drop_attempt(JobEntry& job, uint32_t index, uint32_t attempt);
+  std::vector<Abort> drop_all_attempts(JobEntry& job, uint32_t index);
   Status release(JobEntry& job, uint32_t index, const std::string& error, bool count_failure);
   Status advance_commits(JobEntry& job, uint32_t file_index, DoneOutcome& outcome);
-  void drop_lease(JobEntry& job, uint32_t index);
 
   PartitionLedger& ledger_;
   const Clock& clock_;

@@ -245,6 +245,7 @@ class CoordinatorService::Impl {
       return scheduler_.on_failed(identity, report.attempt, *problem, true);
     }
     SLUICE_ASSIGN_OR_RETURN(DoneOutcome outcome, scheduler_.on_done(identity, report));
+    send_aborts(outcome.aborts);
     for (const AttemptRef& ref : outcome.discarded) {
       if (const JobRecord* job = scheduler_.job(ref.job_id))
         discard_attempt(*job, ref.partition, ref.attempt);
@@ -272,10 +273,7 @@ class CoordinatorService::Impl {
 
   std::optional<std::string> check_temporary_files(const DoneReport& report) {
     const JobRecord* job = scheduler_.job(report.attempt.job_id);
-    const PartitionRecord* partition =
-        scheduler_.partition(report.attempt.job_id, report.attempt.partition);
-    if (job == nullptr || partition == nullptr || partition->attempt != report.attempt.attempt ||
-        partition->state != PartitionState::kLeased) {
+    if (job == nullptr || !scheduler_.is_leased(report.attempt)) {
       return std::nullopt;  // not a candidate; the scheduler refuses it
     }
     auto expect = [](const std::string& path, uint64_t bytes) -> std::optional<std::string> {
@@ -401,6 +399,12 @@ class CoordinatorService::Impl {
 
   Status stop(const std::string& job_id, JobState state, const std::string& error) {
     SLUICE_ASSIGN_OR_RETURN(std::vector<Abort> aborts, scheduler_.stop_job(job_id, state, error));
+    send_aborts(aborts);
+    log_->warn("job stopped job={} state={} reason={}", job_id, job_state_name(state), error);
+    return Status::ok();
+  }
+
+  void send_aborts(const std::vector<Abort>& aborts) {
     for (const Abort& abort : aborts) {
       capnp::MallocMessageBuilder builder;
       auto message = builder.initRoot<proto::Envelope>().initTaskAbort();
@@ -409,8 +413,6 @@ class CoordinatorService::Impl {
       message.setAttempt(abort.attempt.attempt);
       proto::send_to(router_, abort.worker, builder);
     }
-    log_->warn("job stopped job={} state={} reason={}", job_id, job_state_name(state), error);
-    return Status::ok();
   }
 
   Status tick() {
@@ -451,7 +453,7 @@ class CoordinatorService::Impl {
     auto task = builder.initRoot<proto::Envelope>().initTask();
     task.setJobId(job.id);
     task.setPartition(partition.index);
-    task.setAttempt(partition.attempt);
+    task.setAttempt(assignment.attempt.attempt);
     task.setSpecYaml(job.spec_yaml);
     task.setBaseDir(job.base_dir);
     task.setPath(input.path);
@@ -461,12 +463,12 @@ class CoordinatorService::Impl {
     task.setExactStartOffset(partition.exact_start_offset);
     task.setFileSizeBytes(input.size_bytes);
     task.setFileMtimeNs(input.mtime_ns);
-    task.setTempPath(temp_part_path(job, partition.index, partition.attempt));
-    task.setRejectsTempPath(temp_rejects_path(job, partition.index, partition.attempt));
+    task.setTempPath(temp_part_path(job, partition.index, assignment.attempt.attempt));
+    task.setRejectsTempPath(temp_rejects_path(job, partition.index, assignment.attempt.attempt));
     proto::send_to(router_, assignment.worker, builder);
     metrics_.tasks_dispatched++;
     log_->debug("task sent job={} partition={} attempt={} worker={}", job.id, partition.index,
-                partition.attempt, printable(assignment.worker));
+                assignment.attempt.attempt, printable(assignment.worker));
   }
 
   void heartbeat_workers() {

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   CLI::App app{"sluice: exactly-once ETL over files larger than memory"};
   app.set_version_flag("--version", version_text());
   app.require_subcommand(1);
+  app.fallthrough();  // --log-format and --log-level also after the subcommand
   std::string log_format = "text";
   std::string log_level = "info";
   app.add_option("--log-format", log_format, "text or json")

@@ -22,6 +22,11 @@ inline constexpr int64_t kReconnectBackoffMsMax = 2000;
 inline constexpr int64_t kRetryBackoffMsMin = 100;
 // The coordinator's poll timeout; bounds how late a lease expiry is noticed.
 inline constexpr int64_t kCoordinatorTickMs = 50;
+// Speculative execution (when a job asks for it): a second attempt starts
+// for a partition running longer than this factor times the median, and
+// never before this many milliseconds.
+inline constexpr int64_t kSpeculationFactor = 3;
+inline constexpr int64_t kSpeculationMinMs = 1000;
 // Peers the coordinator keeps track of; more are refused.
 inline constexpr size_t kPeersMax = 1024;
 // Slots one worker may declare.
@@ -60,6 +65,22 @@ inline constexpr size_t kColumnsMax = 4096;
 inline constexpr size_t kWriteBufferBytes = 1 << 20;
 // Attempts per partition when the job file does not say.
 inline constexpr uint32_t kAttemptsDefault = 3;
+// A lookup step's table is loaded whole by every worker (and held once per
+// process): its file may not be larger than this, so memory stays bounded.
+inline constexpr uint64_t kLookupFileBytesMax = 64ull << 20;
+// An exec step sends this many rows per batch unless the step says; a
+// batch may not be larger than kBatchRowsMax (the pipeline's batch).
+inline constexpr uint32_t kExecBatchRowsDefault = 1000;
+// An exec step's program must answer a batch within this (default) time.
+inline constexpr int64_t kExecTimeoutMsDefault = 30'000;
+// Tries per exec batch (the program is restarted between them) by default.
+inline constexpr uint32_t kExecAttemptsDefault = 3;
+// First backoff between exec tries; doubles each time.
+inline constexpr int64_t kExecBackoffMsMin = 100;
+// Bytes of an exec program's stderr kept for the error message (the tail).
+inline constexpr size_t kExecStderrBytesMax = 4096;
+// One JSON line returned by an exec program may not be longer than this.
+inline constexpr size_t kExecLineBytesMax = 16u << 20;
 
 static_assert(kLeaseMs > kHeartbeatMs * kHeartbeatLiveness,
               "a lease must outlive the heartbeats that keep it");
@@ -69,5 +90,8 @@ static_assert(kTraversalLimitWords * 8 >= static_cast<uint64_t>(kMessageBytesMax
               "the reader must be able to traverse the largest frame");
 static_assert(kRecordBytesDefault <= kRecordBytesMax);
 static_assert(kSplitBytesMin < kSplitBytesDefault);
+static_assert(kExecBatchRowsDefault <= kBatchRowsMax, "an exec batch fits in a pipeline batch");
+static_assert(kExecBackoffMsMin * (1 << 4) < kExecTimeoutMsDefault,
+              "backoff stays small next to a batch's timeout");
 
 }  // namespace sluice::limits

@@ -253,6 +253,81 @@ Result<std::vector<NamedExpr>> read_named_exprs(const SpecReader& reader, const 
   return exprs;
 }
 
+Status read_lookup(const SpecReader& reader, const YAML::Node& body, const std::string& key,
+                   LookupSpec& lookup) {
+  SLUICE_RETURN_IF_ERROR(reader.only_keys(body, key, {"path", "on", "columns", "duplicates"}));
+  if (!body["path"]) return reader.error(body, key + ".path", "missing");
+  SLUICE_ASSIGN_OR_RETURN(lookup.path, reader.scalar(body["path"], key + ".path"));
+  if (lookup.path.empty()) return reader.error(body["path"], key + ".path", "empty");
+  const YAML::Node on = body["on"];
+  if (!on) return reader.error(body, key + ".on", "missing");
+  if (!on.IsMap() || on.size() != 1) {
+    return reader.error(on, key + ".on",
+                        "expected one {column: lookup_column} pair, e.g. on: {state: code}");
+  }
+  lookup.left = on.begin()->first.as<std::string>();
+  SLUICE_ASSIGN_OR_RETURN(lookup.right, reader.scalar(on.begin()->second, key + ".on"));
+  if (!body["columns"]) return reader.error(body, key + ".columns", "missing");
+  SLUICE_ASSIGN_OR_RETURN(lookup.columns, reader.strings(body["columns"], key + ".columns"));
+  if (lookup.columns.empty()) return reader.error(body["columns"], key + ".columns", "empty");
+  if (body["duplicates"]) {
+    SLUICE_ASSIGN_OR_RETURN(std::string mode,
+                            reader.scalar(body["duplicates"], key + ".duplicates"));
+    if (mode != "error" && mode != "first") {
+      return reader.error(body["duplicates"], key + ".duplicates",
+                          "expected error or first, found '" + mode + "'");
+    }
+    lookup.first_duplicate_wins = mode == "first";
+  }
+  return Status::ok();
+}
+
+Status read_exec(const SpecReader& reader, const YAML::Node& body, const std::string& key,
+                 ExecSpec& exec) {
+  SLUICE_RETURN_IF_ERROR(
+      reader.only_keys(body, key, {"command", "columns", "batch_rows", "timeout", "max_attempts"}));
+  if (!body["command"]) return reader.error(body, key + ".command", "missing");
+  SLUICE_ASSIGN_OR_RETURN(exec.command, reader.strings(body["command"], key + ".command"));
+  if (exec.command.empty() || exec.command[0].empty())
+    return reader.error(body["command"], key + ".command", "empty");
+  if (body["columns"]) {
+    SLUICE_ASSIGN_OR_RETURN(exec.columns, reader.strings(body["columns"], key + ".columns"));
+    if (exec.columns.empty()) return reader.error(body["columns"], key + ".columns", "empty");
+  }
+  exec.batch_rows = limits::kExecBatchRowsDefault;
+  if (body["batch_rows"]) {
+    SLUICE_ASSIGN_OR_RETURN(double rows, reader.number(body["batch_rows"], key + ".batch_rows"));
+    if (rows < 1 || rows > static_cast<double>(limits::kBatchRowsMax) ||
+        rows != static_cast<uint32_t>(rows)) {
+      return reader.error(
+          body["batch_rows"], key + ".batch_rows",
+          "must be a whole number between 1 and " + std::to_string(limits::kBatchRowsMax));
+    }
+    exec.batch_rows = static_cast<uint32_t>(rows);
+  }
+  exec.timeout_ms = limits::kExecTimeoutMsDefault;
+  if (body["timeout"]) {
+    SLUICE_ASSIGN_OR_RETURN(std::string text, reader.scalar(body["timeout"], key + ".timeout"));
+    auto parsed = parse_duration_ms(text);
+    if (!parsed.is_ok())
+      return reader.error(body["timeout"], key + ".timeout", parsed.status().message());
+    if (parsed.value() <= 0)
+      return reader.error(body["timeout"], key + ".timeout", "must be positive");
+    exec.timeout_ms = parsed.value();
+  }
+  exec.max_attempts = limits::kExecAttemptsDefault;
+  if (body["max_attempts"]) {
+    SLUICE_ASSIGN_OR_RETURN(double attempts,
+                            reader.number(body["max_attempts"], key + ".max_attempts"));
+    if (attempts < 1 || attempts > 10 || attempts != static_cast<uint32_t>(attempts)) {
+      return reader.error(body["max_attempts"], key + ".max_attempts",
+                          "must be a whole number between 1 and 10");
+    }
+    exec.max_attempts = static_cast<uint32_t>(attempts);
+  }
+  return Status::ok();
+}
+
 Status read_step(const SpecReader& reader, const YAML::Node& node, size_t index, StepSpec& step) {
   const std::string key = "steps[" + std::to_string(index) + "]";
   if (!node.IsMap() || node.size() != 1) {
@@ -307,8 +382,12 @@ Status read_step(const SpecReader& reader, const YAML::Node& node, size_t index,
       }
       step.sort.push_back(sort_key);
     }
-  } else if (kind == "lookup" || kind == "exec") {
-    step.kind = kind == "lookup" ? StepKind::kLookup : StepKind::kExec;
+  } else if (kind == "lookup") {
+    step.kind = StepKind::kLookup;
+    SLUICE_RETURN_IF_ERROR(read_lookup(reader, body, body_key, step.lookup));
+  } else if (kind == "exec") {
+    step.kind = StepKind::kExec;
+    SLUICE_RETURN_IF_ERROR(read_exec(reader, body, body_key, step.exec));
   } else {
     return reader.error(entry.first, key, "unknown step '" + kind + "'");
   }
@@ -389,7 +468,8 @@ Result<JobSpec> parse_job_spec(std::string_view yaml_text, const std::string& so
   spec.source_text = std::string(yaml_text);
   try {
     SLUICE_RETURN_IF_ERROR(reader.only_keys(
-        root, "", {"name", "input", "schema", "steps", "output", "rejects", "max_attempts"}));
+        root, "",
+        {"name", "input", "schema", "steps", "output", "rejects", "max_attempts", "speculative"}));
     if (!root["name"]) return reader.error(root, "name", "missing");
     SLUICE_ASSIGN_OR_RETURN(spec.name, reader.scalar(root["name"], "name"));
     if (!root["input"]) return reader.error(root, "input", "missing");
@@ -411,6 +491,9 @@ Result<JobSpec> parse_job_spec(std::string_view yaml_text, const std::string& so
     SLUICE_RETURN_IF_ERROR(read_output(reader, root["output"], spec.output));
     if (root["rejects"])
       SLUICE_RETURN_IF_ERROR(read_rejects(reader, root["rejects"], spec.rejects));
+    if (root["speculative"]) {
+      SLUICE_ASSIGN_OR_RETURN(spec.speculative, reader.boolean(root["speculative"], "speculative"));
+    }
     spec.max_attempts = limits::kAttemptsDefault;
     if (root["max_attempts"]) {
       SLUICE_ASSIGN_OR_RETURN(double attempts, reader.number(root["max_attempts"], "max_attempts"));

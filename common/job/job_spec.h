@@ -71,6 +71,24 @@ struct SortKey {
 
 enum class StepKind { kFilter, kDerive, kSelect, kDrop, kAggregate, kSort, kLookup, kExec };
 
+// lookup: {path, on: {left: right}, columns: [...], duplicates: error|first}
+struct LookupSpec {
+  std::string path;                   // CSV with a header row; relative to JobSpec::base_dir
+  std::string left;                   // a column of the rows
+  std::string right;                  // a column of the lookup file
+  std::vector<std::string> columns;   // lookup file columns to add
+  bool first_duplicate_wins = false;  // duplicates: first (else a duplicate key is an error)
+};
+
+// exec: {command: [...], columns: [...], batch_rows: N, timeout: 30s, max_attempts: N}
+struct ExecSpec {
+  std::vector<std::string> command;  // argv; argv[0] with a '/' is relative to base_dir
+  std::vector<std::string> columns;  // the columns the program returns; empty: the current ones
+  uint32_t batch_rows = 0;           // filled with limits::kExecBatchRowsDefault when absent
+  int64_t timeout_ms = 0;            // per batch; filled with limits::kExecTimeoutMsDefault
+  uint32_t max_attempts = 0;         // per batch; filled with limits::kExecAttemptsDefault
+};
+
 struct StepSpec {
   StepKind kind = StepKind::kFilter;
   SpecLocation where;
@@ -79,6 +97,8 @@ struct StepSpec {
   std::vector<std::string> columns;  // drop
   AggregateSpec aggregate;           // aggregate
   std::vector<SortKey> sort;         // sort
+  LookupSpec lookup;                 // lookup
+  ExecSpec exec;                     // exec
 };
 
 struct OutputSpec {
@@ -100,8 +120,12 @@ struct JobSpec {
   OutputSpec output;
   RejectsSpec rejects;
   uint32_t max_attempts = 0;  // filled with limits::kAttemptsDefault when absent
+  bool speculative = false;   // a second attempt for stragglers near the end
   std::string source_file;    // the job file's path, for messages
   std::string source_text;    // the job file's text, sent to the coordinator
+  // Where relative paths in steps (lookup files, exec programs) resolve; set
+  // by check_job and the worker, not read from the file. Empty: the cwd.
+  std::string base_dir;
 };
 
 // Parses a job file's text. `source_file` names it in errors. Relative paths

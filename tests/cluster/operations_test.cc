@@ -76,7 +76,7 @@ TEST(Operations, ServesHealthMetricsJobsAndDashboard) {
   for (size_t start = 0, end; (end = log.find('\n', start)) != std::string::npos; start = end + 1) {
     const std::string line = log.substr(start, end - start);
     if (line.empty() || line[0] != '{') continue;
-    EXPECT_NO_THROW((void)nlohmann::json::parse(line)) << line;
+    EXPECT_TRUE(nlohmann::json::accept(line)) << line;
     ++json_lines;
   }
   EXPECT_GT(json_lines, 3u);

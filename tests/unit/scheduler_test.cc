@@ -20,8 +20,9 @@ class SchedulerTest : public ::testing::Test {
   }
 
   // A job over one file of 300 bytes split in 3 partitions of 100.
-  void submit(uint32_t max_attempts = 3) {
+  void submit(uint32_t max_attempts = 3, bool speculative = false) {
     JobRecord job;
+    job.speculative = speculative;
     job.id = "job1";
     job.name = "test";
     job.spec_yaml = "name: test\ninput: {path: x}\noutput: {path: out}\n";
@@ -192,6 +193,66 @@ TEST_F(SchedulerTest, RestartVoidsLeasesButKeepsCommits) {
   EXPECT_EQ(again[0].attempt.partition, 1u);
   EXPECT_EQ(again[0].attempt.attempt, 2u);
   EXPECT_TRUE(scheduler_->partition("job1", 1)->start_is_exact);
+}
+
+TEST_F(SchedulerTest, StragglerGetsASecondAttemptAndTheFirstToFinishWins) {
+  submit(3, true);
+  scheduler_->register_worker("fast", 1);
+  scheduler_->register_worker("slow", 1);
+  scheduler_->set_credit("slow", 1);
+  auto slow = assign();
+  ASSERT_EQ(slow.size(), 1u);  // partition 0 goes to the slow worker
+  ASSERT_EQ(slow[0].attempt.partition, 0u);
+  // The fast worker does partitions 1 and 2 quickly.
+  for (uint32_t expected : {1u, 2u}) {
+    scheduler_->set_credit("fast", 1);
+    auto quick = assign();
+    ASSERT_EQ(quick.size(), 1u);
+    EXPECT_EQ(quick[0].attempt.partition, expected);
+    clock_.advance_ms(100);
+    done("fast", quick[0].attempt, expected * 100, expected * 100 + 100);
+  }
+  // Not yet slow enough: no second attempt.
+  scheduler_->set_credit("fast", 1);
+  EXPECT_TRUE(assign().empty());
+  clock_.advance_ms(limits::kSpeculationMinMs);
+  scheduler_->touch("fast");
+  scheduler_->touch("slow");
+  auto backup = assign();
+  ASSERT_EQ(backup.size(), 1u);
+  EXPECT_EQ(backup[0].worker, "fast");
+  EXPECT_EQ(backup[0].attempt.partition, 0u);
+  EXPECT_NE(backup[0].attempt.attempt, slow[0].attempt.attempt);
+  // The backup finishes first: it wins, the slow attempt is aborted.
+  auto won = done("fast", backup[0].attempt, 0, 100);
+  EXPECT_TRUE(won.accepted);
+  ASSERT_EQ(won.aborts.size(), 1u);
+  EXPECT_EQ(won.aborts[0].worker, "slow");
+  EXPECT_EQ(won.committed.size(), 3u);
+  // The slow attempt's late report is refused and its files discarded.
+  auto late = done("slow", slow[0].attempt, 0, 100);
+  EXPECT_FALSE(late.accepted);
+  ASSERT_EQ(late.discarded.size(), 1u);
+  EXPECT_EQ(scheduler_->partition("job1", 0)->attempt, backup[0].attempt.attempt);
+}
+
+TEST_F(SchedulerTest, NoSecondAttemptWithoutSpeculation) {
+  submit(3, false);
+  scheduler_->register_worker("slow", 1);
+  scheduler_->register_worker("fast", 1);
+  scheduler_->set_credit("slow", 1);
+  ASSERT_EQ(assign().size(), 1u);
+  for (int i = 0; i < 2; ++i) {
+    scheduler_->set_credit("fast", 1);
+    auto quick = assign();
+    ASSERT_EQ(quick.size(), 1u);
+    done("fast", quick[0].attempt, quick[0].attempt.partition * 100,
+         quick[0].attempt.partition * 100 + 100);
+  }
+  clock_.advance_ms(limits::kSpeculationMinMs * 10);
+  scheduler_->touch("fast");
+  scheduler_->set_credit("fast", 1);
+  EXPECT_TRUE(assign().empty());
 }
 
 }  // namespace

@@ -1,0 +1,95 @@
+// A coordinator never crashes on a hostile peer: random frames, truncated and
+// bit-flipped messages, oversized frames, extra frames, and well-formed
+// messages with absurd fields are dropped and logged, and it keeps serving.
+#include <capnp/message.h>
+#include <gtest/gtest.h>
+
+#include <random>
+#include <thread>
+#include <zmq.hpp>
+
+#include "proto/codec.h"
+#include "proto/socket.h"
+#include "tests/support/cluster.h"
+#include "tests/support/coordinator_process.h"
+
+namespace sluice::testing {
+namespace {
+
+zmq::message_t done_message(uint32_t partition, uint64_t start, uint64_t end) {
+  capnp::MallocMessageBuilder builder;
+  auto done = builder.initRoot<proto::Envelope>().initDone();
+  done.setJobId("0000000000000000");
+  done.setPartition(partition);
+  done.setAttempt(1);
+  done.setRowsIn(10);
+  done.setRowsOut(3);
+  done.setStartOffset(start);
+  done.setEndOffset(end);
+  return proto::encode(builder);
+}
+
+TEST(HostileMessages, CoordinatorSurvivesAndKeepsServing) {
+  const uint64_t seed = test_seed();
+  std::mt19937_64 random(seed);
+  TempDir dir;
+  CoordinatorProcess coordinator(dir);
+  ASSERT_FALSE(coordinator.endpoint().empty()) << coordinator.log();
+
+  zmq::context_t context;
+  zmq::socket_t peer(context, zmq::socket_type::dealer);
+  peer.set(zmq::sockopt::linger, 0);
+  peer.connect(coordinator.endpoint());
+
+  // Random bytes of random lengths.
+  for (int i = 0; i < 300; ++i) {
+    std::string bytes(random() % 512, '\0');
+    for (char& c : bytes) c = static_cast<char>(random());
+    peer.send(zmq::buffer(bytes), zmq::send_flags::none);
+  }
+  // Valid messages, truncated and with flipped bits.
+  const zmq::message_t valid = done_message(0, 0, 10);
+  const std::string valid_bytes(static_cast<const char*>(valid.data()), valid.size());
+  for (int i = 0; i < 300; ++i) {
+    std::string bytes = valid_bytes;
+    if (i % 2 == 0) {
+      bytes.resize(random() % bytes.size());
+    } else {
+      for (int flips = 0; flips < 4; ++flips) bytes[random() % bytes.size()] ^= 1 << (random() % 8);
+    }
+    peer.send(zmq::buffer(bytes), zmq::send_flags::none);
+  }
+  // Well-formed messages with absurd fields: unknown job, offsets backwards,
+  // a huge partition number, a Register claiming a billion slots.
+  peer.send(done_message(7, 100, 5), zmq::send_flags::none);
+  peer.send(done_message(4'000'000'000u, 0, UINT64_MAX), zmq::send_flags::none);
+  {
+    capnp::MallocMessageBuilder builder;
+    auto reg = builder.initRoot<proto::Envelope>().initRegister();
+    reg.setWorkerId(std::string(100, '\x01'));
+    reg.setSlots(1'000'000'000);
+    zmq::message_t frame = proto::encode(builder);
+    peer.send(frame, zmq::send_flags::none);
+  }
+  // Several frames in one message.
+  peer.send(zmq::str_buffer("a"), zmq::send_flags::sndmore);
+  peer.send(zmq::str_buffer("b"), zmq::send_flags::none);
+  // A frame over the size limit: the coordinator's socket drops the peer.
+  {
+    zmq::socket_t big(context, zmq::socket_type::dealer);
+    big.set(zmq::sockopt::linger, 0);
+    big.connect(coordinator.endpoint());
+    std::string huge(4 << 20, 'x');
+    big.send(zmq::buffer(huge), zmq::send_flags::none);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+
+  ASSERT_TRUE(coordinator.process().running()) << "seed=" << seed << "\n" << coordinator.log();
+  auto status = run({sluice_binary(), "status", "--coordinator", coordinator.endpoint()});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(coordinator.log().find("message dropped"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sluice::testing
