@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every build and test dependency of sluice from Debian's packages.
 # Idempotent: does nothing when everything is already present.
-# Uses sudo when not root.
+# Uses sudo when not root. `--test` adds what only the test suite needs
+# (headless Chromium for the dashboard check).
 set -euo pipefail
 
 packages=(
@@ -14,9 +15,14 @@ packages=(
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev
   libxxhash-dev libzstd-dev zlib1g-dev
   libcpp-httplib-dev libssl-dev libbrotli-dev
+  libcurl4-openssl-dev nginx
   python3 procps
   xfsprogs e2fsprogs iproute2 mount util-linux
 )
+
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(chromium)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

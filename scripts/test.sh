@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup.sh
+bash scripts/setup.sh --test
 bash scripts/check-format.sh
 
 jobs=$(nproc)
@@ -15,6 +15,7 @@ cmake --build build -j "$jobs"
 python3 -m unittest discover -s tests/reference -q
 (cd build && ctest --output-on-failure -j "$jobs" --timeout 600)
 bash tests/deploy/validate.sh
+bash tests/ui/dashboard_test.sh build/tools/sluice build/dashboard.png
 
 if [[ "${SLUICE_SKIP_SANITIZERS:-0}" != "1" ]]; then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=ON \
