@@ -40,7 +40,8 @@ std::optional<std::string> changed_input(const TaskSpec& task) {
 TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   auto parsed = parse_job_spec(task.spec_yaml, "job");
   if (!parsed.is_ok()) return failure(parsed.status().message(), false);
-  const JobSpec& spec = parsed.value();
+  JobSpec& spec = parsed.value();
+  spec.base_dir = task.base_dir;  // lookup files and exec programs resolve against it
   if (auto changed = changed_input(task)) return failure(*changed, false);
 
   auto source = FileSource::open(task.path);

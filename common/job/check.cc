@@ -37,8 +37,11 @@ Result<CheckedJob> check_job(const JobSpec& spec, const std::string& base_dir) {
                             checked.inputs.front().path + ": " + columns.status().message());
   }
   checked.input_columns = std::move(columns).value();
+  // Steps resolve their files (lookup tables, exec programs) against base_dir.
+  JobSpec with_base = spec;
+  if (with_base.base_dir.empty()) with_base.base_dir = base_dir;
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> pipeline,
-                          Pipeline::compile(spec, checked.input_columns));
+                          Pipeline::compile(with_base, checked.input_columns));
   checked.output_columns = pipeline->output_columns();
   checked.has_aggregate = pipeline->has_aggregate();
   return checked;

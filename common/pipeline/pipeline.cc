@@ -1,6 +1,7 @@
 #include "common/pipeline/pipeline.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -8,6 +9,7 @@
 #include "common/base/assert.h"
 #include "common/base/limits.h"
 #include "common/expr/parser.h"
+#include "common/job/inputs.h"
 
 namespace sluice {
 namespace {
@@ -214,6 +216,104 @@ Status Pipeline::compile_sort(const JobSpec& spec, const StepSpec& step) {
   return Status::ok();
 }
 
+Status Pipeline::compile_lookup(const JobSpec& spec, const StepSpec& step) {
+  const LookupSpec& lookup = step.lookup;
+  const std::string context = context_of(spec, step.where);
+  auto find_visible = [&](const std::string& name) {
+    return std::find_if(visible_.begin(), visible_.end(),
+                        [&](const VisibleColumn& column) { return column.name == name; });
+  };
+  auto key = find_visible(lookup.left);
+  if (key == visible_.end()) {
+    return invalid_argument(fmt::format(
+        "{}.on: unknown column \"{}\" (the rows have no such column)", context, lookup.left));
+  }
+  for (size_t i = 0; i < lookup.columns.size(); ++i) {
+    const std::string& name = lookup.columns[i];
+    if (find_visible(name) != visible_.end()) {
+      return invalid_argument(fmt::format(
+          "{}.columns: column \"{}\" already exists; rename or drop it before the lookup", context,
+          name));
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (lookup.columns[j] == name) {
+        return invalid_argument(
+            fmt::format("{}.columns: column \"{}\" is listed twice", context, name));
+      }
+    }
+  }
+  auto stage = std::make_unique<LookupStage>();
+  stage->key_slot = key->slot;
+  if (slots_[key->slot].source == SlotSource::kInput) slots_[key->slot].materialize = true;
+  const std::string path = absolute_path(lookup.path, spec.base_dir);
+  auto table = LookupTable::load(path, lookup.right, lookup.columns, lookup.first_duplicate_wins);
+  if (!table.is_ok()) {
+    return invalid_argument(fmt::format("{}: {}", context, table.status().message()));
+  }
+  stage->table = std::move(table).value();
+  stage->first_slot = slots_.size();
+  stage->outputs.resize(lookup.columns.size());
+  for (const std::string& name : lookup.columns) {
+    Slot slot;
+    slot.source = SlotSource::kComputed;
+    slot.type = expr::Type::kString;
+    slot.index = operations_.size();
+    visible_.push_back({name, slots_.size()});
+    slots_.push_back(slot);
+  }
+  Operation operation;
+  operation.lookup = std::move(stage);
+  operations_.push_back(std::move(operation));
+  return Status::ok();
+}
+
+Status Pipeline::compile_exec(const JobSpec& spec, const StepSpec& step) {
+  const ExecSpec& exec = step.exec;
+  const std::string context = context_of(spec, step.where);
+  std::vector<std::string> argv = exec.command;
+  if (argv.empty()) return invalid_argument(fmt::format("{}.command: empty", context));
+  if (argv[0].find('/') != std::string::npos) {
+    argv[0] = absolute_path(argv[0], spec.base_dir);
+    if (::access(argv[0].c_str(), X_OK) != 0) {
+      return invalid_argument(
+          fmt::format("{}.command: {} is not an executable file", context, argv[0]));
+    }
+  }
+  auto stage = std::make_unique<ExecStage>();
+  std::vector<std::string> input_names;
+  for (const VisibleColumn& column : visible_) {
+    input_names.push_back(column.name);
+    stage->input_slots.push_back(column.slot);
+    if (slots_[column.slot].source == SlotSource::kInput) slots_[column.slot].materialize = true;
+  }
+  std::vector<std::string> output_names = exec.columns.empty() ? input_names : exec.columns;
+  for (size_t i = 0; i < output_names.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (output_names[i] == output_names[j]) {
+        return invalid_argument(
+            fmt::format("{}.columns: column \"{}\" is listed twice", context, output_names[i]));
+      }
+    }
+  }
+  stage->step = std::make_unique<ExecStep>(exec, std::move(argv), spec.base_dir, context,
+                                           std::move(input_names), output_names);
+  stage->first_slot = slots_.size();
+  std::vector<VisibleColumn> produced;
+  for (const std::string& name : output_names) {
+    Slot slot;
+    slot.source = SlotSource::kComputed;
+    slot.type = expr::Type::kString;
+    slot.index = operations_.size();
+    produced.push_back({name, slots_.size()});
+    slots_.push_back(slot);
+  }
+  visible_ = std::move(produced);
+  Operation operation;
+  operation.exec = std::move(stage);
+  operations_.push_back(std::move(operation));
+  return Status::ok();
+}
+
 std::vector<expr::ColumnInfo> Pipeline::scope() const {
   std::vector<expr::ColumnInfo> columns;
   columns.reserve(visible_.size());
@@ -324,9 +424,17 @@ Status Pipeline::compile_steps(const JobSpec& spec, size_t first_step) {
         SLUICE_RETURN_IF_ERROR(compile_sort(spec, step));
         break;
       case StepKind::kLookup:
+        SLUICE_RETURN_IF_ERROR(compile_lookup(spec, step));
+        break;
       case StepKind::kExec:
-        return invalid_argument(fmt::format("{}: the {} step is not supported yet",
-                                            context_of(spec, step.where), step_name(step.kind)));
+        if (is_final_stage_) {
+          return invalid_argument(
+              fmt::format("{}: the {} step is not supported after an aggregate (it would run in "
+                          "the coordinator); put it before the aggregate",
+                          context_of(spec, step.where), step_name(step.kind)));
+        }
+        SLUICE_RETURN_IF_ERROR(compile_exec(spec, step));
+        break;
     }
   }
   if (visible_.empty())
@@ -398,7 +506,7 @@ Status Pipeline::process(const RecordBatch& input, OutputBatch& output,
 
   // 2. The steps.
   gather_inputs(input);
-  run_operations(counters);
+  SLUICE_RETURN_IF_ERROR(run_operations(counters));
   counters.rows_out += selection_.size();
 
   // 3. The surviving rows: folded into the aggregate, or as text.
@@ -419,9 +527,37 @@ Status Pipeline::process(const RecordBatch& input, OutputBatch& output,
   return Status::ok();
 }
 
-void Pipeline::run_operations(PipelineCounters& counters) {
+Status Pipeline::run_operations(PipelineCounters& counters) {
   for (const Operation& operation : operations_) {
     if (selection_.empty()) break;
+    if (operation.lookup != nullptr) {
+      LookupStage& lookup = *operation.lookup;
+      const expr::Vector& keys = *eval_.columns[lookup.key_slot];
+      lookup.table->probe(keys, selection_, lookup.matches, lookup.scratch);
+      for (size_t c = 0; c < lookup.outputs.size(); ++c) {
+        expr::Vector& vector = lookup.outputs[c];
+        vector.reset(expr::Type::kString, eval_.row_count);
+        for (uint32_t row : selection_) {
+          const int32_t match = lookup.matches[row];
+          vector.valid[row] = match >= 0;
+          if (match >= 0) vector.strings[row] = lookup.table->value(static_cast<size_t>(match), c);
+        }
+        eval_.columns[lookup.first_slot + c] = &vector;
+      }
+      continue;
+    }
+    if (operation.exec != nullptr) {
+      ExecStage& exec = *operation.exec;
+      std::vector<const expr::Vector*> inputs;
+      inputs.reserve(exec.input_slots.size());
+      for (size_t slot : exec.input_slots) inputs.push_back(eval_.columns[slot]);
+      SLUICE_RETURN_IF_ERROR(
+          exec.step->run(inputs, selection_, eval_.row_count, exec.outputs, arena_));
+      for (size_t c = 0; c < exec.outputs.size(); ++c) {
+        eval_.columns[exec.first_slot + c] = &exec.outputs[c];
+      }
+      continue;
+    }
     const expr::Vector& result = operation.expression->evaluate(eval_, selection_);
     if (!operation.is_filter) {
       eval_.columns[operation.slot] = &result;
@@ -434,6 +570,7 @@ void Pipeline::run_operations(PipelineCounters& counters) {
     counters.rows_filtered += selection_.size() - next_selection_.size();
     selection_.swap(next_selection_);
   }
+  return Status::ok();
 }
 
 Status Pipeline::finish_partial(OutputBatch& out) {
@@ -483,7 +620,7 @@ Status Pipeline::run_final(std::vector<expr::Vector> columns, size_t row_count,
   selection_.resize(row_count);
   for (size_t row = 0; row < row_count; ++row) selection_[row] = static_cast<uint32_t>(row);
   PipelineCounters counters;
-  run_operations(counters);
+  SLUICE_RETURN_IF_ERROR(run_operations(counters));
 
   // NULLs last in either direction (DuckDB's default); full ties keep the
   // merged order (by group key bytes), so the output is deterministic.

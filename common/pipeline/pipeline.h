@@ -17,6 +17,8 @@
 #include "common/expr/expression.h"
 #include "common/job/job_spec.h"
 #include "common/pipeline/aggregate.h"
+#include "common/pipeline/exec_step.h"
+#include "common/pipeline/lookup.h"
 #include "common/pipeline/schema_gate.h"
 
 namespace sluice {
@@ -77,11 +79,32 @@ class Pipeline {
     size_t index = 0;          // input column, gate column or operation
     bool materialize = false;  // kInput read by an expression: gathered into a vector
   };
-  // One thing done to a batch, in order.
+  // A lookup step: probes the table with the key column's values and
+  // fills one string vector per added column (slots first_slot...).
+  struct LookupStage {
+    size_t key_slot = 0;
+    size_t first_slot = 0;
+    std::shared_ptr<const LookupTable> table;
+    std::vector<expr::Vector> outputs;
+    std::vector<int32_t> matches;
+    std::string scratch;
+  };
+  // An exec step: sends the columns in `input_slots` to the program and
+  // reads back one string vector per output column (slots first_slot...).
+  struct ExecStage {
+    std::vector<size_t> input_slots;
+    size_t first_slot = 0;
+    std::unique_ptr<ExecStep> step;
+    std::vector<expr::Vector> outputs;
+  };
+  // One thing done to a batch, in order: a filter, a computed column, a
+  // lookup or an exec.
   struct Operation {
     bool is_filter = false;
     size_t slot = 0;  // the computed column (not for filters)
     std::unique_ptr<expr::Expression> expression;
+    std::unique_ptr<LookupStage> lookup;
+    std::unique_ptr<ExecStage> exec;
   };
   struct VisibleColumn {
     std::string name;
@@ -113,8 +136,10 @@ class Pipeline {
   Status compile_steps(const JobSpec& spec, size_t first_step);
   Status compile_aggregate(const JobSpec& spec, size_t step_index);
   Status compile_sort(const JobSpec& spec, const StepSpec& step);
-  // Runs the filters and computed columns over the rows in selection_.
-  void run_operations(PipelineCounters& counters);
+  Status compile_lookup(const JobSpec& spec, const StepSpec& step);
+  Status compile_exec(const JobSpec& spec, const StepSpec& step);
+  // Runs the operations over the rows in selection_ (an exec may fail).
+  Status run_operations(PipelineCounters& counters);
   // Final stage: `columns` are the merged groups' vectors (one per input
   // column); emits the surviving rows, sorted, in batches.
   Status run_final(std::vector<expr::Vector> columns, size_t row_count,

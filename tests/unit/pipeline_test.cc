@@ -379,17 +379,19 @@ TEST(Pipeline, RejectsAFilterThatIsNotACondition) {
             std::string::npos);
 }
 
-TEST(Pipeline, ReportsUnsupportedSteps) {
+TEST(Pipeline, ReportsALookupOnAnUnknownColumn) {
   JobSpec spec;
   spec.source_file = "job.yaml";
   StepSpec step;
   step.kind = StepKind::kLookup;
   step.where = {"job.yaml", 4, "steps[0].lookup"};
+  step.lookup.left = "Nope";
   spec.steps.push_back(step);
   auto pipeline = Pipeline::compile(spec, kColumns);
   ASSERT_FALSE(pipeline.is_ok());
   EXPECT_EQ(pipeline.status().message(),
-            "job.yaml:4: steps[0].lookup: the lookup step is not supported yet");
+            "job.yaml:4: steps[0].lookup.on: unknown column \"Nope\" (the rows have no such "
+            "column)");
 }
 
 TEST(Pipeline, ReportsSchemaColumnsMissingFromTheInput) {
