@@ -203,7 +203,22 @@ Status ExecProcess::round_trip(std::string_view input, size_t line_count, std::s
                                std::vector<std::string_view>& lines) {
   buffer.clear();
   lines.clear();
-  if (pid_ <= 0) SLUICE_RETURN_IF_ERROR(start());
+  if (pid_ <= 0) {
+    SLUICE_RETURN_IF_ERROR(start());
+  } else {
+    // Answers nobody asked for (a program that answers twice) would shift
+    // every later row: refuse them if they are already waiting.
+    char byte;
+    const ssize_t early = ::read(stdout_fd_, &byte, 1);
+    if (early != -1 || errno != EAGAIN) {
+      read_stderr();
+      kill_now();
+      return Status(StatusCode::kUnavailable,
+                    early > 0 ? "the program wrote more rows than it was sent (rows must come "
+                                "back one for one)"
+                              : "the program closed its stdout between batches");
+    }
+  }
   const int64_t deadline_ms = now_ms() + timeout_ms_;
   size_t written = 0;
   size_t lines_read = 0;
