@@ -1,0 +1,291 @@
+#include "common/jsonl/range_reader.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/base/assert.h"
+#include "common/csv/utf8.h"
+
+namespace sluice {
+namespace {
+
+constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
+bool is_blank(std::string_view line) {
+  for (char c : line) {
+    if (c != ' ' && c != '\t' && c != '\r') return false;
+  }
+  return true;
+}
+
+std::string oversize_reason(uint64_t max_record_bytes) {
+  return fmt::format("record longer than max_record_size ({} bytes)", max_record_bytes);
+}
+
+}  // namespace
+
+JsonlRangeReader::JsonlRangeReader(ByteSource& source, JsonlRangeOptions options)
+    : source_(source),
+      options_(std::move(options)),
+      parser_(options_.columns),
+      source_size_(source.size_bytes()),
+      chunk_bytes_(std::max<size_t>(options_.read_chunk_bytes, 1)) {
+  capacity_ = std::max<size_t>(2 * chunk_bytes_, 16);
+  // Room for the longest accepted line, its line end ("\r\n") and a chunk.
+  capacity_max_ = std::max<size_t>(capacity_, options_.max_record_bytes + 2 + chunk_bytes_);
+  buffer_ = std::make_unique_for_overwrite<char[]>(capacity_);
+  arena_ = std::make_unique_for_overwrite<char[]>(capacity_);
+}
+
+Status JsonlRangeReader::read_more() {
+  size_t want = std::min(chunk_bytes_, capacity_ - length_);
+  want = static_cast<size_t>(std::min<uint64_t>(want, source_size_ - file_offset_));
+  if (want == 0) return Status::ok();
+  SLUICE_ASSIGN_OR_RETURN(size_t count,
+                          source_.read_at(file_offset_, buffer_.get() + length_, want));
+  if (count == 0) {
+    return io_error(fmt::format("input ended at offset {} but its size was {} when opened",
+                                file_offset_, source_size_));
+  }
+  length_ += count;
+  file_offset_ += count;
+  bytes_read_ += count;
+  return Status::ok();
+}
+
+void JsonlRangeReader::compact() {
+  if (position_ == 0) return;
+  std::memmove(buffer_.get(), buffer_.get() + position_, length_ - position_);
+  buffer_offset_ += position_;
+  length_ -= position_;
+  position_ = 0;
+}
+
+void JsonlRangeReader::grow() {
+  size_t capacity = std::min(capacity_ * 2, capacity_max_);
+  SLUICE_ASSERT(capacity > capacity_, "grow past capacity_max={}", capacity_max_);
+  auto buffer = std::make_unique_for_overwrite<char[]>(capacity);
+  std::memcpy(buffer.get(), buffer_.get(), length_);
+  buffer_ = std::move(buffer);
+  arena_ = std::make_unique_for_overwrite<char[]>(capacity);
+  capacity_ = capacity;
+}
+
+Status JsonlRangeReader::start() {
+  uint64_t start = 0;
+  if (options_.start_is_exact) {
+    start = options_.exact_start_offset;
+  } else if (options_.begin_offset > 0) {
+    // The first line start p >= begin: p - 1 holds '\n'. Always a record
+    // start in JSON Lines (a string cannot hold a raw newline).
+    buffer_offset_ = std::min(options_.begin_offset - 1, source_size_);
+    file_offset_ = buffer_offset_;
+    for (;;) {
+      if (at_eof() && position_ == length_) {
+        start = source_size_;
+        break;
+      }
+      if (position_ == length_) {
+        compact();
+        SLUICE_RETURN_IF_ERROR(read_more());
+      }
+      const void* newline = std::memchr(buffer_.get() + position_, '\n', length_ - position_);
+      if (newline != nullptr) {
+        start = buffer_offset_ +
+                static_cast<size_t>(static_cast<const char*>(newline) - buffer_.get()) + 1;
+        break;
+      }
+      position_ = length_;
+    }
+    length_ = 0;
+    position_ = 0;
+  }
+  start_offset_ = start;
+  buffer_offset_ = std::min(start, source_size_);
+  file_offset_ = buffer_offset_;
+  length_ = 0;
+  position_ = 0;
+  if (start == 0 && options_.end_offset > 0) {
+    while (length_ < kUtf8Bom.size() && !at_eof()) SLUICE_RETURN_IF_ERROR(read_more());
+    if (std::string_view(buffer_.get(), length_).starts_with(kUtf8Bom)) {
+      position_ = kUtf8Bom.size();
+      bom_pending_ = true;
+    }
+  }
+  return Status::ok();
+}
+
+void JsonlRangeReader::finish(uint64_t end_offset) {
+  end_offset_ = end_offset;
+  done_ = true;
+}
+
+void JsonlRangeReader::reject(std::vector<RejectedRecord>& rejects, uint64_t offset,
+                              std::string reason, std::string_view raw) {
+  const uint64_t keep = std::min<uint64_t>(limits::kRejectRawBytesMax, options_.max_record_bytes);
+  raw = raw.substr(0, std::min<uint64_t>(raw.size(), keep));
+  rejects.push_back(RejectedRecord{offset, std::move(reason), std::string(raw)});
+}
+
+// The line at position_ has no '\n' within max_record_bytes + 1 bytes: keep
+// its first bytes for the reject and read on to its end without holding it.
+Status JsonlRangeReader::skip_oversize_line(std::vector<RejectedRecord>& rejects) {
+  const uint64_t offset = buffer_offset_ + position_;
+  const uint64_t keep = std::min<uint64_t>(limits::kRejectRawBytesMax, options_.max_record_bytes);
+  std::string raw(buffer_.get() + position_, std::min<uint64_t>(length_ - position_, keep));
+  position_ = length_;
+  scanned_ = 0;
+  for (;;) {
+    compact();
+    if (at_eof()) break;
+    SLUICE_RETURN_IF_ERROR(read_more());
+    const void* newline = std::memchr(buffer_.get(), '\n', length_);
+    if (newline != nullptr) {
+      position_ = static_cast<size_t>(static_cast<const char*>(newline) - buffer_.get()) + 1;
+      break;
+    }
+    position_ = length_;
+  }
+  records_read_ += 1;
+  reject(rejects, offset, oversize_reason(options_.max_record_bytes), raw);
+  return Status::ok();
+}
+
+void JsonlRangeReader::process_line(std::string_view line, uint64_t offset, RecordBatch& batch,
+                                    std::vector<RejectedRecord>& rejects) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line.size() > options_.max_record_bytes) {
+    records_read_ += 1;
+    reject(rejects, offset, oversize_reason(options_.max_record_bytes), line);
+    return;
+  }
+  if (is_blank(line)) return;  // blank lines are not records
+  records_read_ += 1;
+  const size_t bad = find_invalid_utf8(line);
+  if (bad != std::string_view::npos) {
+    reject(rejects, offset, fmt::format("invalid UTF-8 at byte {} of the record", bad), line);
+    return;
+  }
+  const size_t arena_mark = arena_used_;
+  std::string error = parser_.parse(line, values_, arena_.get(), arena_used_);
+  if (!error.empty()) {
+    arena_used_ = arena_mark;
+    reject(rejects, offset, std::move(error), line);
+    return;
+  }
+  batch.fields.insert(batch.fields.end(), values_.begin(), values_.end());
+  batch.offsets.push_back(offset);
+  batch.raw.push_back(line);
+  batch.row_count += 1;
+}
+
+Result<bool> JsonlRangeReader::next(RecordBatch& batch, std::vector<RejectedRecord>& rejects) {
+  batch.clear();
+  batch.column_count = options_.columns.size();
+  arena_used_ = 0;
+  if (!started_) {
+    started_ = true;
+    SLUICE_RETURN_IF_ERROR(start());
+  }
+  if (done_) return false;
+  for (;;) {
+    uint64_t offset = buffer_offset_ + position_;
+    // The line after a BOM starts at 0: it belongs to the first range however
+    // small that range is.
+    if (bom_pending_) {
+      if (offset == kUtf8Bom.size())
+        offset = 0;
+      else
+        bom_pending_ = false;
+    }
+    if (offset >= options_.end_offset) {
+      finish(offset);
+      break;
+    }
+    if (position_ == length_) {
+      if (at_eof()) {
+        finish(offset);
+        break;
+      }
+      if (batch.row_count > 0) return true;  // compacting would move the batch's views
+      compact();
+      scanned_ = 0;
+      SLUICE_RETURN_IF_ERROR(read_more());
+      continue;
+    }
+    const char* from = buffer_.get() + position_;
+    const size_t available = length_ - position_;
+    const void* found = std::memchr(from + scanned_, '\n', available - scanned_);
+    size_t line_length;
+    size_t consumed;
+    if (found != nullptr) {
+      line_length = static_cast<size_t>(static_cast<const char*>(found) - from);
+      consumed = line_length + 1;
+    } else if (at_eof()) {
+      line_length = available;  // the last line, without a line end
+      consumed = available;
+    } else {
+      scanned_ = available;
+      if (batch.row_count > 0) return true;
+      if (available > options_.max_record_bytes + 1) {
+        SLUICE_RETURN_IF_ERROR(skip_oversize_line(rejects));
+        continue;
+      }
+      compact();
+      if (length_ == capacity_) grow();
+      SLUICE_RETURN_IF_ERROR(read_more());
+      continue;
+    }
+    scanned_ = 0;
+    process_line(std::string_view(from, line_length), offset, batch, rejects);
+    position_ += consumed;
+    if (batch.row_count == limits::kBatchRowsMax) return true;
+  }
+  return batch.row_count > 0;
+}
+
+Result<std::vector<std::string>> read_jsonl_columns(ByteSource& source, uint64_t max_record_bytes) {
+  // A reader with no columns finds the first record: "{}" is a row, any
+  // other object is rejected for its first key; then that line is parsed for
+  // its keys (read again whole: a reject keeps only its first bytes).
+  JsonlRangeOptions options;
+  options.end_offset = source.size_bytes();
+  options.max_record_bytes = max_record_bytes;
+  options.read_chunk_bytes = 64 << 10;
+  JsonlRangeReader reader(source, options);
+  RecordBatch batch;
+  std::vector<RejectedRecord> rejects;
+  for (;;) {
+    SLUICE_ASSIGN_OR_RETURN(bool more, reader.next(batch, rejects));
+    if (batch.row_count > 0 && (rejects.empty() || batch.offsets[0] < rejects[0].offset)) {
+      return std::vector<std::string>{};
+    }
+    if (!rejects.empty()) {
+      const RejectedRecord& first = rejects.front();
+      std::string error = first.reason;
+      std::vector<std::string> keys;
+      if (first.reason.starts_with("unexpected key")) {
+        // max_record_bytes + "\r\n" + a BOM is the most the line can take.
+        std::string line(static_cast<size_t>(std::min<uint64_t>(
+                             max_record_bytes + 5, source.size_bytes() - first.offset)),
+                         '\0');
+        SLUICE_ASSIGN_OR_RETURN(size_t count,
+                                source.read_at(first.offset, line.data(), line.size()));
+        line.resize(count);
+        std::string_view text(line);
+        if (first.offset == 0 && text.starts_with(kUtf8Bom)) text.remove_prefix(kUtf8Bom.size());
+        text = text.substr(0, text.find('\n'));
+        if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+        error = jsonl_object_keys(text, keys);
+        if (error.empty()) return keys;
+      }
+      return data_error(
+          fmt::format("cannot read the first JSON object at offset {}: {}", first.offset, error));
+    }
+    if (!more) return std::vector<std::string>{};
+  }
+}
+
+}  // namespace sluice
