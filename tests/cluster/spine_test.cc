@@ -10,6 +10,7 @@
 
 #include "tests/cluster/job_files.h"
 #include "tests/support/cluster.h"
+#include "tests/support/coordinator_process.h"
 
 namespace sluice::testing {
 namespace {
@@ -83,13 +84,9 @@ TEST_F(Spine, SecondRunOfFinishedJobPublishesNothingNew) {
 TEST_F(Spine, SeparateCoordinatorAndTwoWorkersRunW1) {
   generate(10000, 9);
   const std::string job = write_job("w1.yaml", w1_job(input_, "out/", "32KiB"));
-  Process coordinator(
-      {sluice_binary(), "coordinator", "--listen", "tcp://127.0.0.1:0", "--state", dir_ / "state"},
-      dir_ / "coordinator.log", dir_.path());
-  const std::string log = wait_for_text(dir_ / "coordinator.log", "--coordinator tcp://", 10000);
-  std::smatch match;
-  ASSERT_TRUE(std::regex_search(log, match, std::regex("--coordinator (tcp://[0-9.:]+)"))) << log;
-  const std::string endpoint = match[1];
+  CoordinatorProcess coordinator(dir_);
+  ASSERT_FALSE(coordinator.endpoint().empty()) << coordinator.log();
+  const std::string endpoint = coordinator.endpoint();
   Process worker_a({sluice_binary(), "worker", "--coordinator", endpoint, "--slots", "1"},
                    dir_ / "worker-a.log");
   Process worker_b({sluice_binary(), "worker", "--coordinator", endpoint, "--slots", "1"},
@@ -114,13 +111,9 @@ TEST_F(Spine, SeparateCoordinatorAndTwoWorkersRunW1) {
 TEST_F(Spine, WorkerKilledMidJobStillGivesCompleteIdenticalOutput) {
   generate(40000, 10);
   const std::string job = write_job("w1.yaml", w1_job(input_, "out/", "64KiB"));
-  Process coordinator(
-      {sluice_binary(), "coordinator", "--listen", "tcp://127.0.0.1:0", "--state", dir_ / "state"},
-      dir_ / "coordinator.log", dir_.path());
-  const std::string log = wait_for_text(dir_ / "coordinator.log", "--coordinator tcp://", 10000);
-  std::smatch match;
-  ASSERT_TRUE(std::regex_search(log, match, std::regex("--coordinator (tcp://[0-9.:]+)"))) << log;
-  const std::string endpoint = match[1];
+  CoordinatorProcess coordinator(dir_);
+  ASSERT_FALSE(coordinator.endpoint().empty()) << coordinator.log();
+  const std::string endpoint = coordinator.endpoint();
   auto victim =
       std::make_unique<Process>(std::vector<std::string>{sluice_binary(), "worker", "--coordinator",
                                                          endpoint, "--slots", "1"},
