@@ -23,7 +23,8 @@ TaskOutcome failure(std::string error, bool retryable) {
   return outcome;
 }
 
-// The input must be the file that was planned: same size, same mtime.
+// The input must be the file that was planned: same size, same mtime (for a
+// URL: same Content-Length, same ETag/Last-Modified hash).
 std::optional<std::string> changed_input(const TaskSpec& task) {
   auto now = stat_input(task.path);
   if (!now.is_ok()) return "input file " + task.path + " is gone: " + now.status().message();
@@ -44,7 +45,7 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   spec.base_dir = task.base_dir;  // lookup files and exec programs resolve against it
   if (auto changed = changed_input(task)) return failure(*changed, false);
 
-  auto source = FileSource::open(task.path);
+  auto source = open_input_source(task.path);
   if (!source.is_ok()) return failure(source.status().message(), true);
   auto columns = read_input_columns(spec, task.path);
   if (!columns.is_ok()) return failure(columns.status().message(), true);
@@ -62,17 +63,16 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   auto reject_writer = open_reject_writer(task.rejects_temp_path, task.path);
   if (!reject_writer.is_ok()) return failure(reject_writer.status().message(), true);
 
-  CsvRangeOptions options;
-  options.dialect.delimiter = spec.input.delimiter;
-  options.dialect.quote = spec.input.quote;
-  options.dialect.header = spec.input.header;
-  options.begin_offset = task.begin_offset;
-  options.end_offset = task.end_offset;
-  options.start_is_exact = task.start_is_exact;
-  options.exact_start_offset = task.exact_start_offset;
-  options.max_record_bytes = spec.input.max_record_size_bytes;
-  options.expected_columns = columns->size();
-  CsvRangeReader reader(*source.value(), options);
+  InputRange range;
+  range.begin_offset = task.begin_offset;
+  // A compressed input is one range: all of its decompressed bytes.
+  range.end_offset =
+      is_compressed_input(task.path) ? source.value()->size_bytes() : task.end_offset;
+  range.start_is_exact = task.start_is_exact;
+  range.exact_start_offset = task.exact_start_offset;
+  std::unique_ptr<RecordReader> reader_holder =
+      open_record_reader(spec, *source.value(), columns.value(), range);
+  RecordReader& reader = *reader_holder;
 
   RecordBatch batch;
   OutputBatch output;

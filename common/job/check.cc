@@ -2,12 +2,16 @@
 
 #include "common/csv/range_reader.h"
 #include "common/io/byte_source.h"
+#include "common/jsonl/range_reader.h"
 #include "common/pipeline/pipeline.h"
 
 namespace sluice {
 
 Result<std::vector<std::string>> read_input_columns(const JobSpec& spec, const std::string& path) {
-  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<FileSource> source, FileSource::open(path));
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, open_input_source(path));
+  if (spec.input.format == InputFormat::kJsonl) {
+    return read_jsonl_columns(*source, spec.input.max_record_size_bytes);
+  }
   CsvDialect dialect;
   dialect.delimiter = spec.input.delimiter;
   dialect.quote = spec.input.quote;
@@ -27,10 +31,6 @@ Result<CheckedJob> check_job(const JobSpec& spec, const std::string& base_dir) {
     return invalid_argument(spec.source_file + ": input.path: " + inputs.status().message());
   }
   checked.inputs = std::move(inputs).value();
-  if (spec.input.format != InputFormat::kCsv) {
-    return invalid_argument(spec.source_file +
-                            ": input.format: only csv input is supported so far");
-  }
   auto columns = read_input_columns(spec, checked.inputs.front().path);
   if (!columns.is_ok()) {
     return invalid_argument(spec.source_file + ": input.path: cannot read the columns of " +

@@ -23,7 +23,8 @@ struct CheckedJob {
   bool has_aggregate = false;  // partitions write partial states, merged at the end
 };
 
-// Column names of a CSV input: its header, or column0..N-1 without one.
+// Column names of an input: a CSV's header (column0..N-1 without one), or
+// the keys of a JSON Lines input's first object.
 Result<std::vector<std::string>> read_input_columns(const JobSpec& spec, const std::string& path);
 
 // Resolves the inputs against `base_dir`, reads the columns of the first one

@@ -7,6 +7,11 @@
 #include <filesystem>
 #include <set>
 
+#include "common/csv/range_reader.h"
+#include "common/io/decompress_source.h"
+#include "common/io/http_source.h"
+#include "common/jsonl/range_reader.h"
+
 namespace sluice {
 namespace {
 
@@ -47,6 +52,14 @@ Result<std::vector<std::string>> expand(const std::string& pattern) {
 }  // namespace
 
 Result<InputFile> stat_input(const std::string& path) {
+  if (is_http_url(path)) {
+    SLUICE_ASSIGN_OR_RETURN(HttpObject object, http_head(path));
+    InputFile file;
+    file.path = path;
+    file.size_bytes = object.size_bytes;
+    file.mtime_ns = object.identity();
+    return file;
+  }
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) return not_found("input " + path + " does not exist");
   if (!S_ISREG(info.st_mode)) return invalid_argument("input " + path + " is not a regular file");
@@ -68,6 +81,12 @@ Result<std::vector<InputFile>> resolve_inputs(const std::vector<std::string>& pa
   std::vector<InputFile> files;
   std::set<std::string> seen;
   for (const std::string& pattern : patterns) {
+    if (is_http_url(pattern)) {  // a URL is one input: no globbing, no listing
+      if (!seen.insert(pattern).second) continue;
+      SLUICE_ASSIGN_OR_RETURN(InputFile file, stat_input(pattern));
+      files.push_back(std::move(file));
+      continue;
+    }
     SLUICE_ASSIGN_OR_RETURN(std::vector<std::string> paths,
                             expand(absolute_path(pattern, base_dir)));
     for (const std::string& path : paths) {
@@ -77,6 +96,71 @@ Result<std::vector<InputFile>> resolve_inputs(const std::vector<std::string>& pa
     }
   }
   return files;
+}
+
+bool is_compressed_input(const std::string& path) { return codec_of_path(path) != Codec::kNone; }
+
+Result<std::unique_ptr<ByteSource>> open_input_source(const std::string& path) {
+  std::unique_ptr<ByteSource> source;
+  if (is_http_url(path)) {
+    SLUICE_ASSIGN_OR_RETURN(source, HttpSource::open(path));
+  } else {
+    SLUICE_ASSIGN_OR_RETURN(source, FileSource::open(path));
+  }
+  const Codec codec = codec_of_path(path);
+  if (codec == Codec::kNone) return source;
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<DecompressSource> decompressed,
+                          DecompressSource::open(std::move(source), codec, path));
+  return std::unique_ptr<ByteSource>(std::move(decompressed));
+}
+
+RecordReader::~RecordReader() = default;
+
+namespace {
+
+template <typename Reader>
+class ReaderAdapter final : public RecordReader {
+ public:
+  template <typename Options>
+  ReaderAdapter(ByteSource& source, Options options) : reader_(source, std::move(options)) {}
+  Result<bool> next(RecordBatch& batch, std::vector<RejectedRecord>& rejects) override {
+    return reader_.next(batch, rejects);
+  }
+  uint64_t start_offset() const override { return reader_.start_offset(); }
+  uint64_t end_offset() const override { return reader_.end_offset(); }
+  uint64_t bytes_read() const override { return reader_.bytes_read(); }
+  uint64_t records_read() const override { return reader_.records_read(); }
+
+ private:
+  Reader reader_;
+};
+
+}  // namespace
+
+std::unique_ptr<RecordReader> open_record_reader(const JobSpec& spec, ByteSource& source,
+                                                 const std::vector<std::string>& columns,
+                                                 const InputRange& range) {
+  if (spec.input.format == InputFormat::kJsonl) {
+    JsonlRangeOptions options;
+    options.columns = columns;
+    options.begin_offset = range.begin_offset;
+    options.end_offset = range.end_offset;
+    options.start_is_exact = range.start_is_exact;
+    options.exact_start_offset = range.exact_start_offset;
+    options.max_record_bytes = spec.input.max_record_size_bytes;
+    return std::make_unique<ReaderAdapter<JsonlRangeReader>>(source, std::move(options));
+  }
+  CsvRangeOptions options;
+  options.dialect.delimiter = spec.input.delimiter;
+  options.dialect.quote = spec.input.quote;
+  options.dialect.header = spec.input.header;
+  options.begin_offset = range.begin_offset;
+  options.end_offset = range.end_offset;
+  options.start_is_exact = range.start_is_exact;
+  options.exact_start_offset = range.exact_start_offset;
+  options.max_record_bytes = spec.input.max_record_size_bytes;
+  options.expected_columns = columns.size();
+  return std::make_unique<ReaderAdapter<CsvRangeReader>>(source, options);
 }
 
 }  // namespace sluice

@@ -3,16 +3,22 @@
 // their identity (size, modification time), as planned and as checked later.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "common/base/batch.h"
 #include "common/base/status.h"
+#include "common/io/byte_source.h"
+#include "common/job/job_spec.h"
 
 namespace sluice {
 
 struct InputFile {
-  std::string path;  // absolute
+  std::string path;  // absolute, or an http(s):// URL as written
   uint64_t size_bytes = 0;
+  // A file's modification time; for a URL, a hash of its ETag (else of its
+  // Last-Modified, else 0): what changes when the object does.
   int64_t mtime_ns = 0;
 };
 
@@ -23,8 +29,41 @@ struct InputFile {
 Result<std::vector<InputFile>> resolve_inputs(const std::vector<std::string>& patterns,
                                               const std::string& base_dir);
 
-// The file's current size and modification time.
+// The file's current size and modification time (a URL: HEAD).
 Result<InputFile> stat_input(const std::string& path);
+
+// A path ending in .gz or .zst: read whole as one partition, decompressed.
+bool is_compressed_input(const std::string& path);
+
+// The bytes of an input as the readers see them: a FileSource, an HttpSource
+// for http(s):// URLs, wrapped in a DecompressSource for .gz/.zst.
+Result<std::unique_ptr<ByteSource>> open_input_source(const std::string& path);
+
+// The records of one range of an input, whatever its format: a
+// CsvRangeReader or a JsonlRangeReader behind one interface (one virtual
+// call per batch). Same offset contract as CsvRangeReader.
+class RecordReader {
+ public:
+  virtual ~RecordReader();
+  virtual Result<bool> next(RecordBatch& batch, std::vector<RejectedRecord>& rejects) = 0;
+  virtual uint64_t start_offset() const = 0;
+  virtual uint64_t end_offset() const = 0;
+  virtual uint64_t bytes_read() const = 0;
+  virtual uint64_t records_read() const = 0;
+};
+
+struct InputRange {
+  uint64_t begin_offset = 0;
+  uint64_t end_offset = 0;
+  bool start_is_exact = false;
+  uint64_t exact_start_offset = 0;
+};
+
+// A reader of `range` of `source` (which must outlive it) in the job's input
+// format, for the job's `columns` (read_input_columns).
+std::unique_ptr<RecordReader> open_record_reader(const JobSpec& spec, ByteSource& source,
+                                                 const std::vector<std::string>& columns,
+                                                 const InputRange& range);
 
 // `path` made absolute against `base_dir`, lexically normalised.
 std::string absolute_path(const std::string& path, const std::string& base_dir);
