@@ -335,11 +335,15 @@ def median_run(run, runs):
     """Runs `run` once untimed (warm cache; its result is returned for the
     check), then `runs` times; the median of each figure."""
     warm = run()
+    load_before = os.getloadavg()[0]
     timed = [run() for _ in range(runs)]
     keys = ["seconds", "cpu_seconds", "peak_anon", "peak_file", "root_peak_anon",
             "root_peak_file"]
     result = {key: statistics.median(r[key] for r in timed) for key in keys}
     result["runs_seconds"] = [r["seconds"] for r in timed]
+    # Other work on the machine skews every figure: the 1-minute load average
+    # around the timed runs (2 cores: above ~2 means they shared the CPU).
+    result["load"] = (load_before, os.getloadavg()[0])
     workers_anon = [max(r["children_peak_anon"], default=0) for r in timed]
     workers_file = [max(r["children_peak_file"], default=0) for r in timed]
     result["worker_peak_anon"] = statistics.median(workers_anon)
@@ -451,12 +455,12 @@ def print_table(report, args):
         f"wc -l: {wc['seconds']:.3f} s = {wc['gb_per_s']:.2f} GB/s (physical reference)",
         "",
         "| workload | tool | seconds | MB/s | rows/s | peak anon MiB | peak file MiB | "
-        "CPU s | same rows | sluice x | of wc -l |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|",
+        "CPU s | same rows | sluice x | of wc -l | load |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|",
     ]
     for (workload, tool), result in results.items():
         if "failed" in result:
-            lines.append(f"| {workload} | {tool} | failed | | | | | | | | |")
+            lines.append(f"| {workload} | {tool} | failed | | | | | | | | | |")
             continue
         sluice = results.get((workload, main), {})
         ratio = (f"{result['seconds'] / sluice['seconds']:.2f}"
@@ -470,7 +474,7 @@ def print_table(report, args):
             f"| {workload} | {tool} | {result['seconds']:.2f} | {mbps:.0f} | "
             f"{rows / result['seconds'] / 1e6:.2f}M | {mib(result['peak_anon'])} | "
             f"{mib(result['peak_file'])} | {result['cpu_seconds']:.2f} | {same} | {ratio} | "
-            f"{mbps / (wc['gb_per_s'] * 1e3) * 100:.1f}% |")
+            f"{mbps / (wc['gb_per_s'] * 1e3) * 100:.1f}% | {max(result.get('load', (0, 0))):.1f} |")
     lines += ["", "sluice processes (peaks, median of runs):", "",
               "| workload | tool | partitions | coordinator anon MiB | coordinator file MiB | "
               "worker anon MiB (max) | worker file MiB (max) | coordinator CPU share |",
