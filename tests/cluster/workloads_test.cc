@@ -5,6 +5,7 @@
 // upper-cases a column).
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 
 #include "tests/support/cluster.h"
@@ -158,6 +159,47 @@ TEST_F(Workloads, ExecUppercasesAColumnThroughAProgramPerPartition) {
       "    writer.writerow([r[col['Summons Number']], r[col['Street Name']].upper()])\n");
   ASSERT_GT(std::count(expected.begin(), expected.end(), '\n'), 1000);
   EXPECT_EQ(concat_parts(dir_ / "out"), expected);
+}
+
+TEST_F(Workloads, ExecProgramThatKeepsFailingFailsTheJobWithItsStderr) {
+  const std::string job =
+      write_job("exec-fail.yaml",
+                "name: exec-fail-test\n"
+                "input: {path: " +
+                    input_ +
+                    ", split_size: 1MiB}\n"
+                    "steps:\n"
+                    "  - exec: {command: [" +
+                    source_dir() + "/tests/data/exec/flaky.py, " + (dir_ / "starts") +
+                    ", 1000], max_attempts: 1}\n"
+                    "output: {path: out/}\n"
+                    "max_attempts: 2\n");
+  auto result = run(
+      {sluice_binary(), "run", job, "--workers", "2", "--state", dir_ / "state", "--no-progress"},
+      dir_.path());
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  EXPECT_NE(result.err.find("flaky: failing on purpose"), std::string::npos) << result.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "out/_SUCCESS"));
+}
+
+TEST_F(Workloads, LookupProblemsAreSpecErrorsBeforeAnyWork) {
+  write_file(dir_ / "dup.csv", "code,name\nNY,a\nNY,b\n");
+  const std::string job = write_job("lookup-bad.yaml",
+                                    "name: lookup-bad-test\n"
+                                    "input: {path: " +
+                                        input_ +
+                                        "}\n"
+                                        "steps:\n"
+                                        "  - lookup: {path: dup.csv, on: {Registration State: "
+                                        "code}, columns: [name]}\n"
+                                        "output: {path: out/}\n");
+  auto result = run(
+      {sluice_binary(), "run", job, "--workers", "1", "--state", dir_ / "state", "--no-progress"},
+      dir_.path());
+  EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+  EXPECT_NE(result.err.find("lookup-bad.yaml:4: steps[0].lookup"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("key \"NY\""), std::string::npos) << result.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "out"));
 }
 
 }  // namespace
