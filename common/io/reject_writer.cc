@@ -1,10 +1,39 @@
 #include <fmt/format.h>
 
+#include "common/csv/utf8.h"
 #include "common/io/output_sink.h"
 #include "common/io/row_writer.h"
 #include "common/io/text_format.h"
 
 namespace sluice {
+namespace {
+
+// A rejected record may hold invalid UTF-8 (that may be why it was rejected,
+// or its raw bytes were cut mid-character): each invalid byte is written as
+// U+FFFD so that the rejects file is valid UTF-8 CSV that any reader (and
+// `sluice verify`) can read back.
+void append_text_field(std::string& out, std::string_view value) {
+  size_t bad = find_invalid_utf8(value);
+  if (bad == std::string_view::npos) {
+    append_csv_field(out, value);
+    return;
+  }
+  std::string valid(value.substr(0, bad));
+  valid.reserve(value.size() + 16);
+  for (size_t at = bad; at < value.size();) {
+    const size_t length = utf8_sequence_length(value, at);
+    if (length == 0) {
+      valid.append("\xEF\xBF\xBD");
+      at += 1;
+    } else {
+      valid.append(value.substr(at, length));
+      at += length;
+    }
+  }
+  append_csv_field(out, valid);
+}
+
+}  // namespace
 
 RejectWriter::RejectWriter(std::unique_ptr<OutputSink> sink, std::string source_file)
     : sink_(std::move(sink)) {
@@ -20,9 +49,9 @@ Status RejectWriter::write(const std::vector<RejectedRecord>& rejects) {
     out.push_back(',');
     fmt::format_to(std::back_inserter(out), "{}", reject.offset);
     out.push_back(',');
-    append_csv_field(out, reject.reason);
+    append_text_field(out, reject.reason);
     out.push_back(',');
-    append_csv_field(out, reject.raw);
+    append_text_field(out, reject.raw);
     out.push_back('\n');
     SLUICE_RETURN_IF_ERROR(sink_->flush_if_full());
   }
