@@ -13,9 +13,10 @@ packages=(
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev
-  libxxhash-dev libzstd-dev zlib1g-dev
+  libxxhash-dev libzstd-dev zlib1g-dev libsnappy-dev
   libcpp-httplib-dev libssl-dev libbrotli-dev
   libcurl4-openssl-dev nginx
+  clang-14 libclang-rt-14-dev
   python3 procps
   xfsprogs e2fsprogs iproute2 mount util-linux
 )

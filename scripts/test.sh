@@ -15,6 +15,17 @@ cmake --build build -j "$jobs"
 python3 -m unittest discover -s tests/reference -q
 (cd build && ctest --output-on-failure -j "$jobs" --timeout 600)
 bash tests/deploy/validate.sh
+# libFuzzer: the CSV reader's split invariance on random inputs, 20 s, only
+# where clang++-14 can link -fsanitize=fuzzer (libclang-rt-14-dev).
+fuzz_probe=$(mktemp -d)
+echo 'extern "C" int LLVMFuzzerTestOneInput(const char*, unsigned long) { return 0; }' \
+  >"$fuzz_probe/probe.cc"
+if clang++-14 -fsanitize=fuzzer "$fuzz_probe/probe.cc" -o "$fuzz_probe/probe" 2>/dev/null; then
+  bash scripts/fuzz.sh 20
+else
+  echo "test: clang++-14 -fsanitize=fuzzer does not work here; fuzzing skipped" >&2
+fi
+rm -rf "$fuzz_probe"
 bash tests/ui/dashboard_test.sh build/tools/sluice build/dashboard.png
 
 if [[ "${SLUICE_SKIP_SANITIZERS:-0}" != "1" ]]; then

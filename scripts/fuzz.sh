@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang++-14 (build-fuzz/) and runs each for
+# a bounded time: `bash scripts/fuzz.sh [SECONDS]` (default 60). A finding is
+# saved as build-fuzz/crash-* and the script fails. The corpus is kept in
+# build-fuzz/corpus-<target>/ between runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+compiler=${SLUICE_FUZZ_CXX:-clang++-14}
+c_compiler=${SLUICE_FUZZ_CC:-clang-14}
+
+cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_FUZZ=ON \
+  -DSLUICE_BUILD_BENCH=OFF -DCMAKE_CXX_COMPILER="$compiler" -DCMAKE_C_COMPILER="$c_compiler" \
+  >/dev/null
+cmake --build build-fuzz --target csv_split_fuzz -j "$(nproc)"
+
+for target in csv_split_fuzz; do
+  corpus=build-fuzz/corpus-$target
+  mkdir -p "$corpus"
+  echo "fuzz: $target for ${seconds}s" >&2
+  status=0
+  (cd build-fuzz && "./tests/fuzz/$target" -max_total_time="$seconds" -max_len=4096 \
+    -print_final_stats=1 "corpus-$target") >"build-fuzz/$target.log" 2>&1 || status=$?
+  tail -n 12 "build-fuzz/$target.log" >&2
+  if [[ $status -ne 0 ]]; then
+    echo "fuzz: $target found a failure (exit $status); see build-fuzz/$target.log" >&2
+    exit "$status"
+  fi
+done
