@@ -39,7 +39,19 @@ Status Scheduler::load() {
       if (partition.state == PartitionState::kPlanned) entry.planned.insert(partition.index);
     }
     job_order_.push_back(entry.record.id);
-    jobs_.emplace(entry.record.id, std::move(entry));
+    JobEntry& loaded = jobs_.emplace(entry.record.id, std::move(entry)).first->second;
+    // A partition written just before a crash may be verifiable (its
+    // predecessor committed) yet not committed; no Done would ever look at
+    // it again. Commit it now; the loop's recovery publishes what this commits.
+    if (loaded.record.state != JobState::kRunning) continue;
+    std::set<uint32_t> files;
+    for (const PartitionRecord& partition : loaded.partitions) {
+      if (partition.state == PartitionState::kWritten) files.insert(partition.range.file_index);
+    }
+    for (uint32_t file_index : files) {
+      DoneOutcome recovered;
+      SLUICE_RETURN_IF_ERROR(advance_commits(loaded, file_index, recovered));
+    }
   }
   return Status::ok();
 }
@@ -113,7 +125,42 @@ std::vector<std::string> Scheduler::expire_workers() {
         logger("coordinator")->error("lease release failed: {}", status.to_string());
     }
   }
+  // A live worker that never reports on an attempt does not run it: the Task
+  // was lost (a reconnect dropped it). Without this the lease never expires.
+  for (auto it = attempt_heard_ms_.begin(); it != attempt_heard_ms_.end();) {
+    const AttemptRef attempt = it->first;
+    JobEntry* job = find(attempt.job_id);
+    if (job == nullptr || !is_active(*job, attempt.partition, attempt.attempt)) {
+      it = attempt_heard_ms_.erase(it);
+      continue;
+    }
+    const int64_t silent_ms = now - it->second;
+    if (silent_ms <= limits::kLeaseMs) {
+      ++it;
+      continue;
+    }
+    it = attempt_heard_ms_.erase(it);
+    logger("coordinator")
+        ->warn("attempt lost job={} partition={} attempt={} reason=no progress for {} ms",
+               attempt.job_id, attempt.partition, attempt.attempt, silent_ms);
+    if (job->leases[attempt.partition].size() > 1) {
+      drop_attempt(*job, attempt.partition, attempt.attempt);  // its twin goes on
+      continue;
+    }
+    Status status = release(
+        *job, attempt.partition,
+        fmt::format("attempt {} lost (no progress for {} ms)", attempt.attempt, silent_ms), false);
+    if (!status.is_ok())
+      logger("coordinator")->error("lease release failed: {}", status.to_string());
+  }
   return expired;
+}
+
+void Scheduler::on_progress(const std::string& identity, const AttemptRef& attempt) {
+  auto heard = attempt_heard_ms_.find(attempt);
+  auto worker = workers_.find(identity);
+  if (heard == attempt_heard_ms_.end() || worker == workers_.end()) return;
+  if (worker->second.attempts.count(attempt) != 0) heard->second = clock_.now_ms();
 }
 
 Result<std::vector<Assignment>> Scheduler::assign() {
@@ -207,6 +254,7 @@ Status Scheduler::lease(JobEntry& job, uint32_t index, const std::string& identi
   job.leases[index][attempt] = identity;
   AttemptRef ref{job.record.id, index, attempt};
   workers_.at(identity).attempts.insert(ref);
+  attempt_heard_ms_[ref] = clock_.now_ms();
   out = Assignment{identity, ref};
   return Status::ok();
 }

@@ -93,6 +93,10 @@ class Scheduler {
   Result<DoneOutcome> on_done(const std::string& identity, const DoneReport& report);
   Status on_failed(const std::string& identity, const AttemptRef& attempt,
                    const std::string& message, bool retryable);
+  // A worker's Progress for one of its attempts: the attempt is alive. A
+  // leased attempt not heard of for a lease (its Task was lost on a
+  // reconnect) is planned again by expire_workers().
+  void on_progress(const std::string& identity, const AttemptRef& attempt);
   // True while `attempt` holds a lease (it may still win).
   bool is_leased(const AttemptRef& attempt) const;
   // Records that a committed partition's file was renamed into place.
@@ -153,6 +157,7 @@ class Scheduler {
   std::map<std::string, JobEntry> jobs_;
   std::vector<std::string> job_order_;  // submission order: earlier jobs first
   std::map<std::string, Worker> workers_;
+  std::map<AttemptRef, int64_t> attempt_heard_ms_;  // leased attempts: last Progress
 };
 
 }  // namespace sluice

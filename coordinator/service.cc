@@ -39,6 +39,10 @@ class CoordinatorService::Impl {
     }
     try {
       proto::configure_socket(router_);
+      // A worker that reconnects (same routing id, new connection) is routed
+      // to at once; without this its new connection is ignored until the old
+      // one is torn down, and what is sent meanwhile is lost.
+      router_.set(zmq::sockopt::router_handover, 1);
       if (curve) {
         SLUICE_ASSIGN_OR_RETURN(proto::KeyPair keys,
                                 proto::load_key_pair(options.curve_secret_path));
@@ -170,8 +174,14 @@ class CoordinatorService::Impl {
         scheduler_.set_credit(identity, envelope.getRequestWork().getFreeSlots());
         return Status::ok();
       }
-      case Envelope::PROGRESS:
-        return on_worker_message(identity);
+      case Envelope::PROGRESS: {
+        SLUICE_RETURN_IF_ERROR(on_worker_message(identity));
+        auto progress = envelope.getProgress();
+        scheduler_.on_progress(identity,
+                               AttemptRef{to_string(progress.getJobId()), progress.getPartition(),
+                                          progress.getAttempt()});
+        return Status::ok();
+      }
       case Envelope::DONE:
         return on_done(identity, envelope.getDone());
       case Envelope::FAILED:
