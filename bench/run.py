@@ -675,6 +675,13 @@ def main():
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(report, indent=1, default=str))
+    # A tool that produced other rows, or failed, makes the run fail.
+    wrong = [f"{c['workload']} {c['tool']}" for c in report.get("checks", []) if not c["same_rows"]]
+    wrong += [f"{r['workload']} {r['tool']} failed" for r in report.get("results", [])
+              if "failed" in r]
+    if wrong:
+        print(f"different rows or failures: {', '.join(wrong)}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
