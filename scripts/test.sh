@@ -27,6 +27,7 @@ else
 fi
 rm -rf "$fuzz_probe"
 bash tests/ui/dashboard_test.sh build/tools/sluice build/dashboard.png
+bash tests/parquet/check.sh build/tools/sluice  # Parquet read back by DuckDB and Polars (npm)
 
 if [[ "${SLUICE_SKIP_SANITIZERS:-0}" != "1" ]]; then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=ON \

@@ -54,11 +54,11 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
 
   // An aggregate writes its partial state (always plain CSV) for the merge.
   const bool partial = pipeline.value()->has_aggregate();
-  auto writer = partial
-                    ? open_row_writer(task.temp_path, OutputFormat::kCsv, Compression::kNone,
-                                      pipeline.value()->partial_columns())
-                    : open_row_writer(task.temp_path, spec.output.format, spec.output.compression,
-                                      pipeline.value()->output_columns());
+  auto writer = partial ? open_row_writer(task.temp_path, OutputFormat::kCsv, Compression::kNone,
+                                          pipeline.value()->partial_columns())
+                        : open_row_writer(
+                              task.temp_path, spec.output.format, spec.output.compression,
+                              pipeline.value()->output_columns(), pipeline.value()->output_types());
   if (!writer.is_ok()) return failure(writer.status().message(), true);
   auto reject_writer = open_reject_writer(task.rejects_temp_path, task.path);
   if (!reject_writer.is_ok()) return failure(reject_writer.status().message(), true);

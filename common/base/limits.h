@@ -81,6 +81,23 @@ inline constexpr int64_t kExecBackoffMsMin = 100;
 inline constexpr size_t kExecStderrBytesMax = 4096;
 // One JSON line returned by an exec program may not be longer than this.
 inline constexpr size_t kExecLineBytesMax = 16u << 20;
+// Parquet output (common/parquet): a row group is buffered whole in memory
+// (its columns are written one after the other), so it ends at this many
+// bytes of buffered values or rows, whichever comes first; memory stays flat
+// whatever the partition size. 64 MiB / 1M rows is the size DuckDB, Polars
+// and Spark read efficiently (Arrow's default is 1M rows).
+inline constexpr uint64_t kParquetRowGroupBytesMax = 64ull << 20;
+inline constexpr uint64_t kParquetRowGroupRowsMax = 1ull << 20;
+// A data page ends past this many bytes of values (readers' default page size).
+inline constexpr uint64_t kParquetPageBytesMax = 1ull << 20;
+// A string column chunk is dictionary-encoded unless its distinct values take
+// more than this (Arrow's dictionary page limit); then it is written PLAIN.
+inline constexpr uint64_t kParquetDictionaryBytesMax = 1ull << 20;
+// Min/max statistics of a string column chunk are left out when the longest
+// of them is longer than this, so a huge value does not bloat the footer.
+inline constexpr size_t kParquetStatisticsBytesMax = 1024;
+// A footer we read back (sluice verify) may not be larger than this.
+inline constexpr uint64_t kParquetFooterBytesMax = 64ull << 20;
 
 static_assert(kLeaseMs > kHeartbeatMs * kHeartbeatLiveness,
               "a lease must outlive the heartbeats that keep it");
@@ -93,5 +110,7 @@ static_assert(kSplitBytesMin < kSplitBytesDefault);
 static_assert(kExecBatchRowsDefault <= kBatchRowsMax, "an exec batch fits in a pipeline batch");
 static_assert(kExecBackoffMsMin * (1 << 4) < kExecTimeoutMsDefault,
               "backoff stays small next to a batch's timeout");
+static_assert(kParquetPageBytesMax <= kParquetRowGroupBytesMax, "pages are parts of a row group");
+static_assert(kParquetRowGroupBytesMax < (1ull << 31), "page sizes fit Parquet's i32 fields");
 
 }  // namespace sluice::limits

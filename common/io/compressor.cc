@@ -107,6 +107,8 @@ Result<std::unique_ptr<Compressor>> make_compressor(Compression compression) {
       SLUICE_RETURN_IF_ERROR(compressor->init());
       return std::unique_ptr<Compressor>(std::move(compressor));
     }
+    case Compression::kSnappy:
+      break;  // Parquet compresses its pages itself (common/parquet)
   }
   return internal_error("unknown compression");
 }

@@ -4,6 +4,7 @@
 
 #include "common/io/output_sink.h"
 #include "common/io/text_format.h"
+#include "common/parquet/writer.h"
 
 namespace sluice {
 
@@ -125,7 +126,15 @@ class JsonlRowWriter final : public RowWriter {
 
 Result<std::unique_ptr<RowWriter>> open_row_writer(const std::string& path, OutputFormat format,
                                                    Compression compression,
-                                                   const std::vector<std::string>& columns) {
+                                                   const std::vector<std::string>& columns,
+                                                   const std::vector<expr::Type>& types) {
+  if (format == OutputFormat::kParquet) {
+    std::vector<parquet::ColumnType> parquet_types;
+    for (expr::Type type : types) parquet_types.push_back(parquet::column_type_of(type));
+    parquet::WriterOptions options;
+    options.compression = compression;
+    return parquet::open_parquet_writer(path, columns, parquet_types, options);
+  }
   SLUICE_ASSIGN_OR_RETURN(auto sink, OutputSink::open(path, compression));
   if (format == OutputFormat::kCsv) {
     auto writer = std::make_unique<CsvRowWriter>(std::move(sink), columns.size());

@@ -12,6 +12,7 @@
 
 #include "common/base/batch.h"
 #include "common/base/status.h"
+#include "common/expr/types.h"
 #include "common/job/job_spec.h"
 
 namespace sluice {
@@ -35,9 +36,13 @@ class RowWriter {
 // NULL is an empty field in CSV (a lone column's empty value is written ""
 // so the row is not an empty line) and null in JSON lines, whose values are
 // otherwise JSON strings.
+// Parquet (common/parquet/writer.h) needs the columns' types, parallel to
+// `columns` (Pipeline::output_types()); without them every column is a
+// string. CSV and JSON lines ignore them.
 Result<std::unique_ptr<RowWriter>> open_row_writer(const std::string& path, OutputFormat format,
                                                    Compression compression,
-                                                   const std::vector<std::string>& columns);
+                                                   const std::vector<std::string>& columns,
+                                                   const std::vector<expr::Type>& types = {});
 
 class OutputSink;
 

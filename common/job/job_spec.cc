@@ -405,9 +405,11 @@ Status read_output(const SpecReader& reader, const YAML::Node& node, OutputSpec&
       output.format = OutputFormat::kCsv;
     } else if (format == "jsonl") {
       output.format = OutputFormat::kJsonl;
+    } else if (format == "parquet") {
+      output.format = OutputFormat::kParquet;
     } else {
       return reader.error(node["format"], "output.format",
-                          "expected csv or jsonl, found '" + format + "'");
+                          "expected csv, jsonl or parquet, found '" + format + "'");
     }
   }
   if (node["compression"]) {
@@ -419,9 +421,21 @@ Status read_output(const SpecReader& reader, const YAML::Node& node, OutputSpec&
       output.compression = Compression::kGzip;
     } else if (compression == "zstd") {
       output.compression = Compression::kZstd;
+    } else if (compression == "snappy") {
+      output.compression = Compression::kSnappy;
     } else {
       return reader.error(node["compression"], "output.compression",
-                          "expected none, gzip or zstd, found '" + compression + "'");
+                          "expected none, gzip, zstd or snappy, found '" + compression + "'");
+    }
+    // Parquet compresses each page: gzip is not offered; snappy is Parquet's.
+    const bool parquet = output.format == OutputFormat::kParquet;
+    if (parquet && output.compression == Compression::kGzip) {
+      return reader.error(node["compression"], "output.compression",
+                          "parquet output takes none, snappy or zstd, found 'gzip'");
+    }
+    if (!parquet && output.compression == Compression::kSnappy) {
+      return reader.error(node["compression"], "output.compression",
+                          "snappy is for parquet output; csv and jsonl take none, gzip or zstd");
     }
   }
   return Status::ok();
@@ -522,6 +536,8 @@ Result<JobSpec> load_job_spec(const std::string& path) {
 }
 
 std::string_view extension_of(OutputFormat format, Compression compression) {
+  // A Parquet file is compressed inside (per page); its name does not change.
+  if (format == OutputFormat::kParquet) return ".parquet";
   const bool jsonl = format == OutputFormat::kJsonl;
   switch (compression) {
     case Compression::kNone:
@@ -530,6 +546,8 @@ std::string_view extension_of(OutputFormat format, Compression compression) {
       return jsonl ? ".jsonl.gz" : ".csv.gz";
     case Compression::kZstd:
       return jsonl ? ".jsonl.zst" : ".csv.zst";
+    case Compression::kSnappy:
+      break;  // Parquet only
   }
   return ".csv";
 }

@@ -22,8 +22,10 @@ struct SpecLocation {
 };
 
 enum class InputFormat { kCsv, kJsonl };
-enum class OutputFormat { kCsv, kJsonl };
-enum class Compression { kNone, kGzip, kZstd };
+enum class OutputFormat { kCsv, kJsonl, kParquet };
+// kSnappy is for Parquet only (compressed per page); CSV and JSON lines take
+// none, gzip or zstd (compressed whole).
+enum class Compression { kNone, kGzip, kZstd, kSnappy };
 
 struct InputSpec {
   std::vector<std::string> paths;  // files, directories or globs, as written

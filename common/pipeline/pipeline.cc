@@ -107,6 +107,13 @@ Result<std::unique_ptr<Pipeline>> Pipeline::compile_final(
   return pipeline;
 }
 
+std::vector<expr::Type> Pipeline::output_types() const {
+  if (final_ != nullptr) return final_->output_types();
+  std::vector<expr::Type> types;
+  for (const VisibleColumn& column : visible_) types.push_back(slots_[column.slot].type);
+  return types;
+}
+
 const std::vector<std::string>& Pipeline::partial_columns() const {
   static const std::vector<std::string> kNone;
   return aggregate_ != nullptr ? aggregate_->plan.partial_columns : kNone;

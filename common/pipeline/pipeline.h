@@ -41,6 +41,9 @@ class Pipeline {
   // The job's output header: for an aggregate job, the columns after the
   // last step that follows the aggregate (what merge_partials emits).
   const std::vector<std::string>& output_columns() const { return output_columns_; }
+  // The types of output_columns(), parallel to them (a column read as is
+  // from the input is a string), for typed output formats (Parquet).
+  std::vector<expr::Type> output_types() const;
 
   bool has_aggregate() const { return aggregate_ != nullptr; }
   // Columns of the partial-state rows a worker writes for an aggregate

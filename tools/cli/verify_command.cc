@@ -13,6 +13,7 @@
 #include "common/csv/range_reader.h"
 #include "common/io/byte_source.h"
 #include "common/io/publish.h"
+#include "common/parquet/writer.h"
 #include "tools/cli/commands.h"
 
 namespace sluice {
@@ -50,6 +51,16 @@ Result<uint64_t> count_lines(const std::string& path) {
   return lines;
 }
 
+// Rows of a Parquet file, from its footer; the row groups must add up to it.
+Result<uint64_t> count_parquet_rows(const std::string& path) {
+  SLUICE_ASSIGN_OR_RETURN(parquet::FooterSummary footer, parquet::read_footer(path));
+  if (footer.row_group_rows != footer.rows) {
+    return data_error(fmt::format("footer says {} rows, its row groups hold {}", footer.rows,
+                                  footer.row_group_rows));
+  }
+  return footer.rows;
+}
+
 class Audit {
  public:
   explicit Audit(fs::path dir) : dir_(std::move(dir)) {}
@@ -80,6 +91,7 @@ class Audit {
         entry.at("rows").get<uint64_t>();  // compressed: the checksum covers it
     if (extension == ".csv") counted = count_csv_rows(path.string());
     if (extension == ".jsonl") counted = count_lines(path.string());
+    if (extension == ".parquet") counted = count_parquet_rows(path.string());
     if (!counted.is_ok()) return fail(name + ": " + counted.status().message());
     if (counted.value() != entry.at("rows").get<uint64_t>()) {
       fail(fmt::format("{}: {} rows, manifest says {}", name, counted.value(),
