@@ -490,6 +490,24 @@ std::optional<std::string> Scheduler::reject_limit_error(const std::string& job_
   return std::nullopt;
 }
 
+Result<bool> Scheduler::resume(const std::string& job_id) {
+  JobEntry* job = find(job_id);
+  if (job == nullptr || job->record.state != JobState::kFailed) return false;
+  for (PartitionRecord& partition : job->partitions) {
+    if (is_decided(partition.state) || partition.state == PartitionState::kWritten) continue;
+    partition.state = PartitionState::kPlanned;
+    partition.attempts_failed = 0;
+    SLUICE_RETURN_IF_ERROR(ledger_.put_partition(job_id, partition));
+    job->planned.insert(partition.index);
+    job->eligible_at_ms[partition.index] = 0;
+  }
+  job->record.state = JobState::kRunning;
+  job->record.error.clear();
+  job->record.finished_unix = 0;
+  SLUICE_RETURN_IF_ERROR(ledger_.put_job(job->record));
+  return true;
+}
+
 Status Scheduler::mark_succeeded(const std::string& job_id) {
   JobEntry* job = find(job_id);
   SLUICE_ASSERT(job != nullptr, "job={}", job_id);

@@ -78,6 +78,10 @@ class Scheduler {
 
   // Adds a planned job, or returns false when a job with this id exists.
   Result<bool> submit(const JobRecord& job, const std::vector<PartitionRecord>& partitions);
+  // Runs a failed job again (it was submitted again: the cause, a full disk,
+  // may be gone). Decided and written partitions stay; the others are planned
+  // with a fresh attempt budget. False when the job is not failed.
+  Result<bool> resume(const std::string& job_id);
 
   // --- workers ---
   void register_worker(const std::string& identity, uint32_t slots);

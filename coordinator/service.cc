@@ -347,6 +347,16 @@ class CoordinatorService::Impl {
     if (created) {
       log_->info("job submitted job={} name={} partitions={} output={}", record.id, record.name,
                  record.partitions_total, record.output_dir);
+    } else {
+      // The same job again: a failed one resumes; what it published stays.
+      SLUICE_ASSIGN_OR_RETURN(bool resumed, scheduler_.resume(record.id));
+      if (resumed) {
+        log_->info("job resumed job={} name={} reason=submitted again after it failed", record.id,
+                   record.name);
+        for (const AttemptRef& ref : scheduler_.unpublished()) {
+          if (ref.job_id == record.id) SLUICE_RETURN_IF_ERROR(publish(ref));
+        }
+      }
     }
     auto reply = envelope.initSubmitReply();
     reply.setJobId(record.id);
