@@ -1,0 +1,128 @@
+#pragma once
+// What the chaos tests share: generated input, job files, the reference
+// outputs, and the checks every test ends with (byte-for-byte output, rows
+// lost and duplicated by multiset, `sluice verify`).
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/cluster/job_files.h"
+#include "tests/support/cluster.h"
+#include "tests/support/faults.h"
+
+namespace sluice::testing {
+
+inline bool long_tests() {
+  const char* value = std::getenv("SLUICE_LONG_TESTS");
+  return value != nullptr && std::string(value) == "1";
+}
+
+// W3 of the article: tickets per (state, violation code), largest first.
+inline std::string w3_job(const std::string& input, const std::string& output,
+                          const std::string& split_size) {
+  return "name: w3-test\n"
+         "input:\n"
+         "  path: " +
+         input + "\n  split_size: " + split_size +
+         "\n"
+         "steps:\n"
+         "  - aggregate:\n"
+         "      by: [\"Registration State\", \"Violation Code\"]\n"
+         "      aggs: {count: \"count(*)\"}\n"
+         "  - select:\n"
+         "      registration_state: \"\\\"Registration State\\\"\"\n"
+         "      violation_code: \"\\\"Violation Code\\\"\"\n"
+         "      count: \"\\\"count\\\"\"\n"
+         "  - sort:\n"
+         "      - count: desc\n"
+         "      - registration_state: asc\n"
+         "      - violation_code: asc\n"
+         "output:\n"
+         "  path: " +
+         output + "\n";
+}
+
+// One job of a chaos run: its file, its output and what it must produce.
+struct ChaosJob {
+  std::string name;      // w1, passthrough, w3
+  std::string job_file;  // absolute
+  std::string output;    // absolute output directory
+  std::string expected;  // the exact bytes of the concatenated parts
+  std::string id;        // once submitted
+};
+
+class ChaosTest : public ::testing::Test {
+ protected:
+  void generate(uint64_t rows, uint64_t seed, double multiline_rate) {
+    input_ = dir_ / "parking.csv";
+    auto result = run({sluice_binary(), "gen", "parking", "--rows", std::to_string(rows), "--seed",
+                       std::to_string(seed), "--multiline-rate", std::to_string(multiline_rate),
+                       "--out", input_});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    input_rows_ = rows;
+  }
+
+  std::string reference(const std::string& workload) {
+    const std::string out = dir_ / ("reference-" + workload + ".csv");
+    auto result =
+        run({"python3", source_dir() + "/tests/reference/reference.py", workload, input_, out});
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return read_file(out);
+  }
+
+  // A job over the generated input; `workload` is w1, w3 or passthrough.
+  ChaosJob make_job(const std::string& workload, const std::string& output_dir,
+                    const std::string& split_size) {
+    ChaosJob job;
+    job.name = workload;
+    job.output = output_dir;
+    job.job_file = dir_ / (workload + ".yaml");
+    std::string text;
+    if (workload == "w1") {
+      text = w1_job(input_, output_dir + "/", split_size);
+      job.expected = reference("w1");
+    } else if (workload == "w3") {
+      text = w3_job(input_, output_dir + "/", split_size);
+      job.expected = reference("w3");
+    } else {
+      text = passthrough_job(input_, output_dir + "/", split_size);
+      job.expected = read_file(input_);
+    }
+    write_file(job.job_file, text);
+    return job;
+  }
+
+  // With `wait`, gives up after `timeout_s` (exit 124) rather than hang the suite.
+  CommandResult submit(const ChaosJob& job, const std::string& endpoint, bool wait,
+                       int timeout_s = 300) {
+    std::vector<std::string> argv = {
+        "timeout",    std::to_string(timeout_s), sluice_binary(), "submit",
+        job.job_file, "--coordinator",           endpoint};
+    if (wait) argv.push_back("--wait");
+    argv.push_back("--no-progress");
+    return run(argv, dir_.path());
+  }
+
+  // The output is exact: same bytes, no row lost or duplicated, verify passes.
+  RowDiff expect_exact(const ChaosJob& job) {
+    const std::string output = concat_parts(job.output);
+    const RowDiff diff = compare_rows(csv_records(job.expected, true), csv_records(output, true));
+    EXPECT_EQ(diff.lost, 0u) << job.name;
+    EXPECT_EQ(diff.duplicated, 0u) << job.name;
+    EXPECT_TRUE(output == job.expected) << job.name << ": output differs from the expected bytes ("
+                                        << output.size() << " vs " << job.expected.size() << ")";
+    auto verified = run({sluice_binary(), "verify", job.output});
+    EXPECT_EQ(verified.exit_code, 0) << job.name << ": " << verified.out << verified.err;
+    return diff;
+  }
+
+  TempDir dir_;  // first: outlives every mount and process of the test
+  std::string input_;
+  uint64_t input_rows_ = 0;
+};
+
+}  // namespace sluice::testing
