@@ -21,7 +21,7 @@ fuzz_probe=$(mktemp -d)
 echo 'extern "C" int LLVMFuzzerTestOneInput(const char*, unsigned long) { return 0; }' \
   >"$fuzz_probe/probe.cc"
 if clang++-14 -fsanitize=fuzzer "$fuzz_probe/probe.cc" -o "$fuzz_probe/probe" 2>/dev/null; then
-  bash scripts/fuzz.sh 20
+  bash scripts/fuzz.sh 20  # per target
 else
   echo "test: clang++-14 -fsanitize=fuzzer does not work here; fuzzing skipped" >&2
 fi

@@ -206,7 +206,7 @@ Result<bool> JsonlRangeReader::next(RecordBatch& batch, std::vector<RejectedReco
     }
     if (position_ == length_) {
       if (at_eof()) {
-        finish(offset);
+        finish(buffer_offset_ + position_);  // not `offset`: after a lone BOM it is 3, not 0
         break;
       }
       if (batch.row_count > 0) return true;  // compacting would move the batch's views

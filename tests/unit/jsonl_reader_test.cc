@@ -141,6 +141,12 @@ TEST(JsonlReader, BlankLinesCrlfAndBomAreNotRecords) {
   EXPECT_TRUE(result.rejects.empty());
 }
 
+TEST(JsonlReader, ALoneBomEndsAtTheFileSize) {  // found by tests/fuzz/jsonl_split_fuzz
+  auto result = read_all("\xEF\xBB\xBF", {"a"});
+  EXPECT_TRUE(result.rows.empty());
+  EXPECT_EQ(result.end, 3u);
+}
+
 TEST(JsonlReader, OversizeLinesAreRejectedWithoutBeingHeld) {
   const std::string big = "{\"a\":\"" + std::string(5000, 'x') + "\"}";
   const std::string text = "{\"a\":1}\n" + big + "\n{\"a\":2}\n" + big;
