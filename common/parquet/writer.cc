@@ -291,14 +291,18 @@ class ParquetWriter final : public RowWriter {
     ChunkMeta chunk;
     chunk.physical_type = physical_of(column.type);
     chunk.num_values = static_cast<int64_t>(column.defined.size());
-    chunk.statistics = statistics_of(column);
 
     // Strings: a dictionary unless the distinct values grow too large.
     std::vector<uint32_t> indices;
     std::string dictionary;
+    std::vector<std::string_view> distinct;
     size_t dictionary_size = 0;
-    if (column.type == ColumnType::kString &&
-        build_dictionary(column, indices, dictionary, dictionary_size)) {
+    const bool use_dictionary = column.type == ColumnType::kString &&
+                                build_dictionary(column, indices, dictionary, distinct);
+    dictionary_size = use_dictionary ? distinct.size() : 0;
+    // Min/max of a dictionary-encoded chunk: over its distinct values only.
+    chunk.statistics = statistics_of(column, use_dictionary ? &distinct : nullptr);
+    if (use_dictionary) {
       chunk.dictionary_page_offset = static_cast<int64_t>(offset_);
       chunk.encodings = {encoding::kPlain, encoding::kRle, encoding::kRleDictionary};
       SLUICE_RETURN_IF_ERROR(
@@ -352,10 +356,11 @@ class ParquetWriter final : public RowWriter {
   // Fills `indices` (one per value) and the PLAIN dictionary page body;
   // false when the distinct values take more than dictionary_bytes_max.
   bool build_dictionary(const ColumnBuffer& column, std::vector<uint32_t>& indices,
-                        std::string& dictionary, size_t& dictionary_size) {
+                        std::string& dictionary, std::vector<std::string_view>& distinct) {
     std::unordered_map<std::string_view, uint32_t> ids;
     const size_t values = column.value_count();
     indices.reserve(values);
+    ids.reserve(std::min<size_t>(values, 1 << 16));
     for (size_t i = 0; i < values; ++i) {
       const std::string_view text = column.string(i);
       auto [where, inserted] = ids.try_emplace(text, static_cast<uint32_t>(ids.size()));
@@ -363,10 +368,10 @@ class ParquetWriter final : public RowWriter {
         append_le<uint32_t>(dictionary, static_cast<uint32_t>(text.size()));
         dictionary.append(text);
         if (dictionary.size() > options_.dictionary_bytes_max) return false;
+        distinct.push_back(text);
       }
       indices.push_back(where->second);
     }
-    dictionary_size = ids.size();
     return true;
   }
 
@@ -401,16 +406,22 @@ class ParquetWriter final : public RowWriter {
     }
   }
 
-  static Statistics statistics_of(const ColumnBuffer& column) {
+  // `distinct`, when given, holds every distinct string of the column.
+  static Statistics statistics_of(const ColumnBuffer& column,
+                                  const std::vector<std::string_view>* distinct) {
     Statistics stats;
     stats.null_count = static_cast<int64_t>(column.defined.size() - column.value_count());
     const size_t values = column.value_count();
     if (values == 0) return stats;
     switch (column.type) {
       case ColumnType::kString: {
-        std::string_view min = column.string(0), max = min;
-        for (size_t i = 1; i < values; ++i) {
-          const std::string_view text = column.string(i);
+        const size_t candidates = distinct != nullptr ? distinct->size() : values;
+        auto candidate = [&](size_t i) {
+          return distinct != nullptr ? (*distinct)[i] : column.string(i);
+        };
+        std::string_view min = candidate(0), max = min;
+        for (size_t i = 1; i < candidates; ++i) {
+          const std::string_view text = candidate(i);
           if (text < min) min = text;  // unsigned bytes: char_traits<char> compares as memcmp
           if (text > max) max = text;
         }

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "common/io/row_writer.h"
+#include "common/job/job_spec.h"
 #include "common/parquet/encoding.h"
 #include "common/parquet/thrift_compact.h"
 #include "common/parquet/writer.h"
@@ -552,6 +553,22 @@ TEST(ParquetWriter, RowWriterDispatchAndBadValues) {
   EXPECT_FALSE(gzip.is_ok());
   std::ofstream(fs::path(dir.path()) / "not.parquet") << "hello, this is not parquet";
   EXPECT_FALSE(read_footer((fs::path(dir.path()) / "not.parquet").string()).is_ok());
+}
+
+// --- the job file -------------------------------------------------------------
+
+TEST(ParquetJobSpec, ParquetTakesNoneSnappyOrZstd) {
+  const std::string head = "name: j\ninput: {path: in.csv}\noutput: {path: out, format: ";
+  auto parsed = parse_job_spec(head + "parquet, compression: snappy}\n", "job.yaml");
+  ASSERT_TRUE(parsed.is_ok()) << parsed.status().message();
+  EXPECT_EQ(parsed->output.format, OutputFormat::kParquet);
+  EXPECT_EQ(parsed->output.compression, Compression::kSnappy);
+  EXPECT_EQ(extension_of(OutputFormat::kParquet, Compression::kZstd), ".parquet");
+  auto gzip = parse_job_spec(head + "parquet, compression: gzip}\n", "job.yaml");
+  ASSERT_FALSE(gzip.is_ok());
+  EXPECT_NE(gzip.status().message().find("output.compression"), std::string::npos);
+  EXPECT_FALSE(parse_job_spec(head + "csv, compression: snappy}\n", "job.yaml").is_ok());
+  EXPECT_FALSE(parse_job_spec(head + "orc}\n", "job.yaml").is_ok());
 }
 
 }  // namespace
