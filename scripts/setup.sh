@@ -23,6 +23,9 @@ packages=(
 
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium)
+  # tests/parquet/check.sh reads Parquet back with DuckDB and Polars from npm.
+  packages+=(nodejs)
+  command -v npm >/dev/null || packages+=(npm)
 fi
 
 missing=()
