@@ -190,6 +190,7 @@ Result<bool> JsonlRangeReader::next(RecordBatch& batch, std::vector<RejectedReco
     SLUICE_RETURN_IF_ERROR(start());
   }
   if (done_) return false;
+  const size_t rejects_at_start = rejects.size();
   for (;;) {
     uint64_t offset = buffer_offset_ + position_;
     // The line after a BOM starts at 0: it belongs to the first range however
@@ -241,50 +242,69 @@ Result<bool> JsonlRangeReader::next(RecordBatch& batch, std::vector<RejectedReco
     scanned_ = 0;
     process_line(std::string_view(from, line_length), offset, batch, rejects);
     position_ += consumed;
-    if (batch.row_count == limits::kBatchRowsMax) return true;
+    // Rejects count too: a range of bad lines must not pile up in one call.
+    if (batch.row_count + (rejects.size() - rejects_at_start) >= limits::kBatchRowsMax) {
+      return true;
+    }
   }
   return batch.row_count > 0;
 }
 
 Result<std::vector<std::string>> read_jsonl_columns(ByteSource& source, uint64_t max_record_bytes) {
-  // A reader with no columns finds the first record: "{}" is a row, any
-  // other object is rejected for its first key; then that line is parsed for
-  // its keys (read again whole: a reject keeps only its first bytes).
-  JsonlRangeOptions options;
-  options.end_offset = source.size_bytes();
-  options.max_record_bytes = max_record_bytes;
-  options.read_chunk_bytes = 64 << 10;
-  JsonlRangeReader reader(source, options);
-  RecordBatch batch;
-  std::vector<RejectedRecord> rejects;
+  // The first non-blank line, read in steps; never more than one line held.
+  constexpr size_t kStepBytes = 64 << 10;
+  const uint64_t size = source.size_bytes();
+  std::string pending;
+  uint64_t offset = 0;       // source offset of pending[0]
+  uint64_t read_offset = 0;  // next source offset to read
+  bool bom_checked = false;
   for (;;) {
-    SLUICE_ASSIGN_OR_RETURN(bool more, reader.next(batch, rejects));
-    if (batch.row_count > 0 && (rejects.empty() || batch.offsets[0] < rejects[0].offset)) {
-      return std::vector<std::string>{};
-    }
-    if (!rejects.empty()) {
-      const RejectedRecord& first = rejects.front();
-      std::string error = first.reason;
-      std::vector<std::string> keys;
-      if (first.reason.starts_with("unexpected key")) {
-        // max_record_bytes + "\r\n" + a BOM is the most the line can take.
-        std::string line(static_cast<size_t>(std::min<uint64_t>(
-                             max_record_bytes + 5, source.size_bytes() - first.offset)),
-                         '\0');
-        SLUICE_ASSIGN_OR_RETURN(size_t count,
-                                source.read_at(first.offset, line.data(), line.size()));
-        line.resize(count);
-        std::string_view text(line);
-        if (first.offset == 0 && text.starts_with(kUtf8Bom)) text.remove_prefix(kUtf8Bom.size());
-        text = text.substr(0, text.find('\n'));
-        if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-        error = jsonl_object_keys(text, keys);
-        if (error.empty()) return keys;
+    const size_t newline = pending.find('\n');
+    if (newline == std::string::npos && read_offset < size) {
+      if (pending.size() > max_record_bytes + 1) {
+        return data_error(fmt::format("cannot read the first JSON object at offset {}: {}", offset,
+                                      oversize_reason(max_record_bytes)));
       }
-      return data_error(
-          fmt::format("cannot read the first JSON object at offset {}: {}", first.offset, error));
+      const size_t step = static_cast<size_t>(std::min<uint64_t>(kStepBytes, size - read_offset));
+      const size_t old_size = pending.size();
+      pending.resize(old_size + step);
+      SLUICE_ASSIGN_OR_RETURN(size_t count,
+                              source.read_at(read_offset, pending.data() + old_size, step));
+      pending.resize(old_size + count);
+      read_offset += count;
+      if (count == 0) return io_error(fmt::format("input ended at offset {}", read_offset));
+      if (!bom_checked && pending.size() >= kUtf8Bom.size()) {
+        bom_checked = true;
+        if (std::string_view(pending).starts_with(kUtf8Bom)) {
+          pending.erase(0, kUtf8Bom.size());
+          offset = kUtf8Bom.size();
+        }
+      }
+      continue;
     }
-    if (!more) return std::vector<std::string>{};
+    std::string_view line(pending);
+    if (newline != std::string::npos) line = line.substr(0, newline);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty() && newline == std::string::npos) return std::vector<std::string>{};
+    if (is_blank(line)) {
+      if (newline == std::string::npos) return std::vector<std::string>{};
+      pending.erase(0, newline + 1);
+      offset += newline + 1;
+      continue;
+    }
+    std::string error;
+    std::vector<std::string> keys;
+    const uint64_t record_offset = offset == kUtf8Bom.size() && bom_checked ? 0 : offset;
+    if (line.size() > max_record_bytes) {
+      error = oversize_reason(max_record_bytes);
+    } else if (size_t bad = find_invalid_utf8(line); bad != std::string_view::npos) {
+      error = fmt::format("invalid UTF-8 at byte {} of the record", bad);
+    } else {
+      error = jsonl_object_keys(line, keys);
+    }
+    if (error.empty()) return keys;
+    return data_error(
+        fmt::format("cannot read the first JSON object at offset {}: {}", record_offset, error));
   }
 }
 

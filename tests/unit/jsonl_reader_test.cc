@@ -202,6 +202,49 @@ TEST(JsonlReader, ColumnsAreTheKeysOfTheFirstObject) {
   EXPECT_EQ(long_columns->back(), "last");
 }
 
+// Counts the bytes read through it.
+class CountingSource final : public ByteSource {
+ public:
+  explicit CountingSource(std::string text) : inner_(std::move(text)) {}
+  Result<size_t> read_at(uint64_t offset, char* buffer, size_t length) override {
+    auto got = inner_.read_at(offset, buffer, length);
+    if (got.is_ok()) bytes_ += got.value();
+    return got;
+  }
+  uint64_t size_bytes() const override { return inner_.size_bytes(); }
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  MemorySource inner_;
+  uint64_t bytes_ = 0;
+};
+
+TEST(JsonlReader, ColumnsReadOnlyTheFirstLineAndBadLinesComeInBoundedBatches) {
+  std::string text = "{\"a\": 1}\n";
+  for (int i = 0; i < 100000; ++i) text += "{\"b\": 2}\n";  // every one an unexpected key
+  CountingSource source(text);
+  auto columns = read_jsonl_columns(source, limits::kRecordBytesDefault);
+  ASSERT_TRUE(columns.is_ok());
+  EXPECT_EQ(columns.value(), std::vector<std::string>{"a"});
+  EXPECT_LE(source.bytes(), 64u << 10);
+
+  JsonlRangeOptions options;
+  options.columns = {"a"};
+  options.end_offset = text.size();
+  JsonlRangeReader reader(source, options);
+  RecordBatch batch;
+  uint64_t rejected = 0;
+  for (;;) {
+    std::vector<RejectedRecord> rejects;
+    auto more = reader.next(batch, rejects);
+    ASSERT_TRUE(more.is_ok());
+    EXPECT_LE(rejects.size() + batch.row_count, limits::kBatchRowsMax);
+    rejected += rejects.size();
+    if (!more.value()) break;
+  }
+  EXPECT_EQ(rejected, 100000u);
+}
+
 // --- random files ------------------------------------------------------------
 
 std::string random_string(std::mt19937_64& random) {
