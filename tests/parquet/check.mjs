@@ -2,7 +2,7 @@
 // (@duckdb/node-api) and Polars (nodejs-polars), and compares every row and
 // type with the CSV output of the same job.
 //
-// Usage: node check.mjs SLUICE_BINARY [ROWS]
+// Usage: node check.mjs SLUICE_BINARY [ROWS] [PARQUET_WRITER_TEST_BINARY]
 // The job types some columns in its schema (int64, int32, timestamp,
 // category) and derives others (float64, bool, date, int), so the files hold
 // every type sluice writes; it runs with parquet compression none, snappy
@@ -146,6 +146,76 @@ const empty = job("empty-parquet", "parquet", "zstd", { keepNothing: true });
 const result = await compareWithDuckdb("parquet/empty", empty, emptyCsv);
 await compareWithPolars("parquet/empty", empty, result.columns);
 console.log(`parquet/empty: ${empty.length} files of 0 rows read by DuckDB and Polars`);
+
+// Fixture files written by the unit test binary (many row groups, small
+// pages, dictionary and PLAIN strings, NaN/inf, empty and non-ASCII strings,
+// NULLs in every column), compared with the rows it says it wrote, and
+// their statistics with the data of each row group.
+async function checkFixtures(binary) {
+  const dir = path.join(work, "fixtures");
+  fs.mkdirSync(dir);
+  execFileSync(binary, ["--gtest_filter=ParquetFixtures.*"], {
+    env: { ...process.env, SLUICE_PARQUET_FIXTURES: dir, SLUICE_SEED: String(seed) },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const expected = fs.readFileSync(path.join(dir, "groups.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const kinds = ["VARCHAR", "VARCHAR", "BIGINT", "DOUBLE", "BOOLEAN", "DATE", "TIMESTAMP", "VARCHAR"];
+  const number = (t) => (t === "inf" ? Infinity : t === "-inf" ? -Infinity : t === "nan" ? NaN : Number(t));
+  const same = (a, e, kind) => {
+    if (e === null) return a === null || a === undefined;
+    if (kind === "DOUBLE") return Object.is(a, number(e)) || (Number.isNaN(a) && Number.isNaN(number(e))) || (a === 0 && number(e) === 0);
+    return a === e;
+  };
+  const compare = (label, actual) => {
+    assert.equal(actual.length, expected.length, `${label}: rows`);
+    for (let r = 0; r < expected.length; ++r) {
+      for (let k = 0; k < kinds.length; ++k) {
+        if (!same(actual[r][k], expected[r][k], kinds[k])) {
+          assert.fail(`${label}: row ${r} column ${k}: read ${actual[r][k]}, written ${expected[r][k]}`);
+        }
+      }
+    }
+  };
+  for (const codec of ["none", "snappy", "zstd"]) {
+    const file = path.join(dir, `groups-${codec}.parquet`);
+    const types = await all(`DESCRIBE SELECT * FROM read_parquet('${file}')`);
+    assert.deepEqual(types.map((t) => t.column_type), kinds, `fixture ${codec}: types`);
+    const rows = (await db.runAndReadAll(`SELECT few, many, CAST(n AS VARCHAR), x, CAST(b AS VARCHAR), strftime(d, '%Y-%m-%d'), strftime(ts, '%Y-%m-%d %H:%M:%S.%f'), empty FROM read_parquet('${file}')`)).getRowsJS();
+    compare(`fixture ${codec} (DuckDB)`, rows);
+    const frame = pl.readParquet(file);
+    const polarsRows = frame.select(pl.col("few"), pl.col("many"), pl.col("n").cast(pl.Utf8), pl.col("x"), pl.col("b").cast(pl.Utf8),
+      pl.col("d").dt.strftime("%Y-%m-%d"), pl.col("ts").dt.strftime("%Y-%m-%d %H:%M:%S%.6f"), pl.col("empty")).rows();
+    compare(`fixture ${codec} (Polars)`, polarsRows);
+    // 25 row groups; "few" stays a dictionary, "many" falls back to PLAIN.
+    const meta = await all(`SELECT row_group_id AS g, path_in_schema AS c, encodings AS e, stats_min_value AS lo, stats_max_value AS hi, stats_null_count AS nulls, compression FROM parquet_metadata('${file}')`);
+    assert.equal(new Set(meta.map((m) => m.g)).size, 25, `fixture ${codec}: row groups`);
+    assert.ok(meta.filter((m) => m.c === "few").every((m) => String(m.e).includes("RLE_DICTIONARY")), `fixture ${codec}: few is a dictionary`);
+    assert.ok(meta.filter((m) => m.c === "many").every((m) => !String(m.e).includes("DICTIONARY")), `fixture ${codec}: many is PLAIN`);
+    // Statistics equal the data of each row group (1000 rows each).
+    const truth = await all(`SELECT (rn - 1) // 1000 AS g, min(n) AS n_lo, max(n) AS n_hi, count(*) - count(n) AS n_nulls, min(few) AS few_lo, max(few) AS few_hi FROM (SELECT row_number() OVER () AS rn, * FROM read_parquet('${file}')) GROUP BY ALL ORDER BY g`);
+    for (const t of truth) {
+      const n = meta.find((m) => Number(m.g) === Number(t.g) && m.c === "n");
+      const f = meta.find((m) => Number(m.g) === Number(t.g) && m.c === "few");
+      assert.equal(n.lo, String(t.n_lo), `fixture ${codec}: group ${t.g} min(n)`);
+      assert.equal(n.hi, String(t.n_hi), `fixture ${codec}: group ${t.g} max(n)`);
+      assert.equal(Number(n.nulls), Number(t.n_nulls), `fixture ${codec}: group ${t.g} nulls(n)`);
+      assert.equal(f.lo, t.few_lo, `fixture ${codec}: group ${t.g} min(few)`);
+      assert.equal(f.hi, t.few_hi, `fixture ${codec}: group ${t.g} max(few)`);
+    }
+    console.log(`fixture/${codec}: ${expected.length} rows in 25 row groups read back exactly by DuckDB and Polars; statistics match the data`);
+  }
+  const empty = path.join(dir, "empty.parquet");
+  const [count] = await all(`SELECT count(*) AS n FROM read_parquet('${empty}')`);
+  assert.equal(count.n, 0n);
+  assert.equal(pl.readParquet(empty).height, 0);
+}
+
+const fixtureBinary = process.argv[4];
+if (fixtureBinary) {
+  await checkFixtures(path.resolve(fixtureBinary));
+} else {
+  console.log("fixtures: skipped (no unit test binary given)");
+}
 
 const versions = await all(`SELECT version() AS v`);
 console.log(`parquet check: OK (DuckDB ${versions[0].v}, nodejs-polars ${JSON.parse(fs.readFileSync(new URL("./node_modules/nodejs-polars/package.json", import.meta.url))).version})`);

@@ -2,10 +2,14 @@
 // specification: thrift compact values as a generic tree, the RLE/bit-packed
 // hybrid, pages (none/snappy/zstd), PLAIN and dictionary values. Real readers
 // (DuckDB, Polars) check the same files in tests/parquet/check.mjs.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <snappy.h>
 #include <zstd.h>
 
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +19,7 @@
 #include <random>
 #include <sstream>
 
+#include "common/expr/datetime.h"
 #include "common/io/row_writer.h"
 #include "common/job/job_spec.h"
 #include "common/parquet/encoding.h"
@@ -569,6 +574,87 @@ TEST(ParquetJobSpec, ParquetTakesNoneSnappyOrZstd) {
   EXPECT_NE(gzip.status().message().find("output.compression"), std::string::npos);
   EXPECT_FALSE(parse_job_spec(head + "csv, compression: snappy}\n", "job.yaml").is_ok());
   EXPECT_FALSE(parse_job_spec(head + "orc}\n", "job.yaml").is_ok());
+}
+
+// --- fixtures for the real readers ------------------------------------------
+
+// With SLUICE_PARQUET_FIXTURES=DIR, writes files for tests/parquet/check.mjs
+// (DuckDB and Polars read them back): every type with NULLs, NaN and
+// infinities, empty and non-ASCII strings, 25 row groups of 1000 rows, small
+// pages, a string column that stays dictionary-encoded and one that falls
+// back to PLAIN, under each codec; and DIR/NAME.jsonl, the rows as written
+// (JSON arrays of the texts given to the writer, null for NULL).
+TEST(ParquetFixtures, WritesFilesForRealReaders) {
+  const char* dir = std::getenv("SLUICE_PARQUET_FIXTURES");
+  if (dir == nullptr) GTEST_SKIP() << "SLUICE_PARQUET_FIXTURES is not set";
+  const uint64_t seed = test_seed();
+  std::mt19937_64 random(seed);
+  const std::vector<std::string> names = {"few", "many", "n", "x", "b", "d", "ts", "empty"};
+  const std::vector<ColumnType> types = {
+      ColumnType::kString, ColumnType::kString, ColumnType::kInt64,     ColumnType::kFloat64,
+      ColumnType::kBool,   ColumnType::kDate,   ColumnType::kTimestamp, ColumnType::kString};
+  const std::vector<std::string> few = {"NY", "NJ", "", "\xc3\xa9t\xc3\xa9", "CA", "a,\"b\"\n"};
+  std::vector<std::vector<std::optional<std::string>>> rows;
+  for (int i = 0; i < 25000; ++i) {
+    auto maybe = [&](std::string text) -> std::optional<std::string> {
+      if (random() % 17 == 0) return std::nullopt;
+      return text;
+    };
+    char number[32];
+    const double doubles[] = {std::nan(""), INFINITY, -INFINITY, -0.0, 1e-300, 123.456};
+    const double x = random() % 10 == 0 ? doubles[random() % 6]
+                                        : static_cast<double>(static_cast<int64_t>(random())) / 1e6;
+    const auto written = std::to_chars(number, number + sizeof(number), x);
+    // Years 1019 to about 9000: every reader formats them with four digits.
+    const int64_t micros =
+        static_cast<int64_t>(random() % 280'000'000'000'000'000ull) - 30'000'000'000'000'000;
+    char time[48];
+    const size_t time_bytes = expr::format_timestamp(micros, time);
+    std::string timestamp(time, time_bytes);
+    if (timestamp.size() == 19) timestamp += ".000000";  // one form for the readers to compare
+    char day[32];
+    const size_t day_bytes = expr::format_date(static_cast<int64_t>(random() % 60000) - 20000, day);
+    rows.push_back({maybe(few[random() % few.size()]), maybe("unique-" + std::to_string(i)),
+                    maybe(std::to_string(static_cast<int64_t>(random()) >> (random() % 64))),
+                    maybe(std::string(number, written.ptr)), maybe(random() % 2 ? "true" : "false"),
+                    maybe(std::string(day, day_bytes)), maybe(timestamp), std::nullopt});
+  }
+  std::ofstream expected(fs::path(dir) / "groups.jsonl");
+  for (const auto& row : rows) {
+    std::string line = "[";
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (i > 0) line += ",";
+      if (!row[i]) {
+        line += "null";
+        continue;
+      }
+      line += "\"";
+      for (unsigned char c : *row[i]) {
+        if (c == '"' || c == '\\') {
+          line += '\\';
+          line += static_cast<char>(c);
+        } else if (c < 0x20) {
+          line += fmt::format("\\u{:04x}", c);
+        } else {
+          line += static_cast<char>(c);
+        }
+      }
+      line += "\"";
+    }
+    expected << line << "]\n";
+  }
+  for (auto [compression, name] :
+       {std::pair{Compression::kNone, "none"}, std::pair{Compression::kSnappy, "snappy"},
+        std::pair{Compression::kZstd, "zstd"}}) {
+    WriterOptions options;
+    options.compression = compression;
+    options.row_group_rows_max = 1000;
+    options.page_bytes_max = 4096;
+    options.dictionary_bytes_max = 2048;
+    write_rows(fs::path(dir) / fmt::format("groups-{}.parquet", name), names, types, rows, options,
+               777);
+  }
+  write_rows(fs::path(dir) / "empty.parquet", names, types, {}, WriterOptions{});
 }
 
 }  // namespace
