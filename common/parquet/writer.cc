@@ -180,13 +180,22 @@ class ParquetWriter final : public RowWriter {
       return internal_error(
           fmt::format("{}: batch of {} rows is short", sink_->path(), batch.row_count));
     }
-    for (size_t row = 0; row < batch.row_count; ++row) {
-      const size_t base = row * width;
+    // Column by column over slices of the batch (each column's buffers stay
+    // in cache); a slice never crosses the row limit of a row group, and the
+    // byte limit is checked after each slice (overshoot: one batch).
+    size_t row = 0;
+    while (row < batch.row_count) {
+      const size_t take = static_cast<size_t>(
+          std::min<uint64_t>(batch.row_count - row, options_.row_group_rows_max - group_rows_));
       for (size_t column = 0; column < width; ++column) {
-        SLUICE_RETURN_IF_ERROR(add_value(columns_[column], batch.fields[base + column],
-                                         batch.nulls[base + column] != 0, column));
+        ColumnBuffer& buffer = columns_[column];
+        for (size_t i = row; i < row + take; ++i) {
+          const size_t at = i * width + column;
+          SLUICE_RETURN_IF_ERROR(add_value(buffer, batch.fields[at], batch.nulls[at] != 0, column));
+        }
       }
-      ++group_rows_;
+      row += take;
+      group_rows_ += take;
       if (group_rows_ >= options_.row_group_rows_max ||
           group_bytes_ >= options_.row_group_bytes_max) {
         SLUICE_RETURN_IF_ERROR(flush_row_group());
