@@ -59,7 +59,7 @@ BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metric
                  {"bytes_total", totals.bytes_total},
                  {"elapsed_s", elapsed_s},
                  {"mb_per_s", static_cast<double>(totals.bytes_read) / 1e6 / elapsed_s}};
-    snapshot.job_json[job->id] = item.dump();
+    snapshot.job_json[job->id] = item.dump(-1, ' ', false, json::error_handler_t::replace);
     jobs.push_back(std::move(item));
     rows_text += fmt::format(
         "sluice_rows_in_total{{job=\"{0}\"}} {1}\nsluice_rows_out_total{{job=\"{0}\"}} {2}\n"
@@ -76,7 +76,8 @@ BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metric
                        {"active", worker.active},
                        {"heartbeat_age_ms", now_ms - worker.last_seen_ms}});
   }
-  snapshot.jobs_json = json{{"jobs", jobs}, {"workers", workers}}.dump();
+  snapshot.jobs_json = json{{"jobs", jobs}, {"workers", workers}}.dump(
+      -1, ' ', false, json::error_handler_t::replace);
 
   std::string& text = snapshot.metrics_text;
   metric_header(text, "sluice_partitions", "gauge", "Partitions by job and state.");

@@ -201,6 +201,13 @@ class CoordinatorService::Impl {
 
   Status on_register(const std::string& identity, proto::Register::Reader message) {
     const uint32_t slots = std::clamp<uint32_t>(message.getSlots(), 1, limits::kWorkerSlotsMax);
+    // A routing id ZeroMQ made up (a leading zero byte) is not a worker's: it
+    // is a replaced connection's leftovers (ROUTER handover renames the old
+    // pipe). Registering it would lease partitions to a dead pipe.
+    if (identity.empty() || identity.front() == '\0') {
+      log_->warn("register dropped peer={} reason=no worker routing id", printable(identity));
+      return Status::ok();
+    }
     if (!scheduler_.is_registered(identity) && scheduler_.workers().size() >= limits::kPeersMax) {
       log_->warn("worker refused peer={} reason=too many workers", printable(identity));
       return Status::ok();
