@@ -264,8 +264,11 @@ class CoordinatorService::Impl {
     SLUICE_ASSIGN_OR_RETURN(DoneOutcome outcome, scheduler_.on_done(identity, report));
     send_aborts(outcome.aborts);
     for (const AttemptRef& ref : outcome.discarded) {
-      if (const JobRecord* job = scheduler_.job(ref.job_id))
-        discard_attempt(*job, ref.partition, ref.attempt);
+      const JobRecord* job = scheduler_.job(ref.job_id);
+      if (job == nullptr) continue;
+      discard_attempt(*job, ref.partition, ref.attempt);
+      // A late attempt of a finished job recreated its temporary directory.
+      if (job->state == JobState::kSucceeded) collect_temporary(*job);
     }
     capnp::MallocMessageBuilder builder;
     auto decision = builder.initRoot<proto::Envelope>().initCommitDecision();
