@@ -70,7 +70,7 @@ class Chaos : public ChaosTest {
 TEST_F(Chaos, KilledAndStoppedProcessesLeaveExactOutput) {
   const uint64_t seed = test_seed();
   std::mt19937_64 random(seed);
-  const Settings settings = long_tests() ? Settings{200000, "64KiB", 80, 300, 1500, 900}
+  const Settings settings = long_tests() ? Settings{200000, "16KiB", 80, 300, 1500, 900}
                                          : Settings{20000, "8KiB", 6, 150, 700, 120};
   generate(settings.rows, seed % 100000 + 1, 0.002);
 
