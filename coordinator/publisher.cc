@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/base/crash_point.h"
 #include "common/base/hash.h"
 #include "common/io/publish.h"
 #include "common/io/row_writer.h"
@@ -63,7 +64,9 @@ Result<PartFile> merge_aggregate(const JobRecord& job,
     }
     return part;
   }
+  crash_point("merged");
   SLUICE_ASSIGN_OR_RETURN(PublishOutcome outcome, publish_file(temp, final_path));
+  crash_point("merge-published");
   (void)outcome;
   return part;
 }
@@ -203,6 +206,7 @@ Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& p
                    {"partitions", accounting}};
   SLUICE_RETURN_IF_ERROR(
       write_file_atomically(in_output(job, "_MANIFEST.json"), manifest.dump(2) + "\n"));
+  crash_point("manifest-written");
   SLUICE_RETURN_IF_ERROR(write_file_atomically(in_output(job, "_SUCCESS"), ""));
   collect_temporary(job);
   return Status::ok();

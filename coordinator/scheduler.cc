@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/base/crash_point.h"
 #include "common/base/limits.h"
 #include "common/base/log.h"
 #include "common/job/job_spec.h"
@@ -60,6 +61,7 @@ Result<bool> Scheduler::submit(const JobRecord& job,
                                const std::vector<PartitionRecord>& partitions) {
   if (jobs_.count(job.id) != 0) return false;
   SLUICE_RETURN_IF_ERROR(ledger_.create_job(job, partitions));
+  crash_point("planned");
   JobEntry entry;
   entry.record = job;
   entry.partitions = partitions;
@@ -251,6 +253,7 @@ Status Scheduler::lease(JobEntry& job, uint32_t index, const std::string& identi
     }
   }
   SLUICE_RETURN_IF_ERROR(ledger_.put_partition(job.record.id, partition));
+  crash_point("leased");
   job.leases[index][attempt] = identity;
   AttemptRef ref{job.record.id, index, attempt};
   workers_.at(identity).attempts.insert(ref);
@@ -394,7 +397,9 @@ Status Scheduler::advance_commits(JobEntry& job, uint32_t file_index, DoneOutcom
       partition.stats = PartStats{};
       return release(job, partition.index, "speculative start refuted", false);
     }
+    crash_point("before-commit");
     SLUICE_ASSIGN_OR_RETURN(CommitOutcome committed, ledger_.commit(job.record.id, partition));
+    crash_point("committed");
     SLUICE_ASSERT(committed == CommitOutcome::kCommitted, "partition={} attempt={}",
                   partition.index, partition.attempt);
     partition.state = PartitionState::kCommitted;

@@ -6,6 +6,7 @@
 #include <set>
 #include <zmq.hpp>
 
+#include "common/base/crash_point.h"
 #include "common/base/limits.h"
 #include "common/base/log.h"
 #include "coordinator/admission.h"
@@ -327,6 +328,7 @@ class CoordinatorService::Impl {
           ref.job_id, JobState::kFailed,
           "cannot publish partition " + std::to_string(ref.partition) + ": " + published.message());
     }
+    crash_point("renamed");
     return scheduler_.mark_published(ref);
   }
 
@@ -468,6 +470,7 @@ class CoordinatorService::Impl {
         SLUICE_RETURN_IF_ERROR(stop(job_id, JobState::kFailed, finished.message()));
         continue;
       }
+      crash_point("finished-output");
       SLUICE_RETURN_IF_ERROR(scheduler_.mark_succeeded(job_id));
       log_->info("job succeeded job={} name={} output={}", job_id, job.name, job.output_dir);
     }
