@@ -23,8 +23,10 @@ class CrashPoints : public ::testing::TestWithParam<CrashCase> {};
 std::string job_text(const std::string& example, const std::string& input) {
   std::string text = read_file(source_dir() + "/examples/" + example + ".yaml");
   auto replace = [&](const std::string& from, const std::string& to) {
-    const size_t at = text.find(from);
-    if (at != std::string::npos) text.replace(at, from.size(), to);
+    for (size_t at = text.find(from); at != std::string::npos;
+         at = text.find(from, at + to.size())) {
+      text.replace(at, from.size(), to);
+    }
   };
   replace("data/parking.csv", input);
   replace("64MiB", "48KiB");
