@@ -2,6 +2,10 @@
 # on our own code, sanitizers when SLUICE_SANITIZE is on.
 
 set(SLUICE_WARNINGS -Wall -Wextra -Werror -Wno-unused-parameter)
+# GCC 12 reports false -Wrestrict positives at -O3 (std::string inlining).
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+  list(APPEND SLUICE_WARNINGS -Wno-restrict)
+endif()
 set(SLUICE_SANITIZER_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
 
 function(sluice_target_defaults target)

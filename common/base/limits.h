@@ -53,7 +53,8 @@ inline constexpr size_t kBatchRowsMax = 4096;
 inline constexpr uint64_t kRecordBytesDefault = 16ull << 20;
 inline constexpr uint64_t kRecordBytesMax = 256ull << 20;
 // Default and bounds of input.split_size.
-inline constexpr uint64_t kSplitBytesDefault = 64ull << 20;
+inline constexpr uint64_t kSplitBytesDefault =
+    32ull << 20;  // measured best of 8-64 MiB for 2 workers (bench/RESULTS.md)
 inline constexpr uint64_t kSplitBytesMin = 256;
 // A job may not plan more partitions than this (state and manifest size).
 inline constexpr uint64_t kPartitionsMax = 1'000'000;
