@@ -499,8 +499,11 @@ Result<bool> Scheduler::resume(const std::string& job_id) {
   JobEntry* job = find(job_id);
   if (job == nullptr || job->record.state != JobState::kFailed) return false;
   for (PartitionRecord& partition : job->partitions) {
-    if (is_decided(partition.state) || partition.state == PartitionState::kWritten) continue;
+    // Committed partitions stay. A written one runs again: a failed job's
+    // temporary files are collected, so its attempt's file may be gone.
+    if (is_decided(partition.state)) continue;
     partition.state = PartitionState::kPlanned;
+    partition.stats = PartStats{};
     partition.attempts_failed = 0;
     SLUICE_RETURN_IF_ERROR(ledger_.put_partition(job_id, partition));
     job->planned.insert(partition.index);
