@@ -26,53 +26,24 @@ std::string CsvRangeReader::cut_raw(std::string_view raw) const {
 }
 
 CsvRangeReader::CsvRangeReader(ByteSource& source, CsvRangeOptions options)
-    : source_(source),
-      options_(options),
-      source_size_(source.size_bytes()),
-      chunk_bytes_(std::max<size_t>(options.read_chunk_bytes, 1)),
-      expected_columns_(options.expected_columns) {
-  capacity_ = std::max<size_t>(2 * chunk_bytes_, 16);  // 16: room to see a BOM
-  // Room for the longest accepted record, its line end ("\r\n") and a chunk.
-  capacity_max_ = std::max<size_t>(capacity_, options_.max_record_bytes + 2 + chunk_bytes_);
-  buffer_ = std::make_unique_for_overwrite<char[]>(capacity_);
-}
+    : options_(options),
+      window_(source, options.read_chunk_bytes, options.max_record_bytes),
+      expected_columns_(options.expected_columns) {}
 
 CsvRangeReader::~CsvRangeReader() = default;
 
-Status CsvRangeReader::read_more() {
-  size_t want = std::min(chunk_bytes_, capacity_ - length_);
-  want = static_cast<size_t>(std::min<uint64_t>(want, source_size_ - file_offset_));
-  if (want == 0) return Status::ok();
-  SLUICE_ASSIGN_OR_RETURN(size_t count,
-                          source_.read_at(file_offset_, buffer_.get() + length_, want));
-  if (count == 0) {
-    return io_error(fmt::format("input ended at offset {} but its size was {} when opened",
-                                file_offset_, source_size_));
-  }
-  length_ += count;
-  file_offset_ += count;
-  bytes_read_ += count;
-  return Status::ok();
-}
+Status CsvRangeReader::read_more() { return window_.read_more(); }
 
 // Drops the bytes before position_. Only while no batch views point into the
-// buffer (at the start of next(), or while the batch is empty).
+// buffer.
 void CsvRangeReader::compact() {
-  if (position_ == 0) return;
-  std::memmove(buffer_.get(), buffer_.get() + position_, length_ - position_);
-  buffer_offset_ += position_;
-  length_ -= position_;
+  window_.drop_front(position_);
   position_ = 0;
 }
 
-// Doubles the buffer, up to capacity_max_. Only while the batch is empty.
+// Doubles the buffer, up to its cap. Only while the batch is empty.
 void CsvRangeReader::grow() {
-  size_t capacity = std::min(capacity_ * 2, capacity_max_);
-  SLUICE_ASSERT(capacity > capacity_, "grow past capacity_max={}", capacity_max_);
-  auto buffer = std::make_unique_for_overwrite<char[]>(capacity);
-  std::memcpy(buffer.get(), buffer_.get(), length_);
-  buffer_ = std::move(buffer);
-  capacity_ = capacity;
+  window_.grow();
   arena_ = std::string();  // reallocated at the next use, at the new capacity
   arena_used_ = 0;
 }
@@ -80,24 +51,25 @@ void CsvRangeReader::grow() {
 Status CsvRangeReader::find_guessed_start() {
   // The first line start p >= begin: p - 1 holds '\n'. Speculative: the '\n'
   // may lie inside a quoted field; the coordinator checks the guess.
-  buffer_offset_ = std::min(options_.begin_offset - 1, source_size_);
-  file_offset_ = buffer_offset_;
-  length_ = 0;
+  window_.buffer_offset = std::min(options_.begin_offset - 1, window_.source_size);
+  window_.file_offset = window_.buffer_offset;
+  window_.length = 0;
   position_ = 0;
   for (;;) {
-    if (length_ == capacity_) {  // no line start here: forget these bytes
-      buffer_offset_ += length_;
-      length_ = 0;
+    if (window_.length == window_.capacity) {  // no line start here: forget these bytes
+      window_.buffer_offset += window_.length;
+      window_.length = 0;
     }
     if (at_eof()) {
-      position_ = length_;
+      position_ = window_.length;
       return Status::ok();
     }
-    size_t from = length_;
+    size_t from = window_.length;
     SLUICE_RETURN_IF_ERROR(read_more());
-    const char* newline = csv_scan::find_char(buffer_.get() + from, buffer_.get() + length_, '\n');
-    if (newline != buffer_.get() + length_) {
-      position_ = static_cast<size_t>(newline - buffer_.get()) + 1;
+    const char* newline =
+        csv_scan::find_char(window_.data() + from, window_.data() + window_.length, '\n');
+    if (newline != window_.data() + window_.length) {
+      position_ = static_cast<size_t>(newline - window_.data()) + 1;
       return Status::ok();
     }
   }
@@ -106,16 +78,16 @@ Status CsvRangeReader::find_guessed_start() {
 Status CsvRangeReader::start() {
   if (options_.start_is_exact || options_.begin_offset == 0) {
     uint64_t start = options_.start_is_exact ? options_.exact_start_offset : 0;
-    buffer_offset_ = std::min(start, source_size_);
-    file_offset_ = buffer_offset_;
+    window_.buffer_offset = std::min(start, window_.source_size);
+    window_.file_offset = window_.buffer_offset;
     start_offset_ = start;
   } else {
     SLUICE_RETURN_IF_ERROR(find_guessed_start());
-    start_offset_ = buffer_offset_ + position_;
+    start_offset_ = window_.buffer_offset + position_;
   }
   if (start_offset_ == 0 && options_.end_offset > 0) {
-    while (length_ < kUtf8Bom.size() && !at_eof()) SLUICE_RETURN_IF_ERROR(read_more());
-    if (std::string_view(buffer_.get(), length_).starts_with(kUtf8Bom)) {
+    while (window_.length < kUtf8Bom.size() && !at_eof()) SLUICE_RETURN_IF_ERROR(read_more());
+    if (std::string_view(window_.data(), window_.length).starts_with(kUtf8Bom)) {
       bom_bytes_ = kUtf8Bom.size();
       position_ = bom_bytes_;
     }
@@ -136,7 +108,7 @@ void CsvRangeReader::reject(std::vector<RejectedRecord>& rejects, uint64_t offse
 
 std::string_view CsvRangeReader::unescape(const char* begin, const char* end,
                                           std::string_view tail) {
-  if (arena_.empty()) arena_.resize(capacity_);
+  if (arena_.empty()) arena_.resize(window_.capacity);
   size_t needed = static_cast<size_t>(end - begin) + tail.size();
   // Values are never longer than their raw bytes, and a batch's raw bytes all
   // sit in the buffer, so the arena (as large as the buffer) never overflows.
@@ -162,13 +134,13 @@ std::string_view CsvRangeReader::unescape(const char* begin, const char* end,
 
 CsvRangeReader::Parsed CsvRangeReader::parse_record(RecordBatch& batch,
                                                     std::vector<RejectedRecord>& rejects) {
-  const char* const base = buffer_.get();
+  const char* const base = window_.data();
   const char* const start = base + position_;
-  const char* const end = base + length_;
+  const char* const end = base + window_.length;
   const bool eof = at_eof();
   const char delimiter = options_.dialect.delimiter;
   const char quote = options_.dialect.quote;
-  const uint64_t offset = buffer_offset_ + position_;
+  const uint64_t offset = window_.buffer_offset + position_;
 
   // Empty lines are not records.
   if (*start == '\n') {
@@ -235,7 +207,7 @@ CsvRangeReader::Parsed CsvRangeReader::parse_record(RecordBatch& batch,
       if (q == end) {
         if (!eof) return need_more();
         roll_back();
-        position_ = length_;
+        position_ = window_.length;
         reject(rejects, offset, "unterminated quoted field",
                std::string_view(start, static_cast<size_t>(end - start)));
         return Parsed::kRejected;
@@ -337,16 +309,16 @@ CsvRangeReader::Parsed CsvRangeReader::parse_record(RecordBatch& batch,
 // tracking the quote state with the same grammar as parse_record.
 Status CsvRangeReader::skip_oversize_record(std::vector<RejectedRecord>& rejects) {
   SLUICE_ASSERT(position_ == 0, "skip starts at the buffer front position={}", position_);
-  const uint64_t offset = buffer_offset_;
-  std::string raw = cut_raw(std::string_view(buffer_.get(), length_));
+  const uint64_t offset = window_.buffer_offset;
+  std::string raw = cut_raw(std::string_view(window_.data(), window_.length));
   const char delimiter = options_.dialect.delimiter;
   const char quote = options_.dialect.quote;
   enum class State { kFieldStart, kUnquoted, kQuoted, kQuoteInQuoted };
   State state = State::kFieldStart;
   bool found_end = false;
   for (;;) {
-    const char* p = buffer_.get() + position_;
-    const char* end = buffer_.get() + length_;
+    const char* p = window_.data() + position_;
+    const char* end = window_.data() + window_.length;
     while (p < end && !found_end) {
       switch (state) {
         case State::kFieldStart:
@@ -384,10 +356,10 @@ Status CsvRangeReader::skip_oversize_record(std::vector<RejectedRecord>& rejects
           break;
       }
     }
-    position_ = static_cast<size_t>(p - buffer_.get());
+    position_ = static_cast<size_t>(p - window_.data());
     if (found_end || at_eof()) break;
-    buffer_offset_ += length_;  // forget the bytes scanned
-    length_ = 0;
+    window_.buffer_offset += window_.length;  // forget the bytes scanned
+    window_.length = 0;
     position_ = 0;
     SLUICE_RETURN_IF_ERROR(read_more());
   }
@@ -415,7 +387,7 @@ Result<bool> CsvRangeReader::next(RecordBatch& batch, std::vector<RejectedRecord
   };
 
   while (phase_ == Phase::kRecords) {
-    uint64_t scan_offset = buffer_offset_ + position_;
+    uint64_t scan_offset = window_.buffer_offset + position_;
     // A record right after a BOM counts as starting at 0, the file's start.
     if (bom_bytes_ != 0 && scan_offset == bom_bytes_) scan_offset = 0;
     // The header (and any empty lines before it) belongs to the range that
@@ -424,12 +396,12 @@ Result<bool> CsvRangeReader::next(RecordBatch& batch, std::vector<RejectedRecord
       finish(scan_offset);
       break;
     }
-    if (position_ == length_) {
+    if (position_ == window_.length) {
       if (at_eof()) {
-        finish(buffer_offset_ + length_);
+        finish(window_.buffer_offset + window_.length);
         break;
       }
-      if (length_ == capacity_) {
+      if (window_.length == window_.capacity) {
         if (batch.row_count > 0) return batch_ready();
         compact();
         arena_used_ = 0;
@@ -441,7 +413,7 @@ Result<bool> CsvRangeReader::next(RecordBatch& batch, std::vector<RejectedRecord
     const size_t rejects_before = rejects.size();
     Parsed parsed = parse_record(batch, rejects);
     if (parsed == Parsed::kNeedMore) {
-      if (length_ < capacity_) {
+      if (window_.length < window_.capacity) {
         SLUICE_RETURN_IF_ERROR(read_more());
         continue;
       }
@@ -450,11 +422,11 @@ Result<bool> CsvRangeReader::next(RecordBatch& batch, std::vector<RejectedRecord
       arena_used_ = 0;
       // All of the buffer is one unfinished record; its last byte may be the
       // '\r' of its line end.
-      if (length_ - 1 > options_.max_record_bytes) {
+      if (window_.length - 1 > options_.max_record_bytes) {
         SLUICE_RETURN_IF_ERROR(skip_oversize_record(rejects));
         parsed = Parsed::kRejected;
       } else {
-        if (length_ == capacity_) grow();
+        if (window_.length == window_.capacity) grow();
         SLUICE_RETURN_IF_ERROR(read_more());
         continue;
       }

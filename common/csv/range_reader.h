@@ -18,6 +18,7 @@
 #include "common/base/status.h"
 #include "common/csv/dialect.h"
 #include "common/io/byte_source.h"
+#include "common/io/read_window.h"
 
 namespace sluice {
 
@@ -54,13 +55,13 @@ class CsvRangeReader {
   // after options.end_offset begins (the source size at EOF). The next range's
   // records must start exactly here.
   uint64_t end_offset() const { return end_offset_; }
-  uint64_t bytes_read() const { return bytes_read_; }
+  uint64_t bytes_read() const { return window_.bytes_read; }
   // Records seen, rejected ones included; the header and empty lines excluded.
   uint64_t records_read() const { return records_read_; }
   // Columns every record must have (0 until known).
   size_t expected_columns() const { return expected_columns_; }
   // The read buffer's size: bounded by max(2 chunks, max_record_bytes + 2 + chunk).
-  size_t buffer_capacity_bytes() const { return capacity_; }
+  size_t buffer_capacity_bytes() const { return window_.capacity; }
 
  private:
   enum class Phase { kStart, kRecords, kDone };
@@ -78,20 +79,12 @@ class CsvRangeReader {
   std::string cut_raw(std::string_view raw) const;
   std::string_view unescape(const char* begin, const char* end, std::string_view tail);
   void finish(uint64_t end_offset);
-  bool at_eof() const { return file_offset_ >= source_size_; }
+  bool at_eof() const { return window_.at_eof(); }
 
-  ByteSource& source_;
   CsvRangeOptions options_;
-  uint64_t source_size_;
-  size_t chunk_bytes_;
-  size_t capacity_max_;
+  ReadWindow window_;  // the reused input buffer
 
-  std::unique_ptr<char[]> buffer_;
-  size_t capacity_ = 0;
-  size_t length_ = 0;           // valid bytes in buffer_
-  size_t position_ = 0;         // parse position in buffer_
-  uint64_t buffer_offset_ = 0;  // source offset of buffer_[0]
-  uint64_t file_offset_ = 0;    // next offset to read == buffer_offset_ + length_
+  size_t position_ = 0;  // parse position in buffer_
 
   std::string arena_;  // unescaped values of the current batch
   size_t arena_used_ = 0;
@@ -102,7 +95,6 @@ class CsvRangeReader {
   size_t expected_columns_ = 0;
   uint64_t start_offset_ = 0;
   uint64_t end_offset_ = 0;
-  uint64_t bytes_read_ = 0;
   uint64_t records_read_ = 0;
 };
 

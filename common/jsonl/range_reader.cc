@@ -27,50 +27,24 @@ std::string oversize_reason(uint64_t max_record_bytes) {
 }  // namespace
 
 JsonlRangeReader::JsonlRangeReader(ByteSource& source, JsonlRangeOptions options)
-    : source_(source),
-      options_(std::move(options)),
+    : options_(std::move(options)),
+      window_(source, options_.read_chunk_bytes, options_.max_record_bytes),
       parser_(options_.columns),
-      source_size_(source.size_bytes()),
-      chunk_bytes_(std::max<size_t>(options_.read_chunk_bytes, 1)) {
-  capacity_ = std::max<size_t>(2 * chunk_bytes_, 16);
-  // Room for the longest accepted line, its line end ("\r\n") and a chunk.
-  capacity_max_ = std::max<size_t>(capacity_, options_.max_record_bytes + 2 + chunk_bytes_);
-  buffer_ = std::make_unique_for_overwrite<char[]>(capacity_);
-  arena_ = std::make_unique_for_overwrite<char[]>(capacity_);
-}
+      arena_(std::make_unique_for_overwrite<char[]>(window_.capacity)) {}
 
-Status JsonlRangeReader::read_more() {
-  size_t want = std::min(chunk_bytes_, capacity_ - length_);
-  want = static_cast<size_t>(std::min<uint64_t>(want, source_size_ - file_offset_));
-  if (want == 0) return Status::ok();
-  SLUICE_ASSIGN_OR_RETURN(size_t count,
-                          source_.read_at(file_offset_, buffer_.get() + length_, want));
-  if (count == 0) {
-    return io_error(fmt::format("input ended at offset {} but its size was {} when opened",
-                                file_offset_, source_size_));
-  }
-  length_ += count;
-  file_offset_ += count;
-  bytes_read_ += count;
-  return Status::ok();
-}
+Status JsonlRangeReader::read_more() { return window_.read_more(); }
 
+// Drops the bytes before position_. Only while no batch views point into the
+// buffer.
 void JsonlRangeReader::compact() {
-  if (position_ == 0) return;
-  std::memmove(buffer_.get(), buffer_.get() + position_, length_ - position_);
-  buffer_offset_ += position_;
-  length_ -= position_;
+  window_.drop_front(position_);
   position_ = 0;
 }
 
+// Doubles the buffer, up to its cap. Only while the batch is empty.
 void JsonlRangeReader::grow() {
-  size_t capacity = std::min(capacity_ * 2, capacity_max_);
-  SLUICE_ASSERT(capacity > capacity_, "grow past capacity_max={}", capacity_max_);
-  auto buffer = std::make_unique_for_overwrite<char[]>(capacity);
-  std::memcpy(buffer.get(), buffer_.get(), length_);
-  buffer_ = std::move(buffer);
-  arena_ = std::make_unique_for_overwrite<char[]>(capacity);
-  capacity_ = capacity;
+  window_.grow();
+  arena_ = std::make_unique_for_overwrite<char[]>(window_.capacity);
 }
 
 Status JsonlRangeReader::start() {
@@ -80,36 +54,37 @@ Status JsonlRangeReader::start() {
   } else if (options_.begin_offset > 0) {
     // The first line start p >= begin: p - 1 holds '\n'. Always a record
     // start in JSON Lines (a string cannot hold a raw newline).
-    buffer_offset_ = std::min(options_.begin_offset - 1, source_size_);
-    file_offset_ = buffer_offset_;
+    window_.buffer_offset = std::min(options_.begin_offset - 1, window_.source_size);
+    window_.file_offset = window_.buffer_offset;
     for (;;) {
-      if (at_eof() && position_ == length_) {
-        start = source_size_;
+      if (at_eof() && position_ == window_.length) {
+        start = window_.source_size;
         break;
       }
-      if (position_ == length_) {
+      if (position_ == window_.length) {
         compact();
         SLUICE_RETURN_IF_ERROR(read_more());
       }
-      const void* newline = std::memchr(buffer_.get() + position_, '\n', length_ - position_);
+      const void* newline =
+          std::memchr(window_.data() + position_, '\n', window_.length - position_);
       if (newline != nullptr) {
-        start = buffer_offset_ +
-                static_cast<size_t>(static_cast<const char*>(newline) - buffer_.get()) + 1;
+        start = window_.buffer_offset +
+                static_cast<size_t>(static_cast<const char*>(newline) - window_.data()) + 1;
         break;
       }
-      position_ = length_;
+      position_ = window_.length;
     }
-    length_ = 0;
+    window_.length = 0;
     position_ = 0;
   }
   start_offset_ = start;
-  buffer_offset_ = std::min(start, source_size_);
-  file_offset_ = buffer_offset_;
-  length_ = 0;
+  window_.buffer_offset = std::min(start, window_.source_size);
+  window_.file_offset = window_.buffer_offset;
+  window_.length = 0;
   position_ = 0;
   if (start == 0 && options_.end_offset > 0) {
-    while (length_ < kUtf8Bom.size() && !at_eof()) SLUICE_RETURN_IF_ERROR(read_more());
-    if (std::string_view(buffer_.get(), length_).starts_with(kUtf8Bom)) {
+    while (window_.length < kUtf8Bom.size() && !at_eof()) SLUICE_RETURN_IF_ERROR(read_more());
+    if (std::string_view(window_.data(), window_.length).starts_with(kUtf8Bom)) {
       position_ = kUtf8Bom.size();
       bom_pending_ = true;
     }
@@ -132,21 +107,21 @@ void JsonlRangeReader::reject(std::vector<RejectedRecord>& rejects, uint64_t off
 // The line at position_ has no '\n' within max_record_bytes + 1 bytes: keep
 // its first bytes for the reject and read on to its end without holding it.
 Status JsonlRangeReader::skip_oversize_line(std::vector<RejectedRecord>& rejects) {
-  const uint64_t offset = buffer_offset_ + position_;
+  const uint64_t offset = window_.buffer_offset + position_;
   const uint64_t keep = std::min<uint64_t>(limits::kRejectRawBytesMax, options_.max_record_bytes);
-  std::string raw(buffer_.get() + position_, std::min<uint64_t>(length_ - position_, keep));
-  position_ = length_;
+  std::string raw(window_.data() + position_, std::min<uint64_t>(window_.length - position_, keep));
+  position_ = window_.length;
   scanned_ = 0;
   for (;;) {
     compact();
     if (at_eof()) break;
     SLUICE_RETURN_IF_ERROR(read_more());
-    const void* newline = std::memchr(buffer_.get(), '\n', length_);
+    const void* newline = std::memchr(window_.data(), '\n', window_.length);
     if (newline != nullptr) {
-      position_ = static_cast<size_t>(static_cast<const char*>(newline) - buffer_.get()) + 1;
+      position_ = static_cast<size_t>(static_cast<const char*>(newline) - window_.data()) + 1;
       break;
     }
-    position_ = length_;
+    position_ = window_.length;
   }
   records_read_ += 1;
   reject(rejects, offset, oversize_reason(options_.max_record_bytes), raw);
@@ -192,7 +167,7 @@ Result<bool> JsonlRangeReader::next(RecordBatch& batch, std::vector<RejectedReco
   if (done_) return false;
   const size_t rejects_at_start = rejects.size();
   for (;;) {
-    uint64_t offset = buffer_offset_ + position_;
+    uint64_t offset = window_.buffer_offset + position_;
     // The line after a BOM starts at 0: it belongs to the first range however
     // small that range is.
     if (bom_pending_) {
@@ -205,9 +180,9 @@ Result<bool> JsonlRangeReader::next(RecordBatch& batch, std::vector<RejectedReco
       finish(offset);
       break;
     }
-    if (position_ == length_) {
+    if (position_ == window_.length) {
       if (at_eof()) {
-        finish(buffer_offset_ + position_);  // not `offset`: after a lone BOM it is 3, not 0
+        finish(window_.buffer_offset + position_);  // not `offset`: after a lone BOM it is 3, not 0
         break;
       }
       if (batch.row_count > 0) return true;  // compacting would move the batch's views
@@ -216,8 +191,8 @@ Result<bool> JsonlRangeReader::next(RecordBatch& batch, std::vector<RejectedReco
       SLUICE_RETURN_IF_ERROR(read_more());
       continue;
     }
-    const char* from = buffer_.get() + position_;
-    const size_t available = length_ - position_;
+    const char* from = window_.data() + position_;
+    const size_t available = window_.length - position_;
     const void* found = std::memchr(from + scanned_, '\n', available - scanned_);
     size_t line_length;
     size_t consumed;
@@ -235,7 +210,7 @@ Result<bool> JsonlRangeReader::next(RecordBatch& batch, std::vector<RejectedReco
         continue;
       }
       compact();
-      if (length_ == capacity_) grow();
+      if (window_.length == window_.capacity) grow();
       SLUICE_RETURN_IF_ERROR(read_more());
       continue;
     }

@@ -20,6 +20,7 @@
 #include "common/base/limits.h"
 #include "common/base/status.h"
 #include "common/io/byte_source.h"
+#include "common/io/read_window.h"
 #include "common/jsonl/line_parser.h"
 
 namespace sluice {
@@ -48,10 +49,10 @@ class JsonlRangeReader {
 
   uint64_t start_offset() const { return start_offset_; }
   uint64_t end_offset() const { return end_offset_; }
-  uint64_t bytes_read() const { return bytes_read_; }
+  uint64_t bytes_read() const { return window_.bytes_read; }
   // Records seen, rejected ones included; blank lines excluded.
   uint64_t records_read() const { return records_read_; }
-  size_t buffer_capacity_bytes() const { return capacity_; }
+  size_t buffer_capacity_bytes() const { return window_.capacity; }
 
  private:
   Status start();
@@ -64,22 +65,14 @@ class JsonlRangeReader {
   void reject(std::vector<RejectedRecord>& rejects, uint64_t offset, std::string reason,
               std::string_view raw);
   void finish(uint64_t end_offset);
-  bool at_eof() const { return file_offset_ >= source_size_; }
+  bool at_eof() const { return window_.at_eof(); }
 
-  ByteSource& source_;
   JsonlRangeOptions options_;
+  ReadWindow window_;  // the reused input buffer
   JsonlLineParser parser_;
-  uint64_t source_size_;
-  size_t chunk_bytes_;
-  size_t capacity_max_;
 
-  std::unique_ptr<char[]> buffer_;
-  size_t capacity_ = 0;
-  size_t length_ = 0;
   size_t position_ = 0;
   size_t scanned_ = 0;  // bytes from position_ known to hold no '\n'
-  uint64_t buffer_offset_ = 0;
-  uint64_t file_offset_ = 0;
 
   std::unique_ptr<char[]> arena_;  // unescaped strings of the current batch
   size_t arena_used_ = 0;
@@ -90,7 +83,6 @@ class JsonlRangeReader {
   bool bom_pending_ = false;  // the input starts with a UTF-8 BOM, not yet passed
   uint64_t start_offset_ = 0;
   uint64_t end_offset_ = 0;
-  uint64_t bytes_read_ = 0;
   uint64_t records_read_ = 0;
 };
 
