@@ -8,6 +8,10 @@ std::string partition_key(const std::string& job_id, uint32_t index) {
   return fmt::format("part/{}/{:08}", job_id, index);
 }
 
+std::string seen_key(const std::string& lineage_id, const std::string& path) {
+  return "seen/" + lineage_id + "/" + path;
+}
+
 Result<std::unique_ptr<PartitionLedger>> PartitionLedger::open(const std::string& state_dir) {
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::open(state_dir));
   return std::unique_ptr<PartitionLedger>(new PartitionLedger(std::move(store)));
@@ -54,6 +58,28 @@ Status PartitionLedger::create_job(const JobRecord& job,
 
 Status PartitionLedger::put_job(const JobRecord& job) {
   return store_->put("job/" + job.id, encode_job(job));
+}
+
+Status PartitionLedger::put_job_and_seen(const JobRecord& job, const std::vector<SeenFile>& files) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  pairs.reserve(files.size() + 1);
+  for (const SeenFile& file : files) {
+    pairs.emplace_back(seen_key(job.lineage_id, file.identity.path), encode_seen_file(file));
+  }
+  pairs.emplace_back("job/" + job.id, encode_job(job));
+  return store_->put_all(pairs);
+}
+
+Result<std::vector<std::pair<std::string, SeenFile>>> PartitionLedger::load_seen_files() {
+  SLUICE_ASSIGN_OR_RETURN(auto pairs, store_->scan("seen/"));
+  std::vector<std::pair<std::string, SeenFile>> files;
+  for (const auto& [key, value] : pairs) {
+    const size_t slash = key.find('/', 5);
+    if (slash == std::string::npos) return internal_error("corrupt seen-file key " + key);
+    SLUICE_ASSIGN_OR_RETURN(SeenFile file, decode_seen_file(value));
+    files.emplace_back(key.substr(5, slash - 5), std::move(file));
+  }
+  return files;
 }
 
 Status PartitionLedger::put_partition(const std::string& job_id, const PartitionRecord& partition) {

@@ -3,7 +3,9 @@
 // each of its partitions. It is the single source of truth for exactly-once
 // publication: a rename happens only after the ledger has durably recorded
 // the winning attempt, and a second attempt can never be committed.
-// Keys: "job/<id>" -> JobRecord, "part/<id>/<index, 8 digits>" -> PartitionRecord.
+// Keys: "job/<id>" -> JobRecord, "part/<id>/<index, 8 digits>" -> PartitionRecord,
+// "seen/<lineage>/<path>" -> SeenFile (incremental lineages: the files whose
+// output is published, written with the run that published it).
 // Thread safety: owned by the coordinator loop thread.
 
 #include <memory>
@@ -28,6 +30,11 @@ class PartitionLedger {
   // Writes a new job and all its planned partitions in one durable batch.
   Status create_job(const JobRecord& job, const std::vector<PartitionRecord>& partitions);
   Status put_job(const JobRecord& job);
+  // Writes the job and the files it processed in one durable batch (an
+  // incremental run that succeeded: it and its files are recorded together).
+  Status put_job_and_seen(const JobRecord& job, const std::vector<SeenFile>& files);
+  // Every SeenFile of every lineage, in key order.
+  Result<std::vector<std::pair<std::string, SeenFile>>> load_seen_files();
   // Records a state change that is not a commit (leased, written, planned again, published).
   Status put_partition(const std::string& job_id, const PartitionRecord& partition);
   // Durably makes `partition.attempt` the winner. Returns kAlreadyCommitted if
@@ -40,5 +47,6 @@ class PartitionLedger {
 };
 
 std::string partition_key(const std::string& job_id, uint32_t index);
+std::string seen_key(const std::string& lineage_id, const std::string& path);
 
 }  // namespace sluice

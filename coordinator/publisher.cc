@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <tuple>
 
 #include "common/base/crash_point.h"
 #include "common/base/hash.h"
@@ -13,11 +16,14 @@
 #include "common/job/check.h"
 #include "common/job/job_spec.h"
 #include "common/pipeline/merge.h"
+#include "common/pipeline/pipeline.h"
+#include "coordinator/incremental.h"
 
 namespace sluice {
 namespace {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
 
 std::string in_output(const JobRecord& job, const std::string& name) {
   return (fs::path(job.output_dir) / name).string();
@@ -37,16 +43,19 @@ Result<PartFile> merge_aggregate(const JobRecord& job,
   spec.base_dir = job.base_dir;  // lookup files after the aggregate resolve against it
   SLUICE_ASSIGN_OR_RETURN(std::vector<std::string> input_columns,
                           read_input_columns(spec, job.inputs.front().path));
-  SLUICE_ASSIGN_OR_RETURN(std::vector<std::string> columns,
-                          aggregate_output_columns(spec, input_columns));
+  // The pipeline knows the final columns' types: a Parquet output gets typed
+  // columns (count is int64, avg float64, ...), as a worker's parts do.
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> pipeline,
+                          Pipeline::compile(spec, input_columns));
+  const std::vector<std::string>& columns = pipeline->output_columns();
   std::vector<std::string> partials;
   for (const PartitionRecord& partition : partitions) {
     partials.push_back(fmt::format("{}/part-{:05}.csv", partials_dir(job), partition.index));
   }
   const std::string temp = temporary_dir(job) + "/merged" + job.extension;
-  SLUICE_ASSIGN_OR_RETURN(
-      std::unique_ptr<RowWriter> writer,
-      open_row_writer(temp, spec.output.format, spec.output.compression, columns));
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<RowWriter> writer,
+                          open_row_writer(temp, spec.output.format, spec.output.compression,
+                                          columns, pipeline->output_types()));
   SLUICE_RETURN_IF_ERROR(
       merge_partials(spec, input_columns, partials,
                      [&](const OutputBatch& batch) { return writer->write(batch); }));
@@ -90,11 +99,11 @@ std::string temp_rejects_path(const JobRecord& job, uint32_t partition, uint32_t
 }
 
 std::string part_name(const JobRecord& job, uint32_t partition) {
-  return fmt::format("part-{:05}{}", partition, job.extension);
+  return fmt::format("part-{:05}{}", job.part_base + partition, job.extension);
 }
 
-std::string rejects_name(uint32_t partition) {
-  return fmt::format("_rejects/part-{:05}.csv", partition);
+std::string rejects_name(const JobRecord& job, uint32_t partition) {
+  return fmt::format("_rejects/part-{:05}.csv", job.part_base + partition);
 }
 
 Status publish_partition(const JobRecord& job, const PartitionRecord& partition) {
@@ -114,7 +123,7 @@ Status publish_partition(const JobRecord& job, const PartitionRecord& partition)
   if (partition.stats.rows_rejected > 0) {
     SLUICE_RETURN_IF_ERROR(make_directories(in_output(job, "_rejects")));
     SLUICE_RETURN_IF_ERROR(
-        publish_file(temp_rejects, in_output(job, rejects_name(partition.index))).status());
+        publish_file(temp_rejects, in_output(job, rejects_name(job, partition.index))).status());
   } else {
     std::error_code ignored;
     fs::remove(temp_rejects, ignored);
@@ -126,6 +135,107 @@ void discard_attempt(const JobRecord& job, uint32_t partition, uint32_t attempt)
   std::error_code ignored;
   fs::remove(temp_part_path(job, partition, attempt), ignored);
   fs::remove(temp_rejects_path(job, partition, attempt), ignored);
+}
+
+static json version_json(const InputVersion& version) {
+  return {{"size", version.size_bytes},
+          {"mtime_ns", version.mtime_ns},
+          {"head_xxh64", hex64(version.head_checksum)},
+          {"tail_xxh64", hex64(version.tail_checksum)}};
+}
+
+// A run of an incremental lineage: the generation's own manifest, then the
+// top one listing every current part (earlier runs' files, less those this
+// run replaces, then this run's), then _SUCCESS. Deterministic: a redo after
+// a crash writes the same bytes (lineage_files change only when the run is
+// marked succeeded, after this).
+static Status finish_incremental(const JobRecord& job,
+                                 const std::vector<PartitionRecord>& partitions,
+                                 const std::map<std::string, SeenFile>& lineage_files) {
+  std::set<std::string> replaced_paths;
+  for (const InputChange& change : job.changes) {
+    if (change.reprocess) replaced_paths.insert(change.now.path);
+  }
+  const std::vector<SeenFile> run_files = files_of_run(job, partitions);
+  std::vector<const SeenFile*> current;
+  for (const auto& [path, file] : lineage_files) {
+    if (replaced_paths.count(path) == 0) current.push_back(&file);
+  }
+  for (const SeenFile& file : run_files) current.push_back(&file);
+  std::stable_sort(current.begin(), current.end(), [](const SeenFile* a, const SeenFile* b) {
+    return std::tie(a->first_part, a->identity.path) < std::tie(b->first_part, b->identity.path);
+  });
+
+  json changed = json::array();
+  for (const InputChange& change : job.changes) {
+    changed.push_back({{"path", change.now.path},
+                       {"processed", version_json(change.before)},
+                       {"now", version_json(change.now)},
+                       {"action", change.reprocess ? "reprocessed" : "reported"}});
+  }
+  // A manifest over `files`: inputs, parts, rejects, per-partition accounting, totals.
+  auto manifest_of = [&](const std::vector<const SeenFile*>& files) {
+    json inputs = json::array(), parts = json::array(), rejects = json::array(),
+         accounting = json::array();
+    uint64_t rows_in = 0, rows_out = 0, rows_filtered = 0, rows_rejected = 0;
+    for (const SeenFile* file : files) {
+      json input = version_json(file->identity);
+      input["path"] = file->identity.path;
+      input["generation"] = file->generation;
+      input["job_id"] = file->job_id;
+      inputs.push_back(input);
+      const json output = json::parse(file->output_json);
+      for (const json& part : output.at("parts")) parts.push_back(part);
+      for (const json& entry : output.at("rejects")) rejects.push_back(entry);
+      for (const json& entry : output.at("partitions")) {
+        accounting.push_back(entry);
+        rows_in += entry.at("rows_in").get<uint64_t>();
+        rows_out += entry.at("rows_out").get<uint64_t>();
+        rows_filtered += entry.at("rows_filtered").get<uint64_t>();
+        rows_rejected += entry.at("rows_rejected").get<uint64_t>();
+      }
+    }
+    return json{{"format_version", 1},
+                {"job_id", job.id},
+                {"name", job.name},
+                {"spec_hash", hex64(hash64(job.spec_yaml))},
+                {"extension", job.extension},
+                {"aggregate", false},
+                {"incremental", true},
+                {"lineage_id", job.lineage_id},
+                {"generation", job.generation},
+                {"inputs", inputs},
+                {"rows_in", rows_in},
+                {"rows_out", rows_out},
+                {"rows_filtered", rows_filtered},
+                {"rows_rejected", rows_rejected},
+                {"parts", parts},
+                {"rejects", rejects},
+                {"partitions", accounting},
+                {"changed_inputs", changed},
+                {"removed_files", job.replaced}};
+  };
+  std::vector<const SeenFile*> added;
+  for (const SeenFile& file : run_files) added.push_back(&file);
+  const std::string generation_name =
+      fmt::format("_manifests/generation-{:05}.json", job.generation);
+  json own = manifest_of(added);
+  own["scope"] = "generation";
+  SLUICE_RETURN_IF_ERROR(make_directories(in_output(job, "_manifests")));
+  SLUICE_RETURN_IF_ERROR(
+      write_file_atomically(in_output(job, generation_name), own.dump(2) + "\n"));
+  json top = manifest_of(current);
+  top["scope"] = "table";
+  top["generation_manifest"] = generation_name;
+  json added_parts = json::array();
+  for (const json& part : own.at("parts")) added_parts.push_back(part.at("file"));
+  top["added_parts"] = added_parts;
+  SLUICE_RETURN_IF_ERROR(
+      write_file_atomically(in_output(job, "_MANIFEST.json"), top.dump(2) + "\n"));
+  crash_point("manifest-written");
+  SLUICE_RETURN_IF_ERROR(write_file_atomically(in_output(job, "_SUCCESS"), ""));
+  collect_temporary(job);
+  return Status::ok();
 }
 
 // True when this job's manifest and _SUCCESS are already in place (a crash
@@ -140,12 +250,14 @@ bool already_finished(const JobRecord& job) {
   }
 }
 
-Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& partitions) {
+Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& partitions,
+                     const std::map<std::string, SeenFile>& lineage_files) {
   using nlohmann::json;
   if (already_finished(job)) {
     collect_temporary(job);
     return Status::ok();
   }
+  if (!job.lineage_id.empty()) return finish_incremental(job, partitions, lineage_files);
   json parts = json::array();
   json rejects = json::array();
   json accounting = json::array();
@@ -168,7 +280,7 @@ Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& p
     }
     if (p.stats.rows_rejected > 0) {
       rejects.push_back({{"partition", p.index},
-                         {"file", rejects_name(p.index)},
+                         {"file", rejects_name(job, p.index)},
                          {"rows", p.stats.rows_rejected},
                          {"bytes", p.stats.rejects_bytes},
                          {"checksum", hex64(p.stats.rejects_checksum)}});
@@ -214,6 +326,10 @@ Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& p
 
 void collect_temporary(const JobRecord& job) {
   std::error_code ignored;
+  if (job.state == JobState::kSucceeded) {
+    // Part numbers are never reused: a replaced name is never a live file.
+    for (const std::string& name : job.replaced) fs::remove(in_output(job, name), ignored);
+  }
   fs::remove_all(temporary_dir(job), ignored);
   fs::remove_all(partials_dir(job), ignored);
   // The shared parents go when no other job uses them.

@@ -38,6 +38,23 @@ const char* job_state_name(JobState state) {
 
 bool is_final(JobState state) { return state != JobState::kRunning; }
 
+namespace {
+
+json identity_json(const InputVersion& file) {
+  return {{"path", file.path},
+          {"size", file.size_bytes},
+          {"mtime_ns", file.mtime_ns},
+          {"head", file.head_checksum},
+          {"tail", file.tail_checksum}};
+}
+
+InputVersion identity_of(const json& record) {
+  return InputVersion{record.at("path"), record.at("size"), record.at("mtime_ns"),
+                      record.at("head"), record.at("tail")};
+}
+
+}  // namespace
+
 std::string encode_job(const JobRecord& job) {
   json inputs = json::array();
   for (const InputFile& file : job.inputs) {
@@ -60,6 +77,22 @@ std::string encode_job(const JobRecord& job) {
                  {"error", job.error},
                  {"created_unix", job.created_unix},
                  {"finished_unix", job.finished_unix}};
+  if (!job.lineage_id.empty()) {
+    json identities = json::array();
+    for (const InputVersion& file : job.identities) identities.push_back(identity_json(file));
+    json changes = json::array();
+    for (const InputChange& change : job.changes) {
+      changes.push_back({{"before", identity_json(change.before)},
+                         {"now", identity_json(change.now)},
+                         {"reprocess", change.reprocess}});
+    }
+    record["lineage_id"] = job.lineage_id;
+    record["generation"] = job.generation;
+    record["part_base"] = job.part_base;
+    record["identities"] = identities;
+    record["changes"] = changes;
+    record["replaced"] = job.replaced;
+  }
   return record.dump();
 }
 
@@ -86,6 +119,17 @@ Result<JobRecord> decode_job(const std::string& text) {
     job.error = record.at("error");
     job.created_unix = record.at("created_unix");
     job.finished_unix = record.at("finished_unix");
+    if (record.contains("lineage_id")) {
+      job.lineage_id = record.at("lineage_id");
+      job.generation = record.at("generation");
+      job.part_base = record.at("part_base");
+      for (const json& file : record.at("identities")) job.identities.push_back(identity_of(file));
+      for (const json& change : record.at("changes")) {
+        job.changes.push_back(InputChange{identity_of(change.at("before")),
+                                          identity_of(change.at("now")), change.at("reprocess")});
+      }
+      job.replaced = record.at("replaced").get<std::vector<std::string>>();
+    }
     return job;
   } catch (const json::exception& error) {
     return internal_error(std::string("corrupt job record: ") + error.what());
@@ -136,6 +180,32 @@ Result<PartitionRecord> decode_partition(const std::string& text) {
     return p;
   } catch (const json::exception& error) {
     return internal_error(std::string("corrupt partition record: ") + error.what());
+  }
+}
+
+std::string encode_seen_file(const SeenFile& file) {
+  json record = {{"identity", identity_json(file.identity)},
+                 {"job_id", file.job_id},
+                 {"generation", file.generation},
+                 {"first_part", file.first_part},
+                 {"output", json::parse(file.output_json)}};
+  if (file.reported) record["reported"] = identity_json(*file.reported);
+  return record.dump();
+}
+
+Result<SeenFile> decode_seen_file(const std::string& text) {
+  try {
+    json record = json::parse(text);
+    SeenFile file;
+    file.identity = identity_of(record.at("identity"));
+    if (record.contains("reported")) file.reported = identity_of(record.at("reported"));
+    file.job_id = record.at("job_id");
+    file.generation = record.at("generation");
+    file.first_part = record.at("first_part");
+    file.output_json = record.at("output").dump();
+    return file;
+  } catch (const json::exception& error) {
+    return internal_error(std::string("corrupt seen-file record: ") + error.what());
   }
 }
 

@@ -8,6 +8,7 @@
 // "committed": the ledger durably chose this attempt; the rename may follow.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,36 @@ struct PartitionRecord {
   std::string last_error;
 };
 
+// What an incremental lineage knows of an input file: its identity when it
+// was read (size, modification time, xxh64 of its first and last 64 KiB).
+struct InputVersion {
+  std::string path;
+  uint64_t size_bytes = 0;
+  int64_t mtime_ns = 0;
+  uint64_t head_checksum = 0;
+  uint64_t tail_checksum = 0;
+  bool operator==(const InputVersion&) const = default;
+};
+
+// A file that changed after a run of its lineage published its output.
+struct InputChange {
+  InputVersion before;  // as processed
+  InputVersion now;     // as found by this run
+  bool reprocess = false;
+};
+
+// An input file an incremental lineage has published output for: key
+// "seen/<lineage>/<path>", written in the batch that marks its run succeeded.
+struct SeenFile {
+  InputVersion identity;                 // as processed
+  std::optional<InputVersion> reported;  // a change already reported (on_change: report)
+  std::string job_id;                    // the run that published it
+  uint32_t generation = 0;
+  uint32_t first_part = 0;  // its first part number, for ordering
+  // Its manifest entries: {"parts": [...], "rejects": [...], "partitions": [...]}.
+  std::string output_json;
+};
+
 struct JobRecord {
   std::string id;
   std::string name;
@@ -68,11 +99,21 @@ struct JobRecord {
   std::string error;
   int64_t created_unix = 0;
   int64_t finished_unix = 0;
+  // An incremental run (input.incremental; coordinator/incremental.h): one
+  // run of a lineage. Partition i publishes part number part_base + i.
+  std::string lineage_id;   // empty: not incremental
+  uint32_t generation = 0;  // the manifest generation it publishes
+  uint32_t part_base = 0;
+  std::vector<InputVersion> identities;  // of `inputs`, parallel to them
+  std::vector<InputChange> changes;      // files changed since they were processed
+  std::vector<std::string> replaced;     // output files it replaces, removed after it succeeds
 };
 
 std::string encode_job(const JobRecord& job);
 Result<JobRecord> decode_job(const std::string& text);
 std::string encode_partition(const PartitionRecord& partition);
 Result<PartitionRecord> decode_partition(const std::string& text);
+std::string encode_seen_file(const SeenFile& file);
+Result<SeenFile> decode_seen_file(const std::string& text);
 
 }  // namespace sluice

@@ -8,6 +8,7 @@
 #include "common/base/limits.h"
 #include "common/base/log.h"
 #include "common/job/job_spec.h"
+#include "coordinator/incremental.h"
 
 namespace sluice {
 namespace {
@@ -22,6 +23,11 @@ Scheduler::Scheduler(PartitionLedger& ledger, const Clock& clock)
     : ledger_(ledger), clock_(clock) {}
 
 Status Scheduler::load() {
+  SLUICE_ASSIGN_OR_RETURN(auto seen, ledger_.load_seen_files());
+  for (auto& [lineage, file] : seen) {
+    const std::string path = file.identity.path;
+    seen_[lineage][path] = std::move(file);
+  }
   SLUICE_ASSIGN_OR_RETURN(std::vector<JobRecord> jobs, ledger_.load_jobs());
   std::sort(jobs.begin(), jobs.end(), [](const JobRecord& a, const JobRecord& b) {
     return std::tie(a.created_unix, a.id) < std::tie(b.created_unix, b.id);
@@ -521,7 +527,31 @@ Status Scheduler::mark_succeeded(const std::string& job_id) {
   SLUICE_ASSERT(job != nullptr, "job={}", job_id);
   job->record.state = JobState::kSucceeded;
   job->record.finished_unix = unix_time_seconds();
-  return ledger_.put_job(job->record);
+  if (job->record.lineage_id.empty()) return ledger_.put_job(job->record);
+  // The run's files, and the changes it reported, are recorded with its end:
+  // a crash before this batch leaves the run unfinished, and it runs again
+  // (never a second run over the same files).
+  std::map<std::string, SeenFile>& seen = seen_[job->record.lineage_id];
+  std::vector<SeenFile> files = files_of_run(job->record, job->partitions);
+  for (const InputChange& change : job->record.changes) {
+    auto it = seen.find(change.before.path);
+    if (change.reprocess || it == seen.end()) continue;
+    SeenFile reported = it->second;
+    reported.reported = change.now;
+    files.push_back(std::move(reported));
+  }
+  SLUICE_RETURN_IF_ERROR(ledger_.put_job_and_seen(job->record, files));
+  for (SeenFile& file : files) {
+    const std::string path = file.identity.path;
+    seen[path] = std::move(file);
+  }
+  return Status::ok();
+}
+
+const std::map<std::string, SeenFile>& Scheduler::seen_files(const std::string& lineage_id) const {
+  static const std::map<std::string, SeenFile> kNone;
+  auto it = seen_.find(lineage_id);
+  return it == seen_.end() ? kNone : it->second;
 }
 
 Result<std::vector<Abort>> Scheduler::stop_job(const std::string& job_id, JobState state,

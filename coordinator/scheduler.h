@@ -113,7 +113,11 @@ class Scheduler {
   std::vector<std::string> finishable_jobs() const;
   // Error when the job's rejects exceed rejects.max_ratio / max_count.
   std::optional<std::string> reject_limit_error(const std::string& job_id) const;
+  // For a run of an incremental lineage, its input files are recorded as
+  // seen in the same durable batch (coordinator/incremental.h).
   Status mark_succeeded(const std::string& job_id);
+  // The files an incremental lineage has published output for, by path.
+  const std::map<std::string, SeenFile>& seen_files(const std::string& lineage_id) const;
   // Fails or cancels a job; returns the attempts still running, to abort.
   Result<std::vector<Abort>> stop_job(const std::string& job_id, JobState state,
                                       const std::string& error);
@@ -161,7 +165,8 @@ class Scheduler {
   std::map<std::string, JobEntry> jobs_;
   std::vector<std::string> job_order_;  // submission order: earlier jobs first
   std::map<std::string, Worker> workers_;
-  std::map<AttemptRef, int64_t> attempt_heard_ms_;  // leased attempts: last Progress
+  std::map<AttemptRef, int64_t> attempt_heard_ms_;               // leased attempts: last Progress
+  std::map<std::string, std::map<std::string, SeenFile>> seen_;  // lineage -> path -> file
 };
 
 }  // namespace sluice

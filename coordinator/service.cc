@@ -12,6 +12,7 @@
 #include "coordinator/admission.h"
 #include "coordinator/board_render.h"
 #include "coordinator/http_server.h"
+#include "coordinator/incremental.h"
 #include "coordinator/publisher.h"
 #include "coordinator/scheduler.h"
 #include "proto/codec.h"
@@ -349,8 +350,11 @@ class CoordinatorService::Impl {
                               to_string(message.getBaseDir()));
     capnp::MallocMessageBuilder builder;
     auto envelope = builder.initRoot<proto::Envelope>();
-    if (!admitted.is_ok()) {
-      envelope.initErrorReply().setMessage(admitted.status().message());
+    // An incremental job: this submission is a run of its lineage (new files only).
+    const Status planned =
+        admitted.is_ok() ? plan_incremental_run(scheduler_, *admitted) : admitted.status();
+    if (!planned.is_ok()) {
+      envelope.initErrorReply().setMessage(planned.message());
       proto::send_to(router_, identity, builder);
       return Status::ok();
     }
@@ -465,13 +469,14 @@ class CoordinatorService::Impl {
       for (uint32_t index = 0; index < job.partitions_total; ++index) {
         partitions.push_back(*scheduler_.partition(job_id, index));
       }
-      Status finished = finish_output(job, partitions);
+      Status finished = finish_output(job, partitions, scheduler_.seen_files(job.lineage_id));
       if (!finished.is_ok()) {
         SLUICE_RETURN_IF_ERROR(stop(job_id, JobState::kFailed, finished.message()));
         continue;
       }
       crash_point("finished-output");
       SLUICE_RETURN_IF_ERROR(scheduler_.mark_succeeded(job_id));
+      collect_temporary(job);  // an incremental run's replaced parts go now
       log_->info("job succeeded job={} name={} output={}", job_id, job.name, job.output_dir);
     }
     return Status::ok();

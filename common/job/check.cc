@@ -1,7 +1,10 @@
 #include "common/job/check.h"
 
+#include <filesystem>
+
 #include "common/csv/range_reader.h"
 #include "common/io/byte_source.h"
+#include "common/io/http_source.h"
 #include "common/jsonl/range_reader.h"
 #include "common/pipeline/pipeline.h"
 
@@ -24,7 +27,30 @@ Result<std::vector<std::string>> read_input_columns(const JobSpec& spec, const s
   return names;
 }
 
+// input.incremental needs a set of files that grows: a directory or a glob.
+// A single file or a URL has nothing to add (a file that changes is a new
+// version, not a new file), so they are refused rather than half-supported.
+Status check_incremental(const JobSpec& spec, const std::string& base_dir) {
+  if (!spec.input.incremental) return Status::ok();
+  const std::string where = spec.source_file + ": input.incremental: ";
+  if (spec.input.format != InputFormat::kCsv && spec.input.format != InputFormat::kJsonl) {
+    return invalid_argument(where + "only for csv and jsonl files");
+  }
+  for (const std::string& pattern : spec.input.paths) {
+    if (is_http_url(pattern)) {
+      return invalid_argument(where + pattern + " is a URL; give a directory or a glob");
+    }
+    const bool glob = pattern.find_first_of("*?[") != std::string::npos;
+    std::error_code error;
+    if (!glob && std::filesystem::is_regular_file(absolute_path(pattern, base_dir), error)) {
+      return invalid_argument(where + pattern + " is a single file; give a directory or a glob");
+    }
+  }
+  return Status::ok();
+}
+
 Result<CheckedJob> check_job(const JobSpec& spec, const std::string& base_dir) {
+  SLUICE_RETURN_IF_ERROR(check_incremental(spec, base_dir));
   CheckedJob checked;
   auto inputs = resolve_inputs(spec.input.paths, base_dir);
   if (!inputs.is_ok()) {
@@ -44,6 +70,11 @@ Result<CheckedJob> check_job(const JobSpec& spec, const std::string& base_dir) {
                           Pipeline::compile(with_base, checked.input_columns));
   checked.output_columns = pipeline->output_columns();
   checked.has_aggregate = pipeline->has_aggregate();
+  if (spec.input.incremental && checked.has_aggregate) {
+    // Each run would have to merge the partial states of every earlier run.
+    return invalid_argument(spec.source_file +
+                            ": input.incremental: not supported with an aggregate step");
+  }
   return checked;
 }
 

@@ -103,9 +103,27 @@ class SpecReader {
 };
 
 Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& input) {
-  SLUICE_RETURN_IF_ERROR(reader.only_keys(node, "input",
-                                          {"path", "format", "header", "delimiter", "quote",
-                                           "split_size", "max_record_size", "null_values"}));
+  SLUICE_RETURN_IF_ERROR(reader.only_keys(
+      node, "input",
+      {"path", "format", "header", "delimiter", "quote", "split_size", "max_record_size",
+       "null_values", "incremental", "on_change"}));
+  // Incremental runs (docs/ARCHITECTURE.md): read before the format's own
+  // keys; check_job refuses them where they do not apply.
+  if (node["incremental"]) {
+    SLUICE_ASSIGN_OR_RETURN(input.incremental,
+                            reader.boolean(node["incremental"], "input.incremental"));
+  }
+  if (node["on_change"]) {
+    SLUICE_ASSIGN_OR_RETURN(std::string mode, reader.scalar(node["on_change"], "input.on_change"));
+    if (mode != "report" && mode != "reprocess") {
+      return reader.error(node["on_change"], "input.on_change",
+                          "expected report or reprocess, found '" + mode + "'");
+    }
+    if (!input.incremental) {
+      return reader.error(node["on_change"], "input.on_change", "needs input.incremental: true");
+    }
+    input.reprocess_changed = mode == "reprocess";
+  }
   if (!node["path"]) return reader.error(node, "input.path", "missing");
   SLUICE_ASSIGN_OR_RETURN(input.paths, reader.strings(node["path"], "input.path"));
   if (input.paths.empty()) return reader.error(node["path"], "input.path", "empty");

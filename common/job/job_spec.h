@@ -36,6 +36,10 @@ struct InputSpec {
   uint64_t split_size_bytes = 0;       // filled with limits::kSplitBytesDefault when absent
   uint64_t max_record_size_bytes = 0;  // filled with limits::kRecordBytesDefault when absent
   std::vector<std::string> null_values;
+  // input.incremental: each run processes only the files the coordinator has
+  // not published output for yet (a directory or glob; coordinator/incremental.h).
+  bool incremental = false;
+  bool reprocess_changed = false;  // input.on_change: reprocess (else report)
 };
 
 struct ColumnRule {
