@@ -20,6 +20,7 @@
 
 #include "common/pipeline/merge.h"
 #include "common/pipeline/pipeline.h"
+#include "tests/support/batch_rows.h"
 
 namespace sluice {
 namespace {
@@ -27,23 +28,7 @@ namespace {
 using Cell = std::optional<std::string>;  // nullopt: NULL
 using Table = std::vector<std::vector<Cell>>;
 
-// Owns the text a RecordBatch views.
-struct Rows {
-  std::vector<std::vector<std::string>> cells;
-  RecordBatch batch;
-
-  Rows(size_t columns, std::vector<std::vector<std::string>> rows) : cells(std::move(rows)) {
-    batch.column_count = columns;
-    uint64_t offset = 0;
-    for (const auto& row : cells) {
-      EXPECT_EQ(row.size(), columns);
-      for (const std::string& cell : row) batch.fields.push_back(cell);
-      batch.offsets.push_back(offset++);
-      batch.raw.push_back(std::string_view());
-    }
-    batch.row_count = cells.size();
-  }
-};
+using Rows = testing::BatchRows;
 
 // RFC 4180, minimal quoting, NULL as an empty field: as sluice's CSV writer.
 std::string csv_field(std::string_view text) {

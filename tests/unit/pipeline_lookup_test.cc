@@ -10,6 +10,7 @@
 #include "common/job/job_spec.h"
 #include "common/pipeline/lookup.h"
 #include "common/pipeline/pipeline.h"
+#include "tests/support/batch_rows.h"
 #include "tests/support/cluster.h"
 
 namespace sluice {
@@ -21,19 +22,10 @@ using testing::write_file;
 
 const std::vector<std::string> kColumns = {"id", "state", "amount"};
 
-// Owns the text a RecordBatch views.
-struct Rows {
-  std::vector<std::vector<std::string>> cells;
-  RecordBatch batch;
-  explicit Rows(std::vector<std::vector<std::string>> rows) : cells(std::move(rows)) {
-    batch.column_count = kColumns.size();
-    for (size_t r = 0; r < cells.size(); ++r) {
-      for (const std::string& cell : cells[r]) batch.fields.push_back(cell);
-      batch.offsets.push_back(r * 10);
-      batch.raw.push_back(cells[r][0]);
-    }
-    batch.row_count = cells.size();
-  }
+// Rows of kColumns that own the text their RecordBatch views.
+struct Rows : testing::BatchRows {
+  explicit Rows(std::vector<std::vector<std::string>> rows)
+      : BatchRows(kColumns.size(), std::move(rows)) {}
 };
 
 JobSpec job(const std::string& steps, const std::string& base_dir) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/batch_rows.h"
+
 namespace sluice {
 namespace {
 
@@ -16,28 +18,10 @@ const std::vector<std::string> kColumns = {
     "Issuing Agency", "House Number",       "Street Name",
     "Violation Code", "Issue Date",         "Vehicle Expiration Date"};
 
-// Owns the text a RecordBatch views.
-struct Rows {
-  std::vector<std::vector<std::string>> cells;
-  std::vector<std::string> raw;
-  RecordBatch batch;
-
-  explicit Rows(std::vector<std::vector<std::string>> rows) : cells(std::move(rows)) {
-    batch.column_count = kColumns.size();
-    uint64_t offset = 100;
-    for (const auto& row : cells) {
-      std::string line;
-      for (size_t c = 0; c < row.size(); ++c) line += (c ? "," : "") + row[c];
-      raw.push_back(line);
-    }
-    for (size_t r = 0; r < cells.size(); ++r) {
-      for (const std::string& cell : cells[r]) batch.fields.push_back(cell);
-      batch.offsets.push_back(offset);
-      batch.raw.push_back(raw[r]);
-      offset += raw[r].size() + 1;
-    }
-    batch.row_count = cells.size();
-  }
+// Rows of kColumns that own the text their RecordBatch views.
+struct Rows : testing::BatchRows {
+  explicit Rows(std::vector<std::vector<std::string>> rows)
+      : BatchRows(kColumns.size(), std::move(rows), 100) {}
 };
 
 std::vector<std::string> row(std::string state, std::string make, std::string agency,

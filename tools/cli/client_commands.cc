@@ -2,31 +2,21 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <filesystem>
 
-#include "common/job/check.h"
 #include "common/job/job_spec.h"
 #include "tools/cli/client.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/job_file.h"
 #include "tools/cli/progress.h"
 
 namespace sluice {
 
 int submit_command(const SubmitFlags& flags) {
-  auto spec = load_job_spec(flags.job_file);
-  if (!spec.is_ok()) {
-    fmt::print(stderr, "sluice: {}\n", spec.status().message());
-    return kExitUsage;
-  }
-  const std::string base_dir = std::filesystem::current_path().string();
-  auto checked = check_job(spec.value(), base_dir);
-  if (!checked.is_ok()) {
-    fmt::print(stderr, "sluice: {}\n", checked.status().message());
-    return kExitUsage;
-  }
+  std::optional<LoadedJob> job = load_checked_job(flags.job_file);
+  if (!job) return kExitUsage;
   CoordinatorClient client(flags.connect.coordinator, flags.connect.curve_secret,
                            flags.connect.coordinator_key);
-  auto submitted = client.submit(spec->source_text, flags.job_file, base_dir);
+  auto submitted = client.submit(job->spec.source_text, flags.job_file, job->base_dir);
   if (!submitted.is_ok()) {
     fmt::print(stderr, "sluice: submit failed: {}\n", submitted.status().message());
     return submitted.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitJobFailed;

@@ -9,16 +9,15 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <filesystem>
 #include <thread>
 #include <vector>
 
 #include "common/base/log.h"
-#include "common/job/check.h"
 #include "common/job/job_spec.h"
 #include "coordinator/service.h"
 #include "tools/cli/client.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/job_file.h"
 #include "tools/cli/progress.h"
 #include "tools/cli/signals.h"
 
@@ -90,21 +89,14 @@ std::string default_state_dir(const JobSpec& spec) {
 
 int run_command(const RunFlags& flags) {
   install_stop_signals();
-  auto spec = load_job_spec(flags.job_file);
-  if (!spec.is_ok()) {
-    fmt::print(stderr, "sluice: {}\n", spec.status().message());
-    return kExitUsage;
-  }
-  const std::string base_dir = std::filesystem::current_path().string();
-  auto checked = check_job(spec.value(), base_dir);
-  if (!checked.is_ok()) {
-    fmt::print(stderr, "sluice: {}\n", checked.status().message());
-    return kExitUsage;
-  }
+  std::optional<LoadedJob> job = load_checked_job(flags.job_file);
+  if (!job) return kExitUsage;
+  const JobSpec& spec = job->spec;
+  const std::string& base_dir = job->base_dir;
 
   CoordinatorOptions options;
   options.listen = "tcp://127.0.0.1:0";
-  options.state_dir = flags.state_dir.empty() ? default_state_dir(spec.value()) : flags.state_dir;
+  options.state_dir = flags.state_dir.empty() ? default_state_dir(spec) : flags.state_dir;
   auto service = CoordinatorService::open(options);
   if (!service.is_ok()) {
     fmt::print(stderr, "sluice: {}\n", service.status().message());
@@ -121,7 +113,7 @@ int run_command(const RunFlags& flags) {
   int exit_code = kExitJobFailed;
   {
     CoordinatorClient client(service.value()->endpoint());
-    auto submitted = client.submit(spec->source_text, flags.job_file, base_dir);
+    auto submitted = client.submit(spec.source_text, flags.job_file, base_dir);
     if (!submitted.is_ok()) {
       fmt::print(stderr, "sluice: {}\n", submitted.status().message());
       exit_code = kExitUsage;
