@@ -28,7 +28,12 @@ std::string CsvRangeReader::cut_raw(std::string_view raw) const {
 CsvRangeReader::CsvRangeReader(ByteSource& source, CsvRangeOptions options)
     : options_(options),
       window_(source, options.read_chunk_bytes, options.max_record_bytes),
-      expected_columns_(options.expected_columns) {}
+      expected_columns_(options.expected_columns) {
+  const char delimiter = options_.dialect.delimiter;
+  const char quote = options_.dialect.quote;
+  index_usable_ = options_.structural_index && delimiter != quote && delimiter != '\n' &&
+                  delimiter != '\r' && quote != '\n' && quote != '\r';
+}
 
 CsvRangeReader::~CsvRangeReader() = default;
 
@@ -159,6 +164,11 @@ CsvRangeReader::Parsed CsvRangeReader::parse_record(RecordBatch& batch,
     }
   }
 
+  if (index_usable_) {
+    Parsed parsed;
+    if (parse_indexed(batch, rejects, parsed)) return parsed;
+  }
+
   const size_t fields_begin = batch.fields.size();
   const size_t arena_mark = arena_used_;
   auto roll_back = [&] {
@@ -275,7 +285,21 @@ CsvRangeReader::Parsed CsvRangeReader::parse_record(RecordBatch& batch,
     break;
   }
 
-  position_ = static_cast<size_t>(next - base);
+  return accept_record(batch, rejects, raw_end, next, fields_begin, arena_mark, true);
+}
+
+CsvRangeReader::Parsed CsvRangeReader::accept_record(RecordBatch& batch,
+                                                     std::vector<RejectedRecord>& rejects,
+                                                     const char* raw_end, const char* next,
+                                                     size_t fields_begin, size_t arena_mark,
+                                                     bool maybe_non_ascii) {
+  const char* const start = window_.data() + position_;
+  const uint64_t offset = window_.buffer_offset + position_;
+  auto roll_back = [&] {
+    batch.fields.resize(fields_begin);
+    arena_used_ = arena_mark;
+  };
+  position_ = static_cast<size_t>(next - window_.data());
   const std::string_view raw(start, static_cast<size_t>(raw_end - start));
   const size_t field_count = batch.fields.size() - fields_begin;
   if (raw.size() > options_.max_record_bytes) {
@@ -285,10 +309,12 @@ CsvRangeReader::Parsed CsvRangeReader::parse_record(RecordBatch& batch,
            raw);
     return Parsed::kRejected;
   }
-  if (size_t bad = find_invalid_utf8(raw); bad != std::string_view::npos) {
-    roll_back();
-    reject(rejects, offset, fmt::format("invalid UTF-8 at byte {} of the record", bad), raw);
-    return Parsed::kRejected;
+  if (maybe_non_ascii) {
+    if (size_t bad = find_invalid_utf8(raw); bad != std::string_view::npos) {
+      roll_back();
+      reject(rejects, offset, fmt::format("invalid UTF-8 at byte {} of the record", bad), raw);
+      return Parsed::kRejected;
+    }
   }
   if (expected_columns_ == 0) {
     expected_columns_ = field_count;
@@ -379,12 +405,15 @@ Result<bool> CsvRangeReader::next(RecordBatch& batch, std::vector<RejectedRecord
     SLUICE_RETURN_IF_ERROR(start());
     phase_ = Phase::kRecords;
   }
-  compact();
+  // The buffer is compacted only when a chunk no longer fits behind its
+  // bytes, and then at the start of a batch: the unread tail moved is at most
+  // a record, not what is left of the last chunk.
   arena_used_ = 0;
   auto batch_ready = [&] {
     batch.column_count = expected_columns_;
     return true;
   };
+  auto room_for_chunk = [&] { return window_.capacity - window_.length >= window_.chunk_bytes; };
 
   while (phase_ == Phase::kRecords) {
     uint64_t scan_offset = window_.buffer_offset + position_;
@@ -401,7 +430,7 @@ Result<bool> CsvRangeReader::next(RecordBatch& batch, std::vector<RejectedRecord
         finish(window_.buffer_offset + window_.length);
         break;
       }
-      if (window_.length == window_.capacity) {
+      if (!room_for_chunk()) {
         if (batch.row_count > 0) return batch_ready();
         compact();
         arena_used_ = 0;
@@ -413,13 +442,19 @@ Result<bool> CsvRangeReader::next(RecordBatch& batch, std::vector<RejectedRecord
     const size_t rejects_before = rejects.size();
     Parsed parsed = parse_record(batch, rejects);
     if (parsed == Parsed::kNeedMore) {
-      if (window_.length < window_.capacity) {
+      if (room_for_chunk()) {
         SLUICE_RETURN_IF_ERROR(read_more());
         continue;
       }
       if (batch.row_count > 0) return batch_ready();  // the next call compacts
-      compact();
-      arena_used_ = 0;
+      if (position_ > 0) {
+        compact();
+        arena_used_ = 0;
+        if (room_for_chunk()) {
+          SLUICE_RETURN_IF_ERROR(read_more());
+          continue;
+        }
+      }
       // All of the buffer is one unfinished record; its last byte may be the
       // '\r' of its line end.
       if (window_.length - 1 > options_.max_record_bytes) {

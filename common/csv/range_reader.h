@@ -17,6 +17,7 @@
 #include "common/base/limits.h"
 #include "common/base/status.h"
 #include "common/csv/dialect.h"
+#include "common/csv/structural_index.h"
 #include "common/io/byte_source.h"
 #include "common/io/read_window.h"
 
@@ -32,6 +33,10 @@ struct CsvRangeOptions {
   size_t expected_columns = 0;  // 0: take from the first record read
   // Bytes per read_at(); tests make it tiny to cross buffer boundaries often.
   size_t read_chunk_bytes = limits::kReadChunkBytes;
+  // Cut records with the block structural index (common/csv/structural_index.h)
+  // where it applies. false: the byte-by-byte grammar only, the reference the
+  // tests compare the index with. Both give the same output.
+  bool structural_index = true;
 };
 
 class CsvRangeReader {
@@ -73,6 +78,19 @@ class CsvRangeReader {
   void compact();
   void grow();
   Parsed parse_record(RecordBatch& batch, std::vector<RejectedRecord>& rejects);
+  // The record at position_ cut with the structural index; false when the
+  // index does not settle it (it runs past the bytes in the buffer, is longer
+  // than the index span, or holds a quote other than one opening and one
+  // closing a quoted field): parse_record's grammar then reads it.
+  bool parse_indexed(RecordBatch& batch, std::vector<RejectedRecord>& rejects, Parsed& parsed);
+  enum class Cut { kRecord, kIrregular, kPastIndex };
+  Cut cut_indexed(RecordBatch& batch, const char*& raw_end, const char*& next, bool& non_ascii);
+  void build_index(uint64_t from_offset);
+  // The checks every record passes once its fields are cut: size, UTF-8 (when
+  // it may hold a byte >= 0x80), field count.
+  Parsed accept_record(RecordBatch& batch, std::vector<RejectedRecord>& rejects,
+                       const char* raw_end, const char* next, size_t fields_begin,
+                       size_t arena_mark, bool maybe_non_ascii);
   Status skip_oversize_record(std::vector<RejectedRecord>& rejects);
   void reject(std::vector<RejectedRecord>& rejects, uint64_t offset, std::string reason,
               std::string_view raw);
@@ -85,6 +103,13 @@ class CsvRangeReader {
   ReadWindow window_;  // the reused input buffer
 
   size_t position_ = 0;  // parse position in buffer_
+
+  // The structural index of source bytes [index_begin_, index_end_), built
+  // from a record start (parity 0 there), kIndexBlocks blocks at most.
+  bool index_usable_ = false;  // the dialect's characters allow it
+  std::vector<csv_index::BlockMasks> index_;
+  uint64_t index_begin_ = 0;
+  uint64_t index_end_ = 0;
 
   std::string arena_;  // unescaped values of the current batch
   size_t arena_used_ = 0;

@@ -1,0 +1,164 @@
+// CsvRangeReader's fast path: records cut from the block structural index
+// (common/csv/structural_index.h) instead of a search per field.
+//
+// The index is built from a record start, so its quote parity says which
+// delimiters and line feeds lie outside quotes — if every quote of the record
+// opens or closes a quoted field. cut_indexed checks exactly that: each field
+// that starts with a quote ends with one, and the record holds no other quote
+// (quotes counted = 2 x quoted fields). Then the grammar of parse_record reads
+// the same fields, so those are the fields; otherwise (a doubled quote, a
+// quote inside an unquoted field, text after a closing quote) parse_record
+// reads the record. Records that run past the bytes in the buffer, or are
+// longer than the index span, also go to parse_record, which alone decides
+// about needing more bytes, EOF and oversize records.
+
+#include <algorithm>
+#include <bit>
+
+#include "common/csv/range_reader.h"
+
+namespace sluice {
+
+namespace {
+
+constexpr size_t kIndexBlocks = 128;  // 8 KiB of input per build, 5 KiB of masks
+constexpr uint64_t kIndexSpanBytes = kIndexBlocks * csv_index::kBlockBytes;
+
+}  // namespace
+
+// Indexes the buffer's bytes from source offset `from_offset` (a record
+// start) for up to kIndexSpanBytes.
+void CsvRangeReader::build_index(uint64_t from_offset) {
+  if (index_.empty()) index_.resize(kIndexBlocks);
+  const uint64_t buffer_end = window_.buffer_offset + window_.length;
+  const uint64_t length = std::min<uint64_t>(kIndexSpanBytes, buffer_end - from_offset);
+  const char* from = window_.data() + (from_offset - window_.buffer_offset);
+  csv_index::build(from, static_cast<size_t>(length), options_.dialect.delimiter,
+                   options_.dialect.quote, index_.data());
+  index_begin_ = from_offset;
+  index_end_ = from_offset + length;
+}
+
+CsvRangeReader::Cut CsvRangeReader::cut_indexed(RecordBatch& batch, const char*& raw_end,
+                                                const char*& next, bool& non_ascii) {
+  const char quote = options_.dialect.quote;
+  const uint64_t record_offset = window_.buffer_offset + position_;
+  const uint64_t relative = record_offset - index_begin_;
+  size_t block = static_cast<size_t>(relative / csv_index::kBlockBytes);
+  const size_t blocks = static_cast<size_t>(
+      (index_end_ - index_begin_ + csv_index::kBlockBytes - 1) / csv_index::kBlockBytes);
+  // Quote parity relative to the record start: the index's parity XOR its
+  // value just before the record (prefix XOR is linear).
+  uint64_t flip = 0;
+  if (relative > 0) {
+    const uint64_t before = relative - 1;
+    const uint64_t parity = index_[before / csv_index::kBlockBytes].parity;
+    flip = ((parity >> (before % csv_index::kBlockBytes)) & 1) != 0 ? ~uint64_t{0} : 0;
+  }
+  // Where block `block` starts, as a position in the buffer (the first block
+  // may start before the buffer when it was compacted since; only bits at or
+  // after the record start are read).
+  const char* const base = window_.data();
+  int64_t block_position = static_cast<int64_t>(index_begin_ + block * csv_index::kBlockBytes) -
+                           static_cast<int64_t>(window_.buffer_offset);
+  uint64_t in_record = ~uint64_t{0} << (relative % csv_index::kBlockBytes);
+  const char* field = base + position_;
+  size_t quoted_fields = 0;
+  size_t quotes = 0;
+  uint64_t quotes_seen = 0;  // any quote in the record so far (through this block)
+  uint64_t high_bytes = 0;
+
+  // Fields are written into slots made once per record (as many as the
+  // record should have), not appended one by one.
+  std::vector<std::string_view>& fields = batch.fields;
+  const size_t fields_begin = fields.size();
+  fields.resize(fields_begin + std::max<size_t>(expected_columns_, 8));
+  std::string_view* slot = fields.data() + fields_begin;
+  std::string_view* slots_end = fields.data() + fields.size();
+  auto emit = [&](const char* value, size_t size) {
+    if (slot == slots_end) {  // more fields than expected: the record will be rejected
+      const size_t used = static_cast<size_t>(slot - fields.data());
+      fields.resize(used * 2);
+      slot = fields.data() + used;
+      slots_end = fields.data() + fields.size();
+    }
+    *slot++ = std::string_view(value, size);
+  };
+  // A quoted field ends with its closing quote just before `end`.
+  auto emit_quoted = [&](const char* end) {
+    if (end - field < 2 || end[-1] != quote) return false;
+    quoted_fields += 1;
+    emit(field + 1, static_cast<size_t>(end - field - 2));
+    return true;
+  };
+
+  for (; block < blocks; ++block, block_position += csv_index::kBlockBytes) {
+    const csv_index::BlockMasks& masks = index_[block];
+    const uint64_t newline = masks.newline;
+    const uint64_t block_quotes = masks.quote & in_record;
+    quotes_seen |= block_quotes;
+    uint64_t cuts = masks.structural & ~(masks.parity ^ flip) & in_record;
+    while (cuts != 0) {
+      const unsigned bit = static_cast<unsigned>(std::countr_zero(cuts));
+      cuts &= cuts - 1;
+      const char* cut = base + (block_position + bit);
+      if (((newline >> bit) & 1) == 0) {  // a delimiter
+        if (quotes_seen != 0 && *field == quote) {
+          if (!emit_quoted(cut)) return Cut::kIrregular;
+        } else {
+          emit(field, static_cast<size_t>(cut - field));
+        }
+        field = cut + 1;
+        continue;
+      }
+      // The line end: the last field, without a '\r' before the '\n'.
+      const char* end = cut > field && cut[-1] == '\r' ? cut - 1 : cut;
+      if (quotes_seen != 0 && *field == quote) {
+        if (!emit_quoted(end)) return Cut::kIrregular;
+      } else {
+        emit(field, static_cast<size_t>(end - field));
+      }
+      const uint64_t through_cut = ~uint64_t{0} >> (63 - bit);
+      if ((block_quotes & through_cut) != 0) {
+        quotes += static_cast<size_t>(std::popcount(block_quotes & through_cut));
+      }
+      if (quotes != 2 * quoted_fields) return Cut::kIrregular;
+      fields.resize(static_cast<size_t>(slot - fields.data()));
+      raw_end = end;
+      next = cut + 1;
+      non_ascii = (high_bytes | (masks.non_ascii & in_record & through_cut)) != 0;
+      return Cut::kRecord;
+    }
+    if (block_quotes != 0) quotes += static_cast<size_t>(std::popcount(block_quotes));
+    high_bytes |= masks.non_ascii & in_record;
+    in_record = ~uint64_t{0};
+  }
+  return Cut::kPastIndex;
+}
+
+bool CsvRangeReader::parse_indexed(RecordBatch& batch, std::vector<RejectedRecord>& rejects,
+                                   Parsed& parsed) {
+  const uint64_t record_offset = window_.buffer_offset + position_;
+  const uint64_t buffer_end = window_.buffer_offset + window_.length;
+  const size_t fields_begin = batch.fields.size();
+  if (record_offset < index_begin_ || record_offset >= index_end_) build_index(record_offset);
+  for (;;) {
+    const char* raw_end = nullptr;
+    const char* next = nullptr;
+    bool non_ascii = false;
+    const Cut cut = cut_indexed(batch, raw_end, next, non_ascii);
+    if (cut == Cut::kRecord) {
+      parsed = accept_record(batch, rejects, raw_end, next, fields_begin, arena_used_, non_ascii);
+      return true;
+    }
+    batch.fields.resize(fields_begin);
+    if (cut == Cut::kIrregular) return false;
+    // Past the index: index again from this record if that covers more.
+    const bool whole_span_from_here =
+        index_begin_ == record_offset && index_end_ - index_begin_ == kIndexSpanBytes;
+    if (index_end_ == buffer_end || whole_span_from_here) return false;
+    build_index(record_offset);
+  }
+}
+
+}  // namespace sluice
