@@ -7,10 +7,12 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "common/base/hash.h"
 #include "common/base/log.h"
 #include "common/io/byte_source.h"
+#include "common/job/inputs.h"
 #include "common/job/job_spec.h"
 #include "coordinator/planner.h"
 #include "coordinator/publisher.h"
@@ -55,6 +57,18 @@ std::string output_lineage(const std::string& output_dir) {
   } catch (const nlohmann::json::exception&) {
     return "-";
   }
+}
+
+// The first input of `run` whose size or modification time is not what the
+// run planned (or that is gone): such a run can never succeed.
+std::optional<std::string> changed_since_planned(const JobRecord& run) {
+  for (const InputFile& input : run.inputs) {
+    auto now = stat_input(input.path);
+    if (!now.is_ok() || now->size_bytes != input.size_bytes || now->mtime_ns != input.mtime_ns) {
+      return input.path;
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -127,7 +141,7 @@ std::vector<std::string> output_files_of(const SeenFile& file) {
   return names;
 }
 
-Status plan_incremental_run(const Scheduler& scheduler, AdmittedJob& admitted) {
+Status plan_incremental_run(Scheduler& scheduler, AdmittedJob& admitted) {
   JobRecord& record = admitted.record;
   SLUICE_ASSIGN_OR_RETURN(JobSpec spec, parse_job_spec(record.spec_yaml, record.spec_file));
   if (!spec.input.incremental) return Status::ok();
@@ -143,6 +157,17 @@ Status plan_incremental_run(const Scheduler& scheduler, AdmittedJob& admitted) {
   };
   // One run at a time, in order: an unfinished one finishes first.
   for (const JobRecord* run : runs) {
+    if (run->state == JobState::kFailed) {
+      if (std::optional<std::string> changed = changed_since_planned(*run)) {
+        log->warn(
+            "incremental run superseded lineage={} job={} reason=its input {} changed since it "
+            "was planned; a new run reads its files",
+            lineage, run->id, *changed);
+        SLUICE_RETURN_IF_ERROR(scheduler.supersede(
+            run->id, "superseded: input " + *changed + " changed since the run was planned"));
+        continue;
+      }
+    }
     if (run->state == JobState::kRunning || run->state == JobState::kFailed) {
       log->info(
           "incremental run unfinished, finishing it first lineage={} job={} generation={} "

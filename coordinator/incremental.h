@@ -22,6 +22,8 @@
 // - One run of a lineage at a time: a submission while a run is unfinished
 //   (running or failed) returns that run, which finishes (or resumes) first;
 //   files added meanwhile go to the next run. So no file is processed twice.
+//   A failed run whose inputs changed since it was planned is cancelled
+//   instead, and its parts deleted: the next run reads those files again.
 // - Nothing new: the submission returns the last run, succeeded.
 //
 // Thread safety: called from the coordinator loop thread.
@@ -59,7 +61,9 @@ std::vector<std::string> output_files_of(const SeenFile& file);
 // lineage: either a new run (record and partitions replaced: only new or
 // changed files), or an existing run (an unfinished one, or the last one when
 // there is nothing new; partitions emptied, so Scheduler::submit finds it).
+// A failed run whose inputs changed since it was planned can never succeed:
+// it is cancelled (Scheduler::supersede) and the new run reads its files.
 // A job that is not incremental is left as it is.
-Status plan_incremental_run(const Scheduler& scheduler, AdmittedJob& admitted);
+Status plan_incremental_run(Scheduler& scheduler, AdmittedJob& admitted);
 
 }  // namespace sluice

@@ -554,6 +554,15 @@ const std::map<std::string, SeenFile>& Scheduler::seen_files(const std::string& 
   return it == seen_.end() ? kNone : it->second;
 }
 
+Status Scheduler::supersede(const std::string& job_id, const std::string& reason) {
+  JobEntry* job = find(job_id);
+  SLUICE_ASSERT(job != nullptr, "job={}", job_id);
+  SLUICE_ASSERT(job->record.state == JobState::kFailed, "job={}", job_id);
+  job->record.state = JobState::kCancelled;
+  job->record.error = reason;
+  return ledger_.put_job(job->record);
+}
+
 Result<std::vector<Abort>> Scheduler::stop_job(const std::string& job_id, JobState state,
                                                const std::string& error) {
   std::vector<Abort> aborts;

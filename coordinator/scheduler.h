@@ -118,6 +118,9 @@ class Scheduler {
   Status mark_succeeded(const std::string& job_id);
   // The files an incremental lineage has published output for, by path.
   const std::map<std::string, SeenFile>& seen_files(const std::string& lineage_id) const;
+  // Cancels a failed job that can never succeed (an incremental run whose
+  // input changed since it was planned): it stays in the ledger, cancelled.
+  Status supersede(const std::string& job_id, const std::string& reason);
   // Fails or cancels a job; returns the attempts still running, to abort.
   Result<std::vector<Abort>> stop_job(const std::string& job_id, JobState state,
                                       const std::string& error);
