@@ -94,44 +94,56 @@ CsvRangeReader::Cut CsvRangeReader::cut_indexed(RecordBatch& batch, const char*&
 
   for (; block < blocks; ++block, block_position += csv_index::kBlockBytes) {
     const csv_index::BlockMasks& masks = index_[block];
-    const uint64_t newline = masks.newline;
     const uint64_t block_quotes = masks.quote & in_record;
     quotes_seen |= block_quotes;
-    uint64_t cuts = masks.structural & ~(masks.parity ^ flip) & in_record;
-    while (cuts != 0) {
-      const unsigned bit = static_cast<unsigned>(std::countr_zero(cuts));
-      cuts &= cuts - 1;
-      const char* cut = base + (block_position + bit);
-      if (((newline >> bit) & 1) == 0) {  // a delimiter
-        if (quotes_seen != 0 && *field == quote) {
+    const uint64_t cuts = masks.structural & ~(masks.parity ^ flip) & in_record;
+    const uint64_t line_ends = cuts & masks.newline;
+    // The delimiters before the first line end (all of them without one).
+    uint64_t delimiters = cuts & ~masks.newline & (line_ends - 1) & ~line_ends;
+    if (quotes_seen == 0) {  // no field so far can be quoted
+      while (delimiters != 0) {
+        const char* cut = base + (block_position + std::countr_zero(delimiters));
+        delimiters &= delimiters - 1;
+        emit(field, static_cast<size_t>(cut - field));
+        field = cut + 1;
+      }
+    } else {
+      while (delimiters != 0) {
+        const char* cut = base + (block_position + std::countr_zero(delimiters));
+        delimiters &= delimiters - 1;
+        if (*field == quote) {
           if (!emit_quoted(cut)) return Cut::kIrregular;
         } else {
           emit(field, static_cast<size_t>(cut - field));
         }
         field = cut + 1;
-        continue;
       }
-      // The line end: the last field, without a '\r' before the '\n'.
-      const char* end = cut > field && cut[-1] == '\r' ? cut - 1 : cut;
-      if (quotes_seen != 0 && *field == quote) {
-        if (!emit_quoted(end)) return Cut::kIrregular;
-      } else {
-        emit(field, static_cast<size_t>(end - field));
-      }
-      const uint64_t through_cut = ~uint64_t{0} >> (63 - bit);
-      if ((block_quotes & through_cut) != 0) {
-        quotes += static_cast<size_t>(std::popcount(block_quotes & through_cut));
-      }
-      if (quotes != 2 * quoted_fields) return Cut::kIrregular;
-      fields.resize(static_cast<size_t>(slot - fields.data()));
-      raw_end = end;
-      next = cut + 1;
-      non_ascii = (high_bytes | (masks.non_ascii & in_record & through_cut)) != 0;
-      return Cut::kRecord;
     }
-    if (block_quotes != 0) quotes += static_cast<size_t>(std::popcount(block_quotes));
-    high_bytes |= masks.non_ascii & in_record;
-    in_record = ~uint64_t{0};
+    if (line_ends == 0) {
+      if (block_quotes != 0) quotes += static_cast<size_t>(std::popcount(block_quotes));
+      high_bytes |= masks.non_ascii & in_record;
+      in_record = ~uint64_t{0};
+      continue;
+    }
+    // The line end: the last field, without a '\r' before the '\n'.
+    const int bit = std::countr_zero(line_ends);
+    const char* cut = base + (block_position + bit);
+    const char* end = cut > field && cut[-1] == '\r' ? cut - 1 : cut;
+    if (quotes_seen != 0 && *field == quote) {
+      if (!emit_quoted(end)) return Cut::kIrregular;
+    } else {
+      emit(field, static_cast<size_t>(end - field));
+    }
+    const uint64_t through_cut = ~uint64_t{0} >> (63 - bit);
+    if ((block_quotes & through_cut) != 0) {
+      quotes += static_cast<size_t>(std::popcount(block_quotes & through_cut));
+    }
+    if (quotes != 2 * quoted_fields) return Cut::kIrregular;
+    fields.resize(static_cast<size_t>(slot - fields.data()));
+    raw_end = end;
+    next = cut + 1;
+    non_ascii = (high_bytes | (masks.non_ascii & in_record & through_cut)) != 0;
+    return Cut::kRecord;
   }
   return Cut::kPastIndex;
 }
