@@ -15,6 +15,11 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
                               const std::string& base_dir) {
   SLUICE_ASSIGN_OR_RETURN(JobSpec spec, parse_job_spec(spec_yaml, spec_file));
   SLUICE_ASSIGN_OR_RETURN(CheckedJob checked, check_job(spec, base_dir));
+  // format: postgres: the key's range, read now, is the input's identity and its plan.
+  std::vector<PlannedRange> key_ranges;
+  if (spec.input.format == InputFormat::kPostgres) {
+    SLUICE_ASSIGN_OR_RETURN(key_ranges, plan_postgres_input(spec.input, base_dir, checked.inputs));
+  }
 
   std::string identity = spec_yaml + '\0' + base_dir;
   for (const InputFile& input : checked.inputs) {
@@ -36,7 +41,10 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
   job.speculative = spec.speculative;
   job.created_unix = unix_time_seconds();
 
-  const std::vector<PlannedRange> ranges = plan_ranges(checked.inputs, spec.input.split_size_bytes);
+  const std::vector<PlannedRange> ranges =
+      spec.input.format == InputFormat::kPostgres
+          ? key_ranges
+          : plan_ranges(checked.inputs, spec.input.split_size_bytes);
   if (ranges.size() > limits::kPartitionsMax) {
     return invalid_argument(
         fmt::format("{}: input.split_size: {} partitions is over the limit of {}", spec_file,

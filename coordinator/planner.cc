@@ -1,6 +1,12 @@
 #include "coordinator/planner.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+
+#include "common/base/limits.h"
+#include "common/job/job_spec.h"
+#include "common/postgres/connection.h"
 
 namespace sluice {
 std::vector<PlannedRange> plan_ranges(const std::vector<InputFile>& files,
@@ -20,6 +26,37 @@ std::vector<PlannedRange> plan_ranges(const std::vector<InputFile>& files,
       ranges.push_back(PlannedRange{file_index, begin, end});
       begin = end;
     } while (begin < size);
+  }
+  return ranges;
+}
+
+std::vector<PlannedRange> plan_key_ranges(uint64_t span, uint64_t rows, uint64_t split_rows) {
+  SLUICE_ASSERT(split_rows > 0, "split rows must be positive");
+  if (span == 0 || rows == 0) return {PlannedRange{0, 0, 0}};
+  const uint64_t count =
+      std::min(span, std::max<uint64_t>(1, (rows + split_rows - 1) / split_rows));
+  // ceil(span / count) without overflow; the last range ends at span exactly.
+  const uint64_t width = span / count + (span % count != 0 ? 1 : 0);
+  std::vector<PlannedRange> ranges;
+  uint64_t begin = 0;
+  while (begin < span) {
+    const uint64_t end = span - begin <= width ? span : begin + width;
+    ranges.push_back(PlannedRange{0, begin, end});
+    begin = end;
+  }
+  return ranges;
+}
+
+Result<std::vector<PlannedRange>> plan_postgres_input(const InputSpec& input,
+                                                      const std::string& base_dir,
+                                                      std::vector<InputFile>& inputs) {
+  SLUICE_ASSIGN_OR_RETURN(PostgresKeyStats stats, postgres_key_stats(input, base_dir));
+  inputs = {postgres_input_file(input, stats)};
+  std::vector<PlannedRange> ranges =
+      plan_key_ranges(stats.key_span(), stats.rows, input.split_rows);
+  if (ranges.size() > limits::kPartitionsMax) {
+    return invalid_argument(fmt::format("input.split_rows: {} partitions is over the limit of {}",
+                                        ranges.size(), limits::kPartitionsMax));
   }
   return ranges;
 }

@@ -23,4 +23,19 @@ struct PlannedRange {
 std::vector<PlannedRange> plan_ranges(const std::vector<InputFile>& files,
                                       uint64_t split_size_bytes);
 
+// format: postgres (docs/POSTGRES.md). Partitions of a key range: `span`
+// keys relative to the min key ([0, span)), split into equal-width ranges of
+// about `split_rows` rows each (ceil(rows / split_rows) ranges, at most one a
+// key). Equal width by key, not quantiles: even for dense keys (serial ids),
+// uneven for skewed ones. The first range begins at 0 and each begins where
+// the previous ends, so split verification holds by construction. An empty
+// query (span 0) gets one empty range.
+std::vector<PlannedRange> plan_key_ranges(uint64_t span, uint64_t rows, uint64_t split_rows);
+
+// Reads the key's min, max and count from the database, records them as the
+// input (`inputs` becomes the one postgres_input_file) and plans the ranges.
+Result<std::vector<PlannedRange>> plan_postgres_input(const InputSpec& input,
+                                                      const std::string& base_dir,
+                                                      std::vector<InputFile>& inputs);
+
 }  // namespace sluice

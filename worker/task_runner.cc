@@ -12,6 +12,7 @@
 #include "common/job/inputs.h"
 #include "common/job/job_spec.h"
 #include "common/pipeline/pipeline.h"
+#include "common/postgres/range_reader.h"
 
 namespace sluice {
 namespace {
@@ -43,13 +44,36 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   if (!parsed.is_ok()) return failure(parsed.status().message(), false);
   JobSpec& spec = parsed.value();
   spec.base_dir = task.base_dir;  // lookup files and exec programs resolve against it
-  if (auto changed = changed_input(task)) return failure(*changed, false);
+  // A postgres input is read by key range through a cursor; rows changed in
+  // place between attempts are not detected (docs/POSTGRES.md).
+  const bool postgres = spec.input.format == InputFormat::kPostgres;
+  if (!postgres) {
+    if (auto changed = changed_input(task)) return failure(*changed, false);
+  }
 
-  auto source = open_input_source(task.path);
-  if (!source.is_ok()) return failure(source.status().message(), true);
-  auto columns = read_input_columns(spec, task.path);
-  if (!columns.is_ok()) return failure(columns.status().message(), true);
-  auto pipeline = Pipeline::compile(spec, columns.value());
+  std::unique_ptr<ByteSource> source;
+  std::unique_ptr<RecordReader> reader_holder;
+  std::vector<std::string> columns;
+  if (postgres) {
+    PostgresRangeOptions options;
+    options.input = spec.input;
+    options.base_dir = spec.base_dir;
+    options.min_key = task.file_mtime_ns;  // postgres_input_file: the planned min key
+    options.begin_offset = task.begin_offset;
+    options.end_offset = task.end_offset;
+    auto opened = PostgresRangeReader::open(std::move(options));
+    if (!opened.is_ok()) return failure(opened.status().message(), true);
+    columns = opened.value()->columns();
+    reader_holder = std::move(opened).value();
+  } else {
+    auto opened = open_input_source(task.path);
+    if (!opened.is_ok()) return failure(opened.status().message(), true);
+    source = std::move(opened).value();
+    auto read = read_input_columns(spec, task.path);
+    if (!read.is_ok()) return failure(read.status().message(), true);
+    columns = std::move(read).value();
+  }
+  auto pipeline = Pipeline::compile(spec, columns);
   if (!pipeline.is_ok()) return failure(pipeline.status().message(), false);
 
   // An aggregate writes its partial state (always plain CSV) for the merge.
@@ -63,15 +87,15 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   auto reject_writer = open_reject_writer(task.rejects_temp_path, task.path);
   if (!reject_writer.is_ok()) return failure(reject_writer.status().message(), true);
 
-  InputRange range;
-  range.begin_offset = task.begin_offset;
-  // A compressed input is one range: all of its decompressed bytes.
-  range.end_offset =
-      is_compressed_input(task.path) ? source.value()->size_bytes() : task.end_offset;
-  range.start_is_exact = task.start_is_exact;
-  range.exact_start_offset = task.exact_start_offset;
-  std::unique_ptr<RecordReader> reader_holder =
-      open_record_reader(spec, *source.value(), columns.value(), range);
+  if (!postgres) {
+    InputRange range;
+    range.begin_offset = task.begin_offset;
+    // A compressed input is one range: all of its decompressed bytes.
+    range.end_offset = is_compressed_input(task.path) ? source->size_bytes() : task.end_offset;
+    range.start_is_exact = task.start_is_exact;
+    range.exact_start_offset = task.exact_start_offset;
+    reader_holder = open_record_reader(spec, *source, columns, range);
+  }
   RecordReader& reader = *reader_holder;
 
   RecordBatch batch;
@@ -103,7 +127,9 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
     control.rows_read.store(reader.records_read(), std::memory_order_relaxed);
     if (!more.value()) break;
   }
-  if (auto changed = changed_input(task)) return failure(*changed, false);
+  if (!postgres) {
+    if (auto changed = changed_input(task)) return failure(*changed, false);
+  }
   if (partial) {
     output.clear();
     Status finished = pipeline.value()->finish_partial(output);

@@ -7,10 +7,13 @@
 #include "common/io/http_source.h"
 #include "common/jsonl/range_reader.h"
 #include "common/pipeline/pipeline.h"
+#include "common/postgres/connection.h"
 
 namespace sluice {
 
 Result<std::vector<std::string>> read_input_columns(const JobSpec& spec, const std::string& path) {
+  if (spec.input.format == InputFormat::kPostgres)
+    return postgres_columns(spec.input, spec.base_dir);
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, open_input_source(path));
   if (spec.input.format == InputFormat::kJsonl) {
     return read_jsonl_columns(*source, spec.input.max_record_size_bytes);
@@ -52,20 +55,26 @@ Status check_incremental(const JobSpec& spec, const std::string& base_dir) {
 Result<CheckedJob> check_job(const JobSpec& spec, const std::string& base_dir) {
   SLUICE_RETURN_IF_ERROR(check_incremental(spec, base_dir));
   CheckedJob checked;
-  auto inputs = resolve_inputs(spec.input.paths, base_dir);
+  // A postgres input is one query: its InputFile is filled when planned.
+  auto inputs = spec.input.format == InputFormat::kPostgres
+                    ? Result<std::vector<InputFile>>(std::vector<InputFile>(1))
+                    : resolve_inputs(spec.input.paths, base_dir);
   if (!inputs.is_ok()) {
     return invalid_argument(spec.source_file + ": input.path: " + inputs.status().message());
   }
   checked.inputs = std::move(inputs).value();
-  auto columns = read_input_columns(spec, checked.inputs.front().path);
+  // Steps resolve their files (lookup tables, exec programs) against base_dir.
+  JobSpec with_base = spec;
+  if (with_base.base_dir.empty()) with_base.base_dir = base_dir;
+  auto columns = read_input_columns(with_base, checked.inputs.front().path);
+  if (!columns.is_ok() && spec.input.format == InputFormat::kPostgres) {
+    return invalid_argument(spec.source_file + ": " + columns.status().message());
+  }
   if (!columns.is_ok()) {
     return invalid_argument(spec.source_file + ": input.path: cannot read the columns of " +
                             checked.inputs.front().path + ": " + columns.status().message());
   }
   checked.input_columns = std::move(columns).value();
-  // Steps resolve their files (lookup tables, exec programs) against base_dir.
-  JobSpec with_base = spec;
-  if (with_base.base_dir.empty()) with_base.base_dir = base_dir;
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> pipeline,
                           Pipeline::compile(with_base, checked.input_columns));
   checked.output_columns = pipeline->output_columns();

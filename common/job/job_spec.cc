@@ -7,6 +7,7 @@
 
 #include "common/base/limits.h"
 #include "common/base/units.h"
+#include "common/postgres/connection.h"
 
 namespace sluice {
 namespace {
@@ -102,11 +103,73 @@ class SpecReader {
   std::string file_;
 };
 
+// format: postgres — a query read by key ranges (docs/POSTGRES.md).
+Status read_postgres_input(const SpecReader& reader, const YAML::Node& node, InputSpec& input) {
+  input.format = InputFormat::kPostgres;
+  for (const char* file_key : {"path", "header", "delimiter", "quote", "split_size",
+                               "max_record_size", "incremental", "on_change"}) {
+    if (node[file_key]) {
+      return reader.error(node[file_key], std::string("input.") + file_key,
+                          "not used with format: postgres");
+    }
+  }
+  for (const char* required : {"dsn", "query", "key"}) {
+    const std::string key = std::string("input.") + required;
+    if (!node[required]) return reader.error(node, key, "missing (format: postgres)");
+    SLUICE_ASSIGN_OR_RETURN(std::string value, reader.scalar(node[required], key));
+    if (value.empty()) return reader.error(node[required], key, "empty");
+    if (std::string_view(required) == "dsn") input.dsn = value;
+    if (std::string_view(required) == "query") input.query = value;
+    if (std::string_view(required) == "key") input.key = value;
+  }
+  Status dsn_ok = check_postgres_dsn(input.dsn);
+  if (!dsn_ok.is_ok()) return reader.error(node["dsn"], "input.dsn", dsn_ok.message());
+  auto whole = [&](const char* name, uint64_t fallback, uint64_t most) -> Result<uint64_t> {
+    const std::string key = std::string("input.") + name;
+    if (!node[name]) return fallback;
+    SLUICE_ASSIGN_OR_RETURN(double value, reader.number(node[name], key));
+    if (value < 1 || value > static_cast<double>(most) ||
+        value != static_cast<double>(static_cast<uint64_t>(value))) {
+      return reader.error(node[name], key,
+                          "must be a whole number between 1 and " + std::to_string(most));
+    }
+    return static_cast<uint64_t>(value);
+  };
+  SLUICE_ASSIGN_OR_RETURN(input.split_rows,
+                          whole("split_rows", kPostgresSplitRowsDefault, kPostgresSplitRowsMax));
+  SLUICE_ASSIGN_OR_RETURN(input.fetch_rows,
+                          whole("fetch_rows", kPostgresFetchRowsDefault, kPostgresFetchRowsMax));
+  if (node["password_file"] && node["password_env"]) {
+    return reader.error(node["password_env"], "input.password_env",
+                        "give password_file or password_env, not both");
+  }
+  if (node["password_file"]) {
+    SLUICE_ASSIGN_OR_RETURN(input.password_file,
+                            reader.scalar(node["password_file"], "input.password_file"));
+    if (input.password_file.empty())
+      return reader.error(node["password_file"], "input.password_file", "empty");
+  }
+  if (node["password_env"]) {
+    SLUICE_ASSIGN_OR_RETURN(input.password_env,
+                            reader.scalar(node["password_env"], "input.password_env"));
+    if (input.password_env.empty())
+      return reader.error(node["password_env"], "input.password_env", "empty");
+  }
+  if (node["null_values"]) {
+    SLUICE_ASSIGN_OR_RETURN(input.null_values,
+                            reader.strings(node["null_values"], "input.null_values"));
+  }
+  input.split_size_bytes = limits::kSplitBytesDefault;  // unused; keeps the invariants
+  input.max_record_size_bytes = limits::kRecordBytesDefault;
+  return Status::ok();
+}
+
 Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& input) {
   SLUICE_RETURN_IF_ERROR(reader.only_keys(
       node, "input",
       {"path", "format", "header", "delimiter", "quote", "split_size", "max_record_size",
-       "null_values", "incremental", "on_change"}));
+       "null_values", "dsn", "query", "key", "split_rows", "fetch_rows", "password_file",
+       "password_env", "incremental", "on_change"}));
   // Incremental runs (docs/ARCHITECTURE.md): read before the format's own
   // keys; check_job refuses them where they do not apply.
   if (node["incremental"]) {
@@ -124,6 +187,9 @@ Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& i
     }
     input.reprocess_changed = mode == "reprocess";
   }
+  if (node["format"] && node["format"].IsScalar() && node["format"].Scalar() == "postgres") {
+    return read_postgres_input(reader, node, input);
+  }
   if (!node["path"]) return reader.error(node, "input.path", "missing");
   SLUICE_ASSIGN_OR_RETURN(input.paths, reader.strings(node["path"], "input.path"));
   if (input.paths.empty()) return reader.error(node["path"], "input.path", "empty");
@@ -135,7 +201,7 @@ Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& i
       input.format = InputFormat::kJsonl;
     } else {
       return reader.error(node["format"], "input.format",
-                          "expected csv or jsonl, found '" + format + "'");
+                          "expected csv, jsonl or postgres, found '" + format + "'");
     }
   }
   if (node["header"]) {

@@ -21,7 +21,7 @@ struct SpecLocation {
   std::string to_string() const;
 };
 
-enum class InputFormat { kCsv, kJsonl };
+enum class InputFormat { kCsv, kJsonl, kPostgres };
 enum class OutputFormat { kCsv, kJsonl, kParquet };
 // kSnappy is for Parquet only (compressed per page); CSV and JSON lines take
 // none, gzip or zstd (compressed whole).
@@ -40,6 +40,14 @@ struct InputSpec {
   // not published output for yet (a directory or glob; coordinator/incremental.h).
   bool incremental = false;
   bool reprocess_changed = false;  // input.on_change: reprocess (else report)
+  // format: postgres (docs/POSTGRES.md). Partitions are ranges of `key`.
+  std::string dsn;            // libpq connection string; never holds a password
+  std::string query;          // SELECT ...; read as (query) q
+  std::string key;            // an integer column of the query
+  uint64_t split_rows = 0;    // rows per partition; filled with kPostgresSplitRowsDefault
+  uint64_t fetch_rows = 0;    // rows per FETCH; filled with kPostgresFetchRowsDefault
+  std::string password_file;  // first line is the password; relative to base_dir
+  std::string password_env;   // name of an environment variable holding it
 };
 
 struct ColumnRule {
