@@ -68,22 +68,8 @@ CsvRangeReader::Cut CsvRangeReader::cut_indexed(RecordBatch& batch, const char*&
   uint64_t quotes_seen = 0;  // any quote in the record so far (through this block)
   uint64_t high_bytes = 0;
 
-  // Fields are written into slots made once per record (as many as the
-  // record should have), not appended one by one.
   std::vector<std::string_view>& fields = batch.fields;
-  const size_t fields_begin = fields.size();
-  fields.resize(fields_begin + std::max<size_t>(expected_columns_, 8));
-  std::string_view* slot = fields.data() + fields_begin;
-  std::string_view* slots_end = fields.data() + fields.size();
-  auto emit = [&](const char* value, size_t size) {
-    if (slot == slots_end) {  // more fields than expected: the record will be rejected
-      const size_t used = static_cast<size_t>(slot - fields.data());
-      fields.resize(used * 2);
-      slot = fields.data() + used;
-      slots_end = fields.data() + fields.size();
-    }
-    *slot++ = std::string_view(value, size);
-  };
+  auto emit = [&](const char* value, size_t size) { fields.emplace_back(value, size); };
   // A quoted field ends with its closing quote just before `end`.
   auto emit_quoted = [&](const char* end) {
     if (end - field < 2 || end[-1] != quote) return false;
@@ -139,7 +125,6 @@ CsvRangeReader::Cut CsvRangeReader::cut_indexed(RecordBatch& batch, const char*&
       quotes += static_cast<size_t>(std::popcount(block_quotes & through_cut));
     }
     if (quotes != 2 * quoted_fields) return Cut::kIrregular;
-    fields.resize(static_cast<size_t>(slot - fields.data()));
     raw_end = end;
     next = cut + 1;
     non_ascii = (high_bytes | (masks.non_ascii & in_record & through_cut)) != 0;
