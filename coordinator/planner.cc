@@ -34,15 +34,16 @@ std::vector<PlannedRange> plan_key_ranges(uint64_t span, uint64_t rows, uint64_t
   SLUICE_ASSERT(split_rows > 0, "split rows must be positive");
   if (span == 0 || rows == 0) return {PlannedRange{0, 0, 0}};
   const uint64_t count =
-      std::min(span, std::max<uint64_t>(1, (rows + split_rows - 1) / split_rows));
-  // ceil(span / count) without overflow; the last range ends at span exactly.
-  const uint64_t width = span / count + (span % count != 0 ? 1 : 0);
+      std::min(span, std::max<uint64_t>(1, rows / split_rows + (rows % split_rows != 0 ? 1 : 0)));
+  // Range i is [i * span / count, (i + 1) * span / count): widths differ by
+  // at most one key, none is empty (count <= span), the last ends at span.
   std::vector<PlannedRange> ranges;
-  uint64_t begin = 0;
-  while (begin < span) {
-    const uint64_t end = span - begin <= width ? span : begin + width;
-    ranges.push_back(PlannedRange{0, begin, end});
-    begin = end;
+  ranges.reserve(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    const auto bound = [&](uint64_t k) {
+      return static_cast<uint64_t>(static_cast<unsigned __int128>(span) * k / count);
+    };
+    ranges.push_back(PlannedRange{0, bound(i), i + 1 == count ? span : bound(i + 1)});
   }
   return ranges;
 }

@@ -24,9 +24,9 @@ std::vector<PlannedRange> plan_ranges(const std::vector<InputFile>& files,
                                       uint64_t split_size_bytes);
 
 // format: postgres (docs/POSTGRES.md). Partitions of a key range: `span`
-// keys relative to the min key ([0, span)), split into equal-width ranges of
-// about `split_rows` rows each (ceil(rows / split_rows) ranges, at most one a
-// key). Equal width by key, not quantiles: even for dense keys (serial ids),
+// keys relative to the min key ([0, span)), split into ceil(rows /
+// split_rows) ranges (at most one a key) whose widths differ by at most one
+// key. Equal width by key, not quantiles: even for dense keys (serial ids),
 // uneven for skewed ones. The first range begins at 0 and each begins where
 // the previous ends, so split verification holds by construction. An empty
 // query (span 0) gets one empty range.
