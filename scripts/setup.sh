@@ -2,7 +2,8 @@
 # Installs every build and test dependency of sluice from Debian's packages.
 # Idempotent: does nothing when everything is already present.
 # Uses sudo when not root. `--test` adds what only the test suite needs
-# (headless Chromium for the dashboard check).
+# (headless Chromium for the dashboard check). libpq-dev builds the
+# `format: postgres` input; postgresql is the server its tests start.
 set -euo pipefail
 
 packages=(
@@ -16,6 +17,7 @@ packages=(
   libxxhash-dev libzstd-dev zlib1g-dev libsnappy-dev
   libcpp-httplib-dev libssl-dev libbrotli-dev
   libcurl4-openssl-dev nginx
+  libpq-dev postgresql
   clang-14 libclang-rt-14-dev
   python3 procps
   xfsprogs e2fsprogs iproute2 mount util-linux
