@@ -61,6 +61,7 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
     options.min_key = task.file_mtime_ns;  // postgres_input_file: the planned min key
     options.begin_offset = task.begin_offset;
     options.end_offset = task.end_offset;
+    options.keep_raw = spec.schema.has_value();  // only the schema gate rejects rows
     auto opened = PostgresRangeReader::open(std::move(options));
     if (!opened.is_ok()) return failure(opened.status().message(), true);
     columns = opened.value()->columns();

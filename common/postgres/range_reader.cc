@@ -66,22 +66,47 @@ PostgresRangeReader::~PostgresRangeReader() {
   if (result_ != nullptr) PQclear(result_);
 }
 
+Status PostgresRangeReader::send_fetch() {
+  if (PQsendQuery(connection_->get(), fetch_sql_.c_str()) != 1) {
+    return io_error(connection_->error("sending FETCH"));
+  }
+  pending_ = true;
+  return Status::ok();
+}
+
 Status PostgresRangeReader::fetch() {
   if (result_ != nullptr) PQclear(result_);
-  result_ = PQexec(connection_->get(), fetch_sql_.c_str());
+  result_ = nullptr;
   result_row_ = 0;
-  if (PQresultStatus(result_) != PGRES_TUPLES_OK) {
-    return io_error(connection_->error("reading keys " + std::to_string(options_.begin_offset) +
-                                       ".." + std::to_string(options_.end_offset) +
-                                       " (relative to the min key)"));
-  }
-  if (PQntuples(result_) == 0) {
+  if (last_) {
     done_ = true;
+  } else {
+    if (!pending_) SLUICE_RETURN_IF_ERROR(send_fetch());
+    // Exactly one result, then nullptr.
+    while (PGresult* next = PQgetResult(connection_->get())) {
+      if (result_ == nullptr) {
+        result_ = next;
+      } else {
+        PQclear(next);
+      }
+    }
+    pending_ = false;
+    if (PQresultStatus(result_) != PGRES_TUPLES_OK) {
+      return io_error(connection_->error("reading keys " + std::to_string(options_.begin_offset) +
+                                         ".." + std::to_string(options_.end_offset) +
+                                         " (relative to the min key)"));
+    }
+    const uint64_t rows = static_cast<uint64_t>(PQntuples(result_));
+    if (rows == 0) done_ = true;
+    if (rows > 0) crash_point("postgres-fetched");
+    if (rows > 0 && rows < options_.input.fetch_rows) last_ = true;
+    // The next rows are produced while these go through the pipeline.
+    if (rows == options_.input.fetch_rows) SLUICE_RETURN_IF_ERROR(send_fetch());
+  }
+  if (done_) {
     // Read only: ending the transaction cannot lose anything, so its error
     // does not matter.
     (void)connection_->exec("COMMIT");
-  } else {
-    crash_point("postgres-fetched");
   }
   return Status::ok();
 }
@@ -90,7 +115,9 @@ Result<bool> PostgresRangeReader::next(RecordBatch& batch, std::vector<RejectedR
   batch.clear();
   const int columns = static_cast<int>(columns_.size());
   batch.column_count = columns_.size();
-  if (!done_ && result_row_ == PQntuples(result_)) SLUICE_RETURN_IF_ERROR(fetch());
+  if (!done_ && (result_ == nullptr || result_row_ == PQntuples(result_))) {
+    SLUICE_RETURN_IF_ERROR(fetch());
+  }
   if (done_) return false;
   // A batch holds rows of one FETCH only: its views point into that result.
   const int rows =
@@ -108,6 +135,7 @@ Result<bool> PostgresRangeReader::next(RecordBatch& batch, std::vector<RejectedR
       }
       batch.fields.push_back(value);
       bytes_read_ += value.size() + 1;
+      if (!options_.keep_raw) continue;
       if (column > 0) raw_arena_ += ',';
       append_csv_field(raw_arena_, value);
     }

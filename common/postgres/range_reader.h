@@ -2,7 +2,9 @@
 // PostgresRangeReader reads the rows of one key range of a `format: postgres`
 // input through a server-side cursor, in one REPEATABLE READ READ ONLY
 // transaction, FETCHing input.fetch_rows rows at a time, so memory stays
-// bounded whatever the range holds. Rows become the RecordBatch the CSV
+// bounded whatever the range holds: at most two FETCHes are held, the one
+// being read and the next, which is sent before the current one is handed
+// out so the server works while the pipeline does. Rows become the RecordBatch the CSV
 // reader produces: text values, NULL as an empty field (as an empty CSV
 // field reads), and a CSV rendering of the row as its raw record for rejects;
 // a record's "offset" is its key.
@@ -31,6 +33,9 @@ struct PostgresRangeOptions {
   int64_t min_key = 0;   // as planned
   uint64_t begin_offset = 0;
   uint64_t end_offset = 0;
+  // Render each row as CSV for the raw record of a reject. Only the schema
+  // gate rejects rows: without a schema the raw records stay empty.
+  bool keep_raw = true;
 };
 
 class PostgresRangeReader final : public RecordReader {
@@ -54,6 +59,7 @@ class PostgresRangeReader final : public RecordReader {
  private:
   explicit PostgresRangeReader(PostgresRangeOptions options) : options_(std::move(options)) {}
   Status fetch();
+  Status send_fetch();
 
   PostgresRangeOptions options_;
   std::unique_ptr<PgConnection> connection_;
@@ -64,6 +70,8 @@ class PostgresRangeReader final : public RecordReader {
   pg_result* result_ = nullptr;  // the current FETCH; the batch's views point into it
   int result_row_ = 0;
   bool done_ = false;
+  bool pending_ = false;  // the next FETCH is sent and its result not yet taken
+  bool last_ = false;     // the current FETCH returned fewer rows than asked: no more
   std::string raw_arena_;
   std::vector<std::pair<size_t, size_t>> raw_spans_;
   uint64_t bytes_read_ = 0;

@@ -176,6 +176,24 @@ TEST_F(Postgres, PasswordFromEnvironmentAndStepsOverAQuery) {
               copy_csv("SELECT id, name FROM t WHERE id < 20000 AND note IS NOT NULL"));
 }
 
+// A row failing the schema goes to the rejects with its key as the offset
+// and the row rendered as CSV as the raw record.
+TEST_F(Postgres, SchemaRejectsCarryKeyAndRow) {
+  const std::string path =
+      job("rejects", "SELECT id, name, note FROM t WHERE id > 0 AND id < 3000",
+          "  password_file: pw.txt\n", "schema:\n  columns:\n    note: {type: int64}\n");
+  auto result = run_job(path);
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  // 1000 rows (ids 1, 4, ... 2998); the 100 NULL notes pass as NULL, the rest are rejected.
+  const std::string rejects = read_file(dir_ / "out-rejects/_rejects/part-00000.csv");
+  EXPECT_NE(rejects.find(",1,"), std::string::npos) << rejects.substr(0, 500);
+  EXPECT_NE(rejects.find("1,name 1667,n1667"), std::string::npos) << rejects.substr(0, 500);
+  const std::string output = concat_parts(dir_ / "out-rejects");
+  EXPECT_EQ(std::count(output.begin(), output.end(), '\n'), 101) << output.substr(0, 300);
+  auto verified = run({sluice_binary(), "verify", dir_ / "out-rejects"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+}
+
 TEST_F(Postgres, EmptyQueryGivesOneEmptyPart) {
   const std::string path = job("empty", "SELECT * FROM empty", "  password_file: pw.txt\n");
   auto result = run_job(path);
