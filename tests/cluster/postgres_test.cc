@@ -13,8 +13,10 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <regex>
+#include <thread>
 
 #include "common/base/limits.h"
 #include "common/job/job_spec.h"
@@ -148,6 +150,13 @@ TEST_F(Postgres, WorkerKilledMidReadStillGivesExactOutput) {
                  dir_ / "victim.log");
   auto submitted = run({sluice_binary(), "submit", path, "--coordinator", endpoint}, dir_.path());
   ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
+  for (int i = 0; i < 600 && victim.running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (victim.running()) {
+    victim.signal(SIGKILL);
+    ADD_FAILURE() << "the victim never reached its 4th FETCH: " << read_file(dir_ / "victim.log");
+  }
   EXPECT_EQ(victim.wait(), 128 + SIGKILL) << read_file(dir_ / "victim.log");
   EXPECT_NE(read_file(dir_ / "victim.log").find("crash point reached"), std::string::npos);
 
