@@ -203,6 +203,32 @@ TEST_F(Postgres, SchemaRejectsCarryKeyAndRow) {
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
 }
 
+// The job id covers the planned key bounds: the same rows give the same job,
+// a row past the max key a new one; a change in place (bounds unchanged) does
+// not (docs/POSTGRES.md: what a retry sees).
+TEST_F(Postgres, JobIdentityIncludesThePlannedKeyBounds) {
+  ASSERT_EQ(server_
+                ->psql("CREATE TABLE grow (id int, v text); ALTER TABLE grow OWNER TO sluice;"
+                       "INSERT INTO grow SELECT g, 'v' FROM generate_series(1, 100) g")
+                .exit_code,
+            0);
+  const std::string path = job("grow", "SELECT * FROM grow", "  password_file: pw.txt\n");
+  CoordinatorProcess coordinator(dir_);
+  ASSERT_FALSE(coordinator.endpoint().empty()) << coordinator.log();
+  auto submit = [&]() {
+    auto submitted = run({sluice_binary(), "submit", path, "--coordinator", coordinator.endpoint()},
+                         dir_.path());
+    EXPECT_EQ(submitted.exit_code, 0) << submitted.err;
+    return submitted.out.substr(0, 16);
+  };
+  const std::string first = submit();
+  EXPECT_EQ(submit(), first);
+  ASSERT_EQ(server_->psql("UPDATE grow SET v = 'w' WHERE id = 50").exit_code, 0);
+  EXPECT_EQ(submit(), first);
+  ASSERT_EQ(server_->psql("INSERT INTO grow VALUES (101, 'v')").exit_code, 0);
+  EXPECT_NE(submit(), first);
+}
+
 TEST_F(Postgres, EmptyQueryGivesOneEmptyPart) {
   const std::string path = job("empty", "SELECT * FROM empty", "  password_file: pw.txt\n");
   auto result = run_job(path);
