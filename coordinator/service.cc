@@ -75,6 +75,11 @@ class CoordinatorService::Impl {
   const std::string& endpoint() const { return endpoint_; }
   int http_port() const { return http_ ? http_->port() : 0; }
 
+  Status handle_frame(const std::string& identity, const void* data, size_t size) {
+    handle(identity, zmq::message_t(data, size));
+    return tick();
+  }
+
   Status run(const std::atomic<bool>& stop) {
     int64_t last_heartbeat_ms = 0;
     int64_t last_board_ms = 0;
@@ -563,5 +568,10 @@ const std::string& CoordinatorService::endpoint() const { return impl_->endpoint
 int CoordinatorService::http_port() const { return impl_->http_port(); }
 
 Status CoordinatorService::run(const std::atomic<bool>& stop) { return impl_->run(stop); }
+
+Status CoordinatorService::handle_frame(const std::string& identity, const void* data,
+                                        size_t size) {
+  return impl_->handle_frame(identity, data, size);
+}
 
 }  // namespace sluice

@@ -4,6 +4,7 @@
 // and carries the decisions out (replies, tasks, renames, manifests).
 
 #include <atomic>
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -32,6 +33,12 @@ class CoordinatorService {
   int http_port() const;
   // Serves until `stop` becomes true.
   Status run(const std::atomic<bool>& stop);
+
+  // Handles one frame as if the peer `identity` had sent it on the socket,
+  // then runs one tick of the loop (expiry, leases, finished jobs): the code
+  // path of every received message, without the socket. For the message
+  // fuzzer (tests/fuzz/coordinator_message_fuzz.cc).
+  Status handle_frame(const std::string& identity, const void* data, size_t size);
 
  private:
   class Impl;
