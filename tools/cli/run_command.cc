@@ -56,20 +56,37 @@ class WorkerPool {
 
  private:
   pid_t spawn() {
-    const pid_t parent = ::getpid();
-    const pid_t pid = ::fork();
-    if (pid != 0) return pid;
-    // Child: die with the parent, then become `sluice worker`.
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) ::_exit(1);
+    // Everything the child needs is made before fork: only async-signal-safe
+    // calls run between fork and exec (the parent has threads).
     std::vector<std::string> args = {"sluice",  "worker",  "--coordinator",
                                      endpoint_, "--slots", "1"};
-    if (const char* level = std::getenv("SLUICE_LOG_LEVEL"); level == nullptr) {
-      ::setenv("SLUICE_LOG_LEVEL", "warn", 1);
-    }
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
+    if (const char* level = std::getenv("SLUICE_LOG_LEVEL"); level == nullptr) {
+      ::setenv("SLUICE_LOG_LEVEL", "warn", 1);
+    }
+    // SIGTERM/SIGINT stay blocked across fork: a stop() that signals the
+    // child before it execs must not land in the parent's stop-flag handler
+    // (which exec would discard, leaving a worker that never exits).
+    sigset_t stop_signals, previous;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    ::pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid != 0) {
+      ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+      return pid;
+    }
+    // Child: default actions, then unblock (a pending SIGTERM ends it here),
+    // die with the parent, then become `sluice worker`.
+    ::signal(SIGTERM, SIG_DFL);
+    ::signal(SIGINT, SIG_DFL);
+    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(1);
     ::execv("/proc/self/exe", argv.data());
     ::_exit(127);
   }
