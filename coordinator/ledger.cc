@@ -82,8 +82,10 @@ Result<std::vector<std::pair<std::string, SeenFile>>> PartitionLedger::load_seen
   return files;
 }
 
-Status PartitionLedger::put_partition(const std::string& job_id, const PartitionRecord& partition) {
-  return store_->put(partition_key(job_id, partition.index), encode_partition(partition));
+Status PartitionLedger::put_partition(const std::string& job_id, const PartitionRecord& partition,
+                                      Durability durability) {
+  return store_->put(partition_key(job_id, partition.index), encode_partition(partition),
+                     durability);
 }
 
 Result<CommitOutcome> PartitionLedger::commit(const std::string& job_id,

@@ -35,8 +35,11 @@ class PartitionLedger {
   Status put_job_and_seen(const JobRecord& job, const std::vector<SeenFile>& files);
   // Every SeenFile of every lineage, in key order.
   Result<std::vector<std::pair<std::string, SeenFile>>> load_seen_files();
-  // Records a state change that is not a commit (leased, written, planned again, published).
-  Status put_partition(const std::string& job_id, const PartitionRecord& partition);
+  // Records a state change that is not a commit (leased, written, planned
+  // again, published). kBuffered only where losing the change in a power cut
+  // is harmless: see Scheduler (written, published).
+  Status put_partition(const std::string& job_id, const PartitionRecord& partition,
+                       Durability durability = Durability::kSynced);
   // Durably makes `partition.attempt` the winner. Returns kAlreadyCommitted if
   // another attempt won; never an error to call twice for the same attempt.
   Result<CommitOutcome> commit(const std::string& job_id, const PartitionRecord& partition);

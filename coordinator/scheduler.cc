@@ -368,7 +368,10 @@ Result<DoneOutcome> Scheduler::on_done(const std::string& identity, const DoneRe
   partition.attempt = report.attempt.attempt;
   partition.state = PartitionState::kWritten;
   partition.stats = report.stats;
-  SLUICE_RETURN_IF_ERROR(ledger_.put_partition(job->record.id, partition));
+  // Buffered: lost in a power cut, the partition reads "leased" after the
+  // restart, so it is planned again and its temporary file collected. A
+  // commit that follows is synced and carries this write with it.
+  SLUICE_RETURN_IF_ERROR(ledger_.put_partition(job->record.id, partition, Durability::kBuffered));
   outcome.accepted = true;
   SLUICE_RETURN_IF_ERROR(advance_commits(*job, partition.range.file_index, outcome));
   return outcome;
@@ -448,7 +451,9 @@ Status Scheduler::mark_published(const AttemptRef& attempt) {
   SLUICE_ASSERT(is_decided(partition.state), "partition={}", attempt.partition);
   if (partition.state == PartitionState::kPublished) return Status::ok();
   partition.state = PartitionState::kPublished;
-  return ledger_.put_partition(job->record.id, partition);
+  // Buffered: lost in a power cut, the partition reads "committed" after the
+  // restart and is published again, which finds the part in place.
+  return ledger_.put_partition(job->record.id, partition, Durability::kBuffered);
 }
 
 std::vector<AttemptRef> Scheduler::unpublished() const {

@@ -12,9 +12,9 @@ Status from_rocksdb(const rocksdb::Status& status, const std::string& what) {
   return io_error(what + ": " + status.ToString());
 }
 
-rocksdb::WriteOptions durable() {
+rocksdb::WriteOptions write_options(Durability durability) {
   rocksdb::WriteOptions options;
-  options.sync = true;
+  options.sync = durability == Durability::kSynced;
   return options;
 }
 
@@ -38,14 +38,14 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& directory) {
   return std::unique_ptr<Store>(new Store(db));
 }
 
-Status Store::put(const std::string& key, const std::string& value) {
-  return from_rocksdb(db_->Put(durable(), key, value), "state write of " + key);
+Status Store::put(const std::string& key, const std::string& value, Durability durability) {
+  return from_rocksdb(db_->Put(write_options(durability), key, value), "state write of " + key);
 }
 
 Status Store::put_all(const std::vector<std::pair<std::string, std::string>>& pairs) {
   rocksdb::WriteBatch batch;
   for (const auto& [key, value] : pairs) batch.Put(key, value);
-  return from_rocksdb(db_->Write(durable(), &batch), "state batch write");
+  return from_rocksdb(db_->Write(write_options(Durability::kSynced), &batch), "state batch write");
 }
 
 Result<std::optional<std::string>> Store::get(const std::string& key) {

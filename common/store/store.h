@@ -1,7 +1,7 @@
 #pragma once
-// A small wrapper over RocksDB: ordered keys, synchronous writes, prefix
-// scans. RocksDB's Status never crosses this API; errors become sluice Status.
-// Thread safety: RocksDB's own (safe for concurrent use).
+// A small wrapper over RocksDB: ordered keys, synchronous writes (unless a
+// caller says a write may be lost in a power cut), prefix scans. RocksDB's Status never crosses
+// this API; errors become sluice Status. Thread safety: RocksDB's own (safe for concurrent use).
 
 #include <memory>
 #include <optional>
@@ -17,6 +17,12 @@ class DB;
 
 namespace sluice {
 
+// kSynced: the write is in the fsynced WAL when put returns. kBuffered: it
+// is in the WAL in the OS's buffers — it survives the process being killed
+// but not a power cut, and the next synced write makes it durable with
+// itself (the WAL is written in order).
+enum class Durability { kSynced, kBuffered };
+
 class Store {
  public:
   // Opens (creating if missing) the database in `directory`.
@@ -25,8 +31,8 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // Every write is durable (WAL fsynced) when it returns.
-  Status put(const std::string& key, const std::string& value);
+  Status put(const std::string& key, const std::string& value,
+             Durability durability = Durability::kSynced);
   // Writes all pairs atomically and durably.
   Status put_all(const std::vector<std::pair<std::string, std::string>>& pairs);
   Result<std::optional<std::string>> get(const std::string& key);
