@@ -35,14 +35,18 @@ void append_text_field(std::string& out, std::string_view value) {
 
 }  // namespace
 
-RejectWriter::RejectWriter(std::unique_ptr<OutputSink> sink, std::string source_file)
-    : sink_(std::move(sink)) {
+RejectWriter::RejectWriter(std::string path, std::string source_file) : path_(std::move(path)) {
   append_csv_field(source_field_, source_file);
 }
 
 RejectWriter::~RejectWriter() = default;
 
 Status RejectWriter::write(const std::vector<RejectedRecord>& rejects) {
+  if (rejects.empty()) return Status::ok();
+  if (sink_ == nullptr) {
+    SLUICE_ASSIGN_OR_RETURN(sink_, OutputSink::open(path_, Compression::kNone));
+    sink_->pending().append("source_file,offset,reason,record\n");
+  }
   std::string& out = sink_->pending();
   for (const RejectedRecord& reject : rejects) {
     out.append(source_field_);
@@ -60,15 +64,14 @@ Status RejectWriter::write(const std::vector<RejectedRecord>& rejects) {
 }
 
 Result<WriteStats> RejectWriter::finish() {
+  if (sink_ == nullptr) return WriteStats{0, 0, 0};
   SLUICE_ASSIGN_OR_RETURN(FileTotals totals, sink_->finish());
   return WriteStats{rows_, totals.bytes, totals.checksum};
 }
 
 Result<std::unique_ptr<RejectWriter>> open_reject_writer(const std::string& path,
                                                          const std::string& source_file) {
-  SLUICE_ASSIGN_OR_RETURN(auto sink, OutputSink::open(path, Compression::kNone));
-  sink->pending().append("source_file,offset,reason,record\n");
-  return std::unique_ptr<RejectWriter>(new RejectWriter(std::move(sink), source_file));
+  return std::make_unique<RejectWriter>(path, source_file);
 }
 
 }  // namespace sluice

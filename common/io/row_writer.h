@@ -48,28 +48,30 @@ class OutputSink;
 
 // The rejects file of a partition: CSV with the header
 // `source_file,offset,reason,record`, one line per rejected record, with the
-// same quoting as CSV output. Thread safety: one thread.
+// same quoting as CSV output. The file is created at the first reject: a
+// partition without rejects writes (and fsyncs) no file at all. Thread
+// safety: one thread.
 class RejectWriter {
  public:
+  RejectWriter(std::string path, std::string source_file);
   ~RejectWriter();
   RejectWriter(const RejectWriter&) = delete;
   RejectWriter& operator=(const RejectWriter&) = delete;
 
   Status write(const std::vector<RejectedRecord>& rejects);
-  // Flushes, fsyncs and closes. Once. rows = rejects written.
+  // Flushes, fsyncs and closes. Once. rows = rejects written; with none, no
+  // file exists and the stats are zero.
   Result<WriteStats> finish();
 
  private:
-  friend Result<std::unique_ptr<RejectWriter>> open_reject_writer(const std::string&,
-                                                                  const std::string&);
-  RejectWriter(std::unique_ptr<OutputSink> sink, std::string source_file);
-
-  std::unique_ptr<OutputSink> sink_;
-  std::string source_field_;  // source_file, already quoted as needed
+  std::string path_;
+  std::unique_ptr<OutputSink> sink_;  // opened at the first reject
+  std::string source_field_;          // source_file, already quoted as needed
   uint64_t rows_ = 0;
 };
 
-// Creates `path` (and its parent directories) and writes the header row.
+// A RejectWriter for `path` (created, with its parent directories, at the
+// first reject).
 Result<std::unique_ptr<RejectWriter>> open_reject_writer(const std::string& path,
                                                          const std::string& source_file);
 

@@ -317,5 +317,19 @@ TEST(RejectWriter, WritesSourceOffsetReasonAndRecord) {
                                                "\"x\ny"}));
 }
 
+TEST(RejectWriter, WithoutRejectsWritesNoFile) {
+  TempDir dir;
+  std::string path = dir / "_temporary/rejects-00001-attempt-1.csv";
+  auto writer = open_reject_writer(path, "in.csv");
+  ASSERT_TRUE(writer.is_ok()) << writer.status().to_string();
+  ASSERT_TRUE((*writer)->write({}).is_ok());
+  auto stats = (*writer)->finish();
+  ASSERT_TRUE(stats.is_ok()) << stats.status().to_string();
+  EXPECT_EQ(stats->rows, 0u);
+  EXPECT_EQ(stats->bytes, 0u);
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_FALSE(std::filesystem::exists(dir / "_temporary"));
+}
+
 }  // namespace
 }  // namespace sluice
