@@ -3,8 +3,11 @@
 // read once whole, then as a chain of ranges the way the coordinator runs
 // them (a guessed start refuted by the previous range's end is re-run with
 // the exact start); both must give the same records, offsets and rejects
-// (split_check.h). A difference aborts (libFuzzer saves the input). Built
-// only with -DSLUICE_FUZZ=ON and clang (scripts/fuzz.sh).
+// (split_check.h). Then the whole file is read with a large buffer, where
+// the structural index cuts most records, and with the byte grammar alone:
+// both must give the same records and rejects. A difference aborts
+// (libFuzzer saves the input). Built only with -DSLUICE_FUZZ=ON and clang
+// (scripts/fuzz.sh).
 #include <cstdint>
 #include <string>
 
@@ -35,5 +38,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!header.is_ok() || header->empty()) return 0;  // the job is refused before any work
   options.expected_columns = header->size();
   fuzz::check_split_invariance<CsvRangeReader>("csv", source, options, split, true);
+
+  CsvRangeOptions whole = options;
+  whole.begin_offset = 0;
+  whole.end_offset = source.size_bytes();
+  whole.read_chunk_bytes = (data[2] & 0x80) != 0 ? limits::kReadChunkBytes : 64 + data[2];
+  CsvRangeOptions grammar = whole;
+  grammar.structural_index = false;
+  fuzz::RangeRead indexed_read;
+  fuzz::RangeRead grammar_read;
+  if (!fuzz::read_range<CsvRangeReader>(source, whole, indexed_read) ||
+      !fuzz::read_range<CsvRangeReader>(source, grammar, grammar_read)) {
+    fuzz::fail("csv", "whole read failed", 0);
+  }
+  if (indexed_read.offsets != grammar_read.offsets) fuzz::fail("csv", "index: offsets differ", 0);
+  if (indexed_read.values != grammar_read.values) fuzz::fail("csv", "index: values differ", 0);
+  if (indexed_read.rejects != grammar_read.rejects) fuzz::fail("csv", "index: rejects differ", 0);
+  if (indexed_read.end != grammar_read.end) fuzz::fail("csv", "index: end differs", 0);
   return 0;
 }
