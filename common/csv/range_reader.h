@@ -105,9 +105,10 @@ class CsvRangeReader {
   size_t position_ = 0;  // parse position in buffer_
 
   // The structural index of source bytes [index_begin_, index_end_), built
-  // from a record start (parity 0 there), kIndexBlocks blocks at most.
+  // from a record start (parity 0 there), index_span_bytes_ at most.
   bool index_usable_ = false;  // the dialect's characters allow it
   std::vector<csv_index::BlockMasks> index_;
+  uint64_t index_span_bytes_ = 0;  // 8 KiB, doubled for long records up to 256 KiB
   uint64_t index_begin_ = 0;
   uint64_t index_end_ = 0;
 

@@ -21,17 +21,22 @@ namespace sluice {
 
 namespace {
 
-constexpr size_t kIndexBlocks = 128;  // 8 KiB of input per build, 5 KiB of masks
-constexpr uint64_t kIndexSpanBytes = kIndexBlocks * csv_index::kBlockBytes;
+// Bytes indexed per build: 8 KiB (5 KiB of masks), doubled while a record
+// does not fit, up to 256 KiB (160 KiB of masks); longer records are read by
+// the grammar alone.
+constexpr uint64_t kIndexSpanBytesMin = 8 << 10;
+constexpr uint64_t kIndexSpanBytesMax = 256 << 10;
 
 }  // namespace
 
 // Indexes the buffer's bytes from source offset `from_offset` (a record
-// start) for up to kIndexSpanBytes.
+// start) for up to index_span_bytes_.
 void CsvRangeReader::build_index(uint64_t from_offset) {
-  if (index_.empty()) index_.resize(kIndexBlocks);
+  if (index_span_bytes_ == 0) index_span_bytes_ = kIndexSpanBytesMin;
+  const size_t blocks = static_cast<size_t>(index_span_bytes_ / csv_index::kBlockBytes);
+  if (index_.size() < blocks) index_.resize(blocks);
   const uint64_t buffer_end = window_.buffer_offset + window_.length;
-  const uint64_t length = std::min<uint64_t>(kIndexSpanBytes, buffer_end - from_offset);
+  const uint64_t length = std::min<uint64_t>(index_span_bytes_, buffer_end - from_offset);
   const char* from = window_.data() + (from_offset - window_.buffer_offset);
   csv_index::build(from, static_cast<size_t>(length), options_.dialect.delimiter,
                    options_.dialect.quote, index_.data());
@@ -151,9 +156,12 @@ bool CsvRangeReader::parse_indexed(RecordBatch& batch, std::vector<RejectedRecor
     batch.fields.resize(fields_begin);
     if (cut == Cut::kIrregular) return false;
     // Past the index: index again from this record if that covers more.
-    const bool whole_span_from_here =
-        index_begin_ == record_offset && index_end_ - index_begin_ == kIndexSpanBytes;
-    if (index_end_ == buffer_end || whole_span_from_here) return false;
+    if (index_end_ == buffer_end) return false;
+    if (index_begin_ == record_offset && index_end_ - index_begin_ == index_span_bytes_) {
+      // The record is longer than the span: a longer span, up to the limit.
+      if (index_span_bytes_ == kIndexSpanBytesMax) return false;
+      index_span_bytes_ *= 2;
+    }
     build_index(record_offset);
   }
 }

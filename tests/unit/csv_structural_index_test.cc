@@ -267,5 +267,23 @@ TEST(CsvStructuralIndex, ReaderWithIndexReadsAQuotedFile) {
   EXPECT_EQ(read(text, options), expected);
 }
 
+TEST(CsvStructuralIndex, ReaderWithIndexReadsRecordsLongerThanTheSpan) {
+  // 8 KiB is the first span; it doubles up to 256 KiB, past which the
+  // grammar reads the record.
+  std::string text = "a,b\n";
+  for (size_t length : {10u << 10, 3u, 40u << 10, 5u, 300u << 10, 7u, 100u << 10}) {
+    text += "x," + std::string(length, 'y') + "\n";
+    text += "\"p,\n\"," + std::string(length / 2, 'q') + "\r\n";
+  }
+  CsvRangeOptions options;
+  options.end_offset = text.size();
+  CsvRangeOptions grammar = options;
+  grammar.structural_index = false;
+  const Read expected = read(text, grammar);
+  EXPECT_EQ(expected.records, 14u);
+  EXPECT_TRUE(expected.rejects.empty());
+  EXPECT_EQ(read(text, options), expected);
+}
+
 }  // namespace
 }  // namespace sluice
