@@ -14,6 +14,7 @@
 #include "common/io/byte_source.h"
 #include "common/job/inputs.h"
 #include "common/job/job_spec.h"
+#include "coordinator/json_text.h"
 #include "coordinator/planner.h"
 #include "coordinator/publisher.h"
 #include "coordinator/scheduler.h"
@@ -127,7 +128,7 @@ std::vector<SeenFile> files_of_run(const JobRecord& job,
     }
     if (file.first_part == UINT32_MAX) file.first_part = job.part_base;
     file.output_json =
-        json{{"parts", parts}, {"rejects", rejects}, {"partitions", accounting}}.dump();
+        json_text(json{{"parts", parts}, {"rejects", rejects}, {"partitions", accounting}});
     files.push_back(std::move(file));
   }
   return files;

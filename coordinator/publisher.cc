@@ -18,6 +18,7 @@
 #include "common/pipeline/merge.h"
 #include "common/pipeline/pipeline.h"
 #include "coordinator/incremental.h"
+#include "coordinator/json_text.h"
 
 namespace sluice {
 namespace {
@@ -223,7 +224,7 @@ static Status finish_incremental(const JobRecord& job,
   own["scope"] = "generation";
   SLUICE_RETURN_IF_ERROR(make_directories(in_output(job, "_manifests")));
   SLUICE_RETURN_IF_ERROR(
-      write_file_atomically(in_output(job, generation_name), own.dump(2) + "\n"));
+      write_file_atomically(in_output(job, generation_name), json_text(own, 2) + "\n"));
   json top = manifest_of(current);
   top["scope"] = "table";
   top["generation_manifest"] = generation_name;
@@ -231,7 +232,7 @@ static Status finish_incremental(const JobRecord& job,
   for (const json& part : own.at("parts")) added_parts.push_back(part.at("file"));
   top["added_parts"] = added_parts;
   SLUICE_RETURN_IF_ERROR(
-      write_file_atomically(in_output(job, "_MANIFEST.json"), top.dump(2) + "\n"));
+      write_file_atomically(in_output(job, "_MANIFEST.json"), json_text(top, 2) + "\n"));
   crash_point("manifest-written");
   SLUICE_RETURN_IF_ERROR(write_file_atomically(in_output(job, "_SUCCESS"), ""));
   collect_temporary(job);
@@ -317,7 +318,7 @@ Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& p
                    {"rejects", rejects},
                    {"partitions", accounting}};
   SLUICE_RETURN_IF_ERROR(
-      write_file_atomically(in_output(job, "_MANIFEST.json"), manifest.dump(2) + "\n"));
+      write_file_atomically(in_output(job, "_MANIFEST.json"), json_text(manifest, 2) + "\n"));
   crash_point("manifest-written");
   SLUICE_RETURN_IF_ERROR(write_file_atomically(in_output(job, "_SUCCESS"), ""));
   collect_temporary(job);

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "coordinator/json_text.h"
+
 namespace sluice {
 
 using nlohmann::json;
@@ -93,7 +95,7 @@ std::string encode_job(const JobRecord& job) {
     record["changes"] = changes;
     record["replaced"] = job.replaced;
   }
-  return record.dump();
+  return json_text(record);
 }
 
 Result<JobRecord> decode_job(const std::string& text) {
@@ -153,7 +155,7 @@ std::string encode_partition(const PartitionRecord& p) {
       {"stats",
        {s.rows_in, s.rows_out, s.rows_filtered, s.rows_rejected, s.bytes_read, s.bytes_written,
         s.checksum, s.rejects_bytes, s.rejects_checksum, s.start_offset, s.end_offset}}};
-  return record.dump();
+  return json_text(record);
 }
 
 Result<PartitionRecord> decode_partition(const std::string& text) {
@@ -190,7 +192,7 @@ std::string encode_seen_file(const SeenFile& file) {
                  {"first_part", file.first_part},
                  {"output", json::parse(file.output_json)}};
   if (file.reported) record["reported"] = identity_json(*file.reported);
-  return record.dump();
+  return json_text(record);
 }
 
 Result<SeenFile> decode_seen_file(const std::string& text) {
@@ -202,7 +204,7 @@ Result<SeenFile> decode_seen_file(const std::string& text) {
     file.job_id = record.at("job_id");
     file.generation = record.at("generation");
     file.first_part = record.at("first_part");
-    file.output_json = record.at("output").dump();
+    file.output_json = json_text(record.at("output"));
     return file;
   } catch (const json::exception& error) {
     return internal_error(std::string("corrupt seen-file record: ") + error.what());

@@ -91,5 +91,76 @@ TEST(HostileMessages, CoordinatorSurvivesAndKeepsServing) {
   EXPECT_NE(coordinator.log().find("message dropped"), std::string::npos);
 }
 
+// Reads frames until one decodes to a message of `kind` (other messages, such
+// as heartbeats, are skipped), for up to 10 s.
+std::unique_ptr<proto::Decoded> receive(zmq::socket_t& socket, proto::Envelope::Which kind) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    zmq::message_t frame;
+    if (!socket.recv(frame, zmq::recv_flags::dontwait)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
+    }
+    auto decoded = proto::decode(frame);
+    if (decoded.is_ok() && decoded.value()->envelope().which() == kind) {
+      return std::move(decoded).value();
+    }
+  }
+  return nullptr;
+}
+
+// A worker's failure reason is stored in the ledger and shown in status as
+// JSON: bytes that are not UTF-8 must neither stop the coordinator nor be
+// lost (found by coordinator_message_fuzz).
+TEST(HostileMessages, FailureReasonThatIsNotUtf8IsKept) {
+  TempDir dir;
+  write_file(dir / "in.csv", "a,b\n1,2\n");
+  write_file(dir / "job.yaml", "name: t\ninput: {path: in.csv}\noutput: {path: out/}\n");
+  CoordinatorProcess coordinator(dir);
+  ASSERT_FALSE(coordinator.endpoint().empty()) << coordinator.log();
+  auto submitted = run(
+      {sluice_binary(), "submit", "job.yaml", "--coordinator", coordinator.endpoint()}, dir.path());
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
+
+  zmq::context_t context;
+  zmq::socket_t worker(context, zmq::socket_type::dealer);
+  worker.set(zmq::sockopt::linger, 0);
+  worker.set(zmq::sockopt::routing_id, "hostile-worker");
+  worker.connect(coordinator.endpoint());
+  {
+    capnp::MallocMessageBuilder builder;
+    auto reg = builder.initRoot<proto::Envelope>().initRegister();
+    reg.setWorkerId("hostile-worker");
+    reg.setSlots(1);
+    worker.send(proto::encode(builder), zmq::send_flags::none);
+  }
+  ASSERT_NE(receive(worker, proto::Envelope::WELCOME), nullptr) << coordinator.log();
+  {
+    capnp::MallocMessageBuilder builder;
+    builder.initRoot<proto::Envelope>().initRequestWork().setFreeSlots(1);
+    worker.send(proto::encode(builder), zmq::send_flags::none);
+  }
+  auto task = receive(worker, proto::Envelope::TASK);
+  ASSERT_NE(task, nullptr) << coordinator.log();
+  {
+    auto leased = task->envelope().getTask();
+    capnp::MallocMessageBuilder builder;
+    auto failed = builder.initRoot<proto::Envelope>().initFailed();
+    failed.setJobId(leased.getJobId());
+    failed.setPartition(leased.getPartition());
+    failed.setAttempt(leased.getAttempt());
+    failed.setMessage("bad \xff\xfe bytes");
+    failed.setRetryable(false);
+    worker.send(proto::encode(builder), zmq::send_flags::none);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_TRUE(coordinator.process().running()) << coordinator.log();
+  auto status = run({sluice_binary(), "status", submitted.out.substr(0, 16), "--coordinator",
+                     coordinator.endpoint()});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("failed"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("bad "), std::string::npos) << status.out;
+}
+
 }  // namespace
 }  // namespace sluice::testing

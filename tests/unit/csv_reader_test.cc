@@ -12,6 +12,7 @@
 #include "common/csv/range_reader.h"
 #include "common/io/byte_source.h"
 #include "common/io/memory_source.h"
+#include "tests/support/cluster.h"
 
 namespace sluice {
 namespace {
@@ -79,7 +80,7 @@ std::vector<std::vector<std::string>> fields_of(const ReadResult& result) {
 using Rows = std::vector<std::vector<std::string>>;
 
 std::filesystem::path fixture(const std::string& name) {
-  return std::filesystem::path(__FILE__).parent_path().parent_path() / "data" / "csv" / name;
+  return std::filesystem::path(testing::source_dir()) / "tests" / "data" / "csv" / name;
 }
 
 TEST(CsvReader, EmptyFieldsAreEmptyStrings) {
@@ -374,7 +375,7 @@ TEST(CsvReader, TinyChunksGiveTheSameRecords) {
       "\xEF\xBB\xBFh1,h2\r\n\"a\r\nb\",\"c\"\"d\"\r\n\r\n\"e\"x,f\n\"g\",\r\n,\"\"\n";
   auto expected = read_text(text, true);
   for (size_t chunk : {1, 2, 3, 5, 7, 16}) {
-    SCOPED_TRACE(testing::Message() << "chunk=" << chunk);
+    SCOPED_TRACE(::testing::Message() << "chunk=" << chunk);
     MemorySource source(text);
     auto options = whole(text.size(), true);
     options.read_chunk_bytes = chunk;

@@ -21,6 +21,7 @@
 #include "common/pipeline/merge.h"
 #include "common/pipeline/pipeline.h"
 #include "tests/support/batch_rows.h"
+#include "tests/support/cluster.h"
 
 namespace sluice {
 namespace {
@@ -428,13 +429,8 @@ TEST(Aggregate, W3CountByStateAndCodeMatchesTheReference) {
 }
 
 TEST(Aggregate, W3JobFileCompilesToTheReferenceHeader) {
-  const char* source_dir = std::getenv("SLUICE_SOURCE_DIR");
-  const std::filesystem::path root =
-      source_dir != nullptr
-          ? std::filesystem::path(source_dir)
-          : std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
-  const std::filesystem::path path = root / "examples/w3-count-by-state-code.yaml";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << "no " << path << " (set SLUICE_SOURCE_DIR)";
+  const std::filesystem::path path =
+      std::filesystem::path(testing::source_dir()) / "examples/w3-count-by-state-code.yaml";
   auto spec = load_job_spec(path.string());
   ASSERT_TRUE(spec.is_ok()) << spec.status().message();
   const std::vector<std::string> columns = {"Summons Number", "Registration State",
