@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "common/base/assert.h"
 #include "common/csv/scan.h"
@@ -487,34 +488,65 @@ Result<bool> CsvRangeReader::next(RecordBatch& batch, std::vector<RejectedRecord
   return batch.row_count > 0;
 }
 
-Result<std::vector<std::string>> read_csv_header(ByteSource& source, const CsvDialect& dialect,
-                                                 uint64_t max_record_bytes) {
+namespace {
+
+// Where the header is looked for first; the prefix grows 16-fold while the
+// first record may still be cut off by it.
+constexpr uint64_t kHeaderProbeBytes = 16 << 10;
+
+// The first record of `source` (read whole), or nothing when `source` is a
+// proper prefix in which no second record or reject begins: the first one may
+// then be cut off, and a longer prefix is needed.
+Result<std::optional<std::vector<std::string>>> read_first_record(ByteSource& source,
+                                                                  bool is_prefix,
+                                                                  const CsvDialect& dialect,
+                                                                  uint64_t max_record_bytes) {
   CsvRangeOptions options;
   options.dialect = dialect;
   options.dialect.header = false;  // read it as a record
   options.begin_offset = 0;
   options.end_offset = source.size_bytes();
   options.max_record_bytes = max_record_bytes;
+  options.read_chunk_bytes = std::min<size_t>(limits::kReadChunkBytes, kHeaderProbeBytes);
   CsvRangeReader reader(source, options);
   RecordBatch batch;
   std::vector<RejectedRecord> rejects;
-  for (;;) {
-    SLUICE_ASSIGN_OR_RETURN(bool more, reader.next(batch, rejects));
-    bool reject_first = !rejects.empty() &&
-                        (batch.row_count == 0 || rejects.front().offset < batch.offsets.front());
-    if (reject_first) {
+  std::vector<std::string> first;
+  uint64_t first_offset = 0;
+  size_t records = 0;  // rows and rejects seen
+  bool more = true;
+  while (more && records < 2) {
+    SLUICE_ASSIGN_OR_RETURN(more, reader.next(batch, rejects));
+    if (records == 0 && batch.row_count > 0) {
+      first_offset = batch.offsets.front();
+      for (size_t column = 0; column < batch.column_count; ++column) {
+        first.emplace_back(batch.field(0, column));
+      }
+    }
+    records += batch.row_count;
+    if (!rejects.empty() && (first.empty() || rejects.front().offset < first_offset)) {
+      if (is_prefix && records + rejects.size() < 2)
+        return std::optional<std::vector<std::string>>();
       return data_error(fmt::format("cannot read the CSV header at offset {}: {}",
                                     rejects.front().offset, rejects.front().reason));
     }
-    if (batch.row_count > 0) {
-      std::vector<std::string> columns;
-      columns.reserve(batch.column_count);
-      for (size_t column = 0; column < batch.column_count; ++column) {
-        columns.emplace_back(batch.field(0, column));
-      }
-      return columns;
-    }
-    if (!more) return std::vector<std::string>{};
+    records += rejects.size();
+    rejects.clear();
+  }
+  if (is_prefix && records < 2) return std::optional<std::vector<std::string>>();
+  return std::optional<std::vector<std::string>>(std::move(first));
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> read_csv_header(ByteSource& source, const CsvDialect& dialect,
+                                                 uint64_t max_record_bytes) {
+  const uint64_t size = source.size_bytes();
+  for (uint64_t limit = kHeaderProbeBytes;; limit *= 16) {
+    PrefixSource prefix(source, limit);
+    SLUICE_ASSIGN_OR_RETURN(auto first,
+                            read_first_record(prefix, limit < size, dialect, max_record_bytes));
+    if (first) return std::move(*first);
   }
 }
 

@@ -3,6 +3,7 @@
 // absolute offset into its own buffer; a FileSource is pread() on one fd, so
 // many readers (threads) may share one source.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -41,6 +42,24 @@ class FileSource final : public ByteSource {
   int fd_;
   uint64_t size_bytes_;
   std::string path_;
+};
+
+// The first `limit` bytes of another source (which must outlive it): what a
+// reader of only the start of a file sees.
+class PrefixSource final : public ByteSource {
+ public:
+  PrefixSource(ByteSource& source, uint64_t limit)
+      : source_(source), limit_(std::min(limit, source.size_bytes())) {}
+  Result<size_t> read_at(uint64_t offset, char* buffer, size_t length) override {
+    if (offset >= limit_) return size_t{0};
+    return source_.read_at(offset, buffer,
+                           static_cast<size_t>(std::min<uint64_t>(length, limit_ - offset)));
+  }
+  uint64_t size_bytes() const override { return limit_; }
+
+ private:
+  ByteSource& source_;
+  uint64_t limit_;
 };
 
 // What identifies a version of an input file: a job fails when it changes.

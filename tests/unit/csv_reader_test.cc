@@ -509,5 +509,32 @@ TEST(CsvHeader, BadHeaderIsADataError) {
   EXPECT_EQ(header.status().code(), StatusCode::kDataError);
 }
 
+// The header is looked for in a 16 KiB prefix first, then in prefixes 16
+// times longer: a header longer than the first prefix, with a quoted line
+// break across its end, and one after 20 KiB of blank lines are still whole.
+TEST(CsvHeader, LongerThanTheFirstProbeIsReadWhole) {
+  std::vector<std::string> names;
+  std::string text;
+  for (int column = 0; column < 3000; ++column) {
+    names.push_back(column == 900 ? "line\nbreak" : "column_name_" + std::to_string(column));
+    text += (column > 0 ? "," : "") + (column == 900 ? "\"line\nbreak\"" : names.back());
+  }
+  ASSERT_GT(text.size(), 16u << 10);
+  MemorySource source(text + "\n1,2\n");
+  auto header = read_csv_header(source, CsvDialect{}, 1 << 20);
+  ASSERT_TRUE(header.is_ok()) << header.status().to_string();
+  EXPECT_EQ(*header, names);
+
+  MemorySource after_blank_lines(std::string(20 << 10, '\n') + "a,b\n1,2\n");
+  header = read_csv_header(after_blank_lines, CsvDialect{}, 1 << 20);
+  ASSERT_TRUE(header.is_ok()) << header.status().to_string();
+  EXPECT_EQ(*header, (std::vector<std::string>{"a", "b"}));
+
+  MemorySource only_header(text);  // no line end, no second record: read to the end
+  header = read_csv_header(only_header, CsvDialect{}, 1 << 20);
+  ASSERT_TRUE(header.is_ok()) << header.status().to_string();
+  EXPECT_EQ(*header, names);
+}
+
 }  // namespace
 }  // namespace sluice
