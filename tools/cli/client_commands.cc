@@ -2,7 +2,6 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-
 #include "common/job/job_spec.h"
 #include "tools/cli/client.h"
 #include "tools/cli/commands.h"
