@@ -145,6 +145,41 @@ static json version_json(const InputVersion& version) {
           {"tail_xxh64", hex64(version.tail_checksum)}};
 }
 
+// What every manifest lists: inputs, parts, rejects, each partition's
+// accounting, and the row totals summed from it.
+struct ManifestContent {
+  json inputs = json::array();
+  json parts = json::array();
+  json rejects = json::array();
+  json accounting = json::array();
+  uint64_t rows_in = 0, rows_out = 0, rows_filtered = 0, rows_rejected = 0;
+
+  void add_accounting(const json& entry) {
+    accounting.push_back(entry);
+    rows_in += entry.at("rows_in").get<uint64_t>();
+    rows_out += entry.at("rows_out").get<uint64_t>();
+    rows_filtered += entry.at("rows_filtered").get<uint64_t>();
+    rows_rejected += entry.at("rows_rejected").get<uint64_t>();
+  }
+};
+
+static json manifest_json(const JobRecord& job, bool aggregate, const ManifestContent& content) {
+  return json{{"format_version", 1},
+              {"job_id", job.id},
+              {"name", job.name},
+              {"spec_hash", hex64(hash64(job.spec_yaml))},
+              {"extension", job.extension},
+              {"aggregate", aggregate},
+              {"inputs", content.inputs},
+              {"rows_in", content.rows_in},
+              {"rows_out", content.rows_out},
+              {"rows_filtered", content.rows_filtered},
+              {"rows_rejected", content.rows_rejected},
+              {"parts", content.parts},
+              {"rejects", content.rejects},
+              {"partitions", content.accounting}};
+}
+
 // A run of an incremental lineage: the generation's own manifest, then the
 // top one listing every current part (earlier runs' files, less those this
 // run replaces, then this run's), then _SUCCESS. Deterministic: a redo after
@@ -176,45 +211,25 @@ static Status finish_incremental(const JobRecord& job,
   }
   // A manifest over `files`: inputs, parts, rejects, per-partition accounting, totals.
   auto manifest_of = [&](const std::vector<const SeenFile*>& files) {
-    json inputs = json::array(), parts = json::array(), rejects = json::array(),
-         accounting = json::array();
-    uint64_t rows_in = 0, rows_out = 0, rows_filtered = 0, rows_rejected = 0;
+    ManifestContent content;
     for (const SeenFile* file : files) {
       json input = version_json(file->identity);
       input["path"] = file->identity.path;
       input["generation"] = file->generation;
       input["job_id"] = file->job_id;
-      inputs.push_back(input);
+      content.inputs.push_back(input);
       const json output = json::parse(file->output_json);
-      for (const json& part : output.at("parts")) parts.push_back(part);
-      for (const json& entry : output.at("rejects")) rejects.push_back(entry);
-      for (const json& entry : output.at("partitions")) {
-        accounting.push_back(entry);
-        rows_in += entry.at("rows_in").get<uint64_t>();
-        rows_out += entry.at("rows_out").get<uint64_t>();
-        rows_filtered += entry.at("rows_filtered").get<uint64_t>();
-        rows_rejected += entry.at("rows_rejected").get<uint64_t>();
-      }
+      for (const json& part : output.at("parts")) content.parts.push_back(part);
+      for (const json& entry : output.at("rejects")) content.rejects.push_back(entry);
+      for (const json& entry : output.at("partitions")) content.add_accounting(entry);
     }
-    return json{{"format_version", 1},
-                {"job_id", job.id},
-                {"name", job.name},
-                {"spec_hash", hex64(hash64(job.spec_yaml))},
-                {"extension", job.extension},
-                {"aggregate", false},
-                {"incremental", true},
-                {"lineage_id", job.lineage_id},
-                {"generation", job.generation},
-                {"inputs", inputs},
-                {"rows_in", rows_in},
-                {"rows_out", rows_out},
-                {"rows_filtered", rows_filtered},
-                {"rows_rejected", rows_rejected},
-                {"parts", parts},
-                {"rejects", rejects},
-                {"partitions", accounting},
-                {"changed_inputs", changed},
-                {"removed_files", job.replaced}};
+    json manifest = manifest_json(job, false, content);
+    manifest["incremental"] = true;
+    manifest["lineage_id"] = job.lineage_id;
+    manifest["generation"] = job.generation;
+    manifest["changed_inputs"] = changed;
+    manifest["removed_files"] = job.replaced;
+    return manifest;
   };
   std::vector<const SeenFile*> added;
   for (const SeenFile& file : run_files) added.push_back(&file);
@@ -259,64 +274,43 @@ Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& p
     return Status::ok();
   }
   if (!job.lineage_id.empty()) return finish_incremental(job, partitions, lineage_files);
-  json parts = json::array();
-  json rejects = json::array();
-  json accounting = json::array();
-  uint64_t rows_in = 0, rows_out = 0, rows_filtered = 0, rows_rejected = 0;
+  ManifestContent content;
   for (const PartitionRecord& p : partitions) {
-    accounting.push_back({{"partition", p.index},
-                          {"input_file", job.inputs[p.range.file_index].path},
-                          {"input_range", {p.range.begin_offset, p.range.end_offset}},
-                          {"attempt", p.attempt},
-                          {"rows_in", p.stats.rows_in},
-                          {"rows_out", p.stats.rows_out},
-                          {"rows_filtered", p.stats.rows_filtered},
-                          {"rows_rejected", p.stats.rows_rejected}});
+    content.add_accounting({{"partition", p.index},
+                            {"input_file", job.inputs[p.range.file_index].path},
+                            {"input_range", {p.range.begin_offset, p.range.end_offset}},
+                            {"attempt", p.attempt},
+                            {"rows_in", p.stats.rows_in},
+                            {"rows_out", p.stats.rows_out},
+                            {"rows_filtered", p.stats.rows_filtered},
+                            {"rows_rejected", p.stats.rows_rejected}});
     if (!job.has_aggregate) {
-      parts.push_back({{"partition", p.index},
-                       {"file", part_name(job, p.index)},
-                       {"rows", p.stats.rows_out},
-                       {"bytes", p.stats.bytes_written},
-                       {"checksum", hex64(p.stats.checksum)}});
+      content.parts.push_back({{"partition", p.index},
+                               {"file", part_name(job, p.index)},
+                               {"rows", p.stats.rows_out},
+                               {"bytes", p.stats.bytes_written},
+                               {"checksum", hex64(p.stats.checksum)}});
     }
     if (p.stats.rows_rejected > 0) {
-      rejects.push_back({{"partition", p.index},
-                         {"file", rejects_name(job, p.index)},
-                         {"rows", p.stats.rows_rejected},
-                         {"bytes", p.stats.rejects_bytes},
-                         {"checksum", hex64(p.stats.rejects_checksum)}});
+      content.rejects.push_back({{"partition", p.index},
+                                 {"file", rejects_name(job, p.index)},
+                                 {"rows", p.stats.rows_rejected},
+                                 {"bytes", p.stats.rejects_bytes},
+                                 {"checksum", hex64(p.stats.rejects_checksum)}});
     }
-    rows_in += p.stats.rows_in;
-    rows_out += p.stats.rows_out;
-    rows_filtered += p.stats.rows_filtered;
-    rows_rejected += p.stats.rows_rejected;
   }
   if (job.has_aggregate) {
     SLUICE_ASSIGN_OR_RETURN(PartFile merged, merge_aggregate(job, partitions));
-    parts.push_back({{"file", merged.name},
-                     {"rows", merged.rows},
-                     {"bytes", merged.bytes},
-                     {"checksum", hex64(merged.checksum)}});
+    content.parts.push_back({{"file", merged.name},
+                             {"rows", merged.rows},
+                             {"bytes", merged.bytes},
+                             {"checksum", hex64(merged.checksum)}});
   }
-  json inputs = json::array();
   for (const InputFile& input : job.inputs) {
-    inputs.push_back(
+    content.inputs.push_back(
         {{"path", input.path}, {"size", input.size_bytes}, {"mtime_ns", input.mtime_ns}});
   }
-  json manifest = {{"format_version", 1},
-                   {"job_id", job.id},
-                   {"name", job.name},
-                   {"spec_hash", hex64(hash64(job.spec_yaml))},
-                   {"extension", job.extension},
-                   {"aggregate", job.has_aggregate},
-                   {"inputs", inputs},
-                   {"rows_in", rows_in},
-                   {"rows_out", rows_out},
-                   {"rows_filtered", rows_filtered},
-                   {"rows_rejected", rows_rejected},
-                   {"parts", parts},
-                   {"rejects", rejects},
-                   {"partitions", accounting}};
+  const json manifest = manifest_json(job, job.has_aggregate, content);
   SLUICE_RETURN_IF_ERROR(
       write_file_atomically(in_output(job, "_MANIFEST.json"), json_text(manifest, 2) + "\n"));
   crash_point("manifest-written");
