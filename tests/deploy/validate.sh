@@ -96,4 +96,28 @@ if compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
 else
   echo "deploy: Dockerfile package check skipped (no apt package lists; run apt-get update)"
 fi
+# --- Dockerfile: every library the built binary needs comes with its runtime stage
+# (the image is never built here, so this is what stands for its ldd check):
+# each NEEDED entry's Debian package must be installed by the runtime stage,
+# be a direct dependency of one that is, or be in bookworm-slim already.
+binary=${SLUICE_BINARY:-build/tools/sluice}
+if [[ -x "$binary" ]] && command -v objdump >/dev/null && command -v dpkg >/dev/null; then
+  provided=" libc6 libstdc++6 libgcc-s1 ${runtime_pkgs[*]} "
+  provided+=$(apt-cache depends "${runtime_pkgs[@]}" 2>/dev/null |
+    sed -n 's/^ *Depends: //p' | tr -d '<>' | sort -u | tr '\n' ' ')
+  missing=()
+  for lib in $(objdump -p "$binary" | awk '$1 == "NEEDED" {print $2}'); do
+    path=$(ldconfig -p | awk -v lib="$lib" '$1 == lib {print $NF; exit}')
+    [[ -n "$path" ]] || fail "$binary needs $lib, which this machine does not have"
+    pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null || dpkg -S "$path" 2>/dev/null || true)
+    pkg=${pkg%%:*}
+    [[ -n "$pkg" ]] || fail "no Debian package owns $path ($lib)"
+    [[ "$provided" == *" $pkg "* ]] || missing+=("$pkg ($lib)")
+  done
+  ((${#missing[@]} == 0)) ||
+    fail "deploy/Dockerfile's runtime stage lacks the packages of: ${missing[*]}"
+  echo "deploy: every library $binary needs comes with the Dockerfile's runtime stage"
+else
+  echo "deploy: library check skipped (no $binary, objdump or dpkg)"
+fi
 echo "deploy: OK (rendered with ${render[*]}; the image was not built and nothing ran on a cluster)"
