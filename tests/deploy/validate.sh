@@ -107,7 +107,8 @@ if [[ -x "$binary" ]] && command -v objdump >/dev/null && command -v dpkg >/dev/
     sed -n 's/^ *Depends: //p' | tr -d '<>' | sort -u | tr '\n' ' ')
   missing=()
   for lib in $(objdump -p "$binary" | awk '$1 == "NEEDED" {print $2}'); do
-    path=$(ldconfig -p | awk -v lib="$lib" '$1 == lib {print $NF; exit}')
+    # (awk reads to the end: an early exit would SIGPIPE ldconfig under pipefail)
+    path=$(ldconfig -p | awk -v lib="$lib" '$1 == lib && !found {print $NF; found = 1}')
     [[ -n "$path" ]] || fail "$binary needs $lib, which this machine does not have"
     pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null || dpkg -S "$path" 2>/dev/null || true)
     pkg=${pkg%%:*}
