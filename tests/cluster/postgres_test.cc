@@ -6,6 +6,10 @@
 // the errors a user meets (bad password, missing file, password in the dsn,
 // a key that is no integer or is NULL).
 //
+// The cases share the server (SetUpTestSuite) and run in one process, one
+// ctest entry (tests/CMakeLists.txt), so the server starts once a run; each
+// case has its own temp dir and job. One case: --gtest_filter=Postgres.Name.
+//
 // No server binaries: the suite is skipped with the reason. Binaries present
 // but the server does not start: every test fails with the server's error.
 #include <gtest/gtest.h>
