@@ -1,7 +1,8 @@
 #pragma once
 // A real PostgreSQL server for a test: initdb in a fresh directory under
-// /tmp, listening on 127.0.0.1 at a free port (and on a Unix socket in that
-// directory), with scram-sha-256 password authentication for TCP
+// /tmp, listening on 127.0.0.1 at a free port (tests/support/loopback.h;
+// another port if that one was taken meanwhile) and on a Unix socket in that
+// directory, with scram-sha-256 password authentication for TCP
 // connections and trust for the socket (the superuser, used to load data).
 // Stopped (immediate) and removed at destruction.
 //
@@ -12,11 +13,8 @@
 // binaries_missing() says why there is no server to start (no initdb), so a
 // test can GTEST_SKIP; any other failure is error(), and the test fails.
 
-#include <arpa/inet.h>
 #include <glob.h>
-#include <netinet/in.h>
 #include <pwd.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +25,7 @@
 
 #include "tests/support/cluster.h"
 #include "tests/support/faults.h"
+#include "tests/support/loopback.h"
 
 namespace sluice::testing {
 
@@ -61,7 +60,6 @@ class PostgresServer {
         return;
       }
     }
-    port_ = free_port();
     auto initdb = run(as_server({bin_dir_ + "/initdb", "-D", dir_ + "/data", "-U", "postgres",
                                  "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync",
                                  "-E", "UTF8", "--locale=C"}));
@@ -69,12 +67,16 @@ class PostgresServer {
       error_ = "initdb failed: " + initdb.out + initdb.err;
       return;
     }
-    const std::string options = "-c listen_addresses=127.0.0.1 -c port=" + std::to_string(port_) +
-                                " -c unix_socket_directories=" + dir_ +
-                                " -c fsync=off -c max_connections=50";
-    auto started = run(as_server({bin_dir_ + "/pg_ctl", "-D", dir_ + "/data", "-l",
-                                  dir_ + "/server.log", "-o", options, "-w", "-t", "60", "start"}));
-    if (started.exit_code != 0) {
+    CommandResult started;
+    port_ = start_on_free_port(3, [&](int port) {
+      const std::string options = "-c listen_addresses=127.0.0.1 -c port=" + std::to_string(port) +
+                                  " -c unix_socket_directories=" + dir_ +
+                                  " -c fsync=off -c max_connections=50";
+      started = run(as_server({bin_dir_ + "/pg_ctl", "-D", dir_ + "/data", "-l",
+                               dir_ + "/server.log", "-o", options, "-w", "-t", "60", "start"}));
+      return started.exit_code == 0;
+    });
+    if (port_ == 0) {
       error_ = "pg_ctl start failed: " + started.out + started.err + "\n" + log();
       return;
     }
@@ -149,19 +151,6 @@ class PostgresServer {
       return major(a) < major(b);
     });
     return std::filesystem::path(found.back()).parent_path().string();
-  }
-
-  static int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-    socklen_t length = sizeof(address);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    ::close(fd);
-    return ntohs(address.sin_port);
   }
 
   std::string bin_dir_;

@@ -4,9 +4,6 @@
 // temporary directory; killed at destruction. Shared by
 // tests/unit/io_http_source_test.cc and tests/cluster/inputs_test.cc.
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -16,6 +13,7 @@
 #include <thread>
 
 #include "tests/support/cluster.h"
+#include "tests/support/loopback.h"
 
 namespace sluice::testing {
 
@@ -25,33 +23,6 @@ inline std::string nginx_binary() {
     if (::access(candidate, X_OK) == 0) return candidate;
   }
   return "";
-}
-
-inline int free_tcp_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof(address);
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
-inline bool port_accepts(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
-  ::close(fd);
-  return ok;
 }
 
 class Nginx {
@@ -65,52 +36,8 @@ class Nginx {
       return;
     }
     std::filesystem::create_directories(work + "/tmp");
-    for (int attempt = 0; attempt < 5 && !started_; ++attempt) {
-      port_ = free_tcp_port();
-      const std::string config =
-          "daemon off;\nmaster_process off;\nworker_processes 1;\n"
-          "pid " +
-          work + "/nginx.pid;\nerror_log " + work +
-          "/error.log warn;\n"
-          "events { worker_connections 128; }\n"
-          "http {\n  access_log " +
-          work +
-          "/access.log;\n"
-          "  client_body_temp_path " +
-          work +
-          "/tmp/body;\n"
-          "  proxy_temp_path " +
-          work +
-          "/tmp/proxy;\n"
-          "  fastcgi_temp_path " +
-          work +
-          "/tmp/fastcgi;\n"
-          "  uwsgi_temp_path " +
-          work +
-          "/tmp/uwsgi;\n"
-          "  scgi_temp_path " +
-          work +
-          "/tmp/scgi;\n"
-          "  server {\n    listen 127.0.0.1:" +
-          std::to_string(port_) +
-          ";\n"
-          "    root " +
-          root + ";\n    location / { }\n  }\n}\n";
-      write_file(work + "/nginx.conf", config);
-      process_ = std::make_unique<Process>(
-          std::vector<std::string>{binary, "-p", work, "-e", work + "/error.log", "-c",
-                                   work + "/nginx.conf"},
-          work + "/nginx.out");
-      for (int wait = 0; wait < 100; ++wait) {
-        if (port_accepts(port_)) {
-          started_ = true;
-          break;
-        }
-        if (!process_->running()) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
-      if (!started_) process_.reset();
-    }
+    port_ = start_on_free_port(5, [&](int port) { return start(binary, root, port); });
+    started_ = port_ != 0;
     if (!started_) {
       error_ =
           "nginx did not start: " + read_file(work + "/nginx.out") + read_file(work + "/error.log");
@@ -126,6 +53,53 @@ class Nginx {
   std::string access_log() const { return read_file(work_ + "/access.log"); }
 
  private:
+  // Starts nginx serving `root` on `port`; true once it accepts connections
+  // there, false (nothing left running) when it exited or never did in 5 s.
+  bool start(const std::string& binary, const std::string& root, int port) {
+    const std::string& work = work_;
+    const std::string config =
+        "daemon off;\nmaster_process off;\nworker_processes 1;\n"
+        "pid " +
+        work + "/nginx.pid;\nerror_log " + work +
+        "/error.log warn;\n"
+        "events { worker_connections 128; }\n"
+        "http {\n  access_log " +
+        work +
+        "/access.log;\n"
+        "  client_body_temp_path " +
+        work +
+        "/tmp/body;\n"
+        "  proxy_temp_path " +
+        work +
+        "/tmp/proxy;\n"
+        "  fastcgi_temp_path " +
+        work +
+        "/tmp/fastcgi;\n"
+        "  uwsgi_temp_path " +
+        work +
+        "/tmp/uwsgi;\n"
+        "  scgi_temp_path " +
+        work +
+        "/tmp/scgi;\n"
+        "  server {\n    listen 127.0.0.1:" +
+        std::to_string(port) +
+        ";\n"
+        "    root " +
+        root + ";\n    location / { }\n  }\n}\n";
+    write_file(work + "/nginx.conf", config);
+    process_ = std::make_unique<Process>(
+        std::vector<std::string>{binary, "-p", work, "-e", work + "/error.log", "-c",
+                                 work + "/nginx.conf"},
+        work + "/nginx.out");
+    for (int wait = 0; wait < 100; ++wait) {
+      if (port_accepts(port)) return true;
+      if (!process_->running()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    process_.reset();
+    return false;
+  }
+
   std::string work_;
   std::string error_;
   int port_ = 0;
