@@ -42,6 +42,19 @@ void generate(const TempDir& dir, const std::string& name, int rows, int seed) {
             0);
 }
 
+// An input file under in/: `rows` rows of the parking generator from `seed`.
+struct InputFile {
+  std::string name;
+  int rows = 0;
+  int seed = 0;
+};
+
+void generate(const TempDir& dir, const std::vector<InputFile>& files) {
+  for (const InputFile& file : files) {
+    ASSERT_NO_FATAL_FAILURE(generate(dir, file.name, file.rows, file.seed));
+  }
+}
+
 CommandResult run_job(const TempDir& dir, const std::string& crash_at = "") {
   std::vector<std::string> command;
   if (!crash_at.empty()) command = {"env", "SLUICE_CRASH_AT=" + crash_at};
@@ -55,15 +68,48 @@ CommandResult run_job(const TempDir& dir, const std::string& crash_at = "") {
 
 json manifest(const TempDir& dir) { return json::parse(read_file(dir / "out/_MANIFEST.json")); }
 
+// Runs the job, which must succeed and publish manifest generation
+// `generation`; `published` is that manifest, `result` (if given) the run.
+void run_to_generation(const TempDir& dir, int generation, json* published,
+                       CommandResult* result = nullptr) {
+  const CommandResult ran = run_job(dir);
+  if (result != nullptr) *result = ran;
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  *published = manifest(dir);
+  EXPECT_EQ(published->at("generation"), generation);
+}
+
+// Generation 1: `files` under in/, the job file, one run.
+void first_run(const TempDir& dir, const std::vector<InputFile>& files,
+               const std::string& on_change = "") {
+  ASSERT_NO_FATAL_FAILURE(generate(dir, files));
+  write_file(dir / "job.yaml", incremental_job(on_change));
+  json published;
+  ASSERT_NO_FATAL_FAILURE(run_to_generation(dir, 1, &published));
+}
+
+// A run with no new input: succeeds, says so, publishes nothing.
+void run_with_nothing_to_do(const TempDir& dir) {
+  auto ran = run_job(dir);
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  EXPECT_NE(ran.err.find("nothing to do"), std::string::npos) << ran.err;
+}
+
+void expect_verifies(const TempDir& dir) {
+  auto verified = run({sluice_binary(), "verify", dir / "out"});
+  ASSERT_EQ(verified.exit_code, 0) << verified.err;
+}
+
 struct PartState {
   ino_t inode = 0;
   int64_t mtime_ns = 0;
   std::string bytes;
   bool operator==(const PartState&) const = default;
 };
+using Snapshot = std::map<std::string, PartState>;
 
-std::map<std::string, PartState> snapshot(const TempDir& dir) {
-  std::map<std::string, PartState> parts;
+Snapshot snapshot(const TempDir& dir) {
+  Snapshot parts;
   for (const std::string& name : part_files(dir / "out")) {
     struct stat info {};
     const std::string path = dir / ("out/" + name);
@@ -72,6 +118,22 @@ std::map<std::string, PartState> snapshot(const TempDir& dir) {
         info.st_ino, info.st_mtim.tv_sec * 1'000'000'000LL + info.st_mtim.tv_nsec, read_file(path)};
   }
   return parts;
+}
+
+// The parts `names` of `before` are still there in `after`, the same file
+// (inode, mtime) with the same bytes.
+void expect_untouched(const Snapshot& before, const Snapshot& after,
+                      const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    ASSERT_TRUE(after.count(name)) << name;
+    EXPECT_TRUE(after.at(name) == before.at(name)) << name << " was touched";
+  }
+}
+
+void expect_untouched(const Snapshot& before, const Snapshot& after) {
+  std::vector<std::string> names;
+  for (const auto& [name, state] : before) names.push_back(name);
+  expect_untouched(before, after, names);
 }
 
 // Data rows of the concatenated parts (one header kept).
@@ -88,35 +150,23 @@ std::vector<std::string> listed_parts(const json& manifest) {
 
 TEST(Incremental, RunsProcessOnlyNewFilesAndLeaveEarlierPartsUntouched) {
   TempDir dir;
-  generate(dir, "a.csv", 1500, 1);
-  generate(dir, "b.csv", 1500, 2);
-  generate(dir, "c.csv", 1500, 3);
-  write_file(dir / "job.yaml", incremental_job());
-
-  auto first = run_job(dir);
-  ASSERT_EQ(first.exit_code, 0) << first.err;
+  ASSERT_NO_FATAL_FAILURE(
+      first_run(dir, {{"a.csv", 1500, 1}, {"b.csv", 1500, 2}, {"c.csv", 1500, 3}}));
   const json one = manifest(dir);
-  EXPECT_EQ(one.at("generation"), 1);
   EXPECT_EQ(one.at("rows_out"), 4500);
   const auto before = snapshot(dir);
   ASSERT_EQ(listed_parts(one).size(), before.size());
-  ASSERT_EQ(run({sluice_binary(), "verify", dir / "out"}).exit_code, 0);
+  ASSERT_NO_FATAL_FAILURE(expect_verifies(dir));
 
-  generate(dir, "d.csv", 1000, 4);
-  generate(dir, "e.csv", 1000, 5);
-  auto second = run_job(dir);
-  ASSERT_EQ(second.exit_code, 0) << second.err;
-  const json two = manifest(dir);
-  EXPECT_EQ(two.at("generation"), 2);
+  generate(dir, {{"d.csv", 1000, 4}, {"e.csv", 1000, 5}});
+  json two;
+  ASSERT_NO_FATAL_FAILURE(run_to_generation(dir, 2, &two));
   EXPECT_EQ(two.at("rows_out"), 6500);
   EXPECT_EQ(two.at("inputs").size(), 5u);
   EXPECT_NE(two.at("job_id"), one.at("job_id"));
   EXPECT_EQ(output_rows(dir), 6500u) << "rows twice or missing";
   const auto after = snapshot(dir);
-  for (const auto& [name, state] : before) {
-    ASSERT_TRUE(after.count(name)) << name;
-    EXPECT_TRUE(after.at(name) == state) << name << " was touched by run 2";
-  }
+  expect_untouched(before, after);
   // The new parts are numbered after the old ones; the generation's own
   // manifest lists only them.
   const json generation =
@@ -127,12 +177,9 @@ TEST(Incremental, RunsProcessOnlyNewFilesAndLeaveEarlierPartsUntouched) {
     EXPECT_GT(name, before.rbegin()->first);
   }
   EXPECT_EQ(listed_parts(two).size(), after.size());
-  auto verified = run({sluice_binary(), "verify", dir / "out"});
-  EXPECT_EQ(verified.exit_code, 0) << verified.err;
+  expect_verifies(dir);
 
-  auto third = run_job(dir);
-  ASSERT_EQ(third.exit_code, 0) << third.err;
-  EXPECT_NE(third.err.find("nothing to do"), std::string::npos) << third.err;
+  ASSERT_NO_FATAL_FAILURE(run_with_nothing_to_do(dir));
   EXPECT_EQ(manifest(dir), two);
   EXPECT_TRUE(snapshot(dir) == after);
   EXPECT_FALSE(fs::exists(dir / "out/_temporary"));
@@ -140,38 +187,29 @@ TEST(Incremental, RunsProcessOnlyNewFilesAndLeaveEarlierPartsUntouched) {
 
 TEST(Incremental, ChangedFileIsReportedOnce) {
   TempDir dir;
-  generate(dir, "a.csv", 1000, 1);
-  generate(dir, "b.csv", 1000, 2);
-  write_file(dir / "job.yaml", incremental_job());
-  ASSERT_EQ(run_job(dir).exit_code, 0);
+  ASSERT_NO_FATAL_FAILURE(first_run(dir, {{"a.csv", 1000, 1}, {"b.csv", 1000, 2}}));
   const auto before = snapshot(dir);
 
   generate(dir, "a.csv", 1200, 9);  // rewritten after it was processed
-  auto second = run_job(dir);
-  ASSERT_EQ(second.exit_code, 0) << second.err;
+  json two;
+  CommandResult second;
+  ASSERT_NO_FATAL_FAILURE(run_to_generation(dir, 2, &two, &second));
   EXPECT_NE(second.out.find("changed after they were processed"), std::string::npos) << second.out;
   EXPECT_NE(second.out.find(dir / "in/a.csv"), std::string::npos) << second.out;
-  const json two = manifest(dir);
-  EXPECT_EQ(two.at("generation"), 2);
   ASSERT_EQ(two.at("changed_inputs").size(), 1u);
   EXPECT_EQ(two.at("changed_inputs")[0].at("path"), dir / "in/a.csv");
   EXPECT_EQ(two.at("changed_inputs")[0].at("action"), "reported");
   EXPECT_EQ(two.at("rows_out"), 2000) << "a reported file is not read again";
   EXPECT_TRUE(snapshot(dir) == before);
-  EXPECT_EQ(run({sluice_binary(), "verify", dir / "out"}).exit_code, 0);
+  expect_verifies(dir);
 
-  auto third = run_job(dir);  // the same change is not reported twice
-  ASSERT_EQ(third.exit_code, 0) << third.err;
-  EXPECT_NE(third.err.find("nothing to do"), std::string::npos) << third.err;
+  ASSERT_NO_FATAL_FAILURE(run_with_nothing_to_do(dir));  // the same change is not reported twice
   EXPECT_EQ(manifest(dir).at("generation"), 2);
 }
 
 TEST(Incremental, ReprocessReplacesTheChangedFilesParts) {
   TempDir dir;
-  generate(dir, "a.csv", 1000, 1);
-  generate(dir, "b.csv", 1000, 2);
-  write_file(dir / "job.yaml", incremental_job("reprocess"));
-  ASSERT_EQ(run_job(dir).exit_code, 0);
+  ASSERT_NO_FATAL_FAILURE(first_run(dir, {{"a.csv", 1000, 1}, {"b.csv", 1000, 2}}, "reprocess"));
   const json one = manifest(dir);
   std::vector<std::string> parts_of_a, parts_of_b;
   for (const json& partition : one.at("partitions")) {
@@ -182,23 +220,17 @@ TEST(Incremental, ReprocessReplacesTheChangedFilesParts) {
   const auto before = snapshot(dir);
 
   generate(dir, "a.csv", 700, 9);
-  auto second = run_job(dir);
-  ASSERT_EQ(second.exit_code, 0) << second.err;
-  const json two = manifest(dir);
-  EXPECT_EQ(two.at("generation"), 2);
+  json two;
+  ASSERT_NO_FATAL_FAILURE(run_to_generation(dir, 2, &two));
   EXPECT_EQ(two.at("rows_out"), 1700);
   EXPECT_EQ(two.at("changed_inputs")[0].at("action"), "reprocessed");
   const auto after = snapshot(dir);
   for (const std::string& name : parts_of_a) {
     EXPECT_EQ(after.count(name), 0u) << name << " should be replaced";
   }
-  for (const std::string& name : parts_of_b) {
-    ASSERT_TRUE(after.count(name)) << name;
-    EXPECT_TRUE(after.at(name) == before.at(name)) << name;
-  }
+  expect_untouched(before, after, parts_of_b);
   EXPECT_EQ(output_rows(dir), 1700u);
-  auto verified = run({sluice_binary(), "verify", dir / "out"});
-  EXPECT_EQ(verified.exit_code, 0) << verified.err;
+  expect_verifies(dir);
 }
 
 TEST(Incremental, RefusesASingleFile) {
@@ -219,43 +251,34 @@ class IncrementalCrash : public ::testing::TestWithParam<const char*> {};
 // uninterrupted run 2, no row twice, earlier parts untouched.
 TEST_P(IncrementalCrash, RunKilledMidWayFinishesAtTheNextSubmission) {
   auto prepare = [](const TempDir& dir) {
-    generate(dir, "a.csv", 1500, 1);
-    generate(dir, "b.csv", 1500, 2);
-    generate(dir, "c.csv", 1500, 3);
-    write_file(dir / "job.yaml", incremental_job());
-    ASSERT_EQ(run_job(dir).exit_code, 0);
-    generate(dir, "d.csv", 1500, 4);
-    generate(dir, "e.csv", 1500, 5);
+    ASSERT_NO_FATAL_FAILURE(
+        first_run(dir, {{"a.csv", 1500, 1}, {"b.csv", 1500, 2}, {"c.csv", 1500, 3}}));
+    generate(dir, {{"d.csv", 1500, 4}, {"e.csv", 1500, 5}});
   };
   TempDir reference;
-  prepare(reference);
-  ASSERT_EQ(run_job(reference).exit_code, 0);
+  ASSERT_NO_FATAL_FAILURE(prepare(reference));
+  json uninterrupted;
+  ASSERT_NO_FATAL_FAILURE(run_to_generation(reference, 2, &uninterrupted));
 
   TempDir dir;
-  prepare(dir);
+  ASSERT_NO_FATAL_FAILURE(prepare(dir));
   const auto before = snapshot(dir);
   auto crashed = run_job(dir, GetParam());
   ASSERT_EQ(crashed.exit_code, 128 + 9) << "the crash point was not reached\n" << crashed.err;
   generate(dir, "f.csv", 300, 6);  // arrives while run 2 is unfinished: waits for run 3
-  auto resumed = run_job(dir);
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
-  EXPECT_EQ(manifest(dir).at("generation"), 2);
+  json resumed;
+  ASSERT_NO_FATAL_FAILURE(run_to_generation(dir, 2, &resumed));
   EXPECT_EQ(concat_parts(dir / "out"), concat_parts(reference / "out"));
   EXPECT_EQ(part_files(dir / "out"), part_files(reference / "out"));
-  EXPECT_EQ(manifest(dir).at("parts"), manifest(reference).at("parts"));
-  const auto after = snapshot(dir);
-  for (const auto& [name, state] : before) {
-    ASSERT_TRUE(after.count(name)) << name;
-    EXPECT_TRUE(after.at(name) == state) << name;
-  }
-  EXPECT_EQ(run({sluice_binary(), "verify", dir / "out"}).exit_code, 0);
+  EXPECT_EQ(resumed.at("parts"), uninterrupted.at("parts"));
+  expect_untouched(before, snapshot(dir));
+  expect_verifies(dir);
 
-  auto third = run_job(dir);  // picks up f.csv only
-  ASSERT_EQ(third.exit_code, 0) << third.err;
-  EXPECT_EQ(manifest(dir).at("generation"), 3);
-  EXPECT_EQ(manifest(dir).at("rows_out"), 7800);
+  json third;  // picks up f.csv only
+  ASSERT_NO_FATAL_FAILURE(run_to_generation(dir, 3, &third));
+  EXPECT_EQ(third.at("rows_out"), 7800);
   EXPECT_EQ(output_rows(dir), 7800u);
-  EXPECT_EQ(run({sluice_binary(), "verify", dir / "out"}).exit_code, 0);
+  expect_verifies(dir);
   EXPECT_FALSE(fs::exists(dir / "out/_temporary"));
 }
 
