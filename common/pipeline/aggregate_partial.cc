@@ -1,0 +1,234 @@
+// Partial rows: the table's states written as rows (write_partial) and read
+// back and merged (merge_partial); the format is in README.md, "Partial rows".
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "common/pipeline/aggregate.h"
+#include "common/pipeline/aggregate_values.h"
+
+namespace sluice {
+
+using expr::Type;
+using Scalar = Aggregator::Scalar;
+
+namespace {
+
+// The count_distinct set as fields of "<length>:<bytes>" items, sorted, each
+// field at most kDistinctFieldBytesMax (plus one item).
+std::vector<std::string> encode_distinct(const std::unordered_set<std::string>* set) {
+  std::vector<std::string> fields;
+  if (set == nullptr || set->empty()) return fields;
+  std::vector<std::string_view> items(set->begin(), set->end());
+  std::sort(items.begin(), items.end());
+  fields.emplace_back();
+  for (std::string_view item : items) {
+    if (fields.back().size() >= Aggregator::kDistinctFieldBytesMax) fields.emplace_back();
+    append_int(fields.back(), static_cast<int64_t>(item.size()));
+    fields.back() += ':';
+    fields.back().append(item);
+  }
+  return fields;
+}
+
+bool decode_distinct(std::string_view field, std::unordered_set<std::string>& set) {
+  size_t i = 0;
+  while (i < field.size()) {
+    const size_t colon = field.find(':', i);
+    if (colon == std::string_view::npos) return false;
+    int64_t length;
+    if (!parse_int(field.substr(i, colon - i), length) || length < 0 ||
+        static_cast<uint64_t>(length) > field.size() - colon - 1) {
+      return false;
+    }
+    set.emplace(field.substr(colon + 1, static_cast<size_t>(length)));
+    i = colon + 1 + static_cast<size_t>(length);
+  }
+  return true;
+}
+
+}  // namespace
+
+void Aggregator::write_partial(OutputBatch& out) const {
+  const size_t aggregate_count = plan_.aggregates.size();
+  out.column_count = plan_.partial_columns.size();
+  auto push = [&](std::string text) {
+    out.owned.push_back(std::move(text));
+    out.fields.push_back(out.owned.back());
+    out.nulls.push_back(0);
+  };
+  auto push_null = [&] {
+    out.fields.push_back(std::string_view());
+    out.nulls.push_back(1);
+  };
+  std::string text;
+  for (size_t group : sorted_groups()) {
+    const State* states = &states_[group * aggregate_count];
+    std::vector<std::vector<std::string>> distinct_fields(aggregate_count);
+    size_t rows = 1;
+    for (size_t a = 0; a < aggregate_count; ++a) {
+      if (plan_.aggregates[a].kind != AggregateKind::kCountDistinct) continue;
+      distinct_fields[a] = encode_distinct(states[a].distinct.get());
+      rows = std::max(rows, distinct_fields[a].size());
+    }
+    for (size_t r = 0; r < rows; ++r) {
+      const bool first = r == 0;
+      for (size_t k = 0; k < plan_.key_names.size(); ++k) {
+        const Scalar& key = key_values_[group * plan_.key_names.size() + k];
+        if (!key.valid) {
+          push_null();
+          continue;
+        }
+        text = "=";
+        append_canonical(text, plan_.key_types[k], key);
+        push(text);
+      }
+      for (size_t a = 0; a < aggregate_count; ++a) {
+        const AggregateColumn& aggregate = plan_.aggregates[a];
+        const State& state = states[a];
+        text.clear();
+        switch (aggregate.kind) {
+          case AggregateKind::kCountStar:
+          case AggregateKind::kCount:
+            append_int(text, first ? state.count : 0);
+            push(text);
+            break;
+          case AggregateKind::kSum:
+            if (!first || state.count == 0) {
+              push_null();
+            } else {
+              if (aggregate.argument_type == Type::kFloat64) {
+                append_float(text, state.float_sum);
+              } else {
+                append_int128(text, state.int_sum);
+              }
+              push(text);
+            }
+            break;
+          case AggregateKind::kAvg:
+            if (!first || state.count == 0) {
+              push("0");
+              push("0");
+            } else {
+              if (aggregate.argument_type == Type::kFloat64) {
+                append_float(text, state.float_sum);
+              } else {
+                append_int128(text, state.int_sum);
+              }
+              push(text);
+              text.clear();
+              append_int(text, state.count);
+              push(text);
+            }
+            break;
+          case AggregateKind::kMin:
+          case AggregateKind::kMax:
+            if (!first || !state.value.valid) {
+              push_null();
+            } else {
+              text = "=";
+              append_canonical(text, aggregate.argument_type, state.value);
+              push(text);
+            }
+            break;
+          case AggregateKind::kCountDistinct:
+            if (r < distinct_fields[a].size()) {
+              push(std::move(distinct_fields[a][r]));
+            } else {
+              push(std::string());
+            }
+            break;
+        }
+      }
+      ++out.row_count;
+    }
+  }
+}
+
+Status Aggregator::merge_partial(const RecordBatch& batch) {
+  const size_t aggregate_count = plan_.aggregates.size();
+  const size_t key_count = plan_.key_names.size();
+  if (batch.column_count != plan_.partial_columns.size()) {
+    return data_error(fmt::format("partial rows have {} columns, expected {}", batch.column_count,
+                                  plan_.partial_columns.size()));
+  }
+  Scalar value;
+  for (size_t row = 0; row < batch.row_count; ++row) {
+    auto bad = [&](size_t column, std::string_view what) {
+      return data_error(fmt::format("partial row at byte offset {}: column \"{}\": {}",
+                                    batch.offsets[row], plan_.partial_columns[column], what));
+    };
+    key_bytes_.clear();
+    for (size_t k = 0; k < key_count; ++k) {
+      const std::string_view field = batch.field(row, k);
+      row_keys_[k] = Scalar();
+      if (!field.empty()) {
+        if (field[0] != '=' ||
+            !parse_canonical(field.substr(1), plan_.key_types[k], row_keys_[k])) {
+          return bad(k, "not an encoded key");
+        }
+        if (plan_.key_types[k] == Type::kFloat64)
+          row_keys_[k].float_value = normalize(row_keys_[k].float_value);
+      }
+      append_key(key_bytes_, plan_.key_types[k], row_keys_[k]);
+    }
+    const size_t group = find_or_add_group(key_bytes_, row_keys_);
+    State* states = &states_[group * aggregate_count];
+    size_t column = key_count;
+    for (size_t a = 0; a < aggregate_count; ++a, ++column) {
+      const AggregateColumn& aggregate = plan_.aggregates[a];
+      State& state = states[a];
+      const std::string_view field = batch.field(row, column);
+      switch (aggregate.kind) {
+        case AggregateKind::kCountStar:
+        case AggregateKind::kCount: {
+          int64_t count;
+          if (!parse_int(field, count) || count < 0) return bad(column, "not a count");
+          state.count += count;
+          break;
+        }
+        case AggregateKind::kSum:
+        case AggregateKind::kAvg: {
+          int64_t count = 1;
+          if (aggregate.kind == AggregateKind::kAvg) {
+            if (!parse_int(batch.field(row, column + 1), count) || count < 0)
+              return bad(column + 1, "not a count");
+          } else if (field.empty()) {
+            count = 0;
+          }
+          if (count > 0) {
+            if (aggregate.argument_type == Type::kFloat64) {
+              double sum;
+              if (!parse_float(field, sum)) return bad(column, "not a float64 sum");
+              state.float_sum += sum;
+            } else {
+              __int128 sum;
+              if (!parse_int128(field, sum)) return bad(column, "not an integer sum");
+              state.int_sum += sum;
+            }
+          }
+          state.count += count;
+          if (aggregate.kind == AggregateKind::kAvg) ++column;
+          break;
+        }
+        case AggregateKind::kMin:
+        case AggregateKind::kMax:
+          if (field.empty()) break;
+          value = Scalar();
+          if (field[0] != '=' ||
+              !parse_canonical(field.substr(1), aggregate.argument_type, value)) {
+            return bad(column, "not an encoded value");
+          }
+          fold_extreme(aggregate.kind, aggregate.argument_type, state.value, value);
+          break;
+        case AggregateKind::kCountDistinct:
+          if (!decode_distinct(field, *state.distinct))
+            return bad(column, "not an encoded distinct set");
+          break;
+      }
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace sluice
