@@ -8,15 +8,14 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cmath>
 #include <cstring>
 #include <string_view>
-#include <unordered_map>
 
 #include "common/base/assert.h"
 #include "common/expr/datetime.h"
 #include "common/expr/parse_value.h"
 #include "common/io/output_sink.h"
+#include "common/parquet/column_encoder.h"
 #include "common/parquet/encoding.h"
 #include "common/parquet/thrift_compact.h"
 
@@ -76,47 +75,6 @@ int32_t physical_of(ColumnType type) {
   }
   return physical::kByteArray;
 }
-
-template <typename T>
-void append_le(std::string& out, T value) {
-  char bytes[sizeof(T)];
-  std::memcpy(bytes, &value, sizeof(T));  // x86-64 and aarch64 are little-endian
-  out.append(bytes, sizeof(T));
-}
-
-// The values of one column in the row group being buffered.
-struct ColumnBuffer {
-  ColumnType type = ColumnType::kString;
-  std::vector<uint32_t> defined;  // definition level per row: 1 value, 0 NULL
-  std::vector<int64_t> ints;      // int64, timestamp, date, bool
-  std::vector<double> doubles;    // float64
-  std::string bytes;              // strings, back to back
-  std::vector<uint64_t> ends;     // end of each string in `bytes`
-
-  size_t value_count() const {
-    return type == ColumnType::kString    ? ends.size()
-           : type == ColumnType::kFloat64 ? doubles.size()
-                                          : ints.size();
-  }
-  std::string_view string(size_t value) const {
-    const uint64_t begin = value == 0 ? 0 : ends[value - 1];
-    return std::string_view(bytes).substr(begin, ends[value] - begin);
-  }
-  void clear() {
-    defined.clear();
-    ints.clear();
-    doubles.clear();
-    bytes.clear();
-    ends.clear();
-  }
-};
-
-struct Statistics {
-  int64_t null_count = 0;
-  bool has_min_max = false;
-  std::string min;  // PLAIN bytes of the value (no length for strings)
-  std::string max;
-};
 
 struct ChunkMeta {
   int32_t physical_type = 0;
@@ -306,8 +264,9 @@ class ParquetWriter final : public RowWriter {
     std::string dictionary;
     std::vector<std::string_view> distinct;
     size_t dictionary_size = 0;
-    const bool use_dictionary = column.type == ColumnType::kString &&
-                                build_dictionary(column, indices, dictionary, distinct);
+    const bool use_dictionary =
+        column.type == ColumnType::kString &&
+        build_dictionary(column, options_.dictionary_bytes_max, indices, dictionary, distinct);
     dictionary_size = use_dictionary ? distinct.size() : 0;
     // Min/max of a dictionary-encoded chunk: over its distinct values only.
     chunk.statistics = statistics_of(column, use_dictionary ? &distinct : nullptr);
@@ -360,120 +319,6 @@ class ParquetWriter final : public RowWriter {
           write_data_page(body, static_cast<int32_t>(row - first_row), dictionary_encoded, chunk));
     }
     return chunk;
-  }
-
-  // Fills `indices` (one per value) and the PLAIN dictionary page body;
-  // false when the distinct values take more than dictionary_bytes_max.
-  bool build_dictionary(const ColumnBuffer& column, std::vector<uint32_t>& indices,
-                        std::string& dictionary, std::vector<std::string_view>& distinct) {
-    std::unordered_map<std::string_view, uint32_t> ids;
-    const size_t values = column.value_count();
-    indices.reserve(values);
-    ids.reserve(std::min<size_t>(values, 1 << 16));
-    for (size_t i = 0; i < values; ++i) {
-      const std::string_view text = column.string(i);
-      auto [where, inserted] = ids.try_emplace(text, static_cast<uint32_t>(ids.size()));
-      if (inserted) {
-        append_le<uint32_t>(dictionary, static_cast<uint32_t>(text.size()));
-        dictionary.append(text);
-        if (dictionary.size() > options_.dictionary_bytes_max) return false;
-        distinct.push_back(text);
-      }
-      indices.push_back(where->second);
-    }
-    return true;
-  }
-
-  static void append_plain(const ColumnBuffer& column, size_t begin, size_t end, std::string& out) {
-    switch (column.type) {
-      case ColumnType::kString:
-        for (size_t i = begin; i < end; ++i) {
-          const std::string_view text = column.string(i);
-          append_le<uint32_t>(out, static_cast<uint32_t>(text.size()));
-          out.append(text);
-        }
-        return;
-      case ColumnType::kInt64:
-      case ColumnType::kTimestamp:
-        for (size_t i = begin; i < end; ++i) append_le<int64_t>(out, column.ints[i]);
-        return;
-      case ColumnType::kDate:
-        for (size_t i = begin; i < end; ++i) {
-          append_le<int32_t>(out, static_cast<int32_t>(column.ints[i]));
-        }
-        return;
-      case ColumnType::kFloat64:
-        for (size_t i = begin; i < end; ++i) append_le<double>(out, column.doubles[i]);
-        return;
-      case ColumnType::kBool: {
-        std::vector<uint8_t> bits;
-        bits.reserve(end - begin);
-        for (size_t i = begin; i < end; ++i) bits.push_back(column.ints[i] != 0);
-        append_plain_bools(bits.data(), bits.size(), out);
-        return;
-      }
-    }
-  }
-
-  // `distinct`, when given, holds every distinct string of the column.
-  static Statistics statistics_of(const ColumnBuffer& column,
-                                  const std::vector<std::string_view>* distinct) {
-    Statistics stats;
-    stats.null_count = static_cast<int64_t>(column.defined.size() - column.value_count());
-    const size_t values = column.value_count();
-    if (values == 0) return stats;
-    switch (column.type) {
-      case ColumnType::kString: {
-        const size_t candidates = distinct != nullptr ? distinct->size() : values;
-        auto candidate = [&](size_t i) {
-          return distinct != nullptr ? (*distinct)[i] : column.string(i);
-        };
-        std::string_view min = candidate(0), max = min;
-        for (size_t i = 1; i < candidates; ++i) {
-          const std::string_view text = candidate(i);
-          if (text < min) min = text;  // unsigned bytes: char_traits<char> compares as memcmp
-          if (text > max) max = text;
-        }
-        if (std::max(min.size(), max.size()) <= limits::kParquetStatisticsBytesMax) {
-          stats.has_min_max = true;
-          stats.min = min;
-          stats.max = max;
-        }
-        return stats;
-      }
-      case ColumnType::kFloat64: {
-        bool any = false;
-        double min = 0, max = 0;
-        for (double value : column.doubles) {
-          if (std::isnan(value)) continue;  // NaN never goes into statistics
-          if (!any || value < min) min = value;
-          if (!any || value > max) max = value;
-          any = true;
-        }
-        if (!any) return stats;
-        if (min == 0) min = -0.0;  // the spec's rule for signed zeros
-        if (max == 0) max = +0.0;
-        stats.has_min_max = true;
-        append_le<double>(stats.min, min);
-        append_le<double>(stats.max, max);
-        return stats;
-      }
-      default: {
-        const auto [min, max] = std::minmax_element(column.ints.begin(), column.ints.end());
-        stats.has_min_max = true;
-        if (column.type == ColumnType::kDate) {
-          append_le<int32_t>(stats.min, static_cast<int32_t>(*min));
-          append_le<int32_t>(stats.max, static_cast<int32_t>(*max));
-        } else if (column.type == ColumnType::kBool) {
-          stats.min.push_back(static_cast<char>(*min));
-          stats.max.push_back(static_cast<char>(*max));
-        } else {
-          append_le<int64_t>(stats.min, *min);
-          append_le<int64_t>(stats.max, *max);
-        }
-        return stats;
-      }
-    }
   }
 
   // --- pages --------------------------------------------------------------
