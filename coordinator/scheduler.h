@@ -151,6 +151,8 @@ class Scheduler {
     std::set<AttemptRef> attempts;
   };
 
+  // Committed or published: the partition's output is decided.
+  static bool is_decided(PartitionState state);
   JobEntry* find(const std::string& job_id);
   const JobEntry* find(const std::string& job_id) const;
   Status lease(JobEntry& job, uint32_t index, const std::string& identity, Assignment& out,
