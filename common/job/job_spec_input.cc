@@ -1,0 +1,213 @@
+// The job file's `input:` (files, or format: postgres) and `schema:` sections.
+#include "common/base/limits.h"
+#include "common/job/job_spec_reader.h"
+#include "common/postgres/connection.h"
+
+namespace sluice {
+namespace {
+
+// format: postgres — a query read by key ranges (docs/POSTGRES.md).
+Status read_postgres_input(const SpecReader& reader, const YAML::Node& node, InputSpec& input) {
+  input.format = InputFormat::kPostgres;
+  for (const char* file_key : {"path", "header", "delimiter", "quote", "split_size",
+                               "max_record_size", "incremental", "on_change"}) {
+    if (node[file_key]) {
+      return reader.error(node[file_key], std::string("input.") + file_key,
+                          "not used with format: postgres");
+    }
+  }
+  for (const char* required : {"dsn", "query", "key"}) {
+    const std::string key = std::string("input.") + required;
+    if (!node[required]) return reader.error(node, key, "missing (format: postgres)");
+    SLUICE_ASSIGN_OR_RETURN(std::string value, reader.scalar(node[required], key));
+    if (value.empty()) return reader.error(node[required], key, "empty");
+    if (std::string_view(required) == "dsn") input.dsn = value;
+    if (std::string_view(required) == "query") input.query = value;
+    if (std::string_view(required) == "key") input.key = value;
+  }
+  Status dsn_ok = check_postgres_dsn(input.dsn);
+  if (!dsn_ok.is_ok()) return reader.error(node["dsn"], "input.dsn", dsn_ok.message());
+  auto whole = [&](const char* name, uint64_t fallback, uint64_t most) -> Result<uint64_t> {
+    const std::string key = std::string("input.") + name;
+    if (!node[name]) return fallback;
+    SLUICE_ASSIGN_OR_RETURN(double value, reader.number(node[name], key));
+    if (value < 1 || value > static_cast<double>(most) ||
+        value != static_cast<double>(static_cast<uint64_t>(value))) {
+      return reader.error(node[name], key,
+                          "must be a whole number between 1 and " + std::to_string(most));
+    }
+    return static_cast<uint64_t>(value);
+  };
+  SLUICE_ASSIGN_OR_RETURN(input.split_rows,
+                          whole("split_rows", kPostgresSplitRowsDefault, kPostgresSplitRowsMax));
+  SLUICE_ASSIGN_OR_RETURN(input.fetch_rows,
+                          whole("fetch_rows", kPostgresFetchRowsDefault, kPostgresFetchRowsMax));
+  if (node["password_file"] && node["password_env"]) {
+    return reader.error(node["password_env"], "input.password_env",
+                        "give password_file or password_env, not both");
+  }
+  if (node["password_file"]) {
+    SLUICE_ASSIGN_OR_RETURN(input.password_file,
+                            reader.scalar(node["password_file"], "input.password_file"));
+    if (input.password_file.empty())
+      return reader.error(node["password_file"], "input.password_file", "empty");
+  }
+  if (node["password_env"]) {
+    SLUICE_ASSIGN_OR_RETURN(input.password_env,
+                            reader.scalar(node["password_env"], "input.password_env"));
+    if (input.password_env.empty())
+      return reader.error(node["password_env"], "input.password_env", "empty");
+  }
+  if (node["null_values"]) {
+    SLUICE_ASSIGN_OR_RETURN(input.null_values,
+                            reader.strings(node["null_values"], "input.null_values"));
+  }
+  input.split_size_bytes = limits::kSplitBytesDefault;  // unused; keeps the invariants
+  input.max_record_size_bytes = limits::kRecordBytesDefault;
+  return Status::ok();
+}
+
+}  // namespace
+
+Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& input) {
+  SLUICE_RETURN_IF_ERROR(reader.only_keys(
+      node, "input",
+      {"path", "format", "header", "delimiter", "quote", "split_size", "max_record_size",
+       "null_values", "dsn", "query", "key", "split_rows", "fetch_rows", "password_file",
+       "password_env", "incremental", "on_change"}));
+  // Incremental runs (docs/ARCHITECTURE.md): read before the format's own
+  // keys; check_job refuses them where they do not apply.
+  if (node["incremental"]) {
+    SLUICE_ASSIGN_OR_RETURN(input.incremental,
+                            reader.boolean(node["incremental"], "input.incremental"));
+  }
+  if (node["on_change"]) {
+    SLUICE_ASSIGN_OR_RETURN(std::string mode, reader.scalar(node["on_change"], "input.on_change"));
+    if (mode != "report" && mode != "reprocess") {
+      return reader.error(node["on_change"], "input.on_change",
+                          "expected report or reprocess, found '" + mode + "'");
+    }
+    if (!input.incremental) {
+      return reader.error(node["on_change"], "input.on_change", "needs input.incremental: true");
+    }
+    input.reprocess_changed = mode == "reprocess";
+  }
+  if (node["format"] && node["format"].IsScalar() && node["format"].Scalar() == "postgres") {
+    return read_postgres_input(reader, node, input);
+  }
+  if (!node["path"]) return reader.error(node, "input.path", "missing");
+  SLUICE_ASSIGN_OR_RETURN(input.paths, reader.strings(node["path"], "input.path"));
+  if (input.paths.empty()) return reader.error(node["path"], "input.path", "empty");
+  if (node["format"]) {
+    SLUICE_ASSIGN_OR_RETURN(std::string format, reader.scalar(node["format"], "input.format"));
+    if (format == "csv") {
+      input.format = InputFormat::kCsv;
+    } else if (format == "jsonl") {
+      input.format = InputFormat::kJsonl;
+    } else {
+      return reader.error(node["format"], "input.format",
+                          "expected csv, jsonl or postgres, found '" + format + "'");
+    }
+  }
+  if (node["header"]) {
+    SLUICE_ASSIGN_OR_RETURN(input.header, reader.boolean(node["header"], "input.header"));
+  }
+  if (node["delimiter"]) {
+    SLUICE_ASSIGN_OR_RETURN(input.delimiter,
+                            reader.single_char(node["delimiter"], "input.delimiter"));
+  }
+  if (node["quote"]) {
+    SLUICE_ASSIGN_OR_RETURN(input.quote, reader.single_char(node["quote"], "input.quote"));
+  }
+  if (input.quote == input.delimiter) {
+    return reader.error(node, "input.quote", "the quote and the delimiter must differ");
+  }
+  input.split_size_bytes = limits::kSplitBytesDefault;
+  if (node["split_size"]) {
+    SLUICE_ASSIGN_OR_RETURN(input.split_size_bytes,
+                            reader.size(node["split_size"], "input.split_size"));
+    if (input.split_size_bytes < limits::kSplitBytesMin) {
+      return reader.error(node["split_size"], "input.split_size",
+                          "must be at least " + std::to_string(limits::kSplitBytesMin) + " bytes");
+    }
+  }
+  input.max_record_size_bytes = limits::kRecordBytesDefault;
+  if (node["max_record_size"]) {
+    SLUICE_ASSIGN_OR_RETURN(input.max_record_size_bytes,
+                            reader.size(node["max_record_size"], "input.max_record_size"));
+    if (input.max_record_size_bytes == 0 || input.max_record_size_bytes > limits::kRecordBytesMax) {
+      return reader.error(
+          node["max_record_size"], "input.max_record_size",
+          "must be between 1 byte and " + std::to_string(limits::kRecordBytesMax >> 20) + " MiB");
+    }
+  }
+  if (node["null_values"]) {
+    SLUICE_ASSIGN_OR_RETURN(input.null_values,
+                            reader.strings(node["null_values"], "input.null_values"));
+  }
+  return Status::ok();
+}
+
+Status read_schema(const SpecReader& reader, const YAML::Node& node, SchemaSpec& schema) {
+  SLUICE_RETURN_IF_ERROR(reader.only_keys(node, "schema", {"on_error", "columns"}));
+  if (node["on_error"]) {
+    SLUICE_ASSIGN_OR_RETURN(std::string mode, reader.scalar(node["on_error"], "schema.on_error"));
+    if (mode != "reject" && mode != "fail") {
+      return reader.error(node["on_error"], "schema.on_error",
+                          "expected reject or fail, found '" + mode + "'");
+    }
+    schema.fail_on_error = mode == "fail";
+  }
+  const YAML::Node columns = node["columns"];
+  if (!columns) return Status::ok();
+  if (!columns.IsMap())
+    return reader.error(columns, "schema.columns", "expected a mapping of column to rules");
+  static const std::vector<std::string> kTypes = {"string", "int32", "int64",     "float64",
+                                                  "bool",   "date",  "timestamp", "category"};
+  for (const auto& entry : columns) {
+    ColumnRule rule;
+    rule.name = entry.first.as<std::string>();
+    const std::string key = "schema.columns." + rule.name;
+    rule.where = reader.where(entry.first, key);
+    const YAML::Node& rules = entry.second;
+    if (rules.IsScalar()) {
+      rule.type = rules.Scalar();
+    } else {
+      SLUICE_RETURN_IF_ERROR(reader.only_keys(
+          rules, key, {"type", "format", "min", "max", "values", "pattern", "nullable"}));
+      if (rules["type"]) {
+        SLUICE_ASSIGN_OR_RETURN(rule.type, reader.scalar(rules["type"], key + ".type"));
+      }
+      if (rules["format"]) {
+        SLUICE_ASSIGN_OR_RETURN(rule.format, reader.scalar(rules["format"], key + ".format"));
+      }
+      if (rules["min"]) {
+        SLUICE_ASSIGN_OR_RETURN(rule.min, reader.number(rules["min"], key + ".min"));
+      }
+      if (rules["max"]) {
+        SLUICE_ASSIGN_OR_RETURN(rule.max, reader.number(rules["max"], key + ".max"));
+      }
+      if (rules["values"]) {
+        SLUICE_ASSIGN_OR_RETURN(rule.values, reader.strings(rules["values"], key + ".values"));
+      }
+      if (rules["pattern"]) {
+        SLUICE_ASSIGN_OR_RETURN(rule.pattern, reader.scalar(rules["pattern"], key + ".pattern"));
+      }
+      if (rules["nullable"]) {
+        SLUICE_ASSIGN_OR_RETURN(rule.nullable,
+                                reader.boolean(rules["nullable"], key + ".nullable"));
+      }
+    }
+    bool known_type = false;
+    for (const std::string& type : kTypes) known_type = known_type || type == rule.type;
+    if (!known_type) {
+      return reader.error(entry.second, key + ".type",
+                          "unknown type '" + rule.type +
+                              "' (string, int32, int64, float64, bool, date, timestamp, category)");
+    }
+    schema.columns.push_back(std::move(rule));
+  }
+  return Status::ok();
+}
+
+}  // namespace sluice

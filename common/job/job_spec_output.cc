@@ -1,0 +1,70 @@
+// The job file's `output:` section, and the file extension it gives parts.
+#include "common/job/job_spec_reader.h"
+
+namespace sluice {
+
+Status read_output(const SpecReader& reader, const YAML::Node& node, OutputSpec& output) {
+  SLUICE_RETURN_IF_ERROR(reader.only_keys(node, "output", {"path", "format", "compression"}));
+  if (!node["path"]) return reader.error(node, "output.path", "missing");
+  SLUICE_ASSIGN_OR_RETURN(output.path, reader.scalar(node["path"], "output.path"));
+  if (output.path.empty()) return reader.error(node["path"], "output.path", "empty");
+  if (node["format"]) {
+    SLUICE_ASSIGN_OR_RETURN(std::string format, reader.scalar(node["format"], "output.format"));
+    if (format == "csv") {
+      output.format = OutputFormat::kCsv;
+    } else if (format == "jsonl") {
+      output.format = OutputFormat::kJsonl;
+    } else if (format == "parquet") {
+      output.format = OutputFormat::kParquet;
+    } else {
+      return reader.error(node["format"], "output.format",
+                          "expected csv, jsonl or parquet, found '" + format + "'");
+    }
+  }
+  if (node["compression"]) {
+    SLUICE_ASSIGN_OR_RETURN(std::string compression,
+                            reader.scalar(node["compression"], "output.compression"));
+    if (compression == "none") {
+      output.compression = Compression::kNone;
+    } else if (compression == "gzip") {
+      output.compression = Compression::kGzip;
+    } else if (compression == "zstd") {
+      output.compression = Compression::kZstd;
+    } else if (compression == "snappy") {
+      output.compression = Compression::kSnappy;
+    } else {
+      return reader.error(node["compression"], "output.compression",
+                          "expected none, gzip, zstd or snappy, found '" + compression + "'");
+    }
+    // Parquet compresses each page: gzip is not offered; snappy is Parquet's.
+    const bool parquet = output.format == OutputFormat::kParquet;
+    if (parquet && output.compression == Compression::kGzip) {
+      return reader.error(node["compression"], "output.compression",
+                          "parquet output takes none, snappy or zstd, found 'gzip'");
+    }
+    if (!parquet && output.compression == Compression::kSnappy) {
+      return reader.error(node["compression"], "output.compression",
+                          "snappy is for parquet output; csv and jsonl take none, gzip or zstd");
+    }
+  }
+  return Status::ok();
+}
+
+std::string_view extension_of(OutputFormat format, Compression compression) {
+  // A Parquet file is compressed inside (per page); its name does not change.
+  if (format == OutputFormat::kParquet) return ".parquet";
+  const bool jsonl = format == OutputFormat::kJsonl;
+  switch (compression) {
+    case Compression::kNone:
+      return jsonl ? ".jsonl" : ".csv";
+    case Compression::kGzip:
+      return jsonl ? ".jsonl.gz" : ".csv.gz";
+    case Compression::kZstd:
+      return jsonl ? ".jsonl.zst" : ".csv.zst";
+    case Compression::kSnappy:
+      break;  // Parquet only
+  }
+  return ".csv";
+}
+
+}  // namespace sluice
