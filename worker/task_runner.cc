@@ -95,7 +95,17 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
     range.end_offset = is_compressed_input(task.path) ? source->size_bytes() : task.end_offset;
     range.start_is_exact = task.start_is_exact;
     range.exact_start_offset = task.exact_start_offset;
-    reader_holder = open_record_reader(spec, *source, columns, range);
+    // Projection pushdown: the reader materializes only the columns the
+    // pipeline reads.
+    std::optional<std::vector<size_t>> read_columns;
+    if (projects_columns(spec.input.format)) {
+      std::vector<size_t> read = pipeline.value()->input_columns_read();
+      if (read.size() < columns.size()) {
+        pipeline.value()->read_projected(read);
+        read_columns = std::move(read);
+      }
+    }
+    reader_holder = open_record_reader(spec, *source, columns, range, std::move(read_columns));
   }
   RecordReader& reader = *reader_holder;
 

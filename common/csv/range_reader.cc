@@ -34,6 +34,28 @@ CsvRangeReader::CsvRangeReader(ByteSource& source, CsvRangeOptions options)
   const char quote = options_.dialect.quote;
   index_usable_ = options_.structural_index && delimiter != quote && delimiter != '\n' &&
                   delimiter != '\r' && quote != '\n' && quote != '\r';
+  set_wanted_columns();
+}
+
+void CsvRangeReader::set_wanted_columns() {
+  if (options_.columns) {
+    const std::vector<size_t>& columns = *options_.columns;
+    wanted_end_ = columns.empty() ? 0 : columns.back() + 1;
+    SLUICE_ASSERT(wanted_end_ <= options_.expected_columns,
+                  "a projection needs the column count: {} columns, projection up to {}",
+                  options_.expected_columns, wanted_end_);
+    wanted_.assign(wanted_end_, 0);
+    for (size_t i = 0; i < columns.size(); ++i) {
+      SLUICE_ASSERT(i == 0 || columns[i - 1] < columns[i], "projection not ascending at {}", i);
+      wanted_[columns[i]] = 1;
+    }
+    wanted_count_ = columns.size();
+  } else {
+    wanted_end_ = expected_columns_;
+    wanted_.assign(wanted_end_, 1);
+    wanted_count_ = wanted_end_;
+  }
+  cut_fields_.resize(wanted_count_ + 1);
 }
 
 CsvRangeReader::~CsvRangeReader() = default;
@@ -286,14 +308,16 @@ CsvRangeReader::Parsed CsvRangeReader::parse_record(RecordBatch& batch,
     break;
   }
 
-  return accept_record(batch, rejects, raw_end, next, fields_begin, arena_mark, true);
+  return accept_record(batch, rejects, raw_end, next, fields_begin, arena_mark, true,
+                       batch.fields.size() - fields_begin, false);
 }
 
 CsvRangeReader::Parsed CsvRangeReader::accept_record(RecordBatch& batch,
                                                      std::vector<RejectedRecord>& rejects,
                                                      const char* raw_end, const char* next,
                                                      size_t fields_begin, size_t arena_mark,
-                                                     bool maybe_non_ascii) {
+                                                     bool maybe_non_ascii, size_t field_count,
+                                                     bool projected) {
   const char* const start = window_.data() + position_;
   const uint64_t offset = window_.buffer_offset + position_;
   auto roll_back = [&] {
@@ -302,7 +326,6 @@ CsvRangeReader::Parsed CsvRangeReader::accept_record(RecordBatch& batch,
   };
   position_ = static_cast<size_t>(next - window_.data());
   const std::string_view raw(start, static_cast<size_t>(raw_end - start));
-  const size_t field_count = batch.fields.size() - fields_begin;
   if (raw.size() > options_.max_record_bytes) {
     roll_back();
     reject(rejects, offset,
@@ -319,11 +342,19 @@ CsvRangeReader::Parsed CsvRangeReader::accept_record(RecordBatch& batch,
   }
   if (expected_columns_ == 0) {
     expected_columns_ = field_count;
+    set_wanted_columns();
   } else if (field_count != expected_columns_) {
     roll_back();
     reject(rejects, offset,
            fmt::format("expected {} fields, found {}", expected_columns_, field_count), raw);
     return Parsed::kRejected;
+  }
+  if (options_.columns && !projected) {
+    // Ascending indexes: each kept field moves to a slot at or before its own.
+    const std::vector<size_t>& columns = *options_.columns;
+    std::string_view* fields = batch.fields.data() + fields_begin;
+    for (size_t i = 0; i < columns.size(); ++i) fields[i] = fields[columns[i]];
+    batch.fields.resize(fields_begin + columns.size());
   }
   batch.offsets.push_back(offset);
   batch.raw.push_back(raw);
@@ -400,7 +431,7 @@ Status CsvRangeReader::skip_oversize_record(std::vector<RejectedRecord>& rejects
 
 Result<bool> CsvRangeReader::next(RecordBatch& batch, std::vector<RejectedRecord>& rejects) {
   batch.clear();
-  batch.column_count = expected_columns_;
+  batch.column_count = batch_columns();
   if (phase_ == Phase::kDone) return false;
   if (phase_ == Phase::kStart) {
     SLUICE_RETURN_IF_ERROR(start());
@@ -411,7 +442,7 @@ Result<bool> CsvRangeReader::next(RecordBatch& batch, std::vector<RejectedRecord
   // a record, not what is left of the last chunk.
   arena_used_ = 0;
   auto batch_ready = [&] {
-    batch.column_count = expected_columns_;
+    batch.column_count = batch_columns();
     return true;
   };
   auto room_for_chunk = [&] { return window_.capacity - window_.length >= window_.chunk_bytes; };
@@ -475,7 +506,7 @@ Result<bool> CsvRangeReader::next(RecordBatch& batch, std::vector<RejectedRecord
         batch.row_count -= 1;
         batch.offsets.pop_back();
         batch.raw.pop_back();
-        batch.fields.resize(batch.row_count * expected_columns_);
+        batch.fields.resize(batch.row_count * batch_columns());
       } else {
         rejects.resize(rejects_before);
       }
@@ -484,7 +515,7 @@ Result<bool> CsvRangeReader::next(RecordBatch& batch, std::vector<RejectedRecord
     records_read_ += 1;
     if (batch.row_count == limits::kBatchRowsMax) return batch_ready();
   }
-  batch.column_count = expected_columns_;
+  batch.column_count = batch_columns();
   return batch.row_count > 0;
 }
 

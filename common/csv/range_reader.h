@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,11 @@ struct CsvRangeOptions {
   // where it applies. false: the byte-by-byte grammar only, the reference the
   // tests compare the index with. Both give the same output.
   bool structural_index = true;
+  // The columns to materialize: source column indexes, strictly ascending.
+  // A batch then holds only these, in this order (column_count = their
+  // number). Every record is still checked whole: its field count, quotes
+  // and UTF-8. nullopt: every column.
+  std::optional<std::vector<size_t>> columns;
 };
 
 class CsvRangeReader {
@@ -65,6 +71,10 @@ class CsvRangeReader {
   uint64_t records_read() const { return records_read_; }
   // Columns every record must have (0 until known).
   size_t expected_columns() const { return expected_columns_; }
+  // Columns of each batch: the projection's, or expected_columns().
+  size_t batch_columns() const {
+    return options_.columns ? options_.columns->size() : expected_columns_;
+  }
   // The read buffer's size: bounded by max(2 chunks, max_record_bytes + 2 + chunk).
   size_t buffer_capacity_bytes() const { return window_.capacity; }
 
@@ -84,13 +94,17 @@ class CsvRangeReader {
   // closing a quoted field): parse_record's grammar then reads it.
   bool parse_indexed(RecordBatch& batch, std::vector<RejectedRecord>& rejects, Parsed& parsed);
   enum class Cut { kRecord, kIrregular, kPastIndex };
-  Cut cut_indexed(RecordBatch& batch, const char*& raw_end, const char*& next, bool& non_ascii);
+  // Appends the projected fields; `field_count` is the record's whole count.
+  Cut cut_indexed(RecordBatch& batch, const char*& raw_end, const char*& next, bool& non_ascii,
+                  size_t& field_count);
   void build_index(uint64_t from_offset);
   // The checks every record passes once its fields are cut: size, UTF-8 (when
-  // it may hold a byte >= 0x80), field count.
+  // it may hold a byte >= 0x80), field count (`field_count`, all of the
+  // record's fields). `projected`: the batch holds only the projected
+  // fields already; otherwise it holds all and they are projected here.
   Parsed accept_record(RecordBatch& batch, std::vector<RejectedRecord>& rejects,
                        const char* raw_end, const char* next, size_t fields_begin,
-                       size_t arena_mark, bool maybe_non_ascii);
+                       size_t arena_mark, bool maybe_non_ascii, size_t field_count, bool projected);
   Status skip_oversize_record(std::vector<RejectedRecord>& rejects);
   void reject(std::vector<RejectedRecord>& rejects, uint64_t offset, std::string reason,
               std::string_view raw);
@@ -103,6 +117,19 @@ class CsvRangeReader {
   ReadWindow window_;  // the reused input buffer
 
   size_t position_ = 0;  // parse position in buffer_
+
+  // The columns kept (options_.columns, or all expected_columns_): column c
+  // is kept when c < wanted_end_ and wanted_[c] == 1. Set once the record
+  // width is known; until then (wanted_end_ == 0 without a projection) the
+  // index path declines and the grammar reads the record.
+  void set_wanted_columns();
+  std::vector<uint8_t> wanted_;
+  size_t wanted_end_ = 0;
+  size_t wanted_count_ = 0;
+  // cut_indexed's fields of one record: every field up to wanted_end_ is
+  // written at slot `kept`, which advances only for kept columns (no
+  // branch); so wanted_count_ + 1 slots.
+  std::vector<std::string_view> cut_fields_;
 
   // The structural index of source bytes [index_begin_, index_end_), built
   // from a record start (parity 0 there), index_span_bytes_ at most.

@@ -44,8 +44,14 @@ void CsvRangeReader::build_index(uint64_t from_offset) {
   index_end_ = from_offset + length;
 }
 
-CsvRangeReader::Cut CsvRangeReader::cut_indexed(RecordBatch& batch, const char*& raw_end,
-                                                const char*& next, bool& non_ascii) {
+// Two builds, chosen at load time: with the POPCNT instruction where the CPU
+// has it, else std::popcount is a libgcc call.
+#if defined(__x86_64__) && !defined(__clang__)
+__attribute__((target_clones("popcnt", "default")))
+#endif
+CsvRangeReader::Cut
+CsvRangeReader::cut_indexed(RecordBatch& batch, const char*& raw_end, const char*& next,
+                            bool& non_ascii, size_t& field_count) {
   const char quote = options_.dialect.quote;
   const uint64_t record_offset = window_.buffer_offset + position_;
   const uint64_t relative = record_offset - index_begin_;
@@ -68,18 +74,32 @@ CsvRangeReader::Cut CsvRangeReader::cut_indexed(RecordBatch& batch, const char*&
                            static_cast<int64_t>(window_.buffer_offset);
   uint64_t in_record = ~uint64_t{0} << (relative % csv_index::kBlockBytes);
   const char* field = base + position_;
+  size_t column = 0;  // of the field that starts at `field`
   size_t quoted_fields = 0;
   size_t quotes = 0;
   uint64_t quotes_seen = 0;  // any quote in the record so far (through this block)
   uint64_t high_bytes = 0;
 
-  std::vector<std::string_view>& fields = batch.fields;
-  auto emit = [&](const char* value, size_t size) { fields.emplace_back(value, size); };
-  // A quoted field ends with its closing quote just before `end`.
-  auto emit_quoted = [&](const char* end) {
-    if (end - field < 2 || end[-1] != quote) return false;
-    quoted_fields += 1;
-    emit(field + 1, static_cast<size_t>(end - field - 2));
+  std::string_view* const out = cut_fields_.data();
+  const uint8_t* const wanted = wanted_.data();
+  size_t kept = 0;
+  // Ends the field at `field` just before `end`; a field that starts with a
+  // quote must end with one (false otherwise). Within the projection's span
+  // it is written at slot `kept`, which moves on only for a kept column.
+  auto end_field = [&](const char* end) __attribute__((always_inline)) {
+    const char* value = field;
+    size_t size = static_cast<size_t>(end - field);
+    if (quotes_seen != 0 && *field == quote) {
+      if (size < 2 || end[-1] != quote) return false;
+      quoted_fields += 1;
+      value += 1;
+      size -= 2;
+    }
+    if (column < wanted_end_) {
+      out[kept] = std::string_view(value, size);
+      kept += wanted[column];
+    }
+    column += 1;
     return true;
   };
 
@@ -91,24 +111,32 @@ CsvRangeReader::Cut CsvRangeReader::cut_indexed(RecordBatch& batch, const char*&
     const uint64_t line_ends = cuts & masks.newline;
     // The delimiters before the first line end (all of them without one).
     uint64_t delimiters = cuts & ~masks.newline & (line_ends - 1) & ~line_ends;
-    if (quotes_seen == 0) {  // no field so far can be quoted
-      while (delimiters != 0) {
-        const char* cut = base + (block_position + std::countr_zero(delimiters));
-        delimiters &= delimiters - 1;
-        emit(field, static_cast<size_t>(cut - field));
-        field = cut + 1;
+    // Field by field within the projection's span.
+    while (delimiters != 0 && column < wanted_end_) {
+      const char* cut = base + (block_position + std::countr_zero(delimiters));
+      delimiters &= delimiters - 1;
+      if (!end_field(cut)) return Cut::kIrregular;
+      field = cut + 1;
+    }
+    if (delimiters != 0 && block_quotes == 0) {
+      // Past the projection in a block without quotes: only the first field
+      // ending here can be quoted (it began before the block); the fields
+      // after it are only counted.
+      const char* cut = base + (block_position + std::countr_zero(delimiters));
+      delimiters &= delimiters - 1;
+      if (!end_field(cut)) return Cut::kIrregular;
+      field = cut + 1;
+      if (delimiters != 0) {
+        column += static_cast<size_t>(std::popcount(delimiters));
+        field = base + (block_position + 64 - std::countl_zero(delimiters));
+        delimiters = 0;
       }
-    } else {
-      while (delimiters != 0) {
-        const char* cut = base + (block_position + std::countr_zero(delimiters));
-        delimiters &= delimiters - 1;
-        if (*field == quote) {
-          if (!emit_quoted(cut)) return Cut::kIrregular;
-        } else {
-          emit(field, static_cast<size_t>(cut - field));
-        }
-        field = cut + 1;
-      }
+    }
+    while (delimiters != 0) {  // past the projection, quotes in the block
+      const char* cut = base + (block_position + std::countr_zero(delimiters));
+      delimiters &= delimiters - 1;
+      if (!end_field(cut)) return Cut::kIrregular;
+      field = cut + 1;
     }
     if (line_ends == 0) {
       if (block_quotes != 0) quotes += static_cast<size_t>(std::popcount(block_quotes));
@@ -120,11 +148,7 @@ CsvRangeReader::Cut CsvRangeReader::cut_indexed(RecordBatch& batch, const char*&
     const int bit = std::countr_zero(line_ends);
     const char* cut = base + (block_position + bit);
     const char* end = cut > field && cut[-1] == '\r' ? cut - 1 : cut;
-    if (quotes_seen != 0 && *field == quote) {
-      if (!emit_quoted(end)) return Cut::kIrregular;
-    } else {
-      emit(field, static_cast<size_t>(end - field));
-    }
+    if (!end_field(end)) return Cut::kIrregular;
     const uint64_t through_cut = ~uint64_t{0} >> (63 - bit);
     if ((block_quotes & through_cut) != 0) {
       quotes += static_cast<size_t>(std::popcount(block_quotes & through_cut));
@@ -133,6 +157,8 @@ CsvRangeReader::Cut CsvRangeReader::cut_indexed(RecordBatch& batch, const char*&
     raw_end = end;
     next = cut + 1;
     non_ascii = (high_bytes | (masks.non_ascii & in_record & through_cut)) != 0;
+    field_count = column;
+    batch.fields.insert(batch.fields.end(), out, out + kept);
     return Cut::kRecord;
   }
   return Cut::kPastIndex;
@@ -143,14 +169,19 @@ bool CsvRangeReader::parse_indexed(RecordBatch& batch, std::vector<RejectedRecor
   const uint64_t record_offset = window_.buffer_offset + position_;
   const uint64_t buffer_end = window_.buffer_offset + window_.length;
   const size_t fields_begin = batch.fields.size();
+  // The index path needs the record width (kept columns); the grammar reads
+  // the first record when it is not known yet.
+  if (!options_.columns && expected_columns_ == 0) return false;
   if (record_offset < index_begin_ || record_offset >= index_end_) build_index(record_offset);
   for (;;) {
     const char* raw_end = nullptr;
     const char* next = nullptr;
     bool non_ascii = false;
-    const Cut cut = cut_indexed(batch, raw_end, next, non_ascii);
+    size_t field_count = 0;
+    const Cut cut = cut_indexed(batch, raw_end, next, non_ascii, field_count);
     if (cut == Cut::kRecord) {
-      parsed = accept_record(batch, rejects, raw_end, next, fields_begin, arena_used_, non_ascii);
+      parsed = accept_record(batch, rejects, raw_end, next, fields_begin, arena_used_, non_ascii,
+                             field_count, true);
       return true;
     }
     batch.fields.resize(fields_begin);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <set>
 
+#include "common/base/assert.h"
 #include "common/csv/range_reader.h"
 #include "common/io/decompress_source.h"
 #include "common/io/http_source.h"
@@ -137,9 +138,14 @@ class ReaderAdapter final : public RecordReader {
 
 }  // namespace
 
+bool projects_columns(InputFormat format) { return format == InputFormat::kCsv; }
+
 std::unique_ptr<RecordReader> open_record_reader(const JobSpec& spec, ByteSource& source,
                                                  const std::vector<std::string>& columns,
-                                                 const InputRange& range) {
+                                                 const InputRange& range,
+                                                 std::optional<std::vector<size_t>> read_columns) {
+  SLUICE_ASSERT(!read_columns || projects_columns(spec.input.format),
+                "a projection for an input format that cannot skip columns");
   if (spec.input.format == InputFormat::kJsonl) {
     JsonlRangeOptions options;
     options.columns = columns;
@@ -160,7 +166,8 @@ std::unique_ptr<RecordReader> open_record_reader(const JobSpec& spec, ByteSource
   options.exact_start_offset = range.exact_start_offset;
   options.max_record_bytes = spec.input.max_record_size_bytes;
   options.expected_columns = columns.size();
-  return std::make_unique<ReaderAdapter<CsvRangeReader>>(source, options);
+  options.columns = std::move(read_columns);
+  return std::make_unique<ReaderAdapter<CsvRangeReader>>(source, std::move(options));
 }
 
 }  // namespace sluice

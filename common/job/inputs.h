@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,10 +61,17 @@ struct InputRange {
 };
 
 // A reader of `range` of `source` (which must outlive it) in the job's input
-// format, for the job's `columns` (read_input_columns).
-std::unique_ptr<RecordReader> open_record_reader(const JobSpec& spec, ByteSource& source,
-                                                 const std::vector<std::string>& columns,
-                                                 const InputRange& range);
+// format, for the job's `columns` (read_input_columns). `read_columns`: the
+// column indexes (ascending) its batches hold, when the format can skip the
+// others (CSV; see projects_columns); nullopt: every column.
+std::unique_ptr<RecordReader> open_record_reader(
+    const JobSpec& spec, ByteSource& source, const std::vector<std::string>& columns,
+    const InputRange& range, std::optional<std::vector<size_t>> read_columns = std::nullopt);
+
+// Whether open_record_reader can leave columns out for this input format
+// (CSV: records are still checked whole; JSONL: not, a duplicate key in a
+// left-out column would go unnoticed).
+bool projects_columns(InputFormat format);
 
 // `path` made absolute against `base_dir`, lexically normalised.
 std::string absolute_path(const std::string& path, const std::string& base_dir);

@@ -46,6 +46,15 @@ class Pipeline {
   std::vector<expr::Type> output_types() const;
 
   bool has_aggregate() const { return aggregate_ != nullptr; }
+
+  // The input columns process() reads, ascending: the schema gate's, those
+  // a step reads, and those passed to the output as they are. A reader may
+  // materialize only these (projection pushdown; a job naming 5 of 43
+  // columns cuts the other 38 only to count them).
+  std::vector<size_t> input_columns_read() const;
+  // From now on, process() gets batches holding only `columns`
+  // (input_columns_read()), in that order.
+  void read_projected(const std::vector<size_t>& columns);
   // Columns of the partial-state rows a worker writes for an aggregate
   // pipeline: the `by` columns, then one state column per aggregate (named
   // like it; avg has "__sum_<name>", "__count_<name>"). Stable for a spec.
@@ -159,6 +168,7 @@ class Pipeline {
 
   SchemaGate gate_;
   std::vector<std::string> input_columns_;
+  size_t batch_columns_ = 0;  // columns of each input batch (a projection's)
   std::vector<std::string> null_values_;
   std::vector<Slot> slots_;
   std::vector<Operation> operations_;

@@ -41,6 +41,7 @@ Result<SchemaGate> SchemaGate::compile(const JobSpec& spec,
                                           location(spec, rule.where), rule.name));
     }
     column.input_column = index;
+    column.batch_column = index;
     column.type_text = rule.type;
     auto type = expr::parse_type_name(rule.type);
     if (!type) {
@@ -98,6 +99,10 @@ size_t SchemaGate::run(const RecordBatch& input, std::vector<expr::Vector>& vect
   return failures;
 }
 
+void SchemaGate::read_projected(const std::vector<size_t>& position) {
+  for (Column& column : columns_) column.batch_column = position[column.input_column];
+}
+
 void SchemaGate::run_column(const Column& column, const RecordBatch& input, expr::Vector& out,
                             std::vector<std::string>& reasons, size_t& failures) const {
   using expr::Type;
@@ -109,7 +114,7 @@ void SchemaGate::run_column(const Column& column, const RecordBatch& input, expr
     ++failures;
   };
   for (size_t row = 0; row < input.row_count; ++row) {
-    const std::string_view text = input.field(row, column.input_column);
+    const std::string_view text = input.field(row, column.batch_column);
     const bool is_null = (type != Type::kString && text.empty()) || is_null_text(text);
     out.valid[row] = !is_null;
     if (is_null) {

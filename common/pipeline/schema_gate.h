@@ -25,7 +25,8 @@ class SchemaGate {
   struct Column {
     std::string name;
     size_t input_column = 0;
-    std::string type_text;  // as written: int32, category, ...
+    size_t batch_column = 0;  // where batches hold it: input_column unless projected
+    std::string type_text;    // as written: int32, category, ...
     expr::TypeName type;
     std::optional<expr::DateFormat> format;  // date and timestamp
     std::optional<double> min;
@@ -40,6 +41,9 @@ class SchemaGate {
                                     const std::vector<std::string>& input_columns);
 
   const std::vector<Column>& columns() const { return columns_; }
+  // Batches will hold input column c at position[c] (a projection that
+  // keeps every gate column).
+  void read_projected(const std::vector<size_t>& position);
   bool fail_on_error() const { return fail_on_error_; }
 
   // Fills vectors[i] (one per gate column) for every row of `input`; sets

@@ -1,7 +1,8 @@
 // The block structural index (common/csv/structural_index.h): every kernel
 // gives the masks of the definition, and a reader cutting records with the
 // index gives exactly what the byte-by-byte grammar gives (records, offsets,
-// rejects, range ends) on random, often malformed, CSV.
+// rejects, range ends) on random, often malformed, CSV; and a reader keeping
+// only some columns (a projection) keeps exactly those of the full read.
 //
 // Randomized; the seed is printed. Replay with SLUICE_SEED=<seed>.
 
@@ -70,9 +71,13 @@ class Random {
   // Values longer than the index span (8 KiB) only with `long_values` (the
   // grammar re-reads an unfinished record at every chunk: quadratic in tiny
   // chunks).
-  std::string csv(char delimiter, char quote, size_t columns, size_t rows, bool long_values) {
+  // `quoted_percent`: of the values that need no quotes, how many get them;
+  // with 0, values are mostly of pieces that need none.
+  std::string csv(char delimiter, char quote, size_t columns, size_t rows, bool long_values,
+                  int quoted_percent = 40) {
     static const std::vector<std::string> kPieces = {
         "a", "bc", "7", " ", "\xC3\xA9", "\xFF", ",", ";", "\t", "\"", "'", "\n", "\r\n", "\r"};
+    constexpr size_t kPlainPieces = 6;  // the first ones: no delimiter, quote or line end
     std::string out;
     for (size_t row = 0; row < rows; ++row) {
       if (chance(5)) out += chance(50) ? "\n" : "\r\n";
@@ -82,11 +87,13 @@ class Random {
         std::string value;
         size_t length = long_values && chance(2) ? 5000 + pick(12000) : pick(6);
         for (size_t i = 0; i < length; ++i) {
-          value +=
-              length > 100 ? std::string(1, "xyz,\n\""[pick(6)]) : kPieces[pick(kPieces.size())];
+          value += length > 100
+                       ? std::string(1, "xyz,\n\""[pick(6)])
+                       : kPieces[pick(quoted_percent == 0 ? kPlainPieces : kPieces.size())];
         }
-        const bool quoted = chance(40) || value.find_first_of(std::string{
-                                              delimiter, quote, '\n', '\r'}) != std::string::npos;
+        const bool quoted =
+            chance(quoted_percent) ||
+            value.find_first_of(std::string{delimiter, quote, '\n', '\r'}) != std::string::npos;
         if (!quoted || chance(3)) {  // 3%: written raw anyway (lenient or broken)
           out += value;
           continue;
@@ -283,6 +290,77 @@ TEST(CsvStructuralIndex, ReaderWithIndexReadsRecordsLongerThanTheSpan) {
   EXPECT_EQ(expected.records, 14u);
   EXPECT_TRUE(expected.rejects.empty());
   EXPECT_EQ(read(text, options), expected);
+}
+
+// The projection: the same records, rejects and range ends as the full read,
+// each row holding only the projected fields, by the index and by the grammar.
+TEST(CsvStructuralIndex, ProjectedReaderKeepsThoseFieldsOfTheFullRead) {
+  Random random(test_seed() + 2);
+  const size_t kChunks[] = {1, 7, 64, 500, 4096, limits::kReadChunkBytes};
+  size_t projected_rows = 0;
+  for (int round = 0; round < 400; ++round) {
+    CsvRangeOptions options;
+    options.dialect.delimiter = random.chance(70) ? ',' : ';';
+    options.dialect.header = random.chance(30);
+    options.structural_index = random.chance(80);
+    const size_t columns = 1 + random.pick(70);  // wide rows span several 64-byte blocks
+    options.read_chunk_bytes = kChunks[random.pick(6)];
+    // Few quotes too: blocks without one are counted, not cut field by field.
+    const int quoted_percent = std::vector<int>{0, 1, 40}[random.pick(3)];
+    const std::string text =
+        random.csv(options.dialect.delimiter, options.dialect.quote, columns, random.pick(200),
+                   options.read_chunk_bytes >= 4096, quoted_percent);
+    options.expected_columns = columns;
+    if (random.chance(20)) options.max_record_bytes = 10 + random.pick(400);
+    options.begin_offset = random.chance(50) ? 0 : random.pick(text.size() + 1);
+    options.end_offset =
+        std::min<uint64_t>(text.size(), options.begin_offset + random.pick(text.size() + 1));
+    // Any subset, the empty one and every column included.
+    std::vector<size_t> projection;
+    const int keep_percent = static_cast<int>(random.pick(101));
+    for (size_t column = 0; column < columns; ++column) {
+      if (random.chance(keep_percent)) projection.push_back(column);
+    }
+    const Read full = read(text, options);
+    Read expected = full;
+    expected.fields.clear();
+    for (size_t row = 0; row < full.offsets.size(); ++row) {
+      for (size_t column : projection)
+        expected.fields.push_back(full.fields[row * columns + column]);
+    }
+    options.columns = projection;
+    const Read projected = read(text, options);
+    ASSERT_EQ(projected, expected) << "round " << round << " columns " << columns << " kept "
+                                   << projection.size() << " chunk " << options.read_chunk_bytes;
+    projected_rows += projected.offsets.size();
+  }
+  EXPECT_GT(projected_rows, 1000u);  // the rounds read rows, not only rejects
+}
+
+TEST(CsvStructuralIndex, ProjectedBatchHoldsOnlyTheProjectedColumns) {
+  const std::string text = "a,b,c,d\n1,\"x,y\",3,4\n5,6,7\n8,9,\"q\"x,11\n";
+  CsvRangeOptions options;
+  options.dialect.header = true;
+  options.end_offset = text.size();
+  options.expected_columns = 4;
+  options.columns = std::vector<size_t>{1, 3};
+  MemorySource source(text);
+  CsvRangeReader reader(source, options);
+  RecordBatch batch;
+  std::vector<RejectedRecord> rejects;
+  auto more = reader.next(batch, rejects);
+  ASSERT_TRUE(more.is_ok());
+  ASSERT_EQ(batch.column_count, 2u);
+  ASSERT_EQ(batch.row_count, 2u);
+  EXPECT_EQ(batch.field(0, 0), "x,y");
+  EXPECT_EQ(batch.field(0, 1), "4");
+  // Records are checked whole: the short one is rejected, and text after a
+  // closing quote in a column left out is read leniently as without one.
+  EXPECT_EQ(batch.field(1, 0), "9");
+  EXPECT_EQ(batch.field(1, 1), "11");
+  ASSERT_EQ(rejects.size(), 1u);
+  EXPECT_EQ(rejects[0].reason, "expected 4 fields, found 3");
+  EXPECT_EQ(reader.records_read(), 3u);
 }
 
 }  // namespace

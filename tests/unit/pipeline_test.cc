@@ -1,6 +1,6 @@
 // The pipeline on hand-built batches: the W1 and W2 workloads, the schema
-// gate (reject and fail), compile errors with the job file's location, and
-// the counters.
+// gate (reject and fail), compile errors with the job file's location, the
+// counters, and projected batches.
 #include "common/pipeline/pipeline.h"
 
 #include <gtest/gtest.h>
@@ -407,6 +407,69 @@ TEST(Pipeline, CountsAcrossBatches) {
   EXPECT_EQ(counters.rows_in, 6u);
   EXPECT_EQ(counters.rows_out, 3u);
   EXPECT_EQ(counters.rows_filtered, 3u);
+}
+
+// Projection pushdown: the pipeline names the input columns it reads, and
+// given batches of only those gives the same output, rejects and counters.
+TEST(Pipeline, ReadsOnlyTheColumnsItNamesAndRunsOnProjectedBatches) {
+  JobSpec with_schema = w1_spec();
+  with_schema.schema = SchemaSpec{};
+  ColumnRule rule;
+  rule.name = "Violation Code";
+  rule.type = "int32";
+  with_schema.schema->columns.push_back(rule);
+  JobSpec pass_through;  // no steps: every column is output
+  pass_through.source_file = "job.yaml";
+  JobSpec dropped = pass_through;
+  dropped.steps.push_back(StepSpec{});
+  dropped.steps.back().kind = StepKind::kDrop;
+  dropped.steps.back().columns = {"Issue Date", "Summons Number"};
+  struct Case {
+    const char* name;
+    JobSpec spec;
+    std::vector<size_t> read;
+  };
+  const std::vector<Case> cases = {
+      {"w1", w1_spec(), {1, 2, 3, 4, 5}},
+      {"w1 + schema", with_schema, {1, 2, 3, 4, 5, 6}},
+      {"no steps", pass_through, {0, 1, 2, 3, 4, 5, 6, 7, 8}},
+      {"drop", dropped, {1, 2, 3, 4, 5, 6, 8}},
+  };
+  Rows rows({row("NJ", "FORD", "P", "12", "MAIN ST", "21"), row("NY", "FORD", "P"),
+             row("NJ", "FORD", "P", "3", "C", "abc"), row("NJ", "FORD", "P", "", "ELM AVE")});
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto full = compile_ok(c.spec);
+    auto projected = compile_ok(c.spec);
+    ASSERT_NE(full, nullptr);
+    ASSERT_NE(projected, nullptr);
+    ASSERT_EQ(projected->input_columns_read(), c.read);
+    projected->read_projected(c.read);
+    RecordBatch batch = rows.batch;
+    batch.column_count = c.read.size();
+    batch.fields.clear();
+    for (size_t r = 0; r < rows.batch.row_count; ++r) {
+      for (size_t column : c.read) batch.fields.push_back(rows.batch.field(r, column));
+    }
+    BatchRun expected = run(*full, rows);
+    BatchRun got;
+    got.status = projected->process(batch, got.output, got.rejects, got.counters);
+    ASSERT_TRUE(expected.status.is_ok()) << expected.status.message();
+    ASSERT_TRUE(got.status.is_ok()) << got.status.message();
+    EXPECT_EQ(lines(got.output), lines(expected.output));
+    EXPECT_GT(got.output.row_count, 0u);
+    ASSERT_EQ(got.rejects.size(), expected.rejects.size());
+    for (size_t i = 0; i < got.rejects.size(); ++i) {
+      EXPECT_EQ(got.rejects[i].reason, expected.rejects[i].reason);
+      EXPECT_EQ(got.rejects[i].raw, expected.rejects[i].raw);
+    }
+    EXPECT_EQ(got.counters.rows_out, expected.counters.rows_out);
+    if (c.read.size() == kColumns.size()) continue;
+    // A batch of the wrong width is refused.
+    BatchRun wrong;
+    wrong.status = projected->process(rows.batch, wrong.output, wrong.rejects, wrong.counters);
+    EXPECT_FALSE(wrong.status.is_ok());
+  }
 }
 
 }  // namespace
