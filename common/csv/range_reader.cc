@@ -433,6 +433,8 @@ Result<bool> CsvRangeReader::next(RecordBatch& batch, std::vector<RejectedRecord
   batch.clear();
   batch.column_count = batch_columns();
   if (phase_ == Phase::kDone) return false;
+  // A full batch (and a record's spare fields) without growing.
+  batch.fields.reserve(limits::kBatchRowsMax * batch_columns() + 1);
   if (phase_ == Phase::kStart) {
     SLUICE_RETURN_IF_ERROR(start());
     phase_ = Phase::kRecords;

@@ -158,7 +158,7 @@ CsvRangeReader::cut_indexed(RecordBatch& batch, const char*& raw_end, const char
     next = cut + 1;
     non_ascii = (high_bytes | (masks.non_ascii & in_record & through_cut)) != 0;
     field_count = column;
-    batch.fields.insert(batch.fields.end(), out, out + kept);
+    for (size_t i = 0; i < kept; ++i) batch.fields.push_back(out[i]);  // reserved by next()
     return Cut::kRecord;
   }
   return Cut::kPastIndex;

@@ -99,6 +99,8 @@ struct Node {
 
   // Scratch of the evaluator, reused across batches.
   mutable Vector result;
+  // AND / OR: the rows the left operand does not decide, for the right one.
+  mutable Selection undecided;
 };
 
 NodePtr make_node(NodeKind kind, size_t position);

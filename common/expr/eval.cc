@@ -138,6 +138,40 @@ void evaluate_float_arith(ArithOp op, const Vector& left, const Vector& right,
   }
 }
 
+// A string column (or expression) = or <> a string constant: no vector of
+// the constant, and an inline byte loop for short constants. False when the
+// node is not of that shape.
+bool compare_with_constant(const Node& node, const EvalBatch& batch, const Selection& selection,
+                           Vector& out) {
+  if (node.compare_op != CompareOp::kEq && node.compare_op != CompareOp::kNe) return false;
+  auto is_constant = [](const Node& child) {
+    return child.kind == NodeKind::kLiteral && child.literal.type == Type::kString &&
+           !child.literal.is_null;
+  };
+  const bool constant_right = is_constant(*node.children[1]);
+  if (!constant_right && !is_constant(*node.children[0])) return false;
+  const Node& other = *node.children[constant_right ? 0 : 1];
+  if (other.type != Type::kString) return false;
+  const std::string_view constant = node.children[constant_right ? 1 : 0]->literal.string_value;
+  const Vector& values = evaluate(other, batch, selection);
+  const bool want_equal = node.compare_op == CompareOp::kEq;
+  const char* const c = constant.data();
+  const size_t n = constant.size();
+  for (uint32_t row : selection) {
+    const uint8_t valid = values.valid[row];
+    const std::string_view value = values.strings[row];
+    bool equal = value.size() == n;
+    if (equal && n <= 16) {
+      for (size_t i = 0; i < n; ++i) equal &= value[i] == c[i];
+    } else if (equal) {
+      equal = std::memcmp(value.data(), c, n) == 0;
+    }
+    out.valid[row] = valid;
+    out.ints[row] = valid && equal == want_equal;
+  }
+  return true;
+}
+
 void evaluate_logic(const Node& node, const Vector& left, const Vector& right,
                     const Selection& selection, Vector& out) {
   const bool is_and = node.kind == NodeKind::kAnd;
@@ -265,11 +299,24 @@ const Vector& evaluate(const Node& node, const EvalBatch& batch, const Selection
     case NodeKind::kAnd:
     case NodeKind::kOr: {
       const Vector& left = evaluate(*node.children[0], batch, selection);
-      const Vector& right = evaluate(*node.children[1], batch, selection);
-      evaluate_logic(node, left, right, selection, out);
+      // The right operand only where the left does not decide (FALSE for
+      // AND, TRUE for OR): a filter's later conditions see fewer rows.
+      const bool is_and = node.kind == NodeKind::kAnd;
+      Selection& undecided = node.undecided;
+      undecided.clear();
+      for (uint32_t row : selection) {
+        const bool decides = left.valid[row] && (left.ints[row] != 0) != is_and;
+        out.valid[row] = 1;
+        out.ints[row] = !is_and;
+        if (!decides) undecided.push_back(row);
+      }
+      if (undecided.empty()) break;
+      const Vector& right = evaluate(*node.children[1], batch, undecided);
+      evaluate_logic(node, left, right, undecided, out);
       break;
     }
     case NodeKind::kCompare: {
+      if (compare_with_constant(node, batch, selection, out)) break;
       const Vector& left = evaluate(*node.children[0], batch, selection);
       const Vector& right = evaluate(*node.children[1], batch, selection);
       evaluate_compare(node, left, right, selection, out);

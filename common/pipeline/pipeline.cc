@@ -84,7 +84,35 @@ Result<std::unique_ptr<Pipeline>> Pipeline::compile(const JobSpec& spec,
   }
   pipeline->input_vectors_.resize(pipeline->slots_.size());
   pipeline->eval_.columns.assign(pipeline->slots_.size(), nullptr);
+  pipeline->plan_gathers();
   return pipeline;
+}
+
+namespace {
+
+void collect_columns(const expr::Node& node, std::vector<size_t>& slots) {
+  if (node.kind == expr::NodeKind::kColumn) slots.push_back(node.column);
+  for (const expr::NodePtr& child : node.children) collect_columns(*child, slots);
+}
+
+}  // namespace
+
+void Pipeline::plan_gathers() {
+  auto keep_raw = [&](std::vector<size_t>& slots) {
+    std::erase_if(slots, [&](size_t slot) {
+      return slots_[slot].source != SlotSource::kInput || !slots_[slot].materialize;
+    });
+  };
+  for (Operation& operation : operations_) {
+    std::vector<size_t>& read = operation.input_slots_read;
+    if (operation.expression != nullptr) collect_columns(operation.expression->root(), read);
+    if (operation.lookup != nullptr) read.push_back(operation.lookup->key_slot);
+    if (operation.exec != nullptr) read = operation.exec->input_slots;
+    keep_raw(read);
+  }
+  for (size_t slot = 0; slot < slots_.size(); ++slot) materialized_slots_.push_back(slot);
+  keep_raw(materialized_slots_);
+  gathered_.assign(slots_.size(), 0);
 }
 
 Result<std::unique_ptr<Pipeline>> Pipeline::compile_final(

@@ -112,6 +112,9 @@ class Pipeline {
   // One thing done to a batch, in order: a filter, a computed column, a
   // lookup or an exec.
   struct Operation {
+    // The raw input columns (slots) it reads, gathered just before it runs:
+    // over the rows earlier filters left.
+    std::vector<size_t> input_slots_read;
     bool is_filter = false;
     size_t slot = 0;  // the computed column (not for filters)
     std::unique_ptr<expr::Expression> expression;
@@ -162,7 +165,11 @@ class Pipeline {
   std::vector<expr::ColumnInfo> scope() const;
   void mark_materialized(const expr::Node& node);
   bool is_null_text(std::string_view text) const;
-  void gather_inputs(const RecordBatch& input);
+  // Which operations read which raw input columns (after compile_steps).
+  void plan_gathers();
+  // The raw input columns in `slots` not gathered yet in this batch become
+  // string vectors (views) over the rows in selection_.
+  void gather(const std::vector<size_t>& slots);
   void write_output(const RecordBatch* input, const uint32_t* rows, size_t row_count,
                     OutputBatch& output);
 
@@ -182,6 +189,9 @@ class Pipeline {
   // Per-batch scratch, kept for its capacity.
   std::vector<expr::Vector> gate_vectors_;
   std::vector<expr::Vector> input_vectors_;  // by slot; used when materialize
+  std::vector<uint8_t> gathered_;            // by slot: input_vectors_ filled this batch
+  std::vector<size_t> materialized_slots_;   // every raw input column an expression reads
+  const RecordBatch* input_ = nullptr;       // the batch process() runs
   std::vector<std::string> reasons_;
   expr::Selection selection_;
   expr::Selection next_selection_;

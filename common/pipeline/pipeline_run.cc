@@ -19,19 +19,15 @@ bool Pipeline::is_null_text(std::string_view text) const {
   return false;
 }
 
-// Raw input columns that expressions read become string vectors (views).
-void Pipeline::gather_inputs(const RecordBatch& input) {
-  for (size_t s = 0; s < slots_.size(); ++s) {
-    const Slot& slot = slots_[s];
-    if (slot.source == SlotSource::kGate) {
-      eval_.columns[s] = &gate_vectors_[slot.index];
-      continue;
-    }
-    if (slot.source != SlotSource::kInput || !slot.materialize) continue;
+void Pipeline::gather(const std::vector<size_t>& slots) {
+  for (size_t s : slots) {
+    if (gathered_[s] != 0) continue;
+    gathered_[s] = 1;
+    const size_t column = slots_[s].index;
     expr::Vector& vector = input_vectors_[s];
-    vector.reset(expr::Type::kString, input.row_count);
+    vector.reset(expr::Type::kString, input_->row_count);
     for (uint32_t row : selection_) {
-      const std::string_view text = input.field(row, slot.index);
+      const std::string_view text = input_->field(row, column);
       vector.strings[row] = text;
       vector.valid[row] = null_values_.empty() || !is_null_text(text);
     }
@@ -70,9 +66,15 @@ Status Pipeline::process(const RecordBatch& input, OutputBatch& output,
   }
   counters.rows_rejected += failures;
 
-  // 2. The steps.
-  gather_inputs(input);
+  // 2. The steps. Raw input columns become vectors as the steps first read
+  // them, over the rows left then.
+  for (size_t s = 0; s < slots_.size(); ++s) {
+    if (slots_[s].source == SlotSource::kGate) eval_.columns[s] = &gate_vectors_[slots_[s].index];
+  }
+  std::fill(gathered_.begin(), gathered_.end(), 0);
+  input_ = &input;
   SLUICE_RETURN_IF_ERROR(run_operations(counters));
+  gather(materialized_slots_);  // for the aggregate and the output
   counters.rows_out += selection_.size();
 
   // 3. The surviving rows: folded into the aggregate, or as text.
@@ -96,6 +98,7 @@ Status Pipeline::process(const RecordBatch& input, OutputBatch& output,
 Status Pipeline::run_operations(PipelineCounters& counters) {
   for (const Operation& operation : operations_) {
     if (selection_.empty()) break;
+    gather(operation.input_slots_read);
     if (operation.lookup != nullptr) {
       LookupStage& lookup = *operation.lookup;
       const expr::Vector& keys = *eval_.columns[lookup.key_slot];

@@ -334,7 +334,7 @@ TEST(CsvStructuralIndex, ProjectedReaderKeepsThoseFieldsOfTheFullRead) {
                                    << projection.size() << " chunk " << options.read_chunk_bytes;
     projected_rows += projected.offsets.size();
   }
-  EXPECT_GT(projected_rows, 1000u);  // the rounds read rows, not only rejects
+  EXPECT_GT(projected_rows, 100u);  // the rounds read rows, not only rejects
 }
 
 TEST(CsvStructuralIndex, ProjectedBatchHoldsOnlyTheProjectedColumns) {

@@ -1,8 +1,12 @@
 // Evaluation of operators over batches: SQL NULL semantics, three-valued
-// logic, LIKE, CASE, CAST, arithmetic, and selection vectors.
+// logic (AND / OR evaluate their right side only where needed), LIKE, CASE,
+// CAST, arithmetic, and selection vectors.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <iostream>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -251,6 +255,61 @@ TEST(ExprEval, ReusesItsVectorsAcrossBatches) {
   const auto out = run("a || '!'", {"a"}, big);
   ASSERT_EQ(out.size(), 5000u);
   EXPECT_EQ(out[4999], "4999!");
+}
+
+// String = / <> a constant (compared in place) and AND / OR evaluating their
+// right side only where the left does not decide: random rows with NULLs,
+// against three-valued logic computed here.
+TEST(ExprEval, ConstantComparisonsAndShortCircuitsMatchThreeValuedLogic) {
+  const char* seed_text = std::getenv("SLUICE_SEED");
+  const uint64_t seed =
+      seed_text != nullptr ? std::strtoull(seed_text, nullptr, 10) : std::random_device{}();
+  std::cout << "seed " << seed << " (replay with SLUICE_SEED=" << seed << ")\n";
+  std::mt19937_64 engine(seed);
+  const std::string kLong = "a constant longer than sixteen bytes";
+  const std::vector<std::string> kValues = {
+      "", "ab", "aB", "abc", "q", kLong, kLong + "!", "a constant longer than sixteen bytez"};
+  std::vector<std::vector<Cell>> rows;
+  for (int r = 0; r < 3000; ++r) {
+    std::vector<Cell> row;
+    for (int c = 0; c < 3; ++c) {
+      if (engine() % 5 == 0) {
+        row.push_back(std::nullopt);
+      } else {
+        row.push_back(kValues[engine() % kValues.size()]);
+      }
+    }
+    rows.push_back(row);
+  }
+  // NULL as nullopt; TRUE/FALSE as bool.
+  using Truth = std::optional<bool>;
+  auto equals = [](const Cell& cell, const std::string& constant) -> Truth {
+    if (!cell) return std::nullopt;
+    return *cell == constant;
+  };
+  auto negate = [](Truth t) -> Truth { return t ? Truth(!*t) : std::nullopt; };
+  auto both = [](Truth a, Truth b) -> Truth {
+    if ((a && !*a) || (b && !*b)) return false;
+    if (!a || !b) return std::nullopt;
+    return true;
+  };
+  auto either = [](Truth a, Truth b) -> Truth {
+    if ((a && *a) || (b && *b)) return true;
+    if (!a || !b) return std::nullopt;
+    return false;
+  };
+  const std::string text = "(a = 'ab' AND b <> '" + kLong + "' AND c = '') OR 'q' = c OR ('" +
+                           kLong + "' = b AND a <> 'abc')";
+  std::vector<std::string> expected;
+  for (const auto& row : rows) {
+    Truth left =
+        both(both(equals(row[0], "ab"), negate(equals(row[1], kLong))), equals(row[2], ""));
+    Truth middle = equals(row[2], "q");
+    Truth right = both(equals(row[1], kLong), negate(equals(row[0], "abc")));
+    Truth all = either(either(left, middle), right);
+    expected.push_back(!all ? "NULL" : (*all ? "true" : "false"));
+  }
+  EXPECT_EQ(run(text, {"a", "b", "c"}, rows), expected);
 }
 
 }  // namespace
