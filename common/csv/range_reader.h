@@ -97,6 +97,11 @@ class CsvRangeReader {
   // Appends the projected fields; `field_count` is the record's whole count.
   Cut cut_indexed(RecordBatch& batch, const char*& raw_end, const char*& next, bool& non_ascii,
                   size_t& field_count);
+  // cut_indexed for every column (appended as cut) or for a projection
+  // (through cut_fields_).
+  template <bool kEveryColumn>
+  Cut cut_record(RecordBatch& batch, const char*& raw_end, const char*& next, bool& non_ascii,
+                 size_t& field_count);
   void build_index(uint64_t from_offset);
   // The checks every record passes once its fields are cut: size, UTF-8 (when
   // it may hold a byte >= 0x80), field count (`field_count`, all of the

@@ -44,14 +44,10 @@ void CsvRangeReader::build_index(uint64_t from_offset) {
   index_end_ = from_offset + length;
 }
 
-// Two builds, chosen at load time: with the POPCNT instruction where the CPU
-// has it, else std::popcount is a libgcc call.
-#if defined(__x86_64__) && !defined(__clang__)
-__attribute__((target_clones("popcnt", "default")))
-#endif
-CsvRangeReader::Cut
-CsvRangeReader::cut_indexed(RecordBatch& batch, const char*& raw_end, const char*& next,
-                            bool& non_ascii, size_t& field_count) {
+template <bool kEveryColumn>
+__attribute__((always_inline)) inline CsvRangeReader::Cut CsvRangeReader::cut_record(
+    RecordBatch& batch, const char*& raw_end, const char*& next, bool& non_ascii,
+    size_t& field_count) {
   const char quote = options_.dialect.quote;
   const uint64_t record_offset = window_.buffer_offset + position_;
   const uint64_t relative = record_offset - index_begin_;
@@ -96,8 +92,12 @@ CsvRangeReader::cut_indexed(RecordBatch& batch, const char*& raw_end, const char
       size -= 2;
     }
     if (column < wanted_end_) {
-      out[kept] = std::string_view(value, size);
-      kept += wanted[column];
+      if constexpr (kEveryColumn) {
+        batch.fields.emplace_back(value, size);  // reserved by next()
+      } else {
+        out[kept] = std::string_view(value, size);
+        kept += wanted[column];
+      }
     }
     column += 1;
     return true;
@@ -158,10 +158,24 @@ CsvRangeReader::cut_indexed(RecordBatch& batch, const char*& raw_end, const char
     next = cut + 1;
     non_ascii = (high_bytes | (masks.non_ascii & in_record & through_cut)) != 0;
     field_count = column;
-    for (size_t i = 0; i < kept; ++i) batch.fields.push_back(out[i]);  // reserved by next()
+    if constexpr (!kEveryColumn) {
+      for (size_t i = 0; i < kept; ++i) batch.fields.push_back(out[i]);  // reserved by next()
+    }
     return Cut::kRecord;
   }
   return Cut::kPastIndex;
+}
+
+// Two builds, chosen at load time: with the POPCNT instruction where the CPU
+// has it, else std::popcount is a libgcc call.
+#if defined(__x86_64__) && !defined(__clang__)
+__attribute__((target_clones("popcnt", "default")))
+#endif
+CsvRangeReader::Cut
+CsvRangeReader::cut_indexed(RecordBatch& batch, const char*& raw_end, const char*& next,
+                            bool& non_ascii, size_t& field_count) {
+  if (!options_.columns) return cut_record<true>(batch, raw_end, next, non_ascii, field_count);
+  return cut_record<false>(batch, raw_end, next, non_ascii, field_count);
 }
 
 bool CsvRangeReader::parse_indexed(RecordBatch& batch, std::vector<RejectedRecord>& rejects,
