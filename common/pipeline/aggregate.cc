@@ -4,7 +4,6 @@
 #include "common/pipeline/aggregate.h"
 
 #include <fmt/format.h>
-#include <xxhash.h>
 
 #include <algorithm>
 
@@ -166,48 +165,127 @@ void AggregatePlan::build_partial_columns() {
 
 // --- the table ----------------------------------------------------------------
 
-size_t Aggregator::KeyHash::operator()(std::string_view key) const {
-  return XXH3_64bits(key.data(), key.size());
-}
-
-Aggregator::Aggregator(const AggregatePlan& plan) : plan_(plan) {
+Aggregator::Aggregator(const AggregatePlan& plan)
+    : plan_(plan), key_offsets_{0}, key_encoder_(std::make_unique<KeyEncoder>()) {
   row_keys_.resize(plan.key_names.size());
+  count_star_only_ = std::all_of(
+      plan.aggregates.begin(), plan.aggregates.end(),
+      [](const AggregateColumn& aggregate) { return aggregate.kind == AggregateKind::kCountStar; });
 }
 Aggregator::~Aggregator() = default;
 
-size_t Aggregator::find_or_add_group(const std::string& key_bytes,
-                                     const std::vector<Scalar>& key_values) {
-  auto found = groups_.find(std::string_view(key_bytes));
-  if (found != groups_.end()) return found->second;
-  const uint32_t group = static_cast<uint32_t>(group_keys_.size());
-  auto [inserted, added] = groups_.emplace(key_bytes, group);
-  SLUICE_ASSERT(added, "group={}", group);
-  group_keys_.push_back(inserted->first);
-  key_values_.insert(key_values_.end(), key_values.begin(), key_values.end());
-  states_.resize(states_.size() + plan_.aggregates.size());
-  for (size_t a = 0; a < plan_.aggregates.size(); ++a) {
+uint32_t Aggregator::find_group(std::string_view key_bytes, uint64_t hash) const {
+  if (slots_.empty()) return kNoGroup;
+  const size_t mask = slots_.size() - 1;
+  for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
+    const Slot& candidate = slots_[slot];
+    if (candidate.group == kNoGroup) return kNoGroup;
+    if (candidate.hash == hash && key_equal(group_key(candidate.group), key_bytes))
+      return candidate.group;
+  }
+}
+
+void Aggregator::grow_table() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.empty() ? 16 : 2 * old.size(), Slot());
+  const size_t mask = slots_.size() - 1;
+  for (const Slot& moved : old) {
+    if (moved.group == kNoGroup) continue;
+    size_t slot = moved.hash & mask;
+    while (slots_[slot].group != kNoGroup) slot = (slot + 1) & mask;
+    slots_[slot] = moved;
+  }
+}
+
+uint32_t Aggregator::add_group(std::string_view key_bytes, uint64_t hash) {
+  const size_t groups = group_count();
+  SLUICE_ASSERT(groups < kNoGroup, "groups={}", groups);
+  if (2 * (groups + 1) > slots_.size()) grow_table();
+  const uint32_t group = static_cast<uint32_t>(groups);
+  const size_t mask = slots_.size() - 1;
+  size_t slot = hash & mask;
+  while (slots_[slot].group != kNoGroup) slot = (slot + 1) & mask;
+  slots_[slot] = Slot{hash, group};
+  key_arena_.append(key_bytes);
+  key_offsets_.push_back(key_arena_.size());
+  const size_t aggregate_count = plan_.aggregates.size();
+  states_.resize(states_.size() + aggregate_count);
+  for (size_t a = 0; a < aggregate_count; ++a) {
     if (plan_.aggregates[a].kind == AggregateKind::kCountDistinct) {
-      states_[group * plan_.aggregates.size() + a].distinct =
+      states_[group * aggregate_count + a].distinct =
           std::make_unique<std::unordered_set<std::string>>();
     }
   }
   return group;
 }
 
+uint32_t Aggregator::find_or_add_group(std::string_view key_bytes,
+                                       const std::vector<Scalar>& key_values) {
+  const uint64_t hash = key_hash(key_bytes);
+  const uint32_t found = find_group(key_bytes, hash);
+  if (found != kNoGroup) return found;
+  const uint32_t group = add_group(key_bytes, hash);
+  key_values_.insert(key_values_.end(), key_values.begin(), key_values.end());
+  return group;
+}
+
 void Aggregator::update(const std::vector<const expr::Vector*>& keys,
                         const std::vector<const expr::Vector*>& arguments,
                         const expr::Selection& selection) {
+  const size_t key_count = keys.size();
+  SLUICE_ASSERT(key_count == plan_.key_types.size(), "keys={}", key_count);
+  for (size_t k = 0; k < key_count; ++k) {
+    // The encoder reads each vector by its own type, as read_scalar does.
+    SLUICE_ASSERT(keys[k]->type == plan_.key_types[k] || keys[k]->type == Type::kNull,
+                  "key={} type={}", k, expr::type_name(keys[k]->type));
+  }
+  // In chunks of rows, each in passes: a key's bytes are hashed and compared
+  // well after they were written, never while the small stores that wrote
+  // them are still in flight (a wide load over those stalls).
+  KeyEncoder& encoder = *key_encoder_;
+  size_t key_ends[kUpdateChunkRows];
+  uint64_t hashes[kUpdateChunkRows];
+  uint32_t groups[kUpdateChunkRows];
+  for (size_t chunk = 0; chunk < selection.size(); chunk += kUpdateChunkRows) {
+    const uint32_t* rows = selection.data() + chunk;
+    const size_t row_count = std::min(kUpdateChunkRows, selection.size() - chunk);
+    encoder.encode(keys, rows, row_count, key_ends);
+    const char* key_bytes = encoder.bytes().data();
+    for (size_t i = 0, begin = 0; i < row_count; begin = key_ends[i++]) {
+      hashes[i] = key_hash(std::string_view(key_bytes + begin, key_ends[i] - begin));
+      if (!slots_.empty()) __builtin_prefetch(&slots_[hashes[i] & (slots_.size() - 1)]);
+    }
+    for (size_t i = 0, begin = 0; i < row_count; begin = key_ends[i++]) {
+      const std::string_view key(key_bytes + begin, key_ends[i] - begin);
+      uint32_t group = find_group(key, hashes[i]);
+      if (group == kNoGroup) [[unlikely]] {
+        group = add_group(key, hashes[i]);
+        for (size_t k = 0; k < key_count; ++k) {
+          read_scalar(*keys[k], rows[i], row_keys_[k]);
+          key_values_.push_back(row_keys_[k]);
+        }
+      }
+      groups[i] = group;
+    }
+    fold_rows(rows, groups, row_count, arguments);
+  }
+}
+
+void Aggregator::fold_rows(const uint32_t* rows, const uint32_t* groups, size_t row_count,
+                           const std::vector<const expr::Vector*>& arguments) {
   const size_t aggregate_count = plan_.aggregates.size();
+  if (count_star_only_) {
+    for (size_t i = 0; i < row_count; ++i) {
+      State* states = &states_[static_cast<size_t>(groups[i]) * aggregate_count];
+      for (size_t a = 0; a < aggregate_count; ++a) ++states[a].count;
+    }
+    return;
+  }
   Scalar value;
   std::string text;
-  for (uint32_t row : selection) {
-    key_bytes_.clear();
-    for (size_t k = 0; k < keys.size(); ++k) {
-      read_scalar(*keys[k], row, row_keys_[k]);
-      append_key(key_bytes_, plan_.key_types[k], row_keys_[k]);
-    }
-    const size_t group = find_or_add_group(key_bytes_, row_keys_);
-    State* states = &states_[group * aggregate_count];
+  for (size_t i = 0; i < row_count; ++i) {
+    const uint32_t row = rows[i];
+    State* states = &states_[static_cast<size_t>(groups[i]) * aggregate_count];
     for (size_t a = 0; a < aggregate_count; ++a) {
       const AggregateColumn& aggregate = plan_.aggregates[a];
       State& state = states[a];
@@ -249,17 +327,17 @@ void Aggregator::update(const std::vector<const expr::Vector*>& keys,
 }
 
 std::vector<size_t> Aggregator::sorted_groups() const {
-  std::vector<size_t> order(group_keys_.size());
+  std::vector<size_t> order(group_count());
   for (size_t g = 0; g < order.size(); ++g) order[g] = g;
   std::sort(order.begin(), order.end(),
-            [&](size_t a, size_t b) { return group_keys_[a] < group_keys_[b]; });
+            [&](size_t a, size_t b) { return group_key(a) < group_key(b); });
   return order;
 }
 
 void Aggregator::finalize(std::vector<expr::Vector>& columns) const {
   const size_t key_count = plan_.key_names.size();
   const size_t aggregate_count = plan_.aggregates.size();
-  const size_t rows = group_keys_.size();
+  const size_t rows = group_count();
   columns.resize(key_count + aggregate_count);
   for (size_t k = 0; k < key_count; ++k) columns[k].reset(plan_.key_types[k], rows);
   for (size_t a = 0; a < aggregate_count; ++a)

@@ -12,12 +12,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "common/base/batch.h"
@@ -89,7 +86,7 @@ class Aggregator {
   // the order of the groups' key bytes. String values view this Aggregator.
   void finalize(std::vector<expr::Vector>& columns) const;
 
-  size_t group_count() const { return group_keys_.size(); }
+  size_t group_count() const { return key_offsets_.size() - 1; }
 
   static constexpr size_t kDistinctFieldBytesMax = 1 << 20;
 
@@ -100,23 +97,48 @@ class Aggregator {
     std::string string_value;
   };
   struct State;
+  class KeyEncoder;
 
  private:
-  struct KeyHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view key) const;
+  // One slot of the groups' hash table: the group and its key's hash, so a
+  // probe compares one integer before it compares key bytes.
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t group = kNoGroup;
   };
-  size_t find_or_add_group(const std::string& key_bytes, const std::vector<Scalar>& key_values);
+  static constexpr uint32_t kNoGroup = UINT32_MAX;
+  // update() encodes, hashes and looks up this many rows a pass.
+  static constexpr size_t kUpdateChunkRows = 256;
+
+  std::string_view group_key(size_t group) const {
+    return std::string_view(key_arena_.data() + key_offsets_[group],
+                            key_offsets_[group + 1] - key_offsets_[group]);
+  }
+  // The group whose encoded key is `key_bytes` (hash `hash`), or kNoGroup.
+  uint32_t find_group(std::string_view key_bytes, uint64_t hash) const;
+  // Adds a group that find_group did not find, with neutral states; the
+  // caller appends its key_values_.
+  uint32_t add_group(std::string_view key_bytes, uint64_t hash);
+  uint32_t find_or_add_group(std::string_view key_bytes, const std::vector<Scalar>& key_values);
+  void grow_table();
+  // Folds rows[i] into group groups[i]'s states, for i < row_count.
+  void fold_rows(const uint32_t* rows, const uint32_t* groups, size_t row_count,
+                 const std::vector<const expr::Vector*>& arguments);
   std::vector<size_t> sorted_groups() const;
 
   const AggregatePlan& plan_;
-  std::unordered_map<std::string, uint32_t, KeyHash, std::equal_to<>> groups_;
-  std::vector<std::string_view> group_keys_;  // encoded key of each group (views groups_' keys)
-  std::vector<Scalar> key_values_;            // group * keys + key
-  std::vector<State> states_;                 // group * aggregates + aggregate
+  bool count_star_only_ = false;  // every aggregate is count(*): no arguments to read
+  // Open addressing with linear probing: a power-of-two number of slots, at
+  // most half of them used (grow_table doubles it).
+  std::vector<Slot> slots_;
+  std::string key_arena_;            // the groups' encoded keys, one after another
+  std::vector<size_t> key_offsets_;  // group g's key is [key_offsets_[g], key_offsets_[g + 1])
+  std::vector<Scalar> key_values_;   // group * keys + key
+  std::vector<State> states_;        // group * aggregates + aggregate
 
   // Scratch.
   std::string key_bytes_;
+  std::unique_ptr<KeyEncoder> key_encoder_;
   std::vector<Scalar> row_keys_;
 };
 
