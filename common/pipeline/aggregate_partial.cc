@@ -83,6 +83,14 @@ void Aggregator::write_partial(OutputBatch& out) const {
         append_canonical(text, plan_.key_types[k], key);
         push(text);
       }
+      // A sum's state (sum and avg): float or exact integer.
+      auto append_sum = [&](const AggregateColumn& aggregate, const State& state) {
+        if (aggregate.argument_type == Type::kFloat64) {
+          append_float(text, state.float_sum);
+        } else {
+          append_int128(text, state.int_sum);
+        }
+      };
       for (size_t a = 0; a < aggregate_count; ++a) {
         const AggregateColumn& aggregate = plan_.aggregates[a];
         const State& state = states[a];
@@ -97,11 +105,7 @@ void Aggregator::write_partial(OutputBatch& out) const {
             if (!first || state.count == 0) {
               push_null();
             } else {
-              if (aggregate.argument_type == Type::kFloat64) {
-                append_float(text, state.float_sum);
-              } else {
-                append_int128(text, state.int_sum);
-              }
+              append_sum(aggregate, state);
               push(text);
             }
             break;
@@ -110,11 +114,7 @@ void Aggregator::write_partial(OutputBatch& out) const {
               push("0");
               push("0");
             } else {
-              if (aggregate.argument_type == Type::kFloat64) {
-                append_float(text, state.float_sum);
-              } else {
-                append_int128(text, state.int_sum);
-              }
+              append_sum(aggregate, state);
               push(text);
               text.clear();
               append_int(text, state.count);
