@@ -88,6 +88,8 @@ Status PartitionLedger::put_partition(const std::string& job_id, const Partition
                      durability);
 }
 
+Status PartitionLedger::sync() { return store_->sync(); }
+
 Result<CommitOutcome> PartitionLedger::commit(const std::string& job_id,
                                               const PartitionRecord& partition) {
   const std::string key = partition_key(job_id, partition.index);

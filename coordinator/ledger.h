@@ -40,6 +40,9 @@ class PartitionLedger {
   // is harmless: see Scheduler (written, published).
   Status put_partition(const std::string& job_id, const PartitionRecord& partition,
                        Durability durability = Durability::kSynced);
+  // Makes every buffered write so far durable (one WAL fsync): the leases of
+  // one round of assignment share it.
+  Status sync();
   // Durably makes `partition.attempt` the winner. Returns kAlreadyCommitted if
   // another attempt won; never an error to call twice for the same attempt.
   Result<CommitOutcome> commit(const std::string& job_id, const PartitionRecord& partition);

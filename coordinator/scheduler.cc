@@ -141,6 +141,7 @@ Status Scheduler::mark_succeeded(const std::string& job_id) {
   SLUICE_ASSERT(job != nullptr, "job={}", job_id);
   job->record.state = JobState::kSucceeded;
   job->record.finished_unix = unix_time_seconds();
+  jobs_ended_++;
   if (job->record.lineage_id.empty()) return ledger_.put_job(job->record);
   // The run's files, and the changes it reported, are recorded with its end:
   // a crash before this batch leaves the run unfinished, and it runs again
@@ -190,6 +191,7 @@ Result<std::vector<Abort>> Scheduler::stop_job(const std::string& job_id, JobSta
   }
   job->planned.clear();
   job->record.state = state;
+  jobs_ended_++;
   job->record.error = error;
   job->record.finished_unix = unix_time_seconds();
   SLUICE_RETURN_IF_ERROR(ledger_.put_job(job->record));

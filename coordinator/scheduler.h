@@ -101,6 +101,9 @@ class Scheduler {
   // leased attempt not heard of for a lease (its Task was lost on a
   // reconnect) is planned again by expire_workers().
   void on_progress(const std::string& identity, const AttemptRef& attempt);
+  // A worker reported `attempt` finished (its Done is handled later): the
+  // attempt no longer takes one of the worker's slots; its lease stays.
+  void on_attempt_finished(const std::string& identity, const AttemptRef& attempt);
   // True while `attempt` holds a lease (it may still win).
   bool is_leased(const AttemptRef& attempt) const;
   // Records that a committed partition's file was renamed into place.
@@ -124,6 +127,9 @@ class Scheduler {
   // Fails or cancels a job; returns the attempts still running, to abort.
   Result<std::vector<Abort>> stop_job(const std::string& job_id, JobState state,
                                       const std::string& error);
+  // How many times a job left the running state (succeeded, failed,
+  // cancelled) since this scheduler started: the loop wakes waiters on change.
+  uint64_t jobs_ended() const { return jobs_ended_; }
 
   const JobRecord* job(const std::string& job_id) const;
   const PartitionRecord* partition(const std::string& job_id, uint32_t index) const;
@@ -172,6 +178,7 @@ class Scheduler {
   std::map<std::string, Worker> workers_;
   std::map<AttemptRef, int64_t> attempt_heard_ms_;               // leased attempts: last Progress
   std::map<std::string, std::map<std::string, SeenFile>> seen_;  // lineage -> path -> file
+  uint64_t jobs_ended_ = 0;
 };
 
 }  // namespace sluice

@@ -103,6 +103,13 @@ void Scheduler::on_progress(const std::string& identity, const AttemptRef& attem
   if (worker->second.attempts.count(attempt) != 0) heard->second = clock_.now_ms();
 }
 
+void Scheduler::on_attempt_finished(const std::string& identity, const AttemptRef& attempt) {
+  auto worker = workers_.find(identity);
+  if (worker == workers_.end()) return;
+  worker->second.last_seen_ms = clock_.now_ms();
+  worker->second.attempts.erase(attempt);
+}
+
 Result<std::vector<Assignment>> Scheduler::assign() {
   std::vector<Assignment> assignments;
   const int64_t now = clock_.now_ms();
@@ -126,6 +133,9 @@ Result<std::vector<Assignment>> Scheduler::assign() {
     }
     if (worker.credit > 0) SLUICE_RETURN_IF_ERROR(speculate(identity, worker, assignments));
   }
+  // Each lease was written buffered; one WAL fsync makes them all durable
+  // before any Task is sent (an attempt number is never handed out twice).
+  if (!assignments.empty()) SLUICE_RETURN_IF_ERROR(ledger_.sync());
   return assignments;
 }
 
@@ -190,7 +200,8 @@ Status Scheduler::lease(JobEntry& job, uint32_t index, const std::string& identi
       partition.exact_start_offset = previous.stats.end_offset;
     }
   }
-  SLUICE_RETURN_IF_ERROR(ledger_.put_partition(job.record.id, partition));
+  // Buffered: assign() syncs once for all the leases of its round.
+  SLUICE_RETURN_IF_ERROR(ledger_.put_partition(job.record.id, partition, Durability::kBuffered));
   crash_point("leased");
   job.leases[index][attempt] = identity;
   AttemptRef ref{job.record.id, index, attempt};

@@ -2,7 +2,9 @@
 
 #include <kj/exception.h>
 
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <set>
 #include <zmq.hpp>
 
@@ -18,6 +20,7 @@
 #include "proto/codec.h"
 #include "proto/security.h"
 #include "proto/socket.h"
+#include "proto/waker.h"
 
 namespace sluice {
 
@@ -30,6 +33,7 @@ class CoordinatorService::Impl {
       : ledger_(std::move(ledger)),
         scheduler_(*ledger_, clock_),
         router_(context_, zmq::socket_type::router),
+        waker_(context_),
         log_(logger("coordinator")) {}
 
   Status start(const CoordinatorOptions& options) {
@@ -84,8 +88,20 @@ class CoordinatorService::Impl {
     int64_t last_heartbeat_ms = 0;
     int64_t last_board_ms = 0;
     while (!stop.load()) {
-      if (proto::poll_readable(router_, limits::kCoordinatorTickMs)) drain();
+      const bool readable =
+          proto::poll_readable(router_, waker_.socket(), limits::kCoordinatorTickMs);
+      waker_.drain();
+      if (stop.load()) break;
+      if (readable) {
+        drain();
+        // A worker that reported Done asked for work in the same breath:
+        // lease its next partition (one WAL sync) before committing the last
+        // one (another), so it never waits for the commit.
+        SLUICE_RETURN_IF_ERROR(assign_tasks());
+        handle_deferred_done();
+      }
       SLUICE_RETURN_IF_ERROR(tick());
+      announce_jobs_ended();
       const int64_t now = clock_.now_ms();
       if (now - last_heartbeat_ms >= limits::kHeartbeatMs) {
         last_heartbeat_ms = now;
@@ -99,7 +115,25 @@ class CoordinatorService::Impl {
     return Status::ok();
   }
 
+  void wake() { waker_.poke(); }
+
+  uint64_t wait_jobs_ended(uint64_t seen, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(ended_mutex_);
+    ended_changed_.wait_for(lock, timeout, [&] { return jobs_ended_ > seen; });
+    return jobs_ended_;
+  }
+
  private:
+  void announce_jobs_ended() {
+    if (scheduler_.jobs_ended() == announced_ended_) return;
+    announced_ended_ = scheduler_.jobs_ended();
+    {
+      std::lock_guard lock(ended_mutex_);
+      jobs_ended_ = announced_ended_;
+    }
+    ended_changed_.notify_all();
+  }
+
   // After a restart: publish what was committed, finish what was complete,
   // and collect temporary files no written or committed attempt owns.
   Status recover() {
@@ -146,11 +180,13 @@ class CoordinatorService::Impl {
         log_->error("receive failed error={}", error.what());
         return;
       }
-      handle(identity.to_string(), payload);
+      handle(identity.to_string(), payload, true);
     }
   }
 
-  void handle(const std::string& identity, const zmq::message_t& payload) {
+  // `defer_done`: a Done report waits in deferred_done_ for
+  // handle_deferred_done(), after this round's leases.
+  void handle(const std::string& identity, const zmq::message_t& payload, bool defer_done = false) {
     auto decoded = proto::decode(payload);
     if (!decoded.is_ok()) {
       metrics_.messages_dropped++;
@@ -158,8 +194,38 @@ class CoordinatorService::Impl {
                  decoded.status().message());
       return;
     }
+    std::unique_ptr<proto::Decoded> message = std::move(decoded.value());
+    if (defer_done && is_done_report(*message)) {
+      // The worker's slot is free now (its RequestWork follows); the attempt
+      // still holds its lease until the report is handled.
+      auto done = message->envelope().getDone();
+      scheduler_.on_attempt_finished(
+          identity, AttemptRef{to_string(done.getJobId()), done.getPartition(), done.getAttempt()});
+      deferred_done_.emplace_back(identity, std::move(message));
+      return;
+    }
+    dispatch_decoded(identity, *message);
+  }
+
+  static bool is_done_report(proto::Decoded& message) {
     try {
-      Status status = dispatch(identity, decoded.value()->envelope());
+      if (message.envelope().which() != proto::Envelope::DONE) return false;
+      (void)message.envelope().getDone().getJobId();  // malformed: dispatch_decoded says so
+      return true;
+    } catch (const kj::Exception&) {
+      return false;
+    }
+  }
+
+  void handle_deferred_done() {
+    std::vector<std::pair<std::string, std::unique_ptr<proto::Decoded>>> reports;
+    reports.swap(deferred_done_);
+    for (auto& [identity, decoded] : reports) dispatch_decoded(identity, *decoded);
+  }
+
+  void dispatch_decoded(const std::string& identity, proto::Decoded& decoded) {
+    try {
+      Status status = dispatch(identity, decoded.envelope());
       if (!status.is_ok())
         log_->error("handling failed peer={} error={}", printable(identity), status.to_string());
     } catch (const kj::Exception& error) {
@@ -462,8 +528,7 @@ class CoordinatorService::Impl {
       log_->warn("worker expired worker={} reason=no message for {} ms", printable(identity),
                  limits::kLeaseMs);
     }
-    SLUICE_ASSIGN_OR_RETURN(std::vector<Assignment> assignments, scheduler_.assign());
-    for (const Assignment& assignment : assignments) send_task(assignment);
+    SLUICE_RETURN_IF_ERROR(assign_tasks());
     for (const std::string& job_id : scheduler_.finishable_jobs()) {
       if (auto error = scheduler_.reject_limit_error(job_id)) {
         SLUICE_RETURN_IF_ERROR(stop(job_id, JobState::kFailed, *error));
@@ -484,6 +549,12 @@ class CoordinatorService::Impl {
       collect_temporary(job);  // an incremental run's replaced parts go now
       log_->info("job succeeded job={} name={} output={}", job_id, job.name, job.output_dir);
     }
+    return Status::ok();
+  }
+
+  Status assign_tasks() {
+    SLUICE_ASSIGN_OR_RETURN(std::vector<Assignment> assignments, scheduler_.assign());
+    for (const Assignment& assignment : assignments) send_task(assignment);
     return Status::ok();
   }
 
@@ -541,11 +612,18 @@ class CoordinatorService::Impl {
   zmq::context_t context_;
   std::unique_ptr<proto::ZapHandler> zap_;  // before router_: outlives it
   zmq::socket_t router_;
+  proto::Waker waker_;  // another thread -> the loop (stop now)
   std::string endpoint_;
   std::shared_ptr<spdlog::logger> log_;
   LoopMetrics metrics_;
   StatusBoard board_;
   std::unique_ptr<HttpServer> http_;
+  // Done reports received this round, handled after its leases.
+  std::vector<std::pair<std::string, std::unique_ptr<proto::Decoded>>> deferred_done_;
+  uint64_t announced_ended_ = 0;  // the loop's copy: no lock to compare
+  std::mutex ended_mutex_;
+  std::condition_variable ended_changed_;
+  uint64_t jobs_ended_ = 0;  // guarded by ended_mutex_
 };
 
 CoordinatorService::CoordinatorService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -568,6 +646,12 @@ const std::string& CoordinatorService::endpoint() const { return impl_->endpoint
 int CoordinatorService::http_port() const { return impl_->http_port(); }
 
 Status CoordinatorService::run(const std::atomic<bool>& stop) { return impl_->run(stop); }
+
+void CoordinatorService::wake() { impl_->wake(); }
+
+uint64_t CoordinatorService::wait_jobs_ended(uint64_t seen, std::chrono::milliseconds timeout) {
+  return impl_->wait_jobs_ended(seen, timeout);
+}
 
 Status CoordinatorService::handle_frame(const std::string& identity, const void* data,
                                         size_t size) {

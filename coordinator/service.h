@@ -4,7 +4,9 @@
 // and carries the decisions out (replies, tasks, renames, manifests).
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -33,6 +35,14 @@ class CoordinatorService {
   int http_port() const;
   // Serves until `stop` becomes true.
   Status run(const std::atomic<bool>& stop);
+  // From another thread: ends the loop's wait at once (after setting `stop`,
+  // so that run() returns now instead of at its next tick).
+  void wake();
+  // From another thread: blocks until more than `seen` jobs have ended
+  // (succeeded, failed or been cancelled) or `timeout` passes; returns the
+  // count now. Lets `sluice run` see its job's end at once instead of at
+  // its next status poll.
+  uint64_t wait_jobs_ended(uint64_t seen, std::chrono::milliseconds timeout);
 
   // Handles one frame as if the peer `identity` had sent it on the socket,
   // then runs one tick of the loop (expiry, leases, finished jobs): the code

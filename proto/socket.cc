@@ -12,14 +12,30 @@ void configure_socket(zmq::socket_t& socket) {
   socket.set(zmq::sockopt::rcvhwm, limits::kSocketHighWaterMark);
 }
 
+namespace {
+
+// zmq::poll; a signal (EINTR) counts as a timeout (nothing readable).
+void poll_items(zmq::pollitem_t* items, size_t count, int64_t timeout_ms) {
+  try {
+    zmq::poll(items, count, std::chrono::milliseconds(timeout_ms));
+  } catch (const zmq::error_t& error) {
+    if (error.num() != EINTR) throw;
+    for (size_t i = 0; i < count; ++i) items[i].revents = 0;
+  }
+}
+
+}  // namespace
+
 bool poll_readable(zmq::socket_t& socket, int64_t timeout_ms) {
   zmq::pollitem_t items[] = {{socket.handle(), 0, ZMQ_POLLIN, 0}};
-  try {
-    zmq::poll(items, 1, std::chrono::milliseconds(timeout_ms));
-  } catch (const zmq::error_t& error) {
-    if (error.num() == EINTR) return false;
-    throw;
-  }
+  poll_items(items, 1, timeout_ms);
+  return (items[0].revents & ZMQ_POLLIN) != 0;
+}
+
+bool poll_readable(zmq::socket_t& socket, zmq::socket_t& wake, int64_t timeout_ms) {
+  zmq::pollitem_t items[] = {{socket.handle(), 0, ZMQ_POLLIN, 0},
+                             {wake.handle(), 0, ZMQ_POLLIN, 0}};
+  poll_items(items, 2, timeout_ms);
   return (items[0].revents & ZMQ_POLLIN) != 0;
 }
 

@@ -17,6 +17,9 @@ void configure_socket(zmq::socket_t& socket);
 // Waits up to `timeout_ms` for `socket` to be readable. A signal (EINTR)
 // counts as a timeout so that stop flags are checked.
 bool poll_readable(zmq::socket_t& socket, int64_t timeout_ms);
+// The same, also returning early (false) when `wake` becomes readable; the
+// caller drains `wake`.
+bool poll_readable(zmq::socket_t& socket, zmq::socket_t& wake, int64_t timeout_ms);
 
 // ROUTER -> one peer: [identity][payload]. Never blocks; false if not sent.
 bool send_to(zmq::socket_t& router, const std::string& identity, capnp::MessageBuilder& message);

@@ -15,6 +15,7 @@
 #include "proto/codec.h"
 #include "proto/security.h"
 #include "proto/socket.h"
+#include "proto/waker.h"
 #include "worker/task_runner.h"
 
 namespace sluice {
@@ -36,12 +37,7 @@ class WorkerLink {
       : options_(options),
         log_(logger("worker")),
         socket_(context_, zmq::socket_type::dealer),
-        wake_(context_, zmq::socket_type::pull) {
-    // Task threads poke this socket when they finish, so the link reports
-    // at once instead of at its next tick.
-    wake_endpoint_ = fmt::format("inproc://sluice-worker-wake-{}", static_cast<void*>(this));
-    wake_.set(zmq::sockopt::linger, 0);
-    wake_.bind(wake_endpoint_);
+        waker_(context_) {
     if (options_.worker_id.empty()) {
       char host[256] = {};
       ::gethostname(host, sizeof(host) - 1);
@@ -61,20 +57,10 @@ class WorkerLink {
     connect();
     int64_t last_progress_ms = 0;
     while (!stop.load()) {
-      zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
-                                 {wake_.handle(), 0, ZMQ_POLLIN, 0}};
-      try {
-        zmq::poll(items, 2, std::chrono::milliseconds(limits::kCoordinatorTickMs));
-      } catch (const zmq::error_t& error) {
-        if (error.num() != EINTR) throw;
-        items[0].revents = items[1].revents = 0;
-      }
-      if (items[1].revents & ZMQ_POLLIN) {
-        zmq::message_t poke;
-        while (wake_.recv(poke, zmq::recv_flags::dontwait)) {
-        }
-      }
-      if (items[0].revents & ZMQ_POLLIN) drain();
+      const bool readable =
+          proto::poll_readable(socket_, waker_.socket(), limits::kCoordinatorTickMs);
+      waker_.drain();
+      if (readable) drain();
       reap_finished();
       const int64_t now = clock_.now_ms();
       if (now - last_progress_ms >= limits::kHeartbeatMs) {
@@ -248,10 +234,7 @@ class WorkerLink {
     task->thread = std::thread([raw, this] {
       raw->outcome = run_task(raw->spec, raw->control);
       raw->finished.store(true, std::memory_order_release);
-      zmq::socket_t poke(context_, zmq::socket_type::push);
-      poke.set(zmq::sockopt::linger, 0);
-      poke.connect(wake_endpoint_);
-      (void)poke.send(zmq::str_buffer("done"), zmq::send_flags::dontwait);
+      waker_.poke();  // the link reports at once, not at its next tick
     });
     tasks_.push_back(std::move(task));
   }
@@ -325,8 +308,7 @@ class WorkerLink {
   SteadyClock clock_;
   zmq::context_t context_;
   zmq::socket_t socket_;
-  zmq::socket_t wake_;
-  std::string wake_endpoint_;
+  proto::Waker waker_;  // task threads -> the link
   std::list<std::unique_ptr<RunningTask>> tasks_;
   int64_t last_heard_ms_ = 0;
   int64_t last_sent_ms_ = 0;

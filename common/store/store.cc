@@ -42,6 +42,8 @@ Status Store::put(const std::string& key, const std::string& value, Durability d
   return from_rocksdb(db_->Put(write_options(durability), key, value), "state write of " + key);
 }
 
+Status Store::sync() { return from_rocksdb(db_->SyncWAL(), "state sync"); }
+
 Status Store::put_all(const std::vector<std::pair<std::string, std::string>>& pairs) {
   rocksdb::WriteBatch batch;
   for (const auto& [key, value] : pairs) batch.Put(key, value);

@@ -33,6 +33,8 @@ class Store {
 
   Status put(const std::string& key, const std::string& value,
              Durability durability = Durability::kSynced);
+  // Makes every buffered write so far durable (one fsync of the WAL).
+  Status sync();
   // Writes all pairs atomically and durably.
   Status put_all(const std::vector<std::pair<std::string, std::string>>& pairs);
   Result<std::optional<std::string>> get(const std::string& key);

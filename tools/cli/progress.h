@@ -10,7 +10,12 @@ namespace sluice {
 // Polls the coordinator until the job is final; draws a bar on stderr when
 // `show_bar`. Returns the final snapshot, or an error if the coordinator is
 // unreachable. `keep_going` is called each poll (embedded mode restarts dead
-// workers there).
+// workers there). Between polls it calls `wait(milliseconds)`, which may
+// return early when a job has ended (embedded mode wakes on the
+// coordinator's signal); the default sleeps.
+template <typename Tick, typename Wait>
+Result<JobSnapshot> follow_job(CoordinatorClient& client, const std::string& job_id, bool show_bar,
+                               Tick keep_going, Wait wait);
 template <typename Tick>
 Result<JobSnapshot> follow_job(CoordinatorClient& client, const std::string& job_id, bool show_bar,
                                Tick keep_going);

@@ -5,9 +5,9 @@
 
 namespace sluice {
 
-template <typename Tick>
+template <typename Tick, typename Wait>
 Result<JobSnapshot> follow_job(CoordinatorClient& client, const std::string& job_id, bool show_bar,
-                               Tick keep_going) {
+                               Tick keep_going, Wait wait) {
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();
   auto last_heard = started;
@@ -30,9 +30,15 @@ Result<JobSnapshot> follow_job(CoordinatorClient& client, const std::string& job
     // few percent of its run time; from 4 s on, every 200 ms.
     const auto elapsed_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(now - started).count();
-    std::this_thread::sleep_for(
-        std::chrono::milliseconds(std::clamp<int64_t>(elapsed_ms / 20, 10, 200)));
+    wait(std::chrono::milliseconds(std::clamp<int64_t>(elapsed_ms / 20, 10, 200)));
   }
+}
+
+template <typename Tick>
+Result<JobSnapshot> follow_job(CoordinatorClient& client, const std::string& job_id, bool show_bar,
+                               Tick keep_going) {
+  return follow_job(client, job_id, show_bar, keep_going,
+                    [](std::chrono::milliseconds pause) { std::this_thread::sleep_for(pause); });
 }
 
 }  // namespace sluice

@@ -141,12 +141,20 @@ int run_command(const RunFlags& flags) {
         fmt::print(stderr, "sluice: resuming job {}\n", submitted->job_id);
       }
       const bool bar = !flags.no_progress && ::isatty(STDERR_FILENO);
-      auto final_job = follow_job(client, submitted->job_id, bar, [&] {
-        if (stop_requested().load()) {
-          (void)client.cancel(submitted->job_id);
-        }
-        if (!is_final_state(submitted->state)) pool.keep_alive();
-      });
+      // The coordinator is in this process: its loop wakes us when a job
+      // ends, so the job's end is seen at once, not at the next poll.
+      uint64_t jobs_ended = service.value()->wait_jobs_ended(0, std::chrono::milliseconds(0));
+      auto final_job = follow_job(
+          client, submitted->job_id, bar,
+          [&] {
+            if (stop_requested().load()) {
+              (void)client.cancel(submitted->job_id);
+            }
+            if (!is_final_state(submitted->state)) pool.keep_alive();
+          },
+          [&](std::chrono::milliseconds pause) {
+            jobs_ended = service.value()->wait_jobs_ended(jobs_ended, pause);
+          });
       if (!final_job.is_ok()) {
         fmt::print(stderr, "sluice: {}\n", final_job.status().message());
       } else {
@@ -158,8 +166,9 @@ int run_command(const RunFlags& flags) {
       }
     }
   }
+  coordinator_stop = true;  // its loop ends while the workers exit
+  service.value()->wake();
   pool.stop();
-  coordinator_stop = true;
   coordinator.join();
   if (!coordinator_status.is_ok()) {
     fmt::print(stderr, "sluice: coordinator failed: {}\n", coordinator_status.to_string());
