@@ -98,8 +98,9 @@ class CsvRangeReader {
   Cut cut_indexed(RecordBatch& batch, const char*& raw_end, const char*& next, bool& non_ascii,
                   size_t& field_count);
   // cut_indexed for every column (appended as cut) or for a projection
-  // (through cut_fields_).
-  template <bool kEveryColumn>
+  // (through cut_fields_); kSkipRuns: runs of skip_run_[c] unwanted columns
+  // in a block without quotes are counted, not cut.
+  template <bool kEveryColumn, bool kSkipRuns>
   Cut cut_record(RecordBatch& batch, const char*& raw_end, const char*& next, bool& non_ascii,
                  size_t& field_count);
   void build_index(uint64_t from_offset);
@@ -135,6 +136,9 @@ class CsvRangeReader {
   // written at slot `kept`, which advances only for kept columns (no
   // branch); so wanted_count_ + 1 slots.
   std::vector<std::string_view> cut_fields_;
+  // For column c < wanted_end_: the unwanted columns from c to the next kept
+  // one, when at least kSkipRunMin (else 0). Empty when there is no such run.
+  std::vector<uint8_t> skip_run_;
 
   // The structural index of source bytes [index_begin_, index_end_), built
   // from a record start (parity 0 there), index_span_bytes_ at most.

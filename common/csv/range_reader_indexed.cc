@@ -44,7 +44,7 @@ void CsvRangeReader::build_index(uint64_t from_offset) {
   index_end_ = from_offset + length;
 }
 
-template <bool kEveryColumn>
+template <bool kEveryColumn, bool kSkipRuns>
 __attribute__((always_inline)) inline CsvRangeReader::Cut CsvRangeReader::cut_record(
     RecordBatch& batch, const char*& raw_end, const char*& next, bool& non_ascii,
     size_t& field_count) {
@@ -78,6 +78,7 @@ __attribute__((always_inline)) inline CsvRangeReader::Cut CsvRangeReader::cut_re
 
   std::string_view* const out = cut_fields_.data();
   const uint8_t* const wanted = wanted_.data();
+  const uint8_t* const skip_run = skip_run_.data();
   size_t kept = 0;
   // Ends the field at `field` just before `end`; a field that starts with a
   // quote must end with one (false otherwise). Within the projection's span
@@ -117,6 +118,24 @@ __attribute__((always_inline)) inline CsvRangeReader::Cut CsvRangeReader::cut_re
       delimiters &= delimiters - 1;
       if (!end_field(cut)) return Cut::kIrregular;
       field = cut + 1;
+      if constexpr (kSkipRuns) {
+        // A run of unwanted fields starting in a block without quotes: none
+        // of them is quoted, so only their delimiters are counted.
+        if (column < wanted_end_ && skip_run[column] != 0 && block_quotes == 0 && delimiters != 0) {
+          const size_t run = skip_run[column];
+          const size_t here = static_cast<size_t>(std::popcount(delimiters));
+          if (here < run) {  // the run goes on in the next block
+            column += here;
+            field = base + (block_position + 64 - std::countl_zero(delimiters));
+            delimiters = 0;
+          } else {
+            for (size_t i = 1; i < run; ++i) delimiters &= delimiters - 1;
+            column += run;
+            field = base + (block_position + std::countr_zero(delimiters) + 1);
+            delimiters &= delimiters - 1;
+          }
+        }
+      }
     }
     if (delimiters != 0 && block_quotes == 0) {
       // Past the projection in a block without quotes: only the first field
@@ -174,8 +193,13 @@ __attribute__((target_clones("popcnt", "default")))
 CsvRangeReader::Cut
 CsvRangeReader::cut_indexed(RecordBatch& batch, const char*& raw_end, const char*& next,
                             bool& non_ascii, size_t& field_count) {
-  if (!options_.columns) return cut_record<true>(batch, raw_end, next, non_ascii, field_count);
-  return cut_record<false>(batch, raw_end, next, non_ascii, field_count);
+  if (!options_.columns) {
+    return cut_record<true, false>(batch, raw_end, next, non_ascii, field_count);
+  }
+  if (skip_run_.empty()) {
+    return cut_record<false, false>(batch, raw_end, next, non_ascii, field_count);
+  }
+  return cut_record<false, true>(batch, raw_end, next, non_ascii, field_count);
 }
 
 bool CsvRangeReader::parse_indexed(RecordBatch& batch, std::vector<RejectedRecord>& rejects,

@@ -337,6 +337,45 @@ TEST(CsvStructuralIndex, ProjectedReaderKeepsThoseFieldsOfTheFullRead) {
   EXPECT_GT(projected_rows, 100u);  // the rounds read rows, not only rejects
 }
 
+// Sparse projections of wide rows: runs of four and more unwanted columns,
+// which the index path counts by popcount in blocks without quotes (whole in
+// one block, or going on into the next). The same fields as the full read.
+TEST(CsvStructuralIndex, SparseProjectionSkipsRunsOfUnwantedColumns) {
+  Random random(test_seed() + 3);
+  size_t projected_rows = 0;
+  for (int round = 0; round < 300; ++round) {
+    CsvRangeOptions options;
+    const size_t columns = 8 + random.pick(60);
+    const int quoted_percent = std::vector<int>{0, 0, 1, 10}[random.pick(4)];
+    std::string text = random.csv(options.dialect.delimiter, options.dialect.quote, columns,
+                                  1 + random.pick(150), false, quoted_percent);
+    std::replace(text.begin(), text.end(), '\xFF', 'z');  // rows kept, not rejected as not UTF-8
+    options.expected_columns = columns;
+    options.end_offset = text.size();
+    options.read_chunk_bytes =
+        std::vector<size_t>{64, 4096, limits::kReadChunkBytes}[random.pick(3)];
+    // A few kept columns with runs of 4 to 30 between them.
+    std::vector<size_t> projection;
+    for (size_t column = random.pick(6); column < columns; column += 1 + 4 + random.pick(27)) {
+      projection.push_back(column);
+      if (random.chance(30) && column + 1 < columns) projection.push_back(++column);
+    }
+    const Read full = read(text, options);
+    Read expected = full;
+    expected.fields.clear();
+    for (size_t row = 0; row < full.offsets.size(); ++row) {
+      for (size_t column : projection)
+        expected.fields.push_back(full.fields[row * columns + column]);
+    }
+    options.columns = projection;
+    const Read projected = read(text, options);
+    ASSERT_EQ(projected, expected) << "round " << round << " columns " << columns << " kept "
+                                   << projection.size() << " chunk " << options.read_chunk_bytes;
+    projected_rows += projected.offsets.size();
+  }
+  EXPECT_GT(projected_rows, 1000u);
+}
+
 TEST(CsvStructuralIndex, ProjectedBatchHoldsOnlyTheProjectedColumns) {
   const std::string text = "a,b,c,d\n1,\"x,y\",3,4\n5,6,7\n8,9,\"q\"x,11\n";
   CsvRangeOptions options;
