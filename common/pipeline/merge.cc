@@ -67,6 +67,10 @@ Status merge_partials(const JobSpec& spec, const std::vector<std::string>& input
     options.end_offset = source->size_bytes();
     options.max_record_bytes = max_record_bytes;
     options.expected_columns = plan.partial_columns.size();
+    // A partial is often a few KiB: buffers of its size, not of a 1 MiB
+    // chunk (fresh pages for every partial were most of the merge's CPU).
+    options.read_chunk_bytes = static_cast<size_t>(
+        std::clamp<uint64_t>(source->size_bytes(), 4 << 10, limits::kReadChunkBytes));
     CsvRangeReader reader(*source, options);
     while (true) {
       rejects.clear();
