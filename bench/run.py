@@ -8,7 +8,9 @@ Polars (nodejs-polars, 2 threads), DuckDB (@duckdb/node-api, 2 threads),
 pandas in chunks and the article's plain Python generator pipeline. Every
 tool reads the same file with the page cache warm (each runs once untimed
 first); that untimed run's output is checked row for row against the
-generator pipeline's. Each figure is the median of --runs timed runs.
+generator pipeline's. Each figure is the median of --runs timed runs, taken in
+rounds over the tools (A, B, C, A, B, C, ...) so that drift of the machine
+weighs on all alike.
 
 Memory is sampled every ~20 ms from /proc/PID/status: RssAnon and RssFile
 separately, per process and summed over the process tree. For sluice the
@@ -337,6 +339,11 @@ def median_run(run, runs):
     warm = run()
     load_before = os.getloadavg()[0]
     timed = [run() for _ in range(runs)]
+    return warm, summarize(warm, timed, load_before)
+
+
+def summarize(warm, timed, load_before):
+    """The median of each figure of the timed runs."""
     keys = ["seconds", "cpu_seconds", "peak_anon", "peak_file", "root_peak_anon",
             "root_peak_file"]
     result = {key: statistics.median(r[key] for r in timed) for key in keys}
@@ -357,7 +364,7 @@ def median_run(run, runs):
     result["coordinator_top_thread_share"] = statistics.median(
         (max(r["root_thread_cpu_seconds"], default=0) / r["cpu_seconds"]) if r["cpu_seconds"]
         else 0 for r in timed)
-    return warm, result
+    return result
 
 
 MiB = 1 << 20
@@ -410,18 +417,39 @@ def end_to_end(bench, rows, args, report):
         configs += [(peer, ("peer", peer)) for peer in args.peers]
         # The generators' output is the reference: run it first when present.
         configs.sort(key=lambda c: 0 if c[0] == "generators" else 1)
+        # Each tool runs once untimed (warm cache; its output is checked), then
+        # the timed runs go round the tools: tool A, B, C, A, B, C, ... so
+        # that the machine's drift over minutes (other tenants of the host)
+        # weighs on every tool alike instead of on whichever ran last.
+        runners, warms, timed = {}, {}, {}
         for name, (kind, what) in configs:
-            log(f"{workload} {name}: warm-up + {args.runs} runs")
             if kind == "sluice":
-                run = lambda w=what: bench.run_sluice(workload, input_path, w, args.split_size)
+                runners[name] = lambda w=what: bench.run_sluice(workload, input_path, w,
+                                                                args.split_size)
             else:
-                run = lambda p=what: bench.run_peer(p, workload, input_path)
+                runners[name] = lambda p=what: bench.run_peer(p, workload, input_path)
+            log(f"{workload} {name}: warm-up")
             try:
-                warm, result = median_run(run, args.runs)
+                warms[name] = runners[name]()
+                timed[name] = []
             except RuntimeError as error:
                 log(f"  FAILED: {error}")
                 results[(workload, name)] = {"failed": str(error)[:2000]}
+        load_before = os.getloadavg()[0]
+        for round_index in range(args.runs):
+            log(f"{workload}: timed round {round_index + 1} of {args.runs}")
+            for name in list(timed):
+                try:
+                    timed[name].append(runners[name]())
+                except RuntimeError as error:
+                    log(f"  {name} FAILED: {error}")
+                    results[(workload, name)] = {"failed": str(error)[:2000]}
+                    del timed[name]
+        for name, _ in configs:
+            if name not in timed:
                 continue
+            warm = warms[name]
+            result = summarize(warm, timed[name], load_before)
             header, count, sha = digest(warm["outputs"], sort_rows)
             if reference is None:
                 reference = (name, header, count, sha)
