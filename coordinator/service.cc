@@ -17,6 +17,7 @@
 #include "coordinator/incremental.h"
 #include "coordinator/publisher.h"
 #include "coordinator/scheduler.h"
+#include "coordinator/wire.h"
 #include "proto/codec.h"
 #include "proto/security.h"
 #include "proto/socket.h"
@@ -125,11 +126,10 @@ class CoordinatorService::Impl {
 
  private:
   void announce_jobs_ended() {
-    if (scheduler_.jobs_ended() == announced_ended_) return;
-    announced_ended_ = scheduler_.jobs_ended();
     {
       std::lock_guard lock(ended_mutex_);
-      jobs_ended_ = announced_ended_;
+      if (jobs_ended_ == scheduler_.jobs_ended()) return;
+      jobs_ended_ = scheduler_.jobs_ended();
     }
     ended_changed_.notify_all();
   }
@@ -313,21 +313,7 @@ class CoordinatorService::Impl {
   Status on_done(const std::string& identity, proto::Done::Reader message) {
     const int64_t received_ms = clock_.now_ms();
     scheduler_.touch(identity);
-    DoneReport report;
-    report.attempt =
-        AttemptRef{to_string(message.getJobId()), message.getPartition(), message.getAttempt()};
-    PartStats& stats = report.stats;
-    stats.rows_in = message.getRowsIn();
-    stats.rows_out = message.getRowsOut();
-    stats.rows_filtered = message.getRowsFiltered();
-    stats.rows_rejected = message.getRowsRejected();
-    stats.bytes_read = message.getBytesRead();
-    stats.bytes_written = message.getBytesWritten();
-    stats.checksum = message.getChecksum();
-    stats.rejects_bytes = message.getRejectsBytes();
-    stats.rejects_checksum = message.getRejectsChecksum();
-    stats.start_offset = message.getStartOffset();
-    stats.end_offset = message.getEndOffset();
+    const DoneReport report = read_done_report(message);
     // The temporary files must be there and whole before the attempt can win.
     if (auto problem = check_temporary_files(report)) {
       log_->warn("done refused job={} partition={} attempt={} reason={}", report.attempt.job_id,
@@ -344,12 +330,8 @@ class CoordinatorService::Impl {
       if (job->state == JobState::kSucceeded) collect_temporary(*job);
     }
     capnp::MallocMessageBuilder builder;
-    auto decision = builder.initRoot<proto::Envelope>().initCommitDecision();
-    decision.setJobId(report.attempt.job_id);
-    decision.setPartition(report.attempt.partition);
-    decision.setAttempt(report.attempt.attempt);
-    decision.setAccepted(outcome.accepted);
-    decision.setReason(outcome.reason);
+    fill_commit_decision(builder.initRoot<proto::Envelope>().initCommitDecision(), report.attempt,
+                         outcome);
     proto::send_to(router_, identity, builder);
     if (!outcome.accepted) {
       metrics_.attempts_refused++;
@@ -465,30 +447,7 @@ class CoordinatorService::Impl {
       proto::send_to(router_, identity, builder);
       return Status::ok();
     }
-    auto reply = envelope.initStatusReply();
-    reply.setWorkersConnected(static_cast<uint32_t>(scheduler_.workers().size()));
-    auto list = reply.initJobs(static_cast<unsigned>(jobs.size()));
-    const int64_t now_unix = unix_time_seconds();
-    for (size_t i = 0; i < jobs.size(); ++i) {
-      const JobRecord& job = *jobs[i];
-      const JobTotals totals = scheduler_.totals(job.id);
-      auto item = list[static_cast<unsigned>(i)];
-      item.setJobId(job.id);
-      item.setName(job.name);
-      item.setState(job_state_name(job.state));
-      item.setPartitionsTotal(job.partitions_total);
-      item.setPartitionsDone(totals.partitions_done);
-      item.setRowsIn(totals.rows_in);
-      item.setRowsOut(totals.rows_out);
-      item.setRowsFiltered(totals.rows_filtered);
-      item.setRowsRejected(totals.rows_rejected);
-      item.setBytesRead(totals.bytes_read);
-      item.setBytesTotal(totals.bytes_total);
-      const int64_t end = job.finished_unix > 0 ? job.finished_unix : now_unix;
-      item.setElapsedMs(static_cast<uint64_t>(std::max<int64_t>(0, end - job.created_unix)) * 1000);
-      item.setError(job.error);
-      item.setOutputPath(job.output_dir);
-    }
+    fill_status_reply(envelope.initStatusReply(), scheduler_, jobs);
     proto::send_to(router_, identity, builder);
     return Status::ok();
   }
@@ -562,23 +521,9 @@ class CoordinatorService::Impl {
     const JobRecord& job = *scheduler_.job(assignment.attempt.job_id);
     const PartitionRecord& partition =
         *scheduler_.partition(assignment.attempt.job_id, assignment.attempt.partition);
-    const InputFile& input = job.inputs[partition.range.file_index];
     capnp::MallocMessageBuilder builder;
-    auto task = builder.initRoot<proto::Envelope>().initTask();
-    task.setJobId(job.id);
-    task.setPartition(partition.index);
-    task.setAttempt(assignment.attempt.attempt);
-    task.setSpecYaml(job.spec_yaml);
-    task.setBaseDir(job.base_dir);
-    task.setPath(input.path);
-    task.setBeginOffset(partition.range.begin_offset);
-    task.setEndOffset(partition.range.end_offset);
-    task.setStartIsExact(partition.start_is_exact);
-    task.setExactStartOffset(partition.exact_start_offset);
-    task.setFileSizeBytes(input.size_bytes);
-    task.setFileMtimeNs(input.mtime_ns);
-    task.setTempPath(temp_part_path(job, partition.index, assignment.attempt.attempt));
-    task.setRejectsTempPath(temp_rejects_path(job, partition.index, assignment.attempt.attempt));
+    fill_task(builder.initRoot<proto::Envelope>().initTask(), job, partition,
+              assignment.attempt.attempt);
     proto::send_to(router_, assignment.worker, builder);
     metrics_.tasks_dispatched++;
     log_->debug("task sent job={} partition={} attempt={} worker={}", job.id, partition.index,
@@ -592,18 +537,6 @@ class CoordinatorService::Impl {
           static_cast<uint32_t>(worker.active));
       proto::send_to(router_, worker.identity, builder);
     }
-  }
-
-  static std::string printable(const std::string& identity) {
-    std::string text;
-    for (char c : identity) {
-      if (c >= 0x20 && c < 0x7f) {
-        text += c;
-      } else {
-        text += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
-      }
-    }
-    return text;
   }
 
   SteadyClock clock_;
@@ -620,10 +553,9 @@ class CoordinatorService::Impl {
   std::unique_ptr<HttpServer> http_;
   // Done reports received this round, handled after its leases.
   std::vector<std::pair<std::string, std::unique_ptr<proto::Decoded>>> deferred_done_;
-  uint64_t announced_ended_ = 0;  // the loop's copy: no lock to compare
   std::mutex ended_mutex_;
   std::condition_variable ended_changed_;
-  uint64_t jobs_ended_ = 0;  // guarded by ended_mutex_
+  uint64_t jobs_ended_ = 0;  // scheduler_.jobs_ended() as last announced; guarded by ended_mutex_
 };
 
 CoordinatorService::CoordinatorService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -13,6 +13,7 @@
 #include <iostream>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/csv/range_reader.h"
@@ -224,6 +225,22 @@ Read read(const std::string& text, CsvRangeOptions options) {
   return out;
 }
 
+// The full read with only `projection`'s fields kept (what a projected
+// read must give: the same records, rejects and range ends), and the
+// projected read. `options.expected_columns` is the width of a row.
+std::pair<Read, Read> read_full_and_projected(const std::string& text, CsvRangeOptions options,
+                                              const std::vector<size_t>& projection) {
+  const Read full = read(text, options);
+  Read expected = full;
+  expected.fields.clear();
+  for (size_t row = 0; row < full.offsets.size(); ++row) {
+    for (size_t column : projection)
+      expected.fields.push_back(full.fields[row * options.expected_columns + column]);
+  }
+  options.columns = projection;
+  return {expected, read(text, options)};
+}
+
 TEST(CsvStructuralIndex, ReaderWithIndexReadsAsTheGrammar) {
   Random random(test_seed() + 1);
   const char kDelimiters[] = {',', ';', '\t'};
@@ -321,15 +338,7 @@ TEST(CsvStructuralIndex, ProjectedReaderKeepsThoseFieldsOfTheFullRead) {
     for (size_t column = 0; column < columns; ++column) {
       if (random.chance(keep_percent)) projection.push_back(column);
     }
-    const Read full = read(text, options);
-    Read expected = full;
-    expected.fields.clear();
-    for (size_t row = 0; row < full.offsets.size(); ++row) {
-      for (size_t column : projection)
-        expected.fields.push_back(full.fields[row * columns + column]);
-    }
-    options.columns = projection;
-    const Read projected = read(text, options);
+    const auto [expected, projected] = read_full_and_projected(text, options, projection);
     ASSERT_EQ(projected, expected) << "round " << round << " columns " << columns << " kept "
                                    << projection.size() << " chunk " << options.read_chunk_bytes;
     projected_rows += projected.offsets.size();
@@ -360,15 +369,7 @@ TEST(CsvStructuralIndex, SparseProjectionSkipsRunsOfUnwantedColumns) {
       projection.push_back(column);
       if (random.chance(30) && column + 1 < columns) projection.push_back(++column);
     }
-    const Read full = read(text, options);
-    Read expected = full;
-    expected.fields.clear();
-    for (size_t row = 0; row < full.offsets.size(); ++row) {
-      for (size_t column : projection)
-        expected.fields.push_back(full.fields[row * columns + column]);
-    }
-    options.columns = projection;
-    const Read projected = read(text, options);
+    const auto [expected, projected] = read_full_and_projected(text, options, projection);
     ASSERT_EQ(projected, expected) << "round " << round << " columns " << columns << " kept "
                                    << projection.size() << " chunk " << options.read_chunk_bytes;
     projected_rows += projected.offsets.size();

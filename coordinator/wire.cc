@@ -1,0 +1,101 @@
+#include "coordinator/wire.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "common/base/clock.h"
+#include "coordinator/publisher.h"
+#include "proto/socket.h"
+
+namespace sluice {
+
+using proto::to_string;
+
+DoneReport read_done_report(proto::Done::Reader message) {
+  DoneReport report;
+  report.attempt =
+      AttemptRef{to_string(message.getJobId()), message.getPartition(), message.getAttempt()};
+  PartStats& stats = report.stats;
+  stats.rows_in = message.getRowsIn();
+  stats.rows_out = message.getRowsOut();
+  stats.rows_filtered = message.getRowsFiltered();
+  stats.rows_rejected = message.getRowsRejected();
+  stats.bytes_read = message.getBytesRead();
+  stats.bytes_written = message.getBytesWritten();
+  stats.checksum = message.getChecksum();
+  stats.rejects_bytes = message.getRejectsBytes();
+  stats.rejects_checksum = message.getRejectsChecksum();
+  stats.start_offset = message.getStartOffset();
+  stats.end_offset = message.getEndOffset();
+  return report;
+}
+
+void fill_task(proto::Task::Builder task, const JobRecord& job, const PartitionRecord& partition,
+               uint32_t attempt) {
+  const InputFile& input = job.inputs[partition.range.file_index];
+  task.setJobId(job.id);
+  task.setPartition(partition.index);
+  task.setAttempt(attempt);
+  task.setSpecYaml(job.spec_yaml);
+  task.setBaseDir(job.base_dir);
+  task.setPath(input.path);
+  task.setBeginOffset(partition.range.begin_offset);
+  task.setEndOffset(partition.range.end_offset);
+  task.setStartIsExact(partition.start_is_exact);
+  task.setExactStartOffset(partition.exact_start_offset);
+  task.setFileSizeBytes(input.size_bytes);
+  task.setFileMtimeNs(input.mtime_ns);
+  task.setTempPath(temp_part_path(job, partition.index, attempt));
+  task.setRejectsTempPath(temp_rejects_path(job, partition.index, attempt));
+}
+
+void fill_commit_decision(proto::CommitDecision::Builder decision, const AttemptRef& attempt,
+                          const DoneOutcome& outcome) {
+  decision.setJobId(attempt.job_id);
+  decision.setPartition(attempt.partition);
+  decision.setAttempt(attempt.attempt);
+  decision.setAccepted(outcome.accepted);
+  decision.setReason(outcome.reason);
+}
+
+void fill_status_reply(proto::StatusReply::Builder reply, const Scheduler& scheduler,
+                       const std::vector<const JobRecord*>& jobs) {
+  reply.setWorkersConnected(static_cast<uint32_t>(scheduler.workers().size()));
+  auto list = reply.initJobs(static_cast<unsigned>(jobs.size()));
+  const int64_t now_unix = unix_time_seconds();
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const JobRecord& job = *jobs[i];
+    const JobTotals totals = scheduler.totals(job.id);
+    auto item = list[static_cast<unsigned>(i)];
+    item.setJobId(job.id);
+    item.setName(job.name);
+    item.setState(job_state_name(job.state));
+    item.setPartitionsTotal(job.partitions_total);
+    item.setPartitionsDone(totals.partitions_done);
+    item.setRowsIn(totals.rows_in);
+    item.setRowsOut(totals.rows_out);
+    item.setRowsFiltered(totals.rows_filtered);
+    item.setRowsRejected(totals.rows_rejected);
+    item.setBytesRead(totals.bytes_read);
+    item.setBytesTotal(totals.bytes_total);
+    const int64_t end = job.finished_unix > 0 ? job.finished_unix : now_unix;
+    item.setElapsedMs(static_cast<uint64_t>(std::max<int64_t>(0, end - job.created_unix)) * 1000);
+    item.setError(job.error);
+    item.setOutputPath(job.output_dir);
+  }
+}
+
+std::string printable(const std::string& identity) {
+  std::string text;
+  for (char c : identity) {
+    if (c >= 0x20 && c < 0x7f) {
+      text += c;
+    } else {
+      text += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+    }
+  }
+  return text;
+}
+
+}  // namespace sluice

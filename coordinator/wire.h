@@ -1,0 +1,25 @@
+#pragma once
+// The coordinator's messages <-> its records: a Done report read into a
+// DoneReport, a Task, a CommitDecision and a StatusReply filled from the
+// scheduler's records. Pure translation; the loop (service.cc) sends them.
+
+#include <string>
+#include <vector>
+
+#include "coordinator/scheduler.h"
+#include "proto/codec.h"
+
+namespace sluice {
+
+DoneReport read_done_report(proto::Done::Reader message);
+void fill_task(proto::Task::Builder task, const JobRecord& job, const PartitionRecord& partition,
+               uint32_t attempt);
+void fill_commit_decision(proto::CommitDecision::Builder decision, const AttemptRef& attempt,
+                          const DoneOutcome& outcome);
+// `jobs` as the scheduler sees them now (totals, workers connected).
+void fill_status_reply(proto::StatusReply::Builder reply, const Scheduler& scheduler,
+                       const std::vector<const JobRecord*>& jobs);
+// A routing id for logs: printable ASCII as is, other bytes as \xNN.
+std::string printable(const std::string& identity);
+
+}  // namespace sluice
