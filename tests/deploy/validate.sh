@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Validates deploy/ offline, in well under a minute:
-#   1. renders deploy/kubernetes/base and every overlay with kustomize
-#      (`kustomize build`, or the kustomize built into kubectl);
+#   1. renders deploy/kubernetes/base and every overlay with Debian 12's
+#      kubectl 1.20 (kustomize v2), and with a kustomize v5 as well when there
+#      is one (`kustomize build` or a newer kubectl's), which must then render
+#      the same objects;
 #   2. checks every rendered object with tests/deploy/validate.mjs: Kubernetes
 #      JSON schema (npm kubernetes-models), unknown field names, project rules;
 #   3. proves the checks can fail: tests/deploy/selftest.mjs breaks a rendered
@@ -35,30 +37,95 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   echo "$want" >"$stamp"
 fi
 
-# kustomize v5 (labels, replicas, patches): a standalone binary, or kubectl's.
-render=()
+# Renderers. The kustomizations are written to what kustomize v2 understands
+# (deploy/README.md, "Kustomize versions"), so they are always rendered with
+# Debian 12's kubectl 1.20 (kustomize v2.0.3): installed from Debian when there
+# is no kubectl at all, else taken from the kubernetes-client package without
+# installing it (another kubectl owns /usr/bin/kubectl). A kustomize >= v5, or
+# a kubectl that embeds one, renders them too when present; both renders must
+# then hold the same objects.
+debian_kubectl() {
+  if dpkg-query -W -f='${Status}' kubernetes-client 2>/dev/null | grep -q '^install ok installed$'; then
+    echo /usr/bin/kubectl
+    return
+  fi
+  if ! command -v kubectl >/dev/null; then
+    echo "deploy: installing kubernetes-client (kubectl) from Debian" >&2
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends kubernetes-client >&2
+    echo /usr/bin/kubectl
+    return
+  fi
+  local version cache
+  version=$(apt-cache policy kubernetes-client 2>/dev/null | sed -n 's/^ *Candidate: //p')
+  if [[ -z "$version" || "$version" == "(none)" ]]; then
+    "${sudo_cmd[@]}" apt-get update -qq
+    version=$(apt-cache policy kubernetes-client 2>/dev/null | sed -n 's/^ *Candidate: //p')
+  fi
+  [[ -n "$version" && "$version" != "(none)" ]] || return 1
+  cache=${XDG_CACHE_HOME:-$HOME/.cache}/sluice/kubernetes-client-$version
+  if [[ ! -x "$cache/usr/bin/kubectl" ]]; then
+    echo "deploy: unpacking Debian's kubernetes-client $version into $cache (not installed: $(command -v kubectl) is another kubectl)" >&2
+    local tmp
+    tmp=$(mktemp -d)
+    (cd "$tmp" && apt-get download -qq "kubernetes-client=$version" 2>/dev/null) || { rm -rf "$tmp"; return 1; }
+    mkdir -p "$cache"
+    dpkg-deb -x "$tmp"/kubernetes-client_*.deb "$cache" || { rm -rf "$tmp"; return 1; }
+    rm -rf "$tmp"
+  fi
+  echo "$cache/usr/bin/kubectl"
+}
+kubectl_v2=$(debian_kubectl) || fail "cannot get Debian's kubernetes-client (apt-get install or download kubernetes-client)"
+[[ $("$kubectl_v2" version --client 2>/dev/null) =~ GitVersion:\"v1\.20\. ]] ||
+  fail "$kubectl_v2 is not Debian 12's kubectl 1.20: $("$kubectl_v2" version --client 2>&1 | head -1)"
+renderers=("$kubectl_v2 kustomize")
+renderer_names=("kustomize v2")
 if command -v kustomize >/dev/null && [[ $(kustomize version 2>/dev/null) =~ v([0-9]+) ]] && ((BASH_REMATCH[1] >= 5)); then
-  render=(kustomize build)
+  renderers+=("kustomize build")
+  renderer_names+=("kustomize v5")
 elif command -v kubectl >/dev/null && [[ $(kubectl version --client 2>/dev/null) =~ Kustomize\ Version:\ v([0-9]+) ]] && ((BASH_REMATCH[1] >= 5)); then
-  render=(kubectl kustomize)
+  renderers+=("kubectl kustomize")
+  renderer_names+=("kustomize v5")
 else
-  fail "no kustomize >= v5: need \`kustomize\` or \`kubectl\` >= 1.27 (Debian 12's kubernetes-client 1.20 embeds kustomize v2, too old)"
+  echo "deploy: no kustomize >= v5 here; rendered with kustomize v2 (Debian's kubectl 1.20) only" >&2
 fi
+# The only output on stderr a renderer may print: kustomize v5's deprecation
+# notes for the two v2 fields the overlays need (`bases`, `patchesStrategicMerge`).
+# Any other warning fails.
+v2_field_notes="^# Warning: '(bases|patchesStrategicMerge)' is deprecated\. Please use '(resources|patches)' instead\. Run 'kustomize edit fix' to update your Kustomization automatically\.\$"
 
 # --- render and validate -----------------------------------------------------
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 targets=(deploy/kubernetes/base deploy/kubernetes/overlays/*/)
-for dir in "${targets[@]}"; do
-  dir=${dir%/}
-  name=$(basename "$dir")
-  "${render[@]}" "$dir" >"$out/$name.yaml" 2>"$out/$name.err" || { cat "$out/$name.err" >&2; fail "${render[*]} $dir"; }
-  # kustomize warns (deprecated fields, …) on stderr without failing; we don't accept warnings.
-  if [[ -s "$out/$name.err" ]]; then cat "$out/$name.err" >&2; fail "${render[*]} $dir printed warnings"; fi
-  node "$here/validate.mjs" "$name" "$out/$name.yaml" || fail "$dir"
+for r in "${!renderers[@]}"; do
+  read -r -a render <<<"${renderers[$r]}"
+  mkdir -p "$out/$r"
+  for dir in "${targets[@]}"; do
+    dir=${dir%/}
+    name=$(basename "$dir")
+    "${render[@]}" "$dir" >"$out/$r/$name.yaml" 2>"$out/$r/$name.err" || { cat "$out/$r/$name.err" >&2; fail "${render[*]} $dir"; }
+    if grep -Evq "$v2_field_notes" "$out/$r/$name.err"; then
+      cat "$out/$r/$name.err" >&2
+      fail "${render[*]} $dir printed warnings"
+    fi
+    node "$here/validate.mjs" "$name (${renderer_names[$r]})" "$out/$r/$name.yaml" || fail "$dir"
+  done
 done
+# The Debian render is the one checked below.
+for f in "$out"/0/*.yaml; do cp "$f" "$out/"; done
 [[ -f "$out/dev.yaml" && -f "$out/production.yaml" ]] || fail "overlays dev and production must both exist"
+if ((${#renderers[@]} > 1)); then
+  for f in "$out"/0/*.yaml; do
+    (cd "$here" && node same-objects.mjs "$f" "$out/1/$(basename "$f")") ||
+      fail "${renderer_names[0]} and ${renderer_names[1]} render $(basename "$f" .yaml) differently"
+  done
+  # …and the comparison can fail: two different overlays must differ.
+  ! (cd "$here" && node same-objects.mjs "$out/0/dev.yaml" "$out/0/production.yaml" 2>/dev/null) ||
+    fail "same-objects.mjs finds dev and production the same"
+  echo "deploy: ${renderer_names[0]} (${renderers[0]}) and ${renderer_names[1]} (${renderers[1]}) render the same objects"
+fi
 
 # Each overlay's intent, beyond validity.
 (cd "$here" && node --input-type=module - "$out/dev.yaml" "$out/production.yaml") <<'JS' || fail "overlay intent"
@@ -121,4 +188,4 @@ if [[ -x "$binary" ]] && command -v objdump >/dev/null && command -v dpkg >/dev/
 else
   echo "deploy: library check skipped (no $binary, objdump or dpkg)"
 fi
-echo "deploy: OK (rendered with ${render[*]}; the image was not built and nothing ran on a cluster)"
+echo "deploy: OK (rendered with ${renderer_names[*]})"
