@@ -13,8 +13,18 @@ jobs=$(nproc)
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$jobs"
 python3 -m unittest discover -s tests/reference -q
+python3 -m unittest discover -s deploy/podman -q  # the podman converter
 (cd build && ctest --output-on-failure -j "$jobs" --timeout 600)
 bash tests/deploy/validate.sh
+# The image and the dev overlay, run with podman; exit 77: podman cannot run
+# containers on this machine (the reason is printed), so it is skipped.
+podman_status=0
+bash deploy/podman-e2e.sh || podman_status=$?
+if ((podman_status == 77)); then
+  echo "test: deploy/podman-e2e.sh skipped: podman cannot run containers here (reason above)" >&2
+elif ((podman_status != 0)); then
+  exit "$podman_status"
+fi
 # libFuzzer: the CSV reader's split invariance on random inputs, 20 s, only
 # where clang++-14 can link -fsanitize=fuzzer (libclang-rt-14-dev).
 fuzz_probe=$(mktemp -d)

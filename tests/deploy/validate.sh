@@ -44,40 +44,7 @@ fi
 # installing it (another kubectl owns /usr/bin/kubectl). A kustomize >= v5, or
 # a kubectl that embeds one, renders them too when present; both renders must
 # then hold the same objects.
-debian_kubectl() {
-  if dpkg-query -W -f='${Status}' kubernetes-client 2>/dev/null | grep -q '^install ok installed$'; then
-    echo /usr/bin/kubectl
-    return
-  fi
-  if ! command -v kubectl >/dev/null; then
-    echo "deploy: installing kubernetes-client (kubectl) from Debian" >&2
-    "${sudo_cmd[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends kubernetes-client >&2
-    echo /usr/bin/kubectl
-    return
-  fi
-  local version cache
-  version=$(apt-cache policy kubernetes-client 2>/dev/null | sed -n 's/^ *Candidate: //p')
-  if [[ -z "$version" || "$version" == "(none)" ]]; then
-    "${sudo_cmd[@]}" apt-get update -qq
-    version=$(apt-cache policy kubernetes-client 2>/dev/null | sed -n 's/^ *Candidate: //p')
-  fi
-  [[ -n "$version" && "$version" != "(none)" ]] || return 1
-  cache=${XDG_CACHE_HOME:-$HOME/.cache}/sluice/kubernetes-client-$version
-  if [[ ! -x "$cache/usr/bin/kubectl" ]]; then
-    echo "deploy: unpacking Debian's kubernetes-client $version into $cache (not installed: $(command -v kubectl) is another kubectl)" >&2
-    local tmp
-    tmp=$(mktemp -d)
-    (cd "$tmp" && apt-get download -qq "kubernetes-client=$version" 2>/dev/null) || { rm -rf "$tmp"; return 1; }
-    mkdir -p "$cache"
-    dpkg-deb -x "$tmp"/kubernetes-client_*.deb "$cache" || { rm -rf "$tmp"; return 1; }
-    rm -rf "$tmp"
-  fi
-  echo "$cache/usr/bin/kubectl"
-}
-kubectl_v2=$(debian_kubectl) || fail "cannot get Debian's kubernetes-client (apt-get install or download kubernetes-client)"
-[[ $("$kubectl_v2" version --client 2>/dev/null) =~ GitVersion:\"v1\.20\. ]] ||
-  fail "$kubectl_v2 is not Debian 12's kubectl 1.20: $("$kubectl_v2" version --client 2>&1 | head -1)"
+kubectl_v2=$(bash deploy/kustomize.sh --kubectl) || fail "cannot get Debian's kubectl 1.20 (deploy/kustomize.sh --kubectl)"
 renderers=("$kubectl_v2 kustomize")
 renderer_names=("kustomize v2")
 if command -v kustomize >/dev/null && [[ $(kustomize version 2>/dev/null) =~ v([0-9]+) ]] && ((BASH_REMATCH[1] >= 5)); then
@@ -184,7 +151,18 @@ if [[ -x "$binary" ]] && command -v objdump >/dev/null && command -v dpkg >/dev/
   done
   ((${#missing[@]} == 0)) ||
     fail "deploy/Dockerfile's runtime stage lacks the packages of: ${missing[*]}"
-  echo "deploy: every library $binary needs comes with the Dockerfile's runtime stage"
+  # …and the runtime stage installs nothing the binary does not load (ldd:
+  # every library, direct or not), e.g. no RocksDB, which is linked statically.
+  loaded=" "
+  for path in $(ldd "$binary" | awk '$2 == "=>" && $3 ~ /^\// {print $3}'); do
+    pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null || dpkg -S "$path" 2>/dev/null || true)
+    loaded+="${pkg%%:*} "
+  done
+  unneeded=()
+  for pkg in "${runtime_pkgs[@]}"; do [[ "$loaded" == *" $pkg "* ]] || unneeded+=("$pkg"); done
+  ((${#unneeded[@]} == 0)) ||
+    fail "deploy/Dockerfile's runtime stage installs ${unneeded[*]}, which $binary does not load (ldd)"
+  echo "deploy: every library $binary needs comes with the Dockerfile's runtime stage, and it installs nothing else"
 else
   echo "deploy: library check skipped (no $binary, objdump or dpkg)"
 fi
