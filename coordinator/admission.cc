@@ -7,7 +7,9 @@
 #include "common/base/limits.h"
 #include "common/job/check.h"
 #include "common/job/job_spec.h"
+#include "coordinator/output_dir.h"
 #include "coordinator/planner.h"
+#include "coordinator/scheduler.h"
 
 namespace sluice {
 
@@ -39,6 +41,7 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
   job.has_header = spec.input.header;
   job.has_aggregate = checked.has_aggregate;
   job.speculative = spec.speculative;
+  job.output_mode = spec.output.mode;
   job.created_unix = unix_time_seconds();
 
   const std::vector<PlannedRange> ranges =
@@ -58,6 +61,95 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
     admitted.partitions.push_back(partition);
   }
   return admitted;
+}
+
+namespace {
+
+std::string describe_job(const Scheduler& scheduler, const std::string& job_id,
+                         const std::string& name = "") {
+  const JobRecord* known = scheduler.job(job_id);
+  const std::string& shown = known != nullptr ? known->name : name;
+  return shown.empty() ? "job " + job_id : fmt::format("job {} ({})", job_id, shown);
+}
+
+// The job of `scheduler` (not `job`, not of its lineage) running into
+// `job`'s output directory, if any.
+const JobRecord* running_into(const Scheduler& scheduler, const JobRecord& job) {
+  const std::string out = without_trailing_slash(job.output_dir);
+  for (const JobRecord* other : scheduler.jobs()) {
+    if (other->state != JobState::kRunning || other->id == job.id) continue;
+    if (!job.lineage_id.empty() && other->lineage_id == job.lineage_id) continue;
+    if (without_trailing_slash(other->output_dir) == out) return other;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Status claim_output(const Scheduler& scheduler, AdmittedJob& admitted) {
+  JobRecord& job = admitted.record;
+  if (scheduler.job(job.id) != nullptr) return Status::ok();  // the same job again
+  const std::string where = fmt::format("{}: output.path: {}", job.spec_file, job.output_dir);
+  const char* choices =
+      "an output directory belongs to one job: give another path, or set output.mode: "
+      "overwrite (replace that output once this one is complete) or append (add parts to it)";
+  if (const JobRecord* other = running_into(scheduler, job)) {
+    return invalid_argument(fmt::format("{} is being written by {}, still running; {}", where,
+                                        describe_job(scheduler, other->id, other->name), choices));
+  }
+  SLUICE_ASSIGN_OR_RETURN(OutputContents contents, read_output_contents(job.output_dir));
+  if (!contents.exists) return Status::ok();
+  // Temporary files: a job writing there now, or one interrupted. Refused in
+  // every mode: neither replacing nor appending can be right under it.
+  for (const std::string& working : contents.working_jobs) {
+    if (working == job.id) continue;
+    const JobRecord* known = scheduler.job(working);
+    if (known != nullptr && !job.lineage_id.empty() && known->lineage_id == job.lineage_id) {
+      continue;
+    }
+    return invalid_argument(fmt::format(
+        "{} holds temporary files of {} (_temporary/ or _partials/): it is running, or it was "
+        "interrupted and can be resumed; {}",
+        where, describe_job(scheduler, working), choices));
+  }
+  const OutputOwner* owner = contents.manifest ? &*contents.manifest : nullptr;
+  if (owner != nullptr && owner->job_id == job.id) {
+    // Its own output, from a coordinator state that is gone.
+    if (job.output_mode == OutputMode::kAppend) job.part_base = owner->part_base;
+    return Status::ok();
+  }
+  if (job.output_mode == OutputMode::kOverwrite) return Status::ok();
+  if (contents.manifest_unreadable) {
+    return invalid_argument(
+        fmt::format("{} holds a _MANIFEST.json that cannot be read; {}", where, choices));
+  }
+  if (owner == nullptr) {
+    if (contents.part_files.empty()) return Status::ok();
+    return invalid_argument(fmt::format(
+        "{} holds part files no _MANIFEST.json lists ({}…): the output of a job that failed or "
+        "was interrupted; {}",
+        where, contents.part_files.front(), choices));
+  }
+  if (!job.lineage_id.empty()) return Status::ok();  // plan_incremental_run checked the lineage
+  const std::string other = describe_job(scheduler, owner->job_id, owner->name);
+  if (job.output_mode == OutputMode::kError) {
+    return invalid_argument(fmt::format("{} holds the output of {}; {}", where, other, choices));
+  }
+  // Append.
+  if (!owner->lineage_id.empty()) {
+    return invalid_argument(fmt::format(
+        "{} holds the output of an incremental lineage ({}); output.mode: append cannot add to "
+        "it (its next run would drop what was added): run that job to add files",
+        where, other));
+  }
+  if (!contents.success) {
+    return invalid_argument(fmt::format(
+        "{} holds the output of {}, not finished (no _SUCCESS); output.mode: append adds to a "
+        "finished output",
+        where, other));
+  }
+  job.part_base = contents.next_part_number;
+  return Status::ok();
 }
 
 }  // namespace sluice

@@ -15,6 +15,7 @@ std::vector<PlannedRange> plan_ranges(const std::vector<InputFile>& files,
   std::vector<PlannedRange> ranges;
   for (uint32_t file_index = 0; file_index < files.size(); ++file_index) {
     const uint64_t size = files[file_index].size_bytes;
+    if (size == 0) continue;  // no rows: no partition
     if (is_compressed_input(files[file_index].path)) {
       // A gzip/zstd stream cannot be entered in the middle: one partition.
       ranges.push_back(PlannedRange{file_index, 0, size});

@@ -18,8 +18,9 @@ struct PlannedRange {
 };
 
 // Splits each file into ranges of `split_size_bytes` (the last may be shorter).
-// An empty file still gets one (empty) range so that it appears in the output.
-// A compressed input (.gz, .zst) is one range [0, size).
+// An empty (0-byte) file gets none: it holds 0 rows, as Spark and Polars
+// read it (its header, if any, is another file's). A compressed input (.gz,
+// .zst) is one range [0, size).
 std::vector<PlannedRange> plan_ranges(const std::vector<InputFile>& files,
                                       uint64_t split_size_bytes);
 

@@ -19,6 +19,7 @@
 #include "common/pipeline/pipeline.h"
 #include "coordinator/incremental.h"
 #include "coordinator/json_text.h"
+#include "coordinator/output_dir.h"
 
 namespace sluice {
 namespace {
@@ -27,7 +28,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 std::string in_output(const JobRecord& job, const std::string& name) {
-  return (fs::path(job.output_dir) / name).string();
+  return (fs::path(work_dir(job)) / name).string();
 }
 
 struct PartFile {
@@ -37,51 +38,102 @@ struct PartFile {
   uint64_t checksum = 0;
 };
 
-// Merges the committed partial states into OUT/part-00000<ext>.
-Result<PartFile> merge_aggregate(const JobRecord& job,
-                                 const std::vector<PartitionRecord>& partitions) {
-  SLUICE_ASSIGN_OR_RETURN(JobSpec spec, parse_job_spec(job.spec_yaml, job.spec_file));
-  spec.base_dir = job.base_dir;  // lookup files after the aggregate resolve against it
-  SLUICE_ASSIGN_OR_RETURN(std::vector<std::string> input_columns,
-                          read_input_columns(spec, job.inputs.front().path));
+// The job's pipeline as the coordinator compiles it (for the merge and for
+// the empty part): over the columns of its first input that is not empty.
+struct CompiledJob {
+  JobSpec spec;
+  std::vector<std::string> input_columns;
+  std::unique_ptr<Pipeline> pipeline;
+};
+
+Result<CompiledJob> compile_job(const JobRecord& job) {
+  CompiledJob compiled;
+  SLUICE_ASSIGN_OR_RETURN(compiled.spec, parse_job_spec(job.spec_yaml, job.spec_file));
+  compiled.spec.base_dir = job.base_dir;  // lookup files after the aggregate resolve against it
+  SLUICE_ASSIGN_OR_RETURN(InputColumns columns, job_input_columns(compiled.spec, job.inputs));
+  compiled.input_columns = std::move(columns.names);
   // The pipeline knows the final columns' types: a Parquet output gets typed
   // columns (count is int64, avg float64, ...), as a worker's parts do.
-  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> pipeline,
-                          Pipeline::compile(spec, input_columns));
-  const std::vector<std::string>& columns = pipeline->output_columns();
-  std::vector<std::string> partials;
-  for (const PartitionRecord& partition : partitions) {
-    partials.push_back(fmt::format("{}/part-{:05}.csv", partials_dir(job), partition.index));
-  }
-  const std::string temp = temporary_dir(job) + "/merged" + job.extension;
-  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<RowWriter> writer,
-                          open_row_writer(temp, spec.output.format, spec.output.compression,
-                                          columns, pipeline->output_types()));
-  SLUICE_RETURN_IF_ERROR(
-      merge_partials(spec, input_columns, partials,
-                     [&](const OutputBatch& batch) { return writer->write(batch); }));
-  SLUICE_ASSIGN_OR_RETURN(WriteStats stats, writer->finish());
-  PartFile part{part_name(job, 0), stats.rows, stats.bytes, stats.checksum};
+  SLUICE_ASSIGN_OR_RETURN(
+      compiled.pipeline,
+      Pipeline::compile(compiled.spec, compiled.input_columns, columns.header_known));
+  return compiled;
+}
+
+// Publishes a part the coordinator wrote to `temp` as `part.name`. A redo
+// after a crash finds it in place: what it writes is deterministic, so the
+// bytes in place must be the bytes just written.
+Status place_part(const JobRecord& job, const std::string& temp, const PartFile& part) {
   const std::string final_path = in_output(job, part.name);
   if (fs::exists(final_path)) {
-    // A redo after a crash: the merge is deterministic, so the bytes in
-    // place must be the bytes just merged.
     SLUICE_ASSIGN_OR_RETURN(uint64_t existing, checksum_file(final_path));
     std::error_code ignored;
     fs::remove(temp, ignored);
-    if (existing != stats.checksum) {
+    if (existing != part.checksum) {
       return internal_error(final_path + " exists with other content than the merge produced");
     }
-    return part;
+    return Status::ok();
   }
   crash_point("merged");
   SLUICE_ASSIGN_OR_RETURN(PublishOutcome outcome, publish_file(temp, final_path));
   crash_point("merge-published");
   (void)outcome;
+  return Status::ok();
+}
+
+// Merges the committed partial states into OUT/part-00000<ext>.
+Result<PartFile> merge_aggregate(const JobRecord& job,
+                                 const std::vector<PartitionRecord>& partitions) {
+  SLUICE_ASSIGN_OR_RETURN(CompiledJob compiled, compile_job(job));
+  const std::vector<std::string>& columns = compiled.pipeline->output_columns();
+  std::vector<std::string> partials;
+  for (const PartitionRecord& partition : partitions) {
+    partials.push_back(fmt::format("{}/part-{:05}.csv", partials_dir(job), partition.index));
+  }
+  const std::string temp = temporary_dir(job) + "/merged" + job.extension;
+  const OutputSpec& output = compiled.spec.output;
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<RowWriter> writer,
+                          open_row_writer(temp, output.format, output.compression, columns,
+                                          compiled.pipeline->output_types()));
+  SLUICE_RETURN_IF_ERROR(
+      merge_partials(compiled.spec, compiled.input_columns, partials,
+                     [&](const OutputBatch& batch) { return writer->write(batch); }));
+  SLUICE_ASSIGN_OR_RETURN(WriteStats stats, writer->finish());
+  PartFile part{part_name(job, 0), stats.rows, stats.bytes, stats.checksum};
+  SLUICE_RETURN_IF_ERROR(place_part(job, temp, part));
   return part;
 }
 
+// The one part of a job without partitions (every input is empty): 0 rows
+// under the header of its output columns, as Spark and DuckDB write an empty
+// result; with no columns known (no select over an unknown header), 0 bytes.
+// Parquet cannot hold a file of no columns: then there is no part.
+Result<std::optional<PartFile>> write_empty_part(const JobRecord& job) {
+  SLUICE_ASSIGN_OR_RETURN(CompiledJob compiled, compile_job(job));
+  const std::vector<std::string>& columns = compiled.pipeline->output_columns();
+  const OutputSpec& output = compiled.spec.output;
+  if (columns.empty() && output.format == OutputFormat::kParquet) {
+    return std::optional<PartFile>();
+  }
+  // No columns: not even a header line. A JSON Lines writer of no rows
+  // writes nothing (but a compressor's framing), whatever the format.
+  const OutputFormat format = columns.empty() ? OutputFormat::kJsonl : output.format;
+  const std::string temp = temporary_dir(job) + "/empty" + job.extension;
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<RowWriter> writer,
+                          open_row_writer(temp, format, output.compression, columns,
+                                          compiled.pipeline->output_types()));
+  SLUICE_ASSIGN_OR_RETURN(WriteStats stats, writer->finish());
+  PartFile part{part_name(job, 0), 0, stats.bytes, stats.checksum};
+  SLUICE_RETURN_IF_ERROR(place_part(job, temp, part));
+  return std::optional<PartFile>(part);
+}
+
 }  // namespace
+
+std::string work_dir(const JobRecord& job) {
+  if (job.output_mode == OutputMode::kOverwrite) return staging_dir_of(job.output_dir, job.id);
+  return job.output_dir;
+}
 
 std::string temporary_dir(const JobRecord& job) { return in_output(job, "_temporary/" + job.id); }
 
@@ -132,10 +184,24 @@ Status publish_partition(const JobRecord& job, const PartitionRecord& partition)
   return Status::ok();
 }
 
+// Removes _temporary/<job> and _partials/<job>, and the shared parents when
+// no other job uses them.
+static void remove_working_dirs(const JobRecord& job) {
+  std::error_code ignored;
+  fs::remove_all(temporary_dir(job), ignored);
+  fs::remove_all(partials_dir(job), ignored);
+  fs::remove(in_output(job, "_temporary"), ignored);
+  fs::remove(in_output(job, "_partials"), ignored);
+  // An overwrite job's staging directory, once it holds nothing more.
+  if (job.output_mode == OutputMode::kOverwrite) fs::remove(work_dir(job), ignored);
+}
+
 void discard_attempt(const JobRecord& job, uint32_t partition, uint32_t attempt) {
   std::error_code ignored;
   fs::remove(temp_part_path(job, partition, attempt), ignored);
   fs::remove(temp_rejects_path(job, partition, attempt), ignored);
+  // A late attempt of a job that ended recreated its temporary directory.
+  if (is_final(job.state)) remove_working_dirs(job);
 }
 
 static json version_json(const InputVersion& version) {
@@ -266,9 +332,46 @@ bool already_finished(const JobRecord& job) {
   }
 }
 
-Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& partitions,
-                     const std::map<std::string, SeenFile>& lineage_files) {
-  using nlohmann::json;
+// output.mode: append. The manifest in place (the output appended to) with
+// this job's entries after its own: one manifest of every part. Read before
+// this job's manifest replaces it, so a redo after a crash reads the same.
+static Result<json> appended_manifest(const JobRecord& job, const json& own) {
+  std::ifstream file(in_output(job, "_MANIFEST.json"));
+  json manifest = own;
+  manifest["part_base"] = job.part_base;
+  if (!file) {
+    manifest["job_ids"] = json::array({job.id});
+    return manifest;
+  }
+  json old;
+  try {
+    old = json::parse(file);
+  } catch (const json::exception& error) {
+    return data_error(in_output(job, "_MANIFEST.json") + ": cannot append to it: " + error.what());
+  }
+  try {
+    json job_ids = old.contains("job_ids") ? old.at("job_ids") : json::array({old.at("job_id")});
+    job_ids.push_back(job.id);
+    manifest["job_ids"] = job_ids;
+    for (const char* list : {"inputs", "parts", "rejects", "partitions"}) {
+      json merged = old.at(list);
+      for (const json& entry : own.at(list)) merged.push_back(entry);
+      manifest[list] = merged;
+    }
+    for (const char* total : {"rows_in", "rows_out", "rows_filtered", "rows_rejected"}) {
+      manifest[total] = old.at(total).get<uint64_t>() + own.at(total).get<uint64_t>();
+    }
+    manifest["aggregate"] = old.value("aggregate", false) || own.at("aggregate").get<bool>();
+  } catch (const json::exception& error) {
+    return data_error(in_output(job, "_MANIFEST.json") + ": cannot append to it: " + error.what());
+  }
+  return manifest;
+}
+
+// The output in work_dir(job): parts (merged or empty) in place, the
+// manifest, _SUCCESS, temporary files collected.
+static Status write_output(const JobRecord& job, const std::vector<PartitionRecord>& partitions,
+                           const std::map<std::string, SeenFile>& lineage_files) {
   if (already_finished(job)) {
     collect_temporary(job);
     return Status::ok();
@@ -276,7 +379,8 @@ Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& p
   if (!job.lineage_id.empty()) return finish_incremental(job, partitions, lineage_files);
   ManifestContent content;
   for (const PartitionRecord& p : partitions) {
-    content.add_accounting({{"partition", p.index},
+    const uint32_t number = job.part_base + p.index;  // the index unless appending
+    content.add_accounting({{"partition", number},
                             {"input_file", job.inputs[p.range.file_index].path},
                             {"input_range", {p.range.begin_offset, p.range.end_offset}},
                             {"attempt", p.attempt},
@@ -285,32 +389,41 @@ Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& p
                             {"rows_filtered", p.stats.rows_filtered},
                             {"rows_rejected", p.stats.rows_rejected}});
     if (!job.has_aggregate) {
-      content.parts.push_back({{"partition", p.index},
+      content.parts.push_back({{"partition", number},
                                {"file", part_name(job, p.index)},
                                {"rows", p.stats.rows_out},
                                {"bytes", p.stats.bytes_written},
                                {"checksum", hex64(p.stats.checksum)}});
     }
     if (p.stats.rows_rejected > 0) {
-      content.rejects.push_back({{"partition", p.index},
+      content.rejects.push_back({{"partition", number},
                                  {"file", rejects_name(job, p.index)},
                                  {"rows", p.stats.rows_rejected},
                                  {"bytes", p.stats.rejects_bytes},
                                  {"checksum", hex64(p.stats.rejects_checksum)}});
     }
   }
+  std::optional<PartFile> written;
   if (job.has_aggregate) {
     SLUICE_ASSIGN_OR_RETURN(PartFile merged, merge_aggregate(job, partitions));
-    content.parts.push_back({{"file", merged.name},
-                             {"rows", merged.rows},
-                             {"bytes", merged.bytes},
-                             {"checksum", hex64(merged.checksum)}});
+    written = merged;
+  } else if (partitions.empty()) {
+    SLUICE_ASSIGN_OR_RETURN(written, write_empty_part(job));
+  }
+  if (written) {
+    content.parts.push_back({{"file", written->name},
+                             {"rows", written->rows},
+                             {"bytes", written->bytes},
+                             {"checksum", hex64(written->checksum)}});
   }
   for (const InputFile& input : job.inputs) {
     content.inputs.push_back(
         {{"path", input.path}, {"size", input.size_bytes}, {"mtime_ns", input.mtime_ns}});
   }
-  const json manifest = manifest_json(job, job.has_aggregate, content);
+  json manifest = manifest_json(job, job.has_aggregate, content);
+  if (job.output_mode == OutputMode::kAppend) {
+    SLUICE_ASSIGN_OR_RETURN(manifest, appended_manifest(job, manifest));
+  }
   SLUICE_RETURN_IF_ERROR(
       write_file_atomically(in_output(job, "_MANIFEST.json"), json_text(manifest, 2) + "\n"));
   crash_point("manifest-written");
@@ -319,17 +432,108 @@ Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& p
   return Status::ok();
 }
 
+// The end of an overwrite swap: the old output (under the staging name, or
+// moved aside) is deleted, then the mark in the new one.
+static Status finish_swap(const JobRecord& job) {
+  const std::string out = without_trailing_slash(job.output_dir);
+  std::error_code error;
+  fs::remove_all(staging_dir_of(out, job.id), error);
+  if (error) return io_error("cannot remove the replaced output: " + error.message());
+  fs::remove_all(replaced_dir_of(out, job.id), error);
+  if (error) return io_error("cannot remove the replaced output: " + error.message());
+  fs::remove(fs::path(out) / kOverwriteMarkName, error);
+  if (error) return io_error("cannot remove the overwrite mark: " + error.message());
+  return fsync_directory(out);
+}
+
+// output.mode: overwrite. Each step finds where a crash stopped the last:
+// built and marked in the staging directory -> swapped (the mark is in OUT)
+// -> old output and mark removed (OUT is this job's, nothing beside it).
+static Status finish_overwrite(const JobRecord& job,
+                               const std::vector<PartitionRecord>& partitions) {
+  const std::string out = without_trailing_slash(job.output_dir);
+  const std::string staged = work_dir(job);
+  if (overwrite_mark_of(out) == job.id) return finish_swap(job);
+  std::error_code error;
+  if (!fs::exists(staged, error)) {
+    SLUICE_ASSIGN_OR_RETURN(OutputContents contents, read_output_contents(out));
+    // Swapped and cleaned up before the ledger recorded the job's end.
+    if (contents.manifest && contents.manifest->job_id == job.id && contents.success) {
+      return Status::ok();
+    }
+    SLUICE_RETURN_IF_ERROR(make_directories(staged));  // no partitions published any part
+  }
+  SLUICE_RETURN_IF_ERROR(write_output(job, partitions, {}));
+  SLUICE_RETURN_IF_ERROR(
+      write_file_atomically((fs::path(staged) / kOverwriteMarkName).string(), job.id + "\n"));
+  crash_point("overwrite-staged");
+  SLUICE_RETURN_IF_ERROR(swap_into_place(staged, out, replaced_dir_of(out, job.id)));
+  crash_point("overwrite-swapped");
+  return finish_swap(job);
+}
+
+Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& partitions,
+                     const std::map<std::string, SeenFile>& lineage_files) {
+  if (job.output_mode == OutputMode::kOverwrite) return finish_overwrite(job, partitions);
+  return write_output(job, partitions, lineage_files);
+}
+
+// A failed job's files that a resubmission would not reuse: an aggregate
+// runs again whole (Scheduler::resume), so its rejects and merged part go.
+// A cancelled job is never resumed: everything it published goes.
+static void remove_published(const JobRecord& job) {
+  std::error_code ignored;
+  if (job.output_mode == OutputMode::kOverwrite) {
+    if (job.state == JobState::kCancelled) fs::remove_all(work_dir(job), ignored);
+    if (job.state == JobState::kCancelled || !job.has_aggregate) return;
+  }
+  if (job.state == JobState::kFailed && !job.has_aggregate) return;
+  for (uint32_t index = 0; index < job.partitions_total; ++index) {
+    if (!job.has_aggregate) fs::remove(in_output(job, part_name(job, index)), ignored);
+    fs::remove(in_output(job, rejects_name(job, index)), ignored);
+  }
+  // The merged part, or the empty part of a job without partitions.
+  if (job.has_aggregate || job.partitions_total == 0) {
+    fs::remove(in_output(job, part_name(job, 0)), ignored);
+  }
+  fs::remove(in_output(job, "_rejects"), ignored);  // when empty
+}
+
 void collect_temporary(const JobRecord& job) {
   std::error_code ignored;
   if (job.state == JobState::kSucceeded) {
     // Part numbers are never reused: a replaced name is never a live file.
     for (const std::string& name : job.replaced) fs::remove(in_output(job, name), ignored);
   }
-  fs::remove_all(temporary_dir(job), ignored);
-  fs::remove_all(partials_dir(job), ignored);
-  // The shared parents go when no other job uses them.
-  fs::remove(in_output(job, "_temporary"), ignored);
-  fs::remove(in_output(job, "_partials"), ignored);
+  remove_working_dirs(job);
+}
+
+void EndedJobs::seed(const std::vector<const JobRecord*>& jobs) {
+  for (const JobRecord* job : jobs) {
+    if (is_final(job->state)) collected_.insert(job->id);
+  }
+}
+
+void EndedJobs::collect(const std::vector<const JobRecord*>& jobs) {
+  for (const JobRecord* job : jobs) {
+    if (!is_final(job->state)) {
+      collected_.erase(job->id);  // resumed: it may end again
+      continue;
+    }
+    if (!collected_.insert(job->id).second) continue;
+    collect_temporary(*job);
+    // Once, at the job's end: by a later restart the directory may be
+    // another job's (its file names the same).
+    if (job->state == JobState::kFailed || job->state == JobState::kCancelled) {
+      remove_published(*job);
+    }
+  }
+}
+
+void EndedJobs::sweep(const std::vector<const JobRecord*>& jobs) const {
+  for (const JobRecord* job : jobs) {
+    if (is_final(job->state)) remove_working_dirs(*job);
+  }
 }
 
 }  // namespace sluice

@@ -13,8 +13,18 @@
 // OUT/part-00000.<ext> (a redo after a crash merges again and finds the
 // same bytes in place). An incremental lineage adds
 //   OUT/_manifests/generation-00001.json …   one per successful run
+// output.mode (output_dir.h): overwrite does all of this in
+// OUT.sluice-<job>.tmp and swaps it in at the end; append numbers parts from
+// job.part_base and lists the old manifest's entries before its own.
+// A job with no partitions (every input empty) publishes one part of 0 rows:
+// the header of its columns as far as they are known (none: 0 bytes).
+// A job that stopped (collect_temporary) leaves no _temporary/<job> or
+// _partials/<job>. Failed: its published parts stay (resubmitting resumes it
+// and keeps them), an aggregate's rejects and merged part go too (it runs
+// again whole). Cancelled (never resumed): its parts and rejects go.
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,6 +33,9 @@
 
 namespace sluice {
 
+// Where the job writes: output_dir, or for output.mode: overwrite its
+// staging directory beside it.
+std::string work_dir(const JobRecord& job);
 std::string temporary_dir(const JobRecord& job);
 std::string temp_part_path(const JobRecord& job, uint32_t partition, uint32_t attempt);
 std::string temp_rejects_path(const JobRecord& job, uint32_t partition, uint32_t attempt);
@@ -34,7 +47,8 @@ std::string partials_dir(const JobRecord& job);
 
 // Renames the partition's committed attempt into place.
 Status publish_partition(const JobRecord& job, const PartitionRecord& partition);
-// Removes an attempt's temporary files (refused, discarded or aborted attempts).
+// Removes an attempt's temporary files (refused, discarded or aborted
+// attempts); for a job that ended, its temporary directory with them.
 void discard_attempt(const JobRecord& job, uint32_t partition, uint32_t attempt);
 // For an aggregate job, merges the partials into the output first. Then
 // writes _MANIFEST.json (atomically) and _SUCCESS, and removes
@@ -44,9 +58,26 @@ void discard_attempt(const JobRecord& job, uint32_t partition, uint32_t attempt)
 // the files this run replaces) and its own parts.
 Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& partitions,
                      const std::map<std::string, SeenFile>& lineage_files = {});
-// Removes _temporary/<job> (at job end, and for finished jobs at restart);
-// for a succeeded incremental run, also the output files it replaced (its
-// manifest, durable, no longer lists them).
+// Removes _temporary/<job> and _partials/<job> (at job end, and for ended
+// jobs at restart); for a succeeded incremental run, also the output files
+// it replaced (its manifest, durable, no longer lists them).
 void collect_temporary(const JobRecord& job);
+
+// Collects, once per job, what a job that ended left: collect_temporary,
+// and for a failed or cancelled job the published files the header above
+// says go. seed() after a restart: those ended before are not collected
+// again (their directory may be another job's by now). The loop calls
+// collect() every round (a job seen running again, resumed, is collected
+// when it ends again), and sweep() when it shuts down (a worker stopped in
+// the middle of an attempt of an ended job may have left its file).
+class EndedJobs {
+ public:
+  void seed(const std::vector<const JobRecord*>& jobs);
+  void collect(const std::vector<const JobRecord*>& jobs);
+  void sweep(const std::vector<const JobRecord*>& jobs) const;
+
+ private:
+  std::set<std::string> collected_;
+};
 
 }  // namespace sluice

@@ -95,6 +95,10 @@ std::string encode_job(const JobRecord& job) {
     record["changes"] = changes;
     record["replaced"] = job.replaced;
   }
+  if (job.output_mode != OutputMode::kError) {
+    record["output_mode"] = static_cast<int>(job.output_mode);
+    record["part_base"] = job.part_base;
+  }
   return json_text(record);
 }
 
@@ -121,6 +125,8 @@ Result<JobRecord> decode_job(const std::string& text) {
     job.error = record.at("error");
     job.created_unix = record.at("created_unix");
     job.finished_unix = record.at("finished_unix");
+    job.output_mode = static_cast<OutputMode>(record.value("output_mode", 0));
+    job.part_base = record.value("part_base", 0u);
     if (record.contains("lineage_id")) {
       job.lineage_id = record.at("lineage_id");
       job.generation = record.at("generation");

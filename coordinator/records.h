@@ -107,6 +107,9 @@ struct JobRecord {
   std::vector<InputVersion> identities;  // of `inputs`, parallel to them
   std::vector<InputChange> changes;      // files changed since they were processed
   std::vector<std::string> replaced;     // output files it replaces, removed after it succeeds
+  // output.mode (publisher.h): overwrite builds the output beside the
+  // directory and swaps it in; append publishes parts from part_base on.
+  OutputMode output_mode = OutputMode::kError;
 };
 
 std::string encode_job(const JobRecord& job);

@@ -120,8 +120,9 @@ Result<bool> Scheduler::resume(const std::string& job_id) {
   if (job == nullptr || job->record.state != JobState::kFailed) return false;
   for (PartitionRecord& partition : job->partitions) {
     // Committed partitions stay. A written one runs again: a failed job's
-    // temporary files are collected, so its attempt's file may be gone.
-    if (is_decided(partition.state)) continue;
+    // temporary files are collected, so its attempt's file may be gone. So
+    // are an aggregate's partials (collect_temporary): all of it runs again.
+    if (is_decided(partition.state) && !job->record.has_aggregate) continue;
     partition.state = PartitionState::kPlanned;
     partition.stats = PartStats{};
     partition.attempts_failed = 0;

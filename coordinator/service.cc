@@ -36,10 +36,14 @@ class CoordinatorService::Impl {
         router_(context_, zmq::socket_type::router),
         waker_(context_),
         log_(logger("coordinator")) {}
+  // Workers are gone by now (`sluice run` stops them first): what one stopped
+  // in the middle of an attempt of an ended job left goes.
+  ~Impl() { ended_jobs_.sweep(scheduler_.jobs()); }
 
   Status start(const CoordinatorOptions& options) {
     SLUICE_RETURN_IF_ERROR(scheduler_.load());
     SLUICE_RETURN_IF_ERROR(recover());
+    ended_jobs_.seed(scheduler_.jobs());
     const bool curve = !options.curve_secret_path.empty() || !options.authorized_keys_path.empty();
     if (curve && (options.curve_secret_path.empty() || options.authorized_keys_path.empty())) {
       return invalid_argument("--curve-secret and --authorized-keys go together");
@@ -404,8 +408,9 @@ class CoordinatorService::Impl {
     capnp::MallocMessageBuilder builder;
     auto envelope = builder.initRoot<proto::Envelope>();
     // An incremental job: this submission is a run of its lineage (new files only).
-    const Status planned =
+    Status planned =
         admitted.is_ok() ? plan_incremental_run(scheduler_, *admitted) : admitted.status();
+    if (planned.is_ok()) planned = claim_output(scheduler_, *admitted);  // the directory is free
     if (!planned.is_ok()) {
       envelope.initErrorReply().setMessage(planned.message());
       proto::send_to(router_, identity, builder);
@@ -508,6 +513,7 @@ class CoordinatorService::Impl {
       collect_temporary(job);  // an incremental run's replaced parts go now
       log_->info("job succeeded job={} name={} output={}", job_id, job.name, job.output_dir);
     }
+    ended_jobs_.collect(scheduler_.jobs());  // a failed or cancelled job leaves no temporaries
     return Status::ok();
   }
 
@@ -556,6 +562,7 @@ class CoordinatorService::Impl {
   std::mutex ended_mutex_;
   std::condition_variable ended_changed_;
   uint64_t jobs_ended_ = 0;  // scheduler_.jobs_ended() as last announced; guarded by ended_mutex_
+  EndedJobs ended_jobs_;     // what jobs that ended left in their output directories
 };
 
 CoordinatorService::CoordinatorService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -30,12 +30,36 @@ Result<std::vector<std::string>> read_input_columns(const JobSpec& spec, const s
   return names;
 }
 
+Result<InputColumns> job_input_columns(const JobSpec& spec, const std::vector<InputFile>& inputs) {
+  InputColumns columns;
+  for (const InputFile& input : inputs) {
+    if (spec.input.format == InputFormat::kPostgres) {
+      SLUICE_ASSIGN_OR_RETURN(columns.names, read_input_columns(spec, input.path));
+      return columns;
+    }
+    if (input.size_bytes == 0) continue;
+    auto names = read_input_columns(spec, input.path);
+    if (!names.is_ok()) {
+      return Status(names.status().code(), input.path + ": " + names.status().message());
+    }
+    columns.names = std::move(names).value();
+    return columns;
+  }
+  columns.names = columns_read_by_steps(spec);
+  columns.header_known = false;
+  return columns;
+}
+
 // input.incremental needs a set of files that grows: a directory or a glob.
 // A single file or a URL has nothing to add (a file that changes is a new
 // version, not a new file), so they are refused rather than half-supported.
 Status check_incremental(const JobSpec& spec, const std::string& base_dir) {
   if (!spec.input.incremental) return Status::ok();
   const std::string where = spec.source_file + ": input.incremental: ";
+  if (spec.output.mode != OutputMode::kError) {
+    return invalid_argument(where + "a lineage appends to its own output already; output.mode " +
+                            output_mode_name(spec.output.mode) + " does not apply");
+  }
   if (spec.input.format != InputFormat::kCsv && spec.input.format != InputFormat::kJsonl) {
     return invalid_argument(where + "only for csv and jsonl files");
   }
@@ -66,17 +90,19 @@ Result<CheckedJob> check_job(const JobSpec& spec, const std::string& base_dir) {
   // Steps resolve their files (lookup tables, exec programs) against base_dir.
   JobSpec with_base = spec;
   if (with_base.base_dir.empty()) with_base.base_dir = base_dir;
-  auto columns = read_input_columns(with_base, checked.inputs.front().path);
+  auto columns = job_input_columns(with_base, checked.inputs);
   if (!columns.is_ok() && spec.input.format == InputFormat::kPostgres) {
     return invalid_argument(spec.source_file + ": " + columns.status().message());
   }
   if (!columns.is_ok()) {
     return invalid_argument(spec.source_file + ": input.path: cannot read the columns of " +
-                            checked.inputs.front().path + ": " + columns.status().message());
+                            columns.status().message());
   }
-  checked.input_columns = std::move(columns).value();
-  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> pipeline,
-                          Pipeline::compile(with_base, checked.input_columns));
+  checked.input_columns = std::move(columns->names);
+  checked.header_known = columns->header_known;
+  SLUICE_ASSIGN_OR_RETURN(
+      std::unique_ptr<Pipeline> pipeline,
+      Pipeline::compile(with_base, checked.input_columns, checked.header_known));
   checked.output_columns = pipeline->output_columns();
   checked.has_aggregate = pipeline->has_aggregate();
   if (spec.input.incremental && checked.has_aggregate) {

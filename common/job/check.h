@@ -21,11 +21,23 @@ struct CheckedJob {
   std::vector<std::string> input_columns;
   std::vector<std::string> output_columns;
   bool has_aggregate = false;  // partitions write partial states, merged at the end
+  bool header_known = true;    // false: every input is empty (see job_input_columns)
 };
 
 // Column names of an input: a CSV's header (column0..N-1 without one), or
 // the keys of a JSON Lines input's first object.
 Result<std::vector<std::string>> read_input_columns(const JobSpec& spec, const std::string& path);
+
+// The columns of a job's input: those of its first input that is not empty
+// (0 bytes: no rows, no header; such a file gets no partition). When every
+// input is empty the header is unknown: the columns are those the steps
+// read (columns_read_by_steps) and `header_known` is false, for
+// Pipeline::compile. A postgres input's are its query's.
+struct InputColumns {
+  std::vector<std::string> names;
+  bool header_known = true;
+};
+Result<InputColumns> job_input_columns(const JobSpec& spec, const std::vector<InputFile>& inputs);
 
 // Resolves the inputs against `base_dir`, reads the columns of the first one
 // and compiles the pipeline. Errors name the job file, line and key.

@@ -115,10 +115,18 @@ struct StepSpec {
   ExecSpec exec;                     // exec
 };
 
+// output.mode: what a job does with an output directory that holds another
+// job's output (docs/REFERENCE.md, "output.mode").
+//   kError      refused at submission, naming the other job (the default)
+//   kOverwrite  built beside it and swapped in whole once complete
+//   kAppend     new parts numbered after the existing ones, one manifest of all
+enum class OutputMode { kError, kOverwrite, kAppend };
+
 struct OutputSpec {
   std::string path;
   OutputFormat format = OutputFormat::kCsv;
   Compression compression = Compression::kNone;
+  OutputMode mode = OutputMode::kError;
 };
 
 struct RejectsSpec {
@@ -149,5 +157,6 @@ Result<JobSpec> parse_job_spec(std::string_view yaml_text, const std::string& so
 Result<JobSpec> load_job_spec(const std::string& path);
 
 std::string_view extension_of(OutputFormat format, Compression compression);
+const char* output_mode_name(OutputMode mode);  // "error", "overwrite", "append"
 
 }  // namespace sluice

@@ -4,7 +4,8 @@
 namespace sluice {
 
 Status read_output(const SpecReader& reader, const YAML::Node& node, OutputSpec& output) {
-  SLUICE_RETURN_IF_ERROR(reader.only_keys(node, "output", {"path", "format", "compression"}));
+  SLUICE_RETURN_IF_ERROR(
+      reader.only_keys(node, "output", {"path", "format", "compression", "mode"}));
   if (!node["path"]) return reader.error(node, "output.path", "missing");
   SLUICE_ASSIGN_OR_RETURN(output.path, reader.scalar(node["path"], "output.path"));
   if (output.path.empty()) return reader.error(node["path"], "output.path", "empty");
@@ -47,7 +48,32 @@ Status read_output(const SpecReader& reader, const YAML::Node& node, OutputSpec&
                           "snappy is for parquet output; csv and jsonl take none, gzip or zstd");
     }
   }
+  if (node["mode"]) {
+    SLUICE_ASSIGN_OR_RETURN(std::string mode, reader.scalar(node["mode"], "output.mode"));
+    if (mode == "error") {
+      output.mode = OutputMode::kError;
+    } else if (mode == "overwrite") {
+      output.mode = OutputMode::kOverwrite;
+    } else if (mode == "append") {
+      output.mode = OutputMode::kAppend;
+    } else {
+      return reader.error(node["mode"], "output.mode",
+                          "expected error, overwrite or append, found '" + mode + "'");
+    }
+  }
   return Status::ok();
+}
+
+const char* output_mode_name(OutputMode mode) {
+  switch (mode) {
+    case OutputMode::kError:
+      return "error";
+    case OutputMode::kOverwrite:
+      return "overwrite";
+    case OutputMode::kAppend:
+      return "append";
+  }
+  return "error";
 }
 
 std::string_view extension_of(OutputFormat format, Compression compression) {

@@ -229,6 +229,11 @@ uint32_t Aggregator::find_or_add_group(std::string_view key_bytes,
   return group;
 }
 
+void Aggregator::add_global_group_if_empty() {
+  if (!plan_.key_names.empty() || group_count() > 0) return;
+  find_or_add_group(std::string_view(), {});
+}
+
 void Aggregator::update(const std::vector<const expr::Vector*>& keys,
                         const std::vector<const expr::Vector*>& arguments,
                         const expr::Selection& selection) {

@@ -88,6 +88,11 @@ class Aggregator {
 
   size_t group_count() const { return key_offsets_.size() - 1; }
 
+  // A global aggregate (no `by`) over no rows still has its one row, as in
+  // SQL: count 0, sum, avg, min and max NULL. Adds that group when there is
+  // none; does nothing with `by` columns (no rows, no groups).
+  void add_global_group_if_empty();
+
   static constexpr size_t kDistinctFieldBytesMax = 1 << 20;
 
   struct Scalar {

@@ -85,6 +85,7 @@ Status merge_partials(const JobSpec& spec, const std::vector<std::string>& input
     }
   }
 
+  table.add_global_group_if_empty();  // SQL: SELECT count(*) over no rows is one row, 0
   std::vector<expr::Vector> columns;
   table.finalize(columns);
   return pipeline->final_->run_final(std::move(columns), table.group_count(), emit);

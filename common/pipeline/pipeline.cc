@@ -53,8 +53,10 @@ const char* step_name(StepKind kind) {
 }  // namespace
 
 Result<std::unique_ptr<Pipeline>> Pipeline::compile(const JobSpec& spec,
-                                                    const std::vector<std::string>& input_columns) {
+                                                    const std::vector<std::string>& input_columns,
+                                                    bool header_known) {
   std::unique_ptr<Pipeline> pipeline(new Pipeline());
+  pipeline->allow_no_columns_ = !header_known;
   SLUICE_ASSIGN_OR_RETURN(pipeline->gate_, SchemaGate::compile(spec, input_columns));
   pipeline->input_columns_ = input_columns;
   pipeline->batch_columns_ = input_columns.size();
@@ -472,7 +474,7 @@ Status Pipeline::compile_steps(const JobSpec& spec, size_t first_step) {
         break;
     }
   }
-  if (visible_.empty())
+  if (visible_.empty() && !allow_no_columns_)
     return invalid_argument(fmt::format("{}: the steps leave no columns", spec.source_file));
   if (visible_.size() > limits::kColumnsMax) {
     return invalid_argument(fmt::format("{}: the steps produce {} columns, more than the limit {}",

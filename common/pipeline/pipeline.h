@@ -35,8 +35,13 @@ class Pipeline {
   // Binds and type-checks the schema gate and every step against
   // `input_columns`, in order. Errors are kInvalidArgument naming the job
   // file, line and key, with the expression and a caret under the fault.
+  // `header_known` false: every input is empty, so its header is unknown and
+  // `input_columns` are columns_read_by_steps(spec); a job whose steps name
+  // no column of their own (no select, derive, aggregate) then has no
+  // columns, which is allowed (its output is 0 rows of no columns).
   static Result<std::unique_ptr<Pipeline>> compile(const JobSpec& spec,
-                                                   const std::vector<std::string>& input_columns);
+                                                   const std::vector<std::string>& input_columns,
+                                                   bool header_known = true);
 
   // The job's output header: for an aggregate job, the columns after the
   // last step that follows the aggregate (what merge_partials emits).
@@ -182,6 +187,7 @@ class Pipeline {
   std::vector<VisibleColumn> visible_;
   std::vector<std::string> output_columns_;
   bool is_final_stage_ = false;
+  bool allow_no_columns_ = false;  // compile(..., header_known = false)
   std::vector<SortSlot> sort_;
   std::unique_ptr<AggregateStage> aggregate_;
   std::unique_ptr<Pipeline> final_;
@@ -198,5 +204,13 @@ class Pipeline {
   expr::EvalBatch eval_;
   expr::StringArena arena_{nullptr};
 };
+
+// The input columns a job's steps read, in the order first read, for an
+// input whose header is unknown (every input file is empty): the schema's
+// columns, then each name an expression, a `by`, a drop or a lookup's `on`
+// reads that no earlier step made, up to the first select or aggregate
+// (after them the steps read what those made). Expressions that do not parse
+// are skipped (the compiler reports them). pipeline_columns.cc.
+std::vector<std::string> columns_read_by_steps(const JobSpec& spec);
 
 }  // namespace sluice

@@ -19,11 +19,14 @@ TEST(Planner, SplitsFileIntoRangesThatCoverEveryByteOnce) {
   for (size_t i = 1; i < 4; ++i) EXPECT_EQ(ranges[i].begin_offset, ranges[i - 1].end_offset);
 }
 
-TEST(Planner, EmptyFileGetsOneEmptyRange) {
-  const auto ranges = plan_ranges({{"/empty", 0, 0}}, 100);
-  ASSERT_EQ(ranges.size(), 1u);
-  EXPECT_EQ(ranges[0].begin_offset, 0u);
-  EXPECT_EQ(ranges[0].end_offset, 0u);
+// A 0-byte file holds no rows: it gets no partition, the others keep theirs.
+TEST(Planner, EmptyFileGetsNoRange) {
+  EXPECT_TRUE(plan_ranges({{"/empty", 0, 0}}, 100).empty());
+  const auto ranges = plan_ranges({{"/empty", 0, 0}, {"/a", 150, 0}, {"/e.csv.gz", 0, 0}}, 100);
+  ASSERT_EQ(ranges.size(), 2u);
+  EXPECT_EQ(ranges[0].file_index, 1u);
+  EXPECT_EQ(ranges[1].file_index, 1u);
+  EXPECT_EQ(ranges[1].end_offset, 150u);
 }
 
 TEST(Planner, ExactMultipleOfSplitSizeHasNoTrailingEmptyRange) {

@@ -1,0 +1,158 @@
+#include "coordinator/output_dir.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "common/io/publish.h"
+
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+namespace sluice {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+int rename_with_flags(const std::string& from, const std::string& to, unsigned flags) {
+#if defined(SYS_renameat2)
+  return static_cast<int>(
+      ::syscall(SYS_renameat2, AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), flags));
+#else
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+std::string parent_of(const std::string& path) {
+  const std::string parent = fs::path(path).parent_path().string();
+  return parent.empty() ? "." : parent;
+}
+
+OutputOwner owner_of(const json& manifest) {
+  OutputOwner owner;
+  owner.job_id = manifest.at("job_id").get<std::string>();
+  owner.name = manifest.value("name", std::string());
+  owner.lineage_id = manifest.value("lineage_id", std::string());
+  owner.part_base = manifest.value("part_base", 0u);
+  if (manifest.contains("job_ids")) {
+    owner.job_ids = manifest.at("job_ids").get<std::vector<std::string>>();
+  } else {
+    owner.job_ids = {owner.job_id};
+  }
+  return owner;
+}
+
+void note_part(OutputContents& contents, const std::string& name) {
+  if (std::optional<uint32_t> number = part_number_of(fs::path(name).filename().string())) {
+    contents.next_part_number = std::max(contents.next_part_number, *number + 1);
+  }
+}
+
+}  // namespace
+
+std::optional<uint32_t> part_number_of(const std::string& name) {
+  if (name.rfind("part-", 0) != 0) return std::nullopt;
+  size_t end = 5;
+  while (end < name.size() && end < 14 && name[end] >= '0' && name[end] <= '9') ++end;
+  if (end == 5 || (end < name.size() && name[end] != '.')) return std::nullopt;
+  return static_cast<uint32_t>(std::stoul(name.substr(5, end - 5)));
+}
+
+Result<OutputContents> read_output_contents(const std::string& dir) {
+  OutputContents contents;
+  std::error_code error;
+  if (!fs::is_directory(dir, error)) return contents;
+  contents.exists = true;
+  contents.success = fs::exists(fs::path(dir) / "_SUCCESS", error);
+  if (std::ifstream file(fs::path(dir) / "_MANIFEST.json"); file) {
+    try {
+      const json manifest = json::parse(file);
+      contents.manifest = owner_of(manifest);
+      for (const json& part : manifest.at("parts")) note_part(contents, part.at("file"));
+    } catch (const json::exception&) {
+      contents.manifest.reset();
+      contents.manifest_unreadable = true;
+    }
+  }
+  for (const char* working : {"_temporary", "_partials"}) {
+    for (const auto& entry : fs::directory_iterator(fs::path(dir) / working, error)) {
+      contents.working_jobs.insert(entry.path().filename().string());
+    }
+  }
+  for (const char* sub : {"", "_rejects"}) {
+    const fs::path where = fs::path(dir) / sub;
+    for (const auto& entry : fs::directory_iterator(where, error)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind("part-", 0) != 0) continue;
+      contents.part_files.push_back(*sub == '\0' ? name : std::string(sub) + "/" + name);
+      note_part(contents, name);
+    }
+  }
+  std::sort(contents.part_files.begin(), contents.part_files.end());
+  return contents;
+}
+
+std::string without_trailing_slash(const std::string& dir) {
+  std::string out = dir;
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
+std::string staging_dir_of(const std::string& output_dir, const std::string& job_id) {
+  return without_trailing_slash(output_dir) + ".sluice-" + job_id + ".tmp";
+}
+
+std::string replaced_dir_of(const std::string& output_dir, const std::string& job_id) {
+  return without_trailing_slash(output_dir) + ".sluice-" + job_id + ".old";
+}
+
+std::string overwrite_mark_of(const std::string& dir) {
+  std::ifstream file(fs::path(dir) / kOverwriteMarkName);
+  std::string job_id;
+  if (file) std::getline(file, job_id);
+  return job_id;
+}
+
+Status swap_into_place(const std::string& staged, const std::string& output_dir,
+                       const std::string& replaced) {
+  const std::string out = without_trailing_slash(output_dir);
+  std::error_code error;
+  if (fs::exists(out, error)) {
+    if (rename_with_flags(staged, out, RENAME_EXCHANGE) == 0) {
+      return fsync_directory(parent_of(out));
+    }
+    if (errno != EINVAL && errno != ENOSYS) {
+      return io_error(
+          fmt::format("cannot exchange {} with {}: {}", staged, out, std::strerror(errno)));
+    }
+    // No RENAME_EXCHANGE on this filesystem: the old output moves aside first.
+    fs::remove_all(replaced, error);
+    if (::rename(out.c_str(), replaced.c_str()) != 0) {
+      return io_error(fmt::format("cannot move {} to {}: {}", out, replaced, std::strerror(errno)));
+    }
+  }
+  if (rename_with_flags(staged, out, RENAME_NOREPLACE) != 0) {
+    const int first = errno;
+    // No RENAME_NOREPLACE: `out` was just found absent, a plain rename will do.
+    if ((first != EINVAL && first != ENOSYS) || ::rename(staged.c_str(), out.c_str()) != 0) {
+      return io_error(fmt::format("cannot rename {} to {}: {}", staged, out, std::strerror(errno)));
+    }
+  }
+  return fsync_directory(parent_of(out));
+}
+
+}  // namespace sluice
