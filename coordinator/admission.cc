@@ -84,6 +84,18 @@ const JobRecord* running_into(const Scheduler& scheduler, const JobRecord& job) 
   return nullptr;
 }
 
+// A failed job of `scheduler` (not `job`) whose output directory is `job`'s:
+// the likely owner of part files no manifest lists.
+const JobRecord* failed_into(const Scheduler& scheduler, const JobRecord& job) {
+  const std::string out = without_trailing_slash(job.output_dir);
+  const JobRecord* found = nullptr;
+  for (const JobRecord* other : scheduler.jobs()) {
+    if (other->state != JobState::kFailed || other->id == job.id) continue;
+    if (without_trailing_slash(other->output_dir) == out) found = other;  // the latest
+  }
+  return found;
+}
+
 }  // namespace
 
 Status claim_output(const Scheduler& scheduler, AdmittedJob& admitted) {
@@ -125,6 +137,11 @@ Status claim_output(const Scheduler& scheduler, AdmittedJob& admitted) {
   }
   if (owner == nullptr) {
     if (contents.part_files.empty()) return Status::ok();
+    if (const JobRecord* failed = failed_into(scheduler, job)) {
+      return invalid_argument(fmt::format(
+          "{} holds the parts {} published before it failed (submit it again to resume it); {}",
+          where, describe_job(scheduler, failed->id), choices));
+    }
     return invalid_argument(fmt::format(
         "{} holds part files no _MANIFEST.json lists ({}…): the output of a job that failed or "
         "was interrupted; {}",

@@ -253,6 +253,15 @@ TEST_F(OutputMode, FailedJobLeavesNoTemporaryFiles) {
   // resubmitted); the map-only job's published parts stay for a resumption.
   EXPECT_FALSE(fs::exists(dir_ / "out-w3/_rejects"));
   EXPECT_FALSE(part_files(dir_ / "out-w1").empty());
+  // Another job into the failed job's directory, on the coordinator state
+  // that knows it, is refused naming it.
+  write_file(dir_ / "other.yaml", passthrough_job(dir_ / "parking.csv", "out-w1/", "64KiB"));
+  auto refused = run({sluice_binary(), "run", dir_ / "other.yaml", "--workers", "1", "--state",
+                      dir_ / "state-w1.yaml", "--no-progress"},
+                     dir_.path());
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("before it failed"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("w1-test"), std::string::npos) << refused.err;
 }
 
 }  // namespace
