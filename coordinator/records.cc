@@ -161,6 +161,18 @@ std::string encode_partition(const PartitionRecord& p) {
       {"stats",
        {s.rows_in, s.rows_out, s.rows_filtered, s.rows_rejected, s.bytes_read, s.bytes_written,
         s.checksum, s.rejects_bytes, s.rejects_checksum, s.start_offset, s.end_offset}}};
+  // Quarantine state: written only when there is some (older records lack it).
+  const HolderDeaths& d = p.deaths;
+  if (d.in_a_row > 0 || d.isolating) {
+    json deaths = {{"in_a_row", d.in_a_row}, {"isolating", d.isolating}};
+    if (d.last_offset) deaths["last_offset"] = *d.last_offset;
+    if (d.single_from) deaths["single_from"] = *d.single_from;
+    if (d.last_single_death) deaths["last_single_death"] = *d.last_single_death;
+    record["deaths"] = deaths;
+  }
+  for (const SkippedRecord& skipped : p.skipped) {
+    record["skipped"].push_back({{"offset", skipped.offset}, {"reason", skipped.reason}});
+  }
   return json_text(record);
 }
 
@@ -185,6 +197,20 @@ Result<PartitionRecord> decode_partition(const std::string& text) {
                           &p.stats.checksum,      &p.stats.rejects_bytes, &p.stats.rejects_checksum,
                           &p.stats.start_offset,  &p.stats.end_offset};
     for (size_t i = 0; i < std::size(fields); ++i) *fields[i] = s.at(i).get<uint64_t>();
+    if (record.contains("deaths")) {
+      const json& d = record.at("deaths");
+      p.deaths.in_a_row = d.at("in_a_row");
+      p.deaths.isolating = d.at("isolating");
+      if (d.contains("last_offset")) p.deaths.last_offset = d.at("last_offset").get<uint64_t>();
+      if (d.contains("single_from")) p.deaths.single_from = d.at("single_from").get<uint64_t>();
+      if (d.contains("last_single_death"))
+        p.deaths.last_single_death = d.at("last_single_death").get<uint64_t>();
+    }
+    if (record.contains("skipped")) {
+      for (const json& skipped : record.at("skipped")) {
+        p.skipped.push_back(SkippedRecord{skipped.at("offset"), skipped.at("reason")});
+      }
+    }
     return p;
   } catch (const json::exception& error) {
     return internal_error(std::string("corrupt partition record: ") + error.what());

@@ -37,6 +37,23 @@ struct PartStats {
   uint64_t end_offset = 0;    // where the next partition's first record starts
 };
 
+// A record pinned as crashing the workers that process it: every later
+// attempt of its partition rejects it with `reason` instead of processing it.
+struct SkippedRecord {
+  uint64_t offset = 0;
+  std::string reason;  // "worker crashed on this record (signal 11, SIGSEGV)"
+};
+
+// What the coordinator knows of the deaths of a partition's holders (lost
+// leases, not task errors), to find a record that crashes workers.
+struct HolderDeaths {
+  uint32_t in_a_row = 0;                      // since the last pin or commit
+  std::optional<uint64_t> last_offset;        // where the last lost holder had got to
+  bool isolating = false;                     // attempts announce every batch
+  std::optional<uint64_t> single_from;        // isolating: single records from here
+  std::optional<uint64_t> last_single_death;  // a single record was running at a death
+};
+
 struct PartitionRecord {
   uint32_t index = 0;
   PlannedRange range;
@@ -48,6 +65,8 @@ struct PartitionRecord {
   uint64_t exact_start_offset = 0;
   PartStats stats;
   std::string last_error;
+  HolderDeaths deaths;
+  std::vector<SkippedRecord> skipped;
 };
 
 // What an incremental lineage knows of an input file: its identity when it

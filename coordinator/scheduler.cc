@@ -9,6 +9,7 @@
 
 #include "common/base/assert.h"
 #include "common/base/crash_point.h"
+#include "common/base/log.h"
 #include "common/job/job_spec.h"
 #include "coordinator/incremental.h"
 
@@ -196,6 +197,14 @@ Result<std::vector<Abort>> Scheduler::stop_job(const std::string& job_id, JobSta
   job->record.error = error;
   job->record.finished_unix = unix_time_seconds();
   SLUICE_RETURN_IF_ERROR(ledger_.put_job(job->record));
+  const JobTotals counts = totals(job_id);
+  logger("coordinator")
+      ->log(state == JobState::kFailed ? spdlog::level::err : spdlog::level::info,
+            "job ended job={} name={} state={} reason=\"{}\" partitions_done={}/{} rows_in={} "
+            "rows_out={} rows_filtered={} rows_rejected={}",
+            job_id, job->record.name, job_state_name(state), error, counts.partitions_done,
+            job->record.partitions_total, counts.rows_in, counts.rows_out, counts.rows_filtered,
+            counts.rows_rejected);
   return aborts;
 }
 

@@ -31,6 +31,13 @@ struct AttemptRef {
   auto operator<=>(const AttemptRef&) const = default;
 };
 
+// What an isolating attempt announced it processes next (Progress).
+struct AttemptCheckpoint {
+  uint64_t seq = 0;  // 0: none
+  uint64_t offset = 0;
+  uint32_t rows = 0;  // 0: past its last record
+};
+
 struct Assignment {
   std::string worker;  // routing identity
   AttemptRef attempt;
@@ -84,12 +91,19 @@ class Scheduler {
   Result<bool> resume(const std::string& job_id);
 
   // --- workers ---
-  void register_worker(const std::string& identity, uint32_t slots);
+  void register_worker(const std::string& identity, uint32_t slots, const std::string& host = "",
+                       uint32_t pid = 0);
   bool is_registered(const std::string& identity) const;
   void touch(const std::string& identity);
   void set_credit(const std::string& identity, uint32_t free_slots);
-  // Workers silent for longer than a lease: removed, their attempts failed.
+  // Workers silent for longer than a lease, or known dead: removed, their
+  // partitions planned again. A lost holder is the cluster's fault, not the
+  // partition's: it does not count toward max_attempts (see HolderDeaths).
   std::vector<std::string> expire_workers();
+  // The worker process `pid` on `host` is dead (its parent saw it exit;
+  // `signal` 0: it exited, else the signal that killed it). Its leases are
+  // lost at the next expire_workers(), without waiting for a lease to pass.
+  void worker_died(const std::string& host, uint32_t pid, int signal);
 
   // --- partitions ---
   // Leases runnable partitions to workers with credit; durable before returned.
@@ -100,7 +114,10 @@ class Scheduler {
   // A worker's Progress for one of its attempts: the attempt is alive. A
   // leased attempt not heard of for a lease (its Task was lost on a
   // reconnect) is planned again by expire_workers().
-  void on_progress(const std::string& identity, const AttemptRef& attempt);
+  // `checkpoint` (seq > 0): an isolating attempt is about to process
+  // checkpoint.rows records from the one at checkpoint.offset.
+  void on_progress(const std::string& identity, const AttemptRef& attempt, uint64_t bytes_read = 0,
+                   const AttemptCheckpoint& checkpoint = {});
   // A worker reported `attempt` finished (its Done is handled later): the
   // attempt no longer takes one of the worker's slots; its lease stays.
   void on_attempt_finished(const std::string& identity, const AttemptRef& attempt);
@@ -151,6 +168,9 @@ class Scheduler {
     uint64_t rejects_limit_count = 0;
   };
   struct Worker {
+    std::string host;
+    uint32_t pid = 0;
+    int death_signal = -1;  // >= 0: its process is known dead (0: it exited)
     uint32_t slots = 0;
     uint32_t credit = 0;
     int64_t last_seen_ms = 0;
@@ -169,6 +189,11 @@ class Scheduler {
   void drop_attempt(JobEntry& job, uint32_t index, uint32_t attempt);
   std::vector<Abort> drop_all_attempts(JobEntry& job, uint32_t index);
   Status release(JobEntry& job, uint32_t index, const std::string& error, bool count_failure);
+  // The holder of `attempt` died or went silent: updates the partition's
+  // HolderDeaths (isolating, pinning a record) and plans it again, or fails
+  // the job after kLeasesLostMax in a row. scheduler_quarantine.cc.
+  Status lose_holder(JobEntry& job, const AttemptRef& attempt, const std::string& cause,
+                     int signal);
   Status advance_commits(JobEntry& job, uint32_t file_index, DoneOutcome& outcome);
 
   PartitionLedger& ledger_;
@@ -177,6 +202,8 @@ class Scheduler {
   std::vector<std::string> job_order_;  // submission order: earlier jobs first
   std::map<std::string, Worker> workers_;
   std::map<AttemptRef, int64_t> attempt_heard_ms_;               // leased attempts: last Progress
+  std::map<AttemptRef, uint64_t> attempt_bytes_read_;            // leased attempts: last Progress
+  std::map<AttemptRef, AttemptCheckpoint> attempt_checkpoint_;   // isolating attempts: last one
   std::map<std::string, std::map<std::string, SeenFile>> seen_;  // lineage -> path -> file
   uint64_t jobs_ended_ = 0;
 };

@@ -8,12 +8,16 @@
 #include "common/base/crash_point.h"
 #include "common/base/limits.h"
 #include "common/base/log.h"
+#include "common/base/signals.h"
 #include "coordinator/scheduler.h"
 
 namespace sluice {
 
-void Scheduler::register_worker(const std::string& identity, uint32_t slots) {
+void Scheduler::register_worker(const std::string& identity, uint32_t slots,
+                                const std::string& host, uint32_t pid) {
   Worker& worker = workers_[identity];
+  worker.host = host;
+  worker.pid = pid;
   worker.slots = slots;
   worker.last_seen_ms = clock_.now_ms();
 }
@@ -36,16 +40,29 @@ void Scheduler::set_credit(const std::string& identity, uint32_t free_slots) {
   it->second.credit = std::min(free_slots, room);
 }
 
+void Scheduler::worker_died(const std::string& host, uint32_t pid, int signal) {
+  for (auto& [identity, worker] : workers_) {
+    if (worker.pid == pid && worker.host == host) worker.death_signal = signal;
+  }
+}
+
 std::vector<std::string> Scheduler::expire_workers() {
   std::vector<std::string> expired;
   const int64_t now = clock_.now_ms();
   for (auto it = workers_.begin(); it != workers_.end();) {
-    if (now - it->second.last_seen_ms <= limits::kLeaseMs) {
+    const int signal = it->second.death_signal;
+    if (signal < 0 && now - it->second.last_seen_ms <= limits::kLeaseMs) {
       ++it;
       continue;
     }
     const std::string identity = it->first;
     const int64_t silent_ms = now - it->second.last_seen_ms;
+    const std::string cause =
+        signal > 0 ? fmt::format("worker {} was killed by signal {} ({})", identity, signal,
+                                 signal_name(signal))
+        : signal == 0
+            ? fmt::format("worker {} exited", identity)
+            : fmt::format("worker {} lost its lease (no message for {} ms)", identity, silent_ms);
     const std::set<AttemptRef> attempts = it->second.attempts;
     it = workers_.erase(it);
     expired.push_back(identity);
@@ -57,10 +74,7 @@ std::vector<std::string> Scheduler::expire_workers() {
         drop_attempt(*job, attempt.partition, attempt.attempt);  // its twin goes on
         continue;
       }
-      Status status = release(
-          *job, attempt.partition,
-          fmt::format("worker {} lost its lease (no message for {} ms)", identity, silent_ms),
-          true);
+      Status status = lose_holder(*job, attempt, cause, signal);
       if (!status.is_ok())
         logger("coordinator")->error("lease release failed: {}", status.to_string());
     }
@@ -96,11 +110,15 @@ std::vector<std::string> Scheduler::expire_workers() {
   return expired;
 }
 
-void Scheduler::on_progress(const std::string& identity, const AttemptRef& attempt) {
+void Scheduler::on_progress(const std::string& identity, const AttemptRef& attempt,
+                            uint64_t bytes_read, const AttemptCheckpoint& checkpoint) {
   auto heard = attempt_heard_ms_.find(attempt);
   auto worker = workers_.find(identity);
   if (heard == attempt_heard_ms_.end() || worker == workers_.end()) return;
-  if (worker->second.attempts.count(attempt) != 0) heard->second = clock_.now_ms();
+  if (worker->second.attempts.count(attempt) == 0) return;
+  heard->second = clock_.now_ms();
+  attempt_bytes_read_[attempt] = bytes_read;
+  if (checkpoint.seq > attempt_checkpoint_[attempt].seq) attempt_checkpoint_[attempt] = checkpoint;
 }
 
 void Scheduler::on_attempt_finished(const std::string& identity, const AttemptRef& attempt) {
@@ -222,6 +240,8 @@ void Scheduler::drop_attempt(JobEntry& job, uint32_t index, uint32_t attempt) {
   }
   attempts->second.erase(lease);
   if (attempts->second.empty()) job.leases.erase(attempts);
+  attempt_bytes_read_.erase(AttemptRef{job.record.id, index, attempt});
+  attempt_checkpoint_.erase(AttemptRef{job.record.id, index, attempt});
 }
 
 std::vector<Abort> Scheduler::drop_all_attempts(JobEntry& job, uint32_t index) {

@@ -1,6 +1,7 @@
 #include "coordinator/service.h"
 
 #include <kj/exception.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <filesystem>
@@ -254,9 +255,14 @@ class CoordinatorService::Impl {
       case Envelope::PROGRESS: {
         SLUICE_RETURN_IF_ERROR(on_worker_message(identity));
         auto progress = envelope.getProgress();
-        scheduler_.on_progress(identity,
-                               AttemptRef{to_string(progress.getJobId()), progress.getPartition(),
-                                          progress.getAttempt()});
+        const AttemptRef attempt{to_string(progress.getJobId()), progress.getPartition(),
+                                 progress.getAttempt()};
+        const AttemptCheckpoint checkpoint{progress.getCheckpointSeq(),
+                                           progress.getCheckpointOffset(),
+                                           progress.getCheckpointRows()};
+        scheduler_.on_progress(identity, attempt, progress.getBytesRead(), checkpoint);
+        // An isolating attempt waits until its checkpoint is known here.
+        if (checkpoint.seq > 0) send_progress_ack(identity, attempt, checkpoint.seq);
         return Status::ok();
       }
       case Envelope::DONE:
@@ -289,7 +295,7 @@ class CoordinatorService::Impl {
       log_->warn("worker refused peer={} reason=too many workers", printable(identity));
       return Status::ok();
     }
-    scheduler_.register_worker(identity, slots);
+    scheduler_.register_worker(identity, slots, to_string(message.getHost()), message.getPid());
     log_->info("worker registered worker={} slots={} host={} pid={}", printable(identity), slots,
                to_string(message.getHost()), message.getPid());
     capnp::MallocMessageBuilder builder;
@@ -470,11 +476,46 @@ class CoordinatorService::Impl {
 
   Status stop(const std::string& job_id, JobState state, const std::string& error) {
     SLUICE_ASSIGN_OR_RETURN(std::vector<Abort> aborts, scheduler_.stop_job(job_id, state, error));
-    send_aborts(aborts);
-    log_->warn("job stopped job={} state={} reason={}", job_id, job_state_name(state), error);
+    send_aborts(aborts);  // the scheduler logged the job's end
     return Status::ok();
   }
 
+  void send_progress_ack(const std::string& identity, const AttemptRef& attempt, uint64_t seq) {
+    capnp::MallocMessageBuilder builder;
+    auto ack = builder.initRoot<proto::Envelope>().initProgressAck();
+    ack.setJobId(attempt.job_id);
+    ack.setPartition(attempt.partition);
+    ack.setAttempt(attempt.attempt);
+    ack.setCheckpointSeq(seq);
+    proto::send_to(router_, identity, builder);
+  }
+
+  // Deaths reported by report_worker_exit(), from another thread.
+  void take_worker_exits() {
+    std::vector<std::pair<uint32_t, int>> exits;
+    {
+      std::lock_guard lock(exits_mutex_);
+      exits.swap(worker_exits_);
+    }
+    for (const auto& [pid, signal] : exits) scheduler_.worker_died(host_name(), pid, signal);
+  }
+
+  static std::string host_name() {
+    char host[256] = {};
+    ::gethostname(host, sizeof(host) - 1);
+    return host;
+  }
+
+ public:
+  void report_worker_exit(uint32_t pid, int signal) {
+    {
+      std::lock_guard lock(exits_mutex_);
+      worker_exits_.emplace_back(pid, signal);
+    }
+    waker_.poke();
+  }
+
+ private:
   void send_aborts(const std::vector<Abort>& aborts) {
     for (const Abort& abort : aborts) {
       capnp::MallocMessageBuilder builder;
@@ -487,6 +528,7 @@ class CoordinatorService::Impl {
   }
 
   Status tick() {
+    take_worker_exits();
     for (const std::string& identity : scheduler_.expire_workers()) {
       metrics_.lease_expiries++;
       log_->warn("worker expired worker={} reason=no message for {} ms", printable(identity),
@@ -511,7 +553,12 @@ class CoordinatorService::Impl {
       crash_point("finished-output");
       SLUICE_RETURN_IF_ERROR(scheduler_.mark_succeeded(job_id));
       collect_temporary(job);  // an incremental run's replaced parts go now
-      log_->info("job succeeded job={} name={} output={}", job_id, job.name, job.output_dir);
+      const JobTotals counts = scheduler_.totals(job_id);
+      log_->info(
+          "job ended job={} name={} state=succeeded output={} partitions={} rows_in={} "
+          "rows_out={} rows_filtered={} rows_rejected={}",
+          job_id, job.name, job.output_dir, job.partitions_total, counts.rows_in, counts.rows_out,
+          counts.rows_filtered, counts.rows_rejected);
     }
     ended_jobs_.collect(scheduler_.jobs());  // a failed or cancelled job leaves no temporaries
     return Status::ok();
@@ -563,6 +610,8 @@ class CoordinatorService::Impl {
   std::condition_variable ended_changed_;
   uint64_t jobs_ended_ = 0;  // scheduler_.jobs_ended() as last announced; guarded by ended_mutex_
   EndedJobs ended_jobs_;     // what jobs that ended left in their output directories
+  std::mutex exits_mutex_;
+  std::vector<std::pair<uint32_t, int>> worker_exits_;  // pid, signal; guarded by exits_mutex_
 };
 
 CoordinatorService::CoordinatorService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -587,6 +636,10 @@ int CoordinatorService::http_port() const { return impl_->http_port(); }
 Status CoordinatorService::run(const std::atomic<bool>& stop) { return impl_->run(stop); }
 
 void CoordinatorService::wake() { impl_->wake(); }
+
+void CoordinatorService::report_worker_exit(uint32_t pid, int signal) {
+  impl_->report_worker_exit(pid, signal);
+}
 
 uint64_t CoordinatorService::wait_jobs_ended(uint64_t seen, std::chrono::milliseconds timeout) {
   return impl_->wait_jobs_ended(seen, timeout);

@@ -38,6 +38,10 @@ class CoordinatorService {
   // From another thread: ends the loop's wait at once (after setting `stop`,
   // so that run() returns now instead of at its next tick).
   void wake();
+  // From another thread: a worker process on this host, started by the
+  // caller, is dead (`signal` 0: it exited, else the signal that killed it).
+  // Its leases go at once, and a record it crashed on is blamed by signal.
+  void report_worker_exit(uint32_t pid, int signal);
   // From another thread: blocks until more than `seen` jobs have ended
   // (succeeded, failed or been cancelled) or `timeout` passes; returns the
   // count now. Lets `sluice run` see its job's end at once instead of at

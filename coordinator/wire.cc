@@ -48,6 +48,15 @@ void fill_task(proto::Task::Builder task, const JobRecord& job, const PartitionR
   task.setFileMtimeNs(input.mtime_ns);
   task.setTempPath(temp_part_path(job, partition.index, attempt));
   task.setRejectsTempPath(temp_rejects_path(job, partition.index, attempt));
+  task.setIsolating(partition.deaths.isolating);
+  // No single records: an offset no record has.
+  task.setIsolateFromOffset(partition.deaths.single_from.value_or(UINT64_MAX));
+  auto offsets = task.initSkipOffsets(static_cast<unsigned>(partition.skipped.size()));
+  auto reasons = task.initSkipReasons(static_cast<unsigned>(partition.skipped.size()));
+  for (size_t i = 0; i < partition.skipped.size(); ++i) {
+    offsets.set(static_cast<unsigned>(i), partition.skipped[i].offset);
+    reasons.set(static_cast<unsigned>(i), partition.skipped[i].reason);
+  }
 }
 
 void fill_commit_decision(proto::CommitDecision::Builder decision, const AttemptRef& attempt,

@@ -38,7 +38,7 @@ Result<std::unique_ptr<Decoded>> decode(const zmq::message_t& frame) {
     auto decoded = std::make_unique<Decoded>(kj::mv(words));
     // Touch the union tag so a broken root pointer fails here, not later.
     auto which = decoded->envelope().which();
-    if (static_cast<uint16_t>(which) > static_cast<uint16_t>(Envelope::TASK_ABORT)) {
+    if (static_cast<uint16_t>(which) > static_cast<uint16_t>(Envelope::PROGRESS_ACK)) {
       return invalid_argument("unknown message kind " +
                               std::to_string(static_cast<uint16_t>(which)));
     }

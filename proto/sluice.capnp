@@ -23,6 +23,7 @@ struct Envelope {
     cancelJob @13 :CancelJob;
     errorReply @14 :ErrorReply;
     taskAbort @15 :TaskAbort;
+    progressAck @16 :ProgressAck;
   }
 }
 
@@ -68,6 +69,11 @@ struct Task {
   fileMtimeNs @11 :Int64;
   tempPath @12 :Text;        # where to write the part, inside the output's _temporary/
   rejectsTempPath @13 :Text; # where to write the rejects of this attempt
+  # Quarantine (docs/ARCHITECTURE.md, "A record that crashes workers"):
+  isolating @14 :Bool;       # announce each batch (Progress.checkpoint*) and wait for its ack
+  isolateFromOffset @15 :UInt64;  # from the record at this offset, batches of one record
+  skipOffsets @16 :List(UInt64);  # records that crashed workers: rejected, never processed
+  skipReasons @17 :List(Text);    # parallel to skipOffsets
 }
 
 # worker -> coordinator while a task runs.
@@ -77,6 +83,19 @@ struct Progress {
   attempt @2 :UInt32;
   bytesRead @3 :UInt64;
   rowsRead @4 :UInt64;
+  # An isolating attempt is about to process checkpointRows records from the
+  # one at checkpointOffset; it waits for ProgressAck{checkpointSeq}. 0: none.
+  checkpointSeq @5 :UInt64;
+  checkpointOffset @6 :UInt64;
+  checkpointRows @7 :UInt32;
+}
+
+# coordinator -> worker: the checkpoint of an isolating attempt is recorded.
+struct ProgressAck {
+  jobId @0 :Text;
+  partition @1 :UInt32;
+  attempt @2 :UInt32;
+  checkpointSeq @3 :UInt64;
 }
 
 # worker -> coordinator: the attempt wrote a complete, fsynced temporary file.

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <list>
 #include <memory>
@@ -29,6 +30,7 @@ struct RunningTask {
   std::thread thread;
   std::atomic<bool> finished{false};
   TaskOutcome outcome;
+  uint64_t checkpoint_sent_seq = 0;  // the link thread's: last checkpoint sent
 };
 
 class WorkerLink {
@@ -61,6 +63,7 @@ class WorkerLink {
           proto::poll_readable(socket_, waker_.socket(), limits::kCoordinatorTickMs);
       waker_.drain();
       if (readable) drain();
+      send_checkpoints();
       reap_finished();
       const int64_t now = clock_.now_ms();
       if (now - last_progress_ms >= limits::kHeartbeatMs) {
@@ -186,6 +189,24 @@ class WorkerLink {
         }
         return;
       }
+      case Envelope::PROGRESS_ACK: {
+        auto ack = envelope.getProgressAck();
+        log_->debug("checkpoint acked job={} partition={} attempt={} seq={}",
+                    to_string(ack.getJobId()), ack.getPartition(), ack.getAttempt(),
+                    ack.getCheckpointSeq());
+        for (auto& task : tasks_) {
+          if (task->spec.job_id != to_string(ack.getJobId()) ||
+              task->spec.partition != ack.getPartition() || task->spec.attempt != ack.getAttempt())
+            continue;
+          {
+            std::lock_guard lock(task->control.checkpoint_mutex);
+            task->control.checkpoint_acked_seq =
+                std::max(task->control.checkpoint_acked_seq, ack.getCheckpointSeq());
+          }
+          task->control.checkpoint_acked.notify_all();
+        }
+        return;
+      }
       case Envelope::COMMIT_DECISION: {
         auto decision = envelope.getCommitDecision();
         log_->debug("commit decision job={} partition={} attempt={} accepted={} reason={}",
@@ -219,6 +240,15 @@ class WorkerLink {
     spec.file_mtime_ns = message.getFileMtimeNs();
     spec.temp_path = to_string(message.getTempPath());
     spec.rejects_temp_path = to_string(message.getRejectsTempPath());
+    spec.isolating = message.getIsolating();
+    spec.isolate_from_offset = message.getIsolateFromOffset();
+    for (uint64_t offset : message.getSkipOffsets()) spec.skip_offsets.push_back(offset);
+    for (auto reason : message.getSkipReasons()) spec.skip_reasons.push_back(to_string(reason));
+    task->control.wake_link = [this] { waker_.poke(); };
+    if (spec.isolating) {
+      log_->info("task isolating job={} partition={} attempt={} single_records_from={}",
+                 spec.job_id, spec.partition, spec.attempt, spec.isolate_from_offset);
+    }
     if (free_slots() == 0) {
       log_->warn("task refused job={} partition={} reason=no free slot", spec.job_id,
                  spec.partition);
@@ -287,6 +317,35 @@ class WorkerLink {
                  spec.partition, spec.attempt, outcome.retryable, outcome.error);
     }
     send(builder);
+  }
+
+  // An isolating task announced the records it processes next: the
+  // coordinator hears of them before they run (ProgressAck releases the task).
+  void send_checkpoints() {
+    for (const auto& task : tasks_) {
+      if (!task->spec.isolating) continue;
+      TaskCheckpoint checkpoint;
+      {
+        std::lock_guard lock(task->control.checkpoint_mutex);
+        checkpoint = task->control.checkpoint;
+      }
+      if (checkpoint.seq == 0 || checkpoint.seq == task->checkpoint_sent_seq) continue;
+      task->checkpoint_sent_seq = checkpoint.seq;
+      capnp::MallocMessageBuilder builder;
+      auto progress = builder.initRoot<proto::Envelope>().initProgress();
+      progress.setJobId(task->spec.job_id);
+      progress.setPartition(task->spec.partition);
+      progress.setAttempt(task->spec.attempt);
+      progress.setBytesRead(task->control.bytes_read.load(std::memory_order_relaxed));
+      progress.setRowsRead(task->control.rows_read.load(std::memory_order_relaxed));
+      progress.setCheckpointSeq(checkpoint.seq);
+      progress.setCheckpointOffset(checkpoint.offset);
+      progress.setCheckpointRows(checkpoint.rows);
+      send(builder);
+      log_->debug("checkpoint sent job={} partition={} attempt={} seq={} offset={} rows={}",
+                  task->spec.job_id, task->spec.partition, task->spec.attempt, checkpoint.seq,
+                  checkpoint.offset, checkpoint.rows);
+    }
   }
 
   void send_progress() {

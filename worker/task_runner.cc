@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 
 #include "common/base/batch.h"
+#include "common/base/limits.h"
 #include "common/csv/range_reader.h"
 #include "common/io/byte_source.h"
 #include "common/io/row_writer.h"
@@ -13,6 +16,7 @@
 #include "common/job/job_spec.h"
 #include "common/pipeline/pipeline.h"
 #include "common/postgres/range_reader.h"
+#include "worker/crash_trigger.h"
 
 namespace sluice {
 namespace {
@@ -35,6 +39,89 @@ std::optional<std::string> changed_input(const TaskSpec& task) {
         task.path, task.file_size_bytes, now->size_bytes, task.file_mtime_ns, now->mtime_ns);
   }
   return std::nullopt;
+}
+
+// Records the coordinator pinned as crashing workers leave the batch for the
+// rejects, with the coordinator's reason; the pipeline never sees them.
+void quarantine_skipped(const TaskSpec& task, RecordBatch& batch,
+                        std::vector<RejectedRecord>& rejects) {
+  size_t kept = 0;
+  for (size_t row = 0; row < batch.row_count; ++row) {
+    auto skip = std::find(task.skip_offsets.begin(), task.skip_offsets.end(), batch.offsets[row]);
+    if (skip != task.skip_offsets.end()) {
+      const size_t which = static_cast<size_t>(skip - task.skip_offsets.begin());
+      RejectedRecord reject;
+      reject.offset = batch.offsets[row];
+      reject.reason = which < task.skip_reasons.size() ? task.skip_reasons[which]
+                                                       : "worker crashed on this record";
+      reject.raw = std::string(batch.raw[row].substr(0, limits::kRejectRawBytesMax));
+      rejects.push_back(std::move(reject));
+      continue;
+    }
+    if (kept != row) {
+      std::copy_n(batch.fields.begin() + static_cast<ptrdiff_t>(row * batch.column_count),
+                  batch.column_count,
+                  batch.fields.begin() + static_cast<ptrdiff_t>(kept * batch.column_count));
+      batch.offsets[kept] = batch.offsets[row];
+      batch.raw[kept] = batch.raw[row];
+    }
+    ++kept;
+  }
+  batch.row_count = kept;
+  batch.fields.resize(kept * batch.column_count);
+  batch.offsets.resize(kept);
+  batch.raw.resize(kept);
+}
+
+// Rows [begin, begin + count) of `batch` as a batch of their own (views).
+void slice_batch(const RecordBatch& batch, size_t begin, size_t count, RecordBatch& slice) {
+  slice.clear();
+  slice.column_count = batch.column_count;
+  slice.row_count = count;
+  const auto first_field =
+      batch.fields.begin() + static_cast<ptrdiff_t>(begin * batch.column_count);
+  slice.fields.assign(first_field,
+                      first_field + static_cast<ptrdiff_t>(count * batch.column_count));
+  slice.offsets.assign(batch.offsets.begin() + static_cast<ptrdiff_t>(begin),
+                       batch.offsets.begin() + static_cast<ptrdiff_t>(begin + count));
+  slice.raw.assign(batch.raw.begin() + static_cast<ptrdiff_t>(begin),
+                   batch.raw.begin() + static_cast<ptrdiff_t>(begin + count));
+}
+
+// Tells the coordinator (through the link) which records come next and waits
+// for its ack, so that a crash while they are processed is attributed to
+// them. Gives up waiting after a lease (the coordinator may be restarting).
+void announce(TaskControl& control, uint64_t offset, size_t rows) {
+  std::unique_lock lock(control.checkpoint_mutex);
+  control.checkpoint.seq++;
+  control.checkpoint.offset = offset;
+  control.checkpoint.rows = static_cast<uint32_t>(rows);
+  const uint64_t seq = control.checkpoint.seq;
+  lock.unlock();
+  if (control.wake_link) control.wake_link();
+  lock.lock();
+  control.checkpoint_acked.wait_for(lock, std::chrono::milliseconds(limits::kLeaseMs), [&] {
+    return control.checkpoint_acked_seq >= seq || control.abort.load(std::memory_order_relaxed);
+  });
+}
+
+// An isolating attempt's cut of a batch: kIsolateBatchRows records at a time,
+// single records for kIsolateBatchRows records from isolate_from_offset.
+size_t isolated_slice_rows(const TaskSpec& task, const RecordBatch& batch, size_t row,
+                           size_t& singles_left) {
+  if (singles_left == 0 && batch.offsets[row] == task.isolate_from_offset) {
+    singles_left = limits::kIsolateBatchRows;
+  }
+  if (singles_left > 0) {
+    singles_left--;
+    return 1;
+  }
+  size_t rows = std::min(limits::kIsolateBatchRows, batch.row_count - row);
+  // A coarse slice stops before the record where single records begin.
+  for (size_t i = 1; i < rows; ++i) {
+    if (batch.offsets[row + i] == task.isolate_from_offset) return i;
+  }
+  return rows;
 }
 
 }  // namespace
@@ -110,25 +197,42 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   RecordReader& reader = *reader_holder;
 
   RecordBatch batch;
+  RecordBatch slice;
   OutputBatch output;
   std::vector<RejectedRecord> rejects;
   PipelineCounters counters;
   uint64_t reader_rejects = 0;
+  size_t singles_left = 0;  // isolating: single records still to come
+  const CrashTrigger& crash_trigger = CrashTrigger::from_environment();
+  // The pipeline and the writer over `part` (a batch or a slice of one).
+  auto process = [&](const RecordBatch& part) -> std::optional<TaskOutcome> {
+    crash_trigger.crash_if_marked(part);
+    output.clear();
+    Status processed = pipeline.value()->process(part, output, rejects, counters);
+    if (!processed.is_ok()) {
+      // on_error: fail — the data is bad, retrying cannot help.
+      return failure(processed.message(), processed.code() != StatusCode::kDataError);
+    }
+    Status written = writer.value()->write(output);
+    if (!written.is_ok()) return failure(written.message(), true);
+    return std::nullopt;
+  };
   while (true) {
     if (control.abort.load(std::memory_order_relaxed)) return failure("aborted", true);
     rejects.clear();
     auto more = reader.next(batch, rejects);
     if (!more.is_ok()) return failure(more.status().message(), true);
+    if (!task.skip_offsets.empty()) quarantine_skipped(task, batch, rejects);
     reader_rejects += rejects.size();
-    if (batch.row_count > 0) {
-      output.clear();
-      Status processed = pipeline.value()->process(batch, output, rejects, counters);
-      if (!processed.is_ok()) {
-        // on_error: fail — the data is bad, retrying cannot help.
-        return failure(processed.message(), processed.code() != StatusCode::kDataError);
-      }
-      Status written = writer.value()->write(output);
-      if (!written.is_ok()) return failure(written.message(), true);
+    if (batch.row_count > 0 && !task.isolating) {
+      if (auto failed = process(batch)) return *failed;
+    }
+    for (size_t row = 0; task.isolating && row < batch.row_count;) {
+      const size_t rows = isolated_slice_rows(task, batch, row, singles_left);
+      slice_batch(batch, row, rows, slice);
+      announce(control, slice.offsets[0], rows);
+      if (auto failed = process(slice)) return *failed;
+      row += rows;
     }
     if (!rejects.empty()) {
       Status written = reject_writer.value()->write(rejects);
@@ -138,6 +242,8 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
     control.rows_read.store(reader.records_read(), std::memory_order_relaxed);
     if (!more.value()) break;
   }
+  // Past the last record: a crash from here on is no record's.
+  if (task.isolating) announce(control, reader.end_offset(), 0);
   if (!postgres) {
     if (auto changed = changed_input(task)) return failure(*changed, false);
   }

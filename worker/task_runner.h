@@ -6,8 +6,12 @@
 // Thread safety: one call per thread; TaskControl is shared with the link.
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <string>
+#include <vector>
 
 namespace sluice {
 
@@ -26,6 +30,19 @@ struct TaskSpec {
   int64_t file_mtime_ns = 0;
   std::string temp_path;
   std::string rejects_temp_path;
+  // Quarantine (docs/ARCHITECTURE.md, "A record that crashes workers").
+  bool isolating = false;                 // announce every batch and wait for its ack
+  uint64_t isolate_from_offset = 0;       // from this record on, batches of one record
+  std::vector<uint64_t> skip_offsets;     // records that crashed workers: rejected
+  std::vector<std::string> skip_reasons;  // parallel to skip_offsets
+};
+
+// What an isolating attempt is about to process: `rows` records from the one
+// at `offset`. seq 0: nothing announced.
+struct TaskCheckpoint {
+  uint64_t seq = 0;
+  uint64_t offset = 0;
+  uint32_t rows = 0;
 };
 
 // Shared between the running task and the link thread.
@@ -33,6 +50,13 @@ struct TaskControl {
   std::atomic<bool> abort{false};
   std::atomic<uint64_t> bytes_read{0};
   std::atomic<uint64_t> rows_read{0};
+  // An isolating attempt's checkpoints: the runner publishes one and waits
+  // until the link has the coordinator's ack for it (or a lease passes).
+  std::mutex checkpoint_mutex;
+  std::condition_variable checkpoint_acked;
+  TaskCheckpoint checkpoint;          // the latest announced; guarded by checkpoint_mutex
+  uint64_t checkpoint_acked_seq = 0;  // guarded by checkpoint_mutex
+  std::function<void()> wake_link;    // set before the task starts; thread-safe
 };
 
 struct TaskOutcome {

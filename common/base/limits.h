@@ -40,6 +40,16 @@ inline constexpr int64_t kMessageBytesMax = kJobSpecBytesMax + (64 << 10);
 // Cap'n Proto reader limits (words of 8 bytes, and pointer depth).
 inline constexpr uint64_t kTraversalLimitWords = static_cast<uint64_t>(kMessageBytesMax) / 8 * 2;
 inline constexpr int kNestingLimit = 16;
+// A partition whose holders keep dying (lost leases, not task errors) fails
+// the job after this many in a row: far more than any number of kills the
+// cluster survives, far less than forever.
+inline constexpr uint32_t kLeasesLostMax = 8;
+// Two deaths of a partition's holders whose last reported offsets are this
+// close are taken as one cause: the partition is re-run isolating.
+inline constexpr uint64_t kCrashNearBytes = 8ull << 20;
+// An isolating attempt announces records this many at a time, and then one
+// at a time for this many from the offset where its predecessor died.
+inline constexpr size_t kIsolateBatchRows = 64;
 // Socket high-water marks (messages queued per peer).
 inline constexpr int kSocketHighWaterMark = 1000;
 
@@ -99,6 +109,21 @@ inline constexpr uint64_t kParquetDictionaryBytesMax = 1ull << 20;
 inline constexpr size_t kParquetStatisticsBytesMax = 1024;
 // A footer we read back (sluice verify) may not be larger than this.
 inline constexpr uint64_t kParquetFooterBytesMax = 64ull << 20;
+// Expressions: the parser, binder, constant folding and evaluation recurse
+// once per level of the tree, on threads with 8 MiB stacks. Parentheses,
+// NOT and unary minus may nest this deep (each level is ~10 parser frames);
+// operator chains (a OR b OR ...) may make the tree this deep. A job file
+// (kJobSpecBytesMax) could otherwise hold a tree 500,000 levels deep, and
+// 10,000 nested parentheses already overflowed the stack. IN lists build a
+// balanced tree and never come near the limit.
+inline constexpr size_t kExpressionNestingMax = 256;
+inline constexpr size_t kExpressionDepthMax = 10'000;
+// Memory of one compiled regular expression (RE2's max_mem, its default):
+// a pattern whose program needs more is refused when the job is checked; the
+// matcher's DFA cache lives in the rest, and when it fills RE2 falls back to
+// its NFA, slower but still linear in the text. Held once per constant
+// pattern per process.
+inline constexpr size_t kRegexMemoryBytesMax = 8u << 20;
 
 static_assert(kLeaseMs > kHeartbeatMs * kHeartbeatLiveness,
               "a lease must outlive the heartbeats that keep it");
@@ -107,11 +132,16 @@ static_assert(kReconnectBackoffMsMax < kLeaseMs, "a reconnecting worker comes ba
 static_assert(kTraversalLimitWords * 8 >= static_cast<uint64_t>(kMessageBytesMax),
               "the reader must be able to traverse the largest frame");
 static_assert(kRecordBytesDefault <= kRecordBytesMax);
+static_assert(kIsolateBatchRows <= kBatchRowsMax, "an isolating slice is part of a batch");
+static_assert(kLeasesLostMax >= 5,
+              "pinning a record takes five deaths (2 near, 1 coarse, 2 single)");
 static_assert(kSplitBytesMin < kSplitBytesDefault);
 static_assert(kExecBatchRowsDefault <= kBatchRowsMax, "an exec batch fits in a pipeline batch");
 static_assert(kExecBackoffMsMin * (1 << 4) < kExecTimeoutMsDefault,
               "backoff stays small next to a batch's timeout");
 static_assert(kParquetPageBytesMax <= kParquetRowGroupBytesMax, "pages are parts of a row group");
+static_assert(kExpressionNestingMax < kExpressionDepthMax,
+              "what nesting alone builds stays within the depth limit");
 static_assert(kParquetRowGroupBytesMax < (1ull << 31), "page sizes fit Parquet's i32 fields");
 
 }  // namespace sluice::limits

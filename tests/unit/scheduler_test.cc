@@ -255,5 +255,100 @@ TEST_F(SchedulerTest, NoSecondAttemptWithoutSpeculation) {
   EXPECT_TRUE(assign().empty());
 }
 
+// --- lost holders and the quarantine (coordinator/scheduler_quarantine.cc) ---
+
+class SchedulerHoldersTest : public SchedulerTest {
+ protected:
+  // Partition 0 goes to a new worker process, which reports `bytes_read` and
+  // `checkpoint`, then dies of `signal`; the coordinator hears of its death.
+  void lose_holder(uint64_t bytes_read, AttemptCheckpoint checkpoint = {}, int signal = 9) {
+    const uint32_t pid = ++pid_;
+    const std::string worker = "w" + std::to_string(pid);
+    scheduler_->register_worker(worker, 1, "host", pid);
+    scheduler_->set_credit(worker, 1);
+    auto assignments = assign();
+    ASSERT_EQ(assignments.size(), 1u);
+    ASSERT_EQ(assignments[0].attempt.partition, 0u);
+    if (checkpoint.seq > 0) checkpoint.seq = ++seq_;
+    scheduler_->on_progress(worker, assignments[0].attempt, bytes_read, checkpoint);
+    scheduler_->worker_died("host", pid, signal);
+    auto expired = scheduler_->expire_workers();
+    ASSERT_EQ(expired.size(), 1u);
+    EXPECT_EQ(expired[0], worker);
+  }
+  static AttemptCheckpoint announced(uint64_t offset, uint32_t rows) {
+    return AttemptCheckpoint{1, offset, rows};
+  }
+  uint32_t pid_ = 100;
+  uint64_t seq_ = 0;
+};
+
+TEST_F(SchedulerHoldersTest, LostHoldersDoNotCountTowardMaxAttempts) {
+  submit(2);
+  for (int i = 0; i < 5; ++i) lose_holder(i * 1000);
+  const PartitionRecord* p0 = scheduler_->partition("job1", 0);
+  EXPECT_EQ(scheduler_->job("job1")->state, JobState::kRunning);
+  EXPECT_EQ(p0->attempts_failed, 0u);
+  EXPECT_EQ(p0->deaths.in_a_row, 5u);
+  EXPECT_EQ(p0->state, PartitionState::kPlanned);
+  EXPECT_NE(p0->last_error.find("killed by signal 9 (SIGKILL)"), std::string::npos)
+      << p0->last_error;
+}
+
+TEST_F(SchedulerHoldersTest, FailsTheJobWhenAPartitionKeepsLosingItsHolders) {
+  submit();
+  for (uint32_t i = 0; i < limits::kLeasesLostMax; ++i) lose_holder(0, {}, 0);
+  const JobRecord* job = scheduler_->job("job1");
+  EXPECT_EQ(job->state, JobState::kFailed);
+  EXPECT_NE(job->error.find("partition 0 lost its worker 8 times in a row"), std::string::npos)
+      << job->error;
+}
+
+TEST_F(SchedulerHoldersTest, PinsTheRecordItsHoldersDieOnAndKeepsItAcrossARestart) {
+  submit();
+  lose_holder(10);
+  EXPECT_FALSE(scheduler_->partition("job1", 0)->deaths.isolating);
+  lose_holder(20);  // near the first death: isolate
+  EXPECT_TRUE(scheduler_->partition("job1", 0)->deaths.isolating);
+  lose_holder(30, announced(40, limits::kIsolateBatchRows));  // died in a batch at 40
+  EXPECT_EQ(scheduler_->partition("job1", 0)->deaths.single_from, 40u);
+  lose_holder(30, announced(55, 1), 11);  // died on the record at 55, alone
+  EXPECT_TRUE(scheduler_->partition("job1", 0)->skipped.empty()) << "once could be chance";
+  lose_holder(30, announced(55, 1), 11);  // and again
+  const PartitionRecord* p0 = scheduler_->partition("job1", 0);
+  ASSERT_EQ(p0->skipped.size(), 1u);
+  EXPECT_EQ(p0->skipped[0].offset, 55u);
+  EXPECT_EQ(p0->skipped[0].reason, "worker crashed on this record (signal 11, SIGSEGV)");
+  EXPECT_FALSE(p0->deaths.isolating) << "after the pin, attempts run at full speed again";
+  EXPECT_EQ(p0->deaths.in_a_row, 0u);
+  EXPECT_EQ(scheduler_->job("job1")->state, JobState::kRunning);
+
+  scheduler_ = std::make_unique<Scheduler>(*ledger_, clock_);
+  ASSERT_TRUE(scheduler_->load().is_ok());
+  p0 = scheduler_->partition("job1", 0);
+  ASSERT_EQ(p0->skipped.size(), 1u);
+  EXPECT_EQ(p0->skipped[0].offset, 55u);
+}
+
+TEST_F(SchedulerHoldersTest, DeathsOnDifferentRecordsPinNothing) {
+  submit();
+  lose_holder(10);
+  lose_holder(20);
+  lose_holder(30, announced(40, limits::kIsolateBatchRows));
+  lose_holder(30, announced(55, 1));
+  lose_holder(30, announced(56, 1));  // kills at random moments land on different records
+  lose_holder(30, announced(57, 1));
+  const PartitionRecord* p0 = scheduler_->partition("job1", 0);
+  EXPECT_TRUE(p0->skipped.empty());
+  EXPECT_TRUE(p0->deaths.isolating);
+}
+
+TEST_F(SchedulerHoldersTest, DeathsFarApartDoNotIsolate) {
+  submit();
+  lose_holder(0);
+  lose_holder(limits::kCrashNearBytes + 1);
+  EXPECT_FALSE(scheduler_->partition("job1", 0)->deaths.isolating);
+}
+
 }  // namespace
 }  // namespace sluice

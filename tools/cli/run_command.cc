@@ -9,10 +9,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
 #include <thread>
 #include <vector>
 
 #include "common/base/log.h"
+#include "common/base/signals.h"
 #include "common/job/job_spec.h"
 #include "coordinator/service.h"
 #include "tools/cli/client.h"
@@ -27,7 +29,9 @@ namespace {
 // Local worker processes, restarted when one dies so the job keeps its width.
 class WorkerPool {
  public:
-  WorkerPool(std::string endpoint, uint32_t count) : endpoint_(std::move(endpoint)) {
+  // `on_exit(pid, signal)`: a worker process ended (signal 0: it exited).
+  WorkerPool(std::string endpoint, uint32_t count, std::function<void(pid_t, int)> on_exit)
+      : endpoint_(std::move(endpoint)), on_exit_(std::move(on_exit)) {
     pids_.assign(count, -1);
   }
   ~WorkerPool() { stop(); }
@@ -37,8 +41,15 @@ class WorkerPool {
       if (pid > 0) {
         int status = 0;
         if (::waitpid(pid, &status, WNOHANG) != pid) continue;
-        logger("run")->warn("worker process exited pid={} status={}; starting another", pid,
-                            status);
+        if (WIFSIGNALED(status)) {
+          logger("run")->warn("worker killed by signal {} ({}) pid={}; starting another",
+                              WTERMSIG(status), signal_name(WTERMSIG(status)), pid);
+          on_exit_(pid, WTERMSIG(status));
+        } else {
+          logger("run")->warn("worker exited status={} pid={}; starting another",
+                              WEXITSTATUS(status), pid);
+          on_exit_(pid, 0);
+        }
       }
       pid = spawn();
     }
@@ -58,8 +69,11 @@ class WorkerPool {
   pid_t spawn() {
     // Everything the child needs is made before fork: only async-signal-safe
     // calls run between fork and exec (the parent has threads).
-    std::vector<std::string> args = {"sluice",  "worker",  "--coordinator",
-                                     endpoint_, "--slots", "1"};
+    // The workers log as this process does (--log-format may have come as
+    // a flag, which the environment does not carry).
+    const char* format = log_format() == LogFormat::kJson ? "json" : "text";
+    std::vector<std::string> args = {"sluice",        "--log-format", format,    "worker",
+                                     "--coordinator", endpoint_,      "--slots", "1"};
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
@@ -92,6 +106,7 @@ class WorkerPool {
   }
 
   std::string endpoint_;
+  std::function<void(pid_t, int)> on_exit_;
   std::vector<pid_t> pids_;
 };
 
@@ -126,7 +141,9 @@ int run_command(const RunFlags& flags) {
   const auto started = std::chrono::steady_clock::now();
   const uint32_t workers =
       flags.workers > 0 ? flags.workers : std::max(1u, std::thread::hardware_concurrency());
-  WorkerPool pool(service.value()->endpoint(), workers);
+  WorkerPool pool(service.value()->endpoint(), workers, [&](pid_t pid, int signal) {
+    service.value()->report_worker_exit(static_cast<uint32_t>(pid), signal);
+  });
   int exit_code = kExitJobFailed;
   {
     CoordinatorClient client(service.value()->endpoint());
