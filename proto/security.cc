@@ -31,7 +31,15 @@ Result<KeyPair> load_key_pair(const std::string& secret_path) {
   return KeyPair{public_key, secret};
 }
 
-Result<std::string> load_public_key(const std::string& path) { return read_key_line(path); }
+Result<std::string> load_public_key(const std::string& path) {
+  SLUICE_ASSIGN_OR_RETURN(std::string key, read_key_line(path));
+  // Checked here, not by zmq_setsockopt later (which would throw).
+  uint8_t decoded[32];
+  if (zmq_z85_decode(decoded, key.c_str()) == nullptr) {
+    return invalid_argument(path + ": not a Z85 key of 40 characters");
+  }
+  return key;
+}
 
 Result<std::set<std::string>> load_authorized_keys(const std::string& path) {
   std::ifstream file(path);
@@ -89,50 +97,60 @@ ZapHandler::~ZapHandler() {
   if (thread_.joinable()) thread_.join();
 }
 
-// ZAP (RFC 27): request frames are version, request id, domain, address,
-// identity, mechanism, credentials...; the reply is version, request id,
-// status code, status text, user id, metadata.
 void ZapHandler::serve() {
   auto log = logger("security");
   while (!stop_.load()) {
-    if (!poll_readable(socket_, 100)) continue;
-    std::vector<zmq::message_t> frames;
-    while (true) {
-      zmq::message_t frame;
-      if (!socket_.recv(frame, zmq::recv_flags::none)) break;
-      const bool more = frame.more();
-      frames.push_back(std::move(frame));
-      if (!more) break;
+    try {
+      serve_one(*log);
+    } catch (const zmq::error_t& error) {
+      // The context is ending or the socket is gone: nothing more to admit.
+      log->warn("authentication handler stopped error={}", error.what());
+      return;
     }
-    std::string status = "400", text = "denied";
-    std::string user;
-    if (frames.size() >= 6) {
-      const std::string mechanism = frames[5].to_string();
-      const std::string address = frames[3].to_string();
-      if (mechanism == "CURVE" && frames.size() >= 7 && frames[6].size() == 32) {
-        char z85[41] = {};
-        zmq_z85_encode(z85, static_cast<const uint8_t*>(frames[6].data()), 32);
-        if (authorized_.count(z85) != 0) {
-          status = "200";
-          text = "OK";
-          user = z85;
-        } else {
-          log->warn("peer denied address={} reason=key not authorized key={}", address, z85);
-        }
-      } else {
-        log->warn("peer denied address={} reason=mechanism {} not allowed", address, mechanism);
-      }
-    }
-    if (status != "200") denied_++;
-    const std::string version = "1.0";
-    const std::string request_id = frames.size() >= 2 ? frames[1].to_string() : "";
-    socket_.send(zmq::buffer(version), zmq::send_flags::sndmore);
-    socket_.send(zmq::buffer(request_id), zmq::send_flags::sndmore);
-    socket_.send(zmq::buffer(status), zmq::send_flags::sndmore);
-    socket_.send(zmq::buffer(text), zmq::send_flags::sndmore);
-    socket_.send(zmq::buffer(user), zmq::send_flags::sndmore);
-    socket_.send(zmq::message_t(), zmq::send_flags::none);
   }
+}
+
+// ZAP (RFC 27): request frames are version, request id, domain, address,
+// identity, mechanism, credentials...; the reply is version, request id,
+// status code, status text, user id, metadata.
+void ZapHandler::serve_one(spdlog::logger& log) {
+  if (!poll_readable(socket_, 100)) return;
+  std::vector<zmq::message_t> frames;
+  while (true) {
+    zmq::message_t frame;
+    if (!socket_.recv(frame, zmq::recv_flags::none)) break;
+    const bool more = frame.more();
+    frames.push_back(std::move(frame));
+    if (!more) break;
+  }
+  std::string status = "400", text = "denied";
+  std::string user;
+  if (frames.size() >= 6) {
+    const std::string mechanism = frames[5].to_string();
+    const std::string address = frames[3].to_string();
+    if (mechanism == "CURVE" && frames.size() >= 7 && frames[6].size() == 32) {
+      char z85[41] = {};
+      zmq_z85_encode(z85, static_cast<const uint8_t*>(frames[6].data()), 32);
+      if (authorized_.count(z85) != 0) {
+        status = "200";
+        text = "OK";
+        user = z85;
+      } else {
+        log.warn("peer denied address={} reason=key not authorized key={}", address, z85);
+      }
+    } else {
+      log.warn("peer denied address={} reason=mechanism {} not allowed", address, mechanism);
+    }
+  }
+  if (status != "200") denied_++;
+  const std::string version = "1.0";
+  const std::string request_id = frames.size() >= 2 ? frames[1].to_string() : "";
+  socket_.send(zmq::buffer(version), zmq::send_flags::sndmore);
+  socket_.send(zmq::buffer(request_id), zmq::send_flags::sndmore);
+  socket_.send(zmq::buffer(status), zmq::send_flags::sndmore);
+  socket_.send(zmq::buffer(text), zmq::send_flags::sndmore);
+  socket_.send(zmq::buffer(user), zmq::send_flags::sndmore);
+  socket_.send(zmq::message_t(), zmq::send_flags::none);
 }
 
 }  // namespace sluice::proto

@@ -5,6 +5,8 @@
 // public keys listed in its authorized-keys file. Workers and clients connect
 // with their own key pair and the coordinator's public key.
 
+#include <spdlog/logger.h>
+
 #include <atomic>
 #include <memory>
 #include <set>
@@ -37,6 +39,8 @@ struct ClientSecurity {
 // Loads client keys from flags; both empty means plaintext.
 Result<ClientSecurity> client_security(const std::string& secret_path,
                                        const std::string& coordinator_key_path);
+// The keys were checked when loaded: this throws zmq::error_t only when
+// libzmq has no CURVE, and callers catch it where they make the socket.
 void apply_client_security(zmq::socket_t& socket, const ClientSecurity& security);
 
 // The ZAP handler: a thread answering the context's authentication requests.
@@ -50,6 +54,9 @@ class ZapHandler {
 
  private:
   void serve();
+  // Answers one request, if one comes within a poll; zmq errors propagate
+  // to serve(), which stops.
+  void serve_one(spdlog::logger& log);
   zmq::socket_t socket_;
   std::set<std::string> authorized_;
   std::atomic<bool> stop_{false};

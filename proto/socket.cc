@@ -1,6 +1,10 @@
 #include "proto/socket.h"
 
+#include <atomic>
+#include <thread>
+
 #include "common/base/limits.h"
+#include "common/base/log.h"
 #include "proto/codec.h"
 
 namespace sluice::proto {
@@ -12,15 +16,29 @@ void configure_socket(zmq::socket_t& socket) {
   socket.set(zmq::sockopt::rcvhwm, limits::kSocketHighWaterMark);
 }
 
+Status connect(zmq::socket_t& socket, const std::string& endpoint) {
+  try {
+    socket.connect(endpoint);
+    return Status::ok();
+  } catch (const zmq::error_t& error) {
+    return invalid_argument("cannot connect to " + endpoint + ": " + error.what());
+  }
+}
+
 namespace {
 
-// zmq::poll; a signal (EINTR) counts as a timeout (nothing readable).
+// zmq::poll; a signal (EINTR) counts as a timeout (nothing readable), and so
+// does any other error (a closed socket, a terminated context) after the
+// whole timeout has passed.
 void poll_items(zmq::pollitem_t* items, size_t count, int64_t timeout_ms) {
   try {
     zmq::poll(items, count, std::chrono::milliseconds(timeout_ms));
   } catch (const zmq::error_t& error) {
-    if (error.num() != EINTR) throw;
     for (size_t i = 0; i < count; ++i) items[i].revents = 0;
+    if (error.num() == EINTR) return;
+    static std::atomic<bool> logged{false};
+    if (!logged.exchange(true)) logger("proto")->error("poll failed error={}", error.what());
+    std::this_thread::sleep_for(std::chrono::milliseconds(timeout_ms));
   }
 }
 

@@ -14,8 +14,13 @@ namespace sluice::proto {
 // Applies the limits of limits.h (max message size, high-water marks, linger 0).
 void configure_socket(zmq::socket_t& socket);
 
+// socket.connect() without exceptions: an error names the endpoint (check
+// it first with proto/endpoint.h for a clearer message).
+Status connect(zmq::socket_t& socket, const std::string& endpoint);
+
 // Waits up to `timeout_ms` for `socket` to be readable. A signal (EINTR)
-// counts as a timeout so that stop flags are checked.
+// counts as a timeout so that stop flags are checked; so does any other poll
+// error (logged once), after the full timeout, so a caller's loop never spins.
 bool poll_readable(zmq::socket_t& socket, int64_t timeout_ms);
 // The same, also returning early (false) when `wake` becomes readable; the
 // caller drains `wake`.

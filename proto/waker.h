@@ -16,7 +16,8 @@ class Waker {
   Waker(const Waker&) = delete;
   Waker& operator=(const Waker&) = delete;
 
-  // From any thread: makes socket() readable. Never blocks.
+  // From any thread: makes socket() readable. Never blocks, never throws
+  // (a lost poke costs the owner one poll timeout).
   void poke();
   // The owner's thread: the socket to poll, and to empty after it was readable.
   zmq::socket_t& socket() { return pull_; }

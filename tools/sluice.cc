@@ -1,6 +1,7 @@
 // The one sluice binary: parses flags (CLI11) and dispatches to a subcommand.
 #include <capnp/common.h>
 #include <fmt/format.h>
+#include <kj/exception.h>
 #include <rocksdb/version.h>
 #include <zmq.h>
 
@@ -31,11 +32,46 @@ void add_connect_options(CLI::App* app, sluice::ConnectFlags& flags) {
       ->envname("SLUICE_COORDINATOR_KEY");
 }
 
+// A flag error is one line: what is wrong, and where to look.
+std::string one_line_failure(const CLI::App* app, const CLI::Error& error) {
+  std::string what = error.what();
+  // CLI11 reports a mistyped subcommand as a missing one.
+  const std::vector<std::string> left = app->remaining();
+  if (error.get_name() == "RequiredError" && what.find("subcommand") != std::string::npos &&
+      !left.empty()) {
+    what = "unknown subcommand '" + left.front() + "'";
+  }
+  for (char& c : what) {
+    if (c == '\n') c = ' ';
+  }
+  return "sluice: " + what + " (see --help)\n";
+}
+
+int dispatch(int argc, char** argv);
+
 }  // namespace
 
+// Errors are values, so nothing should reach here; if an exception does, it
+// is one line and exit 1, never std::terminate.
 int main(int argc, char** argv) {
+  try {
+    return dispatch(argc, argv);
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "sluice: internal error: {}\n", error.what());
+  } catch (const kj::Exception& error) {
+    fmt::print(stderr, "sluice: internal error: {}\n", error.getDescription().cStr());
+  } catch (...) {
+    fmt::print(stderr, "sluice: internal error: unknown exception\n");
+  }
+  return sluice::kExitJobFailed;
+}
+
+namespace {
+
+int dispatch(int argc, char** argv) {
   using namespace sluice;
   CLI::App app{"sluice: exactly-once ETL over files larger than memory"};
+  app.failure_message(one_line_failure);
   app.set_version_flag("--version", version_text());
   app.require_subcommand(1);
   app.fallthrough();  // --log-format and --log-level also after the subcommand
@@ -45,7 +81,9 @@ int main(int argc, char** argv) {
       ->envname("SLUICE_LOG_FORMAT")
       ->check(CLI::IsMember({"text", "json"}));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
-      ->envname("SLUICE_LOG_LEVEL");
+      ->envname("SLUICE_LOG_LEVEL")
+      ->check(
+          CLI::IsMember({"trace", "debug", "info", "warn", "warning", "error", "critical", "off"}));
 
   RunFlags run;
   auto* run_app = app.add_subcommand("run", "run a job to completion with local workers");
@@ -134,3 +172,5 @@ int main(int argc, char** argv) {
   if (*gen_app) return gen_command(gen);
   return kExitUsage;
 }
+
+}  // namespace

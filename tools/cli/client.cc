@@ -14,36 +14,46 @@ using proto::to_string;
 
 class CoordinatorClient::Impl {
  public:
-  Impl(const std::string& endpoint, const std::string& curve_secret,
-       const std::string& coordinator_key, int64_t timeout_ms)
-      : endpoint_(endpoint), timeout_ms_(timeout_ms), socket_(context_, zmq::socket_type::dealer) {
-    proto::configure_socket(socket_);
-    auto security = proto::client_security(curve_secret, coordinator_key);
-    if (!security.is_ok()) {
-      setup_ = security.status();
-      return;
-    }
-    proto::apply_client_security(socket_, security.value());
-    socket_.connect(endpoint);
-  }
+  Impl(const std::string& endpoint, int64_t timeout_ms)
+      : endpoint_(endpoint), timeout_ms_(timeout_ms), socket_(context_, zmq::socket_type::dealer) {}
 
-  Status setup_;
+  Status connect(const std::string& curve_secret, const std::string& coordinator_key) {
+    SLUICE_ASSIGN_OR_RETURN(proto::ClientSecurity security,
+                            proto::client_security(curve_secret, coordinator_key));
+    try {
+      proto::configure_socket(socket_);
+      proto::apply_client_security(socket_, security);
+    } catch (const zmq::error_t& error) {
+      return invalid_argument(std::string("cannot set up the client socket: ") + error.what());
+    }
+    return proto::connect(socket_, endpoint_);
+  }
 
   // Sends `request` and returns the first reply.
   Result<std::unique_ptr<proto::Decoded>> call(capnp::MallocMessageBuilder& request) {
-    SLUICE_RETURN_IF_ERROR(setup_);
     if (!proto::send(socket_, request)) {
       return Status(StatusCode::kUnavailable, "cannot send to coordinator " + endpoint_);
     }
     zmq::message_t frame;
-    if (!proto::poll_readable(socket_, timeout_ms_) ||
-        !socket_.recv(frame, zmq::recv_flags::dontwait)) {
+    bool received = false;
+    try {
+      received = proto::poll_readable(socket_, timeout_ms_) &&
+                 socket_.recv(frame, zmq::recv_flags::dontwait).has_value();
+    } catch (const zmq::error_t& error) {
+      return Status(StatusCode::kUnavailable,
+                    "cannot receive from coordinator " + endpoint_ + ": " + error.what());
+    }
+    if (!received) {
       return Status(StatusCode::kUnavailable, "no answer from coordinator " + endpoint_ +
                                                   " within " + std::to_string(timeout_ms_) + " ms");
     }
     SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<proto::Decoded> decoded, proto::decode(frame));
-    if (decoded->envelope().isErrorReply()) {
-      return invalid_argument(to_string(decoded->envelope().getErrorReply().getMessage()));
+    try {
+      if (decoded->envelope().isErrorReply()) {
+        return invalid_argument(to_string(decoded->envelope().getErrorReply().getMessage()));
+      }
+    } catch (const kj::Exception& error) {
+      return internal_error(std::string("malformed reply: ") + error.getDescription().cStr());
     }
     return decoded;
   }
@@ -82,10 +92,17 @@ class CoordinatorClient::Impl {
 };
 
 CoordinatorClient::CoordinatorClient(const std::string& endpoint, const std::string& curve_secret,
-                                     const std::string& coordinator_key, int64_t timeout_ms)
-    : impl_(std::make_unique<Impl>(endpoint, curve_secret, coordinator_key, timeout_ms)) {}
+                                     const std::string& coordinator_key, int64_t timeout_ms) {
+  try {
+    impl_ = std::make_unique<Impl>(endpoint, timeout_ms);
+  } catch (const zmq::error_t& error) {
+    setup_ = Status(StatusCode::kUnavailable, std::string("cannot make a socket: ") + error.what());
+    return;
+  }
+  setup_ = impl_->connect(curve_secret, coordinator_key);
+}
 
-const Status& CoordinatorClient::setup_status() const { return impl_->setup_; }
+const Status& CoordinatorClient::setup_status() const { return setup_; }
 CoordinatorClient::~CoordinatorClient() = default;
 
 Result<SubmitResult> CoordinatorClient::submit(const std::string& spec_yaml,
@@ -96,6 +113,7 @@ Result<SubmitResult> CoordinatorClient::submit(const std::string& spec_yaml,
   request.setSpecYaml(spec_yaml);
   request.setSpecFile(spec_file);
   request.setBaseDir(base_dir);
+  SLUICE_RETURN_IF_ERROR(setup_);
   SLUICE_ASSIGN_OR_RETURN(auto decoded, impl_->call(builder));
   try {
     if (!decoded->envelope().isSubmitReply()) return internal_error("unexpected reply to submit");
@@ -110,6 +128,7 @@ Result<SubmitResult> CoordinatorClient::submit(const std::string& spec_yaml,
 Result<StatusSnapshot> CoordinatorClient::status(const std::string& job_id) {
   capnp::MallocMessageBuilder builder;
   builder.initRoot<proto::Envelope>().initStatusRequest().setJobId(job_id);
+  SLUICE_RETURN_IF_ERROR(setup_);
   SLUICE_ASSIGN_OR_RETURN(auto decoded, impl_->call(builder));
   try {
     return impl_->read_status(*decoded);
@@ -121,6 +140,7 @@ Result<StatusSnapshot> CoordinatorClient::status(const std::string& job_id) {
 Result<StatusSnapshot> CoordinatorClient::cancel(const std::string& job_id) {
   capnp::MallocMessageBuilder builder;
   builder.initRoot<proto::Envelope>().initCancelJob().setJobId(job_id);
+  SLUICE_RETURN_IF_ERROR(setup_);
   SLUICE_ASSIGN_OR_RETURN(auto decoded, impl_->call(builder));
   try {
     return impl_->read_status(*decoded);

@@ -34,7 +34,8 @@ class CoordinatorClient {
   // `curve_secret` and `coordinator_key` are key files; both empty: plaintext.
   explicit CoordinatorClient(const std::string& endpoint, const std::string& curve_secret = "",
                              const std::string& coordinator_key = "", int64_t timeout_ms = 10'000);
-  // An error when the key files cannot be read.
+  // An error when the key files cannot be read or the socket not made; every
+  // call then returns it. Nothing here throws.
   const Status& setup_status() const;
   ~CoordinatorClient();
 
@@ -46,6 +47,7 @@ class CoordinatorClient {
  private:
   class Impl;
   std::unique_ptr<Impl> impl_;
+  Status setup_;
 };
 
 bool is_final_state(const std::string& state);

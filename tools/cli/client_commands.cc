@@ -7,29 +7,40 @@
 #include "tools/cli/commands.h"
 #include "tools/cli/job_file.h"
 #include "tools/cli/progress.h"
+#include "tools/cli/report.h"
 
 namespace sluice {
 
+namespace {
+
+bool connect_flags_ok(const ConnectFlags& connect) {
+  return endpoint_flag_ok("--coordinator", connect.coordinator, proto::EndpointUse::kConnect);
+}
+
+}  // namespace
+
 int submit_command(const SubmitFlags& flags) {
+  if (!connect_flags_ok(flags.connect)) return kExitUsage;
   std::optional<LoadedJob> job = load_checked_job(flags.job_file);
   if (!job) return kExitUsage;
   CoordinatorClient client(flags.connect.coordinator, flags.connect.curve_secret,
                            flags.connect.coordinator_key);
   auto submitted = client.submit(job->spec.source_text, flags.job_file, job->base_dir);
   if (!submitted.is_ok()) {
-    fmt::print(stderr, "sluice: submit failed: {}\n", submitted.status().message());
+    report_error("submit failed: " + submitted.status().message());
     return submitted.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitJobFailed;
   }
   fmt::print("{}\n", submitted->job_id);
   std::fflush(stdout);
   if (!submitted->created) {
-    fmt::print(stderr, "sluice: the same job exists already (state {})\n", submitted->state);
+    report_info(fmt::format("the same job exists already job={} state={}", submitted->job_id,
+                            submitted->state));
   }
   if (!flags.wait) return kExitOk;
   const bool bar = !flags.no_progress && ::isatty(STDERR_FILENO);
   auto final_job = follow_job(client, submitted->job_id, bar, [] {});
   if (!final_job.is_ok()) {
-    fmt::print(stderr, "sluice: lost the coordinator: {}\n", final_job.status().message());
+    report_error("lost the coordinator: " + final_job.status().message());
     return kExitJobFailed;
   }
   print_summary(final_job.value());
@@ -37,10 +48,11 @@ int submit_command(const SubmitFlags& flags) {
 }
 
 int status_command(const std::string& job_id, const ConnectFlags& connect) {
+  if (!connect_flags_ok(connect)) return kExitUsage;
   CoordinatorClient client(connect.coordinator, connect.curve_secret, connect.coordinator_key);
   auto status = client.status(job_id);
   if (!status.is_ok()) {
-    fmt::print(stderr, "sluice: {}\n", status.status().message());
+    report_error(status.status().message());
     return kExitJobFailed;
   }
   fmt::print("workers connected: {}\n", status->workers_connected);
@@ -59,10 +71,11 @@ int status_command(const std::string& job_id, const ConnectFlags& connect) {
 }
 
 int cancel_command(const std::string& job_id, const ConnectFlags& connect) {
+  if (!connect_flags_ok(connect)) return kExitUsage;
   CoordinatorClient client(connect.coordinator, connect.curve_secret, connect.coordinator_key);
   auto status = client.cancel(job_id);
   if (!status.is_ok()) {
-    fmt::print(stderr, "sluice: {}\n", status.status().message());
+    report_error(status.status().message());
     return kExitJobFailed;
   }
   for (const JobSnapshot& job : status->jobs) fmt::print("{} {}\n", job.job_id, job.state);

@@ -1,23 +1,22 @@
 #include "tools/cli/job_file.h"
 
-#include <fmt/format.h>
-
 #include <filesystem>
 
 #include "common/job/check.h"
+#include "tools/cli/report.h"
 
 namespace sluice {
 
 std::optional<LoadedJob> load_checked_job(const std::string& job_file) {
   auto spec = load_job_spec(job_file);
   if (!spec.is_ok()) {
-    fmt::print(stderr, "sluice: {}\n", spec.status().message());
+    report_error(spec.status().message());
     return std::nullopt;
   }
   LoadedJob loaded{std::move(spec.value()), std::filesystem::current_path().string()};
   auto checked = check_job(loaded.spec, loaded.base_dir);
   if (!checked.is_ok()) {
-    fmt::print(stderr, "sluice: {}\n", checked.status().message());
+    report_error(checked.status().message());
     return std::nullopt;
   }
   return loaded;

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "tools/cli/commands.h"
+#include "tools/cli/report.h"
 
 namespace sluice {
 
@@ -43,7 +44,7 @@ void print_summary(const JobSnapshot& job) {
 
 int exit_code_for(const JobSnapshot& job) {
   if (job.state == "succeeded") return kExitOk;
-  fmt::print(stderr, "sluice: job {} {}: {}\n", job.job_id, job.state, job.error);
+  report_error(fmt::format("job {} {}: {}", job.job_id, job.state, job.error));
   return kExitJobFailed;
 }
 

@@ -6,12 +6,17 @@
 #include "common/base/log.h"
 #include "coordinator/service.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/report.h"
 #include "tools/cli/signals.h"
 #include "worker/service.h"
 
 namespace sluice {
 
 int coordinator_command(const CoordinatorFlags& flags) {
+  if (!endpoint_flag_ok("--listen", flags.listen, proto::EndpointUse::kBind)) return kExitUsage;
+  if (!flags.http.empty() && !host_port_flag_ok("--http", flags.http, proto::EndpointUse::kBind)) {
+    return kExitUsage;
+  }
   install_stop_signals();
   CoordinatorOptions options;
   options.listen = flags.listen;
@@ -21,27 +26,36 @@ int coordinator_command(const CoordinatorFlags& flags) {
   options.http_address = flags.http;
   auto service = CoordinatorService::open(options);
   if (!service.is_ok()) {
-    fmt::print(stderr, "sluice: {}\n", service.status().message());
+    report_error(service.status().message());
     return kExitJobFailed;
   }
   std::string keys;
   if (!flags.curve_secret.empty())
     keys = " --curve-secret WORKER.key --coordinator-key COORDINATOR.pub";
-  fmt::print(stderr,
-             "sluice coordinator ready; join workers with:\n  sluice worker --coordinator {}{}\n",
-             service.value()->endpoint(), keys);
-  if (service.value()->http_port() > 0) {
-    fmt::print(stderr, "operations surface on http port {}\n", service.value()->http_port());
+  const std::string join =
+      fmt::format("sluice worker --coordinator {}{}", service.value()->endpoint(), keys);
+  const int http_port = service.value()->http_port();
+  if (log_format() == LogFormat::kJson) {
+    auto log = logger("coordinator");
+    log->info("coordinator ready endpoint={} join={}", service.value()->endpoint(), join);
+    if (http_port > 0)
+      log->info("operations surface on http port {} http_port={}", http_port, http_port);
+  } else {
+    fmt::print(stderr, "sluice coordinator ready; join workers with:\n  {}\n", join);
+    if (http_port > 0) fmt::print(stderr, "operations surface on http port {}\n", http_port);
   }
   Status status = service.value()->run(stop_requested());
   if (!status.is_ok()) {
-    fmt::print(stderr, "sluice: coordinator stopped: {}\n", status.to_string());
+    report_error("coordinator stopped: " + status.to_string());
     return kExitJobFailed;
   }
   return kExitOk;
 }
 
 int worker_command(const WorkerFlags& flags) {
+  if (!endpoint_flag_ok("--coordinator", flags.connect.coordinator, proto::EndpointUse::kConnect)) {
+    return kExitUsage;
+  }
   install_stop_signals();
   WorkerOptions options;
   options.coordinator = flags.connect.coordinator;
@@ -51,7 +65,7 @@ int worker_command(const WorkerFlags& flags) {
       flags.slots == 0 ? std::max(1u, std::thread::hardware_concurrency()) : flags.slots;
   Status status = run_worker(options, stop_requested());
   if (!status.is_ok()) {
-    fmt::print(stderr, "sluice: worker stopped: {}\n", status.to_string());
+    report_error("worker stopped: " + status.to_string());
     return kExitJobFailed;
   }
   return kExitOk;
