@@ -22,7 +22,7 @@ Secrets, and falls short of Kubernetes in ways this converter works around:
   name becomes the container's port number;
 - it publishes every containerPort on the host, which Kubernetes does not:
   `ports` are dropped (pods reach each other on the podman network anyway);
-- it has no Namespace: dropped (podman has one namespace).
+- it has no Namespace, CronJob or HorizontalPodAutoscaler: dropped.
 
 usage: convert.py RENDERED.yaml --part PART [--secret NAME=DIR] [--host NAME=IP]... [--replicas KIND/NAME=N]...
   PART, in the order to play them (`list` prints them):
@@ -42,7 +42,9 @@ import sys
 
 import yaml
 
-DROPPED_KINDS = {"Namespace", "Service", "PodDisruptionBudget"}
+# Not played: podman has no namespaces, Services, disruption budgets, schedule
+# or autoscaler. (A CronJob's job template is a pod like the Job's.)
+DROPPED_KINDS = {"Namespace", "Service", "PodDisruptionBudget", "CronJob", "HorizontalPodAutoscaler"}
 WORKLOAD_KINDS = ("StatefulSet", "Deployment", "Job")  # play order
 PROBES = ("startupProbe", "livenessProbe", "readinessProbe")
 

@@ -96,6 +96,11 @@ spec:
         - name: jobs
           configMap: {name: jobs-abc}
 ---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: incremental, namespace: sluice-dev}
+spec: {schedule: "17 * * * *", jobTemplate: {spec: {template: {spec: {containers: []}}}}}
+---
 apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata: {name: worker, namespace: sluice-dev}
@@ -125,8 +130,8 @@ class ConvertTest(unittest.TestCase):
         )
 
     def test_unknown_kind_is_refused(self):
-        objects = self.objects + [{"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "x"}}]
-        with self.assertRaisesRegex(convert.ConvertError, "cannot play CronJob/x"):
+        objects = self.objects + [{"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "x"}}]
+        with self.assertRaisesRegex(convert.ConvertError, "cannot play Ingress/x"):
             convert.convert(objects, "list")
 
     def test_statefulset_becomes_pods_with_stable_names_and_claims(self):

@@ -3,7 +3,7 @@
 // security settings and references) and requires validate.mjs to exit 1 naming
 // the fault. A check that passes everything would fail here.
 //
-// usage: node selftest.mjs RENDERED.yaml   (the production overlay: it has every object kind)
+// usage: node selftest.mjs RENDERED.yaml   (the production-autoscaled overlay: it has every object kind)
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -54,6 +54,14 @@ const cases = [
   ['targetPort zqm is not a port', (d) => { one(d, 'Service').spec.ports[0].targetPort = 'zqm'; }],
   ['is not a pod of a StatefulSet', (d) => { pod(d, 'Deployment').containers[0].env.find((e) => e.name === 'SLUICE_COORDINATOR').value = 'tcp://sluice-coordinator-1.sluice-coordinator:7700'; }],
   ['has no port 7070', (d) => { pod(d, 'Deployment').containers[0].env.find((e) => e.name === 'SLUICE_COORDINATOR').value = 'tcp://sluice-coordinator:7070'; }],
+  // Needs the autoscaled overlay (HPA, CronJob).
+  ['scaleTargetRef apps/v1 Deployment/sluice-wrker is not in the rendered set', (d) => { one(d, 'HorizontalPodAutoscaler').spec.scaleTargetRef.name = 'sluice-wrker'; }],
+  ['the coordinator must never scale', (d) => { Object.assign(one(d, 'HorizontalPodAutoscaler').spec.scaleTargetRef, { kind: 'StatefulSet', name: 'sluice-coordinator' }); }],
+  ['sets replicas, which every apply would reset', (d) => { one(d, 'Deployment').spec.replicas = 8; }],
+  ['metric.nmae: unknown field', (d) => { one(d, 'HorizontalPodAutoscaler').spec.metrics[0].external.metric.nmae = 'x'; }],
+  ['jobTemplate.spec.template.spec.containers[0].securityContext.runAsUsr: unknown field', (d) => { one(d, 'CronJob').spec.jobTemplate.spec.template.spec.containers[0].securityContext.runAsUsr = 0; }],
+  ['CronJob/sluice-incremental container submit: readOnlyRootFilesystem must be true', (d) => { one(d, 'CronJob').spec.jobTemplate.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem = false; }],
+  ['CronJob/sluice-incremental: volume jobs: ConfigMap sluice-jobs is not in the rendered set', (d) => { one(d, 'CronJob').spec.jobTemplate.spec.template.spec.volumes.find((v) => v.configMap).configMap.name = 'sluice-jobs'; }],
 ];
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-deploy-selftest-'));

@@ -258,7 +258,9 @@ async function loadModel(apiVersion, kind) {
 
 // -------------------------------------------------------------- project rules
 
-const podTemplate = (o) => (['Deployment', 'StatefulSet', 'Job'].includes(o.kind) ? o.spec?.template : null);
+const podTemplate = (o) =>
+  ['Deployment', 'StatefulSet', 'Job'].includes(o.kind) ? o.spec?.template
+    : o.kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template : null;
 const containersOf = (pod) => [...(pod?.spec?.initContainers ?? []), ...(pod?.spec?.containers ?? [])];
 const matches = (selector, labels) =>
   isPlainObject(selector) && Object.keys(selector).length > 0 &&
@@ -286,7 +288,7 @@ function projectRules(objects) {
     if (psc.runAsNonRoot !== true) errors.push(`${id}: pod securityContext.runAsNonRoot must be true`);
     if (psc.runAsUser !== RUN_AS_USER) errors.push(`${id}: pod securityContext.runAsUser must be ${RUN_AS_USER}`);
     if (psc.seccompProfile?.type !== 'RuntimeDefault') errors.push(`${id}: pod seccompProfile must be RuntimeDefault`);
-    if (o.kind !== 'Job' && !matches(o.spec?.selector?.matchLabels, pod.metadata?.labels)) {
+    if (!['Job', 'CronJob'].includes(o.kind) && !matches(o.spec?.selector?.matchLabels, pod.metadata?.labels)) {
       errors.push(`${id}: spec.selector.matchLabels does not match the pod template's labels`);
     }
     const volumes = new Map((pod.spec?.volumes ?? []).map((v) => [v.name, v]));
@@ -340,6 +342,14 @@ function projectRules(objects) {
     if (!workloads.some((w) => matches(pdb.spec?.selector?.matchLabels, podTemplate(w).metadata?.labels))) {
       errors.push(`PodDisruptionBudget/${pdb.metadata?.name}: selector matches no workload`);
     }
+  }
+  for (const hpa of byKind('HorizontalPodAutoscaler')) {
+    const ref = hpa.spec?.scaleTargetRef ?? {};
+    const target = objects.find((o) => o.kind === ref.kind && o.metadata?.name === ref.name && o.apiVersion === ref.apiVersion);
+    if (!target) errors.push(`HorizontalPodAutoscaler/${hpa.metadata?.name}: scaleTargetRef ${ref.apiVersion} ${ref.kind}/${ref.name} is not in the rendered set`);
+    else if (target.kind === 'StatefulSet' && target.metadata?.name === 'sluice-coordinator') errors.push(`HorizontalPodAutoscaler/${hpa.metadata?.name}: the coordinator must never scale`);
+    else if (target.spec?.replicas !== undefined) errors.push(`HorizontalPodAutoscaler/${hpa.metadata?.name}: ${ref.kind}/${ref.name} sets replicas, which every apply would reset under the autoscaler`);
+    if (!(hpa.spec?.minReplicas >= 1) || !(hpa.spec?.maxReplicas >= hpa.spec?.minReplicas)) errors.push(`HorizontalPodAutoscaler/${hpa.metadata?.name}: needs 1 <= minReplicas <= maxReplicas`);
   }
   return errors;
 }

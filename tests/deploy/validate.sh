@@ -82,7 +82,8 @@ for r in "${!renderers[@]}"; do
 done
 # The Debian render is the one checked below.
 for f in "$out"/0/*.yaml; do cp "$f" "$out/"; done
-[[ -f "$out/dev.yaml" && -f "$out/production.yaml" ]] || fail "overlays dev and production must both exist"
+[[ -f "$out/dev.yaml" && -f "$out/production.yaml" && -f "$out/production-autoscaled.yaml" ]] ||
+  fail "overlays dev, production and production-autoscaled must exist"
 if ((${#renderers[@]} > 1)); then
   for f in "$out"/0/*.yaml; do
     (cd "$here" && node same-objects.mjs "$f" "$out/1/$(basename "$f")") ||
@@ -95,27 +96,37 @@ if ((${#renderers[@]} > 1)); then
 fi
 
 # Each overlay's intent, beyond validity.
-(cd "$here" && node --input-type=module - "$out/dev.yaml" "$out/production.yaml") <<'JS' || fail "overlay intent"
+(cd "$here" && node --input-type=module - "$out/dev.yaml" "$out/production.yaml" "$out/production-autoscaled.yaml") <<'JS' || fail "overlay intent"
 import fs from 'node:fs';
 import YAML from 'yaml';
 const load = (f) => YAML.parseAllDocuments(fs.readFileSync(f, 'utf8')).map((d) => d.toJS());
 const get = (docs, kind, name) => docs.find((o) => o.kind === kind && o.metadata.name === name);
 const problems = [];
 const want = (ok, what) => { if (!ok) problems.push(what); };
-const [dev, prod] = [load(process.argv[2]), load(process.argv[3])];
+const [dev, prod, auto] = [load(process.argv[2]), load(process.argv[3]), load(process.argv[4])];
 want(get(dev, 'Deployment', 'sluice-worker').spec.replicas === 1, 'dev: 1 worker');
 want(get(dev, 'Deployment', 'sluice-worker').metadata.namespace === 'sluice-dev', 'dev: namespace sluice-dev');
 want(get(prod, 'Deployment', 'sluice-worker').spec.replicas === 8, 'production: 8 workers');
 want(get(prod, 'PersistentVolumeClaim', 'sluice-data').spec.storageClassName === 'nfs-client', 'production: RWX storage class');
 want(!!get(prod, 'Deployment', 'sluice-worker').spec.template.spec.affinity?.podAntiAffinity, 'production: worker anti-affinity');
-for (const docs of [dev, prod]) {
-  want(get(docs, 'StatefulSet', 'sluice-coordinator').spec.template.spec.containers[0].image !== 'sluice', 'an image with a tag');
+for (const docs of [dev, prod, auto]) {
+  const coordinator = get(docs, 'StatefulSet', 'sluice-coordinator');
+  want(coordinator.spec.template.spec.containers[0].image !== 'sluice', 'an image with a tag');
+  const scrape = coordinator.spec.template.metadata.annotations ?? {};
+  want(scrape['prometheus.io/scrape'] === 'true' && scrape['prometheus.io/port'] === '8080' && scrape['prometheus.io/path'] === '/metrics', 'coordinator: scrape annotations for /metrics on 8080');
+  const cron = get(docs, 'CronJob', 'sluice-incremental');
+  want(cron?.spec.suspend === true && cron.spec.concurrencyPolicy === 'Forbid', 'incremental CronJob: suspended until an overlay starts it, never two runs at once');
+  want(cron?.spec.jobTemplate.spec.template.spec.containers[0].args[1] === '/jobs/incremental-job.yaml', 'incremental CronJob submits the incremental job file');
 }
+const hpa = get(auto, 'HorizontalPodAutoscaler', 'sluice-worker');
+want(hpa?.spec.scaleTargetRef.name === 'sluice-worker' && hpa.spec.metrics[0].external?.metric.name === 'sluice_partitions_planned', 'production-autoscaled: HPA on sluice_partitions_planned for the workers');
+want(get(auto, 'Deployment', 'sluice-worker').spec.replicas === undefined, 'production-autoscaled: no fixed worker count');
+want(!get(prod, 'HorizontalPodAutoscaler', 'sluice-worker'), 'production: a fixed 8 workers, no autoscaler');
 if (problems.length) { console.error(`deploy: overlay intent not met: ${problems.join('; ')}`); process.exit(1); }
-console.log('deploy: overlay intent: dev 1 worker in sluice-dev; production 8 workers, nfs-client RWX, anti-affinity');
+console.log('deploy: overlay intent: dev 1 worker in sluice-dev; production 8 workers, nfs-client RWX, anti-affinity; production-autoscaled HPA on sluice_partitions_planned; scrape annotations; incremental CronJob suspended');
 JS
 
-node "$here/selftest.mjs" "$out/production.yaml" || fail "selftest"
+node "$here/selftest.mjs" "$out/production-autoscaled.yaml" || fail "selftest"
 
 # --- Dockerfile: runtime packages exist in Debian 12 -------------------------
 mapfile -t runtime_pkgs < <(sed -n '/^FROM debian:bookworm-slim/,$p' deploy/Dockerfile |
