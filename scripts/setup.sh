@@ -19,7 +19,7 @@ packages=(
   libcurl4-openssl-dev nginx
   libpq-dev postgresql
   clang-14 libclang-rt-14-dev
-  python3 python3-yaml procps
+  python3 python3-yaml procps ca-certificates
   xfsprogs e2fsprogs iproute2 mount util-linux
 )
 
