@@ -230,7 +230,11 @@ TEST_F(Postgres, JobIdentityIncludesThePlannedKeyBounds) {
   ASSERT_EQ(server_->psql("UPDATE grow SET v = 'w' WHERE id = 50").exit_code, 0);
   EXPECT_EQ(submit(), first);
   ASSERT_EQ(server_->psql("INSERT INTO grow VALUES (101, 'v')").exit_code, 0);
-  EXPECT_NE(submit(), first);
+  // A new job: it is refused because the first one owns the output directory.
+  auto again = run({sluice_binary(), "submit", path, "--coordinator", coordinator.endpoint()},
+                   dir_.path());
+  EXPECT_EQ(again.exit_code, 2) << again.out << again.err;
+  EXPECT_NE(again.err.find("is being written by job " + first), std::string::npos) << again.err;
 }
 
 TEST_F(Postgres, EmptyQueryGivesOneEmptyPart) {
