@@ -14,7 +14,7 @@ packages=(
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev
-  libxxhash-dev libzstd-dev zlib1g-dev libsnappy-dev
+  libxxhash-dev libzstd-dev zlib1g-dev libsnappy-dev libre2-dev
   libcpp-httplib-dev libssl-dev libbrotli-dev
   libcurl4-openssl-dev nginx
   libpq-dev postgresql

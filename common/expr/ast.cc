@@ -1,6 +1,31 @@
 #include "common/expr/ast.h"
 
+#include <algorithm>
+#include <utility>
+
 namespace sluice::expr {
+
+Node::~Node() {
+  std::vector<NodePtr> pending = std::move(children);
+  while (!pending.empty()) {
+    NodePtr node = std::move(pending.back());
+    pending.pop_back();
+    for (NodePtr& child : node->children) pending.push_back(std::move(child));
+    node->children.clear();
+  }  // each node is freed with no children left
+}
+
+size_t tree_depth(const Node& root) {
+  std::vector<std::pair<const Node*, size_t>> pending = {{&root, 1}};
+  size_t deepest = 0;
+  while (!pending.empty()) {
+    auto [node, depth] = pending.back();
+    pending.pop_back();
+    deepest = std::max(deepest, depth);
+    for (const NodePtr& child : node->children) pending.emplace_back(child.get(), depth + 1);
+  }
+  return deepest;
+}
 
 NodePtr make_node(NodeKind kind, size_t position) {
   auto node = std::make_unique<Node>();

@@ -7,12 +7,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "common/expr/datetime.h"
 #include "common/expr/like.h"
+#include "common/expr/regex.h"
 #include "common/expr/types.h"
 #include "common/expr/vector.h"
 
@@ -76,6 +76,13 @@ struct Node;
 using NodePtr = std::unique_ptr<Node>;
 
 struct Node {
+  Node() = default;
+  // Frees the subtree without recursion, so no tree exhausts the stack on
+  // the way out (a failed parse of a long chain included).
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
   NodeKind kind = NodeKind::kLiteral;
   size_t position = 0;  // byte offset in the expression text, for errors
   std::vector<NodePtr> children;
@@ -94,7 +101,7 @@ struct Node {
   Function function = Function::kConcat;
   DatePart date_part = DatePart::kDay;
   std::shared_ptr<const DateFormat> date_format;    // strptime
-  std::shared_ptr<const std::regex> regex;          // regexp_matches with a constant pattern
+  std::shared_ptr<const Regex> regex;               // regexp_matches with a constant pattern
   std::shared_ptr<const LikePattern> like_pattern;  // LIKE with a constant pattern
 
   // Scratch of the evaluator, reused across batches.
@@ -105,5 +112,8 @@ struct Node {
 
 NodePtr make_node(NodeKind kind, size_t position);
 NodePtr clone_node(const Node& node);
+// The number of nodes on the longest path from `node` to a leaf (a leaf is
+// 1); computed without recursion.
+size_t tree_depth(const Node& node);
 
 }  // namespace sluice::expr

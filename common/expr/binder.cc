@@ -7,6 +7,7 @@
 #include "common/expr/datetime.h"
 #include "common/expr/eval.h"
 #include "common/expr/functions.h"
+#include "common/expr/regex.h"
 
 namespace sluice::expr {
 namespace {
@@ -415,13 +416,12 @@ class Binder {
         node.type = Type::kBool;
         if (!expect_argument(0, Type::kString) || !expect_argument(1, Type::kString)) return false;
         if (!require_constant_string(node, 1, "the pattern")) return false;
-        try {
-          node.regex = std::make_shared<const std::regex>(
-              argument(1)->literal.string_value, std::regex::ECMAScript | std::regex::optimize);
-        } catch (const std::regex_error& e) {
+        auto regex = Regex::compile(argument(1)->literal.string_value);
+        if (!regex.is_ok()) {
           return fail(argument(1)->position,
-                      fmt::format("invalid regular expression: {}", e.what()));
+                      fmt::format("invalid regular expression: {}", regex.status().message()));
         }
+        node.regex = std::move(regex).value();
         return true;
       }
       case Function::kCoalesce: {

@@ -1,4 +1,5 @@
 // Function calls: argument evaluation and the non-string functions.
+#include <algorithm>
 #include <cmath>
 
 #include "common/expr/datetime.h"

@@ -170,15 +170,9 @@ void evaluate_string_function(const Node& node, const std::vector<const Vector*>
       case Function::kContains:
         out.ints[row] = text(0, row).find(text(1, row)) != std::string_view::npos;
         break;
-      case Function::kRegexpMatches: {
-        const std::string_view value = text(0, row);
-        try {
-          out.ints[row] = std::regex_search(value.data(), value.data() + value.size(), *node.regex);
-        } catch (const std::regex_error&) {
-          out.valid[row] = 0;  // too complex for std::regex: no answer
-        }
+      case Function::kRegexpMatches:
+        out.ints[row] = node.regex->search(text(0, row));
         break;
-      }
       default:
         out.valid[row] = 0;
         break;

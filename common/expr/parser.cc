@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "common/base/limits.h"
 #include "common/expr/lexer.h"
 
 namespace sluice::expr {
@@ -19,6 +20,24 @@ bool equals_ignore_case(std::string_view a, std::string_view b) {
     if (x != y) return false;
   }
   return true;
+}
+
+// Where the tree first gets deeper than limits::kExpressionDepthMax, or
+// nullptr; without recursion.
+const Node* too_deep_node(const Node& root) {
+  std::vector<std::pair<const Node*, size_t>> pending = {{&root, 1}};
+  while (!pending.empty()) {
+    auto [node, depth] = pending.back();
+    pending.pop_back();
+    if (depth > limits::kExpressionDepthMax) return node;
+    for (const NodePtr& child : node->children) pending.emplace_back(child.get(), depth + 1);
+  }
+  return nullptr;
+}
+
+std::string too_deep_message() {
+  return fmt::format("expression deeper than {} levels (operators, calls and parentheses)",
+                     limits::kExpressionDepthMax);
 }
 
 constexpr std::string_view kReservedWords[] = {"and",  "or",    "not",     "in",   "is",   "null",
@@ -88,6 +107,41 @@ class Parser {
     }
   }
 
+  // One level of the parser's recursion (a parenthesis, an argument, NOT,
+  // unary minus) for as long as it lives; past limits::kExpressionNestingMax
+  // the parse fails instead of exhausting the stack.
+  class Nesting {
+   public:
+    explicit Nesting(Parser& parser) : parser_(parser) { ++parser_.nesting_; }
+    ~Nesting() { --parser_.nesting_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+    bool too_deep() const {
+      if (parser_.nesting_ <= limits::kExpressionNestingMax) return false;
+      parser_.fail(parser_.peek(), fmt::format("expression nested more than {} levels deep",
+                                               limits::kExpressionNestingMax));
+      return true;
+    }
+
+   private:
+    Parser& parser_;
+  };
+
+  // Fails when `node` is deeper than limits::kExpressionDepthMax, before a
+  // clone_node() (recursive) copies it.
+  bool too_deep_to_copy(const Node& node) {
+    const Node* deep = too_deep_node(node);
+    if (!deep) return false;
+    fail_at(deep->position, too_deep_message());
+    return true;
+  }
+
+  NodePtr fail_at(size_t position, std::string message) {
+    if (!failed_) error_ = {position, std::move(message)};
+    failed_ = true;
+    return nullptr;
+  }
+
   NodePtr fail(const Token& token, std::string message) {
     if (!failed_) error_ = {token.position, std::move(message)};
     failed_ = true;
@@ -113,6 +167,8 @@ class Parser {
   }
 
   NodePtr parse_or() {
+    const Nesting nesting(*this);
+    if (nesting.too_deep()) return nullptr;
     NodePtr left = parse_and();
     while (left && is_keyword(peek(), "or")) {
       const size_t position = advance().position;
@@ -136,6 +192,8 @@ class Parser {
 
   NodePtr parse_not() {
     if (is_keyword(peek(), "not")) {
+      const Nesting nesting(*this);
+      if (nesting.too_deep()) return nullptr;
       const size_t position = advance().position;
       NodePtr operand = parse_not();
       if (!operand) return nullptr;
@@ -193,24 +251,34 @@ class Parser {
   }
 
   // x IN (a, b) becomes x = a OR x = b, which has the SQL NULL semantics.
+  // The ORs form a balanced tree, so a list of any length stays shallow.
   NodePtr parse_in(NodePtr left, bool negated, size_t not_position) {
     const size_t position = advance().position;
     if (!expect_symbol("(")) return nullptr;
-    NodePtr result;
+    if (too_deep_to_copy(*left)) return nullptr;
+    std::vector<NodePtr> terms;
     do {
       const size_t item_position = peek().position;
       NodePtr item = parse_or();
       if (!item) return nullptr;
-      NodePtr equal = compare(CompareOp::kEq, item_position, clone_node(*left), std::move(item));
-      result = result ? binary(NodeKind::kOr, position, std::move(result), std::move(equal))
-                      : std::move(equal);
+      terms.push_back(compare(CompareOp::kEq, item_position, clone_node(*left), std::move(item)));
     } while (accept_symbol(","));
     if (!expect_symbol(")")) return nullptr;
-    return negate_if(negated, not_position, std::move(result));
+    while (terms.size() > 1) {  // pairs, in order: (t0 OR t1) OR (t2 OR t3) ...
+      std::vector<NodePtr> pairs;
+      for (size_t i = 0; i + 1 < terms.size(); i += 2) {
+        pairs.push_back(
+            binary(NodeKind::kOr, position, std::move(terms[i]), std::move(terms[i + 1])));
+      }
+      if (terms.size() % 2 == 1) pairs.push_back(std::move(terms.back()));
+      terms = std::move(pairs);
+    }
+    return negate_if(negated, not_position, std::move(terms.front()));
   }
 
   NodePtr parse_between(NodePtr left, bool negated, size_t not_position) {
     const size_t position = advance().position;
+    if (too_deep_to_copy(*left)) return nullptr;
     NodePtr low = parse_concat();
     if (!low) return nullptr;
     if (!expect_keyword("and")) return nullptr;
@@ -262,19 +330,15 @@ class Parser {
   }
 
   NodePtr parse_unary() {
-    if (is_symbol(peek(), "-")) {
-      const size_t position = advance().position;
-      NodePtr operand = parse_unary();
-      if (!operand) return nullptr;
-      NodePtr node = make_node(NodeKind::kNegate, position);
-      node->children.push_back(std::move(operand));
-      return node;
-    }
-    if (is_symbol(peek(), "+")) {
-      advance();
-      return parse_unary();
-    }
-    return parse_primary();
+    if (!is_symbol(peek(), "-") && !is_symbol(peek(), "+")) return parse_primary();
+    const Nesting nesting(*this);
+    if (nesting.too_deep()) return nullptr;
+    const Token& sign = advance();
+    NodePtr operand = parse_unary();
+    if (!operand || sign.text == "+") return operand;
+    NodePtr node = make_node(NodeKind::kNegate, sign.position);
+    node->children.push_back(std::move(operand));
+    return node;
   }
 
   NodePtr parse_primary() {
@@ -367,6 +431,7 @@ class Parser {
     if (!is_keyword(peek(), "when")) {
       operand = parse_or();
       if (!operand) return nullptr;
+      if (too_deep_to_copy(*operand)) return nullptr;
     }
     NodePtr node = make_node(NodeKind::kCase, position);
     if (!is_keyword(peek(), "when")) {
@@ -420,6 +485,7 @@ class Parser {
   size_t next_ = 0;
   ExprError& error_;
   bool failed_ = false;
+  size_t nesting_ = 0;  // live Nesting guards
 };
 
 }  // namespace
@@ -428,7 +494,15 @@ NodePtr parse_expression(std::string_view text, ExprError& error) {
   std::vector<Token> tokens;
   if (!tokenize(text, tokens, error)) return nullptr;
   Parser parser(std::move(tokens), error);
-  return parser.parse();
+  NodePtr root = parser.parse();
+  if (!root) return nullptr;
+  // Operator chains (a OR b OR ...) deepen the tree without deepening the
+  // parse; the binder, folding and evaluation recurse once per level.
+  if (const Node* deep = too_deep_node(*root)) {
+    error = {deep->position, too_deep_message()};
+    return nullptr;
+  }
+  return root;
 }
 
 }  // namespace sluice::expr

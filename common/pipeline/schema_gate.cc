@@ -67,13 +67,13 @@ Result<SchemaGate> SchemaGate::compile(const JobSpec& spec,
     column.max = rule.max;
     column.values.insert(rule.values.begin(), rule.values.end());
     if (rule.pattern) {
-      try {
-        column.pattern = std::make_shared<const std::regex>(*rule.pattern, std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
+      auto pattern = expr::Regex::compile(*rule.pattern);
+      if (!pattern.is_ok()) {
         return invalid_argument(
             fmt::format("{}: pattern \"{}\" is not a valid regular expression: {}",
-                        location(spec, rule.where), *rule.pattern, e.what()));
+                        location(spec, rule.where), *rule.pattern, pattern.status().message()));
       }
+      column.pattern = std::move(pattern).value();
     }
     column.nullable = rule.nullable;
     gate.columns_.push_back(std::move(column));
@@ -125,7 +125,7 @@ void SchemaGate::run_column(const Column& column, const RecordBatch& input, expr
       reject(row, fmt::format("value {} is not one of the allowed values", quote_value(text)));
       continue;
     }
-    if (column.pattern && !std::regex_match(text.begin(), text.end(), *column.pattern)) {
+    if (column.pattern && !column.pattern->full_match(text)) {
       reject(row, fmt::format("value {} does not match the pattern", quote_value(text)));
       continue;
     }

@@ -6,7 +6,6 @@
 
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -14,6 +13,7 @@
 #include "common/base/batch.h"
 #include "common/base/status.h"
 #include "common/expr/datetime.h"
+#include "common/expr/regex.h"
 #include "common/expr/types.h"
 #include "common/expr/vector.h"
 #include "common/job/job_spec.h"
@@ -32,7 +32,7 @@ class SchemaGate {
     std::optional<double> min;
     std::optional<double> max;
     std::unordered_set<std::string> values;
-    std::shared_ptr<const std::regex> pattern;
+    std::shared_ptr<const expr::Regex> pattern;  // the whole raw text must match
     bool nullable = true;
   };
 

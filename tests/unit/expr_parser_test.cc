@@ -243,6 +243,51 @@ TEST(ExprParser, ReportsEmptyExpression) {
   EXPECT_EQ(error.position, 3u);
 }
 
+// Deep trees are refused, not recursed into until the stack runs out: each
+// case below overflowed the stack before the limits (common/base/limits.h).
+std::string repeated(const std::string& unit, size_t times) {
+  std::string out;
+  for (size_t i = 0; i < times; ++i) out += unit;
+  return out;
+}
+
+TEST(ExprParser, RefusesNestingDeeperThanTheLimit) {
+  EXPECT_EQ(parse_ok(repeated("(", 200) + "a" + repeated(")", 200)), "[a]");
+  const ExprError parentheses = parse_error(repeated("(", 100'000) + "a" + repeated(")", 100'000));
+  EXPECT_EQ(parentheses.message, "expression nested more than 256 levels deep");
+  EXPECT_EQ(parentheses.position, 256u);
+  EXPECT_EQ(parse_error(repeated("NOT ", 100'000) + "a").message,
+            "expression nested more than 256 levels deep");
+  EXPECT_EQ(parse_error(repeated("-", 100'000) + "1").message,
+            "expression nested more than 256 levels deep");
+  EXPECT_EQ(parse_error(repeated("upper(", 100'000) + "a" + repeated(")", 100'000)).message,
+            "expression nested more than 256 levels deep");
+}
+
+TEST(ExprParser, RefusesOperatorChainsDeeperThanTheLimit) {
+  EXPECT_NE(parse_ok("a" + repeated(" OR a", 5'000)), "");
+  const std::string chain = "1" + repeated("+1", 400'000);
+  const ExprError error = parse_error(chain + " > 0");
+  EXPECT_EQ(error.message,
+            "expression deeper than 10000 levels (operators, calls and parentheses)");
+  EXPECT_LT(error.position, chain.size());
+  // A syntax error at the end of a long chain frees the chain without recursion.
+  EXPECT_EQ(parse_error(chain + " +").message, "expected an expression, found end of expression");
+  EXPECT_EQ(parse_error("(" + chain + ") IN (1, 2)").message,
+            "expression deeper than 10000 levels (operators, calls and parentheses)");
+}
+
+TEST(ExprParser, LongInListsStayShallow) {
+  std::string list = "0";
+  for (int i = 1; i < 100'000; ++i) list += "," + std::to_string(i);
+  ExprError error;
+  NodePtr node = parse_expression("x IN (" + list + ")", error);
+  ASSERT_NE(node, nullptr) << error.message;
+  EXPECT_LE(tree_depth(*node), 20u);
+  EXPECT_EQ(parse_ok("s IN (1, 2, 3, 4)"),
+            "((([s] = 1) OR ([s] = 2)) OR (([s] = 3) OR ([s] = 4)))");
+}
+
 TEST(FormatExprError, PutsTheCaretUnderThePosition) {
   const std::string message =
       format_expr_error("job.yaml:12: steps[1].filter", "\"Registraton State\" = 'NJ'", 0,
