@@ -231,8 +231,8 @@ TEST_F(Postgres, JobIdentityIncludesThePlannedKeyBounds) {
   EXPECT_EQ(submit(), first);
   ASSERT_EQ(server_->psql("INSERT INTO grow VALUES (101, 'v')").exit_code, 0);
   // A new job: it is refused because the first one owns the output directory.
-  auto again = run({sluice_binary(), "submit", path, "--coordinator", coordinator.endpoint()},
-                   dir_.path());
+  auto again =
+      run({sluice_binary(), "submit", path, "--coordinator", coordinator.endpoint()}, dir_.path());
   EXPECT_EQ(again.exit_code, 2) << again.out << again.err;
   EXPECT_NE(again.err.find("is being written by job " + first), std::string::npos) << again.err;
 }
