@@ -204,6 +204,32 @@ void discard_attempt(const JobRecord& job, uint32_t partition, uint32_t attempt)
   if (is_final(job.state)) remove_working_dirs(job);
 }
 
+std::optional<std::string> temporary_files_problem(const JobRecord& job, uint32_t partition,
+                                                   uint32_t attempt, const PartStats& stats) {
+  auto expect = [](const std::string& path, uint64_t bytes) -> std::optional<std::string> {
+    std::error_code error;
+    const uint64_t size = fs::file_size(path, error);
+    if (error) return path + " is missing";
+    if (size != bytes)
+      return fmt::format("{} holds {} bytes, the worker wrote {}", path, size, bytes);
+    return std::nullopt;
+  };
+  if (auto problem = expect(temp_part_path(job, partition, attempt), stats.bytes_written)) {
+    return problem;
+  }
+  if (stats.rows_rejected > 0) {
+    return expect(temp_rejects_path(job, partition, attempt), stats.rejects_bytes);
+  }
+  return std::nullopt;
+}
+
+void remove_temporaries_except(const JobRecord& job, const std::set<std::string>& keep) {
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(temporary_dir(job), error)) {
+    if (keep.count(entry.path().string()) == 0) fs::remove(entry.path(), error);
+  }
+}
+
 static json version_json(const InputVersion& version) {
   return {{"size", version.size_bytes},
           {"mtime_ns", version.mtime_ns},

@@ -50,6 +50,13 @@ Status publish_partition(const JobRecord& job, const PartitionRecord& partition)
 // Removes an attempt's temporary files (refused, discarded or aborted
 // attempts); for a job that ended, its temporary directory with them.
 void discard_attempt(const JobRecord& job, uint32_t partition, uint32_t attempt);
+// Why the temporary files of a reported attempt cannot win (missing, or
+// not the size the worker reported), or nullopt when they are whole.
+std::optional<std::string> temporary_files_problem(const JobRecord& job, uint32_t partition,
+                                                   uint32_t attempt, const PartStats& stats);
+// Removes every file in _temporary/<job> whose path is not in `keep`
+// (after a restart: files no written attempt owns).
+void remove_temporaries_except(const JobRecord& job, const std::set<std::string>& keep);
 // For an aggregate job, merges the partials into the output first. Then
 // writes _MANIFEST.json (atomically) and _SUCCESS, and removes
 // _temporary/<job> and _partials/<job>. A run of an incremental lineage

@@ -19,6 +19,7 @@
 #include "coordinator/publisher.h"
 #include "coordinator/scheduler.h"
 #include "coordinator/wire.h"
+#include "coordinator/worker_exits.h"
 #include "proto/codec.h"
 #include "proto/security.h"
 #include "proto/socket.h"
@@ -156,36 +157,18 @@ class CoordinatorService::Impl {
           keep.insert(temp_rejects_path(*job, index, partition->attempt));
         }
       }
-      std::error_code error;
-      for (const auto& entry : fs::directory_iterator(temporary_dir(*job), error)) {
-        if (keep.count(entry.path().string()) == 0) fs::remove(entry.path(), error);
-      }
+      remove_temporaries_except(*job, keep);
       log_->info("job resumed job={} name={}", job->id, job->name);
     }
     return Status::ok();
   }
 
   void drain() {
+    std::string identity;
+    zmq::message_t payload;
     for (int handled = 0; handled < 1000; ++handled) {
-      zmq::message_t identity;
-      zmq::message_t payload;
-      try {
-        if (!router_.recv(identity, zmq::recv_flags::dontwait)) return;
-        if (!identity.more()) continue;
-        if (!router_.recv(payload, zmq::recv_flags::dontwait)) return;
-        while (payload.more()) {  // extra frames: drop the whole message
-          zmq::message_t extra;
-          if (!router_.recv(extra, zmq::recv_flags::dontwait)) break;
-          if (!extra.more()) {
-            payload = zmq::message_t();
-            break;
-          }
-        }
-      } catch (const zmq::error_t& error) {
-        log_->error("receive failed error={}", error.what());
-        return;
-      }
-      handle(identity.to_string(), payload, true);
+      if (!proto::receive_routed(router_, identity, payload)) return;
+      handle(identity, payload, true);
     }
   }
 
@@ -200,7 +183,7 @@ class CoordinatorService::Impl {
       return;
     }
     std::unique_ptr<proto::Decoded> message = std::move(decoded.value());
-    if (defer_done && is_done_report(*message)) {
+    if (defer_done && proto::is_done_report(*message)) {
       // The worker's slot is free now (its RequestWork follows); the attempt
       // still holds its lease until the report is handled.
       auto done = message->envelope().getDone();
@@ -210,16 +193,6 @@ class CoordinatorService::Impl {
       return;
     }
     dispatch_decoded(identity, *message);
-  }
-
-  static bool is_done_report(proto::Decoded& message) {
-    try {
-      if (message.envelope().which() != proto::Envelope::DONE) return false;
-      (void)message.envelope().getDone().getJobId();  // malformed: dispatch_decoded says so
-      return true;
-    } catch (const kj::Exception&) {
-      return false;
-    }
   }
 
   void handle_deferred_done() {
@@ -299,10 +272,7 @@ class CoordinatorService::Impl {
     log_->info("worker registered worker={} slots={} host={} pid={}", printable(identity), slots,
                to_string(message.getHost()), message.getPid());
     capnp::MallocMessageBuilder builder;
-    auto welcome = builder.initRoot<proto::Envelope>().initWelcome();
-    welcome.setCoordinatorId(endpoint_);
-    welcome.setHeartbeatMs(limits::kHeartbeatMs);
-    welcome.setLeaseMs(limits::kLeaseMs);
+    fill_welcome(builder.initRoot<proto::Envelope>().initWelcome(), endpoint_);
     proto::send_to(router_, identity, builder);
     return Status::ok();
   }
@@ -361,22 +331,8 @@ class CoordinatorService::Impl {
     if (job == nullptr || !scheduler_.is_leased(report.attempt)) {
       return std::nullopt;  // not a candidate; the scheduler refuses it
     }
-    auto expect = [](const std::string& path, uint64_t bytes) -> std::optional<std::string> {
-      std::error_code error;
-      const uint64_t size = fs::file_size(path, error);
-      if (error) return path + " is missing";
-      if (size != bytes)
-        return fmt::format("{} holds {} bytes, the worker wrote {}", path, size, bytes);
-      return std::nullopt;
-    };
-    const uint32_t index = report.attempt.partition, attempt = report.attempt.attempt;
-    if (auto problem = expect(temp_part_path(*job, index, attempt), report.stats.bytes_written)) {
-      return problem;
-    }
-    if (report.stats.rows_rejected > 0) {
-      return expect(temp_rejects_path(*job, index, attempt), report.stats.rejects_bytes);
-    }
-    return std::nullopt;
+    return temporary_files_problem(*job, report.attempt.partition, report.attempt.attempt,
+                                   report.stats);
   }
 
   Status publish(const AttemptRef& ref) {
@@ -482,22 +438,15 @@ class CoordinatorService::Impl {
 
   void send_progress_ack(const std::string& identity, const AttemptRef& attempt, uint64_t seq) {
     capnp::MallocMessageBuilder builder;
-    auto ack = builder.initRoot<proto::Envelope>().initProgressAck();
-    ack.setJobId(attempt.job_id);
-    ack.setPartition(attempt.partition);
-    ack.setAttempt(attempt.attempt);
-    ack.setCheckpointSeq(seq);
+    fill_progress_ack(builder.initRoot<proto::Envelope>().initProgressAck(), attempt, seq);
     proto::send_to(router_, identity, builder);
   }
 
   // Deaths reported by report_worker_exit(), from another thread.
   void take_worker_exits() {
-    std::vector<std::pair<uint32_t, int>> exits;
-    {
-      std::lock_guard lock(exits_mutex_);
-      exits.swap(worker_exits_);
+    for (const WorkerExit& exit : worker_exits_.take()) {
+      scheduler_.worker_died(host_name(), exit.pid, exit.signal);
     }
-    for (const auto& [pid, signal] : exits) scheduler_.worker_died(host_name(), pid, signal);
   }
 
   static std::string host_name() {
@@ -508,10 +457,7 @@ class CoordinatorService::Impl {
 
  public:
   void report_worker_exit(uint32_t pid, int signal) {
-    {
-      std::lock_guard lock(exits_mutex_);
-      worker_exits_.emplace_back(pid, signal);
-    }
+    worker_exits_.push(WorkerExit{pid, signal});
     waker_.poke();
   }
 
@@ -519,10 +465,7 @@ class CoordinatorService::Impl {
   void send_aborts(const std::vector<Abort>& aborts) {
     for (const Abort& abort : aborts) {
       capnp::MallocMessageBuilder builder;
-      auto message = builder.initRoot<proto::Envelope>().initTaskAbort();
-      message.setJobId(abort.attempt.job_id);
-      message.setPartition(abort.attempt.partition);
-      message.setAttempt(abort.attempt.attempt);
+      fill_task_abort(builder.initRoot<proto::Envelope>().initTaskAbort(), abort.attempt);
       proto::send_to(router_, abort.worker, builder);
     }
   }
@@ -608,10 +551,9 @@ class CoordinatorService::Impl {
   std::vector<std::pair<std::string, std::unique_ptr<proto::Decoded>>> deferred_done_;
   std::mutex ended_mutex_;
   std::condition_variable ended_changed_;
-  uint64_t jobs_ended_ = 0;  // scheduler_.jobs_ended() as last announced; guarded by ended_mutex_
-  EndedJobs ended_jobs_;     // what jobs that ended left in their output directories
-  std::mutex exits_mutex_;
-  std::vector<std::pair<uint32_t, int>> worker_exits_;  // pid, signal; guarded by exits_mutex_
+  uint64_t jobs_ended_ = 0;   // scheduler_.jobs_ended() as last announced; guarded by ended_mutex_
+  EndedJobs ended_jobs_;      // what jobs that ended left in their output directories
+  WorkerExits worker_exits_;  // from report_worker_exit()
 };
 
 CoordinatorService::CoordinatorService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/base/clock.h"
+#include "common/base/limits.h"
 #include "coordinator/publisher.h"
 #include "proto/socket.h"
 
@@ -66,6 +67,25 @@ void fill_commit_decision(proto::CommitDecision::Builder decision, const Attempt
   decision.setAttempt(attempt.attempt);
   decision.setAccepted(outcome.accepted);
   decision.setReason(outcome.reason);
+}
+
+void fill_welcome(proto::Welcome::Builder welcome, const std::string& coordinator_id) {
+  welcome.setCoordinatorId(coordinator_id);
+  welcome.setHeartbeatMs(limits::kHeartbeatMs);
+  welcome.setLeaseMs(limits::kLeaseMs);
+}
+
+void fill_progress_ack(proto::ProgressAck::Builder ack, const AttemptRef& attempt, uint64_t seq) {
+  ack.setJobId(attempt.job_id);
+  ack.setPartition(attempt.partition);
+  ack.setAttempt(attempt.attempt);
+  ack.setCheckpointSeq(seq);
+}
+
+void fill_task_abort(proto::TaskAbort::Builder abort, const AttemptRef& attempt) {
+  abort.setJobId(attempt.job_id);
+  abort.setPartition(attempt.partition);
+  abort.setAttempt(attempt.attempt);
 }
 
 void fill_status_reply(proto::StatusReply::Builder reply, const Scheduler& scheduler,

@@ -16,6 +16,10 @@ void fill_task(proto::Task::Builder task, const JobRecord& job, const PartitionR
                uint32_t attempt);
 void fill_commit_decision(proto::CommitDecision::Builder decision, const AttemptRef& attempt,
                           const DoneOutcome& outcome);
+// The answer to a Register: who we are, and the heartbeat and lease periods.
+void fill_welcome(proto::Welcome::Builder welcome, const std::string& coordinator_id);
+void fill_progress_ack(proto::ProgressAck::Builder ack, const AttemptRef& attempt, uint64_t seq);
+void fill_task_abort(proto::TaskAbort::Builder abort, const AttemptRef& attempt);
 // `jobs` as the scheduler sees them now (totals, workers connected).
 void fill_status_reply(proto::StatusReply::Builder reply, const Scheduler& scheduler,
                        const std::vector<const JobRecord*>& jobs);

@@ -48,4 +48,14 @@ Result<std::unique_ptr<Decoded>> decode(const zmq::message_t& frame) {
   }
 }
 
+bool is_done_report(Decoded& message) {
+  try {
+    if (message.envelope().which() != Envelope::DONE) return false;
+    (void)message.envelope().getDone().getJobId();
+    return true;
+  } catch (const kj::Exception&) {
+    return false;
+  }
+}
+
 }  // namespace sluice::proto

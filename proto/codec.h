@@ -32,5 +32,8 @@ zmq::message_t encode(capnp::MessageBuilder& builder);
 // Validates and decodes one frame; errors for oversized, misaligned-length or
 // malformed frames, and for an Envelope whose union kind is unknown.
 Result<std::unique_ptr<Decoded>> decode(const zmq::message_t& frame);
+// True when `message` is a Done report whose fields can be read (a
+// malformed one is not: its handler reports it).
+bool is_done_report(Decoded& message);
 
 }  // namespace sluice::proto

@@ -57,6 +57,30 @@ bool poll_readable(zmq::socket_t& socket, zmq::socket_t& wake, int64_t timeout_m
   return (items[0].revents & ZMQ_POLLIN) != 0;
 }
 
+bool receive_routed(zmq::socket_t& router, std::string& identity, zmq::message_t& payload) {
+  try {
+    while (true) {
+      zmq::message_t address;
+      if (!router.recv(address, zmq::recv_flags::dontwait)) return false;
+      if (!address.more()) continue;  // no payload: not a message
+      if (!router.recv(payload, zmq::recv_flags::dontwait)) return false;
+      while (payload.more()) {  // extra frames: drop the whole message
+        zmq::message_t extra;
+        if (!router.recv(extra, zmq::recv_flags::dontwait)) break;
+        if (!extra.more()) {
+          payload = zmq::message_t();
+          break;
+        }
+      }
+      identity = address.to_string();
+      return true;
+    }
+  } catch (const zmq::error_t& error) {
+    logger("proto")->error("receive failed error={}", error.what());
+    return false;
+  }
+}
+
 bool send_to(zmq::socket_t& router, const std::string& identity, capnp::MessageBuilder& message) {
   try {
     zmq::message_t address(identity.data(), identity.size());

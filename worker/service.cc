@@ -331,17 +331,7 @@ class WorkerLink {
       }
       if (checkpoint.seq == 0 || checkpoint.seq == task->checkpoint_sent_seq) continue;
       task->checkpoint_sent_seq = checkpoint.seq;
-      capnp::MallocMessageBuilder builder;
-      auto progress = builder.initRoot<proto::Envelope>().initProgress();
-      progress.setJobId(task->spec.job_id);
-      progress.setPartition(task->spec.partition);
-      progress.setAttempt(task->spec.attempt);
-      progress.setBytesRead(task->control.bytes_read.load(std::memory_order_relaxed));
-      progress.setRowsRead(task->control.rows_read.load(std::memory_order_relaxed));
-      progress.setCheckpointSeq(checkpoint.seq);
-      progress.setCheckpointOffset(checkpoint.offset);
-      progress.setCheckpointRows(checkpoint.rows);
-      send(builder);
+      send_progress_of(*task, checkpoint);
       log_->debug("checkpoint sent job={} partition={} attempt={} seq={} offset={} rows={}",
                   task->spec.job_id, task->spec.partition, task->spec.attempt, checkpoint.seq,
                   checkpoint.offset, checkpoint.rows);
@@ -349,16 +339,22 @@ class WorkerLink {
   }
 
   void send_progress() {
-    for (const auto& task : tasks_) {
-      capnp::MallocMessageBuilder builder;
-      auto progress = builder.initRoot<proto::Envelope>().initProgress();
-      progress.setJobId(task->spec.job_id);
-      progress.setPartition(task->spec.partition);
-      progress.setAttempt(task->spec.attempt);
-      progress.setBytesRead(task->control.bytes_read.load(std::memory_order_relaxed));
-      progress.setRowsRead(task->control.rows_read.load(std::memory_order_relaxed));
-      send(builder);
-    }
+    for (const auto& task : tasks_) send_progress_of(*task);
+  }
+
+  // A Progress for `task`; with `checkpoint` (seq > 0) when it is isolating.
+  void send_progress_of(const RunningTask& task, const TaskCheckpoint& checkpoint = {}) {
+    capnp::MallocMessageBuilder builder;
+    auto progress = builder.initRoot<proto::Envelope>().initProgress();
+    progress.setJobId(task.spec.job_id);
+    progress.setPartition(task.spec.partition);
+    progress.setAttempt(task.spec.attempt);
+    progress.setBytesRead(task.control.bytes_read.load(std::memory_order_relaxed));
+    progress.setRowsRead(task.control.rows_read.load(std::memory_order_relaxed));
+    progress.setCheckpointSeq(checkpoint.seq);
+    progress.setCheckpointOffset(checkpoint.offset);
+    progress.setCheckpointRows(checkpoint.rows);
+    send(builder);
   }
 
   WorkerOptions options_;

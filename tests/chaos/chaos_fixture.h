@@ -21,31 +21,6 @@ inline bool long_tests() {
   return value != nullptr && std::string(value) == "1";
 }
 
-// W3 of the article: tickets per (state, violation code), largest first.
-inline std::string w3_job(const std::string& input, const std::string& output,
-                          const std::string& split_size) {
-  return "name: w3-test\n"
-         "input:\n"
-         "  path: " +
-         input + "\n  split_size: " + split_size +
-         "\n"
-         "steps:\n"
-         "  - aggregate:\n"
-         "      by: [\"Registration State\", \"Violation Code\"]\n"
-         "      aggs: {count: \"count(*)\"}\n"
-         "  - select:\n"
-         "      registration_state: \"\\\"Registration State\\\"\"\n"
-         "      violation_code: \"\\\"Violation Code\\\"\"\n"
-         "      count: \"\\\"count\\\"\"\n"
-         "  - sort:\n"
-         "      - count: desc\n"
-         "      - registration_state: asc\n"
-         "      - violation_code: asc\n"
-         "output:\n"
-         "  path: " +
-         output + "\n";
-}
-
 // One job of a chaos run: its file, its output and what it must produce.
 struct ChaosJob {
   std::string name;      // w1, passthrough, w3

@@ -47,4 +47,30 @@ inline std::string passthrough_job(const std::string& input, const std::string& 
          output + "\n";
 }
 
+// W3 of the article: tickets per (state, violation code), largest first.
+// `extra`: lines appended to the output section (e.g. "  mode: overwrite\n").
+inline std::string w3_job(const std::string& input, const std::string& output,
+                          const std::string& split_size = "64KiB", const std::string& extra = "") {
+  return "name: w3-test\n"
+         "input:\n"
+         "  path: " +
+         input + "\n  split_size: " + split_size +
+         "\n"
+         "steps:\n"
+         "  - aggregate:\n"
+         "      by: [\"Registration State\", \"Violation Code\"]\n"
+         "      aggs: {count: \"count(*)\"}\n"
+         "  - select:\n"
+         "      registration_state: \"\\\"Registration State\\\"\"\n"
+         "      violation_code: \"\\\"Violation Code\\\"\"\n"
+         "      count: \"\\\"count\\\"\"\n"
+         "  - sort:\n"
+         "      - count: desc\n"
+         "      - registration_state: asc\n"
+         "      - violation_code: asc\n"
+         "output:\n"
+         "  path: " +
+         output + "\n" + extra;
+}
+
 }  // namespace sluice::testing

@@ -18,31 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// W3 of the article: tickets per (state, violation code), largest first.
-std::string w3_job(const std::string& input, const std::string& output,
-                   const std::string& extra = "") {
-  return "name: w3-test\n"
-         "input:\n"
-         "  path: " +
-         input +
-         "\n  split_size: 64KiB\n"
-         "steps:\n"
-         "  - aggregate:\n"
-         "      by: [\"Registration State\", \"Violation Code\"]\n"
-         "      aggs: {count: \"count(*)\"}\n"
-         "  - select:\n"
-         "      registration_state: \"\\\"Registration State\\\"\"\n"
-         "      violation_code: \"\\\"Violation Code\\\"\"\n"
-         "      count: \"\\\"count\\\"\"\n"
-         "  - sort:\n"
-         "      - count: desc\n"
-         "      - registration_state: asc\n"
-         "      - violation_code: asc\n"
-         "output:\n"
-         "  path: " +
-         output + "\n" + extra;
-}
-
 class OutputMode : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -152,7 +127,8 @@ TEST_F(OutputMode, OverwriteReplacesTheOldOutputWhole) {
   ASSERT_EQ(run_job("w1.yaml").exit_code, 0);
   ASSERT_GT(part_files(dir_ / "out").size(), 3u);
 
-  write_file(dir_ / "w3.yaml", w3_job(dir_ / "parking.csv", "out/", "  mode: overwrite\n"));
+  write_file(dir_ / "w3.yaml",
+             w3_job(dir_ / "parking.csv", "out/", "64KiB", "  mode: overwrite\n"));
   auto replaced = run_job("w3.yaml");
   ASSERT_EQ(replaced.exit_code, 0) << replaced.err;
   EXPECT_EQ(part_files(dir_ / "out"), std::vector<std::string>{"part-00000.csv"})
@@ -172,7 +148,8 @@ TEST_F(OutputMode, OverwriteKilledAtTheSwapIsFinishedByTheNextRun) {
     for (const char* state : {"state-w1.yaml", "state-w3.yaml"}) fs::remove_all(dir_ / state);
     write_file(dir_ / "w1.yaml", w1_job(dir_ / "parking.csv", "out/", "16KiB"));
     ASSERT_EQ(run_job("w1.yaml").exit_code, 0);
-    write_file(dir_ / "w3.yaml", w3_job(dir_ / "parking.csv", "out/", "  mode: overwrite\n"));
+    write_file(dir_ / "w3.yaml",
+               w3_job(dir_ / "parking.csv", "out/", "64KiB", "  mode: overwrite\n"));
 
     auto crashed = run_job("w3.yaml", std::string("SLUICE_CRASH_AT=") + point);
     ASSERT_EQ(crashed.exit_code, 128 + 9) << "the crash point was not reached\n" << crashed.err;

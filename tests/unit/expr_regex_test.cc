@@ -15,39 +15,13 @@
 #include "common/expr/regex.h"
 #include "common/pipeline/schema_gate.h"
 #include "tests/support/batch_rows.h"
+#include "tests/unit/expr_eval_support.h"
 
 namespace sluice::expr {
 namespace {
 
 constexpr size_t kLongFieldBytes = 60'000;  // std::regex overflowed the stack on this
 constexpr size_t kRecordBytes = 16u << 20;  // input.max_record_size's default
-
-// Evaluates `text` with column `a` (string) set to each of `values`.
-std::vector<std::string> over(const std::string& text, const std::vector<std::string>& values) {
-  auto expression = Expression::compile(text, {{"a", Type::kString}}, "test");
-  EXPECT_TRUE(expression.is_ok()) << expression.status().message();
-  if (!expression.is_ok()) return {};
-  Vector column;
-  column.reset(Type::kString, values.size());
-  Selection selection;
-  for (size_t r = 0; r < values.size(); ++r) {
-    column.valid[r] = 1;
-    column.strings[r] = values[r];
-    selection.push_back(static_cast<uint32_t>(r));
-  }
-  std::deque<std::string> storage;
-  StringArena arena(&storage);
-  EvalBatch batch;
-  batch.row_count = values.size();
-  batch.arena = &arena;
-  batch.columns = {&column};
-  const Vector& result = expression->evaluate(batch, selection);
-  std::vector<std::string> out;
-  for (size_t r = 0; r < values.size(); ++r) {
-    out.push_back(result.is_null(r) ? "NULL" : std::string(render_value(result, r, arena)));
-  }
-  return out;
-}
 
 ExprError bind_error(const std::string& text) {
   ExprError error;
