@@ -49,13 +49,15 @@ class ChaosTest : public ::testing::Test {
     return read_file(out);
   }
 
-  // A job over the generated input; `workload` is w1, w3 or passthrough.
-  ChaosJob make_job(const std::string& workload, const std::string& output_dir,
+  // A job over the generated input; `name` is w1, w3 or passthrough,
+  // optionally with a suffix ("w1-again": a second W1 job, its own output).
+  ChaosJob make_job(const std::string& name, const std::string& output_dir,
                     const std::string& split_size) {
     ChaosJob job;
-    job.name = workload;
+    job.name = name;
+    const std::string workload = name.substr(0, name.find('-'));
     job.output = output_dir;
-    job.job_file = dir_ / (workload + ".yaml");
+    job.job_file = dir_ / (name + ".yaml");
     std::string text;
     if (workload == "w1") {
       text = w1_job(input_, output_dir + "/", split_size);
