@@ -433,6 +433,8 @@ class CoordinatorService::Impl {
   Status stop(const std::string& job_id, JobState state, const std::string& error) {
     SLUICE_ASSIGN_OR_RETURN(std::vector<Abort> aborts, scheduler_.stop_job(job_id, state, error));
     send_aborts(aborts);  // the scheduler logged the job's end
+    // Its leftovers go before anyone hears it ended (a cancel's reply).
+    ended_jobs_.collect(scheduler_.jobs());
     return Status::ok();
   }
 
