@@ -214,6 +214,7 @@ uint32_t Aggregator::add_group(std::string_view key_bytes, uint64_t hash) {
     if (plan_.aggregates[a].kind == AggregateKind::kCountDistinct) {
       states_[group * aggregate_count + a].distinct =
           std::make_unique<std::unordered_set<std::string>>();
+      value_heap_bytes_ += kDistinctSetBytes;
     }
   }
   return group;
@@ -226,6 +227,7 @@ uint32_t Aggregator::find_or_add_group(std::string_view key_bytes,
   if (found != kNoGroup) return found;
   const uint32_t group = add_group(key_bytes, hash);
   key_values_.insert(key_values_.end(), key_values.begin(), key_values.end());
+  for (const Scalar& value : key_values) value_heap_bytes_ += heap_bytes(value.string_value);
   return group;
 }
 
@@ -268,6 +270,7 @@ void Aggregator::update(const std::vector<const expr::Vector*>& keys,
         for (size_t k = 0; k < key_count; ++k) {
           read_scalar(*keys[k], rows[i], row_keys_[k]);
           key_values_.push_back(row_keys_[k]);
+          value_heap_bytes_ += heap_bytes(key_values_.back().string_value);
         }
       }
       groups[i] = group;
@@ -316,16 +319,21 @@ void Aggregator::fold_rows(const uint32_t* rows, const uint32_t* groups, size_t 
           }
           break;
         case AggregateKind::kMin:
-        case AggregateKind::kMax:
+        case AggregateKind::kMax: {
           read_scalar(argument, row, value);
+          const size_t before = heap_bytes(state.value.string_value);
           fold_extreme(aggregate.kind, argument.type, state.value, value);
+          value_heap_bytes_ += heap_bytes(state.value.string_value) - before;  // mod 2^64
           break;
-        case AggregateKind::kCountDistinct:
+        }
+        case AggregateKind::kCountDistinct: {
           read_scalar(argument, row, value);
           text.clear();
           append_canonical(text, argument.type, value);
-          state.distinct->insert(text);
+          const auto [item, inserted] = state.distinct->insert(text);
+          if (inserted) value_heap_bytes_ += kDistinctItemBytes + heap_bytes(*item);
           break;
+        }
       }
     }
   }
@@ -339,10 +347,35 @@ std::vector<size_t> Aggregator::sorted_groups() const {
   return order;
 }
 
+size_t Aggregator::memory_bytes() const {
+  return value_heap_bytes_ + slots_.capacity() * sizeof(Slot) + key_arena_.capacity() +
+         key_offsets_.capacity() * sizeof(size_t) + key_values_.capacity() * sizeof(Scalar) +
+         states_.capacity() * sizeof(State) + key_bytes_.capacity();
+}
+
+void Aggregator::clear() {
+  std::vector<Slot>().swap(slots_);
+  std::string().swap(key_arena_);
+  std::vector<size_t>{0}.swap(key_offsets_);
+  std::vector<Scalar>().swap(key_values_);
+  std::vector<State>().swap(states_);
+  std::string().swap(key_bytes_);
+  key_encoder_ = std::make_unique<KeyEncoder>();
+  std::vector<Scalar>(plan_.key_names.size()).swap(row_keys_);
+  value_heap_bytes_ = 0;
+}
+
 void Aggregator::finalize(std::vector<expr::Vector>& columns) const {
+  finalize(sorted_groups(), 0, group_count(), columns);
+}
+
+void Aggregator::finalize(const std::vector<size_t>& order, size_t begin, size_t end,
+                          std::vector<expr::Vector>& columns) const {
+  SLUICE_ASSERT(begin <= end, "begin={} end={}", begin, end);
+  SLUICE_ASSERT(end <= order.size(), "end={} groups={}", end, order.size());
   const size_t key_count = plan_.key_names.size();
   const size_t aggregate_count = plan_.aggregates.size();
-  const size_t rows = group_count();
+  const size_t rows = end - begin;
   columns.resize(key_count + aggregate_count);
   for (size_t k = 0; k < key_count; ++k) columns[k].reset(plan_.key_types[k], rows);
   for (size_t a = 0; a < aggregate_count; ++a)
@@ -363,7 +396,8 @@ void Aggregator::finalize(std::vector<expr::Vector>& columns) const {
         break;
     }
   };
-  for (size_t group : sorted_groups()) {
+  for (size_t i = begin; i < end; ++i) {
+    const size_t group = order[i];
     for (size_t k = 0; k < key_count; ++k)
       put(columns[k], plan_.key_types[k], key_values_[group * key_count + k]);
     for (size_t a = 0; a < aggregate_count; ++a) {

@@ -77,16 +77,39 @@ class Aggregator {
   // kDistinctFieldBytesMax continues on the next rows (same key, neutral
   // states), so no field grows without bound.
   void write_partial(OutputBatch& out) const;
+  // write_partial in pieces: the partial rows of groups order[begin, end),
+  // `order` from sorted_groups(), so a large table is written a slice at a
+  // time without its whole text in memory.
+  void write_partial(const std::vector<size_t>& order, size_t begin, size_t end,
+                     OutputBatch& out) const;
 
   // Merges partial rows (columns = plan.partial_columns, as read back from
   // CSV). Errors are kDataError naming the row's byte offset.
   Status merge_partial(const RecordBatch& batch);
+  // merge_partial of rows [row_begin, row_end) of `batch` only.
+  Status merge_partial_rows(const RecordBatch& batch, size_t row_begin, size_t row_end);
+  // The encoded key (the groups' order, as sorted_groups compares them) of
+  // every partial row of `batch`: row i's key is bytes[ends[i - 1], ends[i])
+  // (from 0 for row 0). Replaces `bytes` and `ends`. Errors as merge_partial's.
+  Status partial_keys(const RecordBatch& batch, std::string& bytes, std::vector<size_t>& ends);
 
   // One vector per key then per aggregate (plan order), one row per group in
   // the order of the groups' key bytes. String values view this Aggregator.
   void finalize(std::vector<expr::Vector>& columns) const;
+  // finalize of groups order[begin, end) only, `order` from sorted_groups().
+  void finalize(const std::vector<size_t>& order, size_t begin, size_t end,
+                std::vector<expr::Vector>& columns) const;
 
   size_t group_count() const { return key_offsets_.size() - 1; }
+  // The groups in the order of their encoded key bytes.
+  std::vector<size_t> sorted_groups() const;
+
+  // An estimate of the heap the table holds: its vectors' capacities plus
+  // the values they own (key and min/max strings, count_distinct sets),
+  // counted as they are added, so it costs nothing to ask per batch.
+  size_t memory_bytes() const;
+  // Drops every group and releases the memory (the table is as constructed).
+  void clear();
 
   // A global aggregate (no `by`) over no rows still has its one row, as in
   // SQL: count 0, sum, avg, min and max NULL. Adds that group when there is
@@ -129,7 +152,17 @@ class Aggregator {
   // Folds rows[i] into group groups[i]'s states, for i < row_count.
   void fold_rows(const uint32_t* rows, const uint32_t* groups, size_t row_count,
                  const std::vector<const expr::Vector*>& arguments);
-  std::vector<size_t> sorted_groups() const;
+  // Parses the keys of partial row `row` into row_keys_ and key_bytes_.
+  Status parse_partial_key(const RecordBatch& batch, size_t row);
+  // The heap a string holds beyond its inline buffer (0 when it is short).
+  static size_t heap_bytes(const std::string& text) {
+    return text.capacity() > kInlineStringCapacity ? text.capacity() + 1 : 0;
+  }
+  static constexpr size_t kInlineStringCapacity = std::string().capacity();
+  // A count_distinct set's own allocation, and one item's node and bucket
+  // (libstdc++: next pointer, the string, its cached hash; malloc's header).
+  static constexpr size_t kDistinctSetBytes = 96;
+  static constexpr size_t kDistinctItemBytes = 72;
 
   const AggregatePlan& plan_;
   bool count_star_only_ = false;  // every aggregate is count(*): no arguments to read
@@ -140,6 +173,8 @@ class Aggregator {
   std::vector<size_t> key_offsets_;  // group g's key is [key_offsets_[g], key_offsets_[g + 1])
   std::vector<Scalar> key_values_;   // group * keys + key
   std::vector<State> states_;        // group * aggregates + aggregate
+  // What the values above own on the heap (memory_bytes() adds the vectors).
+  size_t value_heap_bytes_ = 0;
 
   // Scratch.
   std::string key_bytes_;

@@ -31,7 +31,10 @@ std::vector<std::string> encode_distinct(const std::unordered_set<std::string>* 
   return fields;
 }
 
-bool decode_distinct(std::string_view field, std::unordered_set<std::string>& set) {
+// Adds the items of `field` to `set`, counting the new ones and the string
+// heap they hold (for memory_bytes).
+bool decode_distinct(std::string_view field, std::unordered_set<std::string>& set,
+                     size_t& inserted_count, size_t& inserted_bytes) {
   size_t i = 0;
   while (i < field.size()) {
     const size_t colon = field.find(':', i);
@@ -41,7 +44,11 @@ bool decode_distinct(std::string_view field, std::unordered_set<std::string>& se
         static_cast<uint64_t>(length) > field.size() - colon - 1) {
       return false;
     }
-    set.emplace(field.substr(colon + 1, static_cast<size_t>(length)));
+    const auto [item, inserted] = set.emplace(field.substr(colon + 1, static_cast<size_t>(length)));
+    if (inserted) {
+      ++inserted_count;
+      if (item->capacity() > std::string().capacity()) inserted_bytes += item->capacity() + 1;
+    }
     i = colon + 1 + static_cast<size_t>(length);
   }
   return true;
@@ -50,6 +57,13 @@ bool decode_distinct(std::string_view field, std::unordered_set<std::string>& se
 }  // namespace
 
 void Aggregator::write_partial(OutputBatch& out) const {
+  write_partial(sorted_groups(), 0, group_count(), out);
+}
+
+void Aggregator::write_partial(const std::vector<size_t>& order, size_t begin, size_t end,
+                               OutputBatch& out) const {
+  SLUICE_ASSERT(begin <= end, "begin={} end={}", begin, end);
+  SLUICE_ASSERT(end <= order.size(), "end={} groups={}", end, order.size());
   const size_t aggregate_count = plan_.aggregates.size();
   out.column_count = plan_.partial_columns.size();
   auto push = [&](std::string text) {
@@ -62,7 +76,8 @@ void Aggregator::write_partial(OutputBatch& out) const {
     out.nulls.push_back(1);
   };
   std::string text;
-  for (size_t group : sorted_groups()) {
+  for (size_t i = begin; i < end; ++i) {
+    const size_t group = order[i];
     const State* states = &states_[group * aggregate_count];
     std::vector<std::vector<std::string>> distinct_fields(aggregate_count);
     size_t rows = 1;
@@ -145,33 +160,69 @@ void Aggregator::write_partial(OutputBatch& out) const {
   }
 }
 
+namespace {
+
+Status check_partial_columns(const RecordBatch& batch, const AggregatePlan& plan) {
+  if (batch.column_count == plan.partial_columns.size()) return Status::ok();
+  return data_error(fmt::format("partial rows have {} columns, expected {}", batch.column_count,
+                                plan.partial_columns.size()));
+}
+
+Status bad_partial_field(const RecordBatch& batch, size_t row, const AggregatePlan& plan,
+                         size_t column, std::string_view what) {
+  const uint64_t offset = row < batch.offsets.size() ? batch.offsets[row] : 0;
+  return data_error(fmt::format("partial row at byte offset {}: column \"{}\": {}", offset,
+                                plan.partial_columns[column], what));
+}
+
+}  // namespace
+
+Status Aggregator::parse_partial_key(const RecordBatch& batch, size_t row) {
+  key_bytes_.clear();
+  for (size_t k = 0; k < plan_.key_names.size(); ++k) {
+    const std::string_view field = batch.field(row, k);
+    row_keys_[k] = Scalar();
+    if (!field.empty()) {
+      if (field[0] != '=' || !parse_canonical(field.substr(1), plan_.key_types[k], row_keys_[k])) {
+        return bad_partial_field(batch, row, plan_, k, "not an encoded key");
+      }
+      if (plan_.key_types[k] == Type::kFloat64)
+        row_keys_[k].float_value = normalize(row_keys_[k].float_value);
+    }
+    append_key(key_bytes_, plan_.key_types[k], row_keys_[k]);
+  }
+  return Status::ok();
+}
+
+Status Aggregator::partial_keys(const RecordBatch& batch, std::string& bytes,
+                                std::vector<size_t>& ends) {
+  SLUICE_RETURN_IF_ERROR(check_partial_columns(batch, plan_));
+  bytes.clear();
+  ends.clear();
+  for (size_t row = 0; row < batch.row_count; ++row) {
+    SLUICE_RETURN_IF_ERROR(parse_partial_key(batch, row));
+    bytes += key_bytes_;
+    ends.push_back(bytes.size());
+  }
+  return Status::ok();
+}
+
 Status Aggregator::merge_partial(const RecordBatch& batch) {
+  return merge_partial_rows(batch, 0, batch.row_count);
+}
+
+Status Aggregator::merge_partial_rows(const RecordBatch& batch, size_t row_begin, size_t row_end) {
+  SLUICE_ASSERT(row_begin <= row_end, "begin={} end={}", row_begin, row_end);
+  SLUICE_ASSERT(row_end <= batch.row_count, "end={} rows={}", row_end, batch.row_count);
   const size_t aggregate_count = plan_.aggregates.size();
   const size_t key_count = plan_.key_names.size();
-  if (batch.column_count != plan_.partial_columns.size()) {
-    return data_error(fmt::format("partial rows have {} columns, expected {}", batch.column_count,
-                                  plan_.partial_columns.size()));
-  }
+  SLUICE_RETURN_IF_ERROR(check_partial_columns(batch, plan_));
   Scalar value;
-  for (size_t row = 0; row < batch.row_count; ++row) {
+  for (size_t row = row_begin; row < row_end; ++row) {
     auto bad = [&](size_t column, std::string_view what) {
-      return data_error(fmt::format("partial row at byte offset {}: column \"{}\": {}",
-                                    batch.offsets[row], plan_.partial_columns[column], what));
+      return bad_partial_field(batch, row, plan_, column, what);
     };
-    key_bytes_.clear();
-    for (size_t k = 0; k < key_count; ++k) {
-      const std::string_view field = batch.field(row, k);
-      row_keys_[k] = Scalar();
-      if (!field.empty()) {
-        if (field[0] != '=' ||
-            !parse_canonical(field.substr(1), plan_.key_types[k], row_keys_[k])) {
-          return bad(k, "not an encoded key");
-        }
-        if (plan_.key_types[k] == Type::kFloat64)
-          row_keys_[k].float_value = normalize(row_keys_[k].float_value);
-      }
-      append_key(key_bytes_, plan_.key_types[k], row_keys_[k]);
-    }
+    SLUICE_RETURN_IF_ERROR(parse_partial_key(batch, row));
     const size_t group = find_or_add_group(key_bytes_, row_keys_);
     State* states = &states_[group * aggregate_count];
     size_t column = key_count;
@@ -219,12 +270,20 @@ Status Aggregator::merge_partial(const RecordBatch& batch) {
               !parse_canonical(field.substr(1), aggregate.argument_type, value)) {
             return bad(column, "not an encoded value");
           }
-          fold_extreme(aggregate.kind, aggregate.argument_type, state.value, value);
+          {
+            const size_t before = heap_bytes(state.value.string_value);
+            fold_extreme(aggregate.kind, aggregate.argument_type, state.value, value);
+            value_heap_bytes_ += heap_bytes(state.value.string_value) - before;  // mod 2^64
+          }
           break;
-        case AggregateKind::kCountDistinct:
-          if (!decode_distinct(field, *state.distinct))
-            return bad(column, "not an encoded distinct set");
+        case AggregateKind::kCountDistinct: {
+          size_t inserted_count = 0, inserted_bytes = 0;
+          const bool decoded =
+              decode_distinct(field, *state.distinct, inserted_count, inserted_bytes);
+          value_heap_bytes_ += inserted_count * kDistinctItemBytes + inserted_bytes;
+          if (!decoded) return bad(column, "not an encoded distinct set");
           break;
+        }
       }
     }
   }

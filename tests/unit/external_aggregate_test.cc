@@ -1,0 +1,650 @@
+// ExternalAggregator: partial rows merged in bounded memory (spilled runs,
+// merged by key) give exactly what one in-memory Aggregator merging the same
+// partial rows gives, whatever the budget. The partial rows come from real
+// Aggregators over random rows (keys: int64, strings with commas, quotes and
+// line ends, floats with -0.0 and NaN, NULLs; every aggregate kind), some
+// groups continued on extra rows as write_partial does for large distinct
+// sets. Also Aggregator::memory_bytes and clear.
+// Randomized; the seed is printed. Replay with SLUICE_SEED=<seed>.
+
+#include "common/pipeline/external_aggregate.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/base/limits.h"
+#include "common/pipeline/aggregate.h"
+
+namespace sluice {
+namespace {
+
+using expr::Type;
+
+uint64_t test_seed() {
+  const char* text = std::getenv("SLUICE_SEED");
+  const uint64_t seed = text != nullptr ? std::strtoull(text, nullptr, 10) : std::random_device{}();
+  std::cout << "seed " << seed << " (replay with SLUICE_SEED=" << seed << ")\n";
+  return seed;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    char pattern[] = "/tmp/sluice-external-aggregate-XXXXXX";
+    path_ = mkdtemp(pattern);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
+  size_t file_count() const {
+    size_t count = 0;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(path_)) {
+      if (entry.is_regular_file()) ++count;
+    }
+    return count;
+  }
+
+ private:
+  std::string path_;
+};
+
+// --- random plans and rows ------------------------------------------------------
+
+// One random value of a column: NULL, or its text/number.
+struct Value {
+  bool valid = false;
+  int64_t int_value = 0;
+  double float_value = 0;
+  std::string string_value;
+};
+
+enum class Domain { kKey, kSum, kAny };
+
+Value random_value(Type type, Domain domain, std::mt19937_64& random) {
+  Value value;
+  if (random() % 10 == 0) return value;  // NULL
+  value.valid = true;
+  switch (type) {
+    case Type::kInt64: {
+      static const int64_t kEdges[] = {std::numeric_limits<int64_t>::min(),
+                                       std::numeric_limits<int64_t>::max(), -1, 0};
+      value.int_value =
+          random() % 8 == 0 ? kEdges[random() % 4] : static_cast<int64_t>(random() % 41) - 20;
+      break;
+    }
+    case Type::kFloat64: {
+      // Sums take multiples of 1/4 (exact in any order of addition), keys
+      // and extremes also -0.0, NaN and the infinities.
+      static const double kEdges[] = {-0.0,
+                                      0.0,
+                                      std::numeric_limits<double>::quiet_NaN(),
+                                      std::numeric_limits<double>::infinity(),
+                                      -std::numeric_limits<double>::infinity(),
+                                      1e300,
+                                      -2.5e-300};
+      if (domain != Domain::kSum && random() % 4 == 0) {
+        value.float_value = kEdges[random() % 7];
+      } else {
+        value.float_value = (static_cast<double>(random() % 81) - 40) / 4;
+        if (domain == Domain::kSum && random() % 10 == 0) value.float_value = -0.0;
+      }
+      break;
+    }
+    default: {
+      static const char* const kPool[] = {
+          "",         "a",   "b",       ",",
+          "\"",       "a,b", "x\"y\"z", "line\nbreak",
+          "cr\r\nlf", "é",   "日本",    " spaced ",
+          "\t",       "=",   "1:a",     "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"};
+      if (random() % 3 == 0) {
+        const size_t length = random() % 6;
+        for (size_t i = 0; i < length; ++i) value.string_value += "ab,\"\nc"[random() % 6];
+      } else {
+        value.string_value = kPool[random() % (sizeof kPool / sizeof kPool[0])];
+      }
+      break;
+    }
+  }
+  return value;
+}
+
+AggregatePlan random_plan(std::mt19937_64& random) {
+  static const Type kKeyTypes[] = {Type::kInt64, Type::kString, Type::kFloat64};
+  struct Candidate {
+    AggregateKind kind;
+    Type argument_type;
+  };
+  static const Candidate kCandidates[] = {
+      {AggregateKind::kCountStar, Type::kNull},
+      {AggregateKind::kCount, Type::kString},
+      {AggregateKind::kSum, Type::kInt64},
+      {AggregateKind::kSum, Type::kFloat64},
+      {AggregateKind::kMin, Type::kString},
+      {AggregateKind::kMax, Type::kString},
+      {AggregateKind::kMin, Type::kInt64},
+      {AggregateKind::kMax, Type::kFloat64},
+      {AggregateKind::kMin, Type::kFloat64},
+      {AggregateKind::kAvg, Type::kInt64},
+      {AggregateKind::kAvg, Type::kFloat64},
+      {AggregateKind::kCountDistinct, Type::kString},
+      {AggregateKind::kCountDistinct, Type::kInt64},
+      {AggregateKind::kCountDistinct, Type::kFloat64},
+  };
+  AggregatePlan plan;
+  const size_t key_count = random() % 4;
+  for (size_t k = 0; k < key_count; ++k) {
+    plan.key_names.push_back(fmt::format("k{}", k));
+    plan.key_types.push_back(kKeyTypes[random() % 3]);
+  }
+  // Sometimes no aggregate at all (a DISTINCT): a lone key column's NULL is
+  // an empty field, which a run must not write as an empty line.
+  const size_t aggregate_count = key_count > 0 && random() % 8 == 0 ? 0 : 1 + random() % 6;
+  for (size_t a = 0; a < aggregate_count; ++a) {
+    const Candidate& candidate =
+        kCandidates[random() % (sizeof kCandidates / sizeof kCandidates[0])];
+    AggregateColumn column;
+    column.name = fmt::format("a{}", a);
+    column.kind = candidate.kind;
+    column.argument_type = candidate.argument_type;
+    std::string message;
+    EXPECT_TRUE(
+        aggregate_result_type(column.kind, column.argument_type, column.result_type, message))
+        << message;
+    plan.aggregates.push_back(column);
+  }
+  plan.build_partial_columns();
+  return plan;
+}
+
+void set_value(expr::Vector& vector, size_t row, const Value& value,
+               std::deque<std::string>& strings) {
+  vector.valid[row] = value.valid;
+  if (!value.valid) return;
+  switch (vector.type) {
+    case Type::kString:
+      strings.push_back(value.string_value);
+      vector.strings[row] = strings.back();
+      break;
+    case Type::kFloat64:
+      vector.doubles[row] = value.float_value;
+      break;
+    default:
+      vector.ints[row] = value.int_value;
+      break;
+  }
+}
+
+// Folds `rows` random rows into `table` in batches, leaving some rows out
+// of the selection, as the pipeline does.
+void update_random(Aggregator& table, const AggregatePlan& plan, size_t rows, size_t key_range,
+                   std::mt19937_64& random) {
+  constexpr size_t kBatchRows = 1000;
+  // Keys drawn from a pool of key_range tuples, so groups repeat.
+  std::vector<std::vector<Value>> key_pool(std::max<size_t>(key_range, 1));
+  for (auto& tuple : key_pool) {
+    for (Type type : plan.key_types) tuple.push_back(random_value(type, Domain::kKey, random));
+  }
+  std::vector<expr::Vector> keys(plan.key_types.size());
+  std::vector<expr::Vector> arguments(plan.aggregates.size());
+  for (size_t begin = 0; begin < rows; begin += kBatchRows) {
+    const size_t count = std::min(kBatchRows, rows - begin);
+    std::deque<std::string> strings;
+    expr::Selection selection;
+    for (size_t k = 0; k < keys.size(); ++k) keys[k].reset(plan.key_types[k], count);
+    for (size_t a = 0; a < arguments.size(); ++a)
+      arguments[a].reset(plan.aggregates[a].argument_type, count);
+    for (size_t row = 0; row < count; ++row) {
+      const std::vector<Value>& tuple = key_pool[random() % key_pool.size()];
+      for (size_t k = 0; k < keys.size(); ++k) set_value(keys[k], row, tuple[k], strings);
+      for (size_t a = 0; a < arguments.size(); ++a) {
+        const AggregateColumn& aggregate = plan.aggregates[a];
+        if (aggregate.kind == AggregateKind::kCountStar) continue;
+        const Domain domain =
+            aggregate.kind == AggregateKind::kSum || aggregate.kind == AggregateKind::kAvg
+                ? Domain::kSum
+                : Domain::kAny;
+        set_value(arguments[a], row, random_value(aggregate.argument_type, domain, random),
+                  strings);
+      }
+      if (random() % 8 != 0) selection.push_back(static_cast<uint32_t>(row));
+    }
+    std::vector<const expr::Vector*> key_pointers, argument_pointers;
+    for (const expr::Vector& key : keys) key_pointers.push_back(&key);
+    for (size_t a = 0; a < arguments.size(); ++a) {
+      argument_pointers.push_back(
+          plan.aggregates[a].kind == AggregateKind::kCountStar ? nullptr : &arguments[a]);
+    }
+    table.update(key_pointers, argument_pointers, selection);
+  }
+}
+
+// --- partial rows ------------------------------------------------------------------
+
+// The "<length>:<bytes>" items of a count_distinct field.
+std::vector<std::string_view> distinct_items(std::string_view field) {
+  std::vector<std::string_view> items;
+  size_t i = 0;
+  while (i < field.size()) {
+    const size_t colon = field.find(':', i);
+    const size_t length = std::stoul(std::string(field.substr(i, colon - i)));
+    items.push_back(field.substr(i, colon + 1 + length - i));
+    i = colon + 1 + length;
+  }
+  return items;
+}
+
+// `partial` with some groups continued on extra rows, as write_partial does
+// for a distinct set past kDistinctFieldBytesMax: the same key, neutral
+// states, the rest of the distinct items.
+OutputBatch with_continuations(const AggregatePlan& plan, const OutputBatch& partial,
+                               std::mt19937_64& random) {
+  OutputBatch out;
+  out.column_count = partial.column_count;
+  auto push = [&](std::string_view text, bool null) {
+    out.owned.emplace_back(text);
+    out.fields.push_back(out.owned.back());
+    out.nulls.push_back(null ? 1 : 0);
+  };
+  const size_t key_count = plan.key_names.size();
+  for (size_t row = 0; row < partial.row_count; ++row) {
+    const size_t pieces = random() % 4 == 0 ? 2 + random() % 3 : 1;
+    // Each distinct column's items cut into `pieces` runs of items.
+    std::vector<std::vector<std::string>> distinct_pieces(partial.column_count);
+    for (size_t a = 0, column = key_count; a < plan.aggregates.size(); ++a, ++column) {
+      if (plan.aggregates[a].kind == AggregateKind::kAvg) {
+        ++column;
+        continue;
+      }
+      if (plan.aggregates[a].kind != AggregateKind::kCountDistinct) continue;
+      const std::vector<std::string_view> items = distinct_items(partial.field(row, column));
+      distinct_pieces[column].resize(pieces);
+      for (std::string_view item : items) distinct_pieces[column][random() % pieces].append(item);
+      // Each piece keeps the items' sorted order, as encode_distinct writes them.
+    }
+    for (size_t p = 0; p < pieces; ++p) {
+      for (size_t k = 0; k < key_count; ++k) push(partial.field(row, k), partial.is_null(row, k));
+      for (size_t a = 0, column = key_count; a < plan.aggregates.size(); ++a, ++column) {
+        const AggregateKind kind = plan.aggregates[a].kind;
+        if (kind == AggregateKind::kCountDistinct) {
+          push(distinct_pieces[column][p], false);
+        } else if (p == 0) {
+          push(partial.field(row, column), partial.is_null(row, column));
+          if (kind == AggregateKind::kAvg) {
+            ++column;
+            push(partial.field(row, column), partial.is_null(row, column));
+          }
+        } else if (kind == AggregateKind::kCountStar || kind == AggregateKind::kCount) {
+          push("0", false);
+        } else if (kind == AggregateKind::kAvg) {
+          push("0", false);
+          push("0", false);
+          ++column;
+        } else {
+          push("", true);  // sum, min, max: no value
+        }
+      }
+      ++out.row_count;
+    }
+  }
+  return out;
+}
+
+// Rows [begin, end) of `partial` as a reader would give them (views; NULL
+// is an empty field; offsets are row numbers).
+RecordBatch read_back(const OutputBatch& partial, size_t begin, size_t end) {
+  RecordBatch batch;
+  batch.column_count = partial.column_count;
+  batch.row_count = end - begin;
+  for (size_t row = begin; row < end; ++row) {
+    for (size_t column = 0; column < partial.column_count; ++column)
+      batch.fields.push_back(partial.is_null(row, column) ? std::string_view()
+                                                          : partial.field(row, column));
+    batch.offsets.push_back(row);
+  }
+  return batch;
+}
+
+// --- final rows --------------------------------------------------------------------
+
+using Row = std::vector<std::string>;
+
+std::string render(const expr::Vector& vector, size_t row) {
+  if (!vector.valid[row]) return "NULL";
+  switch (vector.type) {
+    case Type::kString:
+      return "s:" + std::string(vector.strings[row]);
+    case Type::kFloat64: {
+      const double value = vector.doubles[row];
+      if (std::isnan(value)) return "f:nan";
+      return fmt::format("f:{}", value == 0 ? 0.0 : value);
+    }
+    case Type::kNull:
+      return "NULL";
+    default:
+      return fmt::format("i:{}", vector.ints[row]);
+  }
+}
+
+void append_rows(const std::vector<expr::Vector>& columns, size_t rows, std::vector<Row>& out) {
+  for (size_t row = 0; row < rows; ++row) {
+    Row cells;
+    for (const expr::Vector& column : columns) cells.push_back(render(column, row));
+    out.push_back(std::move(cells));
+  }
+}
+
+std::string describe(const Row& row) {
+  std::string out;
+  for (const std::string& cell : row) out += (out.empty() ? "" : " | ") + cell;
+  return out;
+}
+
+struct ExternalResult {
+  std::vector<Row> rows;
+  std::vector<size_t> chunk_rows;
+  uint64_t runs_spilled = 0;
+  size_t files_after_finish = 0;
+};
+
+// Feeds `slices` to an ExternalAggregator with `budget` and collects what
+// finish emits.
+ExternalResult run_external(const AggregatePlan& plan, const std::vector<RecordBatch>& slices,
+                            uint64_t budget, const TempDir& dir, const std::string& trace) {
+  ExternalResult result;
+  ExternalAggregator aggregator(plan, budget, dir.path() + "/spill");
+  for (const RecordBatch& slice : slices) {
+    const Status added = aggregator.add_partial(slice);
+    EXPECT_TRUE(added.is_ok()) << trace << ": " << added.to_string();
+    if (!added.is_ok()) return result;
+  }
+  const size_t width = plan.key_names.size() + plan.aggregates.size();
+  const Status finished = aggregator.finish([&](std::vector<expr::Vector>& columns, size_t rows) {
+    EXPECT_EQ(columns.size(), width) << trace;
+    EXPECT_GT(rows, 0u) << trace;
+    EXPECT_LE(rows, limits::kBatchRowsMax) << trace;
+    result.chunk_rows.push_back(rows);
+    append_rows(columns, rows, result.rows);
+    return Status::ok();
+  });
+  EXPECT_TRUE(finished.is_ok()) << trace << ": " << finished.to_string();
+  result.runs_spilled = aggregator.runs_spilled();
+  result.files_after_finish = dir.file_count();
+  return result;
+}
+
+std::vector<Row> run_in_memory(const AggregatePlan& plan, const std::vector<RecordBatch>& slices,
+                               const std::string& trace) {
+  Aggregator table(plan);
+  for (const RecordBatch& slice : slices) {
+    const Status merged = table.merge_partial(slice);
+    EXPECT_TRUE(merged.is_ok()) << trace << ": " << merged.to_string();
+  }
+  table.add_global_group_if_empty();
+  std::vector<expr::Vector> columns;
+  table.finalize(columns);
+  std::vector<Row> rows;
+  append_rows(columns, table.group_count(), rows);
+  return rows;
+}
+
+void expect_same_rows(const std::vector<Row>& actual, const std::vector<Row>& expected,
+                      const std::string& trace) {
+  ASSERT_EQ(actual.size(), expected.size()) << trace;
+  for (size_t row = 0; row < expected.size(); ++row) {
+    ASSERT_EQ(actual[row], expected[row])
+        << trace << " row " << row << ": got " << describe(actual[row]) << ", expected "
+        << describe(expected[row]);
+  }
+}
+
+// Partial rows of `partitions` random partitions of `plan`, cut into slices
+// of random sizes in a random order (as a bucket task reads map outputs).
+struct Partials {
+  std::deque<OutputBatch> batches;  // the slices view these (a deque: they never move)
+  std::vector<RecordBatch> slices;
+};
+
+Partials random_partials(const AggregatePlan& plan, size_t partitions, size_t rows_max,
+                         size_t key_range, std::mt19937_64& random) {
+  Partials partials;
+  for (size_t p = 0; p < partitions; ++p) {
+    Aggregator table(plan);
+    update_random(table, plan, random() % (rows_max + 1), key_range, random);
+    OutputBatch partial;
+    table.write_partial(partial);
+    partials.batches.push_back(with_continuations(plan, partial, random));
+  }
+  for (const OutputBatch& batch : partials.batches) {
+    for (size_t begin = 0; begin < batch.row_count;) {
+      const size_t end = std::min(batch.row_count, begin + 1 + random() % 700);
+      partials.slices.push_back(read_back(batch, begin, end));
+      begin = end;
+    }
+  }
+  std::shuffle(partials.slices.begin(), partials.slices.end(), random);
+  return partials;
+}
+
+// --- tests -----------------------------------------------------------------------
+
+TEST(ExternalAggregator, SameRowsAsInMemoryMergeWhateverTheBudget) {
+  const uint64_t seed = test_seed();
+  std::mt19937_64 random(seed);
+  static const uint64_t kBudgets[] = {1 << 10, 4 << 10, 16 << 10, 64 << 10, 1 << 20, 1ull << 30};
+  for (int iteration = 0; iteration < 60; ++iteration) {
+    const AggregatePlan plan = random_plan(random);
+    const size_t key_range = 1 + random() % (random() % 2 == 0 ? 10 : 400);
+    const Partials partials =
+        random_partials(plan, 1 + random() % 4, random() % 2 == 0 ? 50 : 1500, key_range, random);
+    const uint64_t budget = kBudgets[random() % 6];
+    const std::string trace =
+        fmt::format("seed={} iteration={} budget={} keys={} aggregates={} partial columns [{}]",
+                    seed, iteration, budget, plan.key_names.size(), plan.aggregates.size(),
+                    fmt::join(plan.partial_columns, ","));
+    SCOPED_TRACE(trace);
+    const std::vector<Row> expected = run_in_memory(plan, partials.slices, trace);
+    TempDir dir;
+    const ExternalResult result = run_external(plan, partials.slices, budget, dir, trace);
+    expect_same_rows(result.rows, expected, trace);
+    EXPECT_EQ(result.files_after_finish, 0u) << trace;
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
+TEST(ExternalAggregator, SpillsUnderATinyBudgetOnlyAndRemovesItsFiles) {
+  const uint64_t seed = test_seed();
+  std::mt19937_64 random(seed);
+  AggregatePlan plan;
+  plan.key_names = {"k"};
+  plan.key_types = {Type::kString};
+  plan.aggregates.push_back(
+      AggregateColumn{"n", AggregateKind::kCountStar, Type::kNull, Type::kInt64});
+  plan.aggregates.push_back(
+      AggregateColumn{"d", AggregateKind::kCountDistinct, Type::kInt64, Type::kInt64});
+  plan.build_partial_columns();
+  const Partials partials = random_partials(plan, 3, 2000, 300, random);
+  const std::string trace = fmt::format("seed={}", seed);
+  const std::vector<Row> expected = run_in_memory(plan, partials.slices, trace);
+
+  for (const uint64_t budget : {uint64_t{1} << 10, uint64_t{1} << 30}) {
+    SCOPED_TRACE(fmt::format("{} budget={}", trace, budget));
+    TempDir dir;
+    const std::string spill_dir = dir.path() + "/spill";
+    {
+      ExternalAggregator aggregator(plan, budget, spill_dir);
+      for (const RecordBatch& slice : partials.slices)
+        ASSERT_TRUE(aggregator.add_partial(slice).is_ok()) << trace;
+      if (budget < (1 << 20)) {
+        EXPECT_GT(aggregator.runs_spilled(), 0u) << trace;
+        EXPECT_GT(aggregator.bytes_spilled(), 0u) << trace;
+        EXPECT_GT(dir.file_count(), 0u) << trace;
+      } else {
+        EXPECT_EQ(aggregator.runs_spilled(), 0u) << trace;
+        EXPECT_EQ(aggregator.bytes_spilled(), 0u) << trace;
+        EXPECT_EQ(dir.file_count(), 0u) << trace;
+      }
+      // Destroyed without finish: its files go too.
+    }
+    EXPECT_EQ(dir.file_count(), 0u) << trace;
+
+    ExternalResult result = run_external(plan, partials.slices, budget, dir, trace);
+    expect_same_rows(result.rows, expected, trace);
+    EXPECT_EQ(result.files_after_finish, 0u) << trace;
+    EXPECT_EQ(dir.file_count(), 0u) << trace;
+  }
+}
+
+TEST(ExternalAggregator, ManyGroupsAndRunsComeInBoundedChunksAfterMergePasses) {
+  const uint64_t seed = test_seed();
+  std::mt19937_64 random(seed);
+  AggregatePlan plan;
+  plan.key_names = {"k"};
+  plan.key_types = {Type::kInt64};
+  plan.aggregates.push_back(AggregateColumn{"s", AggregateKind::kSum, Type::kInt64, Type::kInt64});
+  plan.build_partial_columns();
+  // 10,000 groups over three partitions: more than two chunks, and under a
+  // 1 KiB budget more runs than a merge reads at once.
+  std::vector<OutputBatch> batches(3);
+  std::vector<RecordBatch> slices;
+  for (OutputBatch& batch : batches) {
+    Aggregator table(plan);
+    expr::Vector keys, values;
+    keys.reset(Type::kInt64, 10000);
+    values.reset(Type::kInt64, 10000);
+    expr::Selection selection;
+    for (uint32_t row = 0; row < 10000; ++row) {
+      keys.valid[row] = values.valid[row] = 1;
+      keys.ints[row] = static_cast<int64_t>(random() % 10000);
+      values.ints[row] = static_cast<int64_t>(random() % 100);
+      selection.push_back(row);
+    }
+    table.update({&keys}, {&values}, selection);
+    table.write_partial(batch);
+    for (size_t begin = 0; begin < batch.row_count; begin += 1000)
+      slices.push_back(read_back(batch, begin, std::min(batch.row_count, begin + 1000)));
+  }
+  const std::string trace = fmt::format("seed={}", seed);
+  const std::vector<Row> expected = run_in_memory(plan, slices, trace);
+  ASSERT_GT(expected.size(), 2 * limits::kBatchRowsMax) << trace;
+  TempDir dir;
+  const ExternalResult result = run_external(plan, slices, 1 << 10, dir, trace);
+  expect_same_rows(result.rows, expected, trace);
+  EXPECT_GT(result.runs_spilled, ExternalAggregator::kMergeFanInMax) << trace;
+  EXPECT_GE(result.chunk_rows.size(), 3u) << trace;
+  EXPECT_EQ(result.files_after_finish, 0u) << trace;
+}
+
+TEST(ExternalAggregator, GlobalAggregateOverNothingIsOneRow) {
+  AggregatePlan plan;
+  plan.aggregates.push_back(
+      AggregateColumn{"n", AggregateKind::kCountStar, Type::kNull, Type::kInt64});
+  plan.aggregates.push_back(AggregateColumn{"s", AggregateKind::kSum, Type::kInt64, Type::kInt64});
+  plan.aggregates.push_back(
+      AggregateColumn{"m", AggregateKind::kMin, Type::kString, Type::kString});
+  plan.aggregates.push_back(
+      AggregateColumn{"a", AggregateKind::kAvg, Type::kFloat64, Type::kFloat64});
+  plan.aggregates.push_back(
+      AggregateColumn{"d", AggregateKind::kCountDistinct, Type::kString, Type::kInt64});
+  plan.build_partial_columns();
+  const Row expected = {"i:0", "NULL", "NULL", "NULL", "i:0"};
+  for (const bool empty_batch : {false, true}) {
+    TempDir dir;
+    std::vector<RecordBatch> slices;
+    if (empty_batch) {
+      RecordBatch none;
+      none.column_count = plan.partial_columns.size();
+      slices.push_back(none);
+    }
+    const ExternalResult result = run_external(plan, slices, 1 << 10, dir, "global");
+    ASSERT_EQ(result.rows.size(), 1u);
+    EXPECT_EQ(result.rows[0], expected) << describe(result.rows[0]);
+  }
+}
+
+TEST(ExternalAggregator, BadPartialRowsAndUnwritableSpillDirectoryAreErrors) {
+  AggregatePlan plan;
+  plan.key_names = {"k"};
+  plan.key_types = {Type::kInt64};
+  plan.aggregates.push_back(
+      AggregateColumn{"n", AggregateKind::kCountStar, Type::kNull, Type::kInt64});
+  plan.build_partial_columns();
+  TempDir dir;
+  {
+    ExternalAggregator aggregator(plan, 1 << 20, dir.path());
+    RecordBatch batch;
+    batch.column_count = 2;
+    batch.row_count = 1;
+    batch.fields = {"=x", "1"};
+    batch.offsets = {42};
+    const Status status = aggregator.add_partial(batch);
+    EXPECT_EQ(status.code(), StatusCode::kDataError);
+    EXPECT_NE(status.message().find("byte offset 42"), std::string::npos) << status.message();
+  }
+  // The spill directory's parent is a file: the first spill fails.
+  const std::string file = dir.path() + "/file";
+  std::ofstream(file) << "x";
+  ExternalAggregator aggregator(plan, 1, file + "/spill");
+  RecordBatch batch;
+  batch.column_count = 2;
+  batch.row_count = 1;
+  batch.fields = {"=7", "3"};
+  batch.offsets = {0};
+  const Status status = aggregator.add_partial(batch);
+  EXPECT_EQ(status.code(), StatusCode::kIoError) << status.to_string();
+}
+
+TEST(AggregatorMemory, GrowsWithGroupsAndDistinctValuesAndClearReleasesIt) {
+  AggregatePlan plan;
+  plan.key_names = {"k"};
+  plan.key_types = {Type::kString};
+  plan.aggregates.push_back(
+      AggregateColumn{"d", AggregateKind::kCountDistinct, Type::kString, Type::kInt64});
+  plan.build_partial_columns();
+  Aggregator table(plan);
+  const size_t empty = table.memory_bytes();
+  const std::string long_text(100, 'x');
+  std::deque<std::string> strings;
+  expr::Vector keys, values;
+  keys.reset(Type::kString, 1000);
+  values.reset(Type::kString, 1000);
+  expr::Selection selection;
+  for (uint32_t row = 0; row < 1000; ++row) {
+    keys.valid[row] = values.valid[row] = 1;
+    strings.push_back(long_text + std::to_string(row % 100));  // 100 groups of long keys
+    keys.strings[row] = strings.back();
+    strings.push_back(long_text + std::to_string(row));  // 1000 distinct values
+    values.strings[row] = strings.back();
+    selection.push_back(row);
+  }
+  table.update({&keys}, {&values}, selection);
+  // At least the key strings (kept twice: encoded and as values) and the
+  // distinct values' bytes.
+  EXPECT_GT(table.memory_bytes(), empty + 100 * 2 * 100 + 1000 * 100);
+  // Distinct values that are already there add nothing.
+  const size_t full = table.memory_bytes();
+  table.update({&keys}, {&values}, selection);
+  EXPECT_EQ(table.memory_bytes(), full);
+  table.clear();
+  EXPECT_EQ(table.group_count(), 0u);
+  EXPECT_LE(table.memory_bytes(), empty);
+  // Usable again after clear.
+  table.update({&keys}, {&values}, selection);
+  EXPECT_EQ(table.group_count(), 100u);
+  EXPECT_EQ(table.memory_bytes(), full);
+}
+
+}  // namespace
+}  // namespace sluice
