@@ -547,6 +547,51 @@ TEST(ExternalAggregator, ManyGroupsAndRunsComeInBoundedChunksAfterMergePasses) {
   EXPECT_EQ(result.files_after_finish, 0u) << trace;
 }
 
+// One key on thousands of rows (a count_distinct set continued, as
+// write_partial does past kDistinctFieldBytesMax): its rows span spills and
+// the reader batches of a run, and still make one group.
+TEST(ExternalAggregator, AKeysContinuationRowsAcrossRunsAndReaderBatchesAreOneGroup) {
+  AggregatePlan plan;
+  plan.key_names = {"k"};
+  plan.key_types = {Type::kInt64};
+  plan.aggregates.push_back(
+      AggregateColumn{"n", AggregateKind::kCountStar, Type::kNull, Type::kInt64});
+  plan.aggregates.push_back(
+      AggregateColumn{"d", AggregateKind::kCountDistinct, Type::kString, Type::kInt64});
+  plan.build_partial_columns();
+  constexpr size_t kItems = 6000;
+  OutputBatch partial;
+  partial.column_count = 3;
+  auto push_row = [&](std::string key, std::string count, std::string distinct) {
+    for (std::string* text : {&key, &count, &distinct}) {
+      partial.owned.push_back(std::move(*text));
+      partial.fields.push_back(partial.owned.back());
+      partial.nulls.push_back(0);
+    }
+    ++partial.row_count;
+  };
+  push_row("=1", "1", "1:a");
+  push_row("=2", std::to_string(kItems), "");
+  for (size_t i = 0; i < kItems; ++i) {
+    const std::string item = fmt::format("{:06}", i) + std::string(200, ',');
+    push_row("=2", "0", fmt::format("{}:{}", item.size(), item));
+  }
+  push_row("=3", "1", "1:b");
+  std::vector<RecordBatch> slices;
+  for (size_t begin = 0; begin < partial.row_count; begin += 500)
+    slices.push_back(read_back(partial, begin, std::min(partial.row_count, begin + 500)));
+
+  TempDir dir;
+  const ExternalResult result = run_external(plan, slices, 1 << 20, dir, "continuations");
+  EXPECT_GE(result.runs_spilled, 2u);
+  const std::vector<Row> expected = {
+      {"i:1", "i:1", "i:1"},
+      {"i:2", fmt::format("i:{}", kItems), fmt::format("i:{}", kItems)},
+      {"i:3", "i:1", "i:1"}};
+  expect_same_rows(result.rows, expected, "continuations");
+  expect_same_rows(run_in_memory(plan, slices, "continuations"), expected, "continuations");
+}
+
 TEST(ExternalAggregator, GlobalAggregateOverNothingIsOneRow) {
   AggregatePlan plan;
   plan.aggregates.push_back(
