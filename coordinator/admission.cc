@@ -5,6 +5,7 @@
 #include "common/base/clock.h"
 #include "common/base/hash.h"
 #include "common/base/limits.h"
+#include "common/exchange/exchange.h"
 #include "common/job/check.h"
 #include "common/job/job_spec.h"
 #include "coordinator/output_dir.h"
@@ -54,6 +55,15 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
                     ranges.size(), limits::kPartitionsMax));
   }
   job.partitions_total = static_cast<uint32_t>(ranges.size());
+  if (job.has_aggregate) {
+    // The map tasks are the input ranges; the bucket tasks are planned once
+    // their outputs are committed (Scheduler, scheduler_stages.cc).
+    job.map_tasks = job.partitions_total;
+    job.buckets_fine = exchange_buckets(spec);
+    job.final_merge = sorts_after_aggregate(spec);
+    job.input_columns = checked.input_columns;
+    job.header_known = checked.header_known;
+  }
   for (uint32_t index = 0; index < ranges.size(); ++index) {
     PartitionRecord partition;
     partition.index = index;

@@ -81,29 +81,6 @@ Status place_part(const JobRecord& job, const std::string& temp, const PartFile&
   return Status::ok();
 }
 
-// Merges the committed partial states into OUT/part-00000<ext>.
-Result<PartFile> merge_aggregate(const JobRecord& job,
-                                 const std::vector<PartitionRecord>& partitions) {
-  SLUICE_ASSIGN_OR_RETURN(CompiledJob compiled, compile_job(job));
-  const std::vector<std::string>& columns = compiled.pipeline->output_columns();
-  std::vector<std::string> partials;
-  for (const PartitionRecord& partition : partitions) {
-    partials.push_back(fmt::format("{}/part-{:05}.csv", partials_dir(job), partition.index));
-  }
-  const std::string temp = temporary_dir(job) + "/merged" + job.extension;
-  const OutputSpec& output = compiled.spec.output;
-  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<RowWriter> writer,
-                          open_row_writer(temp, output.format, output.compression, columns,
-                                          compiled.pipeline->output_types()));
-  SLUICE_RETURN_IF_ERROR(
-      merge_partials(compiled.spec, compiled.input_columns, partials,
-                     [&](const OutputBatch& batch) { return writer->write(batch); }));
-  SLUICE_ASSIGN_OR_RETURN(WriteStats stats, writer->finish());
-  PartFile part{part_name(job, 0), stats.rows, stats.bytes, stats.checksum};
-  SLUICE_RETURN_IF_ERROR(place_part(job, temp, part));
-  return part;
-}
-
 // The one part of a job without partitions (every input is empty): 0 rows
 // under the header of its output columns, as Spark and DuckDB write an empty
 // result; with no columns known (no select over an unknown header), 0 bytes.
@@ -139,9 +116,38 @@ std::string temporary_dir(const JobRecord& job) { return in_output(job, "_tempor
 
 std::string partials_dir(const JobRecord& job) { return in_output(job, "_partials/" + job.id); }
 
+bool is_bucket_task(const JobRecord& job, uint32_t partition) {
+  return job.has_aggregate && partition >= job.map_tasks;
+}
+
+std::string map_output_path(const JobRecord& job, uint32_t partition) {
+  return fmt::format("{}/map-{:05}.bin", partials_dir(job), partition);
+}
+
+bool is_merge_task(const JobRecord& job, uint32_t partition) {
+  return job.final_merge && job.final_planned && partition + 1 == job.partitions_total &&
+         partition > job.map_tasks;
+}
+
+std::string sorted_output_path(const JobRecord& job, uint32_t partition) {
+  return fmt::format("{}/sorted-{:05}.bin", partials_dir(job), partition - job.map_tasks);
+}
+
 std::string temp_part_path(const JobRecord& job, uint32_t partition, uint32_t attempt) {
+  if (is_merge_task(job, partition)) {
+    return fmt::format("{}/part-{:05}-attempt-{}{}", temporary_dir(job), job.part_base, attempt,
+                       job.extension);
+  }
+  if (is_bucket_task(job, partition) && job.final_merge) {
+    return fmt::format("{}/sorted-{:05}-attempt-{}.bin", temporary_dir(job),
+                       partition - job.map_tasks, attempt);
+  }
+  if (is_bucket_task(job, partition)) {
+    return fmt::format("{}/part-{:05}-attempt-{}{}", temporary_dir(job),
+                       job.part_base + partition - job.map_tasks, attempt, job.extension);
+  }
   if (job.has_aggregate) {
-    return fmt::format("{}/partial-{:05}-attempt-{}.csv", temporary_dir(job), partition, attempt);
+    return fmt::format("{}/map-{:05}-attempt-{}.bin", temporary_dir(job), partition, attempt);
   }
   return fmt::format("{}/part-{:05}-attempt-{}{}", temporary_dir(job), partition, attempt,
                      job.extension);
@@ -161,12 +167,33 @@ std::string rejects_name(const JobRecord& job, uint32_t partition) {
 
 Status publish_partition(const JobRecord& job, const PartitionRecord& partition) {
   const uint32_t attempt = partition.attempt;
+  if (partition.is_final) {
+    return publish_file(temp_part_path(job, partition.index, attempt),
+                        in_output(job, part_name(job, 0)))
+        .status();
+  }
+  if (partition.is_bucket && job.final_merge) {
+    return publish_file(temp_part_path(job, partition.index, attempt),
+                        sorted_output_path(job, partition.index))
+        .status();
+  }
+  if (partition.is_bucket) {
+    return publish_file(temp_part_path(job, partition.index, attempt),
+                        in_output(job, part_name(job, partition.index - job.map_tasks)))
+        .status();
+  }
   if (job.has_aggregate) {
     SLUICE_RETURN_IF_ERROR(make_directories(partials_dir(job)));
-    SLUICE_RETURN_IF_ERROR(
-        publish_file(temp_part_path(job, partition.index, attempt),
-                     fmt::format("{}/part-{:05}.csv", partials_dir(job), partition.index))
-            .status());
+    const std::string temp = temp_part_path(job, partition.index, attempt);
+    const std::string target = map_output_path(job, partition.index);
+    std::error_code ignored;
+    // A map task run again (its output was lost or corrupt) replaces what a
+    // reader found wrong: map outputs are the job's own, never a user's.
+    if (fs::exists(temp, ignored)) {
+      fs::remove(target, ignored);
+      fs::remove(in_output(job, rejects_name(job, partition.index)), ignored);
+    }
+    SLUICE_RETURN_IF_ERROR(publish_file(temp, target).status());
   } else {
     SLUICE_RETURN_IF_ERROR(publish_file(temp_part_path(job, partition.index, attempt),
                                         in_output(job, part_name(job, partition.index)))
@@ -405,6 +432,18 @@ static Status write_output(const JobRecord& job, const std::vector<PartitionReco
   if (!job.lineage_id.empty()) return finish_incremental(job, partitions, lineage_files);
   ManifestContent content;
   for (const PartitionRecord& p : partitions) {
+    if (p.is_bucket && job.final_merge) continue;  // merged into the one part
+    if (p.is_bucket || p.is_final) {
+      // A bucket task's part: the groups of its buckets, after the steps
+      // that follow the aggregate (or the merge task's: all of them, sorted).
+      const uint32_t number = p.is_final ? 0 : p.index - job.map_tasks;
+      content.parts.push_back({{"partition", job.part_base + number},
+                               {"file", part_name(job, number)},
+                               {"rows", p.stats.rows_out},
+                               {"bytes", p.stats.bytes_written},
+                               {"checksum", hex64(p.stats.checksum)}});
+      continue;
+    }
     const uint32_t number = job.part_base + p.index;  // the index unless appending
     content.add_accounting({{"partition", number},
                             {"input_file", job.inputs[p.range.file_index].path},
@@ -430,10 +469,7 @@ static Status write_output(const JobRecord& job, const std::vector<PartitionReco
     }
   }
   std::optional<PartFile> written;
-  if (job.has_aggregate) {
-    SLUICE_ASSIGN_OR_RETURN(PartFile merged, merge_aggregate(job, partitions));
-    written = merged;
-  } else if (partitions.empty()) {
+  if (partitions.empty() && !job.has_aggregate) {
     SLUICE_ASSIGN_OR_RETURN(written, write_empty_part(job));
   }
   if (written) {
@@ -515,13 +551,17 @@ static void remove_published(const JobRecord& job) {
   }
   if (job.state == JobState::kFailed && !job.has_aggregate) return;
   for (uint32_t index = 0; index < job.partitions_total; ++index) {
+    if (is_bucket_task(job, index)) {
+      // A job that merges its buckets publishes one part, part 0.
+      fs::remove(in_output(job, part_name(job, job.final_merge ? 0 : index - job.map_tasks)),
+                 ignored);
+      continue;
+    }
     if (!job.has_aggregate) fs::remove(in_output(job, part_name(job, index)), ignored);
     fs::remove(in_output(job, rejects_name(job, index)), ignored);
   }
-  // The merged part, or the empty part of a job without partitions.
-  if (job.has_aggregate || job.partitions_total == 0) {
-    fs::remove(in_output(job, part_name(job, 0)), ignored);
-  }
+  // The empty part of a job without partitions.
+  if (job.partitions_total == 0) fs::remove(in_output(job, part_name(job, 0)), ignored);
   fs::remove(in_output(job, "_rejects"), ignored);  // when empty
 }
 

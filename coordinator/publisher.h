@@ -8,10 +8,11 @@
 //   OUT/part-00000.csv            OUT/_rejects/part-00000.csv
 //   OUT/_temporary/<job>/part-00000-attempt-1.csv (+ rejects-00000-attempt-1.csv)
 //   OUT/_MANIFEST.json            OUT/_SUCCESS
-// An aggregate job's partitions publish partial states to
-// OUT/_partials/<job>/part-NNNNN.csv; finish_output merges them once into
-// OUT/part-00000.<ext> (a redo after a crash merges again and finds the
-// same bytes in place). An incremental lineage adds
+// An aggregate job is two stages joined by an exchange: its map tasks
+// publish their hash-partitioned partial states to
+// OUT/_partials/<job>/map-NNNNN.bin (common/exchange/map_output.h), its
+// bucket tasks merge their buckets of those and publish the parts
+// OUT/part-NNNNN.<ext>, one per bucket task. An incremental lineage adds
 //   OUT/_manifests/generation-00001.json …   one per successful run
 // output.mode (output_dir.h): overwrite does all of this in
 // OUT.sluice-<job>.tmp and swaps it in at the end; append numbers parts from
@@ -44,6 +45,15 @@ std::string temp_rejects_path(const JobRecord& job, uint32_t partition, uint32_t
 std::string part_name(const JobRecord& job, uint32_t partition);     // "part-00000.csv"
 std::string rejects_name(const JobRecord& job, uint32_t partition);  // "_rejects/part-00000.csv"
 std::string partials_dir(const JobRecord& job);
+// An aggregate job's partition `partition` is a bucket task (not a map task).
+bool is_bucket_task(const JobRecord& job, uint32_t partition);
+// Where a map task's committed output is published: _partials/<job>/map-NNNNN.bin.
+std::string map_output_path(const JobRecord& job, uint32_t partition);
+// A job that sorts after its aggregate: its last partition is the merge task
+// (once planned), and its bucket tasks' sorted outputs are published to
+// _partials/<job>/sorted-NNNNN.bin (NNNNN: the bucket task's number).
+bool is_merge_task(const JobRecord& job, uint32_t partition);
+std::string sorted_output_path(const JobRecord& job, uint32_t partition);
 
 // Renames the partition's committed attempt into place.
 Status publish_partition(const JobRecord& job, const PartitionRecord& partition);
@@ -57,8 +67,7 @@ std::optional<std::string> temporary_files_problem(const JobRecord& job, uint32_
 // Removes every file in _temporary/<job> whose path is not in `keep`
 // (after a restart: files no written attempt owns).
 void remove_temporaries_except(const JobRecord& job, const std::set<std::string>& keep);
-// For an aggregate job, merges the partials into the output first. Then
-// writes _MANIFEST.json (atomically) and _SUCCESS, and removes
+// Writes _MANIFEST.json (atomically) and _SUCCESS, and removes
 // _temporary/<job> and _partials/<job>. A run of an incremental lineage
 // (job.lineage_id) also writes _manifests/generation-NNNNN.json, and its
 // _MANIFEST.json lists `lineage_files` (what earlier runs published, less

@@ -95,6 +95,12 @@ std::string encode_job(const JobRecord& job) {
     record["changes"] = changes;
     record["replaced"] = job.replaced;
   }
+  if (job.has_aggregate) {
+    record["exchange"] = {job.map_tasks, job.buckets_fine, job.buckets_planned, job.final_merge,
+                          job.final_planned};
+    record["input_columns"] = job.input_columns;
+    record["header_known"] = job.header_known;
+  }
   if (job.output_mode != OutputMode::kError) {
     record["output_mode"] = static_cast<int>(job.output_mode);
     record["part_base"] = job.part_base;
@@ -121,6 +127,16 @@ Result<JobRecord> decode_job(const std::string& text) {
     job.has_header = record.at("has_header");
     job.has_aggregate = record.value("has_aggregate", false);
     job.speculative = record.value("speculative", false);
+    if (record.contains("exchange")) {
+      const json& exchange = record.at("exchange");
+      job.map_tasks = exchange.at(0);
+      job.buckets_fine = exchange.at(1);
+      job.buckets_planned = exchange.at(2);
+      job.final_merge = exchange.at(3);
+      job.final_planned = exchange.at(4);
+      job.input_columns = record.at("input_columns").get<std::vector<std::string>>();
+      job.header_known = record.at("header_known");
+    }
     job.state = static_cast<JobState>(record.at("state").get<int>());
     job.error = record.at("error");
     job.created_unix = record.at("created_unix");
@@ -170,6 +186,8 @@ std::string encode_partition(const PartitionRecord& p) {
     if (d.last_single_death) deaths["last_single_death"] = *d.last_single_death;
     record["deaths"] = deaths;
   }
+  if (p.is_bucket) record["bucket"] = {p.bucket_begin, p.bucket_end};
+  if (p.is_final) record["final"] = true;
   for (const SkippedRecord& skipped : p.skipped) {
     record["skipped"].push_back({{"offset", skipped.offset}, {"reason", skipped.reason}});
   }
@@ -197,6 +215,12 @@ Result<PartitionRecord> decode_partition(const std::string& text) {
                           &p.stats.checksum,      &p.stats.rejects_bytes, &p.stats.rejects_checksum,
                           &p.stats.start_offset,  &p.stats.end_offset};
     for (size_t i = 0; i < std::size(fields); ++i) *fields[i] = s.at(i).get<uint64_t>();
+    p.is_final = record.value("final", false);
+    if (record.contains("bucket")) {
+      p.is_bucket = true;
+      p.bucket_begin = record.at("bucket").at(0);
+      p.bucket_end = record.at("bucket").at(1);
+    }
     if (record.contains("deaths")) {
       const json& d = record.at("deaths");
       p.deaths.in_a_row = d.at("in_a_row");

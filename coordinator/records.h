@@ -57,6 +57,16 @@ struct HolderDeaths {
 struct PartitionRecord {
   uint32_t index = 0;
   PlannedRange range;
+  // A task of the exchange's second stage (docs/ARCHITECTURE.md, "Stages and
+  // exchanges"): it reads buckets [bucket_begin, bucket_end) of every map
+  // output and writes part number index - JobRecord::map_tasks. `range` is
+  // unused then.
+  bool is_bucket = false;
+  uint32_t bucket_begin = 0;
+  uint32_t bucket_end = 0;
+  // The merge task of a job that sorts after its aggregate: it merges the
+  // bucket tasks' sorted outputs into the one part.
+  bool is_final = false;
   PartitionState state = PartitionState::kPlanned;
   uint32_t attempts_started = 0;  // attempt numbers are 1, 2, ...; never reused
   uint32_t attempts_failed = 0;   // infrastructure failures (not bad data, not wrong guesses)
@@ -112,8 +122,24 @@ struct JobRecord {
   uint32_t max_attempts = 0;
   bool has_header = true;
   bool has_aggregate = false;
-  bool speculative = false;  // job file: speculative: true (stragglers get a second attempt)  //
-                             // partitions commit partial states; one merge makes the output
+  bool speculative = false;  // job file: speculative: true (stragglers get a second attempt)
+  // The exchange (has_aggregate): partitions [0, map_tasks) are the map tasks
+  // (one per input range); each writes its partial states hash-partitioned
+  // into buckets_fine buckets. Once they are all published the bucket tasks
+  // [map_tasks, ...) are planned (buckets_planned), each over a run of
+  // neighbouring buckets, and write the parts.
+  uint32_t map_tasks = 0;
+  uint32_t buckets_fine = 0;
+  bool buckets_planned = false;
+  // A sort after the aggregate: the bucket tasks write their groups sorted
+  // (to _partials/<job>/sorted-NNNNN.bin) and one merge task, planned when
+  // they are all published (final_planned), merges them into part 0.
+  bool final_merge = false;
+  bool final_planned = false;
+  // The input's columns the steps were checked against (check_job), for the
+  // bucket tasks, which compile the steps without reading an input.
+  std::vector<std::string> input_columns;
+  bool header_known = true;
   JobState state = JobState::kRunning;
   std::string error;
   int64_t created_unix = 0;

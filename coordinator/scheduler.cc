@@ -43,7 +43,11 @@ Status Scheduler::load() {
     entry.speculative = entry.record.speculative;
     for (PartitionRecord& partition : entry.partitions) {
       if (partition.state == PartitionState::kLeased) partition.state = PartitionState::kPlanned;
-      if (partition.state == PartitionState::kPlanned) entry.planned.insert(partition.index);
+    }
+    for (const PartitionRecord& partition : entry.partitions) {
+      if (partition.state == PartitionState::kPlanned && runnable(entry, partition.index)) {
+        entry.planned.insert(partition.index);
+      }
     }
     job_order_.push_back(entry.record.id);
     JobEntry& loaded = jobs_.emplace(entry.record.id, std::move(entry)).first->second;
@@ -52,13 +56,22 @@ Status Scheduler::load() {
     // it again. Commit it now; the loop's recovery publishes what this commits.
     if (loaded.record.state != JobState::kRunning) continue;
     std::set<uint32_t> files;
-    for (const PartitionRecord& partition : loaded.partitions) {
-      if (partition.state == PartitionState::kWritten) files.insert(partition.range.file_index);
+    for (PartitionRecord& partition : loaded.partitions) {
+      if (partition.state != PartitionState::kWritten) continue;
+      if (partition.is_bucket || partition.is_final) {
+        DoneOutcome recovered;
+        SLUICE_RETURN_IF_ERROR(commit_bucket(loaded, partition, recovered));
+        continue;
+      }
+      files.insert(partition.range.file_index);
     }
     for (uint32_t file_index : files) {
       DoneOutcome recovered;
       SLUICE_RETURN_IF_ERROR(advance_commits(loaded, file_index, recovered));
     }
+    // Every map output published, but the bucket tasks not planned yet (a
+    // crash between the two).
+    SLUICE_RETURN_IF_ERROR(advance_stages(loaded));
   }
   return Status::ok();
 }
@@ -76,7 +89,9 @@ Result<bool> Scheduler::submit(const JobRecord& job,
   entry.speculative = job.speculative;
   for (const PartitionRecord& partition : partitions) entry.planned.insert(partition.index);
   job_order_.push_back(job.id);
-  jobs_.emplace(job.id, std::move(entry));
+  JobEntry& added = jobs_.emplace(job.id, std::move(entry)).first->second;
+  // An aggregate over no input ranges: its one bucket task runs at once.
+  SLUICE_RETURN_IF_ERROR(advance_stages(added));
   return true;
 }
 
@@ -85,6 +100,8 @@ std::vector<std::string> Scheduler::finishable_jobs() const {
   for (const std::string& job_id : job_order_) {
     const JobEntry& job = jobs_.at(job_id);
     if (job.record.state != JobState::kRunning) continue;
+    if (job.record.has_aggregate && !job.record.buckets_planned) continue;
+    if (job.record.final_merge && !job.record.final_planned) continue;
     const bool all_published =
         std::all_of(job.partitions.begin(), job.partitions.end(),
                     [](const PartitionRecord& p) { return p.state == PartitionState::kPublished; });
@@ -127,7 +144,9 @@ Result<bool> Scheduler::resume(const std::string& job_id) {
     partition.state = PartitionState::kPlanned;
     partition.stats = PartStats{};
     partition.attempts_failed = 0;
+    job->maps_scan_from = 0;
     SLUICE_RETURN_IF_ERROR(ledger_.put_partition(job_id, partition));
+    if (partition.is_bucket || partition.is_final) continue;  // waits for the map outputs
     job->planned.insert(partition.index);
     job->eligible_at_ms[partition.index] = 0;
   }
@@ -233,6 +252,7 @@ JobTotals Scheduler::totals(const std::string& job_id) const {
   for (const PartitionRecord& partition : job->partitions) {
     if (!is_decided(partition.state)) continue;
     if (partition.state == PartitionState::kPublished) sums.partitions_done++;
+    if (partition.is_bucket || partition.is_final) continue;  // counted by the map tasks
     sums.rows_in += partition.stats.rows_in;
     sums.rows_out += partition.stats.rows_out;
     sums.rows_filtered += partition.stats.rows_filtered;

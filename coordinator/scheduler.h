@@ -111,6 +111,12 @@ class Scheduler {
   Result<DoneOutcome> on_done(const std::string& identity, const DoneReport& report);
   Status on_failed(const std::string& identity, const AttemptRef& attempt,
                    const std::string& message, bool retryable);
+  // A bucket task found map task `map_task`'s published output missing or
+  // corrupt: that map task runs again (and only it, as Spark's
+  // FetchFailed), the bucket task waits for it; nothing is counted against
+  // either. The loop then removes the bad file (map_output_path).
+  Status on_map_output_lost(const std::string& identity, const AttemptRef& attempt,
+                            uint32_t map_task, const std::string& message);
   // A worker's Progress for one of its attempts: the attempt is alive. A
   // leased attempt not heard of for a lease (its Task was lost on a
   // reconnect) is planned again by expire_workers().
@@ -166,6 +172,7 @@ class Scheduler {
     std::vector<int64_t> durations_ms;  // of attempts that finished, for the median
     bool speculative = false;           // job file: speculative: true
     uint64_t rejects_limit_count = 0;
+    mutable uint32_t maps_scan_from = 0;  // maps_published(): map tasks before it are published
   };
   struct Worker {
     std::string host;
@@ -195,6 +202,18 @@ class Scheduler {
   Status lose_holder(JobEntry& job, const AttemptRef& attempt, const std::string& cause,
                      int signal);
   Status advance_commits(JobEntry& job, uint32_t file_index, DoneOutcome& outcome);
+  // The exchange (scheduler_stages.cc). A bucket task reads every map
+  // output, so it runs only while they are all published.
+  static bool maps_published(const JobEntry& job);
+  // Whether partition `index` may run now: a map task always; a bucket
+  // task while every map output is published; the merge task while every
+  // bucket output is too.
+  static bool runnable(const JobEntry& job, uint32_t index);
+  // Once every map task of an aggregate job is published: plans its bucket
+  // tasks (the first time; durable with the job record) or plans again the
+  // bucket tasks that waited for a map task run again.
+  Status advance_stages(JobEntry& job);
+  Status commit_bucket(JobEntry& job, PartitionRecord& partition, DoneOutcome& outcome);
 
   PartitionLedger& ledger_;
   const Clock& clock_;

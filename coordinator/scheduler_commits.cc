@@ -69,6 +69,10 @@ Result<DoneOutcome> Scheduler::on_done(const std::string& identity, const DoneRe
   // commit that follows is synced and carries this write with it.
   SLUICE_RETURN_IF_ERROR(ledger_.put_partition(job->record.id, partition, Durability::kBuffered));
   outcome.accepted = true;
+  if (partition.is_bucket || partition.is_final) {
+    SLUICE_RETURN_IF_ERROR(commit_bucket(*job, partition, outcome));
+    return outcome;
+  }
   SLUICE_RETURN_IF_ERROR(advance_commits(*job, partition.range.file_index, outcome));
   return outcome;
 }
@@ -79,7 +83,8 @@ Status Scheduler::advance_commits(JobEntry& job, uint32_t file_index, DoneOutcom
   bool have_previous = false;
   uint64_t previous_end = 0;
   for (PartitionRecord& partition : job.partitions) {
-    if (partition.range.file_index != file_index) continue;
+    if (partition.is_bucket || partition.is_final || partition.range.file_index != file_index)
+      continue;
     if (is_decided(partition.state)) {
       have_previous = true;
       previous_end = partition.stats.end_offset;
@@ -125,7 +130,10 @@ Status Scheduler::mark_published(const AttemptRef& attempt) {
   partition.state = PartitionState::kPublished;
   // Buffered: lost in a power cut, the partition reads "committed" after the
   // restart and is published again, which finds the part in place.
-  return ledger_.put_partition(job->record.id, partition, Durability::kBuffered);
+  SLUICE_RETURN_IF_ERROR(
+      ledger_.put_partition(job->record.id, partition, Durability::kBuffered));
+  if (job->record.has_aggregate && !partition.is_final) return advance_stages(*job);
+  return Status::ok();
 }
 
 std::vector<AttemptRef> Scheduler::unpublished() const {

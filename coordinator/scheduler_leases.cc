@@ -274,7 +274,9 @@ Status Scheduler::release(JobEntry& job, uint32_t index, const std::string& erro
   const int shift = static_cast<int>(std::min<uint32_t>(partition.attempts_failed, 6));
   job.eligible_at_ms[index] =
       count_failure ? clock_.now_ms() + (limits::kRetryBackoffMsMin << shift) / 2 : 0;
-  job.planned.insert(index);
+  // A bucket (merge) task whose map (bucket) outputs are not all published
+  // waits for them (advance_stages).
+  if (runnable(job, index)) job.planned.insert(index);
   return Status::ok();
 }
 

@@ -349,6 +349,7 @@ class CoordinatorService::Impl {
           "cannot publish partition " + std::to_string(ref.partition) + ": " + published.message());
     }
     crash_point("renamed");
+    crash_point(partition->is_bucket ? "bucket-renamed" : "map-renamed");
     return scheduler_.mark_published(ref);
   }
 
@@ -361,6 +362,9 @@ class CoordinatorService::Impl {
     if (const JobRecord* job = scheduler_.job(ref.job_id))
       discard_attempt(*job, ref.partition, ref.attempt);
     if (message.getRetryable()) metrics_.retries++;
+    if (message.getMapOutputLost()) {
+      return scheduler_.on_map_output_lost(identity, ref, message.getLostMapTask(), text);
+    }
     return scheduler_.on_failed(identity, ref, text, message.getRetryable());
   }
 

@@ -34,12 +34,34 @@ DoneReport read_done_report(proto::Done::Reader message) {
 
 void fill_task(proto::Task::Builder task, const JobRecord& job, const PartitionRecord& partition,
                uint32_t attempt) {
-  const InputFile& input = job.inputs[partition.range.file_index];
   task.setJobId(job.id);
   task.setPartition(partition.index);
   task.setAttempt(attempt);
   task.setSpecYaml(job.spec_yaml);
   task.setBaseDir(job.base_dir);
+  task.setTempPath(temp_part_path(job, partition.index, attempt));
+  if (partition.is_bucket || partition.is_final) {
+    // Tasks of the exchange read the map tasks' (or bucket tasks') outputs,
+    // not an input: they compile the steps over the columns checked at
+    // admission.
+    task.setMapOutputDir(partials_dir(job));
+    auto columns = task.initInputColumns(static_cast<unsigned>(job.input_columns.size()));
+    for (size_t i = 0; i < job.input_columns.size(); ++i) {
+      columns.set(static_cast<unsigned>(i), job.input_columns[i]);
+    }
+    task.setHeaderKnown(job.header_known);
+    if (partition.is_final) {
+      task.setIsFinalMerge(true);
+      task.setSortedOutputCount(partition.index - job.map_tasks);
+    } else {
+      task.setIsBucketTask(true);
+      task.setBucketBegin(partition.bucket_begin);
+      task.setBucketEnd(partition.bucket_end);
+      task.setMapOutputCount(job.map_tasks);
+    }
+    return;
+  }
+  const InputFile& input = job.inputs[partition.range.file_index];
   task.setPath(input.path);
   task.setBeginOffset(partition.range.begin_offset);
   task.setEndOffset(partition.range.end_offset);
@@ -47,7 +69,6 @@ void fill_task(proto::Task::Builder task, const JobRecord& job, const PartitionR
   task.setExactStartOffset(partition.exact_start_offset);
   task.setFileSizeBytes(input.size_bytes);
   task.setFileMtimeNs(input.mtime_ns);
-  task.setTempPath(temp_part_path(job, partition.index, attempt));
   task.setRejectsTempPath(temp_rejects_path(job, partition.index, attempt));
   task.setIsolating(partition.deaths.isolating);
   // No single records: an offset no record has.

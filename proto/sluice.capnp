@@ -74,6 +74,21 @@ struct Task {
   isolateFromOffset @15 :UInt64;  # from the record at this offset, batches of one record
   skipOffsets @16 :List(UInt64);  # records that crashed workers: rejected, never processed
   skipReasons @17 :List(Text);    # parallel to skipOffsets
+  # The exchange (docs/ARCHITECTURE.md, "Stages and exchanges"). A map task
+  # of an aggregate job writes its buckets (as many as the job file says);
+  # a bucket task reads buckets [bucketBegin, bucketEnd) of the map outputs
+  # mapOutputDir/map-NNNNN.bin, NNNNN < mapOutputCount, and writes a part.
+  isBucketTask @18 :Bool;
+  bucketBegin @19 :UInt32;
+  bucketEnd @20 :UInt32;
+  mapOutputDir @21 :Text;
+  mapOutputCount @22 :UInt32;
+  inputColumns @23 :List(Text);   # the columns the job's steps were checked against
+  headerKnown @24 :Bool;          # false: every input was empty
+  # The merge task of a job that sorts after its aggregate: merges
+  # mapOutputDir/sorted-NNNNN.bin, NNNNN < sortedOutputCount, into the part.
+  isFinalMerge @25 :Bool;
+  sortedOutputCount @26 :UInt32;
 }
 
 # worker -> coordinator while a task runs.
@@ -123,6 +138,10 @@ struct Failed {
   attempt @2 :UInt32;
   message @3 :Text;
   retryable @4 :Bool;           # false: the job fails (bad spec, changed input, fail-on-error)
+  # A bucket task found the output of map task lostMapTask missing or
+  # corrupt: that map task runs again, nothing is counted against either.
+  mapOutputLost @5 :Bool;
+  lostMapTask @6 :UInt32;
 }
 
 # coordinator -> worker: the outcome of a Done.

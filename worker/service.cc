@@ -244,6 +244,15 @@ class WorkerLink {
     spec.isolate_from_offset = message.getIsolateFromOffset();
     for (uint64_t offset : message.getSkipOffsets()) spec.skip_offsets.push_back(offset);
     for (auto reason : message.getSkipReasons()) spec.skip_reasons.push_back(to_string(reason));
+    spec.is_bucket_task = message.getIsBucketTask();
+    spec.bucket_begin = message.getBucketBegin();
+    spec.bucket_end = message.getBucketEnd();
+    spec.map_output_dir = to_string(message.getMapOutputDir());
+    spec.map_output_count = message.getMapOutputCount();
+    for (auto column : message.getInputColumns()) spec.input_columns.push_back(to_string(column));
+    spec.header_known = message.getHeaderKnown();
+    spec.is_final_merge = message.getIsFinalMerge();
+    spec.sorted_output_count = message.getSortedOutputCount();
     task->control.wake_link = [this] { waker_.poke(); };
     if (spec.isolating) {
       log_->info("task isolating job={} partition={} attempt={} single_records_from={}",
@@ -313,6 +322,8 @@ class WorkerLink {
       failed.setAttempt(spec.attempt);
       failed.setMessage(outcome.error);
       failed.setRetryable(outcome.retryable);
+      failed.setMapOutputLost(outcome.map_output_lost);
+      failed.setLostMapTask(outcome.lost_map_task);
       log_->warn("task failed job={} partition={} attempt={} retryable={} error={}", spec.job_id,
                  spec.partition, spec.attempt, outcome.retryable, outcome.error);
     }

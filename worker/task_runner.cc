@@ -16,6 +16,9 @@
 #include "common/job/job_spec.h"
 #include "common/pipeline/pipeline.h"
 #include "common/postgres/range_reader.h"
+#include "common/exchange/exchange.h"
+#include "common/exchange/map_output.h"
+#include "worker/bucket_task.h"
 #include "worker/crash_trigger.h"
 
 namespace sluice {
@@ -124,12 +127,34 @@ size_t isolated_slice_rows(const TaskSpec& task, const RecordBatch& batch, size_
   return rows;
 }
 
+// A RowWriter over a MapOutputWriter: rows go to their buckets.
+class MapOutputRowWriter final : public RowWriter {
+ public:
+  explicit MapOutputRowWriter(std::unique_ptr<MapOutputWriter> writer)
+      : writer_(std::move(writer)) {}
+  Status write(const OutputBatch& batch) override { return writer_->write(batch); }
+  Result<WriteStats> finish() override { return writer_->finish(); }
+
+ private:
+  std::unique_ptr<MapOutputWriter> writer_;
+};
+
+Result<std::unique_ptr<RowWriter>> open_map_output_writer(const std::string& path,
+                                                          const JobSpec& spec, size_t key_count) {
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<MapOutputWriter> writer,
+                          MapOutputWriter::open(path, exchange_buckets(spec), key_count,
+                                                spec.memory_per_task_bytes / 4));
+  return std::unique_ptr<RowWriter>(new MapOutputRowWriter(std::move(writer)));
+}
+
 }  // namespace
 
 TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   auto parsed = parse_job_spec(task.spec_yaml, "job");
   if (!parsed.is_ok()) return failure(parsed.status().message(), false);
   JobSpec& spec = parsed.value();
+  if (task.is_bucket_task) return run_bucket_task(task, spec, control);
+  if (task.is_final_merge) return run_merge_task(task, spec, control);
   spec.base_dir = task.base_dir;  // lookup files and exec programs resolve against it
   // A postgres input is read by key range through a cursor; rows changed in
   // place between attempts are not detected (docs/POSTGRES.md).
@@ -164,10 +189,13 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   auto pipeline = Pipeline::compile(spec, columns);
   if (!pipeline.is_ok()) return failure(pipeline.status().message(), false);
 
-  // An aggregate writes its partial state (always plain CSV) for the merge.
+  // An aggregate's map task writes its partial states into the exchange's
+  // buckets (common/exchange/map_output.h), flushing its table whenever it
+  // holds more than half of memory_per_task; the row buffers take a quarter.
   const bool partial = pipeline.value()->has_aggregate();
-  auto writer = partial ? open_row_writer(task.temp_path, OutputFormat::kCsv, Compression::kNone,
-                                          pipeline.value()->partial_columns())
+  const uint64_t table_bytes_max = spec.memory_per_task_bytes / 2;
+  auto writer = partial ? open_map_output_writer(task.temp_path, spec,
+                                                 pipeline.value()->aggregate_plan().key_names.size())
                         : open_row_writer(
                               task.temp_path, spec.output.format, spec.output.compression,
                               pipeline.value()->output_columns(), pipeline.value()->output_types());
@@ -215,6 +243,13 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
     }
     Status written = writer.value()->write(output);
     if (!written.is_ok()) return failure(written.message(), true);
+    if (partial && pipeline.value()->aggregate_memory_bytes() > table_bytes_max) {
+      output.clear();
+      Status flushed = pipeline.value()->flush_partial(output);
+      if (!flushed.is_ok()) return failure(flushed.message(), false);
+      written = writer.value()->write(output);
+      if (!written.is_ok()) return failure(written.message(), true);
+    }
     return std::nullopt;
   };
   while (true) {

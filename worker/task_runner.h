@@ -35,6 +35,20 @@ struct TaskSpec {
   uint64_t isolate_from_offset = 0;       // from this record on, batches of one record
   std::vector<uint64_t> skip_offsets;     // records that crashed workers: rejected
   std::vector<std::string> skip_reasons;  // parallel to skip_offsets
+  // A bucket task of the exchange (worker/bucket_task.h): reads buckets
+  // [bucket_begin, bucket_end) of map_output_dir/map-NNNNN.bin for every
+  // NNNNN < map_output_count; `path` and the offsets are unused.
+  bool is_bucket_task = false;
+  uint32_t bucket_begin = 0;
+  uint32_t bucket_end = 0;
+  std::string map_output_dir;
+  uint32_t map_output_count = 0;
+  std::vector<std::string> input_columns;
+  bool header_known = true;
+  // The merge task of a job that sorts after its aggregate: merges
+  // map_output_dir/sorted-NNNNN.bin for NNNNN < sorted_output_count.
+  bool is_final_merge = false;
+  uint32_t sorted_output_count = 0;
 };
 
 // What an isolating attempt is about to process: `rows` records from the one
@@ -67,6 +81,10 @@ struct TaskOutcome {
   uint64_t bytes_read = 0, bytes_written = 0, checksum = 0;
   uint64_t rejects_bytes = 0, rejects_checksum = 0;
   uint64_t start_offset = 0, end_offset = 0;
+  // A bucket task: the output of map task lost_map_task is missing or fails
+  // its checksum (the coordinator runs that map task again).
+  bool map_output_lost = false;
+  uint32_t lost_map_task = 0;
 };
 
 TaskOutcome run_task(const TaskSpec& task, TaskControl& control);

@@ -109,6 +109,16 @@ inline constexpr uint64_t kParquetDictionaryBytesMax = 1ull << 20;
 inline constexpr size_t kParquetStatisticsBytesMax = 1024;
 // A footer we read back (sluice verify) may not be larger than this.
 inline constexpr uint64_t kParquetFooterBytesMax = 64ull << 20;
+// The exchange (docs/ARCHITECTURE.md, "Stages and exchanges"). A map task
+// hash-partitions its rows into kExchangeBucketsFine buckets (or the job's
+// `parallelism`); when every map output is committed, the coordinator groups
+// neighbouring buckets into reduce tasks of about kBucketTargetBytes of map
+// output each. A task's hash table spills past `memory_per_task`.
+inline constexpr uint32_t kBucketsMax = 4096;
+inline constexpr uint32_t kExchangeBucketsFine = 64;
+inline constexpr uint64_t kBucketTargetBytes = 128ull << 20;
+inline constexpr uint64_t kMemoryPerTaskDefault = 256ull << 20;
+inline constexpr uint64_t kMemoryPerTaskMin = 64ull << 10;
 // Expressions: the parser, binder, constant folding and evaluation recurse
 // once per level of the tree, on threads with 8 MiB stacks. Parentheses,
 // NOT and unary minus may nest this deep (each level is ~10 parser frames);
@@ -136,6 +146,8 @@ static_assert(kIsolateBatchRows <= kBatchRowsMax, "an isolating slice is part of
 static_assert(kLeasesLostMax >= 5,
               "pinning a record takes five deaths (2 near, 1 coarse, 2 single)");
 static_assert(kSplitBytesMin < kSplitBytesDefault);
+static_assert(kExchangeBucketsFine <= kBucketsMax);
+static_assert(kMemoryPerTaskMin < kMemoryPerTaskDefault);
 static_assert(kExecBatchRowsDefault <= kBatchRowsMax, "an exec batch fits in a pipeline batch");
 static_assert(kExecBackoffMsMin * (1 << 4) < kExecTimeoutMsDefault,
               "backoff stays small next to a batch's timeout");

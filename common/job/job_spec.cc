@@ -3,6 +3,8 @@
 // job_spec_steps.cc and job_spec_output.cc; and loading the file.
 #include "common/job/job_spec.h"
 
+#include <fmt/format.h>
+
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
@@ -56,7 +58,8 @@ Result<JobSpec> parse_job_spec(std::string_view yaml_text, const std::string& so
   try {
     SLUICE_RETURN_IF_ERROR(reader.only_keys(
         root, "",
-        {"name", "input", "schema", "steps", "output", "rejects", "max_attempts", "speculative"}));
+        {"name", "input", "schema", "steps", "output", "rejects", "max_attempts", "speculative",
+         "parallelism", "memory_per_task"}));
     if (!root["name"]) return reader.error(root, "name", "missing");
     SLUICE_ASSIGN_OR_RETURN(spec.name, reader.scalar(root["name"], "name"));
     if (!root["input"]) return reader.error(root, "input", "missing");
@@ -80,6 +83,23 @@ Result<JobSpec> parse_job_spec(std::string_view yaml_text, const std::string& so
       SLUICE_RETURN_IF_ERROR(read_rejects(reader, root["rejects"], spec.rejects));
     if (root["speculative"]) {
       SLUICE_ASSIGN_OR_RETURN(spec.speculative, reader.boolean(root["speculative"], "speculative"));
+    }
+    if (root["parallelism"]) {
+      SLUICE_ASSIGN_OR_RETURN(double buckets, reader.number(root["parallelism"], "parallelism"));
+      if (buckets < 1 || buckets > limits::kBucketsMax || buckets != static_cast<uint32_t>(buckets)) {
+        return reader.error(root["parallelism"], "parallelism",
+                            fmt::format("must be a whole number from 1 to {}", limits::kBucketsMax));
+      }
+      spec.parallelism = static_cast<uint32_t>(buckets);
+    }
+    spec.memory_per_task_bytes = limits::kMemoryPerTaskDefault;
+    if (root["memory_per_task"]) {
+      SLUICE_ASSIGN_OR_RETURN(spec.memory_per_task_bytes,
+                              reader.size(root["memory_per_task"], "memory_per_task"));
+      if (spec.memory_per_task_bytes < limits::kMemoryPerTaskMin) {
+        return reader.error(root["memory_per_task"], "memory_per_task",
+                            fmt::format("must be at least {} bytes", limits::kMemoryPerTaskMin));
+      }
     }
     spec.max_attempts = limits::kAttemptsDefault;
     if (root["max_attempts"]) {

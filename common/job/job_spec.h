@@ -76,6 +76,10 @@ struct NamedExpr {
 struct AggregateSpec {
   std::vector<std::string> by;
   std::vector<NamedExpr> aggs;  // name -> "count(*)", "sum(x)", ...
+  // `distinct: [cols]` is an aggregate by those columns with no aggs; an
+  // empty list means every column at that step (distinct_all).
+  bool distinct = false;
+  bool distinct_all = false;
 };
 
 struct SortKey {
@@ -143,6 +147,11 @@ struct JobSpec {
   RejectsSpec rejects;
   uint32_t max_attempts = 0;  // filled with limits::kAttemptsDefault when absent
   bool speculative = false;   // a second attempt for stragglers near the end
+  // The exchange (docs/ARCHITECTURE.md, "Stages and exchanges"): buckets of
+  // each exchange (0: from the committed map outputs' bytes), and the memory
+  // a task's table may hold before it spills (limits::kMemoryPerTaskDefault).
+  uint32_t parallelism = 0;
+  uint64_t memory_per_task_bytes = 0;
   std::string source_file;    // the job file's path, for messages
   std::string source_text;    // the job file's text, sent to the coordinator
   // Where relative paths in steps (lookup files, exec programs) resolve; set

@@ -120,7 +120,7 @@ Status read_step(const SpecReader& reader, const YAML::Node& node, size_t index,
   if (!node.IsMap() || node.size() != 1) {
     return reader.error(node, key,
                         "a step is a mapping with one key: filter, derive, select, drop, "
-                        "aggregate, sort, lookup or exec");
+                        "aggregate, distinct, sort, lookup or exec");
   }
   const auto entry = *node.begin();
   const std::string kind = entry.first.as<std::string>();
@@ -148,6 +148,15 @@ Status read_step(const SpecReader& reader, const YAML::Node& node, size_t index,
     if (!body["aggs"]) return reader.error(body, body_key + ".aggs", "missing");
     SLUICE_ASSIGN_OR_RETURN(step.aggregate.aggs,
                             read_named_exprs(reader, body["aggs"], body_key + ".aggs", false));
+  } else if (kind == "distinct") {
+    // The unique rows of these columns (all columns when empty), as SQL's
+    // SELECT DISTINCT: a group-by with no aggregates, through the exchange.
+    step.kind = StepKind::kAggregate;
+    step.aggregate.distinct = true;
+    if (!body.IsNull()) {
+      SLUICE_ASSIGN_OR_RETURN(step.aggregate.by, reader.strings(body, body_key));
+    }
+    step.aggregate.distinct_all = step.aggregate.by.empty();
   } else if (kind == "sort") {
     step.kind = StepKind::kSort;
     if (!body.IsSequence())

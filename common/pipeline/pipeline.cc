@@ -167,8 +167,12 @@ Status Pipeline::compile_aggregate(const JobSpec& spec, size_t step_index) {
     return Status::ok();
   };
   SpecLocation by_where = step.where;
-  by_where.key += ".by";
-  for (const std::string& name : step.aggregate.by) {
+  by_where.key += step.aggregate.distinct ? "" : ".by";
+  std::vector<std::string> by = step.aggregate.by;
+  if (step.aggregate.distinct_all) {
+    for (const VisibleColumn& column : visible_) by.push_back(column.name);
+  }
+  for (const std::string& name : by) {
     auto existing = std::find_if(visible_.begin(), visible_.end(),
                                  [&](const VisibleColumn& column) { return column.name == name; });
     if (existing == visible_.end()) {
@@ -182,7 +186,7 @@ Status Pipeline::compile_aggregate(const JobSpec& spec, size_t step_index) {
     plan.key_types.push_back(slot.type);
     SLUICE_RETURN_IF_ERROR(add_result_column(name, slot.type, by_where));
   }
-  if (step.aggregate.aggs.empty() && step.aggregate.by.empty()) {
+  if (step.aggregate.aggs.empty() && by.empty()) {
     return invalid_argument(
         fmt::format("{}: an aggregate needs `by` columns or `aggs`", context_of(spec, step.where)));
   }
@@ -446,7 +450,7 @@ Status Pipeline::compile_steps(const JobSpec& spec, size_t first_step) {
         break;
       case StepKind::kAggregate:
         if (is_final_stage_) {
-          return invalid_argument(fmt::format("{}: only one aggregate step per job is supported",
+          return invalid_argument(fmt::format("{}: only one aggregate or distinct step per job is supported",
                                               context_of(spec, step.where)));
         }
         // The steps after it are compiled over its output by compile_final.

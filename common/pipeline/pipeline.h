@@ -83,6 +83,32 @@ class Pipeline {
   // partial state (one row per group, ordered by the group key's bytes; see
   // aggregate.h for the encoding) to `out`, columns = partial_columns().
   Status finish_partial(OutputBatch& out);
+  // Aggregate pipelines, any time before finish_partial: appends the partial
+  // state so far (as finish_partial) and empties the table, so that a map
+  // task's memory stays bounded; the bucket tasks merge a key's rows from
+  // every flush. aggregate_memory_bytes(): what the table holds now.
+  Status flush_partial(OutputBatch& out);
+  size_t aggregate_memory_bytes() const;
+
+  // The bucket task's half (worker/bucket_task.cc): the aggregate's plan,
+  // and the steps after it run over finalized groups (one call per chunk
+  // of groups in key order; with a sort step, once over all of them).
+  const AggregatePlan& aggregate_plan() const { return aggregate_->plan; }
+  bool sorts_after_aggregate() const;
+  // `sort` false: the steps run but the rows keep their order (a bucket
+  // task of a job that sorts sorts them itself, in bounded memory).
+  Status run_after_aggregate(std::vector<expr::Vector> columns, size_t row_count,
+                             const std::function<Status(const OutputBatch&)>& emit,
+                             bool sort = true);
+  // The sort after the aggregate as output columns: for each key, the
+  // column's index in output_columns(), its type and its direction. An error
+  // when a key is not an output column (a later step dropped it).
+  struct OutputSortKey {
+    size_t column = 0;
+    expr::Type type = expr::Type::kString;
+    bool descending = false;
+  };
+  Result<std::vector<OutputSortKey>> output_sort_keys() const;
 
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
@@ -163,7 +189,7 @@ class Pipeline {
   // Final stage: `columns` are the merged groups' vectors (one per input
   // column); emits the surviving rows, sorted, in batches.
   Status run_final(std::vector<expr::Vector> columns, size_t row_count,
-                   const std::function<Status(const OutputBatch&)>& emit);
+                   const std::function<Status(const OutputBatch&)>& emit, bool sort = true);
   Result<std::unique_ptr<expr::Expression>> compile_expression(const JobSpec& spec,
                                                                const std::string& text,
                                                                const SpecLocation& where);

@@ -65,6 +65,7 @@ std::vector<std::string> columns_read_by_steps(const JobSpec& spec) {
         for (const std::string& name : step.columns) columns.read(name);
         break;
       case StepKind::kAggregate:
+        // distinct over every column reads what is there: nothing new.
         for (const std::string& name : step.aggregate.by) columns.read(name);
         for (const NamedExpr& named : step.aggregate.aggs) {
           AggregateCall call;

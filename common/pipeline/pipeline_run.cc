@@ -142,6 +142,44 @@ Status Pipeline::run_operations(PipelineCounters& counters) {
   return Status::ok();
 }
 
+Status Pipeline::flush_partial(OutputBatch& out) {
+  if (aggregate_ == nullptr)
+    return internal_error("pipeline: flush_partial() without an aggregate step");
+  if (aggregate_->finished) return internal_error("pipeline: flush_partial() after finish_partial()");
+  aggregate_->table->write_partial(out);
+  aggregate_->table->clear();
+  return Status::ok();
+}
+
+size_t Pipeline::aggregate_memory_bytes() const {
+  return aggregate_ == nullptr ? 0 : aggregate_->table->memory_bytes();
+}
+
+bool Pipeline::sorts_after_aggregate() const { return final_ != nullptr && !final_->sort_.empty(); }
+
+Status Pipeline::run_after_aggregate(std::vector<expr::Vector> columns, size_t row_count,
+                                     const std::function<Status(const OutputBatch&)>& emit,
+                                     bool sort) {
+  if (final_ == nullptr) return internal_error("pipeline: no steps after an aggregate");
+  return final_->run_final(std::move(columns), row_count, emit, sort);
+}
+
+Result<std::vector<Pipeline::OutputSortKey>> Pipeline::output_sort_keys() const {
+  std::vector<OutputSortKey> keys;
+  if (final_ == nullptr) return keys;
+  const std::vector<expr::Type> types = final_->output_types();
+  for (const SortSlot& key : final_->sort_) {
+    size_t column = 0;
+    while (column < final_->visible_.size() && final_->visible_[column].slot != key.slot) ++column;
+    if (column == final_->visible_.size()) {
+      return invalid_argument(
+          "a sort key must be one of the output columns (a step after the sort drops it)");
+    }
+    keys.push_back(OutputSortKey{column, types[column], key.descending});
+  }
+  return keys;
+}
+
 Status Pipeline::finish_partial(OutputBatch& out) {
   if (aggregate_ == nullptr)
     return internal_error("pipeline: finish_partial() without an aggregate step");
@@ -176,7 +214,7 @@ int compare_values(const expr::Vector& vector, uint32_t a, uint32_t b) {
 }  // namespace
 
 Status Pipeline::run_final(std::vector<expr::Vector> columns, size_t row_count,
-                           const std::function<Status(const OutputBatch&)>& emit) {
+                           const std::function<Status(const OutputBatch&)>& emit, bool sort) {
   SLUICE_ASSERT(is_final_stage_, "rows={}", row_count);
   gate_vectors_ = std::move(columns);
   std::deque<std::string> computed;  // strings computed by the steps, alive until the last emit
@@ -193,7 +231,7 @@ Status Pipeline::run_final(std::vector<expr::Vector> columns, size_t row_count,
 
   // NULLs last in either direction (DuckDB's default); full ties keep the
   // merged order (by group key bytes), so the output is deterministic.
-  if (!sort_.empty()) {
+  if (sort && !sort_.empty()) {
     std::vector<const expr::Vector*> keys;
     for (const SortSlot& key : sort_) keys.push_back(eval_.columns[key.slot]);
     std::stable_sort(selection_.begin(), selection_.end(), [&](uint32_t a, uint32_t b) {

@@ -1,5 +1,6 @@
 // The coordinator killed at every step of its protocol — planning,
-// dispatching, committing, renaming, merging an aggregate, writing the
+// dispatching, committing, renaming, an aggregate's map outputs published,
+// its bucket tasks planned and their parts published, writing the
 // manifest — and run again on the same state finishes with output identical
 // to an uninterrupted run. SLUICE_CRASH_AT=<point>:<n> makes the process
 // SIGKILL itself the n-th time it reaches <point> (common/base/crash_point.h).
@@ -84,8 +85,9 @@ INSTANTIATE_TEST_SUITE_P(
                       CrashCase{"manifest-written", "w1-nj-ford-police", "w1"},
                       CrashCase{"finished-output", "w1-nj-ford-police", "w1"},
                       CrashCase{"committed:3", "w3-count-by-state-code", "w3"},
-                      CrashCase{"merged", "w3-count-by-state-code", "w3"},
-                      CrashCase{"merge-published", "w3-count-by-state-code", "w3"},
+                      CrashCase{"map-renamed:2", "w3-count-by-state-code", "w3"},
+                      CrashCase{"buckets-planned", "w3-count-by-state-code", "w3"},
+                      CrashCase{"bucket-renamed", "w3-count-by-state-code", "w3"},
                       CrashCase{"manifest-written", "w3-count-by-state-code", "w3"}),
     [](const ::testing::TestParamInfo<CrashCase>& info) {
       std::string name = std::string(info.param.workload) + "_" + info.param.point;

@@ -1,0 +1,213 @@
+#include "worker/bucket_task.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "common/base/limits.h"
+#include "common/csv/range_reader.h"
+#include "common/exchange/exchange.h"
+#include "common/exchange/external_sort.h"
+#include "common/exchange/sort_key.h"
+#include "common/exchange/map_output.h"
+#include "common/io/byte_source.h"
+#include "common/io/row_writer.h"
+#include "common/pipeline/external_aggregate.h"
+#include "common/pipeline/pipeline.h"
+
+namespace sluice {
+namespace {
+
+TaskOutcome failed(std::string error, bool retryable) {
+  TaskOutcome outcome;
+  outcome.error = std::move(error);
+  outcome.retryable = retryable;
+  return outcome;
+}
+
+TaskOutcome map_output_lost(uint32_t map_task, std::string error) {
+  TaskOutcome outcome = failed(std::move(error), true);
+  outcome.map_output_lost = true;
+  outcome.lost_map_task = map_task;
+  return outcome;
+}
+
+}  // namespace
+
+TaskOutcome run_merge_task(const TaskSpec& task, const JobSpec& spec, TaskControl& control) {
+  auto compiled = Pipeline::compile(spec, task.input_columns, task.header_known);
+  if (!compiled.is_ok()) return failed(compiled.status().message(), false);
+  Pipeline& pipeline = *compiled.value();
+  std::vector<std::string> paths;
+  for (uint32_t bucket = 0; bucket < task.sorted_output_count; ++bucket) {
+    paths.push_back(fmt::format("{}/sorted-{:05}.bin", task.map_output_dir, bucket));
+  }
+  auto writer = open_row_writer(task.temp_path, spec.output.format, spec.output.compression,
+                                pipeline.output_columns(), pipeline.output_types());
+  if (!writer.is_ok()) return failed(writer.status().message(), true);
+  Status merged = merge_sorted_files(paths, pipeline.output_columns().size(),
+                                     [&](const OutputBatch& rows) -> Status {
+                                       if (control.abort.load(std::memory_order_relaxed))
+                                         return internal_error("aborted");
+                                       return writer.value()->write(rows);
+                                     });
+  if (!merged.is_ok()) return failed(merged.message(), true);
+  auto stats = writer.value()->finish();
+  if (!stats.is_ok()) return failed(stats.status().message(), true);
+  TaskOutcome outcome;
+  outcome.ok = true;
+  outcome.rows_in = stats->rows;
+  outcome.rows_out = stats->rows;
+  outcome.bytes_written = stats->bytes;
+  outcome.checksum = stats->checksum;
+  return outcome;
+}
+
+TaskOutcome run_bucket_task(const TaskSpec& task, const JobSpec& spec, TaskControl& control) {
+  auto compiled = Pipeline::compile(spec, task.input_columns, task.header_known);
+  if (!compiled.is_ok()) return failed(compiled.status().message(), false);
+  Pipeline& pipeline = *compiled.value();
+  if (!pipeline.has_aggregate()) return failed("a bucket task of a job without aggregate", false);
+  const AggregatePlan& plan = pipeline.aggregate_plan();
+  const uint32_t buckets = exchange_buckets(spec);
+  if (task.bucket_begin >= task.bucket_end || task.bucket_end > buckets) {
+    return failed(fmt::format("buckets {}..{} are not of an exchange of {}", task.bucket_begin,
+                              task.bucket_end, buckets),
+                  false);
+  }
+
+  const std::string spill_dir = task.temp_path + ".spill";
+  // With a sort, the table and the sorter share memory_per_task.
+  const uint64_t table_bytes_max = spec.memory_per_task_bytes / (sorts_after_aggregate(spec) ? 2 : 1);
+  ExternalAggregator table(plan, table_bytes_max, spill_dir);
+  CsvDialect dialect;  // the map outputs' own: ',' '"', no header
+  dialect.header = false;
+  // A partial row holds keys and min/max values (each at most an input
+  // record) and count_distinct fields of about Aggregator::kDistinctFieldBytesMax.
+  const uint64_t record_bytes =
+      std::max<uint64_t>(spec.input.max_record_size_bytes, limits::kRecordBytesDefault);
+  const uint64_t max_record_bytes =
+      std::min<uint64_t>(limits::kRecordBytesMax, record_bytes * (plan.partial_columns.size() + 1));
+  RecordBatch batch;
+  std::vector<RejectedRecord> rejects;
+  uint64_t bytes_read = 0;
+  for (uint32_t map_task = 0; map_task < task.map_output_count; ++map_task) {
+    if (control.abort.load(std::memory_order_relaxed)) return failed("aborted", true);
+    const std::string path = fmt::format("{}/map-{:05}.bin", task.map_output_dir, map_task);
+    auto opened = FileSource::open(path);
+    if (!opened.is_ok()) return map_output_lost(map_task, opened.status().message());
+    FileSource& source = *opened.value();
+    auto index = read_map_output_index(source, path);
+    if (!index.is_ok()) return map_output_lost(map_task, index.status().message());
+    if (index->size() != buckets) {
+      return map_output_lost(map_task, fmt::format("{}: {} buckets, the job has {}", path,
+                                                   index->size(), buckets));
+    }
+    Status verified = verify_buckets(source, *index, task.bucket_begin, task.bucket_end, path);
+    if (!verified.is_ok()) return map_output_lost(map_task, verified.message());
+    const uint64_t begin = (*index)[task.bucket_begin].offset;
+    const BucketSegment& last = (*index)[task.bucket_end - 1];
+    const uint64_t end = last.offset + last.length;
+    if (end == begin) continue;
+    PrefixSource range_source(source, end);
+    CsvRangeOptions options;
+    options.dialect = dialect;
+    options.begin_offset = begin;
+    options.end_offset = end;
+    options.start_is_exact = true;
+    options.exact_start_offset = begin;
+    options.max_record_bytes = max_record_bytes;
+    options.expected_columns = plan.partial_columns.size();
+    options.read_chunk_bytes =
+        static_cast<size_t>(std::clamp<uint64_t>(end - begin, 4 << 10, limits::kReadChunkBytes));
+    CsvRangeReader reader(range_source, options);
+    while (true) {
+      rejects.clear();
+      auto more = reader.next(batch, rejects);
+      if (!more.is_ok()) return failed(more.status().message(), true);
+      if (!rejects.empty()) {
+        return map_output_lost(map_task, fmt::format("{}: record at byte offset {}: {}", path,
+                                                     rejects[0].offset, rejects[0].reason));
+      }
+      Status merged = table.add_partial(batch);
+      if (!merged.is_ok()) {
+        // Spilling failed (kIoError): the worker's disk; else the rows are bad.
+        if (merged.code() == StatusCode::kIoError) return failed(merged.message(), true);
+        return map_output_lost(map_task, fmt::format("{}: {}", path, merged.message()));
+      }
+      if (!more.value()) break;
+    }
+    bytes_read += end - begin;
+    control.bytes_read.store(bytes_read, std::memory_order_relaxed);
+  }
+
+  // A job that sorts after its aggregate: the rows after the steps go to an
+  // external sort (key: the sort columns, then the whole row, so that ties
+  // are broken the same in every task) and out as one sorted file, which
+  // the merge task merges with the other buckets' (merge_task).
+  std::unique_ptr<RowWriter> writer;
+  std::unique_ptr<ExternalSorter> sorter;
+  std::vector<Pipeline::OutputSortKey> sort_keys;
+  const size_t output_columns = pipeline.output_columns().size();
+  const std::vector<expr::Type> output_types = pipeline.output_types();
+  const bool sorted = pipeline.sorts_after_aggregate();
+  if (sorted) {
+    auto keys = pipeline.output_sort_keys();
+    if (!keys.is_ok()) return failed(keys.status().message(), false);
+    sort_keys = std::move(keys).value();
+    sorter = std::make_unique<ExternalSorter>(output_columns, spec.memory_per_task_bytes / 2,
+                                              task.temp_path + ".sort");
+  } else {
+    auto opened = open_row_writer(task.temp_path, spec.output.format, spec.output.compression,
+                                  pipeline.output_columns(), output_types);
+    if (!opened.is_ok()) return failed(opened.status().message(), true);
+    writer = std::move(opened).value();
+  }
+  std::string key;
+  auto write = [&](const OutputBatch& rows) -> Status {
+    if (!sorted) return writer->write(rows);
+    for (size_t row = 0; row < rows.row_count; ++row) {
+      key.clear();
+      for (const Pipeline::OutputSortKey& sort_key : sort_keys) {
+        append_sort_key(key, sort_key.type, rows.field(row, sort_key.column),
+                        rows.is_null(row, sort_key.column), sort_key.descending);
+      }
+      for (size_t column = 0; column < output_columns; ++column) {
+        append_sort_key(key, expr::Type::kString, rows.field(row, column),
+                        rows.is_null(row, column), false);
+      }
+      SLUICE_RETURN_IF_ERROR(sorter->add(key, rows, row));
+    }
+    return Status::ok();
+  };
+  uint64_t groups = 0;
+  // A global aggregate (no `by`) over no rows is one row in SQL: only the
+  // task holding the (empty) key's bucket gives it.
+  const bool global = plan.key_names.empty();
+  const uint32_t global_bucket = bucket_of_row(OutputBatch(), 0, 0, buckets);
+  const bool owns_global = task.bucket_begin <= global_bucket && global_bucket < task.bucket_end;
+  Status finished = table.finish([&](std::vector<expr::Vector>& columns, size_t rows) -> Status {
+    if (global && !owns_global) return Status::ok();
+    groups += rows;
+    if (control.abort.load(std::memory_order_relaxed)) return internal_error("aborted");
+    return pipeline.run_after_aggregate(std::move(columns), rows, write, /*sort=*/false);
+  });
+  if (!finished.is_ok()) return failed(finished.message(), true);
+  auto stats = sorted ? sorter->finish_to_file(task.temp_path) : writer->finish();
+  if (!stats.is_ok()) return failed(stats.status().message(), true);
+  std::error_code ignored;
+  std::filesystem::remove_all(spill_dir, ignored);
+  std::filesystem::remove_all(task.temp_path + ".sort", ignored);
+
+  TaskOutcome outcome;
+  outcome.ok = true;
+  outcome.rows_in = groups;
+  outcome.rows_out = stats->rows;
+  outcome.rows_filtered = groups - stats->rows;
+  outcome.bytes_read = bytes_read;
+  outcome.bytes_written = stats->bytes;
+  outcome.checksum = stats->checksum;
+  return outcome;
+}
+
+}  // namespace sluice
