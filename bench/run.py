@@ -2,13 +2,15 @@
 """End-to-end benchmark: sluice against the tools a user would pick instead.
 
 Generates the synthetic parking-violations file with `sluice gen parking`,
-then runs W1, W2, W3 (examples/) through sluice (`sluice run --workers 2`,
-and 1 for the scaling figure) and through the peers in bench/peers/:
-Polars (nodejs-polars, 2 threads), DuckDB (@duckdb/node-api, 2 threads),
-pandas in chunks and the article's plain Python generator pipeline. Every
+then runs W1, W2, W3 (and W4 with --workloads ...,w4; examples/) through
+sluice (`sluice run --workers 2`, and 1 for the scaling figure) and through
+the peers in bench/peers/: Polars (nodejs-polars, 2 threads), DuckDB
+(@duckdb/node-api, 2 threads; duckdb-256mb: the same under
+memory_limit='256MB'), pandas in chunks and the article's plain Python
+generator pipeline (these two have no W4 and are skipped for it). Every
 tool reads the same file with the page cache warm (each runs once untimed
 first); that untimed run's output is checked row for row against the
-generator pipeline's. Each figure is the median of --runs timed runs, taken in
+generator pipeline's (W1-W3) or DuckDB's (W4, and there byte for byte). Each figure is the median of --runs timed runs, taken in
 rounds over the tools (A, B, C, A, B, C, ...) so that drift of the machine
 weighs on all alike.
 
@@ -39,13 +41,28 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 PEERS_DIR = BENCH_DIR / "peers"
-WORKLOADS = ["w1", "w2", "w3"]
+WORKLOADS = ["w1", "w2", "w3", "w4"]
+DEFAULT_WORKLOADS = ["w1", "w2", "w3"]
 EXAMPLES = {
     "w1": REPO_DIR / "examples" / "w1-nj-ford-police.yaml",
     "w2": REPO_DIR / "examples" / "w2-days-until-expiration.yaml",
     "w3": REPO_DIR / "examples" / "w3-count-by-state-code.yaml",
+    "w4": REPO_DIR / "examples" / "w4-tickets-per-plate.yaml",
 }
-PEERS = ["polars", "duckdb", "pandas", "generators"]
+PEERS = ["polars", "duckdb", "duckdb-256mb", "pandas", "generators"]
+DEFAULT_PEERS = ["polars", "duckdb", "pandas", "generators"]
+# The workloads a peer implements; it is skipped (and says so) for the others.
+PEER_WORKLOADS = {"pandas": {"w1", "w2", "w3"}, "generators": {"w1", "w2", "w3"}}
+# Whose output the others are checked against: the first of these that runs.
+# W1-W3: the generator pipeline (the same as tests/reference/reference.py);
+# W4: DuckDB (its COPY is the issue's reference query).
+REFERENCES = {"w4": ["duckdb", "duckdb-256mb"]}
+DEFAULT_REFERENCES = ["generators"]
+# Rows compared as a set (the job's order is partial) rather than in order.
+UNORDERED = {"w3"}
+# Data rows must be byte-identical to the reference's (W4's order is total and
+# both write plain CSV), not only equal as parsed values.
+EXACT_BYTES = {"w4"}
 SAMPLE_SECONDS = 0.02
 csv.field_size_limit(1 << 30)
 
@@ -245,6 +262,23 @@ def digest(paths, sort_rows):
     return header, count, hasher.hexdigest()
 
 
+def data_bytes_digest(paths):
+    """(bytes, sha256) of the files' data lines as they are on disk: each
+    file after its first line (the header), concatenated in order."""
+    hasher = hashlib.sha256()
+    total = 0
+    for path in paths:
+        with open(path, "rb") as data:
+            data.readline()
+            while True:
+                block = data.read(1 << 20)
+                if not block:
+                    break
+                hasher.update(block)
+                total += len(block)
+    return total, hasher.hexdigest()
+
+
 def manifest_partitions(out_dir):
     """Partitions the job ran, from its _MANIFEST.json."""
     try:
@@ -314,6 +348,12 @@ class Bench:
         elif peer == "duckdb":
             command = ["node", str(PEERS_DIR / "duckdb.js"), workload, str(input_path), str(output)]
             env = self.node_env
+        elif peer == "duckdb-256mb":
+            # DuckDB under SET memory_limit='256MB' (spills to a temp directory).
+            command = ["node", str(PEERS_DIR / "duckdb.js"), workload, str(input_path), str(output)]
+            env = dict(self.node_env, DUCKDB_MEMORY_LIMIT="256MB",
+                       DUCKDB_TEMP_DIRECTORY=str(self.work_dir / f"duckdb-tmp-{workload}"))
+            shutil.rmtree(env["DUCKDB_TEMP_DIRECTORY"], ignore_errors=True)
         elif peer == "pandas":
             command = [self.pandas_python, str(PEERS_DIR / "pandas_chunks.py"), workload,
                        str(input_path), str(output)]
@@ -411,12 +451,24 @@ def end_to_end(bench, rows, args, report):
     results = {}
     checks = {}
     for workload in args.workloads:
-        sort_rows = workload == "w3"
+        sort_rows = workload in UNORDERED
+        exact = workload in EXACT_BYTES
         reference = None
         configs = [(f"sluice-{w}w", ("sluice", w)) for w in args.workers]
-        configs += [(peer, ("peer", peer)) for peer in args.peers]
-        # The generators' output is the reference: run it first when present.
-        configs.sort(key=lambda c: 0 if c[0] == "generators" else 1)
+        skipped = {}
+        for peer in args.peers:
+            if workload in PEER_WORKLOADS.get(peer, {workload}):
+                configs.append((peer, ("peer", peer)))
+            else:
+                log(f"{workload} {peer}: skipped ({peer} has no {workload})")
+                skipped[(workload, peer)] = {"skipped": f"{peer} has no {workload}"}
+        # The reference's output is checked against: run it first when present.
+        preferred = REFERENCES.get(workload, DEFAULT_REFERENCES)
+        configs.sort(key=lambda c: preferred.index(c[0]) if c[0] in preferred
+                     else len(preferred))
+        if configs and configs[0][0] not in preferred:
+            log(f"{workload}: none of {', '.join(preferred)} runs; the rows are checked "
+                f"against {configs[0][0]}'s")
         # Each tool runs once untimed (warm cache; its output is checked), then
         # the timed runs go round the tools: tool A, B, C, A, B, C, ... so
         # that the machine's drift over minutes (other tenants of the host)
@@ -451,18 +503,25 @@ def end_to_end(bench, rows, args, report):
             warm = warms[name]
             result = summarize(warm, timed[name], load_before)
             header, count, sha = digest(warm["outputs"], sort_rows)
+            raw = data_bytes_digest(warm["outputs"]) if exact else None
             if reference is None:
-                reference = (name, header, count, sha)
-            same_rows = (count, sha) == (reference[2], reference[3])
+                reference = (name, header, count, sha, raw)
+            same_values = (count, sha) == (reference[2], reference[3])
+            same_bytes = raw == reference[4] if exact else None
             checks[(workload, name)] = {
-                "rows_out": count, "same_rows_as": reference[0], "same_rows": same_rows,
+                "rows_out": count, "same_rows_as": reference[0],
+                "same_rows": same_values and same_bytes is not False,
+                "same_values": same_values, "same_bytes": same_bytes,
+                "data_bytes": raw[0] if raw else None,
                 "same_header": header == reference[1], "header": header,
             }
             result["rows_out"] = count
             results[(workload, name)] = result
             log(f"  {result['seconds']:.2f} s, {size / result['seconds'] / 1e6:.0f} MB/s, "
                 f"peak anon {mib(result['peak_anon'])} MiB, rows_out {count}, "
-                f"same rows as {reference[0]}: {same_rows}")
+                f"same rows as {reference[0]}: {same_values}"
+                + (f", data bytes identical: {same_bytes}" if exact else ""))
+        results.update(skipped)
 
     report["input"] = {"path": str(input_path), "bytes": size, "rows": rows}
     report["results"] = [dict(workload=w, tool=t, **r) for (w, t), r in results.items()]
@@ -490,6 +549,9 @@ def print_table(report, args):
         if "failed" in result:
             lines.append(f"| {workload} | {tool} | failed | | | | | | | | | |")
             continue
+        if "skipped" in result:
+            lines.append(f"| {workload} | {tool} | skipped: {result['skipped']} | | | | | | | | | |")
+            continue
         sluice = results.get((workload, main), {})
         ratio = (f"{result['seconds'] / sluice['seconds']:.2f}"
                  if "seconds" in sluice and not tool.startswith("sluice") else "")
@@ -497,6 +559,11 @@ def print_table(report, args):
         same = "yes" if check.get("same_rows") else "NO"
         if check.get("same_rows") and not check.get("same_header"):
             same = "yes (header differs)"
+        if check.get("same_bytes") is not None:
+            if check.get("same_rows"):
+                same += " (bytes identical)" if check["same_rows_as"] != tool else " (reference)"
+            elif check.get("same_values"):
+                same = "NO (same values, bytes differ)"
         mbps = size / result["seconds"] / 1e6
         lines.append(
             f"| {workload} | {tool} | {result['seconds']:.2f} | {mbps:.0f} | "
@@ -508,7 +575,7 @@ def print_table(report, args):
               "worker anon MiB (max) | worker file MiB (max) | coordinator CPU share |",
               "|---|---|---:|---:|---:|---:|---:|---:|"]
     for (workload, tool), result in results.items():
-        if not tool.startswith("sluice") or "failed" in result:
+        if not tool.startswith("sluice") or "failed" in result or "skipped" in result:
             continue
         lines.append(
             f"| {workload} | {tool} | {result['partitions']} | {mib(result['root_peak_anon'])} | "
@@ -653,8 +720,10 @@ def main():
     parser.add_argument("--split-size", default="32MiB", help="split_size of the sluice jobs")
     parser.add_argument("--split-sweep", default="8MiB,16MiB,32MiB,64MiB",
                         help="split sizes to compare ('' to skip)")
-    parser.add_argument("--workloads", default="w1,w2,w3")
-    parser.add_argument("--peers", default=",".join(PEERS), help="'' for sluice alone")
+    parser.add_argument("--workloads", default=",".join(DEFAULT_WORKLOADS),
+                        help=f"of {','.join(WORKLOADS)} (w4: the exchange, millions of groups)")
+    parser.add_argument("--peers", default=",".join(DEFAULT_PEERS),
+                        help=f"of {','.join(PEERS)}; '' for sluice alone")
     parser.add_argument("--sections", default="table,sweep,memory,control",
                         help="which parts to run: table, sweep, memory, control")
     parser.add_argument("--memory-rows", default="",
@@ -670,6 +739,11 @@ def main():
     args.workers = [int(w) for w in args.workers.split(",") if w]
     args.workloads = [w for w in args.workloads.split(",") if w]
     args.peers = [p for p in args.peers.split(",") if p]
+    unknown = ([w for w in args.workloads if w not in WORKLOADS]
+               + [p for p in args.peers if p not in PEERS])
+    if unknown:
+        sys.exit(f"unknown workload or peer: {', '.join(unknown)} "
+                 f"(workloads {','.join(WORKLOADS)}; peers {','.join(PEERS)})")
     args.split_sweep = [s for s in args.split_sweep.split(",") if s]
     sections = set(args.sections.split(","))
     if args.memory_rows:

@@ -1,13 +1,16 @@
-// W1, W2, W3 with DuckDB (@duckdb/node-api): read_csv with every column as
+// W1..W4 with DuckDB (@duckdb/node-api): read_csv with every column as
 // text, one COPY ... TO a CSV file. Threads: DUCKDB_THREADS (bench/run.py
-// sets 2); memory_limit stays DuckDB's default.
-//   node duckdb.js w1|w2|w3 INPUT.csv OUT.csv
+// sets 2). memory_limit stays DuckDB's default unless DUCKDB_MEMORY_LIMIT is
+// set (e.g. 256MB: bench/run.py's duckdb-256mb peer), then DuckDB spills to
+// DUCKDB_TEMP_DIRECTORY (default: OUT.csv.duckdb-tmp, removed afterwards).
+// W4's output is the reference sluice's W4 is checked against.
+//   node duckdb.js w1|w2|w3|w4 INPUT.csv OUT.csv
 "use strict";
 const { DuckDBInstance } = require("@duckdb/node-api");
 
 const [workload, input, output] = process.argv.slice(2);
 if (!workload || !input || !output) {
-  console.error("usage: node duckdb.js w1|w2|w3 INPUT.csv OUT.csv");
+  console.error("usage: node duckdb.js w1|w2|w3|w4 INPUT.csv OUT.csv");
   process.exit(2);
 }
 
@@ -31,6 +34,14 @@ const queries = {
        FROM ${source}
        GROUP BY ALL
        ORDER BY count DESC, registration_state, violation_code`,
+  // Tickets per plate: millions of groups; the order is total (plate_id
+  // breaks the ties). coalesce: an empty field is '' as sluice reads it (and
+  // '' then sorts first, as in sluice), not a NULL that min/max would skip.
+  w4: `SELECT ${str("Plate ID")} AS plate_id, count(*) AS tickets,
+              min(${str("Issue Date")}) AS first_issue, max(${str("Issue Date")}) AS last_issue
+       FROM ${source}
+       GROUP BY 1
+       ORDER BY tickets DESC, plate_id`,
 };
 
 async function main() {
@@ -41,8 +52,17 @@ async function main() {
   const threads = process.env.DUCKDB_THREADS || "2";
   const instance = await DuckDBInstance.create(":memory:", { threads });
   const connection = await instance.connect();
+  const memoryLimit = process.env.DUCKDB_MEMORY_LIMIT;
+  const tempDirectory = process.env.DUCKDB_TEMP_DIRECTORY || `${output}.duckdb-tmp`;
+  if (memoryLimit) {
+    await connection.run(`SET memory_limit = ${quote(memoryLimit)}`);
+    await connection.run(`SET temp_directory = ${quote(tempDirectory)}`);
+  }
   await connection.run(`COPY (${queries[workload]}) TO ${quote(output)} (FORMAT csv, HEADER true)`);
   connection.closeSync();
+  if (memoryLimit && !process.env.DUCKDB_TEMP_DIRECTORY) {
+    require("fs").rmSync(tempDirectory, { recursive: true, force: true });
+  }
 }
 
 main().catch((error) => {

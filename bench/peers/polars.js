@@ -1,14 +1,14 @@
-// W1, W2, W3 with nodejs-polars, the way a user would write them: a lazy scan
+// W1..W4 with nodejs-polars, the way a user would write them: a lazy scan
 // of the CSV with every column as text, the query, and a streaming sink (W1,
-// W2) or a collect + write (W3, a few hundred rows). Threads: set
+// W2, W4) or a collect + write (W3, a few hundred rows). Threads: set
 // POLARS_MAX_THREADS (bench/run.py sets 2).
-//   node polars.js w1|w2|w3 INPUT.csv OUT.csv
+//   node polars.js w1|w2|w3|w4 INPUT.csv OUT.csv
 "use strict";
 const pl = require("nodejs-polars");
 
 const [workload, input, output] = process.argv.slice(2);
 if (!workload || !input || !output) {
-  console.error("usage: node polars.js w1|w2|w3 INPUT.csv OUT.csv");
+  console.error("usage: node polars.js w1|w2|w3|w4 INPUT.csv OUT.csv");
   process.exit(2);
 }
 
@@ -62,6 +62,25 @@ if (workload === "w1") {
     .sort(["count", "registration_state", "violation_code"], [true, false, false])
     .collectSync()
     .writeCSV(output);
+} else if (workload === "w4") {
+  // Tickets per plate (millions of groups), largest first, plate_id breaking
+  // ties; min/max of the date as text (ISO: text order is time order).
+  scan()
+    .groupBy("Plate ID")
+    .agg(
+      pl.len().alias("tickets"),
+      pl.col("Issue Date").min().alias("first_issue"),
+      pl.col("Issue Date").max().alias("last_issue"),
+    )
+    .select(
+      pl.col("Plate ID").alias("plate_id"),
+      pl.col("tickets"),
+      pl.col("first_issue"),
+      pl.col("last_issue"),
+    )
+    .sort(["tickets", "plate_id"], [true, false])
+    .sinkCSV(output)
+    .collectSync();
 } else {
   console.error(`unknown workload ${workload}`);
   process.exit(2);
