@@ -26,13 +26,25 @@ BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metric
   BoardSnapshot snapshot;
   snapshot.ready = ready;
   json jobs = json::array();
-  std::string partitions_text, rows_text, bytes_text;
+  std::string partitions_text, rows_text, bytes_text, stages_text;
   const int64_t now_unix = unix_time_seconds();
   for (const JobRecord* job : scheduler.jobs()) {
     const JobTotals totals = scheduler.totals(job->id);
     std::array<uint64_t, kStates.size()> by_state{};
     for (uint32_t index = 0; index < job->partitions_total; ++index) {
       by_state[static_cast<size_t>(scheduler.partition(job->id, index)->state)]++;
+    }
+    json stages = json::array();
+    for (const StageView& stage : scheduler.stages(job->id)) {
+      stages.push_back({{"name", stage.name},
+                        {"total", stage.total},
+                        {"done", stage.done},
+                        {"running", stage.running}});
+      stages_text += fmt::format(
+          "sluice_stage_tasks{{job=\"{0}\",stage=\"{1}\",state=\"total\"}} {2}\n"
+          "sluice_stage_tasks{{job=\"{0}\",stage=\"{1}\",state=\"running\"}} {3}\n"
+          "sluice_stage_tasks{{job=\"{0}\",stage=\"{1}\",state=\"done\"}} {4}\n",
+          job->id, stage.name, stage.total, stage.running, stage.done);
     }
     json states = json::object();
     for (PartitionState state : kStates) {
@@ -51,6 +63,7 @@ BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metric
                  {"partitions_total", job->partitions_total},
                  {"partitions_done", totals.partitions_done},
                  {"partitions_by_state", states},
+                 {"stages", stages},
                  {"rows_in", totals.rows_in},
                  {"rows_out", totals.rows_out},
                  {"rows_filtered", totals.rows_filtered},
@@ -82,6 +95,9 @@ BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metric
   std::string& text = snapshot.metrics_text;
   metric_header(text, "sluice_partitions", "gauge", "Partitions by job and state.");
   text += partitions_text;
+  metric_header(text, "sluice_stage_tasks", "gauge",
+                "Tasks by job and stage (read; map, buckets, merge), total, running and done.");
+  text += stages_text;
   metric_header(text, "sluice_rows_in_total", "counter",
                 "Rows read, by job (committed partitions).");
   metric_header(text, "sluice_rows_out_total", "counter", "Rows written, by job.");

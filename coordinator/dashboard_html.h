@@ -19,7 +19,7 @@ inline constexpr const char* kDashboardHtml = R"HTML(<!doctype html>
 <h1>sluice coordinator</h1><div class="sub" id="summary">loading…</div>
 <h2>Jobs</h2>
 <table id="jobs"><thead><tr><th>job</th><th>name</th><th>state</th><th>progress</th>
-<th>partitions</th><th>rows in</th><th>rows out</th><th>rejected</th><th>MB/s</th></tr></thead><tbody></tbody></table>
+<th>partitions</th><th>stages</th><th>rows in</th><th>rows out</th><th>rejected</th><th>MB/s</th></tr></thead><tbody></tbody></table>
 <h2>Workers</h2>
 <table id="workers"><thead><tr><th>worker</th><th>slots</th><th>active</th><th>last heartbeat</th></tr></thead><tbody></tbody></table>
 <script>
@@ -35,6 +35,7 @@ async function refresh(){
       const td=document.createElement('td');td.innerHTML='<div class="bar"><div style="width:'+(p*100).toFixed(1)+'%"></div></div>';
       tr.appendChild(td);
       tr.appendChild(cell(j.partitions_done+'/'+j.partitions_total,'num'));
+      tr.appendChild(cell((j.stages||[]).map(s=>s.name+' '+s.done+'/'+s.total).join(', ')));
       tr.appendChild(cell(j.rows_in,'num'));tr.appendChild(cell(j.rows_out,'num'));
       tr.appendChild(cell(j.rows_rejected,'num'));tr.appendChild(cell(j.mb_per_s.toFixed(1),'num'));
       jobs.appendChild(tr);

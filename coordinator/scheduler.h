@@ -69,6 +69,16 @@ struct WorkerView {
   size_t active = 0;
 };
 
+// A job's tasks of one stage: "read" (a job without exchange), or "map",
+// "buckets" and "merge" (docs/ARCHITECTURE.md, "Stages and exchanges"); a
+// stage not planned yet has total 0.
+struct StageView {
+  std::string name;
+  uint32_t total = 0;
+  uint32_t done = 0;     // published
+  uint32_t running = 0;  // leased or written
+};
+
 struct JobTotals {
   uint32_t partitions_done = 0;  // published
   uint64_t rows_in = 0, rows_out = 0, rows_filtered = 0, rows_rejected = 0;
@@ -158,6 +168,7 @@ class Scheduler {
   const PartitionRecord* partition(const std::string& job_id, uint32_t index) const;
   std::vector<const JobRecord*> jobs() const;
   JobTotals totals(const std::string& job_id) const;
+  std::vector<StageView> stages(const std::string& job_id) const;
   std::vector<WorkerView> workers() const;
 
  private:

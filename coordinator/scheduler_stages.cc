@@ -115,6 +115,27 @@ Status Scheduler::advance_stages(JobEntry& job) {
   return Status::ok();
 }
 
+std::vector<StageView> Scheduler::stages(const std::string& job_id) const {
+  std::vector<StageView> views;
+  const JobEntry* job = find(job_id);
+  if (job == nullptr) return views;
+  if (!job->record.has_aggregate) {
+    views.push_back(StageView{"read"});
+  } else {
+    views.push_back(StageView{"map"});
+    views.push_back(StageView{"buckets"});
+    if (job->record.final_merge) views.push_back(StageView{"merge"});
+  }
+  for (const PartitionRecord& partition : job->partitions) {
+    StageView& view = views[partition.is_final ? 2 : partition.is_bucket ? 1 : 0];
+    view.total++;
+    if (partition.state == PartitionState::kPublished) view.done++;
+    if (partition.state == PartitionState::kLeased || partition.state == PartitionState::kWritten)
+      view.running++;
+  }
+  return views;
+}
+
 Status Scheduler::commit_bucket(JobEntry& job, PartitionRecord& partition, DoneOutcome& outcome) {
   crash_point("before-commit");
   SLUICE_ASSIGN_OR_RETURN(CommitOutcome committed, ledger_.commit(job.record.id, partition));

@@ -13,6 +13,15 @@ namespace sluice {
 
 using proto::to_string;
 
+std::string stages_text(const std::vector<StageView>& stages) {
+  std::string text;
+  for (const StageView& stage : stages) {
+    if (!text.empty()) text += ", ";
+    text += fmt::format("{} {}/{}", stage.name, stage.done, stage.total);
+  }
+  return text;
+}
+
 DoneReport read_done_report(proto::Done::Reader message) {
   DoneReport report;
   report.attempt =
@@ -122,6 +131,7 @@ void fill_status_reply(proto::StatusReply::Builder reply, const Scheduler& sched
     item.setName(job.name);
     item.setState(job_state_name(job.state));
     item.setPartitionsTotal(job.partitions_total);
+    item.setStages(stages_text(scheduler.stages(job.id)));
     item.setPartitionsDone(totals.partitions_done);
     item.setRowsIn(totals.rows_in);
     item.setRowsOut(totals.rows_out);

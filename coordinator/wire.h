@@ -23,6 +23,8 @@ void fill_task_abort(proto::TaskAbort::Builder abort, const AttemptRef& attempt)
 // `jobs` as the scheduler sees them now (totals, workers connected).
 void fill_status_reply(proto::StatusReply::Builder reply, const Scheduler& scheduler,
                        const std::vector<const JobRecord*>& jobs);
+// "map 19/19, buckets 2/3, merge 0/1": done/total per stage.
+std::string stages_text(const std::vector<StageView>& stages);
 // A routing id for logs: printable ASCII as is, other bytes as \xNN.
 std::string printable(const std::string& identity);
 

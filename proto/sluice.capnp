@@ -192,6 +192,7 @@ struct JobStatus {
   error @11 :Text;
   outputPath @12 :Text;
   rowsFiltered @13 :UInt64;
+  stages @14 :Text;          # "map 19/19, buckets 2/3, merge 0/1" (done/total per stage)
 }
 
 struct StatusReply {

@@ -88,6 +88,7 @@ INSTANTIATE_TEST_SUITE_P(
                       CrashCase{"map-renamed:2", "w3-count-by-state-code", "w3"},
                       CrashCase{"buckets-planned", "w3-count-by-state-code", "w3"},
                       CrashCase{"bucket-renamed", "w3-count-by-state-code", "w3"},
+                      CrashCase{"merge-planned", "w3-count-by-state-code", "w3"},
                       CrashCase{"manifest-written", "w3-count-by-state-code", "w3"}),
     [](const ::testing::TestParamInfo<CrashCase>& info) {
       std::string name = std::string(info.param.workload) + "_" + info.param.point;

@@ -235,7 +235,7 @@ TEST(AggregateCompile, DuplicateOutputNamesAndSecondAggregateAreErrors) {
   EXPECT_NE(compile_error(job({aggregate_step({"g"}, {{"rows", "count(*)"}}),
                                aggregate_step({"g"}, {{"n", "count(*)"}}, 7)}),
                           {"g"})
-                .find("only one aggregate step"),
+                .find("only one aggregate or distinct step"),
             std::string::npos);
 }
 

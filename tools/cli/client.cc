@@ -71,6 +71,7 @@ class CoordinatorClient::Impl {
       item.error = to_string(job.getError());
       item.output_path = to_string(job.getOutputPath());
       item.partitions_total = job.getPartitionsTotal();
+      item.stages = proto::to_string(job.getStages());
       item.partitions_done = job.getPartitionsDone();
       item.rows_in = job.getRowsIn();
       item.rows_out = job.getRowsOut();

@@ -65,6 +65,7 @@ int status_command(const std::string& job_id, const ConnectFlags& connect) {
                job.name.substr(0, 20), job.state,
                fmt::format("{}/{}", job.partitions_done, job.partitions_total), job.rows_in,
                job.rows_out, job.rows_rejected, mb_per_s);
+    if (!job.stages.empty()) fmt::print("  stages: {}\n", job.stages);
     if (!job.error.empty()) fmt::print("  error: {}\n", job.error);
   }
   return kExitOk;
