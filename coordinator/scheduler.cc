@@ -60,7 +60,7 @@ Status Scheduler::load() {
       if (partition.state != PartitionState::kWritten) continue;
       if (partition.is_bucket || partition.is_final) {
         DoneOutcome recovered;
-        SLUICE_RETURN_IF_ERROR(commit_bucket(loaded, partition, recovered));
+        SLUICE_RETURN_IF_ERROR(commit(loaded, partition, recovered));
         continue;
       }
       files.insert(partition.range.file_index);

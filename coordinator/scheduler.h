@@ -224,7 +224,8 @@ class Scheduler {
   // tasks (the first time; durable with the job record) or plans again the
   // bucket tasks that waited for a map task run again.
   Status advance_stages(JobEntry& job);
-  Status commit_bucket(JobEntry& job, PartitionRecord& partition, DoneOutcome& outcome);
+  // Durably makes partition.attempt the winner (the ledger's commit).
+  Status commit(JobEntry& job, PartitionRecord& partition, DoneOutcome& outcome);
 
   PartitionLedger& ledger_;
   const Clock& clock_;

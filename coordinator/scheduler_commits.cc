@@ -70,7 +70,8 @@ Result<DoneOutcome> Scheduler::on_done(const std::string& identity, const DoneRe
   SLUICE_RETURN_IF_ERROR(ledger_.put_partition(job->record.id, partition, Durability::kBuffered));
   outcome.accepted = true;
   if (partition.is_bucket || partition.is_final) {
-    SLUICE_RETURN_IF_ERROR(commit_bucket(*job, partition, outcome));
+    // Nothing to verify: a bucket or merge task reads whole committed files.
+    SLUICE_RETURN_IF_ERROR(commit(*job, partition, outcome));
     return outcome;
   }
   SLUICE_RETURN_IF_ERROR(advance_commits(*job, partition.range.file_index, outcome));
@@ -107,17 +108,22 @@ Status Scheduler::advance_commits(JobEntry& job, uint32_t file_index, DoneOutcom
       partition.stats = PartStats{};
       return release(job, partition.index, "speculative start refuted", false);
     }
-    crash_point("before-commit");
-    SLUICE_ASSIGN_OR_RETURN(CommitOutcome committed, ledger_.commit(job.record.id, partition));
-    crash_point("committed");
-    SLUICE_ASSERT(committed == CommitOutcome::kCommitted, "partition={} attempt={}",
-                  partition.index, partition.attempt);
-    partition.state = PartitionState::kCommitted;
-    job.rejects_limit_count += partition.stats.rows_rejected;
-    outcome.committed.push_back(ref);
+    SLUICE_RETURN_IF_ERROR(commit(job, partition, outcome));
     have_previous = true;
     previous_end = partition.stats.end_offset;
   }
+  return Status::ok();
+}
+
+Status Scheduler::commit(JobEntry& job, PartitionRecord& partition, DoneOutcome& outcome) {
+  crash_point("before-commit");
+  SLUICE_ASSIGN_OR_RETURN(CommitOutcome committed, ledger_.commit(job.record.id, partition));
+  crash_point("committed");
+  SLUICE_ASSERT(committed == CommitOutcome::kCommitted, "partition={} attempt={}", partition.index,
+                partition.attempt);
+  partition.state = PartitionState::kCommitted;
+  job.rejects_limit_count += partition.stats.rows_rejected;
+  outcome.committed.push_back(AttemptRef{job.record.id, partition.index, partition.attempt});
   return Status::ok();
 }
 
@@ -130,8 +136,7 @@ Status Scheduler::mark_published(const AttemptRef& attempt) {
   partition.state = PartitionState::kPublished;
   // Buffered: lost in a power cut, the partition reads "committed" after the
   // restart and is published again, which finds the part in place.
-  SLUICE_RETURN_IF_ERROR(
-      ledger_.put_partition(job->record.id, partition, Durability::kBuffered));
+  SLUICE_RETURN_IF_ERROR(ledger_.put_partition(job->record.id, partition, Durability::kBuffered));
   if (job->record.has_aggregate && !partition.is_final) return advance_stages(*job);
   return Status::ok();
 }

@@ -108,10 +108,11 @@ Status Scheduler::advance_stages(JobEntry& job) {
   // Nothing to merge yet: a job of no groups still has its merge planned
   // once these are published.
   logger("coordinator")
-      ->info("stage planned job={} stage=buckets tasks={} buckets={} map_outputs={} "
-             "map_output_bytes={}",
-             job.record.id, buckets.size(), job.record.buckets_fine, job.record.map_tasks,
-             map_output_bytes);
+      ->info(
+          "stage planned job={} stage=buckets tasks={} buckets={} map_outputs={} "
+          "map_output_bytes={}",
+          job.record.id, buckets.size(), job.record.buckets_fine, job.record.map_tasks,
+          map_output_bytes);
   return Status::ok();
 }
 
@@ -134,17 +135,6 @@ std::vector<StageView> Scheduler::stages(const std::string& job_id) const {
       view.running++;
   }
   return views;
-}
-
-Status Scheduler::commit_bucket(JobEntry& job, PartitionRecord& partition, DoneOutcome& outcome) {
-  crash_point("before-commit");
-  SLUICE_ASSIGN_OR_RETURN(CommitOutcome committed, ledger_.commit(job.record.id, partition));
-  crash_point("committed");
-  SLUICE_ASSERT(committed == CommitOutcome::kCommitted, "partition={} attempt={}",
-                partition.index, partition.attempt);
-  partition.state = PartitionState::kCommitted;
-  outcome.committed.push_back(AttemptRef{job.record.id, partition.index, partition.attempt});
-  return Status::ok();
 }
 
 Status Scheduler::on_map_output_lost(const std::string& identity, const AttemptRef& attempt,

@@ -8,8 +8,8 @@
 #include "common/csv/range_reader.h"
 #include "common/exchange/exchange.h"
 #include "common/exchange/external_sort.h"
-#include "common/exchange/sort_key.h"
 #include "common/exchange/map_output.h"
+#include "common/exchange/sort_key.h"
 #include "common/io/byte_source.h"
 #include "common/io/row_writer.h"
 #include "common/pipeline/external_aggregate.h"
@@ -78,16 +78,13 @@ TaskOutcome run_bucket_task(const TaskSpec& task, const JobSpec& spec, TaskContr
 
   const std::string spill_dir = task.temp_path + ".spill";
   // With a sort, the table and the sorter share memory_per_task.
-  const uint64_t table_bytes_max = spec.memory_per_task_bytes / (sorts_after_aggregate(spec) ? 2 : 1);
+  const uint64_t table_bytes_max =
+      spec.memory_per_task_bytes / (sorts_after_aggregate(spec) ? 2 : 1);
   ExternalAggregator table(plan, table_bytes_max, spill_dir);
   CsvDialect dialect;  // the map outputs' own: ',' '"', no header
   dialect.header = false;
-  // A partial row holds keys and min/max values (each at most an input
-  // record) and count_distinct fields of about Aggregator::kDistinctFieldBytesMax.
-  const uint64_t record_bytes =
-      std::max<uint64_t>(spec.input.max_record_size_bytes, limits::kRecordBytesDefault);
   const uint64_t max_record_bytes =
-      std::min<uint64_t>(limits::kRecordBytesMax, record_bytes * (plan.partial_columns.size() + 1));
+      partial_record_bytes_max(plan, spec.input.max_record_size_bytes);
   RecordBatch batch;
   std::vector<RejectedRecord> rejects;
   uint64_t bytes_read = 0;
@@ -100,8 +97,8 @@ TaskOutcome run_bucket_task(const TaskSpec& task, const JobSpec& spec, TaskContr
     auto index = read_map_output_index(source, path);
     if (!index.is_ok()) return map_output_lost(map_task, index.status().message());
     if (index->size() != buckets) {
-      return map_output_lost(map_task, fmt::format("{}: {} buckets, the job has {}", path,
-                                                   index->size(), buckets));
+      return map_output_lost(
+          map_task, fmt::format("{}: {} buckets, the job has {}", path, index->size(), buckets));
     }
     Status verified = verify_buckets(source, *index, task.bucket_begin, task.bucket_end, path);
     if (!verified.is_ok()) return map_output_lost(map_task, verified.message());

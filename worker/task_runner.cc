@@ -9,6 +9,8 @@
 #include "common/base/batch.h"
 #include "common/base/limits.h"
 #include "common/csv/range_reader.h"
+#include "common/exchange/exchange.h"
+#include "common/exchange/map_output.h"
 #include "common/io/byte_source.h"
 #include "common/io/row_writer.h"
 #include "common/job/check.h"
@@ -16,8 +18,6 @@
 #include "common/job/job_spec.h"
 #include "common/pipeline/pipeline.h"
 #include "common/postgres/range_reader.h"
-#include "common/exchange/exchange.h"
-#include "common/exchange/map_output.h"
 #include "worker/bucket_task.h"
 #include "worker/crash_trigger.h"
 
@@ -194,11 +194,12 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   // holds more than half of memory_per_task; the row buffers take a quarter.
   const bool partial = pipeline.value()->has_aggregate();
   const uint64_t table_bytes_max = spec.memory_per_task_bytes / 2;
-  auto writer = partial ? open_map_output_writer(task.temp_path, spec,
-                                                 pipeline.value()->aggregate_plan().key_names.size())
-                        : open_row_writer(
-                              task.temp_path, spec.output.format, spec.output.compression,
-                              pipeline.value()->output_columns(), pipeline.value()->output_types());
+  auto writer =
+      partial
+          ? open_map_output_writer(task.temp_path, spec,
+                                   pipeline.value()->aggregate_plan().key_names.size())
+          : open_row_writer(task.temp_path, spec.output.format, spec.output.compression,
+                            pipeline.value()->output_columns(), pipeline.value()->output_types());
   if (!writer.is_ok()) return failure(writer.status().message(), true);
   auto reject_writer = open_reject_writer(task.rejects_temp_path, task.path);
   if (!reject_writer.is_ok()) return failure(reject_writer.status().message(), true);

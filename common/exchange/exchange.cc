@@ -34,10 +34,9 @@ uint32_t bucket_of_row(const OutputBatch& rows, size_t row, size_t key_count, ui
 
 std::vector<BucketRange> plan_bucket_tasks(uint32_t buckets, uint32_t parallelism,
                                            uint64_t map_output_bytes) {
-  uint64_t tasks = parallelism > 0
-                       ? parallelism
-                       : (map_output_bytes + limits::kBucketTargetBytes - 1) /
-                             limits::kBucketTargetBytes;
+  uint64_t tasks = parallelism > 0 ? parallelism
+                                   : (map_output_bytes + limits::kBucketTargetBytes - 1) /
+                                         limits::kBucketTargetBytes;
   tasks = std::clamp<uint64_t>(tasks, 1, buckets);
   std::vector<BucketRange> ranges;
   for (uint64_t task = 0; task < tasks; ++task) {

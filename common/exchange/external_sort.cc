@@ -14,6 +14,7 @@
 
 #include "common/base/hash.h"
 #include "common/base/limits.h"
+#include "common/exchange/little_endian.h"
 #include "common/io/byte_source.h"
 #include "common/io/output_sink.h"
 
@@ -30,23 +31,6 @@ constexpr size_t kReadBufferBytesMin = 16 << 10;
 constexpr size_t kRunWriteBufferBytes = 256 << 10;
 // Per column: null flag u8, length u32.
 constexpr size_t kFieldHeaderBytes = 5;
-
-void put_u64(std::string& out, uint64_t value) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(value >> (8 * i)));
-}
-void put_u32(std::string& out, uint32_t value) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(value >> (8 * i)));
-}
-uint64_t get_u64(const char* bytes) {
-  uint64_t value = 0;
-  for (int i = 7; i >= 0; --i) value = (value << 8) | static_cast<unsigned char>(bytes[i]);
-  return value;
-}
-uint32_t get_u32(const char* bytes) {
-  uint32_t value = 0;
-  for (int i = 3; i >= 0; --i) value = (value << 8) | static_cast<unsigned char>(bytes[i]);
-  return value;
-}
 
 // Where a field's bytes are, relative to the start of its record.
 struct FieldSpan {

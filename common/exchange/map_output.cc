@@ -11,6 +11,7 @@
 #include "common/base/hash.h"
 #include "common/base/limits.h"
 #include "common/exchange/exchange.h"
+#include "common/exchange/little_endian.h"
 #include "common/io/output_sink.h"
 #include "common/io/text_format.h"
 
@@ -21,23 +22,6 @@ constexpr uint32_t kVersion = 1;
 constexpr char kMagic[8] = {'S', 'L', 'X', 'M', 'A', 'P', '0', '1'};
 constexpr size_t kEntryBytes = 32;
 constexpr size_t kTrailerBytes = 24;
-
-void put_u64(std::string& out, uint64_t value) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(value >> (8 * i)));
-}
-void put_u32(std::string& out, uint32_t value) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(value >> (8 * i)));
-}
-uint64_t get_u64(const char* bytes) {
-  uint64_t value = 0;
-  for (int i = 7; i >= 0; --i) value = (value << 8) | static_cast<unsigned char>(bytes[i]);
-  return value;
-}
-uint32_t get_u32(const char* bytes) {
-  uint32_t value = 0;
-  for (int i = 3; i >= 0; --i) value = (value << 8) | static_cast<unsigned char>(bytes[i]);
-  return value;
-}
 
 Status write_fd(int fd, std::string_view bytes, const std::string& path) {
   while (!bytes.empty()) {
@@ -56,8 +40,8 @@ Status read_exactly(ByteSource& source, uint64_t offset, char* buffer, size_t le
                     const std::string& name) {
   size_t done = 0;
   while (done < length) {
-    SLUICE_ASSIGN_OR_RETURN(size_t count, source.read_at(offset + done, buffer + done,
-                                                         length - done));
+    SLUICE_ASSIGN_OR_RETURN(size_t count,
+                            source.read_at(offset + done, buffer + done, length - done));
     if (count == 0) return data_error(fmt::format("{}: map output ends early", name));
     done += count;
   }
@@ -66,8 +50,7 @@ Status read_exactly(ByteSource& source, uint64_t offset, char* buffer, size_t le
 
 }  // namespace
 
-Result<std::unique_ptr<MapOutputWriter>> MapOutputWriter::open(std::string path,
-                                                               uint32_t buckets,
+Result<std::unique_ptr<MapOutputWriter>> MapOutputWriter::open(std::string path, uint32_t buckets,
                                                                size_t key_count,
                                                                uint64_t buffer_bytes_max) {
   if (buckets == 0) return invalid_argument("map output: no buckets");
@@ -215,13 +198,13 @@ Result<std::vector<BucketSegment>> read_map_output_index(ByteSource& source,
   const uint32_t buckets = get_u32(trailer);
   const uint32_t version = get_u32(trailer + 4);
   if (version != kVersion) {
-    return data_error(fmt::format("{}: map output version {}, expected {}", name, version,
-                                  kVersion));
+    return data_error(
+        fmt::format("{}: map output version {}, expected {}", name, version, kVersion));
   }
   const uint64_t index_bytes = static_cast<uint64_t>(buckets) * kEntryBytes;
   if (buckets == 0 || buckets > limits::kBucketsMax || index_bytes + kTrailerBytes > size) {
-    return data_error(fmt::format("{}: map output index of {} buckets does not fit", name,
-                                  buckets));
+    return data_error(
+        fmt::format("{}: map output index of {} buckets does not fit", name, buckets));
   }
   std::string entries(static_cast<size_t>(index_bytes), '\0');
   SLUICE_RETURN_IF_ERROR(read_exactly(source, size - kTrailerBytes - index_bytes, entries.data(),

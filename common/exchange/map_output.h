@@ -42,8 +42,7 @@ class MapOutputWriter {
   // Creates `path` at finish(); run files meanwhile. `key_count`: the
   // leading columns of each row that are its key (exchange.h, bucket_of_row).
   static Result<std::unique_ptr<MapOutputWriter>> open(std::string path, uint32_t buckets,
-                                                       size_t key_count,
-                                                       uint64_t buffer_bytes_max);
+                                                       size_t key_count, uint64_t buffer_bytes_max);
   ~MapOutputWriter();  // removes its run files (and `path` if finish() did not complete)
   MapOutputWriter(const MapOutputWriter&) = delete;
   MapOutputWriter& operator=(const MapOutputWriter&) = delete;

@@ -4,7 +4,6 @@
 #include "common/job/job_spec.h"
 
 #include <fmt/format.h>
-
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
@@ -56,10 +55,10 @@ Result<JobSpec> parse_job_spec(std::string_view yaml_text, const std::string& so
   spec.source_file = source_file;
   spec.source_text = std::string(yaml_text);
   try {
-    SLUICE_RETURN_IF_ERROR(reader.only_keys(
-        root, "",
-        {"name", "input", "schema", "steps", "output", "rejects", "max_attempts", "speculative",
-         "parallelism", "memory_per_task"}));
+    SLUICE_RETURN_IF_ERROR(
+        reader.only_keys(root, "",
+                         {"name", "input", "schema", "steps", "output", "rejects", "max_attempts",
+                          "speculative", "parallelism", "memory_per_task"}));
     if (!root["name"]) return reader.error(root, "name", "missing");
     SLUICE_ASSIGN_OR_RETURN(spec.name, reader.scalar(root["name"], "name"));
     if (!root["input"]) return reader.error(root, "input", "missing");
@@ -86,9 +85,11 @@ Result<JobSpec> parse_job_spec(std::string_view yaml_text, const std::string& so
     }
     if (root["parallelism"]) {
       SLUICE_ASSIGN_OR_RETURN(double buckets, reader.number(root["parallelism"], "parallelism"));
-      if (buckets < 1 || buckets > limits::kBucketsMax || buckets != static_cast<uint32_t>(buckets)) {
-        return reader.error(root["parallelism"], "parallelism",
-                            fmt::format("must be a whole number from 1 to {}", limits::kBucketsMax));
+      if (buckets < 1 || buckets > limits::kBucketsMax ||
+          buckets != static_cast<uint32_t>(buckets)) {
+        return reader.error(
+            root["parallelism"], "parallelism",
+            fmt::format("must be a whole number from 1 to {}", limits::kBucketsMax));
       }
       spec.parallelism = static_cast<uint32_t>(buckets);
     }

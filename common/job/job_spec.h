@@ -152,8 +152,8 @@ struct JobSpec {
   // a task's table may hold before it spills (limits::kMemoryPerTaskDefault).
   uint32_t parallelism = 0;
   uint64_t memory_per_task_bytes = 0;
-  std::string source_file;    // the job file's path, for messages
-  std::string source_text;    // the job file's text, sent to the coordinator
+  std::string source_file;  // the job file's path, for messages
+  std::string source_text;  // the job file's text, sent to the coordinator
   // Where relative paths in steps (lookup files, exec programs) resolve; set
   // by check_job and the worker, not read from the file. Empty: the cwd.
   std::string base_dir;

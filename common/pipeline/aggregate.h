@@ -60,6 +60,11 @@ struct AggregatePlan {
   void build_partial_columns();
 };
 
+// The longest partial row a reader must accept: keys and min/max values are
+// each at most an input record (`input_record_bytes_max`, the job's
+// max_record_size), count_distinct fields about kDistinctFieldBytesMax.
+uint64_t partial_record_bytes_max(const AggregatePlan& plan, uint64_t input_record_bytes_max);
+
 class Aggregator {
  public:
   explicit Aggregator(const AggregatePlan& plan);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/base/limits.h"
 #include "common/pipeline/aggregate.h"
 #include "common/pipeline/aggregate_values.h"
 
@@ -55,6 +56,13 @@ bool decode_distinct(std::string_view field, std::unordered_set<std::string>& se
 }
 
 }  // namespace
+
+uint64_t partial_record_bytes_max(const AggregatePlan& plan, uint64_t input_record_bytes_max) {
+  const uint64_t record_bytes =
+      std::max<uint64_t>(input_record_bytes_max, limits::kRecordBytesDefault);
+  return std::min<uint64_t>(limits::kRecordBytesMax,
+                            record_bytes * (plan.partial_columns.size() + 1));
+}
 
 void Aggregator::write_partial(OutputBatch& out) const {
   write_partial(sorted_groups(), 0, group_count(), out);

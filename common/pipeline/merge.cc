@@ -42,12 +42,8 @@ Status merge_partials(const JobSpec& spec, const std::vector<std::string>& input
 
   CsvDialect dialect;  // sluice's own writer: ',' '"', a header row
   dialect.header = true;
-  // A partial row holds keys and min/max values (each at most an input
-  // record) and count_distinct fields of about Aggregator::kDistinctFieldBytesMax.
-  const uint64_t record_bytes =
-      std::max<uint64_t>(spec.input.max_record_size_bytes, limits::kRecordBytesDefault);
   const uint64_t max_record_bytes =
-      std::min<uint64_t>(limits::kRecordBytesMax, record_bytes * (plan.partial_columns.size() + 1));
+      partial_record_bytes_max(plan, spec.input.max_record_size_bytes);
 
   RecordBatch batch;
   std::vector<RejectedRecord> rejects;

@@ -450,8 +450,9 @@ Status Pipeline::compile_steps(const JobSpec& spec, size_t first_step) {
         break;
       case StepKind::kAggregate:
         if (is_final_stage_) {
-          return invalid_argument(fmt::format("{}: only one aggregate or distinct step per job is supported",
-                                              context_of(spec, step.where)));
+          return invalid_argument(
+              fmt::format("{}: only one aggregate or distinct step per job is supported",
+                          context_of(spec, step.where)));
         }
         // The steps after it are compiled over its output by compile_final.
         return compile_aggregate(spec, step_index);

@@ -145,7 +145,8 @@ Status Pipeline::run_operations(PipelineCounters& counters) {
 Status Pipeline::flush_partial(OutputBatch& out) {
   if (aggregate_ == nullptr)
     return internal_error("pipeline: flush_partial() without an aggregate step");
-  if (aggregate_->finished) return internal_error("pipeline: flush_partial() after finish_partial()");
+  if (aggregate_->finished)
+    return internal_error("pipeline: flush_partial() after finish_partial()");
   aggregate_->table->write_partial(out);
   aggregate_->table->clear();
   return Status::ok();

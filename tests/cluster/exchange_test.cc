@@ -63,7 +63,8 @@ class Exchange : public ::testing::Test {
     std::string text = "k1,k2,v,tag\n";
     for (size_t r = 0; r < rows; ++r) {
       const size_t key = random() % keys;
-      const std::string k1 = key % 7 == 0 ? "" : "key " + std::to_string(key % 500) + (key % 3 ? "" : ",x");
+      const std::string k1 =
+          key % 7 == 0 ? "" : "key " + std::to_string(key % 500) + (key % 3 ? "" : ",x");
       const std::string k2 = std::to_string(key / 500);
       const int64_t v = static_cast<int64_t>(random() % 2000) - 1000;
       const std::string tag = kTags[random() % kTags.size()];
@@ -82,11 +83,13 @@ class Exchange : public ::testing::Test {
   CommandResult run_job(const std::string& steps, const std::string& options) {
     write_file(dir_ / "job.yaml",
                "name: exchange\n"
-               "input: {path: input.csv, split_size: " + split_ + "}\n"
-               "schema: {columns: {v: {type: int64}, k2: {type: int64}}}\n" + steps +
-                   options + "output: {path: out, mode: overwrite}\n");
-    return run({sluice_binary(), "run", "job.yaml", "--workers", "2", "--state",
-                dir_ / "state", "--no-progress"},
+               "input: {path: input.csv, split_size: " +
+                   split_ +
+                   "}\n"
+                   "schema: {columns: {v: {type: int64}, k2: {type: int64}}}\n" +
+                   steps + options + "output: {path: out, mode: overwrite}\n");
+    return run({sluice_binary(), "run", "job.yaml", "--workers", "2", "--state", dir_ / "state",
+                "--no-progress"},
                dir_.path());
   }
 

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "common/base/limits.h"
 #include "common/csv/range_reader.h"
 #include "common/exchange/exchange.h"
 #include "common/exchange/map_output.h"
@@ -27,17 +28,12 @@ namespace {
 
 using Row = std::vector<std::optional<std::string>>;  // nullopt: NULL
 
-uint64_t test_seed() {
-  const char* text = std::getenv("SLUICE_SEED");
-  const uint64_t seed = text != nullptr ? std::strtoull(text, nullptr, 10) : std::random_device{}();
-  std::cout << "seed " << seed << " (replay with SLUICE_SEED=" << seed << ")\n";
-  return seed;
-}
+using testing::test_seed;  // $SLUICE_SEED or the clock; printed
 
 std::string random_text(std::mt19937_64& random) {
   // Whole characters: the CSV reader checks UTF-8, as every sluice input is.
-  static const std::vector<std::string> kAlphabet = {"a", "b", ",", "\"", "\n", "\r",
-                                                     " ", "=", "x", "\xc3\xa9"};
+  static const std::vector<std::string> kAlphabet = {"a",  "b", ",", "\"", "\n",
+                                                     "\r", " ", "=", "x",  "\xc3\xa9"};
   std::string text;
   const size_t length = random() % 6;
   for (size_t i = 0; i < length; ++i) text += kAlphabet[random() % kAlphabet.size()];
@@ -148,8 +144,8 @@ TEST(ExchangeMapOutput, RowsComeBackInTheirBucketsWhateverTheBudget) {
         want.insert(want.end(), expected[b].begin(), expected[b].end());
       }
       EXPECT_EQ(read_buckets(path, begin, end, columns), want)
-          << "seed " << seed << " round " << round << " buckets " << begin << ".." << end
-          << " of " << buckets << " budget " << budget;
+          << "seed " << seed << " round " << round << " buckets " << begin << ".." << end << " of "
+          << buckets << " budget " << budget;
     }
   }
 }
@@ -175,8 +171,7 @@ TEST(ExchangeMapOutput, DamagedFilesAndBucketsAreRefusedWithTheReason) {
   ASSERT_TRUE(index.is_ok());
   Status verified = verify_buckets(*source.value(), *index, 0, 4, "flipped.bin");
   EXPECT_EQ(verified.code(), StatusCode::kDataError);
-  EXPECT_NE(verified.message().find("fails its checksum"), std::string::npos)
-      << verified.message();
+  EXPECT_NE(verified.message().find("fails its checksum"), std::string::npos) << verified.message();
 
   // Cut short: no index.
   testing::write_file(dir / "short.bin", bytes.substr(0, bytes.size() - 5));
@@ -197,9 +192,10 @@ TEST(ExchangeMapOutput, DamagedFilesAndBucketsAreRefusedWithTheReason) {
 
 TEST(ExchangePlan, BucketTasksCoverEveryBucketOnceSizedByTheData) {
   for (uint32_t buckets : {1u, 3u, 64u, 4096u}) {
-    for (uint64_t bytes : {0ull, 1ull, 128ull << 20, (128ull << 20) + 1, 100ull << 30}) {
+    const uint64_t target = limits::kBucketTargetBytes;
+    for (uint64_t bytes : std::vector<uint64_t>{0, 1, target, target + 1, 100ull << 30}) {
       const auto ranges = plan_bucket_tasks(buckets, 0, bytes);
-      const uint64_t want = std::clamp<uint64_t>((bytes + (128ull << 20) - 1) >> 27, 1, buckets);
+      const uint64_t want = std::clamp<uint64_t>((bytes + target - 1) / target, 1, buckets);
       EXPECT_EQ(ranges.size(), want) << buckets << " " << bytes;
       uint32_t next = 0;
       for (const BucketRange& range : ranges) {

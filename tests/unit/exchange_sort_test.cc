@@ -36,12 +36,7 @@ namespace {
 
 using expr::Type;
 
-uint64_t test_seed() {
-  const char* text = std::getenv("SLUICE_SEED");
-  const uint64_t seed = text != nullptr ? std::strtoull(text, nullptr, 10) : std::random_device{}();
-  std::cout << "seed " << seed << " (replay with SLUICE_SEED=" << seed << ")\n";
-  return seed;
-}
+using testing::test_seed;  // $SLUICE_SEED or the clock; printed
 
 // memcmp order: -1, 0, 1.
 int compare_bytes(std::string_view a, std::string_view b) {

@@ -28,18 +28,14 @@
 
 #include "common/base/limits.h"
 #include "common/pipeline/aggregate.h"
+#include "tests/support/cluster.h"
 
 namespace sluice {
 namespace {
 
 using expr::Type;
 
-uint64_t test_seed() {
-  const char* text = std::getenv("SLUICE_SEED");
-  const uint64_t seed = text != nullptr ? std::strtoull(text, nullptr, 10) : std::random_device{}();
-  std::cout << "seed " << seed << " (replay with SLUICE_SEED=" << seed << ")\n";
-  return seed;
-}
+using testing::test_seed;  // $SLUICE_SEED or the clock; printed
 
 class TempDir {
  public:

@@ -89,11 +89,11 @@ TEST_F(SchedulerStages, BucketTasksArePlannedFromTheMapOutputsOnceAllArePublishe
   submit();
   auto maps = assign();
   ASSERT_EQ(maps.size(), 2u);
-  finish(maps[0].attempt, 200ull << 20);
+  finish(maps[0].attempt, 2 * limits::kBucketTargetBytes);
   EXPECT_EQ(bucket_tasks(), 0u) << "one map output is not published yet";
   EXPECT_TRUE(assign().empty());
-  finish(maps[1].attempt, 100ull << 20);
-  // 300 MiB of map output at 128 MiB a task: 3 tasks over 64 buckets.
+  finish(maps[1].attempt, limits::kBucketTargetBytes / 2);
+  // 2.5 targets of map output: 3 tasks over 64 buckets.
   ASSERT_EQ(bucket_tasks(), 3u);
   EXPECT_EQ(scheduler_->job("agg")->partitions_total, 5u);
   const PartitionRecord* first = scheduler_->partition("agg", 2);
@@ -129,8 +129,8 @@ TEST_F(SchedulerStages, LostMapOutputRunsThatMapTaskAgainAndTheBucketTaskWaits) 
   for (const Assignment& map : maps) finish(map.attempt, 1);
   auto buckets = assign();
   ASSERT_EQ(buckets.size(), 1u);
-  ASSERT_TRUE(
-      scheduler_->on_map_output_lost("w", buckets[0].attempt, 1, "map-00001.bin is missing").is_ok());
+  ASSERT_TRUE(scheduler_->on_map_output_lost("w", buckets[0].attempt, 1, "map-00001.bin is missing")
+                  .is_ok());
   EXPECT_EQ(scheduler_->partition("agg", 1)->state, PartitionState::kPlanned);
   EXPECT_EQ(scheduler_->partition("agg", 0)->state, PartitionState::kPublished);
   auto again = assign();
