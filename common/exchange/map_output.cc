@@ -13,6 +13,7 @@
 #include "common/exchange/exchange.h"
 #include "common/exchange/little_endian.h"
 #include "common/io/output_sink.h"
+#include "common/io/publish.h"
 #include "common/io/text_format.h"
 
 namespace sluice {
@@ -54,6 +55,9 @@ Result<std::unique_ptr<MapOutputWriter>> MapOutputWriter::open(std::string path,
                                                                size_t key_count,
                                                                uint64_t buffer_bytes_max) {
   if (buckets == 0) return invalid_argument("map output: no buckets");
+  // Run files go beside `path` before it exists: its directory must.
+  const std::string parent = std::filesystem::path(path).parent_path().string();
+  if (!parent.empty()) SLUICE_RETURN_IF_ERROR(make_directories(parent));
   return std::unique_ptr<MapOutputWriter>(
       new MapOutputWriter(std::move(path), buckets, key_count, buffer_bytes_max));
 }

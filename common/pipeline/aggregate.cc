@@ -284,7 +284,7 @@ void Aggregator::fold_rows(const uint32_t* rows, const uint32_t* groups, size_t 
   const size_t aggregate_count = plan_.aggregates.size();
   if (count_star_only_) {
     for (size_t i = 0; i < row_count; ++i) {
-      State* states = &states_[static_cast<size_t>(groups[i]) * aggregate_count];
+      State* states = states_.data() + static_cast<size_t>(groups[i]) * aggregate_count;
       for (size_t a = 0; a < aggregate_count; ++a) ++states[a].count;
     }
     return;
@@ -293,7 +293,7 @@ void Aggregator::fold_rows(const uint32_t* rows, const uint32_t* groups, size_t 
   std::string text;
   for (size_t i = 0; i < row_count; ++i) {
     const uint32_t row = rows[i];
-    State* states = &states_[static_cast<size_t>(groups[i]) * aggregate_count];
+    State* states = states_.data() + static_cast<size_t>(groups[i]) * aggregate_count;
     for (size_t a = 0; a < aggregate_count; ++a) {
       const AggregateColumn& aggregate = plan_.aggregates[a];
       State& state = states[a];

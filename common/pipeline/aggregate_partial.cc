@@ -86,7 +86,7 @@ void Aggregator::write_partial(const std::vector<size_t>& order, size_t begin, s
   std::string text;
   for (size_t i = begin; i < end; ++i) {
     const size_t group = order[i];
-    const State* states = &states_[group * aggregate_count];
+    const State* states = states_.data() + group * aggregate_count;
     std::vector<std::vector<std::string>> distinct_fields(aggregate_count);
     size_t rows = 1;
     for (size_t a = 0; a < aggregate_count; ++a) {
@@ -232,7 +232,7 @@ Status Aggregator::merge_partial_rows(const RecordBatch& batch, size_t row_begin
     };
     SLUICE_RETURN_IF_ERROR(parse_partial_key(batch, row));
     const size_t group = find_or_add_group(key_bytes_, row_keys_);
-    State* states = &states_[group * aggregate_count];
+    State* states = states_.data() + group * aggregate_count;
     size_t column = key_count;
     for (size_t a = 0; a < aggregate_count; ++a, ++column) {
       const AggregateColumn& aggregate = plan_.aggregates[a];

@@ -103,7 +103,9 @@ TEST(ExchangeMapOutput, RowsComeBackInTheirBucketsWhateverTheBudget) {
     const size_t key_count = random() % (columns + 1);
     const uint32_t buckets = 1 + static_cast<uint32_t>(random() % 9);
     const uint64_t budget = std::vector<uint64_t>{1, 64, 512, 1 << 20}[random() % 4];
-    const std::string path = dir / ("map-" + std::to_string(round) + ".bin");
+    // In a directory that does not exist yet, as _temporary/<job>/ before a
+    // map task's first spill.
+    const std::string path = dir / ("round-" + std::to_string(round) + "/map.bin");
     auto writer = MapOutputWriter::open(path, buckets, key_count, budget);
     ASSERT_TRUE(writer.is_ok());
     std::vector<std::vector<std::vector<std::string>>> expected(buckets);
@@ -133,7 +135,7 @@ TEST(ExchangeMapOutput, RowsComeBackInTheirBucketsWhateverTheBudget) {
     writer.value().reset();
     // No run file is left beside it.
     size_t files = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.path())) {
       files += entry.path().string().find(".run-") != std::string::npos;
     }
     EXPECT_EQ(files, 0u) << "seed " << seed;
