@@ -54,7 +54,10 @@ echo "fresh-root-check: $(git -C "$root/root/sluice" log --oneline -1) in $root"
 # container runtime does; a chroot would not do: runc inside it enters the
 # host's root on `podman exec`), with /proc, /sys, the host's cgroup mounts (so
 # podman can run containers there) and /dev. Nothing of the host's file system
-# stays visible, and every mount goes away with the namespace.
+# stays visible, and every mount goes away with the namespace. A PID namespace
+# too: the tests see only the root's processes (one looks for a left-over
+# `sleep 600`, which another test run on the host may have), and whatever
+# they leave running is killed at the end.
 enter='
 set -euo pipefail
 root=$1; shift
@@ -71,7 +74,7 @@ cd /
 umount -l /.host-root
 rmdir /.host-root
 exec "$@"'
-unshare --mount --propagation private -- bash -c "$enter" enter "$root" \
+unshare --mount --propagation private --pid --fork --kill-child -- bash -c "$enter" enter "$root" \
   /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   SLUICE_SKIP_SANITIZERS="$skip_sanitizers" "${ca_env[@]}" \
