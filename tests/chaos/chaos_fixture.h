@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -84,7 +85,33 @@ class ChaosTest : public ::testing::Test {
     return run(argv, dir_.path());
   }
 
-  // The output is exact: same bytes, no row lost or duplicated, verify passes.
+  // What a finished job must not leave behind: working directories
+  // (_temporary, _partials), an atomic write's "NAME.tmp-PID-N", and the
+  // overwrite's staging and replaced directories beside the output
+  // ("OUT.sluice-ID.tmp", "OUT.sluice-ID.old").
+  static std::vector<std::string> temporaries_left(const std::string& output_dir) {
+    namespace fs = std::filesystem;
+    std::vector<std::string> left;
+    std::error_code error;
+    for (auto it = fs::recursive_directory_iterator(output_dir, error);
+         it != fs::recursive_directory_iterator(); it.increment(error)) {
+      const std::string name = it->path().filename().string();
+      if (name == "_temporary" || name == "_partials" || name.find(".tmp-") != std::string::npos) {
+        left.push_back(it->path().string());
+      }
+    }
+    const fs::path output(output_dir);
+    const std::string prefix = output.filename().string() + ".sluice-";
+    for (const auto& entry : fs::directory_iterator(output.parent_path(), error)) {
+      if (entry.path().filename().string().rfind(prefix, 0) == 0) {
+        left.push_back(entry.path().string());
+      }
+    }
+    return left;
+  }
+
+  // The output is exact: same bytes, no row lost or duplicated, verify
+  // passes, no temporary file left.
   RowDiff expect_exact(const ChaosJob& job) {
     const std::string output = concat_parts(job.output);
     const RowDiff diff = compare_rows(csv_records(job.expected, true), csv_records(output, true));
@@ -94,6 +121,9 @@ class ChaosTest : public ::testing::Test {
                                         << output.size() << " vs " << job.expected.size() << ")";
     auto verified = run({sluice_binary(), "verify", job.output});
     EXPECT_EQ(verified.exit_code, 0) << job.name << ": " << verified.out << verified.err;
+    for (const std::string& left : temporaries_left(job.output)) {
+      ADD_FAILURE() << job.name << ": temporary left: " << left;
+    }
     return diff;
   }
 

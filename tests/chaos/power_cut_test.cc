@@ -58,6 +58,9 @@ TEST_F(PowerCut, ShutdownMidJobThenRemountFinishesWithWholeFiles) {
   ASSERT_FALSE(fs::exists(job.output + "/_SUCCESS")) << "the job ended before the cut";
   auto cut = disk.shutdown();
   ASSERT_EQ(cut.exit_code, 0) << "xfs_io -x -c shutdown failed (xfsprogs installed?): " << cut.err;
+  // The cut is real: the filesystem takes no write any more.
+  auto written = shell("echo x > " + disk.path() + "/after-the-cut");
+  ASSERT_NE(written.exit_code, 0) << "a write succeeded after the shutdown: no power cut";
   const size_t published_at_cut = part_files(job.output).size();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   // The machine is down: nothing runs on.
@@ -76,21 +79,30 @@ TEST_F(PowerCut, ShutdownMidJobThenRemountFinishesWithWholeFiles) {
   ASSERT_TRUE(coordinator->start()) << "restart on the same state failed:\n" << coordinator->logs();
   workers = start_workers("after");
   auto waited = submit(job, coordinator->endpoint(), true);
+  if (waited.exit_code != 0) {
+    std::fprintf(stderr, "power cut: seed=%llu RUN FAILED jobs=1 failed jobs=1 power cuts=1\n",
+                 static_cast<unsigned long long>(seed));
+  }
   ASSERT_EQ(waited.exit_code, 0) << waited.out << waited.err << coordinator->logs();
   EXPECT_EQ(waited.out.substr(0, waited.out.find('\n')),
             submitted.out.substr(0, submitted.out.find('\n')));
 
-  const RowDiff diff = expect_exact(job);
+  const ::testing::TestResult* result =
+      ::testing::UnitTest::GetInstance()->current_test_info()->result();
+  const int parts_before = result->total_part_count();
+  const RowDiff diff = expect_exact(job);  // also: no temporary left
   // A file published before the cut was committed: it is the one in the
   // final output, byte for byte (never replaced, never partial).
   for (const auto& [name, bytes] : survived) {
     EXPECT_TRUE(read_file(job.output + "/" + name) == bytes) << name << " changed after the cut";
   }
+  const int failed_jobs = result->total_part_count() != parts_before ? 1 : 0;
   std::fprintf(stderr,
                "power cut: seed=%llu cut after %zu parts published (%zu seen at the cut, %zu "
-               "after remount) jobs=1 rows=%llu rows lost=%llu rows duplicated=%llu\n",
+               "after remount) power cuts=1 jobs=1 failed jobs=%d rows=%llu rows lost=%llu rows "
+               "duplicated=%llu\n",
                static_cast<unsigned long long>(seed), cut_after, published_at_cut, survived.size(),
-               static_cast<unsigned long long>(diff.actual),
+               failed_jobs, static_cast<unsigned long long>(diff.actual),
                static_cast<unsigned long long>(diff.lost),
                static_cast<unsigned long long>(diff.duplicated));
 }
