@@ -106,6 +106,11 @@ class Scheduler {
   bool is_registered(const std::string& identity) const;
   void touch(const std::string& identity);
   void set_credit(const std::string& identity, uint32_t free_slots);
+  // A heartbeat from a worker that runs nothing: when no attempt of ours is
+  // on it either, all its slots are credit again. A RequestWork lost on a
+  // reconnect (it came under the old connection's identity) would otherwise
+  // leave an idle worker without credit for good.
+  void on_idle_heartbeat(const std::string& identity);
   // Workers silent for longer than a lease, or known dead: removed, their
   // partitions planned again. A lost holder is the cluster's fault, not the
   // partition's: it does not count toward max_attempts (see HolderDeaths).

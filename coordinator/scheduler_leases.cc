@@ -40,6 +40,12 @@ void Scheduler::set_credit(const std::string& identity, uint32_t free_slots) {
   it->second.credit = std::min(free_slots, room);
 }
 
+void Scheduler::on_idle_heartbeat(const std::string& identity) {
+  auto it = workers_.find(identity);
+  if (it == workers_.end() || !it->second.attempts.empty()) return;
+  it->second.credit = it->second.slots;
+}
+
 void Scheduler::worker_died(const std::string& host, uint32_t pid, int signal) {
   for (auto& [identity, worker] : workers_) {
     if (worker.pid == pid && worker.host == host) worker.death_signal = signal;

@@ -218,8 +218,11 @@ class CoordinatorService::Impl {
     switch (envelope.which()) {
       case Envelope::REGISTER:
         return on_register(identity, envelope.getRegister());
-      case Envelope::HEARTBEAT:
-        return on_worker_message(identity);
+      case Envelope::HEARTBEAT: {
+        SLUICE_RETURN_IF_ERROR(on_worker_message(identity));
+        if (envelope.getHeartbeat().getActiveTasks() == 0) scheduler_.on_idle_heartbeat(identity);
+        return Status::ok();
+      }
       case Envelope::REQUEST_WORK: {
         SLUICE_RETURN_IF_ERROR(on_worker_message(identity));
         scheduler_.set_credit(identity, envelope.getRequestWork().getFreeSlots());

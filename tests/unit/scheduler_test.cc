@@ -73,6 +73,20 @@ TEST_F(SchedulerTest, GivesEachWorkerAtMostItsCredit) {
   EXPECT_EQ(assign().size(), 0u);
 }
 
+TEST_F(SchedulerTest, IdleHeartbeatGivesAWorkerWithoutCreditItsSlotsBack) {
+  // Its RequestWork was lost (a reconnect): registered, idle, no credit.
+  submit();
+  scheduler_->register_worker("w1", 2);
+  EXPECT_TRUE(assign().empty());
+  scheduler_->on_idle_heartbeat("w1");
+  auto assigned = assign();
+  ASSERT_EQ(assigned.size(), 2u);
+  // While attempts of ours run on it, a heartbeat saying 0 (sent before
+  // the Tasks arrived) gives nothing more.
+  scheduler_->on_idle_heartbeat("w1");
+  EXPECT_TRUE(assign().empty());
+}
+
 TEST_F(SchedulerTest, CommitsInOrderOnlyWhenStartMatchesPreviousEnd) {
   submit();
   scheduler_->register_worker("w1", 3);
