@@ -161,9 +161,11 @@ class Aggregator {
   Status parse_partial_key(const RecordBatch& batch, size_t row);
   // The heap a string holds beyond its inline buffer (0 when it is short).
   static size_t heap_bytes(const std::string& text) {
-    return text.capacity() > kInlineStringCapacity ? text.capacity() + 1 : 0;
+    // An empty string's capacity is its inline buffer's (not a constant
+    // expression for clang with libstdc++).
+    static const size_t inline_capacity = std::string().capacity();
+    return text.capacity() > inline_capacity ? text.capacity() + 1 : 0;
   }
-  static constexpr size_t kInlineStringCapacity = std::string().capacity();
   // A count_distinct set's own allocation, and one item's node and bucket
   // (libstdc++: next pointer, the string, its cached hash; malloc's header).
   static constexpr size_t kDistinctSetBytes = 96;
