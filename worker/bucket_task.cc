@@ -18,15 +18,8 @@
 namespace sluice {
 namespace {
 
-TaskOutcome failed(std::string error, bool retryable) {
-  TaskOutcome outcome;
-  outcome.error = std::move(error);
-  outcome.retryable = retryable;
-  return outcome;
-}
-
 TaskOutcome map_output_lost(uint32_t map_task, std::string error) {
-  TaskOutcome outcome = failed(std::move(error), true);
+  TaskOutcome outcome = failure(std::move(error), true);
   outcome.map_output_lost = true;
   outcome.lost_map_task = map_task;
   return outcome;
@@ -36,7 +29,7 @@ TaskOutcome map_output_lost(uint32_t map_task, std::string error) {
 
 TaskOutcome run_merge_task(const TaskSpec& task, const JobSpec& spec, TaskControl& control) {
   auto compiled = Pipeline::compile(spec, task.input_columns, task.header_known);
-  if (!compiled.is_ok()) return failed(compiled.status().message(), false);
+  if (!compiled.is_ok()) return failure(compiled.status().message(), false);
   Pipeline& pipeline = *compiled.value();
   std::vector<std::string> paths;
   for (uint32_t bucket = 0; bucket < task.sorted_output_count; ++bucket) {
@@ -44,16 +37,16 @@ TaskOutcome run_merge_task(const TaskSpec& task, const JobSpec& spec, TaskContro
   }
   auto writer = open_row_writer(task.temp_path, spec.output.format, spec.output.compression,
                                 pipeline.output_columns(), pipeline.output_types());
-  if (!writer.is_ok()) return failed(writer.status().message(), true);
+  if (!writer.is_ok()) return failure(writer.status().message(), true);
   Status merged = merge_sorted_files(paths, pipeline.output_columns().size(),
                                      [&](const OutputBatch& rows) -> Status {
                                        if (control.abort.load(std::memory_order_relaxed))
                                          return internal_error("aborted");
                                        return writer.value()->write(rows);
                                      });
-  if (!merged.is_ok()) return failed(merged.message(), true);
+  if (!merged.is_ok()) return failure(merged.message(), true);
   auto stats = writer.value()->finish();
-  if (!stats.is_ok()) return failed(stats.status().message(), true);
+  if (!stats.is_ok()) return failure(stats.status().message(), true);
   TaskOutcome outcome;
   outcome.ok = true;
   outcome.rows_in = stats->rows;
@@ -65,15 +58,15 @@ TaskOutcome run_merge_task(const TaskSpec& task, const JobSpec& spec, TaskContro
 
 TaskOutcome run_bucket_task(const TaskSpec& task, const JobSpec& spec, TaskControl& control) {
   auto compiled = Pipeline::compile(spec, task.input_columns, task.header_known);
-  if (!compiled.is_ok()) return failed(compiled.status().message(), false);
+  if (!compiled.is_ok()) return failure(compiled.status().message(), false);
   Pipeline& pipeline = *compiled.value();
-  if (!pipeline.has_aggregate()) return failed("a bucket task of a job without aggregate", false);
+  if (!pipeline.has_aggregate()) return failure("a bucket task of a job without aggregate", false);
   const AggregatePlan& plan = pipeline.aggregate_plan();
   const uint32_t buckets = exchange_buckets(spec);
   if (task.bucket_begin >= task.bucket_end || task.bucket_end > buckets) {
-    return failed(fmt::format("buckets {}..{} are not of an exchange of {}", task.bucket_begin,
-                              task.bucket_end, buckets),
-                  false);
+    return failure(fmt::format("buckets {}..{} are not of an exchange of {}", task.bucket_begin,
+                               task.bucket_end, buckets),
+                   false);
   }
 
   const std::string spill_dir = task.temp_path + ".spill";
@@ -89,7 +82,7 @@ TaskOutcome run_bucket_task(const TaskSpec& task, const JobSpec& spec, TaskContr
   std::vector<RejectedRecord> rejects;
   uint64_t bytes_read = 0;
   for (uint32_t map_task = 0; map_task < task.map_output_count; ++map_task) {
-    if (control.abort.load(std::memory_order_relaxed)) return failed("aborted", true);
+    if (control.abort.load(std::memory_order_relaxed)) return failure("aborted", true);
     const std::string path = fmt::format("{}/map-{:05}.bin", task.map_output_dir, map_task);
     auto opened = FileSource::open(path);
     if (!opened.is_ok()) return map_output_lost(map_task, opened.status().message());
@@ -121,7 +114,7 @@ TaskOutcome run_bucket_task(const TaskSpec& task, const JobSpec& spec, TaskContr
     while (true) {
       rejects.clear();
       auto more = reader.next(batch, rejects);
-      if (!more.is_ok()) return failed(more.status().message(), true);
+      if (!more.is_ok()) return failure(more.status().message(), true);
       if (!rejects.empty()) {
         return map_output_lost(map_task, fmt::format("{}: record at byte offset {}: {}", path,
                                                      rejects[0].offset, rejects[0].reason));
@@ -129,7 +122,7 @@ TaskOutcome run_bucket_task(const TaskSpec& task, const JobSpec& spec, TaskContr
       Status merged = table.add_partial(batch);
       if (!merged.is_ok()) {
         // Spilling failed (kIoError): the worker's disk; else the rows are bad.
-        if (merged.code() == StatusCode::kIoError) return failed(merged.message(), true);
+        if (merged.code() == StatusCode::kIoError) return failure(merged.message(), true);
         return map_output_lost(map_task, fmt::format("{}: {}", path, merged.message()));
       }
       if (!more.value()) break;
@@ -150,14 +143,14 @@ TaskOutcome run_bucket_task(const TaskSpec& task, const JobSpec& spec, TaskContr
   const bool sorted = pipeline.sorts_after_aggregate();
   if (sorted) {
     auto keys = pipeline.output_sort_keys();
-    if (!keys.is_ok()) return failed(keys.status().message(), false);
+    if (!keys.is_ok()) return failure(keys.status().message(), false);
     sort_keys = std::move(keys).value();
     sorter = std::make_unique<ExternalSorter>(output_columns, spec.memory_per_task_bytes / 2,
                                               task.temp_path + ".sort");
   } else {
     auto opened = open_row_writer(task.temp_path, spec.output.format, spec.output.compression,
                                   pipeline.output_columns(), output_types);
-    if (!opened.is_ok()) return failed(opened.status().message(), true);
+    if (!opened.is_ok()) return failure(opened.status().message(), true);
     writer = std::move(opened).value();
   }
   std::string key;
@@ -189,9 +182,9 @@ TaskOutcome run_bucket_task(const TaskSpec& task, const JobSpec& spec, TaskContr
     if (control.abort.load(std::memory_order_relaxed)) return internal_error("aborted");
     return pipeline.run_after_aggregate(std::move(columns), rows, write, /*sort=*/false);
   });
-  if (!finished.is_ok()) return failed(finished.message(), true);
+  if (!finished.is_ok()) return failure(finished.message(), true);
   auto stats = sorted ? sorter->finish_to_file(task.temp_path) : writer->finish();
-  if (!stats.is_ok()) return failed(stats.status().message(), true);
+  if (!stats.is_ok()) return failure(stats.status().message(), true);
   std::error_code ignored;
   std::filesystem::remove_all(spill_dir, ignored);
   std::filesystem::remove_all(task.temp_path + ".sort", ignored);

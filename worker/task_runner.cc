@@ -22,7 +22,6 @@
 #include "worker/crash_trigger.h"
 
 namespace sluice {
-namespace {
 
 TaskOutcome failure(std::string error, bool retryable) {
   TaskOutcome outcome;
@@ -30,6 +29,8 @@ TaskOutcome failure(std::string error, bool retryable) {
   outcome.retryable = retryable;
   return outcome;
 }
+
+namespace {
 
 // The input must be the file that was planned: same size, same mtime (for a
 // URL: same Content-Length, same ETag/Last-Modified hash).

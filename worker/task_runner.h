@@ -89,4 +89,7 @@ struct TaskOutcome {
 
 TaskOutcome run_task(const TaskSpec& task, TaskControl& control);
 
+// A failed outcome; `retryable`: the task's trouble, not the job's.
+TaskOutcome failure(std::string error, bool retryable);
+
 }  // namespace sluice
