@@ -59,7 +59,6 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
     // The map tasks are the input ranges; the bucket tasks are planned once
     // their outputs are committed (Scheduler, scheduler_stages.cc).
     job.map_tasks = job.partitions_total;
-    job.buckets_fine = exchange_buckets(spec);
     job.final_merge = sorts_after_aggregate(spec);
     job.input_columns = checked.input_columns;
     job.header_known = checked.header_known;

@@ -27,10 +27,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string in_output(const JobRecord& job, const std::string& name) {
-  return (fs::path(work_dir(job)) / name).string();
-}
-
 struct PartFile {
   std::string name;
   uint64_t rows = 0;
@@ -106,64 +102,6 @@ Result<std::optional<PartFile>> write_empty_part(const JobRecord& job) {
 }
 
 }  // namespace
-
-std::string work_dir(const JobRecord& job) {
-  if (job.output_mode == OutputMode::kOverwrite) return staging_dir_of(job.output_dir, job.id);
-  return job.output_dir;
-}
-
-std::string temporary_dir(const JobRecord& job) { return in_output(job, "_temporary/" + job.id); }
-
-std::string partials_dir(const JobRecord& job) { return in_output(job, "_partials/" + job.id); }
-
-bool is_bucket_task(const JobRecord& job, uint32_t partition) {
-  return job.has_aggregate && partition >= job.map_tasks;
-}
-
-std::string map_output_path(const JobRecord& job, uint32_t partition) {
-  return fmt::format("{}/map-{:05}.bin", partials_dir(job), partition);
-}
-
-bool is_merge_task(const JobRecord& job, uint32_t partition) {
-  return job.final_merge && job.final_planned && partition + 1 == job.partitions_total &&
-         partition > job.map_tasks;
-}
-
-std::string sorted_output_path(const JobRecord& job, uint32_t partition) {
-  return fmt::format("{}/sorted-{:05}.bin", partials_dir(job), partition - job.map_tasks);
-}
-
-std::string temp_part_path(const JobRecord& job, uint32_t partition, uint32_t attempt) {
-  if (is_merge_task(job, partition)) {
-    return fmt::format("{}/part-{:05}-attempt-{}{}", temporary_dir(job), job.part_base, attempt,
-                       job.extension);
-  }
-  if (is_bucket_task(job, partition) && job.final_merge) {
-    return fmt::format("{}/sorted-{:05}-attempt-{}.bin", temporary_dir(job),
-                       partition - job.map_tasks, attempt);
-  }
-  if (is_bucket_task(job, partition)) {
-    return fmt::format("{}/part-{:05}-attempt-{}{}", temporary_dir(job),
-                       job.part_base + partition - job.map_tasks, attempt, job.extension);
-  }
-  if (job.has_aggregate) {
-    return fmt::format("{}/map-{:05}-attempt-{}.bin", temporary_dir(job), partition, attempt);
-  }
-  return fmt::format("{}/part-{:05}-attempt-{}{}", temporary_dir(job), partition, attempt,
-                     job.extension);
-}
-
-std::string temp_rejects_path(const JobRecord& job, uint32_t partition, uint32_t attempt) {
-  return fmt::format("{}/rejects-{:05}-attempt-{}.csv", temporary_dir(job), partition, attempt);
-}
-
-std::string part_name(const JobRecord& job, uint32_t partition) {
-  return fmt::format("part-{:05}{}", job.part_base + partition, job.extension);
-}
-
-std::string rejects_name(const JobRecord& job, uint32_t partition) {
-  return fmt::format("_rejects/part-{:05}.csv", job.part_base + partition);
-}
 
 Status publish_partition(const JobRecord& job, const PartitionRecord& partition) {
   const uint32_t attempt = partition.attempt;

@@ -96,8 +96,7 @@ std::string encode_job(const JobRecord& job) {
     record["replaced"] = job.replaced;
   }
   if (job.has_aggregate) {
-    record["exchange"] = {job.map_tasks, job.buckets_fine, job.buckets_planned, job.final_merge,
-                          job.final_planned};
+    record["exchange"] = {job.map_tasks, job.buckets_planned, job.final_merge, job.final_planned};
     record["input_columns"] = job.input_columns;
     record["header_known"] = job.header_known;
   }
@@ -130,10 +129,9 @@ Result<JobRecord> decode_job(const std::string& text) {
     if (record.contains("exchange")) {
       const json& exchange = record.at("exchange");
       job.map_tasks = exchange.at(0);
-      job.buckets_fine = exchange.at(1);
-      job.buckets_planned = exchange.at(2);
-      job.final_merge = exchange.at(3);
-      job.final_planned = exchange.at(4);
+      job.buckets_planned = exchange.at(1);
+      job.final_merge = exchange.at(2);
+      job.final_planned = exchange.at(3);
       job.input_columns = record.at("input_columns").get<std::vector<std::string>>();
       job.header_known = record.at("header_known");
     }

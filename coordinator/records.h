@@ -125,11 +125,10 @@ struct JobRecord {
   bool speculative = false;  // job file: speculative: true (stragglers get a second attempt)
   // The exchange (has_aggregate): partitions [0, map_tasks) are the map tasks
   // (one per input range); each writes its partial states hash-partitioned
-  // into buckets_fine buckets. Once they are all published the bucket tasks
+  // into exchange_buckets(spec) buckets. Once they are all published the bucket tasks
   // [map_tasks, ...) are planned (buckets_planned), each over a run of
   // neighbouring buckets, and write the parts.
   uint32_t map_tasks = 0;
-  uint32_t buckets_fine = 0;
   bool buckets_planned = false;
   // A sort after the aggregate: the bucket tasks write their groups sorted
   // (to _partials/<job>/sorted-NNNNN.bin) and one merge task, planned when

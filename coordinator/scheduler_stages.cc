@@ -80,26 +80,27 @@ Status Scheduler::advance_stages(JobEntry& job) {
     map_output_bytes += job.partitions[index].stats.bytes_written;
   }
   SLUICE_ASSIGN_OR_RETURN(JobSpec spec, parse_job_spec(job.record.spec_yaml, job.record.spec_file));
+  const uint32_t buckets = exchange_buckets(spec);
   const std::vector<BucketRange> ranges =
-      plan_bucket_tasks(job.record.buckets_fine, spec.parallelism, map_output_bytes);
-  std::vector<PartitionRecord> buckets;
+      plan_bucket_tasks(buckets, spec.parallelism, map_output_bytes);
+  std::vector<PartitionRecord> tasks;
   for (const BucketRange& range : ranges) {
     PartitionRecord partition;
-    partition.index = static_cast<uint32_t>(job.partitions.size() + buckets.size());
+    partition.index = static_cast<uint32_t>(job.partitions.size() + tasks.size());
     partition.is_bucket = true;
     partition.bucket_begin = range.begin;
     partition.bucket_end = range.end;
-    buckets.push_back(partition);
+    tasks.push_back(partition);
   }
   JobRecord record = job.record;
   record.buckets_planned = true;
-  record.partitions_total = static_cast<uint32_t>(job.partitions.size() + buckets.size());
+  record.partitions_total = static_cast<uint32_t>(job.partitions.size() + tasks.size());
   // The job record and its bucket tasks in one durable batch: after a crash
   // the job has all of them or none (then they are planned again, the same).
-  SLUICE_RETURN_IF_ERROR(ledger_.create_job(record, buckets));
+  SLUICE_RETURN_IF_ERROR(ledger_.create_job(record, tasks));
   crash_point("buckets-planned");
   job.record = std::move(record);
-  for (const PartitionRecord& partition : buckets) {
+  for (const PartitionRecord& partition : tasks) {
     job.partitions.push_back(partition);
     job.eligible_at_ms.push_back(0);
     job.leased_at_ms.push_back(0);
@@ -111,8 +112,7 @@ Status Scheduler::advance_stages(JobEntry& job) {
       ->info(
           "stage planned job={} stage=buckets tasks={} buckets={} map_outputs={} "
           "map_output_bytes={}",
-          job.record.id, buckets.size(), job.record.buckets_fine, job.record.map_tasks,
-          map_output_bytes);
+          job.record.id, tasks.size(), buckets, job.record.map_tasks, map_output_bytes);
   return Status::ok();
 }
 

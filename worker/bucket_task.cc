@@ -69,10 +69,10 @@ TaskOutcome run_bucket_task(const TaskSpec& task, const JobSpec& spec, TaskContr
                    false);
   }
 
+  const bool sorted = pipeline.sorts_after_aggregate();
   const std::string spill_dir = task.temp_path + ".spill";
   // With a sort, the table and the sorter share memory_per_task.
-  const uint64_t table_bytes_max =
-      spec.memory_per_task_bytes / (sorts_after_aggregate(spec) ? 2 : 1);
+  const uint64_t table_bytes_max = spec.memory_per_task_bytes / (sorted ? 2 : 1);
   ExternalAggregator table(plan, table_bytes_max, spill_dir);
   CsvDialect dialect;  // the map outputs' own: ',' '"', no header
   dialect.header = false;
@@ -140,7 +140,6 @@ TaskOutcome run_bucket_task(const TaskSpec& task, const JobSpec& spec, TaskContr
   std::vector<Pipeline::OutputSortKey> sort_keys;
   const size_t output_columns = pipeline.output_columns().size();
   const std::vector<expr::Type> output_types = pipeline.output_types();
-  const bool sorted = pipeline.sorts_after_aggregate();
   if (sorted) {
     auto keys = pipeline.output_sort_keys();
     if (!keys.is_ok()) return failure(keys.status().message(), false);

@@ -35,7 +35,6 @@ class SchedulerStages : public ::testing::Test {
     job.max_attempts = 3;
     job.has_aggregate = true;
     job.map_tasks = 2;
-    job.buckets_fine = 64;
     std::vector<PartitionRecord> partitions;
     for (uint32_t i = 0; i < 2; ++i) {
       PartitionRecord p;
@@ -153,7 +152,6 @@ TEST_F(SchedulerStages, AnAggregateOverNoRangesHasItsBucketTaskAtOnce) {
   job.spec_yaml = "name: empty\ninput: {path: x}\noutput: {path: out}\n";
   job.max_attempts = 3;
   job.has_aggregate = true;
-  job.buckets_fine = 64;
   ASSERT_TRUE(scheduler_->submit(job, {}).is_ok());
   ASSERT_NE(scheduler_->partition("empty", 0), nullptr);
   EXPECT_TRUE(scheduler_->partition("empty", 0)->is_bucket);

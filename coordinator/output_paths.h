@@ -1,0 +1,36 @@
+#pragma once
+// Where a job's files live (the layout is in publisher.h): its working
+// directory, its temporary and partial files for every kind of task (map,
+// bucket, merge), and the names of its parts and rejects.
+
+#include <cstdint>
+#include <string>
+
+#include "coordinator/records.h"
+
+namespace sluice {
+
+// `name` inside the job's working directory.
+std::string in_output(const JobRecord& job, const std::string& name);
+// Where the job writes: output_dir, or for output.mode: overwrite its
+// staging directory beside it.
+std::string work_dir(const JobRecord& job);
+std::string temporary_dir(const JobRecord& job);
+std::string temp_part_path(const JobRecord& job, uint32_t partition, uint32_t attempt);
+std::string temp_rejects_path(const JobRecord& job, uint32_t partition, uint32_t attempt);
+// Part numbers are job.part_base + partition (part_base is 0 unless the job
+// is a run of an incremental lineage).
+std::string part_name(const JobRecord& job, uint32_t partition);     // "part-00000.csv"
+std::string rejects_name(const JobRecord& job, uint32_t partition);  // "_rejects/part-00000.csv"
+std::string partials_dir(const JobRecord& job);
+// An aggregate job's partition `partition` is a bucket task (not a map task).
+bool is_bucket_task(const JobRecord& job, uint32_t partition);
+// Where a map task's committed output is published: _partials/<job>/map-NNNNN.bin.
+std::string map_output_path(const JobRecord& job, uint32_t partition);
+// A job that sorts after its aggregate: its last partition is the merge task
+// (once planned), and its bucket tasks' sorted outputs are published to
+// _partials/<job>/sorted-NNNNN.bin (NNNNN: the bucket task's number).
+bool is_merge_task(const JobRecord& job, uint32_t partition);
+std::string sorted_output_path(const JobRecord& job, uint32_t partition);
+
+}  // namespace sluice
