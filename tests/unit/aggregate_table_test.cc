@@ -2,7 +2,8 @@
 // hash table against a std::map count — many groups, keys that collide in
 // the hash's low bits, NULLs, empty strings, strings holding 0x00 and 0xff —
 // through update, finalize, and partial rows written and merged. And the
-// chunk key encoder against append_key, value by value.
+// chunk key encoder against append_key, value by value; and what the table
+// reports holding (memory_bytes, clear).
 // Randomized; the seed is printed. Replay with SLUICE_SEED=<seed>.
 
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <deque>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -302,6 +304,47 @@ TEST(AggregateTable, ChunkKeyEncodingIsAppendKeyOfEachValue) {
       chunk += row_count;
     }
   }
+}
+
+// What the table reports holding (ExternalAggregator spills by it).
+TEST(AggregatorMemory, GrowsWithGroupsAndDistinctValuesAndClearReleasesIt) {
+  AggregatePlan plan;
+  plan.key_names = {"k"};
+  plan.key_types = {Type::kString};
+  plan.aggregates.push_back(
+      AggregateColumn{"d", AggregateKind::kCountDistinct, Type::kString, Type::kInt64});
+  plan.build_partial_columns();
+  Aggregator table(plan);
+  const size_t empty = table.memory_bytes();
+  const std::string long_text(100, 'x');
+  std::deque<std::string> strings;
+  expr::Vector keys, values;
+  keys.reset(Type::kString, 1000);
+  values.reset(Type::kString, 1000);
+  expr::Selection selection;
+  for (uint32_t row = 0; row < 1000; ++row) {
+    keys.valid[row] = values.valid[row] = 1;
+    strings.push_back(long_text + std::to_string(row % 100));  // 100 groups of long keys
+    keys.strings[row] = strings.back();
+    strings.push_back(long_text + std::to_string(row));  // 1000 distinct values
+    values.strings[row] = strings.back();
+    selection.push_back(row);
+  }
+  table.update({&keys}, {&values}, selection);
+  // At least the key strings (kept twice: encoded and as values) and the
+  // distinct values' bytes.
+  EXPECT_GT(table.memory_bytes(), empty + 100 * 2 * 100 + 1000 * 100);
+  // Distinct values that are already there add nothing.
+  const size_t full = table.memory_bytes();
+  table.update({&keys}, {&values}, selection);
+  EXPECT_EQ(table.memory_bytes(), full);
+  table.clear();
+  EXPECT_EQ(table.group_count(), 0u);
+  EXPECT_LE(table.memory_bytes(), empty);
+  // Usable again after clear.
+  table.update({&keys}, {&values}, selection);
+  EXPECT_EQ(table.group_count(), 100u);
+  EXPECT_EQ(table.memory_bytes(), full);
 }
 
 }  // namespace
