@@ -67,6 +67,10 @@ std::string temp_rejects_path(const JobRecord& job, uint32_t partition, uint32_t
   return fmt::format("{}/rejects-{:05}-attempt-{}.csv", temporary_dir(job), partition, attempt);
 }
 
+std::vector<std::string> attempt_files(const JobRecord& job, uint32_t partition, uint32_t attempt) {
+  return {temp_part_path(job, partition, attempt), temp_rejects_path(job, partition, attempt)};
+}
+
 std::string part_name(const JobRecord& job, uint32_t partition) {
   return fmt::format("part-{:05}{}", job.part_base + partition, job.extension);
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "coordinator/records.h"
 
@@ -18,6 +19,9 @@ std::string work_dir(const JobRecord& job);
 std::string temporary_dir(const JobRecord& job);
 std::string temp_part_path(const JobRecord& job, uint32_t partition, uint32_t attempt);
 std::string temp_rejects_path(const JobRecord& job, uint32_t partition, uint32_t attempt);
+// The temporary files an attempt may leave: its part (or map output, sorted
+// output) and its rejects.
+std::vector<std::string> attempt_files(const JobRecord& job, uint32_t partition, uint32_t attempt);
 // Part numbers are job.part_base + partition (part_base is 0 unless the job
 // is a run of an incremental lineage).
 std::string part_name(const JobRecord& job, uint32_t partition);     // "part-00000.csv"

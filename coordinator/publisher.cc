@@ -163,8 +163,7 @@ static void remove_working_dirs(const JobRecord& job) {
 
 void discard_attempt(const JobRecord& job, uint32_t partition, uint32_t attempt) {
   std::error_code ignored;
-  fs::remove(temp_part_path(job, partition, attempt), ignored);
-  fs::remove(temp_rejects_path(job, partition, attempt), ignored);
+  for (const std::string& file : attempt_files(job, partition, attempt)) fs::remove(file, ignored);
   // A late attempt of a job that ended recreated its temporary directory.
   if (is_final(job.state)) remove_working_dirs(job);
 }

@@ -10,6 +10,7 @@
 #include <zmq.hpp>
 
 #include "common/base/crash_point.h"
+#include "common/base/host.h"
 #include "common/base/limits.h"
 #include "common/base/log.h"
 #include "coordinator/admission.h"
@@ -152,9 +153,9 @@ class CoordinatorService::Impl {
       std::set<std::string> keep;
       for (uint32_t index = 0; index < job->partitions_total; ++index) {
         const PartitionRecord* partition = scheduler_.partition(job->id, index);
-        if (partition->state == PartitionState::kWritten) {
-          keep.insert(temp_part_path(*job, index, partition->attempt));
-          keep.insert(temp_rejects_path(*job, index, partition->attempt));
+        if (partition->state != PartitionState::kWritten) continue;
+        for (std::string& file : attempt_files(*job, index, partition->attempt)) {
+          keep.insert(std::move(file));
         }
       }
       remove_temporaries_except(*job, keep);
@@ -456,12 +457,6 @@ class CoordinatorService::Impl {
     for (const WorkerExit& exit : worker_exits_.take()) {
       scheduler_.worker_died(host_name(), exit.pid, exit.signal);
     }
-  }
-
-  static std::string host_name() {
-    char host[256] = {};
-    ::gethostname(host, sizeof(host) - 1);
-    return host;
   }
 
  public:

@@ -11,6 +11,7 @@
 #include <zmq.hpp>
 
 #include "common/base/clock.h"
+#include "common/base/host.h"
 #include "common/base/limits.h"
 #include "common/base/log.h"
 #include "proto/codec.h"
@@ -41,9 +42,8 @@ class WorkerLink {
         socket_(context_, zmq::socket_type::dealer),
         waker_(context_) {
     if (options_.worker_id.empty()) {
-      char host[256] = {};
-      ::gethostname(host, sizeof(host) - 1);
-      options_.worker_id = fmt::format("{}-{}-{:x}", host, ::getpid(), clock_.now_ms() & 0xffffff);
+      options_.worker_id =
+          fmt::format("{}-{}-{:x}", host_name(), ::getpid(), clock_.now_ms() & 0xffffff);
     }
   }
 
@@ -116,9 +116,7 @@ class WorkerLink {
     auto message = builder.initRoot<proto::Envelope>().initRegister();
     message.setWorkerId(options_.worker_id);
     message.setSlots(options_.slots);
-    char host[256] = {};
-    ::gethostname(host, sizeof(host) - 1);
-    message.setHost(host);
+    message.setHost(host_name());
     message.setPid(static_cast<uint32_t>(::getpid()));
     message.setProtocolVersion(1);
     send(builder);
