@@ -41,6 +41,7 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
   job.max_attempts = spec.max_attempts;
   job.has_header = spec.input.header;
   job.has_aggregate = checked.has_aggregate;
+  job.partition_by = spec.output.partition_by;
   job.speculative = spec.speculative;
   job.output_mode = spec.output.mode;
   job.created_unix = unix_time_seconds();

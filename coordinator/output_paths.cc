@@ -4,9 +4,14 @@
 #include "coordinator/output_paths.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <filesystem>
+#include <set>
+#include <string_view>
 
+#include "common/base/limits.h"
+#include "common/layout/partitioned_writer.h"
 #include "coordinator/output_dir.h"
 
 namespace sluice {
@@ -68,7 +73,64 @@ std::string temp_rejects_path(const JobRecord& job, uint32_t partition, uint32_t
 }
 
 std::vector<std::string> attempt_files(const JobRecord& job, uint32_t partition, uint32_t attempt) {
-  return {temp_part_path(job, partition, attempt), temp_rejects_path(job, partition, attempt)};
+  std::vector<std::string> files = {temp_part_path(job, partition, attempt),
+                                    temp_rejects_path(job, partition, attempt)};
+  if (!job.partition_by.empty() && writes_part(job, partition)) {
+    files.push_back(partition_files_dir(temp_part_path(job, partition, attempt)));
+  }
+  return files;
+}
+
+bool writes_part(const JobRecord& job, uint32_t partition) {
+  if (!job.has_aggregate) return true;
+  if (is_merge_task(job, partition)) return true;
+  return is_bucket_task(job, partition) && !job.final_merge;
+}
+
+uint32_t part_number(const JobRecord& job, uint32_t partition) {
+  if (!job.has_aggregate) return job.part_base + partition;
+  if (is_merge_task(job, partition)) return job.part_base;
+  return job.part_base + partition - job.map_tasks;
+}
+
+std::string temp_partition_file_path(const JobRecord& job, uint32_t partition, uint32_t attempt,
+                                     size_t file) {
+  return PartitionedWriter::file_path(partition_files_dir(temp_part_path(job, partition, attempt)),
+                                      file);
+}
+
+std::string partition_file_name(const JobRecord& job, uint32_t partition,
+                                const PartitionFile& file) {
+  return fmt::format("{}/part-{:05}{}", file.dir, part_number(job, partition), job.extension);
+}
+
+std::optional<std::string> partition_files_problem(const JobRecord& job, uint32_t partition,
+                                                   const PartStats& stats) {
+  if (job.partition_by.empty() || !writes_part(job, partition)) {
+    if (stats.files.empty()) return std::nullopt;
+    return fmt::format("{} partition files for output that is not partitioned", stats.files.size());
+  }
+  uint64_t rows = 0;
+  uint64_t bytes = 0;
+  std::set<std::string_view> dirs;
+  for (const PartitionFile& file : stats.files) {
+    if (!is_partition_dir(file.dir, job.partition_by)) {
+      return fmt::format("'{}' is not a partition directory of {}", file.dir,
+                         fmt::join(job.partition_by, ", "));
+    }
+    if (!dirs.insert(file.dir).second) return fmt::format("'{}' is listed twice", file.dir);
+    rows += file.rows;
+    bytes += file.bytes;
+  }
+  if (stats.files.size() > limits::kPartitionFilesPerTaskMax) {
+    return fmt::format("{} partition files, over the limit of {}", stats.files.size(),
+                       limits::kPartitionFilesPerTaskMax);
+  }
+  if (rows != stats.rows_out || bytes != stats.bytes_written) {
+    return fmt::format("partition files of {} rows and {} bytes for {} rows and {} bytes written",
+                       rows, bytes, stats.rows_out, stats.bytes_written);
+  }
+  return std::nullopt;
 }
 
 std::string part_name(const JobRecord& job, uint32_t partition) {

@@ -4,6 +4,7 @@
 // bucket, merge), and the names of its parts and rejects.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,5 +37,23 @@ std::string map_output_path(const JobRecord& job, uint32_t partition);
 // _partials/<job>/sorted-NNNNN.bin (NNNNN: the bucket task's number).
 bool is_merge_task(const JobRecord& job, uint32_t partition);
 std::string sorted_output_path(const JobRecord& job, uint32_t partition);
+
+// Whether the partition's output is a part of the job's result (not a map
+// output or a sorted output for the merge task).
+bool writes_part(const JobRecord& job, uint32_t partition);
+// The part number partition `partition` publishes (writes_part).
+uint32_t part_number(const JobRecord& job, uint32_t partition);
+// output.partition_by: where file `file` of an attempt's report is written
+// (its temporary path) and published: OUT/<dir>/part-NNNNN.<ext>.
+std::string temp_partition_file_path(const JobRecord& job, uint32_t partition, uint32_t attempt,
+                                     size_t file);
+std::string partition_file_name(const JobRecord& job, uint32_t partition,
+                                const PartitionFile& file);
+// Why a report's files cannot be the partition's (a worker's report is not
+// trusted with paths), or nullopt: a partitioned part's files must each be
+// a partition directory of the job's columns and add up to the rows and
+// bytes reported; any other output lists none.
+std::optional<std::string> partition_files_problem(const JobRecord& job, uint32_t partition,
+                                                   const PartStats& stats);
 
 }  // namespace sluice

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@
 #include "common/io/row_writer.h"
 #include "common/job/check.h"
 #include "common/job/job_spec.h"
+#include "common/layout/partitioned_writer.h"
 #include "common/pipeline/merge.h"
 #include "common/pipeline/pipeline.h"
 #include "coordinator/incremental.h"
@@ -103,23 +105,38 @@ Result<std::optional<PartFile>> write_empty_part(const JobRecord& job) {
 
 }  // namespace
 
+// A part into place: its one file, or under output.partition_by each of its
+// files into its partition's directory (a redo after a crash skips those
+// already renamed).
+static Status publish_part(const JobRecord& job, const PartitionRecord& partition) {
+  const uint32_t attempt = partition.attempt;
+  const std::string temp = temp_part_path(job, partition.index, attempt);
+  if (job.partition_by.empty()) {
+    const uint32_t number = part_number(job, partition.index) - job.part_base;
+    return publish_file(temp, in_output(job, part_name(job, number))).status();
+  }
+  for (size_t i = 0; i < partition.stats.files.size(); ++i) {
+    const PartitionFile& file = partition.stats.files[i];
+    SLUICE_RETURN_IF_ERROR(make_directories(in_output(job, file.dir)));
+    SLUICE_RETURN_IF_ERROR(
+        publish_file(temp_partition_file_path(job, partition.index, attempt, i),
+                     in_output(job, partition_file_name(job, partition.index, file)))
+            .status());
+  }
+  std::error_code ignored;
+  fs::remove_all(partition_files_dir(temp), ignored);
+  fs::remove(temp, ignored);
+  return Status::ok();
+}
+
 Status publish_partition(const JobRecord& job, const PartitionRecord& partition) {
   const uint32_t attempt = partition.attempt;
-  if (partition.is_final) {
-    return publish_file(temp_part_path(job, partition.index, attempt),
-                        in_output(job, part_name(job, 0)))
-        .status();
-  }
   if (partition.is_bucket && job.final_merge) {
     return publish_file(temp_part_path(job, partition.index, attempt),
                         sorted_output_path(job, partition.index))
         .status();
   }
-  if (partition.is_bucket) {
-    return publish_file(temp_part_path(job, partition.index, attempt),
-                        in_output(job, part_name(job, partition.index - job.map_tasks)))
-        .status();
-  }
+  if (partition.is_final || partition.is_bucket) return publish_part(job, partition);
   if (job.has_aggregate) {
     SLUICE_RETURN_IF_ERROR(make_directories(partials_dir(job)));
     const std::string temp = temp_part_path(job, partition.index, attempt);
@@ -133,9 +150,7 @@ Status publish_partition(const JobRecord& job, const PartitionRecord& partition)
     }
     SLUICE_RETURN_IF_ERROR(publish_file(temp, target).status());
   } else {
-    SLUICE_RETURN_IF_ERROR(publish_file(temp_part_path(job, partition.index, attempt),
-                                        in_output(job, part_name(job, partition.index)))
-                               .status());
+    SLUICE_RETURN_IF_ERROR(publish_part(job, partition));
   }
   const std::string temp_rejects = temp_rejects_path(job, partition.index, attempt);
   if (partition.stats.rows_rejected > 0) {
@@ -163,7 +178,9 @@ static void remove_working_dirs(const JobRecord& job) {
 
 void discard_attempt(const JobRecord& job, uint32_t partition, uint32_t attempt) {
   std::error_code ignored;
-  for (const std::string& file : attempt_files(job, partition, attempt)) fs::remove(file, ignored);
+  for (const std::string& file : attempt_files(job, partition, attempt)) {
+    fs::remove_all(file, ignored);
+  }
   // A late attempt of a job that ended recreated its temporary directory.
   if (is_final(job.state)) remove_working_dirs(job);
 }
@@ -178,7 +195,14 @@ std::optional<std::string> temporary_files_problem(const JobRecord& job, uint32_
       return fmt::format("{} holds {} bytes, the worker wrote {}", path, size, bytes);
     return std::nullopt;
   };
-  if (auto problem = expect(temp_part_path(job, partition, attempt), stats.bytes_written)) {
+  if (!job.partition_by.empty() && writes_part(job, partition)) {
+    for (size_t i = 0; i < stats.files.size(); ++i) {
+      if (auto problem =
+              expect(temp_partition_file_path(job, partition, attempt, i), stats.files[i].bytes)) {
+        return problem;
+      }
+    }
+  } else if (auto problem = expect(temp_part_path(job, partition, attempt), stats.bytes_written)) {
     return problem;
   }
   if (stats.rows_rejected > 0) {
@@ -190,7 +214,7 @@ std::optional<std::string> temporary_files_problem(const JobRecord& job, uint32_
 void remove_temporaries_except(const JobRecord& job, const std::set<std::string>& keep) {
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(temporary_dir(job), error)) {
-    if (keep.count(entry.path().string()) == 0) fs::remove(entry.path(), error);
+    if (keep.count(entry.path().string()) == 0) fs::remove_all(entry.path(), error);
   }
 }
 
@@ -210,6 +234,26 @@ struct ManifestContent {
   json accounting = json::array();
   uint64_t rows_in = 0, rows_out = 0, rows_filtered = 0, rows_rejected = 0;
 
+  // The partition's part: its one file, or its partition files.
+  void add_part(const JobRecord& job, const PartitionRecord& p) {
+    const uint32_t number = part_number(job, p.index);
+    if (job.partition_by.empty()) {
+      parts.push_back({{"partition", number},
+                       {"file", part_name(job, number - job.part_base)},
+                       {"rows", p.stats.rows_out},
+                       {"bytes", p.stats.bytes_written},
+                       {"checksum", hex64(p.stats.checksum)}});
+      return;
+    }
+    for (const PartitionFile& file : p.stats.files) {
+      parts.push_back({{"partition", number},
+                       {"file", partition_file_name(job, p.index, file)},
+                       {"rows", file.rows},
+                       {"bytes", file.bytes},
+                       {"checksum", hex64(file.checksum)}});
+    }
+  }
+
   void add_accounting(const json& entry) {
     accounting.push_back(entry);
     rows_in += entry.at("rows_in").get<uint64_t>();
@@ -220,20 +264,22 @@ struct ManifestContent {
 };
 
 static json manifest_json(const JobRecord& job, bool aggregate, const ManifestContent& content) {
-  return json{{"format_version", 1},
-              {"job_id", job.id},
-              {"name", job.name},
-              {"spec_hash", hex64(hash64(job.spec_yaml))},
-              {"extension", job.extension},
-              {"aggregate", aggregate},
-              {"inputs", content.inputs},
-              {"rows_in", content.rows_in},
-              {"rows_out", content.rows_out},
-              {"rows_filtered", content.rows_filtered},
-              {"rows_rejected", content.rows_rejected},
-              {"parts", content.parts},
-              {"rejects", content.rejects},
-              {"partitions", content.accounting}};
+  json manifest{{"format_version", 1},
+                {"job_id", job.id},
+                {"name", job.name},
+                {"spec_hash", hex64(hash64(job.spec_yaml))},
+                {"extension", job.extension},
+                {"aggregate", aggregate},
+                {"inputs", content.inputs},
+                {"rows_in", content.rows_in},
+                {"rows_out", content.rows_out},
+                {"rows_filtered", content.rows_filtered},
+                {"rows_rejected", content.rows_rejected},
+                {"parts", content.parts},
+                {"rejects", content.rejects},
+                {"partitions", content.accounting}};
+  if (!job.partition_by.empty()) manifest["partition_by"] = job.partition_by;
+  return manifest;
 }
 
 // A run of an incremental lineage: the generation's own manifest, then the
@@ -373,12 +419,7 @@ static Status write_output(const JobRecord& job, const std::vector<PartitionReco
     if (p.is_bucket || p.is_final) {
       // A bucket task's part: the groups of its buckets, after the steps
       // that follow the aggregate (or the merge task's: all of them, sorted).
-      const uint32_t number = p.is_final ? 0 : p.index - job.map_tasks;
-      content.parts.push_back({{"partition", job.part_base + number},
-                               {"file", part_name(job, number)},
-                               {"rows", p.stats.rows_out},
-                               {"bytes", p.stats.bytes_written},
-                               {"checksum", hex64(p.stats.checksum)}});
+      content.add_part(job, p);
       continue;
     }
     const uint32_t number = job.part_base + p.index;  // the index unless appending
@@ -390,13 +431,7 @@ static Status write_output(const JobRecord& job, const std::vector<PartitionReco
                             {"rows_out", p.stats.rows_out},
                             {"rows_filtered", p.stats.rows_filtered},
                             {"rows_rejected", p.stats.rows_rejected}});
-    if (!job.has_aggregate) {
-      content.parts.push_back({{"partition", number},
-                               {"file", part_name(job, p.index)},
-                               {"rows", p.stats.rows_out},
-                               {"bytes", p.stats.bytes_written},
-                               {"checksum", hex64(p.stats.checksum)}});
-    }
+    if (!job.has_aggregate) content.add_part(job, p);
     if (p.stats.rows_rejected > 0) {
       content.rejects.push_back({{"partition", number},
                                  {"file", rejects_name(job, p.index)},
@@ -406,7 +441,8 @@ static Status write_output(const JobRecord& job, const std::vector<PartitionReco
     }
   }
   std::optional<PartFile> written;
-  if (partitions.empty() && !job.has_aggregate) {
+  // A partitioned output of no rows has no partition, hence no file.
+  if (partitions.empty() && !job.has_aggregate && job.partition_by.empty()) {
     SLUICE_ASSIGN_OR_RETURN(written, write_empty_part(job));
   }
   if (written) {
@@ -480,6 +516,39 @@ Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& p
 // A failed job's files that a resubmission would not reuse: an aggregate
 // runs again whole (Scheduler::resume), so its rejects and merged part go.
 // A cancelled job is never resumed: everything it published goes.
+// A partitioned job's files: OUT/<col=v/...>/part-NNNNN<ext> for its part
+// numbers, and the partition directories left empty.
+static void remove_partition_files(const JobRecord& job) {
+  const fs::path root(work_dir(job));
+  const size_t depth = job.partition_by.size();
+  std::vector<fs::path> dirs;
+  std::error_code error;
+  for (auto it = fs::recursive_directory_iterator(root, error);
+       !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    const size_t level = static_cast<size_t>(it.depth());  // 0: in OUT itself
+    std::error_code ignored;
+    if (it->is_directory(ignored)) {
+      if (level >= depth || name.find('=') == std::string::npos || name[0] == '_') {
+        it.disable_recursion_pending();
+      } else {
+        dirs.push_back(it->path());
+      }
+      continue;
+    }
+    if (level != depth) continue;
+    unsigned number = 0;
+    if (std::sscanf(name.c_str(), "part-%5u", &number) != 1) continue;
+    if (number < job.part_base || number >= job.part_base + job.partitions_total) continue;
+    fs::remove(it->path(), ignored);
+  }
+  // Deepest first: a directory empties before its parent is tried.
+  std::sort(dirs.begin(), dirs.end(), [](const fs::path& a, const fs::path& b) {
+    return a.string().size() > b.string().size();
+  });
+  for (const fs::path& dir : dirs) fs::remove(dir, error);  // only when empty; else an error
+}
+
 static void remove_published(const JobRecord& job) {
   std::error_code ignored;
   if (job.output_mode == OutputMode::kOverwrite) {
@@ -487,6 +556,7 @@ static void remove_published(const JobRecord& job) {
     if (job.state == JobState::kCancelled || !job.has_aggregate) return;
   }
   if (job.state == JobState::kFailed && !job.has_aggregate) return;
+  if (!job.partition_by.empty()) remove_partition_files(job);
   for (uint32_t index = 0; index < job.partitions_total; ++index) {
     if (is_bucket_task(job, index)) {
       // A job that merges its buckets publishes one part, part 0.

@@ -104,6 +104,7 @@ std::string encode_job(const JobRecord& job) {
     record["output_mode"] = static_cast<int>(job.output_mode);
     record["part_base"] = job.part_base;
   }
+  if (!job.partition_by.empty()) record["partition_by"] = job.partition_by;
   return json_text(record);
 }
 
@@ -141,6 +142,9 @@ Result<JobRecord> decode_job(const std::string& text) {
     job.finished_unix = record.at("finished_unix");
     job.output_mode = static_cast<OutputMode>(record.value("output_mode", 0));
     job.part_base = record.value("part_base", 0u);
+    if (record.contains("partition_by")) {
+      job.partition_by = record.at("partition_by").get<std::vector<std::string>>();
+    }
     if (record.contains("lineage_id")) {
       job.lineage_id = record.at("lineage_id");
       job.generation = record.at("generation");
@@ -186,6 +190,9 @@ std::string encode_partition(const PartitionRecord& p) {
   }
   if (p.is_bucket) record["bucket"] = {p.bucket_begin, p.bucket_end};
   if (p.is_final) record["final"] = true;
+  for (const PartitionFile& file : s.files) {
+    record["files"].push_back({file.dir, file.rows, file.bytes, file.checksum});
+  }
   for (const SkippedRecord& skipped : p.skipped) {
     record["skipped"].push_back({{"offset", skipped.offset}, {"reason", skipped.reason}});
   }
@@ -213,6 +220,11 @@ Result<PartitionRecord> decode_partition(const std::string& text) {
                           &p.stats.checksum,      &p.stats.rejects_bytes, &p.stats.rejects_checksum,
                           &p.stats.start_offset,  &p.stats.end_offset};
     for (size_t i = 0; i < std::size(fields); ++i) *fields[i] = s.at(i).get<uint64_t>();
+    if (record.contains("files")) {
+      for (const json& file : record.at("files")) {
+        p.stats.files.push_back(PartitionFile{file.at(0), file.at(1), file.at(2), file.at(3)});
+      }
+    }
     p.is_final = record.value("final", false);
     if (record.contains("bucket")) {
       p.is_bucket = true;

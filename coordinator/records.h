@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/layout/hive_path.h"
 #include "coordinator/planner.h"
 
 namespace sluice {
@@ -35,6 +36,8 @@ struct PartStats {
   uint64_t rejects_checksum = 0;
   uint64_t start_offset = 0;  // where its first record started
   uint64_t end_offset = 0;    // where the next partition's first record starts
+  // output.partition_by: the attempt's files (bytes_written is their sum).
+  std::vector<PartitionFile> files;
 };
 
 // A record pinned as crashing the workers that process it: every later
@@ -154,6 +157,9 @@ struct JobRecord {
   // output.mode (publisher.h): overwrite builds the output beside the
   // directory and swaps it in; append publishes parts from part_base on.
   OutputMode output_mode = OutputMode::kError;
+  // output.partition_by: parts are files OUT/<dir>/part-NNNNN.<ext>, one
+  // per partition value a task met (PartStats::files).
+  std::vector<std::string> partition_by;
 };
 
 std::string encode_job(const JobRecord& job);

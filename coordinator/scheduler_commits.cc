@@ -7,6 +7,7 @@
 #include "common/base/assert.h"
 #include "common/base/crash_point.h"
 #include "common/base/log.h"
+#include "coordinator/output_paths.h"
 #include "coordinator/scheduler.h"
 
 namespace sluice {
@@ -26,11 +27,16 @@ Result<DoneOutcome> Scheduler::on_done(const std::string& identity, const DoneRe
   // the range (offsets of a compressed input count decompressed bytes, so
   // they may pass the file's size) and the rows add up.
   const PartStats& stats = report.stats;
+  const std::optional<std::string> files_problem =
+      partition_files_problem(job->record, report.attempt.partition, stats);
   if (stats.start_offset < partition.range.begin_offset || stats.start_offset > stats.end_offset ||
-      stats.rows_in != stats.rows_out + stats.rows_filtered + stats.rows_rejected) {
-    outcome.reason =
-        fmt::format("invalid report: offsets {}..{} for range {}..{}", stats.start_offset,
-                    stats.end_offset, partition.range.begin_offset, partition.range.end_offset);
+      stats.rows_in != stats.rows_out + stats.rows_filtered + stats.rows_rejected ||
+      files_problem) {
+    outcome.reason = files_problem
+                         ? "invalid report: " + *files_problem
+                         : fmt::format("invalid report: offsets {}..{} for range {}..{}",
+                                       stats.start_offset, stats.end_offset,
+                                       partition.range.begin_offset, partition.range.end_offset);
     outcome.discarded.push_back(report.attempt);
     if (active && job->leases[report.attempt.partition].size() > 1) {
       drop_attempt(*job, report.attempt.partition, report.attempt.attempt);

@@ -38,6 +38,10 @@ DoneReport read_done_report(proto::Done::Reader message) {
   stats.rejects_checksum = message.getRejectsChecksum();
   stats.start_offset = message.getStartOffset();
   stats.end_offset = message.getEndOffset();
+  for (proto::PartitionFile::Reader file : message.getFiles()) {
+    stats.files.push_back(PartitionFile{to_string(file.getDir()), file.getRows(), file.getBytes(),
+                                        file.getChecksum()});
+  }
   return report;
 }
 

@@ -129,6 +129,16 @@ struct Done {
   rejectsChecksum @11 :UInt64;
   startOffset @12 :UInt64;      # where its first record started
   endOffset @13 :UInt64;        # where the first record after its range starts
+  # output.partition_by: the files the attempt wrote, file i at
+  # <tempPath>.d/NNNNN (i as NNNNN); bytesWritten is their sum.
+  files @14 :List(PartitionFile);
+}
+
+struct PartitionFile {
+  dir @0 :Text;                 # "col=value/col2=value2", Hive-escaped
+  rows @1 :UInt64;
+  bytes @2 :UInt64;
+  checksum @3 :UInt64;          # xxh64 of the file's bytes
 }
 
 # worker -> coordinator: the attempt failed.

@@ -14,6 +14,7 @@
 #include "common/io/row_writer.h"
 #include "common/pipeline/external_aggregate.h"
 #include "common/pipeline/pipeline.h"
+#include "worker/part_writer.h"
 
 namespace sluice {
 namespace {
@@ -23,6 +24,12 @@ TaskOutcome map_output_lost(uint32_t map_task, std::string error) {
   outcome.map_output_lost = true;
   outcome.lost_map_task = map_task;
   return outcome;
+}
+
+// A partition value too long for a file name fails the job (kDataError);
+// anything else is the worker's trouble.
+TaskOutcome failed_writing(const Status& status) {
+  return failure(status.message(), status.code() != StatusCode::kDataError);
 }
 
 }  // namespace
@@ -35,8 +42,8 @@ TaskOutcome run_merge_task(const TaskSpec& task, const JobSpec& spec, TaskContro
   for (uint32_t bucket = 0; bucket < task.sorted_output_count; ++bucket) {
     paths.push_back(fmt::format("{}/sorted-{:05}.bin", task.map_output_dir, bucket));
   }
-  auto writer = open_row_writer(task.temp_path, spec.output.format, spec.output.compression,
-                                pipeline.output_columns(), pipeline.output_types());
+  auto writer = PartWriter::open(task.temp_path, spec, pipeline.output_columns(),
+                                 pipeline.output_types(), spec.memory_per_task_bytes / 2);
   if (!writer.is_ok()) return failure(writer.status().message(), true);
   Status merged = merge_sorted_files(paths, pipeline.output_columns().size(),
                                      [&](const OutputBatch& rows) -> Status {
@@ -44,15 +51,13 @@ TaskOutcome run_merge_task(const TaskSpec& task, const JobSpec& spec, TaskContro
                                          return internal_error("aborted");
                                        return writer.value()->write(rows);
                                      });
-  if (!merged.is_ok()) return failure(merged.message(), true);
-  auto stats = writer.value()->finish();
-  if (!stats.is_ok()) return failure(stats.status().message(), true);
+  if (!merged.is_ok()) return failed_writing(merged);
   TaskOutcome outcome;
+  auto rows = writer.value()->finish(outcome);
+  if (!rows.is_ok()) return failed_writing(rows.status());
   outcome.ok = true;
-  outcome.rows_in = stats->rows;
-  outcome.rows_out = stats->rows;
-  outcome.bytes_written = stats->bytes;
-  outcome.checksum = stats->checksum;
+  outcome.rows_in = rows.value();
+  outcome.rows_out = rows.value();
   return outcome;
 }
 
@@ -135,7 +140,7 @@ TaskOutcome run_bucket_task(const TaskSpec& task, const JobSpec& spec, TaskContr
   // external sort (key: the sort columns, then the whole row, so that ties
   // are broken the same in every task) and out as one sorted file, which
   // the merge task merges with the other buckets' (merge_task).
-  std::unique_ptr<RowWriter> writer;
+  std::unique_ptr<PartWriter> writer;
   std::unique_ptr<ExternalSorter> sorter;
   std::vector<Pipeline::OutputSortKey> sort_keys;
   const size_t output_columns = pipeline.output_columns().size();
@@ -147,8 +152,8 @@ TaskOutcome run_bucket_task(const TaskSpec& task, const JobSpec& spec, TaskContr
     sorter = std::make_unique<ExternalSorter>(output_columns, spec.memory_per_task_bytes / 2,
                                               task.temp_path + ".sort");
   } else {
-    auto opened = open_row_writer(task.temp_path, spec.output.format, spec.output.compression,
-                                  pipeline.output_columns(), output_types);
+    auto opened = PartWriter::open(task.temp_path, spec, pipeline.output_columns(), output_types,
+                                   spec.memory_per_task_bytes / 4);
     if (!opened.is_ok()) return failure(opened.status().message(), true);
     writer = std::move(opened).value();
   }
@@ -181,21 +186,29 @@ TaskOutcome run_bucket_task(const TaskSpec& task, const JobSpec& spec, TaskContr
     if (control.abort.load(std::memory_order_relaxed)) return internal_error("aborted");
     return pipeline.run_after_aggregate(std::move(columns), rows, write, /*sort=*/false);
   });
-  if (!finished.is_ok()) return failure(finished.message(), true);
-  auto stats = sorted ? sorter->finish_to_file(task.temp_path) : writer->finish();
-  if (!stats.is_ok()) return failure(stats.status().message(), true);
+  if (!finished.is_ok()) return failed_writing(finished);
+  TaskOutcome outcome;
+  uint64_t rows_out = 0;
+  if (sorted) {
+    auto stats = sorter->finish_to_file(task.temp_path);
+    if (!stats.is_ok()) return failure(stats.status().message(), true);
+    rows_out = stats->rows;
+    outcome.bytes_written = stats->bytes;
+    outcome.checksum = stats->checksum;
+  } else {
+    auto rows = writer->finish(outcome);
+    if (!rows.is_ok()) return failed_writing(rows.status());
+    rows_out = rows.value();
+  }
   std::error_code ignored;
   std::filesystem::remove_all(spill_dir, ignored);
   std::filesystem::remove_all(task.temp_path + ".sort", ignored);
 
-  TaskOutcome outcome;
   outcome.ok = true;
   outcome.rows_in = groups;
-  outcome.rows_out = stats->rows;
-  outcome.rows_filtered = groups - stats->rows;
+  outcome.rows_out = rows_out;
+  outcome.rows_filtered = groups - rows_out;
   outcome.bytes_read = bytes_read;
-  outcome.bytes_written = stats->bytes;
-  outcome.checksum = stats->checksum;
   return outcome;
 }
 

@@ -311,6 +311,14 @@ class WorkerLink {
       done.setRejectsChecksum(outcome.rejects_checksum);
       done.setStartOffset(outcome.start_offset);
       done.setEndOffset(outcome.end_offset);
+      auto files = done.initFiles(static_cast<unsigned>(outcome.files.size()));
+      for (size_t i = 0; i < outcome.files.size(); ++i) {
+        auto file = files[static_cast<unsigned>(i)];
+        file.setDir(outcome.files[i].dir);
+        file.setRows(outcome.files[i].rows);
+        file.setBytes(outcome.files[i].bytes);
+        file.setChecksum(outcome.files[i].checksum);
+      }
       log_->debug("task done job={} partition={} attempt={} rows_in={} rows_out={}", spec.job_id,
                   spec.partition, spec.attempt, outcome.rows_in, outcome.rows_out);
     } else {

@@ -20,6 +20,7 @@
 #include "common/postgres/range_reader.h"
 #include "worker/bucket_task.h"
 #include "worker/crash_trigger.h"
+#include "worker/part_writer.h"
 
 namespace sluice {
 
@@ -193,15 +194,28 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   // An aggregate's map task writes its partial states into the exchange's
   // buckets (common/exchange/map_output.h), flushing its table whenever it
   // holds more than half of memory_per_task; the row buffers take a quarter.
+  // Other tasks write their part (partitioned files: in half of it).
   const bool partial = pipeline.value()->has_aggregate();
   const uint64_t table_bytes_max = spec.memory_per_task_bytes / 2;
-  auto writer =
-      partial
-          ? open_map_output_writer(task.temp_path, spec,
-                                   pipeline.value()->aggregate_plan().key_names.size())
-          : open_row_writer(task.temp_path, spec.output.format, spec.output.compression,
-                            pipeline.value()->output_columns(), pipeline.value()->output_types());
-  if (!writer.is_ok()) return failure(writer.status().message(), true);
+  std::unique_ptr<RowWriter> map_writer;
+  std::unique_ptr<PartWriter> part_writer;
+  if (partial) {
+    auto opened = open_map_output_writer(task.temp_path, spec,
+                                         pipeline.value()->aggregate_plan().key_names.size());
+    if (!opened.is_ok()) return failure(opened.status().message(), true);
+    map_writer = std::move(opened).value();
+  } else {
+    auto opened =
+        PartWriter::open(task.temp_path, spec, pipeline.value()->output_columns(),
+                         pipeline.value()->output_types(), spec.memory_per_task_bytes / 2);
+    if (!opened.is_ok())
+      return failure(opened.status().message(),
+                     opened.status().code() != StatusCode::kInvalidArgument);
+    part_writer = std::move(opened).value();
+  }
+  auto write_output = [&](const OutputBatch& rows) {
+    return partial ? map_writer->write(rows) : part_writer->write(rows);
+  };
   auto reject_writer = open_reject_writer(task.rejects_temp_path, task.path);
   if (!reject_writer.is_ok()) return failure(reject_writer.status().message(), true);
 
@@ -243,13 +257,14 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
       // on_error: fail — the data is bad, retrying cannot help.
       return failure(processed.message(), processed.code() != StatusCode::kDataError);
     }
-    Status written = writer.value()->write(output);
-    if (!written.is_ok()) return failure(written.message(), true);
+    Status written = write_output(output);
+    if (!written.is_ok())
+      return failure(written.message(), written.code() != StatusCode::kDataError);
     if (partial && pipeline.value()->aggregate_memory_bytes() > table_bytes_max) {
       output.clear();
       Status flushed = pipeline.value()->flush_partial(output);
       if (!flushed.is_ok()) return failure(flushed.message(), false);
-      written = writer.value()->write(output);
+      written = map_writer->write(output);
       if (!written.is_ok()) return failure(written.message(), true);
     }
     return std::nullopt;
@@ -288,24 +303,31 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
     output.clear();
     Status finished = pipeline.value()->finish_partial(output);
     if (!finished.is_ok()) return failure(finished.message(), false);
-    Status written = writer.value()->write(output);
+    Status written = map_writer->write(output);
     if (!written.is_ok()) return failure(written.message(), true);
   }
 
-  auto stats = writer.value()->finish();
-  if (!stats.is_ok()) return failure(stats.status().message(), true);
+  TaskOutcome outcome;
+  if (partial) {
+    auto stats = map_writer->finish();
+    if (!stats.is_ok()) return failure(stats.status().message(), true);
+    outcome.bytes_written = stats->bytes;
+    outcome.checksum = stats->checksum;
+  } else {
+    auto rows = part_writer->finish(outcome);
+    if (!rows.is_ok()) {
+      return failure(rows.status().message(), rows.status().code() != StatusCode::kDataError);
+    }
+  }
   auto reject_stats = reject_writer.value()->finish();
   if (!reject_stats.is_ok()) return failure(reject_stats.status().message(), true);
 
-  TaskOutcome outcome;
   outcome.ok = true;
   outcome.rows_in = counters.rows_in + reader_rejects;
   outcome.rows_out = counters.rows_out;
   outcome.rows_filtered = counters.rows_filtered;
   outcome.rows_rejected = counters.rows_rejected + reader_rejects;
   outcome.bytes_read = reader.bytes_read();
-  outcome.bytes_written = stats->bytes;
-  outcome.checksum = stats->checksum;
   outcome.rejects_bytes = reject_stats->bytes;
   outcome.rejects_checksum = reject_stats->checksum;
   outcome.start_offset = reader.start_offset();

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "common/layout/partitioned_writer.h"
+
 namespace sluice {
 
 struct TaskSpec {
@@ -81,6 +83,8 @@ struct TaskOutcome {
   uint64_t bytes_read = 0, bytes_written = 0, checksum = 0;
   uint64_t rejects_bytes = 0, rejects_checksum = 0;
   uint64_t start_offset = 0, end_offset = 0;
+  // output.partition_by: the files written (bytes_written is their sum).
+  std::vector<PartitionFile> files;
   // A bucket task: the output of map task lost_map_task is missing or fails
   // its checksum (the coordinator runs that map task again).
   bool map_output_lost = false;

@@ -37,6 +37,11 @@ inline constexpr uint32_t kWorkerSlotsMax = 256;
 // a few hundred bytes; a job spec is at most kJobSpecBytesMax.
 inline constexpr int64_t kJobSpecBytesMax = 1 << 20;
 inline constexpr int64_t kMessageBytesMax = kJobSpecBytesMax + (64 << 10);
+// output.partition_by: the files one task may write (one per partition value
+// it meets), and the bytes of their directory names, so that its report
+// stays well within a message.
+inline constexpr size_t kPartitionFilesPerTaskMax = 10000;
+inline constexpr size_t kPartitionDirBytesPerTaskMax = 512 << 10;
 // Cap'n Proto reader limits (words of 8 bytes, and pointer depth).
 inline constexpr uint64_t kTraversalLimitWords = static_cast<uint64_t>(kMessageBytesMax) / 8 * 2;
 inline constexpr int kNestingLimit = 16;

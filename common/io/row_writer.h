@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/base/batch.h"
+#include "common/base/limits.h"
 #include "common/base/status.h"
 #include "common/expr/types.h"
 #include "common/job/job_spec.h"
@@ -38,11 +39,12 @@ class RowWriter {
 // otherwise JSON strings.
 // Parquet (common/parquet/writer.h) needs the columns' types, parallel to
 // `columns` (Pipeline::output_types()); without them every column is a
-// string. CSV and JSON lines ignore them.
-Result<std::unique_ptr<RowWriter>> open_row_writer(const std::string& path, OutputFormat format,
-                                                   Compression compression,
-                                                   const std::vector<std::string>& columns,
-                                                   const std::vector<expr::Type>& types = {});
+// string. CSV and JSON lines ignore them, and the row group size, which
+// several files open at once keep smaller (common/layout/partitioned_writer.h).
+Result<std::unique_ptr<RowWriter>> open_row_writer(
+    const std::string& path, OutputFormat format, Compression compression,
+    const std::vector<std::string>& columns, const std::vector<expr::Type>& types = {},
+    uint64_t parquet_row_group_bytes_max = limits::kParquetRowGroupBytesMax);
 
 class OutputSink;
 

@@ -1,5 +1,9 @@
 #include "common/job/check.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 #include <filesystem>
 
 #include "common/csv/range_reader.h"
@@ -105,6 +109,24 @@ Result<CheckedJob> check_job(const JobSpec& spec, const std::string& base_dir) {
       Pipeline::compile(with_base, checked.input_columns, checked.header_known));
   checked.output_columns = pipeline->output_columns();
   checked.has_aggregate = pipeline->has_aggregate();
+  for (const std::string& column : spec.output.partition_by) {
+    if (std::find(checked.output_columns.begin(), checked.output_columns.end(), column) ==
+        checked.output_columns.end()) {
+      return invalid_argument(
+          fmt::format("{}: output.partition_by: '{}' is not an output column (the columns are {})",
+                      spec.source_file, column, fmt::join(checked.output_columns, ", ")));
+    }
+  }
+  if (!spec.output.partition_by.empty() &&
+      spec.output.partition_by.size() >= checked.output_columns.size()) {
+    return invalid_argument(spec.source_file +
+                            ": output.partition_by: every output column is a partition column; "
+                            "the files would have no columns");
+  }
+  if (spec.input.incremental && !spec.output.partition_by.empty()) {
+    return invalid_argument(spec.source_file +
+                            ": input.incremental: not supported with output.partition_by");
+  }
   if (spec.input.incremental && checked.has_aggregate) {
     // Each run would have to merge the partial states of every earlier run.
     return invalid_argument(spec.source_file +

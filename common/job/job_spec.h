@@ -131,6 +131,9 @@ struct OutputSpec {
   OutputFormat format = OutputFormat::kCsv;
   Compression compression = Compression::kNone;
   OutputMode mode = OutputMode::kError;
+  // Hive-style directories `col=value/` by these output columns, which
+  // leave the files (common/layout/partitioned_writer.h).
+  std::vector<std::string> partition_by;
 };
 
 struct RejectsSpec {

@@ -1,11 +1,13 @@
 // The job file's `output:` section, and the file extension it gives parts.
+#include <algorithm>
+
 #include "common/job/job_spec_reader.h"
 
 namespace sluice {
 
 Status read_output(const SpecReader& reader, const YAML::Node& node, OutputSpec& output) {
   SLUICE_RETURN_IF_ERROR(
-      reader.only_keys(node, "output", {"path", "format", "compression", "mode"}));
+      reader.only_keys(node, "output", {"path", "format", "compression", "mode", "partition_by"}));
   if (!node["path"]) return reader.error(node, "output.path", "missing");
   SLUICE_ASSIGN_OR_RETURN(output.path, reader.scalar(node["path"], "output.path"));
   if (output.path.empty()) return reader.error(node["path"], "output.path", "empty");
@@ -59,6 +61,21 @@ Status read_output(const SpecReader& reader, const YAML::Node& node, OutputSpec&
     } else {
       return reader.error(node["mode"], "output.mode",
                           "expected error, overwrite or append, found '" + mode + "'");
+    }
+  }
+  if (node["partition_by"]) {
+    const YAML::Node& list = node["partition_by"];
+    if (!list.IsSequence() || list.size() == 0) {
+      return reader.error(list, "output.partition_by", "expected a list of column names");
+    }
+    for (const YAML::Node& item : list) {
+      SLUICE_ASSIGN_OR_RETURN(std::string column, reader.scalar(item, "output.partition_by"));
+      if (column.empty()) return reader.error(item, "output.partition_by", "empty column name");
+      if (std::find(output.partition_by.begin(), output.partition_by.end(), column) !=
+          output.partition_by.end()) {
+        return reader.error(item, "output.partition_by", "'" + column + "' is listed twice");
+      }
+      output.partition_by.push_back(std::move(column));
     }
   }
   return Status::ok();

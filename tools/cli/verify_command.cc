@@ -1,7 +1,8 @@
 // `sluice verify OUTPUT_DIR`: audits a finished output against its manifest —
 // every file present with its size and checksum, row counts recounted, the
 // counts adding up (rows in = out + filtered + rejected for every partition
-// and in total), no stray part or reject file.
+// and in total), no stray part or reject file (in OUT, and in the col=value/
+// directories of a partitioned output).
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -171,10 +172,21 @@ int verify_command(const std::string& output_dir) {
     audit.fail(std::string("the manifest is incomplete: ") + error.what());
   }
   std::error_code error;
-  for (const auto& entry : fs::directory_iterator(dir, error)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind("part-", 0) == 0 && audit.listed().count(name) == 0) {
-      audit.fail(name + ": not in the manifest");
+  // Part files in OUT and, for a partitioned output, in its col=value/
+  // directories (not in _temporary/, _rejects/ or other _ directories).
+  for (auto it = fs::recursive_directory_iterator(dir, error);
+       !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    std::error_code ignored;
+    if (it->is_directory(ignored)) {
+      if (name.empty() || name[0] == '_' || name.find('=') == std::string::npos) {
+        it.disable_recursion_pending();
+      }
+      continue;
+    }
+    const std::string relative = fs::relative(it->path(), dir, ignored).string();
+    if (name.rfind("part-", 0) == 0 && audit.listed().count(relative) == 0) {
+      audit.fail(relative + ": not in the manifest");
     }
   }
   for (const auto& entry : fs::directory_iterator(dir / "_rejects", error)) {
