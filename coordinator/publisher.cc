@@ -122,6 +122,7 @@ static Status publish_part(const JobRecord& job, const PartitionRecord& partitio
         publish_file(temp_partition_file_path(job, partition.index, attempt, i),
                      in_output(job, partition_file_name(job, partition.index, file)))
             .status());
+    crash_point("partition-file-renamed");
   }
   std::error_code ignored;
   fs::remove_all(partition_files_dir(temp), ignored);
