@@ -93,14 +93,21 @@ Result<OutputContents> read_output_contents(const std::string& dir) {
       contents.working_jobs.insert(entry.path().filename().string());
     }
   }
-  for (const char* sub : {"", "_rejects"}) {
-    const fs::path where = fs::path(dir) / sub;
-    for (const auto& entry : fs::directory_iterator(where, error)) {
-      const std::string name = entry.path().filename().string();
-      if (name.rfind("part-", 0) != 0) continue;
-      contents.part_files.push_back(*sub == '\0' ? name : std::string(sub) + "/" + name);
-      note_part(contents, name);
+  // Parts in OUT, in the col=value/ directories of a partitioned output,
+  // and rejects in _rejects/.
+  for (auto it = fs::recursive_directory_iterator(dir, error);
+       !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    std::error_code ignored;
+    if (it->is_directory(ignored)) {
+      const bool rejects = it.depth() == 0 && name == "_rejects";
+      const bool partition = name[0] != '_' && name.find('=') != std::string::npos;
+      if (!rejects && !partition) it.disable_recursion_pending();
+      continue;
     }
+    if (name.rfind("part-", 0) != 0) continue;
+    contents.part_files.push_back(fs::relative(it->path(), dir, ignored).string());
+    note_part(contents, name);
   }
   std::sort(contents.part_files.begin(), contents.part_files.end());
   return contents;
