@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <map>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -266,6 +267,42 @@ TEST_F(PartitionBy, CoordinatorKilledBetweenRenamesResumesToTheSameFiles) {
   };
   EXPECT_EQ(without_manifest(after), without_manifest(uninterrupted));
   expect_verified("resumed");
+}
+
+TEST_F(PartitionBy, AppendNumbersAfterThePartitionFilesAndLeftoversRefuseAnotherJob) {
+  std::mt19937_64 random(5);
+  write_input(random, 400);
+  auto job = [&](const std::string& mode) {
+    write_file(dir_ / "job.yaml",
+               "name: partitioned\ninput: {path: input.csv}\n"
+               "output: {path: out, mode: " +
+                   mode + ", partition_by: [region]}\n");
+    return run({sluice_binary(), "run", "job.yaml", "--workers", "2", "--state", dir_ / "state",
+                "--no-progress"},
+               dir_.path());
+  };
+  ASSERT_EQ(job("error").exit_code, 0);
+  const size_t first = lines_by_dir(dir_ / "out").size();
+  write_input(random, 300);  // other inputs: another job
+  auto appended = job("append");
+  ASSERT_EQ(appended.exit_code, 0) << appended.err;
+  std::set<std::string> names;
+  for (const auto& entry : fs::recursive_directory_iterator(dir_ / "out")) {
+    if (entry.is_regular_file() && entry.path().filename().string().rfind("part-", 0) == 0) {
+      names.insert(entry.path().filename().string());
+    }
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"part-00000.csv", "part-00001.csv"}));
+  EXPECT_GE(lines_by_dir(dir_ / "out").size(), first);
+  expect_verified("appended");
+
+  // Partition files no manifest lists (a failed job's) refuse another job.
+  fs::remove(dir_ / "out/_MANIFEST.json");
+  fs::remove(dir_ / "out/_SUCCESS");
+  write_input(random, 200);
+  auto refused = job("error");
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("part-0000"), std::string::npos) << refused.err;
 }
 
 TEST_F(PartitionBy, RefusesColumnsThatAreNotOutputColumns) {
