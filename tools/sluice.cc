@@ -146,7 +146,7 @@ int dispatch(int argc, char** argv) {
 
   GenFlags gen;
   auto* gen_app = app.add_subcommand("gen", "generate sample data");
-  gen_app->add_option("dataset", gen.dataset, "parking")->required();
+  gen_app->add_option("dataset", gen.dataset, "parking or registrations")->required();
   gen_app->add_option("--rows", gen.rows, "data rows");
   gen_app->add_option("--seed", gen.seed, "random seed");
   gen_app->add_option("--multiline-rate", gen.multiline_rate,

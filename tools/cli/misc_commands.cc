@@ -7,6 +7,7 @@
 
 #include "tools/cli/commands.h"
 #include "tools/gen/parking_generator.h"
+#include "tools/gen/registrations_generator.h"
 
 namespace sluice {
 
@@ -41,15 +42,27 @@ int keygen_command(const std::string& prefix) {
 }
 
 int gen_command(const GenFlags& flags) {
-  if (flags.dataset != "parking") {
-    fmt::print(stderr, "sluice: unknown dataset '{}' (known: parking)\n", flags.dataset);
+  Status status;
+  if (flags.dataset == "parking") {
+    gen::ParkingOptions options;
+    options.rows = flags.rows;
+    options.seed = flags.seed;
+    options.multiline_rate = flags.multiline_rate;
+    status = gen::write_parking_csv(flags.out, options);
+  } else if (flags.dataset == "registrations") {
+    if (flags.multiline_rate != 0.0) {
+      fmt::print(stderr, "sluice: --multiline-rate is for the parking dataset\n");
+      return kExitUsage;
+    }
+    gen::RegistrationsOptions options;
+    options.rows = flags.rows;
+    options.seed = flags.seed;
+    status = gen::write_registrations_csv(flags.out, options);
+  } else {
+    fmt::print(stderr, "sluice: unknown dataset '{}' (known: parking, registrations)\n",
+               flags.dataset);
     return kExitUsage;
   }
-  gen::ParkingOptions options;
-  options.rows = flags.rows;
-  options.seed = flags.seed;
-  options.multiline_rate = flags.multiline_rate;
-  Status status = gen::write_parking_csv(flags.out, options);
   if (!status.is_ok()) {
     fmt::print(stderr, "sluice: {}\n", status.message());
     return status.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitJobFailed;

@@ -355,6 +355,27 @@ Status generate(const ParkingOptions& options,
 
 }  // namespace
 
+struct ParkingRecords::State {
+  explicit State(uint64_t seed) : writer(seed, 0.0), buffer(new char[kRowBytesMax]) {}
+  RowWriter writer;
+  std::unique_ptr<char[]> buffer;
+};
+
+ParkingRecords::ParkingRecords(uint64_t seed) : state_(std::make_unique<State>(seed)) {}
+ParkingRecords::~ParkingRecords() = default;
+
+std::string_view ParkingRecords::next() {
+  char* const start = state_->buffer.get();
+  char* const end = state_->writer.write(start);
+  return std::string_view(start, static_cast<size_t>(end - start));
+}
+
+void append_plate(std::string& out, Rng& rng) {
+  char plate[16];
+  char* const end = put_plate(plate, rng);
+  out.append(plate, static_cast<size_t>(end - plate));
+}
+
 const std::vector<std::string>& parking_columns() {
   static const std::vector<std::string> columns = {
       "Summons Number",

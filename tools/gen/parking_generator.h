@@ -11,10 +11,13 @@
 // Thread safety: free functions, no shared mutable state.
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/base/status.h"
+#include "tools/gen/rng.h"
 
 namespace sluice::gen {
 
@@ -37,5 +40,25 @@ Status write_parking_csv(const std::string& path, const ParkingOptions& options)
 
 // The same bytes as write_parking_csv, in memory. For tests and small fixtures.
 Result<std::string> parking_csv(const ParkingOptions& options);
+
+// The data records of write_parking_csv({rows, seed, multiline_rate 0}), one
+// at a time, for generators of related tables (registrations_generator.h).
+class ParkingRecords {
+ public:
+  explicit ParkingRecords(uint64_t seed);
+  ~ParkingRecords();
+  ParkingRecords(const ParkingRecords&) = delete;
+  ParkingRecords& operator=(const ParkingRecords&) = delete;
+  // The next record, with its '\n'; valid until the next call.
+  std::string_view next();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// A plate as the parking records draw it (NY passenger, commercial, NJ-like,
+// taxi, or BLANKPLATE), appended to `out`.
+void append_plate(std::string& out, Rng& rng);
 
 }  // namespace sluice::gen
