@@ -262,8 +262,10 @@ Status Pipeline::compile_sort(const JobSpec& spec, const StepSpec& step) {
 Status Pipeline::compile_global_order_step(const JobSpec& spec, const StepSpec& step) {
   const std::string context = context_of(spec, step.where);
   if (limit_) {
-    return invalid_argument(fmt::format("{}: only one {} per job, and no sort after a limit",
-                                        context, step_name(step.kind)));
+    return invalid_argument(
+        step.kind == StepKind::kLimit
+            ? fmt::format("{}: only one limit per job", context)
+            : fmt::format("{}: a sort after a limit is not supported", context));
   }
   if (step.kind == StepKind::kLimit) {
     // A limit without a sort keeps the first rows in input order: a global
