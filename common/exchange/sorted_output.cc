@@ -63,6 +63,16 @@ Status SortedOutputWriter::append(std::string_view record) {
         fmt::format("sorted output {}: a record out of key order at row {}", sink_->path(), rows_));
   }
   last_key_.assign(key);
+  const uint64_t record_offset = offset_ + block_.size();
+  if (record_offset >= next_sample_offset_) {
+    sample_.emplace_back(record_offset, std::string(key));
+    if (sample_.size() == 2 * limits::kSortSampleKeys) {
+      for (size_t i = 1; i < limits::kSortSampleKeys; ++i) sample_[i] = std::move(sample_[2 * i]);
+      sample_.resize(limits::kSortSampleKeys);
+      sample_step_bytes_ *= 2;
+    }
+    next_sample_offset_ = sample_.back().first + sample_step_bytes_;
+  }
   if (block_rows_ == 0) blocks_.push_back(SortBlock{offset_, 0, 0, 0, std::string(key)});
   block_.append(record);
   block_rows_++;
@@ -96,16 +106,13 @@ Result<WriteStats> SortedOutputWriter::finish() {
     put_u64(index, block.checksum);
     put_key(index, block.first_key);
   }
-  // The sample: evenly spread block starts, each weighing the bytes up to
-  // the next one, so that ranges drawn from it hold about equal bytes.
+  // The sample: each key weighs the bytes up to the next, so that ranges
+  // drawn from it hold about equal bytes.
   std::string sample;
-  const size_t count = std::min<size_t>(blocks_.size(), limits::kSortSampleKeys);
-  for (size_t i = 0; i < count; ++i) {
-    const SortBlock& block = blocks_[i * blocks_.size() / count];
-    const uint64_t next =
-        i + 1 < count ? blocks_[(i + 1) * blocks_.size() / count].offset : offset_;
-    put_u64(sample, next - block.offset);
-    put_key(sample, block.first_key);
+  for (size_t i = 0; i < sample_.size(); ++i) {
+    const uint64_t next = i + 1 < sample_.size() ? sample_[i + 1].first : offset_;
+    put_u64(sample, next - sample_[i].first);
+    put_key(sample, sample_[i].second);
   }
   std::string trailer;
   put_u64(trailer, offset_);

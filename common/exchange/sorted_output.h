@@ -7,8 +7,9 @@
 //   block index, per block: offset u64, length u64, rows u64,
 //     xxh64 of the block's bytes u64, first key length u32, first key
 //   sample, per entry: weight u64 (bytes of records from its key up to the
-//     next entry's), key length u32, key — at most limits::kSortSampleKeys
-//     block first keys evenly spread over the file, the first block's first
+//     next entry's), key length u32, key — at most 2 × limits::kSortSampleKeys
+//     record keys regularly spaced by bytes over the file, the first record's
+//     first
 //   trailer (64 bytes): records' bytes u64, index bytes u64, sample bytes
 //     u64, rows u64, xxh64 of the index u64, xxh64 of the sample u64, xxh64
 //     of the trailer's 48 bytes before it u64, magic "SLXSRT01"
@@ -76,6 +77,12 @@ class SortedOutputWriter {
   uint64_t block_rows_ = 0;
   std::string last_key_;
   std::vector<SortBlock> blocks_;
+  // Regular sampling: a record's key whenever the records pass the next
+  // multiple of sample_step_ bytes; when there are twice
+  // limits::kSortSampleKeys, every other one goes and the step doubles.
+  std::vector<std::pair<uint64_t, std::string>> sample_;  // offset, key
+  uint64_t sample_step_bytes_ = 1024;
+  uint64_t next_sample_offset_ = 0;
   uint64_t offset_ = 0;  // of the open block
   uint64_t rows_ = 0;
   bool finished_ = false;
