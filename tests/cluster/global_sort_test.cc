@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <random>
@@ -207,6 +209,48 @@ TEST_F(GlobalSortJob, LimitAfterAnAggregateAndSortGivesTheTopGroups) {
     expected.push_back(csv_field(groups[i].second) + "," + std::to_string(-groups[i].first));
   }
   EXPECT_EQ(lines, expected) << "seed " << seed;
+}
+
+// The coordinator killed once the bucket tasks are planned, a map output
+// damaged meanwhile: the resumed run's bucket task finds a block failing its
+// checksum, the map task runs again, and the output is still exact.
+TEST_F(GlobalSortJob, ADamagedMapOutputRunsItsMapTaskAgain) {
+  const uint64_t seed = test_seed();
+  std::mt19937_64 random(seed);
+  const std::vector<Row> rows = write_input(random, 6000);
+  const std::string steps =
+      "steps:\n"
+      "  - filter: \"n % 5 != 0\"\n"
+      "  - sort: [{k: desc}, {s: asc}]\n"
+      "  - select: {s: s, k: k, next: \"n + 1\"}\n";
+  write_file(dir_ / "job.yaml",
+             "name: global-sort\n"
+             "input: {path: input.csv, split_size: 20KiB}\n"
+             "schema: {columns: {k: {type: int64}, n: {type: int64}}}\n" +
+                 steps + "parallelism: 2\noutput: {path: out}\n");
+  auto crashed = run({"env", "SLUICE_CRASH_AT=buckets-planned", sluice_binary(), "run", "job.yaml",
+                      "--workers", "2", "--state", dir_ / "state", "--no-progress"},
+                     dir_.path());
+  ASSERT_EQ(crashed.exit_code, 128 + 9) << "seed " << seed << "\n" << crashed.err;
+  std::string damaged;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_ / "out")) {
+    if (entry.path().filename() == "map-00001.bin") damaged = entry.path().string();
+  }
+  ASSERT_FALSE(damaged.empty()) << "no published map output";
+  {
+    std::fstream file(damaged, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(200);
+    file.put('\x7e');
+  }
+  auto resumed = run({sluice_binary(), "run", "job.yaml", "--workers", "2", "--state",
+                      dir_ / "state", "--no-progress"},
+                     dir_.path());
+  ASSERT_EQ(resumed.exit_code, 0) << "seed " << seed << "\n" << resumed.err;
+  EXPECT_NE(resumed.err.find("map output lost"), std::string::npos) << resumed.err;
+  EXPECT_NE(resumed.err.find("fails its checksum"), std::string::npos) << resumed.err;
+  size_t parts = 0;
+  EXPECT_EQ(concatenated_lines(dir_ / "out", &parts), reference(rows)) << "seed " << seed;
+  EXPECT_EQ(parts, 2u);
 }
 
 TEST_F(GlobalSortJob, RefusesWhatItDoesNotSupportAtSubmission) {
