@@ -80,9 +80,14 @@ Status Scheduler::advance_stages(JobEntry& job) {
     map_output_bytes += job.partitions[index].stats.bytes_written;
   }
   SLUICE_ASSIGN_OR_RETURN(JobSpec spec, parse_job_spec(job.record.spec_yaml, job.record.spec_file));
-  const uint32_t buckets = exchange_buckets(spec);
+  // A global sort's bucket task n of T merges the n-th key range, which it
+  // computes itself from the map outputs' samples; an aggregate's reads a
+  // run of hash buckets.
+  const bool sort = sorts_globally(spec);
+  const uint32_t buckets = sort ? plan_sort_tasks(spec, map_output_bytes) : exchange_buckets(spec);
   const std::vector<BucketRange> ranges =
-      plan_bucket_tasks(buckets, spec.parallelism, map_output_bytes);
+      sort ? plan_bucket_tasks(buckets, buckets, map_output_bytes)
+           : plan_bucket_tasks(buckets, spec.parallelism, map_output_bytes);
   std::vector<PartitionRecord> tasks;
   for (const BucketRange& range : ranges) {
     PartitionRecord partition;
@@ -111,8 +116,8 @@ Status Scheduler::advance_stages(JobEntry& job) {
   logger("coordinator")
       ->info(
           "stage planned job={} stage=buckets tasks={} buckets={} map_outputs={} "
-          "map_output_bytes={}",
-          job.record.id, tasks.size(), buckets, job.record.map_tasks, map_output_bytes);
+          "map_output_bytes={} sort={}",
+          job.record.id, tasks.size(), buckets, job.record.map_tasks, map_output_bytes, sort);
   return Status::ok();
 }
 

@@ -71,6 +71,7 @@ void fill_task(proto::Task::Builder task, const JobRecord& job, const PartitionR
       task.setBucketBegin(partition.bucket_begin);
       task.setBucketEnd(partition.bucket_end);
       task.setMapOutputCount(job.map_tasks);
+      task.setBucketTasks(job.partitions_total - job.map_tasks);
     }
     return;
   }

@@ -89,6 +89,10 @@ struct Task {
   # mapOutputDir/sorted-NNNNN.bin, NNNNN < sortedOutputCount, into the part.
   isFinalMerge @25 :Bool;
   sortedOutputCount @26 :UInt32;
+  # A global sort's bucket task (docs/ARCHITECTURE.md, "Global sort"): it is
+  # number bucketBegin of bucketTasks, and computes the key ranges of that
+  # many tasks from the map outputs' samples.
+  bucketTasks @27 :UInt32;
 }
 
 # worker -> coordinator while a task runs.

@@ -15,6 +15,7 @@
 #include "common/pipeline/external_aggregate.h"
 #include "common/pipeline/pipeline.h"
 #include "worker/part_writer.h"
+#include "worker/sort_bucket_task.h"
 
 namespace sluice {
 namespace {
@@ -45,12 +46,29 @@ TaskOutcome run_merge_task(const TaskSpec& task, const JobSpec& spec, TaskContro
   auto writer = PartWriter::open(task.temp_path, spec, pipeline.output_columns(),
                                  pipeline.output_types(), spec.memory_per_task_bytes / 2);
   if (!writer.is_ok()) return failure(writer.status().message(), true);
-  Status merged = merge_sorted_files(paths, pipeline.output_columns().size(),
-                                     [&](const OutputBatch& rows) -> Status {
-                                       if (control.abort.load(std::memory_order_relaxed))
-                                         return internal_error("aborted");
-                                       return writer.value()->write(rows);
-                                     });
+  // A limit after the sort: the first rows, the rest merged but not written.
+  const uint64_t rows_max = pipeline.sort_limit().value_or(UINT64_MAX);
+  uint64_t rows_written = 0;
+  OutputBatch head;
+  Status merged = merge_sorted_files(
+      paths, pipeline.output_columns().size(), [&](const OutputBatch& rows) -> Status {
+        if (control.abort.load(std::memory_order_relaxed)) return internal_error("aborted");
+        if (rows_written >= rows_max) return Status::ok();
+        if (rows.row_count <= rows_max - rows_written) {
+          rows_written += rows.row_count;
+          return writer.value()->write(rows);
+        }
+        const size_t count = static_cast<size_t>(rows_max - rows_written);
+        head.clear();
+        head.column_count = rows.column_count;
+        head.row_count = count;
+        head.fields.assign(rows.fields.begin(),
+                           rows.fields.begin() + static_cast<ptrdiff_t>(count * rows.column_count));
+        head.nulls.assign(rows.nulls.begin(),
+                          rows.nulls.begin() + static_cast<ptrdiff_t>(count * rows.column_count));
+        rows_written += count;
+        return writer.value()->write(head);
+      });
   if (!merged.is_ok()) return failed_writing(merged);
   TaskOutcome outcome;
   auto rows = writer.value()->finish(outcome);
@@ -65,6 +83,7 @@ TaskOutcome run_bucket_task(const TaskSpec& task, const JobSpec& spec, TaskContr
   auto compiled = Pipeline::compile(spec, task.input_columns, task.header_known);
   if (!compiled.is_ok()) return failure(compiled.status().message(), false);
   Pipeline& pipeline = *compiled.value();
+  if (pipeline.has_global_sort()) return run_sort_bucket_task(task, spec, control);
   if (!pipeline.has_aggregate()) return failure("a bucket task of a job without aggregate", false);
   const AggregatePlan& plan = pipeline.aggregate_plan();
   const uint32_t buckets = exchange_buckets(spec);

@@ -251,6 +251,7 @@ class WorkerLink {
     spec.header_known = message.getHeaderKnown();
     spec.is_final_merge = message.getIsFinalMerge();
     spec.sorted_output_count = message.getSortedOutputCount();
+    spec.bucket_tasks = message.getBucketTasks();
     task->control.wake_link = [this] { waker_.poke(); };
     if (spec.isolating) {
       log_->info("task isolating job={} partition={} attempt={} single_records_from={}",

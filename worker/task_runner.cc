@@ -11,6 +11,7 @@
 #include "common/csv/range_reader.h"
 #include "common/exchange/exchange.h"
 #include "common/exchange/map_output.h"
+#include "common/exchange/sort_map_sink.h"
 #include "common/io/byte_source.h"
 #include "common/io/row_writer.h"
 #include "common/job/check.h"
@@ -149,6 +150,33 @@ Result<std::unique_ptr<RowWriter>> open_map_output_writer(const std::string& pat
   return std::unique_ptr<RowWriter>(new MapOutputRowWriter(std::move(writer)));
 }
 
+// A RowWriter over a global sort's map side: each row goes to the sink with
+// the sort key the pipeline computed for it in the same process() call.
+class SortMapRowWriter final : public RowWriter {
+ public:
+  SortMapRowWriter(const Pipeline& pipeline, std::unique_ptr<SortMapSink> sink)
+      : pipeline_(pipeline), sink_(std::move(sink)) {}
+  Status write(const OutputBatch& batch) override {
+    for (size_t row = 0; row < batch.row_count; ++row) {
+      SLUICE_RETURN_IF_ERROR(sink_->add(pipeline_.sort_key(row), batch, row));
+    }
+    return Status::ok();
+  }
+  Result<WriteStats> finish() override { return sink_->finish(); }
+
+ private:
+  const Pipeline& pipeline_;
+  std::unique_ptr<SortMapSink> sink_;
+};
+
+Result<std::unique_ptr<RowWriter>> open_sort_map_writer(const TaskSpec& task, const JobSpec& spec,
+                                                        const Pipeline& pipeline) {
+  auto sink = std::make_unique<SortMapSink>(task.temp_path, pipeline.output_columns().size(),
+                                            task.partition, spec.memory_per_task_bytes,
+                                            pipeline.sort_limit());
+  return std::unique_ptr<RowWriter>(new SortMapRowWriter(pipeline, std::move(sink)));
+}
+
 }  // namespace
 
 TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
@@ -194,14 +222,19 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   // An aggregate's map task writes its partial states into the exchange's
   // buckets (common/exchange/map_output.h), flushing its table whenever it
   // holds more than half of memory_per_task; the row buffers take a quarter.
-  // Other tasks write their part (partitioned files: in half of it).
+  // A global sort's map task writes its rows sorted, in memory_per_task
+  // (common/exchange/sort_map_sink.h). Other tasks write their part
+  // (partitioned files: in half of it).
   const bool partial = pipeline.value()->has_aggregate();
+  const bool sorting = pipeline.value()->has_global_sort();
   const uint64_t table_bytes_max = spec.memory_per_task_bytes / 2;
   std::unique_ptr<RowWriter> map_writer;
   std::unique_ptr<PartWriter> part_writer;
-  if (partial) {
-    auto opened = open_map_output_writer(task.temp_path, spec,
-                                         pipeline.value()->aggregate_plan().key_names.size());
+  if (partial || sorting) {
+    auto opened = partial
+                      ? open_map_output_writer(task.temp_path, spec,
+                                               pipeline.value()->aggregate_plan().key_names.size())
+                      : open_sort_map_writer(task, spec, *pipeline.value());
     if (!opened.is_ok()) return failure(opened.status().message(), true);
     map_writer = std::move(opened).value();
   } else {
@@ -214,7 +247,7 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
     part_writer = std::move(opened).value();
   }
   auto write_output = [&](const OutputBatch& rows) {
-    return partial ? map_writer->write(rows) : part_writer->write(rows);
+    return map_writer ? map_writer->write(rows) : part_writer->write(rows);
   };
   auto reject_writer = open_reject_writer(task.rejects_temp_path, task.path);
   if (!reject_writer.is_ok()) return failure(reject_writer.status().message(), true);
@@ -308,7 +341,7 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   }
 
   TaskOutcome outcome;
-  if (partial) {
+  if (map_writer) {
     auto stats = map_writer->finish();
     if (!stats.is_ok()) return failure(stats.status().message(), true);
     outcome.bytes_written = stats->bytes;

@@ -51,6 +51,9 @@ struct TaskSpec {
   // map_output_dir/sorted-NNNNN.bin for NNNNN < sorted_output_count.
   bool is_final_merge = false;
   uint32_t sorted_output_count = 0;
+  // A global sort's bucket task is number bucket_begin of bucket_tasks: it
+  // merges that key range of every map output (worker/sort_bucket_task.h).
+  uint32_t bucket_tasks = 0;
 };
 
 // What an isolating attempt is about to process: `rows` records from the one

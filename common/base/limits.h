@@ -125,6 +125,18 @@ inline constexpr uint32_t kExchangeBucketsFine = 64;
 // per worker; at 128 MiB its one bucket task ran alone (bench/RESULTS.md run 8).
 inline constexpr uint64_t kBucketTargetBytes = 32ull << 20;
 inline constexpr uint64_t kMemoryPerTaskDefault = 256ull << 20;
+// A global sort (docs/ARCHITECTURE.md, "Global sort"): each map task's sorted
+// output holds a sparse index entry per block of about kSortBlockBytes (a
+// bucket task reads and checks a block at a time, so its buffers are blocks)
+// and a sample of at most kSortSampleKeys keys, from which every bucket task
+// computes the same key ranges.
+inline constexpr uint64_t kSortBlockBytes = 16ull << 10;
+inline constexpr uint32_t kSortSampleKeys = 256;
+// Sorted outputs a bucket task merges at once, whatever its memory: bounds
+// open files (more are merged in passes through spill files).
+inline constexpr size_t kSortMergeFanInMax = 256;
+// `limit: N`: at most this many rows (a number YAML reads exactly).
+inline constexpr uint64_t kLimitRowsMax = 1ull << 50;
 inline constexpr uint64_t kMemoryPerTaskMin = 64ull << 10;
 // Expressions: the parser, binder, constant folding and evaluation recurse
 // once per level of the tree, on threads with 8 MiB stacks. Parentheses,

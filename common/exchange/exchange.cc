@@ -20,6 +20,28 @@ bool sorts_after_aggregate(const JobSpec& spec) {
   return false;
 }
 
+bool sorts_globally(const JobSpec& spec) {
+  for (const StepSpec& step : spec.steps) {
+    if (step.kind == StepKind::kAggregate) return false;
+    if (step.kind == StepKind::kSort || step.kind == StepKind::kLimit) return true;
+  }
+  return false;
+}
+
+std::optional<uint64_t> global_sort_limit(const JobSpec& spec) {
+  for (const StepSpec& step : spec.steps) {
+    if (step.kind == StepKind::kAggregate) return std::nullopt;
+    if (step.kind == StepKind::kLimit) return step.limit;
+  }
+  return std::nullopt;
+}
+
+uint32_t plan_sort_tasks(const JobSpec& spec, uint64_t map_output_bytes) {
+  if (global_sort_limit(spec)) return 1;
+  if (spec.parallelism > 0) return spec.parallelism;
+  return static_cast<uint32_t>(plan_bucket_tasks(limits::kBucketsMax, 0, map_output_bytes).size());
+}
+
 uint32_t bucket_of_row(const OutputBatch& rows, size_t row, size_t key_count, uint32_t buckets) {
   // Seeded by the previous field's hash, with a marker for NULL, so that
   // ("a", "") and ("", "a") and NULL and "" land apart.

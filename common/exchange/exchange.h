@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "common/base/batch.h"
@@ -25,6 +26,17 @@ uint32_t bucket_of_row(const OutputBatch& rows, size_t row, size_t key_count, ui
 
 // Whether a `sort` step follows the job's aggregate (or distinct).
 bool sorts_after_aggregate(const JobSpec& spec);
+
+// Whether the job sorts all its rows (a `sort` or `limit` with no aggregate
+// before it: docs/ARCHITECTURE.md, "Global sort"), and its `limit`, if any.
+bool sorts_globally(const JobSpec& spec);
+std::optional<uint64_t> global_sort_limit(const JobSpec& spec);
+
+// The bucket tasks of a global sort whose committed map outputs hold
+// `map_output_bytes`: `parallelism` when given, else one per
+// limits::kBucketTargetBytes (at least 1, at most limits::kBucketsMax); one
+// with a limit (it merges the map tasks' first N rows and stops at N).
+uint32_t plan_sort_tasks(const JobSpec& spec, uint64_t map_output_bytes);
 
 // A run of neighbouring buckets [begin, end), read by one bucket task.
 struct BucketRange {

@@ -15,6 +15,7 @@
 #include "common/base/hash.h"
 #include "common/base/limits.h"
 #include "common/exchange/little_endian.h"
+#include "common/exchange/sort_record.h"
 #include "common/io/byte_source.h"
 #include "common/io/output_sink.h"
 
@@ -29,45 +30,6 @@ constexpr size_t kReadBufferBytesMax = 256 << 10;
 constexpr size_t kReadBufferBytesMin = 16 << 10;
 // Bytes a run writer buffers before a write().
 constexpr size_t kRunWriteBufferBytes = 256 << 10;
-// Per column: null flag u8, length u32.
-constexpr size_t kFieldHeaderBytes = 5;
-
-// Where a field's bytes are, relative to the start of its record.
-struct FieldSpan {
-  uint64_t offset;
-  uint32_t length;
-  bool null;
-};
-
-// Parses the record at `bytes` (`available` of them at hand) into `spans`.
-// Returns its length, or 0 when more bytes are needed: at least `needed`.
-uint64_t parse_record(const char* bytes, uint64_t available, size_t columns,
-                      std::vector<FieldSpan>& spans, uint64_t& needed) {
-  spans.clear();
-  uint64_t at = 4;
-  if (available < at) {
-    needed = at;
-    return 0;
-  }
-  at += get_u32(bytes);
-  for (size_t column = 0; column < columns; ++column) {
-    if (available < at + kFieldHeaderBytes) {
-      needed = at + kFieldHeaderBytes;
-      return 0;
-    }
-    const bool null = bytes[at] != 0;
-    const uint32_t length = get_u32(bytes + at + 1);
-    at += kFieldHeaderBytes;
-    spans.push_back(FieldSpan{at, length, null});
-    at += length;
-  }
-  if (available < at) {
-    needed = at;
-    return 0;
-  }
-  return at;
-}
-
 // Reads the records of a run or sorted-rows file, [0, end_offset), one at a
 // time, through a bounded buffer.
 class RecordReader {
@@ -196,58 +158,6 @@ class RunWriter {
   std::string buffer_;
 };
 
-// Gathers rows into OutputBatches of at most kBatchRowsMax rows. With
-// `copy`, field bytes are copied into the batch (the records they come from
-// do not outlive the next read); without, the batch views them.
-class BatchBuilder {
- public:
-  BatchBuilder(size_t columns, bool copy, const std::function<Status(const OutputBatch&)>& emit)
-      : copy_(copy), emit_(emit) {
-    batch_.column_count = columns;
-  }
-
-  Status add(const char* record, const std::vector<FieldSpan>& spans) {
-    for (const FieldSpan& span : spans) {
-      if (copy_) {
-        copied_.push_back(CopiedField{arena_.size(), span.length});
-        arena_.append(record + span.offset, span.length);
-      } else {
-        batch_.fields.emplace_back(record + span.offset, span.length);
-      }
-      batch_.nulls.push_back(span.null ? 1 : 0);
-    }
-    batch_.row_count++;
-    return batch_.row_count == limits::kBatchRowsMax ? flush() : Status::ok();
-  }
-
-  Status flush() {
-    if (batch_.row_count == 0) return Status::ok();
-    if (copy_) {
-      const std::string& bytes = batch_.owned.emplace_back(std::move(arena_));
-      arena_.clear();
-      batch_.fields.reserve(copied_.size());
-      for (const CopiedField& field : copied_) {
-        batch_.fields.emplace_back(bytes.data() + field.offset, field.length);
-      }
-      copied_.clear();
-    }
-    Status status = emit_(batch_);
-    batch_.clear();
-    return status;
-  }
-
- private:
-  struct CopiedField {
-    size_t offset;
-    size_t length;
-  };
-  bool copy_;
-  const std::function<Status(const OutputBatch&)>& emit_;
-  OutputBatch batch_;
-  std::string arena_;
-  std::vector<CopiedField> copied_;
-};
-
 // Merges the readers' records by key (ties: the lower index first) and hands
 // each to `take`, which must be done with it when it returns.
 Status merge_records(std::vector<std::unique_ptr<RecordReader>>& readers,
@@ -333,7 +243,7 @@ Status ExternalSorter::add(std::string_view key, const OutputBatch& rows, size_t
                                         rows.column_count, column_count_));
   }
   if (key.size() > UINT32_MAX) return invalid_argument("external sort: key longer than 4 GiB");
-  uint64_t record_bytes = 4 + key.size() + kFieldHeaderBytes * column_count_;
+  uint64_t record_bytes = 4 + key.size() + kRecordFieldHeaderBytes * column_count_;
   for (size_t column = 0; column < column_count_; ++column) {
     const size_t length = rows.field(row, column).size();
     if (length > UINT32_MAX) return invalid_argument("external sort: field longer than 4 GiB");
@@ -344,14 +254,7 @@ Status ExternalSorter::add(std::string_view key, const OutputBatch& rows, size_t
     SLUICE_RETURN_IF_ERROR(spill());
   }
   entries_.push_back(Entry{records_.size(), record_bytes, static_cast<uint32_t>(key.size())});
-  put_u32(records_, static_cast<uint32_t>(key.size()));
-  records_.append(key);
-  for (size_t column = 0; column < column_count_; ++column) {
-    const std::string_view value = rows.field(row, column);
-    records_.push_back(rows.is_null(row, column) ? 1 : 0);
-    put_u32(records_, static_cast<uint32_t>(value.size()));
-    records_.append(value);
-  }
+  append_record(records_, key, rows, row);
   held_bytes_ += row_bytes;
   return Status::ok();
 }
@@ -476,30 +379,41 @@ Result<WriteStats> ExternalSorter::finish_to_file(const std::string& path) {
   return stats;
 }
 
-Result<WriteStats> ExternalSorter::write_sorted_file(const std::string& path) {
-  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<OutputSink> sink,
-                          OutputSink::open(path, Compression::kNone));
-  Hasher hasher;
-  uint64_t rows = 0, records_bytes = 0;
-  const auto take = [&](std::string_view record) {
-    sink->pending().append(record);
-    hasher.update(record);
-    rows++;
-    records_bytes += record.size();
-    return sink->flush_if_full();
-  };
+Status ExternalSorter::finish_records(const std::function<Status(std::string_view)>& take) {
+  if (finished_) return internal_error("external sort: finished twice");
+  finished_ = true;
+  Status status = for_each_sorted_record(take);
+  release_held();
+  remove_runs();
+  return status;
+}
+
+Status ExternalSorter::for_each_sorted_record(const std::function<Status(std::string_view)>& take) {
   if (runs_.empty()) {
     sort_held();
     for (const Entry& entry : entries_) {
       SLUICE_RETURN_IF_ERROR(take(std::string_view(records_.data() + entry.offset, entry.length)));
     }
-  } else {
-    SLUICE_RETURN_IF_ERROR(prepare_final_merge());
-    SLUICE_ASSIGN_OR_RETURN(std::vector<std::unique_ptr<RecordReader>> readers,
-                            open_runs(runs_, read_buffer_bytes(runs_.size()), column_count_));
-    SLUICE_RETURN_IF_ERROR(
-        merge_records(readers, [&](const RecordReader& reader) { return take(reader.record()); }));
+    return Status::ok();
   }
+  SLUICE_RETURN_IF_ERROR(prepare_final_merge());
+  SLUICE_ASSIGN_OR_RETURN(std::vector<std::unique_ptr<RecordReader>> readers,
+                          open_runs(runs_, read_buffer_bytes(runs_.size()), column_count_));
+  return merge_records(readers, [&](const RecordReader& reader) { return take(reader.record()); });
+}
+
+Result<WriteStats> ExternalSorter::write_sorted_file(const std::string& path) {
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<OutputSink> sink,
+                          OutputSink::open(path, Compression::kNone));
+  Hasher hasher;
+  uint64_t rows = 0, records_bytes = 0;
+  SLUICE_RETURN_IF_ERROR(for_each_sorted_record([&](std::string_view record) {
+    sink->pending().append(record);
+    hasher.update(record);
+    rows++;
+    records_bytes += record.size();
+    return sink->flush_if_full();
+  }));
   std::string trailer;
   put_u64(trailer, rows);
   put_u64(trailer, records_bytes);

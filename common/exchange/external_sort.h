@@ -2,8 +2,7 @@
 // An external (bounded-memory) sort of rows by a byte key (sort_key.h), for
 // a sort after an aggregate and a global sort.
 //
-// Record format, of run files and sorted-rows files (little-endian):
-//   key length u32, key bytes, then per column: null flag u8, length u32, bytes
+// Record format, of run files and sorted-rows files: sort_record.h.
 // A sorted-rows file (finish_to_file) is records in key order, then a trailer
 // (32 bytes): rows u64, records' bytes u64, xxh64 of the records followed by
 // those two fields u64, magic "SLXSORT1".
@@ -55,6 +54,12 @@ class ExternalSorter {
   // this fails). Returns its rows, bytes and the xxh64 of its bytes. Once.
   Result<WriteStats> finish_to_file(const std::string& path);
 
+  // Instead of finish(): hands each record (sort_record.h: key and fields)
+  // to `take` in key order; a record is valid during the call. Once.
+  Status finish_records(const std::function<Status(std::string_view record)>& take);
+  // Rows and bytes held in memory now (bytes as counted against the budget).
+  uint64_t held_rows() const { return entries_.size(); }
+
   // Run files written by add() and finish (not counting merge passes).
   uint64_t runs_spilled() const { return runs_spilled_; }
 
@@ -77,6 +82,7 @@ class ExternalSorter {
   Status prepare_final_merge();
   Status emit_sorted(const std::function<Status(const OutputBatch&)>& emit);
   Result<WriteStats> write_sorted_file(const std::string& path);
+  Status for_each_sorted_record(const std::function<Status(std::string_view)>& take);
   void remove_runs();
 
   size_t column_count_;

@@ -82,4 +82,32 @@ void append_sort_key(std::string& key, expr::Type type, std::string_view text, b
   append_text(key, text, descending);
 }
 
+void append_sort_key(std::string& key, const expr::Vector& vector, size_t row, bool descending) {
+  if (vector.type == expr::Type::kNull || vector.is_null(row)) {
+    key.push_back(kMarkerNull);
+    return;
+  }
+  key.push_back(kMarkerValue);
+  switch (vector.type) {
+    case expr::Type::kFloat64:
+      append_u64(key, float64_bits(vector.doubles[row]), descending);
+      return;
+    case expr::Type::kString:
+      append_text(key, vector.strings[row], descending);
+      return;
+    case expr::Type::kNull:
+    case expr::Type::kBool:
+    case expr::Type::kInt64:
+    case expr::Type::kDate:
+    case expr::Type::kTimestamp:
+      append_u64(key, int64_bits(vector.ints[row]), descending);
+      return;
+  }
+}
+
+void append_input_position(std::string& key, uint32_t map_task, uint64_t ordinal) {
+  for (int i = 3; i >= 0; --i) key.push_back(static_cast<char>(map_task >> (8 * i)));
+  append_u64(key, ordinal, false);
+}
+
 }  // namespace sluice

@@ -26,6 +26,7 @@
 #include <string_view>
 
 #include "common/expr/types.h"
+#include "common/expr/vector.h"
 
 namespace sluice {
 
@@ -34,5 +35,17 @@ namespace sluice {
 // for NULL (`text` is then ignored). Never fails: any text has an encoding.
 void append_sort_key(std::string& key, expr::Type type, std::string_view text, bool null,
                      bool descending);
+
+// The same for row `row` of a typed vector (a global sort's keys, computed
+// in the pipeline before the values are rendered): int64 and float64 as
+// above; bool, date and timestamp by their stored integer (false < true,
+// days or microseconds since the epoch, so every year sorts chronologically);
+// strings as text.
+void append_sort_key(std::string& key, const expr::Vector& vector, size_t row, bool descending);
+
+// Appends a row's input position (map task, then its ordinal in the task's
+// output), big-endian, so that keys are unique and equal sort values keep
+// input order whatever the split size.
+void append_input_position(std::string& key, uint32_t map_task, uint64_t ordinal);
 
 }  // namespace sluice

@@ -108,7 +108,8 @@ Result<CheckedJob> check_job(const JobSpec& spec, const std::string& base_dir) {
       std::unique_ptr<Pipeline> pipeline,
       Pipeline::compile(with_base, checked.input_columns, checked.header_known));
   checked.output_columns = pipeline->output_columns();
-  checked.has_aggregate = pipeline->has_aggregate();
+  // An aggregate or a global sort: the job's rows go through an exchange.
+  checked.has_aggregate = pipeline->has_exchange();
   for (const std::string& column : spec.output.partition_by) {
     if (std::find(checked.output_columns.begin(), checked.output_columns.end(), column) ==
         checked.output_columns.end()) {
@@ -128,9 +129,11 @@ Result<CheckedJob> check_job(const JobSpec& spec, const std::string& base_dir) {
                             ": input.incremental: not supported with output.partition_by");
   }
   if (spec.input.incremental && checked.has_aggregate) {
-    // Each run would have to merge the partial states of every earlier run.
+    // Each run would have to merge the partial states (or sorted rows) of
+    // every earlier run.
     return invalid_argument(spec.source_file +
-                            ": input.incremental: not supported with an aggregate step");
+                            ": input.incremental: not supported with an aggregate, sort or "
+                            "limit step");
   }
   return checked;
 }

@@ -20,8 +20,10 @@ struct CheckedJob {
   std::vector<InputFile> inputs;
   std::vector<std::string> input_columns;
   std::vector<std::string> output_columns;
-  bool has_aggregate = false;  // partitions write partial states, merged at the end
-  bool header_known = true;    // false: every input is empty (see job_input_columns)
+  // The job has an exchange (an aggregate, distinct, or a global sort): its
+  // partitions are map tasks whose outputs bucket tasks read.
+  bool has_aggregate = false;
+  bool header_known = true;  // false: every input is empty (see job_input_columns)
 };
 
 // Column names of an input: a CSV's header (column0..N-1 without one), or

@@ -87,7 +87,7 @@ struct SortKey {
   bool descending = false;
 };
 
-enum class StepKind { kFilter, kDerive, kSelect, kDrop, kAggregate, kSort, kLookup, kExec };
+enum class StepKind { kFilter, kDerive, kSelect, kDrop, kAggregate, kSort, kLookup, kExec, kLimit };
 
 // lookup: {path, on: {left: right}, columns: [...], duplicates: error|first}
 struct LookupSpec {
@@ -117,6 +117,7 @@ struct StepSpec {
   std::vector<SortKey> sort;         // sort
   LookupSpec lookup;                 // lookup
   ExecSpec exec;                     // exec
+  uint64_t limit = 0;                // limit: the first N rows (after a sort: the top N)
 };
 
 // output.mode: what a job does with an output directory that holds another

@@ -1,5 +1,5 @@
 // The job file's `steps:` entries: filter, derive, select, drop, aggregate,
-// sort, lookup and exec.
+// sort, limit, lookup and exec.
 #include "common/base/limits.h"
 #include "common/job/job_spec_reader.h"
 
@@ -120,7 +120,7 @@ Status read_step(const SpecReader& reader, const YAML::Node& node, size_t index,
   if (!node.IsMap() || node.size() != 1) {
     return reader.error(node, key,
                         "a step is a mapping with one key: filter, derive, select, drop, "
-                        "aggregate, distinct, sort, lookup or exec");
+                        "aggregate, distinct, sort, limit, lookup or exec");
   }
   const auto entry = *node.begin();
   const std::string kind = entry.first.as<std::string>();
@@ -178,6 +178,16 @@ Status read_step(const SpecReader& reader, const YAML::Node& node, size_t index,
       }
       step.sort.push_back(sort_key);
     }
+  } else if (kind == "limit") {
+    step.kind = StepKind::kLimit;
+    SLUICE_ASSIGN_OR_RETURN(double rows, reader.number(body, body_key));
+    if (rows < 0 || rows > static_cast<double>(limits::kLimitRowsMax) ||
+        rows != static_cast<double>(static_cast<uint64_t>(rows))) {
+      return reader.error(
+          body, body_key,
+          "must be a whole number between 0 and " + std::to_string(limits::kLimitRowsMax));
+    }
+    step.limit = static_cast<uint64_t>(rows);
   } else if (kind == "lookup") {
     step.kind = StepKind::kLookup;
     SLUICE_RETURN_IF_ERROR(read_lookup(reader, body, body_key, step.lookup));

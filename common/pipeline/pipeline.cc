@@ -46,6 +46,8 @@ const char* step_name(StepKind kind) {
       return "lookup";
     case StepKind::kExec:
       return "exec";
+    case StepKind::kLimit:
+      return "limit";
   }
   return "unknown";
 }
@@ -257,6 +259,46 @@ Status Pipeline::compile_sort(const JobSpec& spec, const StepSpec& step) {
   return Status::ok();
 }
 
+Status Pipeline::compile_global_order_step(const JobSpec& spec, const StepSpec& step) {
+  const std::string context = context_of(spec, step.where);
+  if (limit_) {
+    return invalid_argument(
+        step.kind == StepKind::kLimit
+            ? fmt::format("{}: only one limit per job", context)
+            : fmt::format("{}: a sort after a limit is not supported", context));
+  }
+  if (step.kind == StepKind::kLimit) {
+    // A limit without a sort keeps the first rows in input order: a global
+    // sort by no column (the keys are the rows' input positions).
+    global_sort_ = true;
+    limit_ = step.limit;
+    return Status::ok();
+  }
+  if (global_sort_) {
+    return invalid_argument(fmt::format("{}: only one sort per job is supported", context));
+  }
+  SLUICE_RETURN_IF_ERROR(compile_sort(spec, step));
+  // Raw input columns the keys read are gathered into vectors like the
+  // columns expressions read.
+  for (const SortSlot& key : sort_) {
+    if (slots_[key.slot].source == SlotSource::kInput) slots_[key.slot].materialize = true;
+  }
+  global_sort_ = true;
+  return Status::ok();
+}
+
+Status Pipeline::compile_limit_after_aggregate(const JobSpec& spec, const StepSpec& step) {
+  const std::string context = context_of(spec, step.where);
+  if (limit_) return invalid_argument(fmt::format("{}: only one limit per job", context));
+  if (sort_.empty()) {
+    // The groups are spread over the bucket tasks in no global order.
+    return invalid_argument(fmt::format(
+        "{}: a limit after an aggregate needs a sort between them (which groups?)", context));
+  }
+  limit_ = step.limit;
+  return Status::ok();
+}
+
 Status Pipeline::compile_lookup(const JobSpec& spec, const StepSpec& step) {
   const LookupSpec& lookup = step.lookup;
   const std::string context = context_of(spec, step.where);
@@ -383,6 +425,12 @@ Status Pipeline::compile_steps(const JobSpec& spec, size_t first_step) {
     const StepSpec& step = spec.steps[step_index];
     switch (step.kind) {
       case StepKind::kFilter: {
+        if (limit_) {
+          // It would run before the limit (in the map task): another result.
+          return invalid_argument(
+              fmt::format("{}: a filter after a limit is not supported (filter before the limit)",
+                          context_of(spec, step.where)));
+        }
         SLUICE_ASSIGN_OR_RETURN(auto expression, compile_expression(spec, step.expr, step.where));
         if (expression->type() != expr::Type::kBool && expression->type() != expr::Type::kNull) {
           return invalid_argument(
@@ -454,16 +502,31 @@ Status Pipeline::compile_steps(const JobSpec& spec, size_t first_step) {
               fmt::format("{}: only one aggregate or distinct step per job is supported",
                           context_of(spec, step.where)));
         }
+        if (global_sort_) {
+          return invalid_argument(
+              fmt::format("{}: an aggregate or distinct after a sort or limit is not supported "
+                          "(its order would be lost); sort after the aggregate instead",
+                          context_of(spec, step.where)));
+        }
         // The steps after it are compiled over its output by compile_final.
         return compile_aggregate(spec, step_index);
       case StepKind::kSort:
         if (!is_final_stage_) {
-          return invalid_argument(
-              fmt::format("{}: sort is allowed only after an aggregate step (it sorts the merged, "
-                          "small result)",
-                          context_of(spec, step.where)));
+          SLUICE_RETURN_IF_ERROR(compile_global_order_step(spec, step));
+          break;
+        }
+        if (limit_) {
+          return invalid_argument(fmt::format("{}: a sort after a limit is not supported",
+                                              context_of(spec, step.where)));
         }
         SLUICE_RETURN_IF_ERROR(compile_sort(spec, step));
+        break;
+      case StepKind::kLimit:
+        if (is_final_stage_) {
+          SLUICE_RETURN_IF_ERROR(compile_limit_after_aggregate(spec, step));
+        } else {
+          SLUICE_RETURN_IF_ERROR(compile_global_order_step(spec, step));
+        }
         break;
       case StepKind::kLookup:
         SLUICE_RETURN_IF_ERROR(compile_lookup(spec, step));

@@ -9,7 +9,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/base/batch.h"
@@ -51,6 +53,25 @@ class Pipeline {
   std::vector<expr::Type> output_types() const;
 
   bool has_aggregate() const { return aggregate_ != nullptr; }
+
+  // A global sort (docs/ARCHITECTURE.md, "Global sort"): a `sort` (or a
+  // `limit`) not after an aggregate. Every step runs in the map task — the
+  // steps after the sort are row by row and keep the order, so they commute
+  // with it — and process() computes each output row's sort key from the
+  // columns as they were at the sort step: sort_key(i) for the i-th row it
+  // appended in its last call (a `limit` alone sorts by no column: input
+  // order). sort_limit(): the `limit` after it, if any.
+  bool has_global_sort() const { return global_sort_; }
+  std::optional<uint64_t> sort_limit() const {
+    return final_ != nullptr ? final_->limit_ : limit_;  // after an aggregate: the merge's
+  }
+  std::string_view sort_key(size_t row) const {
+    const size_t begin = row == 0 ? 0 : sort_key_ends_[row - 1];
+    return std::string_view(sort_keys_).substr(begin, sort_key_ends_[row] - begin);
+  }
+  // Whether the job's rows go through an exchange (an aggregate, distinct
+  // or global sort): its partitions are then map tasks and bucket tasks.
+  bool has_exchange() const { return has_aggregate() || has_global_sort(); }
 
   // The input columns process() reads, ascending: the schema gate's, those
   // a step reads, and those passed to the output as they are. A reader may
@@ -182,6 +203,12 @@ class Pipeline {
   Status compile_steps(const JobSpec& spec, size_t first_step);
   Status compile_aggregate(const JobSpec& spec, size_t step_index);
   Status compile_sort(const JobSpec& spec, const StepSpec& step);
+  // A sort or limit outside the final stage (a global sort), checked against
+  // the steps before it.
+  Status compile_global_order_step(const JobSpec& spec, const StepSpec& step);
+  Status compile_limit_after_aggregate(const JobSpec& spec, const StepSpec& step);
+  // The sort keys of the rows in selection_, appended to sort_keys_.
+  void compute_sort_keys();
   Status compile_lookup(const JobSpec& spec, const StepSpec& step);
   Status compile_exec(const JobSpec& spec, const StepSpec& step);
   // Runs the operations over the rows in selection_ (an exec may fail).
@@ -215,6 +242,10 @@ class Pipeline {
   bool is_final_stage_ = false;
   bool allow_no_columns_ = false;  // compile(..., header_known = false)
   std::vector<SortSlot> sort_;
+  bool global_sort_ = false;
+  std::optional<uint64_t> limit_;
+  std::string sort_keys_;              // the last process()'s rows' keys, end to end
+  std::vector<size_t> sort_key_ends_;  // where each ends in sort_keys_
   std::unique_ptr<AggregateStage> aggregate_;
   std::unique_ptr<Pipeline> final_;
 

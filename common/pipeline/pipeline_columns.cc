@@ -86,7 +86,11 @@ std::vector<std::string> columns_read_by_steps(const JobSpec& spec) {
         if (!step.exec.columns.empty()) columns.hide_inputs();
         break;
       case StepKind::kSort:
-        break;  // after an aggregate: its columns
+        // A global sort reads its keys; after an aggregate they are its columns.
+        for (const SortKey& key : step.sort) columns.read(key.column);
+        break;
+      case StepKind::kLimit:
+        break;
     }
   }
   return columns.take();

@@ -8,6 +8,7 @@
 
 #include "common/base/assert.h"
 #include "common/base/limits.h"
+#include "common/exchange/sort_key.h"
 #include "common/pipeline/pipeline.h"
 
 namespace sluice {
@@ -74,8 +75,9 @@ Status Pipeline::process(const RecordBatch& input, OutputBatch& output,
   std::fill(gathered_.begin(), gathered_.end(), 0);
   input_ = &input;
   SLUICE_RETURN_IF_ERROR(run_operations(counters));
-  gather(materialized_slots_);  // for the aggregate and the output
+  gather(materialized_slots_);  // for the aggregate, the sort keys and the output
   counters.rows_out += selection_.size();
+  if (global_sort_) compute_sort_keys();
 
   // 3. The surviving rows: folded into the aggregate, or as text.
   if (aggregate_ != nullptr) {
@@ -93,6 +95,17 @@ Status Pipeline::process(const RecordBatch& input, OutputBatch& output,
   }
   write_output(&input, selection_.data(), selection_.size(), output);
   return Status::ok();
+}
+
+void Pipeline::compute_sort_keys() {
+  sort_keys_.clear();
+  sort_key_ends_.clear();
+  for (uint32_t row : selection_) {
+    for (const SortSlot& key : sort_) {
+      append_sort_key(sort_keys_, *eval_.columns[key.slot], row, key.descending);
+    }
+    sort_key_ends_.push_back(sort_keys_.size());
+  }
 }
 
 Status Pipeline::run_operations(PipelineCounters& counters) {

@@ -89,7 +89,12 @@ INSTANTIATE_TEST_SUITE_P(
                       CrashCase{"buckets-planned", "w3-count-by-state-code", "w3"},
                       CrashCase{"bucket-renamed", "w3-count-by-state-code", "w3"},
                       CrashCase{"merge-planned", "w3-count-by-state-code", "w3"},
-                      CrashCase{"manifest-written", "w3-count-by-state-code", "w3"}),
+                      CrashCase{"manifest-written", "w3-count-by-state-code", "w3"},
+                      // A global sort: its sorted map outputs published, its
+                      // range-merging bucket tasks planned and published.
+                      CrashCase{"map-renamed:2", "w6-sort-by-state", "w6"},
+                      CrashCase{"buckets-planned", "w6-sort-by-state", "w6"},
+                      CrashCase{"bucket-renamed", "w6-sort-by-state", "w6"}),
     [](const ::testing::TestParamInfo<CrashCase>& info) {
       std::string name = std::string(info.param.workload) + "_" + info.param.point;
       for (char& c : name) {

@@ -174,11 +174,14 @@ std::string compile_error(const JobSpec& spec, const std::vector<std::string>& c
   return compiled.is_ok() ? std::string() : compiled.status().message();
 }
 
-TEST(AggregateCompile, SortWithoutAnAggregateIsAnError) {
-  EXPECT_EQ(compile_error(job({sort_step({{"g", false}}, 4)}), {"g"}),
-            "job.yaml:4: steps[2].sort: sort is allowed only after an aggregate step (it sorts the "
-            "merged, small "
-            "result)");
+TEST(AggregateCompile, SortBeforeAnAggregateIsAnError) {
+  // A sort without an aggregate is a global sort (exchange_global_sort_test);
+  // an aggregate after it would lose its order.
+  EXPECT_EQ(compile_error(job({sort_step({{"g", false}}, 4),
+                               aggregate_step({"g"}, {{"rows", "count(*)"}}, 5)}),
+                          {"g"}),
+            "job.yaml:5: steps[0].aggregate: an aggregate or distinct after a sort or limit is "
+            "not supported (its order would be lost); sort after the aggregate instead");
 }
 
 TEST(AggregateCompile, SortOfAnUnknownColumnIsAnError) {

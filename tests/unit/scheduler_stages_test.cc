@@ -122,6 +122,33 @@ TEST_F(SchedulerStages, ParallelismGivesOneTaskPerBucket) {
   EXPECT_EQ(bucket_tasks(), 5u);
 }
 
+TEST_F(SchedulerStages, AGlobalSortPlansOneRangeTaskPer32MiBOfSortedOutput) {
+  submit("steps:\n  - sort: [k]\n");
+  auto maps = assign();
+  ASSERT_EQ(maps.size(), 2u);
+  finish(maps[0].attempt, 2 * limits::kBucketTargetBytes);
+  finish(maps[1].attempt, limits::kBucketTargetBytes / 2);
+  // 2.5 targets: 3 tasks, task n as buckets [n, n+1) (its key range of 3).
+  ASSERT_EQ(bucket_tasks(), 3u);
+  for (uint32_t n = 0; n < 3; ++n) {
+    EXPECT_EQ(scheduler_->partition("agg", 2 + n)->bucket_begin, n);
+    EXPECT_EQ(scheduler_->partition("agg", 2 + n)->bucket_end, n + 1);
+  }
+  EXPECT_FALSE(scheduler_->job("agg")->final_merge);
+}
+
+TEST_F(SchedulerStages, AGlobalSortTakesParallelism) {
+  submit("parallelism: 7\nsteps:\n  - sort: [k]\n");
+  for (const Assignment& map : assign()) finish(map.attempt, 1);
+  EXPECT_EQ(bucket_tasks(), 7u);
+}
+
+TEST_F(SchedulerStages, ALimitAfterASortHasOneBucketTask) {
+  submit("steps:\n  - sort: [k]\n  - limit: 10\n");
+  for (const Assignment& map : assign()) finish(map.attempt, 5 * limits::kBucketTargetBytes);
+  EXPECT_EQ(bucket_tasks(), 1u);
+}
+
 TEST_F(SchedulerStages, LostMapOutputRunsThatMapTaskAgainAndTheBucketTaskWaits) {
   submit();
   auto maps = assign();
