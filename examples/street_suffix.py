@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The program of examples/w5-exec.yaml: reads JSON lines (one ticket per
+"""The program of examples/exec-street-suffix.yaml: reads JSON lines (one ticket per
 line) on stdin and answers one JSON line per ticket, in order, with the
 street name's abbreviated suffix spelled out (ST -> STREET, AVE -> AVENUE).
 Any language works the same way: read a line, write a line, flush."""

@@ -92,9 +92,9 @@ INSTANTIATE_TEST_SUITE_P(
                       CrashCase{"manifest-written", "w3-count-by-state-code", "w3"},
                       // A global sort: its sorted map outputs published, its
                       // range-merging bucket tasks planned and published.
-                      CrashCase{"map-renamed:2", "w6-sort-by-state", "w6"},
-                      CrashCase{"buckets-planned", "w6-sort-by-state", "w6"},
-                      CrashCase{"bucket-renamed", "w6-sort-by-state", "w6"}),
+                      CrashCase{"map-renamed:2", "w5-sort-by-date", "w5"},
+                      CrashCase{"buckets-planned", "w5-sort-by-date", "w5"},
+                      CrashCase{"bucket-renamed", "w5-sort-by-date", "w5"}),
     [](const ::testing::TestParamInfo<CrashCase>& info) {
       std::string name = std::string(info.param.workload) + "_" + info.param.point;
       for (char& c : name) {

@@ -10,7 +10,7 @@ order) byte for byte with what this writes.
     reference.py w1 INPUT OUT.csv     NJ + FORD + agency P; vehicle_make,issuing_agency,address
     reference.py w2 INPUT OUT.csv     all columns + days_until_expiration (-1 when not a date)
     reference.py w3 INPUT OUT.csv     count per (Registration State, Violation Code)
-    reference.py w6 INPUT OUT.csv     every record by state asc, summons desc (ties: input order)
+    reference.py w5 INPUT OUT.csv     every record by issue date, summons number (ties: input order)
     reference.py count INPUT          number of data records
 
 Input: CSV with a header row, RFC 4180 quoting (quoted fields may hold commas,
@@ -149,23 +149,19 @@ def w3(input_path, output_path):
     return len(ordered)
 
 
-def w6(input_path, output_path):
-    """Every record: summons_number, registration_state, violation_code, sorted by
-    Registration State ascending then Summons Number descending (as strings,
-    bytewise), equal records in input order. Returns the number of rows."""
+def w5(input_path, output_path):
+    """Every record, every column, sorted by Issue Date then Summons Number
+    ascending (as strings, bytewise), equal records in input order. Returns
+    the number of rows."""
     with Input(input_path) as data:
+        header = data.header
+        date = data.column("Issue Date")
         summons = data.column("Summons Number")
-        state = data.column("Registration State")
-        code = data.column("Violation Code")
-        rows = [[record[summons], record[state], record[code]] for record in data]
-    # Two stable sorts: the second key first (reverse keeps ties in order).
-    def as_bytes(text):
-        return text.encode("utf-8")
-    rows.sort(key=lambda row: as_bytes(row[0]), reverse=True)
-    rows.sort(key=lambda row: as_bytes(row[1]))
+        rows = [list(record) for record in data]
+    rows.sort(key=lambda row: (row[date].encode("utf-8"), row[summons].encode("utf-8")))
     out, writer = open_writer(output_path)
     with out:
-        writer.writerow(["summons_number", "registration_state", "violation_code"])
+        writer.writerow(header)
         writer.writerows(rows)
     return len(rows)
 
@@ -176,12 +172,12 @@ def count(input_path):
         return sum(1 for _ in data)
 
 
-USAGE = """usage: reference.py w1|w2|w3|w6 INPUT OUT.csv
+USAGE = """usage: reference.py w1|w2|w3|w5 INPUT OUT.csv
        reference.py count INPUT"""
 
 
 def main(argv):
-    commands = {"w1": w1, "w2": w2, "w3": w3, "w6": w6}
+    commands = {"w1": w1, "w2": w2, "w3": w3, "w5": w5}
     if len(argv) == 3 and argv[1] == "count":
         print(count(argv[2]))
         return 0
