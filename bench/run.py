@@ -41,13 +41,14 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 PEERS_DIR = BENCH_DIR / "peers"
-WORKLOADS = ["w1", "w2", "w3", "w4"]
+WORKLOADS = ["w1", "w2", "w3", "w4", "w5"]
 DEFAULT_WORKLOADS = ["w1", "w2", "w3"]
 EXAMPLES = {
     "w1": REPO_DIR / "examples" / "w1-nj-ford-police.yaml",
     "w2": REPO_DIR / "examples" / "w2-days-until-expiration.yaml",
     "w3": REPO_DIR / "examples" / "w3-count-by-state-code.yaml",
     "w4": REPO_DIR / "examples" / "w4-tickets-per-plate.yaml",
+    "w5": REPO_DIR / "examples" / "w5-sort-by-date.yaml",
 }
 PEERS = ["polars", "duckdb", "duckdb-256mb", "pandas", "generators"]
 DEFAULT_PEERS = ["polars", "duckdb", "pandas", "generators"]
@@ -55,8 +56,8 @@ DEFAULT_PEERS = ["polars", "duckdb", "pandas", "generators"]
 PEER_WORKLOADS = {"pandas": {"w1", "w2", "w3"}, "generators": {"w1", "w2", "w3"}}
 # Whose output the others are checked against: the first of these that runs.
 # W1-W3: the generator pipeline (the same as tests/reference/reference.py);
-# W4: DuckDB (its COPY is the reference query).
-REFERENCES = {"w4": ["duckdb", "duckdb-256mb"]}
+# W4, W5: DuckDB (its COPY is the reference query).
+REFERENCES = {"w4": ["duckdb", "duckdb-256mb"], "w5": ["duckdb", "duckdb-256mb"]}
 DEFAULT_REFERENCES = ["generators"]
 # Rows compared as a set (the job's order is partial) rather than in order.
 UNORDERED = {"w3"}

@@ -1,16 +1,16 @@
-// W1..W4 with DuckDB (@duckdb/node-api): read_csv with every column as
+// W1..W5 with DuckDB (@duckdb/node-api): read_csv with every column as
 // text, one COPY ... TO a CSV file. Threads: DUCKDB_THREADS (bench/run.py
 // sets 2). memory_limit stays DuckDB's default unless DUCKDB_MEMORY_LIMIT is
 // set (e.g. 256MB: bench/run.py's duckdb-256mb peer), then DuckDB spills to
 // DUCKDB_TEMP_DIRECTORY (default: OUT.csv.duckdb-tmp, removed afterwards).
 // W4's output is the reference sluice's W4 is checked against.
-//   node duckdb.js w1|w2|w3|w4 INPUT.csv OUT.csv
+//   node duckdb.js w1|w2|w3|w4|w5 INPUT.csv OUT.csv
 "use strict";
 const { DuckDBInstance } = require("@duckdb/node-api");
 
 const [workload, input, output] = process.argv.slice(2);
 if (!workload || !input || !output) {
-  console.error("usage: node duckdb.js w1|w2|w3|w4 INPUT.csv OUT.csv");
+  console.error("usage: node duckdb.js w1|w2|w3|w4|w5 INPUT.csv OUT.csv");
   process.exit(2);
 }
 
@@ -42,6 +42,8 @@ const queries = {
        FROM ${source}
        GROUP BY 1
        ORDER BY tickets DESC, plate_id`,
+  // Every row, every column, by issue date then summons number.
+  w5: `SELECT * FROM ${source} ORDER BY "Issue Date", "Summons Number"`,
 };
 
 async function main() {

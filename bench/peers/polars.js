@@ -1,14 +1,14 @@
-// W1..W4 with nodejs-polars, the way a user would write them: a lazy scan
+// W1..W5 with nodejs-polars, the way a user would write them: a lazy scan
 // of the CSV with every column as text, the query, and a streaming sink (W1,
 // W2, W4) or a collect + write (W3, a few hundred rows). Threads: set
 // POLARS_MAX_THREADS (bench/run.py sets 2).
-//   node polars.js w1|w2|w3|w4 INPUT.csv OUT.csv
+//   node polars.js w1|w2|w3|w4|w5 INPUT.csv OUT.csv
 "use strict";
 const pl = require("nodejs-polars");
 
 const [workload, input, output] = process.argv.slice(2);
 if (!workload || !input || !output) {
-  console.error("usage: node polars.js w1|w2|w3|w4 INPUT.csv OUT.csv");
+  console.error("usage: node polars.js w1|w2|w3|w4|w5 INPUT.csv OUT.csv");
   process.exit(2);
 }
 
@@ -79,6 +79,13 @@ if (workload === "w1") {
       pl.col("last_issue"),
     )
     .sort(["tickets", "plate_id"], [true, false])
+    .sinkCSV(output)
+    .collectSync();
+} else if (workload === "w5") {
+  // Every row by issue date then summons number; maintainOrder: equal keys
+  // keep their input order, as in sluice.
+  scan()
+    .sort(["Issue Date", "Summons Number"], false, true, true)
     .sinkCSV(output)
     .collectSync();
 } else {
