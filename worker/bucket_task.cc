@@ -20,13 +20,6 @@
 namespace sluice {
 namespace {
 
-TaskOutcome map_output_lost(uint32_t map_task, std::string error) {
-  TaskOutcome outcome = failure(std::move(error), true);
-  outcome.map_output_lost = true;
-  outcome.lost_map_task = map_task;
-  return outcome;
-}
-
 // A partition value too long for a file name fails the job (kDataError);
 // anything else is the worker's trouble.
 TaskOutcome failed_writing(const Status& status) {

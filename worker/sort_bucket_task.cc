@@ -17,13 +17,6 @@
 namespace sluice {
 namespace {
 
-TaskOutcome map_output_lost(uint32_t map_task, std::string error) {
-  TaskOutcome outcome = failure(std::move(error), true);
-  outcome.map_output_lost = true;
-  outcome.lost_map_task = map_task;
-  return outcome;
-}
-
 std::string map_output_path(const TaskSpec& task, uint32_t map_task) {
   return fmt::format("{}/map-{:05}.bin", task.map_output_dir, map_task);
 }

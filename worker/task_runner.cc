@@ -32,6 +32,13 @@ TaskOutcome failure(std::string error, bool retryable) {
   return outcome;
 }
 
+TaskOutcome map_output_lost(uint32_t map_task, std::string error) {
+  TaskOutcome outcome = failure(std::move(error), true);
+  outcome.map_output_lost = true;
+  outcome.lost_map_task = map_task;
+  return outcome;
+}
+
 namespace {
 
 // The input must be the file that was planned: same size, same mtime (for a

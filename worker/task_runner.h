@@ -98,5 +98,8 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control);
 
 // A failed outcome; `retryable`: the task's trouble, not the job's.
 TaskOutcome failure(std::string error, bool retryable);
+// A bucket task's outcome when map task `map_task`'s output is missing or
+// corrupt: that map task runs again (TaskOutcome::map_output_lost).
+TaskOutcome map_output_lost(uint32_t map_task, std::string error);
 
 }  // namespace sluice

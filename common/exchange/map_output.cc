@@ -36,19 +36,6 @@ Status write_fd(int fd, std::string_view bytes, const std::string& path) {
   return Status::ok();
 }
 
-// Reads exactly `length` bytes at `offset`.
-Status read_exactly(ByteSource& source, uint64_t offset, char* buffer, size_t length,
-                    const std::string& name) {
-  size_t done = 0;
-  while (done < length) {
-    SLUICE_ASSIGN_OR_RETURN(size_t count,
-                            source.read_at(offset + done, buffer + done, length - done));
-    if (count == 0) return data_error(fmt::format("{}: map output ends early", name));
-    done += count;
-  }
-  return Status::ok();
-}
-
 }  // namespace
 
 Result<std::unique_ptr<MapOutputWriter>> MapOutputWriter::open(std::string path, uint32_t buckets,
@@ -157,8 +144,8 @@ Result<WriteStats> MapOutputWriter::finish() {
         const size_t want =
             static_cast<size_t>(std::min<uint64_t>(piece.length - done, limits::kReadChunkBytes));
         chunk.resize(want);
-        SLUICE_RETURN_IF_ERROR(
-            read_exactly(*run_sources[r], piece.offset + done, chunk.data(), want, runs_[r].path));
+        SLUICE_RETURN_IF_ERROR(read_exactly(*run_sources[r], piece.offset + done, chunk.data(),
+                                            want, runs_[r].path + ": map output run"));
         SLUICE_RETURN_IF_ERROR(append(std::string_view(chunk.data(), want)));
         done += want;
       }
@@ -195,7 +182,8 @@ Result<std::vector<BucketSegment>> read_map_output_index(ByteSource& source,
     return data_error(fmt::format("{}: not a map output ({} bytes)", name, size));
   }
   char trailer[kTrailerBytes];
-  SLUICE_RETURN_IF_ERROR(read_exactly(source, size - kTrailerBytes, trailer, kTrailerBytes, name));
+  SLUICE_RETURN_IF_ERROR(
+      read_exactly(source, size - kTrailerBytes, trailer, kTrailerBytes, name + ": map output"));
   if (std::memcmp(trailer + 16, kMagic, sizeof kMagic) != 0) {
     return data_error(fmt::format("{}: not a map output (no index at its end)", name));
   }
@@ -212,7 +200,7 @@ Result<std::vector<BucketSegment>> read_map_output_index(ByteSource& source,
   }
   std::string entries(static_cast<size_t>(index_bytes), '\0');
   SLUICE_RETURN_IF_ERROR(read_exactly(source, size - kTrailerBytes - index_bytes, entries.data(),
-                                      entries.size(), name));
+                                      entries.size(), name + ": map output"));
   if (hash64(entries) != get_u64(trailer + 8)) {
     return data_error(fmt::format("{}: map output index fails its checksum", name));
   }
@@ -248,7 +236,8 @@ Status verify_buckets(ByteSource& source, const std::vector<BucketSegment>& inde
       const size_t want =
           static_cast<size_t>(std::min<uint64_t>(segment.length - done, limits::kReadChunkBytes));
       chunk.resize(want);
-      SLUICE_RETURN_IF_ERROR(read_exactly(source, segment.offset + done, chunk.data(), want, name));
+      SLUICE_RETURN_IF_ERROR(
+          read_exactly(source, segment.offset + done, chunk.data(), want, name + ": map output"));
       hasher.update(std::string_view(chunk.data(), want));
       done += want;
     }

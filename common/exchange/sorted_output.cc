@@ -18,18 +18,6 @@ constexpr size_t kTrailerBytes = 64;
 // is about 60 bytes per 16 KiB block).
 constexpr uint64_t kFooterBytesMax = 1ull << 30;
 
-Status read_exactly(ByteSource& source, uint64_t offset, char* buffer, size_t length,
-                    const std::string& name) {
-  size_t done = 0;
-  while (done < length) {
-    SLUICE_ASSIGN_OR_RETURN(size_t count,
-                            source.read_at(offset + done, buffer + done, length - done));
-    if (count == 0) return data_error(fmt::format("{}: sorted output ends early", name));
-    done += count;
-  }
-  return Status::ok();
-}
-
 void put_key(std::string& out, std::string_view key) {
   put_u32(out, static_cast<uint32_t>(key.size()));
   out.append(key);
@@ -137,7 +125,8 @@ Result<SortedOutputFooter> read_sorted_output_footer(ByteSource& source, const s
     return data_error(fmt::format("{}: not a sorted output ({} bytes)", name, size));
   }
   char trailer[kTrailerBytes];
-  SLUICE_RETURN_IF_ERROR(read_exactly(source, size - kTrailerBytes, trailer, kTrailerBytes, name));
+  SLUICE_RETURN_IF_ERROR(
+      read_exactly(source, size - kTrailerBytes, trailer, kTrailerBytes, name + ": sorted output"));
   if (std::memcmp(trailer + 56, kMagic, sizeof kMagic) != 0) {
     return data_error(fmt::format("{}: not a sorted output (no trailer at its end)", name));
   }
@@ -155,8 +144,8 @@ Result<SortedOutputFooter> read_sorted_output_footer(ByteSource& source, const s
         fmt::format("{}: sorted output of {} bytes, its trailer says otherwise", name, size));
   }
   std::string sample(static_cast<size_t>(sample_bytes), '\0');
-  SLUICE_RETURN_IF_ERROR(
-      read_exactly(source, footer.records_bytes + index_bytes, sample.data(), sample.size(), name));
+  SLUICE_RETURN_IF_ERROR(read_exactly(source, footer.records_bytes + index_bytes, sample.data(),
+                                      sample.size(), name + ": sorted output"));
   if (hash64(sample) != get_u64(trailer + 40)) {
     return data_error(fmt::format("{}: sorted output sample fails its checksum", name));
   }
@@ -172,8 +161,8 @@ Result<SortedOutputFooter> read_sorted_output_footer(ByteSource& source, const s
   }
   if (!with_index) return footer;
   std::string index(static_cast<size_t>(index_bytes), '\0');
-  SLUICE_RETURN_IF_ERROR(
-      read_exactly(source, footer.records_bytes, index.data(), index.size(), name));
+  SLUICE_RETURN_IF_ERROR(read_exactly(source, footer.records_bytes, index.data(), index.size(),
+                                      name + ": sorted output"));
   if (hash64(index) != get_u64(trailer + 32)) {
     return data_error(fmt::format("{}: sorted output index fails its checksum", name));
   }
@@ -238,7 +227,8 @@ uint64_t SortedRangeCursor::block_bytes_max() const {
 Status SortedRangeCursor::load_block(size_t index) {
   const SortBlock& block = blocks_[index];
   block_.resize(static_cast<size_t>(block.length));
-  SLUICE_RETURN_IF_ERROR(read_exactly(*source_, block.offset, block_.data(), block_.size(), name_));
+  SLUICE_RETURN_IF_ERROR(read_exactly(*source_, block.offset, block_.data(), block_.size(),
+                                      name_ + ": sorted output"));
   if (hash64(block_) != block.checksum) {
     return data_error(
         fmt::format("{}: block at offset {} fails its checksum", name_, block.offset));

@@ -12,6 +12,18 @@ namespace sluice {
 
 ByteSource::~ByteSource() = default;
 
+Status read_exactly(ByteSource& source, uint64_t offset, char* buffer, size_t length,
+                    const std::string& name) {
+  size_t done = 0;
+  while (done < length) {
+    SLUICE_ASSIGN_OR_RETURN(size_t count,
+                            source.read_at(offset + done, buffer + done, length - done));
+    if (count == 0) return data_error(name + " ends early");
+    done += count;
+  }
+  return Status::ok();
+}
+
 Result<std::unique_ptr<FileSource>> FileSource::open(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {

@@ -23,6 +23,11 @@ class ByteSource {
   virtual uint64_t size_bytes() const = 0;
 };
 
+// Reads exactly `length` bytes at `offset`; kDataError "`name` ends early"
+// when the source ends first (a file cut short).
+Status read_exactly(ByteSource& source, uint64_t offset, char* buffer, size_t length,
+                    const std::string& name);
+
 // A local file read with pread(). Thread safety: read_at may be called from
 // several threads at once.
 class FileSource final : public ByteSource {

@@ -21,16 +21,6 @@
 namespace sluice::testing {
 namespace {
 
-std::string csv_field(const std::string& value) {
-  if (value.find_first_of(",\"\n\r") == std::string::npos) return value;
-  std::string quoted = "\"";
-  for (char c : value) {
-    quoted += c;
-    if (c == '"') quoted += '"';
-  }
-  return quoted + "\"";
-}
-
 struct Group {
   int64_t count = 0;
   int64_t sum = 0;

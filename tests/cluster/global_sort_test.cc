@@ -23,16 +23,6 @@
 namespace sluice::testing {
 namespace {
 
-std::string csv_field(const std::string& value) {
-  if (value.find_first_of(",\"\n\r") == std::string::npos) return value;
-  std::string quoted = "\"";
-  for (char c : value) {
-    quoted += c;
-    if (c == '"') quoted += '"';
-  }
-  return quoted + "\"";
-}
-
 struct Row {
   std::optional<int64_t> k;
   std::string s;

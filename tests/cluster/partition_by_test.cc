@@ -27,16 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string csv_field(const std::string& value) {
-  if (value.find_first_of(",\"\n\r") == std::string::npos) return value;
-  std::string quoted = "\"";
-  for (char c : value) {
-    quoted += c;
-    if (c == '"') quoted += '"';
-  }
-  return quoted + "\"";
-}
-
 // Hive's escaping of a path name, written out here from its rule (Spark's
 // ExternalCatalogUtils.escapePathName) rather than taken from the engine.
 std::string hive_escape(const std::string& text) {

@@ -64,6 +64,8 @@ std::string wait_for_text(const std::string& path, const std::string& needle, in
 std::string concat_parts(const std::string& output_dir, const std::string& extension = ".csv");
 // Names of the part files in an output directory, sorted.
 std::vector<std::string> part_files(const std::string& output_dir);
+// `value` as a CSV field, quoted (RFC 4180) when it holds ',', '"' or a line end.
+std::string csv_field(const std::string& value);
 // A seed for randomized tests: $SLUICE_SEED if set, else from the clock. Printed.
 uint64_t test_seed();
 
