@@ -82,6 +82,10 @@ class Aggregator {
   // kDistinctFieldBytesMax continues on the next rows (same key, neutral
   // states), so no field grows without bound.
   void write_partial(OutputBatch& out) const;
+  // The same rows in the groups' order of arrival: for a map task, whose
+  // partial rows are hash-partitioned and merged in any order (sorting
+  // millions of keys there is wasted work).
+  void write_partial_unordered(OutputBatch& out) const;
   // write_partial in pieces: the partial rows of groups order[begin, end),
   // `order` from sorted_groups(), so a large table is written a slice at a
   // time without its whole text in memory.

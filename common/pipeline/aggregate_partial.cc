@@ -68,6 +68,12 @@ void Aggregator::write_partial(OutputBatch& out) const {
   write_partial(sorted_groups(), 0, group_count(), out);
 }
 
+void Aggregator::write_partial_unordered(OutputBatch& out) const {
+  std::vector<size_t> order(group_count());
+  for (size_t group = 0; group < order.size(); ++group) order[group] = group;
+  write_partial(order, 0, order.size(), out);
+}
+
 void Aggregator::write_partial(const std::vector<size_t>& order, size_t begin, size_t end,
                                OutputBatch& out) const {
   SLUICE_ASSERT(begin <= end, "begin={} end={}", begin, end);

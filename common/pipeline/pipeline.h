@@ -101,8 +101,9 @@ class Pipeline {
                  std::vector<RejectedRecord>& rejects, PipelineCounters& counters);
 
   // Aggregate pipelines only, once at the end of the partition: appends the
-  // partial state (one row per group, ordered by the group key's bytes; see
-  // aggregate.h for the encoding) to `out`, columns = partial_columns().
+  // partial state (one row per group, in the groups' order of arrival — the
+  // exchange hash-partitions them, order does not matter; see aggregate.h
+  // for the encoding) to `out`, columns = partial_columns().
   Status finish_partial(OutputBatch& out);
   // Aggregate pipelines, any time before finish_partial: appends the partial
   // state so far (as finish_partial) and empties the table, so that a map

@@ -160,7 +160,7 @@ Status Pipeline::flush_partial(OutputBatch& out) {
     return internal_error("pipeline: flush_partial() without an aggregate step");
   if (aggregate_->finished)
     return internal_error("pipeline: flush_partial() after finish_partial()");
-  aggregate_->table->write_partial(out);
+  aggregate_->table->write_partial_unordered(out);
   aggregate_->table->clear();
   return Status::ok();
 }
@@ -199,7 +199,7 @@ Status Pipeline::finish_partial(OutputBatch& out) {
     return internal_error("pipeline: finish_partial() without an aggregate step");
   if (aggregate_->finished) return internal_error("pipeline: finish_partial() called twice");
   aggregate_->finished = true;
-  aggregate_->table->write_partial(out);
+  aggregate_->table->write_partial_unordered(out);
   return Status::ok();
 }
 
