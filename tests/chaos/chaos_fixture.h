@@ -24,7 +24,7 @@ inline bool long_tests() {
 
 // One job of a chaos run: its file, its output and what it must produce.
 struct ChaosJob {
-  std::string name;      // w1, passthrough, w3
+  std::string name;      // w1, passthrough, w3, w5
   std::string job_file;  // absolute
   std::string output;    // absolute output directory
   std::string expected;  // the exact bytes of the concatenated parts
@@ -50,7 +50,7 @@ class ChaosTest : public ::testing::Test {
     return read_file(out);
   }
 
-  // A job over the generated input; `name` is w1, w3 or passthrough,
+  // A job over the generated input; `name` is w1, w3, w5 or passthrough,
   // optionally with a suffix ("w1-again": a second W1 job, its own output).
   ChaosJob make_job(const std::string& name, const std::string& output_dir,
                     const std::string& split_size) {
@@ -66,6 +66,9 @@ class ChaosTest : public ::testing::Test {
     } else if (workload == "w3") {
       text = w3_job(input_, output_dir + "/", split_size);
       job.expected = reference("w3");
+    } else if (workload == "w5") {
+      text = w5_job(input_, output_dir + "/", split_size);
+      job.expected = reference("w5");
     } else {
       text = passthrough_job(input_, output_dir + "/", split_size);
       job.expected = read_file(input_);

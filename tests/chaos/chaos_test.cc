@@ -1,5 +1,6 @@
 // Exactly once under faults: a separately started coordinator and three
-// workers run W1, a passthrough of every column, and W3 over generated rows
+// workers run W1, a passthrough of every column, W3 (an aggregate: two
+// stages) and W5 (a global sort: two stages) over generated rows
 // with a small split, while workers and the coordinator are killed with
 // SIGKILL, a worker is SIGSTOPped past its lease and resumed, and the jobs
 // are submitted again after each coordinator restart. The output must be
@@ -307,24 +308,25 @@ void Chaos::restart_coordinator(std::mt19937_64& random, FaultCounts& faults, bo
 TEST_F(Chaos, KilledAndStoppedProcessesLeaveExactOutput) {
   const Settings settings = long_tests() ? Settings{200000, "16KiB", 80, 1, 300, 1500, 900}
                                          : Settings{20000, "8KiB", 6, 1, 150, 700, 120};
-  run_chaos(
-      settings, {"w1", "passthrough", "w3"}, [&](std::mt19937_64& random, FaultCounts& faults) {
-        const int kind = std::uniform_int_distribution<int>(0, 2)(random);
-        const size_t victim = std::uniform_int_distribution<size_t>(0, workers_.size() - 1)(random);
-        if (kind == 0) {
-          kill_worker(victim, faults);
-          pause(random, 0, 1000);
-          start_worker(victim);
-        } else if (kind == 1) {
-          kill_coordinator(random, faults);
-        } else {
-          workers_[victim]->signal(SIGSTOP);
-          faults.worker_stops++;
-          pause(random, static_cast<int>(limits::kLeaseMs) + 300,
-                static_cast<int>(limits::kLeaseMs) + 1500);
-          workers_[victim]->signal(SIGCONT);
-        }
-      });
+  run_chaos(settings, {"w1", "passthrough", "w3", "w5"},
+            [&](std::mt19937_64& random, FaultCounts& faults) {
+              const int kind = std::uniform_int_distribution<int>(0, 2)(random);
+              const size_t victim =
+                  std::uniform_int_distribution<size_t>(0, workers_.size() - 1)(random);
+              if (kind == 0) {
+                kill_worker(victim, faults);
+                pause(random, 0, 1000);
+                start_worker(victim);
+              } else if (kind == 1) {
+                kill_coordinator(random, faults);
+              } else {
+                workers_[victim]->signal(SIGSTOP);
+                faults.worker_stops++;
+                pause(random, static_cast<int>(limits::kLeaseMs) + 300,
+                      static_cast<int>(limits::kLeaseMs) + 1500);
+                workers_[victim]->signal(SIGCONT);
+              }
+            });
 }
 
 // Lost holders are not attempts (issue: 3 of 10 seeded runs failed with

@@ -73,4 +73,20 @@ inline std::string w3_job(const std::string& input, const std::string& output,
          output + "\n" + extra;
 }
 
+// W5: every row, every column, by Issue Date then Summons Number (a global
+// sort through the exchange).
+inline std::string w5_job(const std::string& input, const std::string& output,
+                          const std::string& split_size = "64KiB", const std::string& extra = "") {
+  return "name: w5-test\n"
+         "input:\n"
+         "  path: " +
+         input + "\n  split_size: " + split_size +
+         "\n"
+         "steps:\n"
+         "  - sort: [{Issue Date: asc}, {Summons Number: asc}]\n"
+         "output:\n"
+         "  path: " +
+         output + "\n" + extra;
+}
+
 }  // namespace sluice::testing
