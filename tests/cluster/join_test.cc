@@ -1,0 +1,283 @@
+// The join step end to end (docs/REFERENCE.md, "join"): random left and
+// right CSVs (duplicate keys on both sides, NULL keys, keys on one side
+// only, bad rows on both sides) through `sluice run` with random split
+// sizes, `parallelism` and `memory_per_task` (down to 64 KiB, so bucket
+// tasks spill), for every `how`: the multiset of output rows equals a
+// nested-loop reference join computed here, each side's bad rows are in
+// the rejects under their own file's name, and refused combinations exit 2.
+// Randomized; the seed is printed (SLUICE_SEED replays).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/support/cluster.h"
+
+namespace sluice::testing {
+namespace {
+
+std::string csv_field(const std::string& value) {
+  if (value.find_first_of(",\"\n\r") == std::string::npos) return value;
+  std::string quoted = "\"";
+  for (char c : value) {
+    quoted += c;
+    if (c == '"') quoted += '"';
+  }
+  return quoted + "\"";
+}
+
+// left.csv: k (int64; empty = NULL), a, n (int64; "bad" = rejected).
+struct LeftRow {
+  std::optional<int64_t> k;
+  std::string a;
+  int64_t n = 0;
+};
+// right.csv: key (string; "NA" = NULL), b (int64; "x" = rejected), c.
+struct RightRow {
+  std::optional<std::string> key;
+  int64_t b = 0;
+  std::string c;
+};
+
+struct Inputs {
+  std::vector<LeftRow> left;
+  std::vector<RightRow> right;
+  size_t left_bad = 0;
+  size_t right_bad = 0;
+};
+
+const char* const kHows[] = {"inner", "left", "right", "full", "semi", "anti"};
+
+// Data lines of every part (headers dropped), sorted.
+std::vector<std::string> output_lines(const std::string& output, size_t* parts) {
+  std::vector<std::string> lines;
+  *parts = 0;
+  for (const std::string& name : part_files(output)) {
+    ++*parts;
+    std::istringstream in(read_file(output + "/" + name));
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) lines.push_back(line);
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+// Rejected records whose source file name ends with `file`.
+size_t rejects_from(const std::string& output, const std::string& file) {
+  size_t count = 0;
+  const std::string dir = output + "/_rejects";
+  if (!std::filesystem::exists(dir)) return 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::istringstream in(read_file(entry.path().string()));
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      const std::string source = line.substr(0, line.find(','));
+      if (source.size() >= file.size() &&
+          source.compare(source.size() - file.size(), file.size(), file) == 0) {
+        count++;
+      }
+    }
+  }
+  return count;
+}
+
+// The job: filter n % 7 != 3, join right.csv on k = key, drop a; output k,
+// n, then rb (b) and rc (c) unless semi or anti.
+std::vector<std::string> reference(const Inputs& inputs, const std::string& how) {
+  const bool with_right = how != "semi" && how != "anti";
+  const bool keep_left = how == "left" || how == "full" || how == "anti";
+  const bool keep_right = how == "right" || how == "full";
+  std::vector<std::string> lines;
+  std::vector<bool> matched(inputs.right.size(), false);
+  for (const LeftRow& l : inputs.left) {
+    if (l.n % 7 == 3) continue;
+    const std::string left_text = (l.k ? std::to_string(*l.k) : "") + "," + std::to_string(l.n);
+    size_t matches = 0;
+    for (size_t r = 0; r < inputs.right.size(); ++r) {
+      const RightRow& right = inputs.right[r];
+      if (!l.k || !right.key || *right.key != std::to_string(*l.k)) continue;
+      matches++;
+      matched[r] = true;
+      if (with_right) {
+        lines.push_back(left_text + "," + std::to_string(right.b) + "," + csv_field(right.c));
+      }
+    }
+    if (how == "semi" && matches > 0) lines.push_back(left_text);
+    if (matches == 0 && keep_left) lines.push_back(left_text + (with_right ? ",," : ""));
+  }
+  for (size_t r = 0; keep_right && r < inputs.right.size(); ++r) {
+    if (matched[r]) continue;
+    const RightRow& right = inputs.right[r];
+    lines.push_back(csv_field(right.key.value_or("")) + ",," + std::to_string(right.b) + "," +
+                    csv_field(right.c));
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+class JoinJob : public ::testing::Test {
+ protected:
+  Inputs write_inputs(std::mt19937_64& random) {
+    static const std::vector<std::string> kTexts = {"p", "q,r", "s\"t", "", "uu"};
+    Inputs inputs;
+    const int64_t distinct = std::vector<int64_t>{1, 5, 50, 1000}[random() % 4];
+    std::string left = "k,a,n\n";
+    const size_t left_rows = random() % 3000;
+    for (size_t i = 0; i < left_rows; ++i) {
+      LeftRow row;
+      if (random() % 9 != 0) row.k = static_cast<int64_t>(random() % distinct);
+      row.a = kTexts[random() % kTexts.size()];
+      row.n = static_cast<int64_t>(i);
+      if (random() % 101 == 0) {
+        left += "1,a,bad\n";
+        inputs.left_bad++;
+        continue;
+      }
+      left += (row.k ? std::to_string(*row.k) : "") + "," + csv_field(row.a) + "," +
+              std::to_string(row.n) + "\n";
+      inputs.left.push_back(row);
+    }
+    std::string right = "key,b,c\n";
+    const size_t right_rows = random() % 3000;
+    for (size_t i = 0; i < right_rows; ++i) {
+      RightRow row;
+      const uint64_t kind = random() % 10;
+      if (kind == 0) {
+        row.key = std::nullopt;  // written NA
+      } else if (kind == 1) {
+        row.key = "";  // a value no int64 left key equals
+      } else {
+        // Some keys only on the right: past the left's range.
+        row.key = std::to_string(random() % (distinct + distinct / 2 + 1));
+      }
+      row.b = static_cast<int64_t>(i);
+      row.c = kTexts[random() % kTexts.size()];
+      if (random() % 97 == 0) {
+        right += "1,x,bad\n";
+        inputs.right_bad++;
+        continue;
+      }
+      right += (row.key ? csv_field(*row.key) : "NA") + "," + std::to_string(row.b) + "," +
+               csv_field(row.c) + "\n";
+      inputs.right.push_back(row);
+    }
+    write_file(dir_ / "left.csv", left);
+    write_file(dir_ / "right.csv", right);
+    return inputs;
+  }
+
+  CommandResult run_job(const std::string& job) {
+    write_file(dir_ / "job.yaml", job);
+    return run({sluice_binary(), "run", "job.yaml", "--workers", "2", "--state", dir_ / "state",
+                "--no-progress"},
+               dir_.path());
+  }
+
+  static std::string join_job(const std::string& how, const std::string& split,
+                              const std::string& right_split, const std::string& options) {
+    const bool with_right = how != "semi" && how != "anti";
+    return "name: join\n"
+           "input: {path: left.csv, split_size: " +
+           split +
+           "}\n"
+           "schema: {columns: {k: {type: int64}, n: {type: int64}}}\n"
+           "steps:\n"
+           "  - filter: \"n % 7 != 3\"\n"
+           "  - join:\n"
+           "      input:\n"
+           "        path: right.csv\n"
+           "        split_size: " +
+           right_split +
+           "\n"
+           "        null_values: [NA]\n"
+           "        schema: {columns: {b: {type: int64}}}\n"
+           "      on: {k: key}\n"
+           "      how: " +
+           how + "\n" + (with_right ? "      columns: {rb: b, rc: c}\n" : "") + "  - drop: [a]\n" +
+           options + "output: {path: out, mode: overwrite}\n";
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(JoinJob, EveryHowEqualsTheReferenceForAnySplitParallelismAndMemory) {
+  const uint64_t seed = test_seed();
+  std::mt19937_64 random(seed);
+  for (int round = 0; round < 12; ++round) {
+    const Inputs inputs = write_inputs(random);
+    const std::string how = kHows[round % 6];
+    const std::string split = std::vector<std::string>{"1KiB", "5KiB", "64MiB"}[random() % 3];
+    const std::string right_split = std::vector<std::string>{"1KiB", "3KiB", "64MiB"}[random() % 3];
+    const int parallelism = std::vector<int>{0, 1, 3, 7}[random() % 4];
+    const std::string memory = std::vector<std::string>{"64KiB", "128KiB", "256MiB"}[random() % 3];
+    std::string options = "memory_per_task: " + memory + "\n";
+    if (parallelism > 0) options += "parallelism: " + std::to_string(parallelism) + "\n";
+    const std::string what = "seed " + std::to_string(seed) + " round " + std::to_string(round) +
+                             " how " + how + " split " + split + "/" + right_split +
+                             " parallelism " + std::to_string(parallelism) + " memory " + memory;
+    auto ran = run_job(join_job(how, split, right_split, options));
+    ASSERT_EQ(ran.exit_code, 0) << what << "\n" << ran.err;
+    size_t parts = 0;
+    const std::vector<std::string> lines = output_lines(dir_ / "out", &parts);
+    const std::vector<std::string> expected = reference(inputs, how);
+    ASSERT_EQ(lines.size(), expected.size()) << what;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      ASSERT_EQ(lines[i], expected[i]) << what << " line " << i;
+    }
+    if (parallelism > 0) EXPECT_EQ(parts, static_cast<size_t>(parallelism)) << what;
+    const std::string header = how == "semi" || how == "anti" ? "k,n\n" : "k,n,rb,rc\n";
+    EXPECT_EQ(read_file(dir_ / "out/part-00000.csv").substr(0, header.size()), header) << what;
+    EXPECT_EQ(rejects_from(dir_ / "out", "/left.csv"), inputs.left_bad) << what;
+    EXPECT_EQ(rejects_from(dir_ / "out", "/right.csv"), inputs.right_bad) << what;
+    auto verified = run({sluice_binary(), "verify", dir_ / "out"});
+    EXPECT_EQ(verified.exit_code, 0) << what << "\n" << verified.out << verified.err;
+  }
+}
+
+TEST_F(JoinJob, RefusesWhatItDoesNotSupportWithExitCode2) {
+  std::mt19937_64 random(7);
+  write_inputs(random);
+  struct Case {
+    std::string steps;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"  - join: {input: {path: right.csv}, on: {k: key}}\n"
+       "  - aggregate: {by: [k], aggs: {c: \"count(*)\"}}\n",
+       "cannot be in a job with a join"},
+      {"  - join: {input: {path: right.csv}, on: {k: key}}\n  - sort: [k]\n",
+       "cannot be in a job with a join"},
+      {"  - join: {input: {path: right.csv}, on: {k: key}, columns: [b]}\n"
+       "  - join: {input: {path: right.csv}, on: {k: key}, columns: [c]}\n",
+       "one join per job"},
+      {"  - join: {input: {path: right.csv}, on: {k: nope}}\n", "'nope' is not a column"},
+      {"  - join: {input: {path: right.csv}, on: {nope: key}}\n", "'nope' is not a column"},
+      {"  - join: {input: {path: right.csv}, on: {k: key}, columns: [a]}\n",
+       "'a' is not a column of the join's input"},
+      {"  - join: {input: {path: right.csv}, on: {k: key}, columns: {n: b}}\n",
+       "which the rows already have"},
+      {"  - join: {input: {path: right.csv}, on: {k: key}, how: outer}\n",
+       "expected inner, left, right, full, semi or anti"},
+      {"  - join: {input: {path: right.csv}, on: {k: key}, how: semi, columns: [b]}\n",
+       "semi or anti join keeps only"},
+      {"  - join: {input: {path: right.csv, colour: red}, on: {k: key}}\n",
+       "steps[0].join.input.colour"},
+      {"  - join: {input: {path: missing.csv}, on: {k: key}}\n", "steps[0].join.input.path"},
+  };
+  for (const Case& c : cases) {
+    auto ran = run_job("name: refused\ninput: {path: left.csv}\nsteps:\n" + c.steps +
+                       "output: {path: out, mode: overwrite}\n");
+    EXPECT_EQ(ran.exit_code, 2) << c.steps << ran.err;
+    EXPECT_NE(ran.err.find(c.message), std::string::npos) << c.steps << ran.err;
+  }
+}
+
+}  // namespace
+}  // namespace sluice::testing
