@@ -154,8 +154,10 @@ TaskOutcome run_join_bucket_task(const TaskSpec& task, const JobSpec& job_spec,
 
   const bool steps_after = !after_spec.steps.empty();
   AfterJoin after_join(*after.value(), *writer.value());
+  uint64_t joined_rows = 0;
   Status joined = joiner.finish([&](const OutputBatch& joined_batch) -> Status {
     if (control.abort.load(std::memory_order_relaxed)) return internal_error("aborted");
+    joined_rows += joined_batch.row_count;
     return steps_after ? after_join.run(joined_batch) : writer.value()->write(joined_batch);
   });
   if (!joined.is_ok()) return failure(joined.message(), joined.code() != StatusCode::kDataError);
@@ -167,10 +169,12 @@ TaskOutcome run_join_bucket_task(const TaskSpec& task, const JobSpec& job_spec,
   std::error_code ignored;
   std::filesystem::remove_all(spill_dir, ignored);
 
+  // Its rows in are the joined rows (what the steps after the join get),
+  // so that in = out + filtered, as the coordinator checks.
   outcome.ok = true;
-  outcome.rows_in = joiner.rows_added();
+  outcome.rows_in = joined_rows;
   outcome.rows_out = written.value();
-  outcome.rows_filtered = after_join.counters().rows_filtered;
+  outcome.rows_filtered = joined_rows - written.value();
   outcome.bytes_read = bytes_read;
   return outcome;
 }

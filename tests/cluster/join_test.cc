@@ -231,7 +231,9 @@ TEST_F(JoinJob, EveryHowEqualsTheReferenceForAnySplitParallelismAndMemory) {
     for (size_t i = 0; i < lines.size(); ++i) {
       ASSERT_EQ(lines[i], expected[i]) << what << " line " << i;
     }
-    if (parallelism > 0) EXPECT_EQ(parts, static_cast<size_t>(parallelism)) << what;
+    if (parallelism > 0) {
+      EXPECT_EQ(parts, static_cast<size_t>(parallelism)) << what;
+    }
     const std::string header = how == "semi" || how == "anti" ? "k,n\n" : "k,n,rb,rc\n";
     EXPECT_EQ(read_file(dir_ / "out/part-00000.csv").substr(0, header.size()), header) << what;
     EXPECT_EQ(rejects_from(dir_ / "out", "/left.csv"), inputs.left_bad) << what;
