@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -241,6 +242,49 @@ TEST_F(JoinJob, EveryHowEqualsTheReferenceForAnySplitParallelismAndMemory) {
     auto verified = run({sluice_binary(), "verify", dir_ / "out"});
     EXPECT_EQ(verified.exit_code, 0) << what << "\n" << verified.out << verified.err;
   }
+}
+
+// The coordinator killed once the bucket tasks are planned, the right
+// side's last map output damaged meanwhile: the resumed run's bucket task
+// finds a bucket failing its checksum, that map task runs again, and the
+// output is still exact.
+TEST_F(JoinJob, ADamagedRightMapOutputRunsItsMapTaskAgain) {
+  const uint64_t seed = test_seed();
+  std::mt19937_64 random(seed);
+  Inputs inputs;
+  do {
+    inputs = write_inputs(random);
+  } while (inputs.right.size() < 1000);
+  write_file(dir_ / "job.yaml", join_job("full", "8KiB", "8KiB", "parallelism: 2\n"));
+  auto crashed = run({"env", "SLUICE_CRASH_AT=buckets-planned", sluice_binary(), "run", "job.yaml",
+                      "--workers", "2", "--state", dir_ / "state", "--no-progress"},
+                     dir_.path());
+  ASSERT_EQ(crashed.exit_code, 128 + 9) << "seed " << seed << "\n" << crashed.err;
+  std::string damaged;  // the last map output: the right side's
+  // output.mode: overwrite builds the output beside out/.
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_.path())) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with("map-") && name.ends_with(".bin") &&
+        (damaged.empty() || name > std::filesystem::path(damaged).filename().string())) {
+      damaged = entry.path().string();
+    }
+  }
+  ASSERT_FALSE(damaged.empty()) << "no published map output";
+  ASSERT_GT(std::filesystem::file_size(damaged), 400u) << damaged;
+  {
+    std::fstream file(damaged, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(100);
+    file.put('\x7e');
+  }
+  auto resumed = run({sluice_binary(), "run", "job.yaml", "--workers", "2", "--state",
+                      dir_ / "state", "--no-progress"},
+                     dir_.path());
+  ASSERT_EQ(resumed.exit_code, 0) << "seed " << seed << "\n" << resumed.err;
+  EXPECT_NE(resumed.err.find("map output lost"), std::string::npos) << resumed.err;
+  EXPECT_NE(resumed.err.find("fails its checksum"), std::string::npos) << resumed.err;
+  size_t parts = 0;
+  EXPECT_EQ(output_lines(dir_ / "out", &parts), reference(inputs, "full")) << "seed " << seed;
+  EXPECT_EQ(parts, 2u);
 }
 
 TEST_F(JoinJob, RefusesWhatItDoesNotSupportWithExitCode2) {
