@@ -54,7 +54,11 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
   std::vector<PlannedRange> ranges = spec.input.format == InputFormat::kPostgres
                                          ? key_ranges
                                          : plan_ranges(checked.inputs, spec.input.split_size_bytes);
-  if (const JoinSpec* join = join_of(spec)) {
+  job.join_broadcast = checked.join_broadcast;
+  if (checked.join_broadcast) {
+    // A lookup (join_as_lookup): the workers load the right file whole.
+    job.join_right_columns = checked.right_columns;
+  } else if (const JoinSpec* join = join_of(spec)) {
     // The join's input is planned as the job's is, after it: its files are
     // the last of job.inputs and its ranges the last map tasks.
     job.right_inputs_from = static_cast<uint32_t>(job.inputs.size());

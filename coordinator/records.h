@@ -140,6 +140,8 @@ struct JobRecord {
   uint32_t map_tasks_right = 0;
   uint32_t right_inputs_from = 0;
   std::vector<std::string> join_right_columns;
+  // The join runs as a lookup (join_as_lookup): map-only, no right map tasks.
+  bool join_broadcast = false;
   // A sort after the aggregate: the bucket tasks write their groups sorted
   // (to _partials/<job>/sorted-NNNNN.bin) and one merge task, planned when
   // they are all published (final_planned), merges them into part 0.

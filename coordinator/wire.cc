@@ -80,6 +80,13 @@ void fill_task(proto::Task::Builder task, const JobRecord& job, const PartitionR
     }
     return;
   }
+  if (job.join_broadcast) {
+    task.setJoinBroadcast(true);
+    auto right = task.initJoinRightColumns(static_cast<unsigned>(job.join_right_columns.size()));
+    for (size_t i = 0; i < job.join_right_columns.size(); ++i) {
+      right.set(static_cast<unsigned>(i), job.join_right_columns[i]);
+    }
+  }
   const InputFile& input = job.inputs[partition.range.file_index];
   // A join's right map tasks are the last map_tasks_right (admission.cc).
   task.setJoinRightSide(partition.index < job.map_tasks &&

@@ -99,6 +99,9 @@ struct Task {
   joinRightSide @28 :Bool;
   mapTasksRight @29 :UInt32;
   joinRightColumns @30 :List(Text);
+  # The join runs as a lookup of the right file (map-only): every task
+  # rewrites it so (join_as_lookup, with joinRightColumns).
+  joinBroadcast @31 :Bool;
 }
 
 # worker -> coordinator while a task runs.

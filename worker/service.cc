@@ -254,6 +254,7 @@ class WorkerLink {
     spec.bucket_tasks = message.getBucketTasks();
     spec.join_right_side = message.getJoinRightSide();
     spec.map_tasks_right = message.getMapTasksRight();
+    spec.join_broadcast = message.getJoinBroadcast();
     for (auto column : message.getJoinRightColumns()) {
       spec.join_right_columns.push_back(to_string(column));
     }

@@ -237,9 +237,12 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   if (task.is_final_merge) return run_merge_task(task, spec, control);
   spec.base_dir = task.base_dir;  // lookup files and exec programs resolve against it
   // A join's map task runs one side of it (common/job/join_plan.h): the
-  // steps before the join over the job's input, or the join input's gate.
+  // steps before the join over the job's input, or the join input's gate;
+  // a broadcast join is a lookup step, and the task a plain one.
   std::shared_ptr<const JoinSpec> join;
-  if (const std::optional<size_t> index = join_step_index(spec)) {
+  if (task.join_broadcast) {
+    spec = join_as_lookup(spec, task.join_right_columns);
+  } else if (const std::optional<size_t> index = join_step_index(spec)) {
     join = spec.steps[*index].join;
     spec = task.join_right_side ? join_right_spec(spec) : join_left_spec(spec);
   }

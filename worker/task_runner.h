@@ -60,6 +60,7 @@ struct TaskSpec {
   bool join_right_side = false;
   uint32_t map_tasks_right = 0;
   std::vector<std::string> join_right_columns;
+  bool join_broadcast = false;  // the join runs as a lookup (join_as_lookup)
 };
 
 // What an isolating attempt is about to process: `rows` records from the one

@@ -28,6 +28,8 @@ struct CheckedJob {
   // after its schema gate (what the right map tasks write).
   std::vector<InputFile> right_inputs;
   std::vector<std::string> right_columns;
+  // The join runs as a lookup, map-only (join_as_lookup): no exchange.
+  bool join_broadcast = false;
 };
 
 // Column names of an input: a CSV's header (column0..N-1 without one), or

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "common/io/http_source.h"
 #include "common/job/check.h"
 #include "common/job/join_plan.h"
 #include "common/pipeline/pipeline.h"
@@ -37,6 +38,17 @@ Status refuse_unsupported(const JobSpec& spec) {
     return invalid_argument(spec.source_file + ": input.incremental: not supported with a join");
   }
   return Status::ok();
+}
+
+// A join that may run as a lookup (docs/REFERENCE.md, "join"): what the
+// spec says (join_not_broadcastable), then the file: one local plain file no
+// larger than broadcast_max, with a right column to add.
+bool may_broadcast(const JobSpec& spec, const JoinSpec& join, const CheckedJob& checked,
+                   const JoinLayout& layout) {
+  if (join_not_broadcastable(spec) || checked.right_inputs.size() != 1) return false;
+  const InputFile& file = checked.right_inputs.front();
+  return !is_http_url(file.path) && !is_compressed_input(file.path) && file.size_bytes > 0 &&
+         file.size_bytes <= join.broadcast_max_bytes && !layout.right_kept.empty();
 }
 
 }  // namespace
@@ -80,6 +92,18 @@ Status check_join_job(const JobSpec& spec, const std::string& base_dir, CheckedJ
 
   SLUICE_ASSIGN_OR_RETURN(JoinLayout layout,
                           plan_join_layout(spec, left->output_columns(), checked.right_columns));
+  if (may_broadcast(spec, join, checked, layout)) {
+    // The lookup loads and checks the table now: a key twice or a
+    // malformed row means the exchange after all.
+    auto lookup = Pipeline::compile(join_as_lookup(spec, checked.right_columns),
+                                    checked.input_columns, checked.header_known);
+    if (lookup.is_ok()) {
+      checked.output_columns = lookup.value()->output_columns();
+      checked.has_aggregate = lookup.value()->has_exchange();
+      checked.join_broadcast = true;
+      return Status::ok();
+    }
+  }
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> after,
                           Pipeline::compile(join_after_spec(spec), layout.columns));
   checked.output_columns = after->output_columns();

@@ -140,6 +140,9 @@ struct JoinSpec {
   // right column but the keys, under their own names.
   std::vector<JoinColumn> columns;
   bool columns_given = false;
+  // broadcast_max: a right input at most this big may run as a lookup
+  // (map-only) when the join allows it (join_plan.h); 0: never.
+  uint64_t broadcast_max_bytes = 0;  // filled with limits::kLookupFileBytesMax when absent
 };
 
 struct StepSpec {

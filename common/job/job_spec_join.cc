@@ -1,5 +1,6 @@
 // The job file's `join:` step: a second input joined by key through the
 // exchange (docs/REFERENCE.md, "join").
+#include "common/base/limits.h"
 #include "common/job/job_spec_reader.h"
 
 namespace sluice {
@@ -24,7 +25,8 @@ const char* join_how_name(JoinHow how) {
 
 Status read_join(const SpecReader& reader, const YAML::Node& body, const std::string& key,
                  JoinSpec& join) {
-  SLUICE_RETURN_IF_ERROR(reader.only_keys(body, key, {"input", "on", "how", "columns"}));
+  SLUICE_RETURN_IF_ERROR(
+      reader.only_keys(body, key, {"input", "on", "how", "columns", "broadcast_max"}));
   const YAML::Node input = body["input"];
   if (!input) return reader.error(body, key + ".input", "missing");
   SLUICE_RETURN_IF_ERROR(read_input(reader, input, join.input, key + ".input"));
@@ -83,6 +85,16 @@ Status read_join(const SpecReader& reader, const YAML::Node& body, const std::st
     if (join.how == JoinHow::kSemi || join.how == JoinHow::kAnti) {
       return reader.error(columns, key + ".columns",
                           "a semi or anti join keeps only the rows' own columns; remove columns");
+    }
+  }
+  join.broadcast_max_bytes = limits::kLookupFileBytesMax;
+  if (body["broadcast_max"]) {
+    SLUICE_ASSIGN_OR_RETURN(join.broadcast_max_bytes,
+                            reader.size(body["broadcast_max"], key + ".broadcast_max"));
+    if (join.broadcast_max_bytes > limits::kLookupFileBytesMax) {
+      return reader.error(body["broadcast_max"], key + ".broadcast_max",
+                          "must be at most " + std::to_string(limits::kLookupFileBytesMax >> 20) +
+                              " MiB (every worker holds a broadcast side in memory)");
     }
   }
   return Status::ok();

@@ -47,6 +47,49 @@ JobSpec join_after_spec(const JobSpec& spec) {
   return after;
 }
 
+std::optional<std::string> join_not_broadcastable(const JobSpec& spec) {
+  const JoinSpec* join = join_of(spec);
+  if (join == nullptr) return "no join";
+  if (join->broadcast_max_bytes == 0) return "broadcast_max: 0";
+  // lookup is a left join on one column that never multiplies rows.
+  if (join->how != JoinHow::kLeft) return "only a left join can be a lookup";
+  if (join->left_keys.size() != 1) return "a lookup has one key column";
+  const InputSpec& input = join->input;
+  // lookup reads one plain CSV file with a header, values as they are.
+  if (input.paths.size() != 1 || input.format != InputFormat::kCsv || !input.header ||
+      input.delimiter != ',' || input.quote != '"' || !input.null_values.empty() ||
+      join->schema.has_value()) {
+    return "a lookup reads one CSV file with a header, ',' and '\"', no null_values or schema";
+  }
+  for (const JoinColumn& column : join->columns) {
+    if (column.name != column.right) return "a lookup keeps the table's column names";
+  }
+  return std::nullopt;
+}
+
+JobSpec join_as_lookup(const JobSpec& spec, const std::vector<std::string>& right_columns) {
+  JobSpec lookup_spec = spec;
+  const std::optional<size_t> index = join_step_index(spec);
+  if (!index) return lookup_spec;
+  const JoinSpec& join = *spec.steps[*index].join;
+  StepSpec& step = lookup_spec.steps[*index];
+  step.kind = StepKind::kLookup;
+  step.lookup.path = join.input.paths.front();
+  step.lookup.left = join.left_keys.front();
+  step.lookup.right = join.right_keys.front();
+  step.lookup.first_duplicate_wins = false;
+  step.lookup.columns.clear();
+  if (join.columns_given) {
+    for (const JoinColumn& column : join.columns) step.lookup.columns.push_back(column.right);
+  } else {
+    for (const std::string& name : right_columns) {
+      if (name != join.right_keys.front()) step.lookup.columns.push_back(name);
+    }
+  }
+  step.join.reset();
+  return lookup_spec;
+}
+
 bool join_keeps_unmatched_left(JoinHow how) {
   return how == JoinHow::kLeft || how == JoinHow::kFull || how == JoinHow::kAnti;
 }

@@ -51,6 +51,17 @@ Result<JoinLayout> plan_join_layout(const JobSpec& spec,
                                     const std::vector<std::string>& left_columns,
                                     const std::vector<std::string>& right_columns);
 
+// A broadcast join (docs/REFERENCE.md, "join", Broadcast): `spec` with its
+// join step replaced by the `lookup` step that gives the same rows — a left
+// join on one key pair of a small right file with unique keys, keeping
+// `layout`'s right columns under their names. `right_columns`: the join
+// input's columns (JobRecord::join_right_columns).
+JobSpec join_as_lookup(const JobSpec& spec, const std::vector<std::string>& right_columns);
+
+// Why `spec`'s join cannot be a lookup, from the spec alone (the file's
+// size and keys are checked by check_join_job); nullopt: it may be.
+std::optional<std::string> join_not_broadcastable(const JobSpec& spec);
+
 // Whether a side's rows whose key holds a NULL can appear in the output: a
 // NULL never equals anything, so such a row only comes out unmatched.
 bool join_keeps_unmatched_left(JoinHow how);

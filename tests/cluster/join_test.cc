@@ -287,6 +287,48 @@ TEST_F(JoinJob, ADamagedRightMapOutputRunsItsMapTaskAgain) {
   EXPECT_EQ(parts, 2u);
 }
 
+// A left join of a small right file with unique keys runs as a lookup
+// (map-only); a key twice in it sends the same job through the exchange.
+// Both give the reference rows.
+TEST_F(JoinJob, ASmallRightSideWithUniqueKeysIsBroadcast) {
+  const uint64_t seed = test_seed();
+  std::mt19937_64 random(seed);
+  for (const bool duplicate : {false, true}) {
+    Inputs inputs = write_inputs(random);
+    inputs.right.clear();
+    std::string right = "key,b,c\n";
+    for (int64_t i = 0; i < 400; ++i) {
+      RightRow row{std::to_string(i * 2), i, i % 3 == 0 ? "q,r" : "p"};
+      inputs.right.push_back(row);
+      right += *row.key + "," + std::to_string(row.b) + "," + csv_field(row.c) + "\n";
+    }
+    if (duplicate) {
+      inputs.right.push_back(RightRow{"4", 400, "dup"});
+      right += "4,400,dup\n";
+    }
+    write_file(dir_ / "right.csv", right);
+    const std::string what =
+        "seed " + std::to_string(seed) + " duplicate " + std::to_string(duplicate);
+    auto ran = run_job(
+        "name: broadcast\n"
+        "input: {path: left.csv, split_size: 4KiB}\n"
+        "schema: {columns: {k: {type: int64}, n: {type: int64}}}\n"
+        "steps:\n"
+        "  - filter: \"n % 7 != 3\"\n"
+        "  - join: {input: {path: right.csv}, on: {k: key}, how: left}\n"
+        "  - drop: [a]\n"
+        "parallelism: 3\n"
+        "output: {path: out, mode: overwrite}\n");
+    ASSERT_EQ(ran.exit_code, 0) << what << "\n" << ran.err;
+    const std::string plan = duplicate ? "plan=exchange" : "plan=broadcast";
+    EXPECT_NE(ran.err.find(plan), std::string::npos) << what << "\n" << ran.err;
+    size_t parts = 0;
+    EXPECT_EQ(output_lines(dir_ / "out", &parts), reference(inputs, "left")) << what;
+    EXPECT_EQ(read_file(dir_ / "out/part-00000.csv").substr(0, 8), "k,n,b,c\n") << what;
+    EXPECT_EQ(rejects_from(dir_ / "out", "/left.csv"), inputs.left_bad) << what;
+  }
+}
+
 TEST_F(JoinJob, RefusesWhatItDoesNotSupportWithExitCode2) {
   std::mt19937_64 random(7);
   write_inputs(random);
