@@ -90,34 +90,41 @@ size_t rejects_from(const std::string& output, const std::string& file) {
 }
 
 // The job: filter n % 7 != 3, join right.csv on k = key, drop a; output k,
-// n, then rb (b) and rc (c) unless semi or anti.
-std::vector<std::string> reference(const Inputs& inputs, const std::string& how) {
+// n, then rb (b) and rc (c) unless semi or anti. `tagged`: then, after the
+// join (over text, empty = NULL), filter n IS NULL OR n % 5 != 1 and derive
+// tag = k || '/' || n.
+std::vector<std::string> reference(const Inputs& inputs, const std::string& how,
+                                   bool tagged = false) {
   const bool with_right = how != "semi" && how != "anti";
   const bool keep_left = how == "left" || how == "full" || how == "anti";
   const bool keep_right = how == "right" || how == "full";
   std::vector<std::string> lines;
+  auto emit = [&](const std::string& k, std::optional<int64_t> n, const std::string& right) {
+    if (tagged && n && *n % 5 == 1) return;
+    std::string line = k + "," + (n ? std::to_string(*n) : "") + right;
+    if (tagged) line += "," + (k.empty() || !n ? "" : k + "/" + std::to_string(*n));
+    lines.push_back(line);
+  };
   std::vector<bool> matched(inputs.right.size(), false);
   for (const LeftRow& l : inputs.left) {
     if (l.n % 7 == 3) continue;
-    const std::string left_text = (l.k ? std::to_string(*l.k) : "") + "," + std::to_string(l.n);
+    const std::string k = l.k ? std::to_string(*l.k) : "";
     size_t matches = 0;
     for (size_t r = 0; r < inputs.right.size(); ++r) {
       const RightRow& right = inputs.right[r];
-      if (!l.k || !right.key || *right.key != std::to_string(*l.k)) continue;
+      if (!l.k || !right.key || *right.key != k) continue;
       matches++;
       matched[r] = true;
-      if (with_right) {
-        lines.push_back(left_text + "," + std::to_string(right.b) + "," + csv_field(right.c));
-      }
+      if (with_right) emit(k, l.n, "," + std::to_string(right.b) + "," + csv_field(right.c));
     }
-    if (how == "semi" && matches > 0) lines.push_back(left_text);
-    if (matches == 0 && keep_left) lines.push_back(left_text + (with_right ? ",," : ""));
+    if (how == "semi" && matches > 0) emit(k, l.n, "");
+    if (matches == 0 && keep_left) emit(k, l.n, with_right ? ",," : "");
   }
   for (size_t r = 0; keep_right && r < inputs.right.size(); ++r) {
     if (matched[r]) continue;
     const RightRow& right = inputs.right[r];
-    lines.push_back(csv_field(right.key.value_or("")) + ",," + std::to_string(right.b) + "," +
-                    csv_field(right.c));
+    emit(csv_field(right.key.value_or("")), std::nullopt,
+         "," + std::to_string(right.b) + "," + csv_field(right.c));
   }
   std::sort(lines.begin(), lines.end());
   return lines;
@@ -182,7 +189,8 @@ class JoinJob : public ::testing::Test {
   }
 
   static std::string join_job(const std::string& how, const std::string& split,
-                              const std::string& right_split, const std::string& options) {
+                              const std::string& right_split, const std::string& options,
+                              bool tagged = false) {
     const bool with_right = how != "semi" && how != "anti";
     return "name: join\n"
            "input: {path: left.csv, split_size: " +
@@ -202,6 +210,9 @@ class JoinJob : public ::testing::Test {
            "      on: {k: key}\n"
            "      how: " +
            how + "\n" + (with_right ? "      columns: {rb: b, rc: c}\n" : "") + "  - drop: [a]\n" +
+           (tagged ? "  - filter: \"n IS NULL OR CAST(n AS int64) % 5 != 1\"\n"
+                     "  - derive: {tag: \"k || '/' || n\"}\n"
+                   : "") +
            options + "output: {path: out, mode: overwrite}\n";
   }
 
@@ -223,19 +234,21 @@ TEST_F(JoinJob, EveryHowEqualsTheReferenceForAnySplitParallelismAndMemory) {
     const std::string what = "seed " + std::to_string(seed) + " round " + std::to_string(round) +
                              " how " + how + " split " + split + "/" + right_split +
                              " parallelism " + std::to_string(parallelism) + " memory " + memory;
-    auto ran = run_job(join_job(how, split, right_split, options));
+    const bool tagged = random() % 2 == 0;  // steps after the join
+    auto ran = run_job(join_job(how, split, right_split, options, tagged));
     ASSERT_EQ(ran.exit_code, 0) << what << "\n" << ran.err;
     size_t parts = 0;
     const std::vector<std::string> lines = output_lines(dir_ / "out", &parts);
-    const std::vector<std::string> expected = reference(inputs, how);
-    ASSERT_EQ(lines.size(), expected.size()) << what;
+    const std::vector<std::string> expected = reference(inputs, how, tagged);
+    ASSERT_EQ(lines.size(), expected.size()) << what << " tagged " << tagged;
     for (size_t i = 0; i < lines.size(); ++i) {
-      ASSERT_EQ(lines[i], expected[i]) << what << " line " << i;
+      ASSERT_EQ(lines[i], expected[i]) << what << " tagged " << tagged << " line " << i;
     }
     if (parallelism > 0) {
       EXPECT_EQ(parts, static_cast<size_t>(parallelism)) << what;
     }
-    const std::string header = how == "semi" || how == "anti" ? "k,n\n" : "k,n,rb,rc\n";
+    const std::string header = std::string(how == "semi" || how == "anti" ? "k,n" : "k,n,rb,rc") +
+                               (tagged ? ",tag\n" : "\n");
     EXPECT_EQ(read_file(dir_ / "out/part-00000.csv").substr(0, header.size()), header) << what;
     EXPECT_EQ(rejects_from(dir_ / "out", "/left.csv"), inputs.left_bad) << what;
     EXPECT_EQ(rejects_from(dir_ / "out", "/right.csv"), inputs.right_bad) << what;
