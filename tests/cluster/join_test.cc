@@ -257,6 +257,32 @@ TEST_F(JoinJob, EveryHowEqualsTheReferenceForAnySplitParallelismAndMemory) {
   }
 }
 
+// The documented order: with the same bucket count, every part holds the
+// same rows in the same order whatever the split sizes and memory budget
+// (by key bytes, then left input order, then right input order).
+TEST_F(JoinJob, PartsAreTheSameForAnySplitAndMemoryAtOneBucketCount) {
+  const uint64_t seed = test_seed();
+  std::mt19937_64 random(seed);
+  write_inputs(random);
+  std::vector<std::string> first;
+  for (const auto& [split, memory] : std::vector<std::pair<std::string, std::string>>{
+           {"1KiB", "64KiB"}, {"64MiB", "256MiB"}, {"5KiB", "128KiB"}}) {
+    auto ran = run_job(
+        join_job("full", split, split, "parallelism: 3\nmemory_per_task: " + memory + "\n"));
+    ASSERT_EQ(ran.exit_code, 0) << "seed " << seed << " split " << split << "\n" << ran.err;
+    std::vector<std::string> parts;
+    for (const std::string& name : part_files(dir_ / "out")) {
+      parts.push_back(read_file(dir_ / ("out/" + name)));
+    }
+    ASSERT_EQ(parts.size(), 3u);
+    if (first.empty()) {
+      first = parts;
+    } else {
+      EXPECT_EQ(parts, first) << "seed " << seed << " split " << split << " memory " << memory;
+    }
+  }
+}
+
 // The coordinator killed once the bucket tasks are planned, the right
 // side's last map output damaged meanwhile: the resumed run's bucket task
 // finds a bucket failing its checksum, that map task runs again, and the
