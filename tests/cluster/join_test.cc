@@ -283,6 +283,53 @@ TEST_F(JoinJob, PartsAreTheSameForAnySplitAndMemoryAtOneBucketCount) {
   }
 }
 
+// The coordinator killed at each point of the exchange's protocol (a map
+// output published, the bucket tasks planned, a part published, the
+// manifest written) and run again on its state finishes with the parts of
+// an uninterrupted run.
+TEST_F(JoinJob, KilledAtEachExchangePointResumesToTheSameParts) {
+  const uint64_t seed = test_seed();
+  std::mt19937_64 random(seed);
+  Inputs inputs;
+  do {  // enough of both for 7 map tasks of 6 KiB
+    inputs = write_inputs(random);
+  } while (inputs.left.size() < 1500 || inputs.right.size() < 1500);
+  auto job_into = [&](const std::string& output) {
+    std::string job = join_job("full", "6KiB", "6KiB", "parallelism: 3\n");
+    const std::string from = "path: out, mode: overwrite";
+    job.replace(job.find(from), from.size(), "path: " + output);
+    return job;
+  };
+  auto parts_of = [&](const std::string& output) {
+    std::vector<std::string> parts;
+    for (const std::string& name : part_files(dir_ / output)) {
+      parts.push_back(read_file(dir_ / (output + "/" + name)));
+    }
+    return parts;
+  };
+  auto ran = run_job(job_into("reference"));
+  ASSERT_EQ(ran.exit_code, 0) << "seed " << seed << "\n" << ran.err;
+  const std::vector<std::string> reference_parts = parts_of("reference");
+  ASSERT_EQ(reference_parts.size(), 3u);
+  int case_number = 0;
+  for (const char* point : {"map-renamed:2", "map-renamed:7", "buckets-planned", "bucket-renamed",
+                            "manifest-written"}) {
+    const std::string output = "out" + std::to_string(case_number);
+    const std::string state = dir_ / ("state" + std::to_string(case_number++));
+    write_file(dir_ / "job.yaml", job_into(output));
+    auto crashed = run({"env", std::string("SLUICE_CRASH_AT=") + point, sluice_binary(), "run",
+                        "job.yaml", "--workers", "2", "--state", state, "--no-progress"},
+                       dir_.path());
+    ASSERT_EQ(crashed.exit_code, 128 + 9) << point << " not reached\n" << crashed.err;
+    auto resumed = run(
+        {sluice_binary(), "run", "job.yaml", "--workers", "2", "--state", state, "--no-progress"},
+        dir_.path());
+    ASSERT_EQ(resumed.exit_code, 0) << point << "\n" << resumed.err;
+    EXPECT_EQ(parts_of(output), reference_parts) << "seed " << seed << " point " << point;
+    EXPECT_FALSE(std::filesystem::exists(dir_ / (output + "/_partials"))) << point;
+  }
+}
+
 // The coordinator killed once the bucket tasks are planned, the right
 // side's last map output damaged meanwhile: the resumed run's bucket task
 // finds a bucket failing its checksum, that map task runs again, and the
