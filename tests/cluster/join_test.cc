@@ -291,7 +291,7 @@ TEST_F(JoinJob, KilledAtEachExchangePointResumesToTheSameParts) {
   const uint64_t seed = test_seed();
   std::mt19937_64 random(seed);
   Inputs inputs;
-  do {  // enough of both for 7 map tasks of 6 KiB
+  do {  // enough of both for 5 map tasks of 6 KiB
     inputs = write_inputs(random);
   } while (inputs.left.size() < 1500 || inputs.right.size() < 1500);
   auto job_into = [&](const std::string& output) {
@@ -312,7 +312,7 @@ TEST_F(JoinJob, KilledAtEachExchangePointResumesToTheSameParts) {
   const std::vector<std::string> reference_parts = parts_of("reference");
   ASSERT_EQ(reference_parts.size(), 3u);
   int case_number = 0;
-  for (const char* point : {"map-renamed:2", "map-renamed:7", "buckets-planned", "bucket-renamed",
+  for (const char* point : {"map-renamed:2", "map-renamed:5", "buckets-planned", "bucket-renamed",
                             "manifest-written"}) {
     const std::string output = "out" + std::to_string(case_number);
     const std::string state = dir_ / ("state" + std::to_string(case_number++));
