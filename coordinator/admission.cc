@@ -8,6 +8,7 @@
 #include "common/exchange/exchange.h"
 #include "common/job/check.h"
 #include "common/job/job_spec.h"
+#include "common/job/join_plan.h"
 #include "coordinator/output_dir.h"
 #include "coordinator/planner.h"
 #include "coordinator/scheduler.h"
@@ -28,6 +29,10 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
   for (const InputFile& input : checked.inputs) {
     identity += fmt::format("\x1f{}\x1f{}\x1f{}", input.path, input.size_bytes, input.mtime_ns);
   }
+  if (!checked.right_inputs.empty()) identity += '\0';  // a join's input
+  for (const InputFile& input : checked.right_inputs) {
+    identity += fmt::format("\x1f{}\x1f{}\x1f{}", input.path, input.size_bytes, input.mtime_ns);
+  }
   AdmittedJob admitted;
   JobRecord& job = admitted.record;
   job.id = hex64(hash64(identity));
@@ -46,10 +51,25 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
   job.output_mode = spec.output.mode;
   job.created_unix = unix_time_seconds();
 
-  const std::vector<PlannedRange> ranges =
-      spec.input.format == InputFormat::kPostgres
-          ? key_ranges
-          : plan_ranges(checked.inputs, spec.input.split_size_bytes);
+  std::vector<PlannedRange> ranges = spec.input.format == InputFormat::kPostgres
+                                         ? key_ranges
+                                         : plan_ranges(checked.inputs, spec.input.split_size_bytes);
+  job.join_broadcast = checked.join_broadcast;
+  if (checked.join_broadcast) {
+    // A lookup (join_as_lookup): the workers load the right file whole.
+    job.join_right_columns = checked.right_columns;
+  } else if (const JoinSpec* join = join_of(spec)) {
+    // The join's input is planned as the job's is, after it: its files are
+    // the last of job.inputs and its ranges the last map tasks.
+    job.right_inputs_from = static_cast<uint32_t>(job.inputs.size());
+    for (PlannedRange range : plan_ranges(checked.right_inputs, join->input.split_size_bytes)) {
+      range.file_index += job.right_inputs_from;
+      ranges.push_back(range);
+      job.map_tasks_right++;
+    }
+    job.inputs.insert(job.inputs.end(), checked.right_inputs.begin(), checked.right_inputs.end());
+    job.join_right_columns = checked.right_columns;
+  }
   if (ranges.size() > limits::kPartitionsMax) {
     return invalid_argument(
         fmt::format("{}: input.split_size: {} partitions is over the limit of {}", spec_file,

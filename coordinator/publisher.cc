@@ -16,6 +16,7 @@
 #include "common/io/row_writer.h"
 #include "common/job/check.h"
 #include "common/job/job_spec.h"
+#include "common/job/join_plan.h"
 #include "common/layout/partitioned_writer.h"
 #include "common/pipeline/merge.h"
 #include "common/pipeline/pipeline.h"
@@ -48,6 +49,7 @@ Result<CompiledJob> compile_job(const JobRecord& job) {
   CompiledJob compiled;
   SLUICE_ASSIGN_OR_RETURN(compiled.spec, parse_job_spec(job.spec_yaml, job.spec_file));
   compiled.spec.base_dir = job.base_dir;  // lookup files after the aggregate resolve against it
+  if (job.join_broadcast) compiled.spec = join_as_lookup(compiled.spec, job.join_right_columns);
   SLUICE_ASSIGN_OR_RETURN(InputColumns columns, job_input_columns(compiled.spec, job.inputs));
   compiled.input_columns = std::move(columns.names);
   // The pipeline knows the final columns' types: a Parquet output gets typed

@@ -100,6 +100,12 @@ std::string encode_job(const JobRecord& job) {
     record["input_columns"] = job.input_columns;
     record["header_known"] = job.header_known;
   }
+  if (job.map_tasks_right > 0 || !job.join_right_columns.empty()) {
+    record["join"] = {{"map_tasks_right", job.map_tasks_right},
+                      {"right_inputs_from", job.right_inputs_from},
+                      {"right_columns", job.join_right_columns},
+                      {"broadcast", job.join_broadcast}};
+  }
   if (job.output_mode != OutputMode::kError) {
     record["output_mode"] = static_cast<int>(job.output_mode);
     record["part_base"] = job.part_base;
@@ -135,6 +141,13 @@ Result<JobRecord> decode_job(const std::string& text) {
       job.final_planned = exchange.at(3);
       job.input_columns = record.at("input_columns").get<std::vector<std::string>>();
       job.header_known = record.at("header_known");
+    }
+    if (record.contains("join")) {
+      const json& join = record.at("join");
+      job.map_tasks_right = join.at("map_tasks_right");
+      job.right_inputs_from = join.at("right_inputs_from");
+      job.join_right_columns = join.at("right_columns").get<std::vector<std::string>>();
+      job.join_broadcast = join.value("broadcast", false);
     }
     job.state = static_cast<JobState>(record.at("state").get<int>());
     job.error = record.at("error");

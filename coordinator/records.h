@@ -133,6 +133,15 @@ struct JobRecord {
   // neighbouring buckets, and write the parts.
   uint32_t map_tasks = 0;
   bool buckets_planned = false;
+  // A join (common/job/join_plan.h): the last map_tasks_right map tasks read
+  // the join's input (its files are the last of `inputs`, from
+  // right_inputs_from on); join_right_columns are its columns after its
+  // schema gate, what those map tasks write.
+  uint32_t map_tasks_right = 0;
+  uint32_t right_inputs_from = 0;
+  std::vector<std::string> join_right_columns;
+  // The join runs as a lookup (join_as_lookup): map-only, no right map tasks.
+  bool join_broadcast = false;
   // A sort after the aggregate: the bucket tasks write their groups sorted
   // (to _partials/<job>/sorted-NNNNN.bin) and one merge task, planned when
   // they are all published (final_planned), merges them into part 0.

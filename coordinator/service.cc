@@ -391,6 +391,13 @@ class CoordinatorService::Impl {
     if (created) {
       log_->info("job submitted job={} name={} partitions={} output={}", record.id, record.name,
                  record.partitions_total, record.output_dir);
+      if (record.join_broadcast) {
+        log_->info("join planned job={} plan=broadcast (a lookup of the right file, map-only)",
+                   record.id);
+      } else if (!record.join_right_columns.empty()) {
+        log_->info("join planned job={} plan=exchange map_tasks_left={} map_tasks_right={}",
+                   record.id, record.map_tasks - record.map_tasks_right, record.map_tasks_right);
+      }
     } else {
       // The same job again: a failed one resumes; what it published stays.
       SLUICE_ASSIGN_OR_RETURN(bool resumed, scheduler_.resume(record.id));

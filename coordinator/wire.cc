@@ -72,10 +72,25 @@ void fill_task(proto::Task::Builder task, const JobRecord& job, const PartitionR
       task.setBucketEnd(partition.bucket_end);
       task.setMapOutputCount(job.map_tasks);
       task.setBucketTasks(job.partitions_total - job.map_tasks);
+      task.setMapTasksRight(job.map_tasks_right);
+      auto right = task.initJoinRightColumns(static_cast<unsigned>(job.join_right_columns.size()));
+      for (size_t i = 0; i < job.join_right_columns.size(); ++i) {
+        right.set(static_cast<unsigned>(i), job.join_right_columns[i]);
+      }
     }
     return;
   }
+  if (job.join_broadcast) {
+    task.setJoinBroadcast(true);
+    auto right = task.initJoinRightColumns(static_cast<unsigned>(job.join_right_columns.size()));
+    for (size_t i = 0; i < job.join_right_columns.size(); ++i) {
+      right.set(static_cast<unsigned>(i), job.join_right_columns[i]);
+    }
+  }
   const InputFile& input = job.inputs[partition.range.file_index];
+  // A join's right map tasks are the last map_tasks_right (admission.cc).
+  task.setJoinRightSide(partition.index < job.map_tasks &&
+                        partition.index >= job.map_tasks - job.map_tasks_right);
   task.setPath(input.path);
   task.setBeginOffset(partition.range.begin_offset);
   task.setEndOffset(partition.range.end_offset);

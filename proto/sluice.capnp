@@ -93,6 +93,15 @@ struct Task {
   # number bucketBegin of bucketTasks, and computes the key ranges of that
   # many tasks from the map outputs' samples.
   bucketTasks @27 :UInt32;
+  # A join (docs/ARCHITECTURE.md, "Join"): a map task over the join's input
+  # (the right side); a bucket task's map outputs NNNNN >= mapOutputCount -
+  # mapTasksRight are the right side's, whose columns are joinRightColumns.
+  joinRightSide @28 :Bool;
+  mapTasksRight @29 :UInt32;
+  joinRightColumns @30 :List(Text);
+  # The join runs as a lookup of the right file (map-only): every task
+  # rewrites it so (join_as_lookup, with joinRightColumns).
+  joinBroadcast @31 :Bool;
 }
 
 # worker -> coordinator while a task runs.

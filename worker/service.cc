@@ -252,6 +252,12 @@ class WorkerLink {
     spec.is_final_merge = message.getIsFinalMerge();
     spec.sorted_output_count = message.getSortedOutputCount();
     spec.bucket_tasks = message.getBucketTasks();
+    spec.join_right_side = message.getJoinRightSide();
+    spec.map_tasks_right = message.getMapTasksRight();
+    spec.join_broadcast = message.getJoinBroadcast();
+    for (auto column : message.getJoinRightColumns()) {
+      spec.join_right_columns.push_back(to_string(column));
+    }
     task->control.wake_link = [this] { waker_.poke(); };
     if (spec.isolating) {
       log_->info("task isolating job={} partition={} attempt={} single_records_from={}",

@@ -10,6 +10,7 @@
 #include "common/base/limits.h"
 #include "common/csv/range_reader.h"
 #include "common/exchange/exchange.h"
+#include "common/exchange/join_rows.h"
 #include "common/exchange/map_output.h"
 #include "common/exchange/sort_map_sink.h"
 #include "common/io/byte_source.h"
@@ -17,10 +18,12 @@
 #include "common/job/check.h"
 #include "common/job/inputs.h"
 #include "common/job/job_spec.h"
+#include "common/job/join_plan.h"
 #include "common/pipeline/pipeline.h"
 #include "common/postgres/range_reader.h"
 #include "worker/bucket_task.h"
 #include "worker/crash_trigger.h"
+#include "worker/join_bucket_task.h"
 #include "worker/part_writer.h"
 
 namespace sluice {
@@ -149,6 +152,51 @@ class MapOutputRowWriter final : public RowWriter {
   std::unique_ptr<MapOutputWriter> writer_;
 };
 
+// A RowWriter of a join's map task: each row goes to its key's bucket as
+// an exchange row (common/exchange/join_rows.h).
+class JoinMapRowWriter final : public RowWriter {
+ public:
+  JoinMapRowWriter(std::unique_ptr<MapOutputWriter> writer, std::vector<size_t> keys,
+                   bool keep_null_keys)
+      : writer_(std::move(writer)), keys_(std::move(keys)), keep_null_keys_(keep_null_keys) {}
+  Status write(const OutputBatch& batch) override {
+    exchange_.clear();
+    append_join_exchange_rows(batch, keys_, keep_null_keys_, exchange_);
+    return writer_->write(exchange_);
+  }
+  Result<WriteStats> finish() override { return writer_->finish(); }
+
+ private:
+  std::unique_ptr<MapOutputWriter> writer_;
+  std::vector<size_t> keys_;
+  bool keep_null_keys_;
+  OutputBatch exchange_;
+};
+
+// `columns`: the side's rows at the join (the left's after the steps before
+// it, the right's after its schema gate).
+Result<std::unique_ptr<RowWriter>> open_join_map_writer(const TaskSpec& task, const JobSpec& spec,
+                                                        const JoinSpec& join,
+                                                        const std::vector<std::string>& columns) {
+  const std::vector<std::string>& names = task.join_right_side ? join.right_keys : join.left_keys;
+  std::vector<size_t> keys;
+  for (const std::string& name : names) {
+    auto found = std::find(columns.begin(), columns.end(), name);
+    if (found == columns.end()) {
+      return invalid_argument(
+          fmt::format("{}: the join key '{}' is not one of its columns", task.path, name));
+    }
+    keys.push_back(static_cast<size_t>(found - columns.begin()));
+  }
+  const bool keep_null_keys = task.join_right_side ? join_keeps_unmatched_right(join.how)
+                                                   : join_keeps_unmatched_left(join.how);
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<MapOutputWriter> writer,
+                          MapOutputWriter::open(task.temp_path, exchange_buckets(spec), keys.size(),
+                                                spec.memory_per_task_bytes / 4));
+  return std::unique_ptr<RowWriter>(
+      new JoinMapRowWriter(std::move(writer), std::move(keys), keep_null_keys));
+}
+
 Result<std::unique_ptr<RowWriter>> open_map_output_writer(const std::string& path,
                                                           const JobSpec& spec, size_t key_count) {
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<MapOutputWriter> writer,
@@ -190,9 +238,21 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   auto parsed = parse_job_spec(task.spec_yaml, "job");
   if (!parsed.is_ok()) return failure(parsed.status().message(), false);
   JobSpec& spec = parsed.value();
+  if (task.is_bucket_task && join_step_index(spec))
+    return run_join_bucket_task(task, spec, control);
   if (task.is_bucket_task) return run_bucket_task(task, spec, control);
   if (task.is_final_merge) return run_merge_task(task, spec, control);
   spec.base_dir = task.base_dir;  // lookup files and exec programs resolve against it
+  // A join's map task runs one side of it (common/job/join_plan.h): the
+  // steps before the join over the job's input, or the join input's gate;
+  // a broadcast join is a lookup step, and the task a plain one.
+  std::shared_ptr<const JoinSpec> join;
+  if (task.join_broadcast) {
+    spec = join_as_lookup(spec, task.join_right_columns);
+  } else if (const std::optional<size_t> index = join_step_index(spec)) {
+    join = spec.steps[*index].join;
+    spec = task.join_right_side ? join_right_spec(spec) : join_left_spec(spec);
+  }
   // A postgres input is read by key range through a cursor; rows changed in
   // place between attempts are not detected (docs/POSTGRES.md).
   const bool postgres = spec.input.format == InputFormat::kPostgres;
@@ -237,12 +297,16 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   const uint64_t table_bytes_max = spec.memory_per_task_bytes / 2;
   std::unique_ptr<RowWriter> map_writer;
   std::unique_ptr<PartWriter> part_writer;
-  if (partial || sorting) {
-    auto opened = partial
+  if (partial || sorting || join) {
+    auto opened = join ? open_join_map_writer(task, spec, *join, pipeline.value()->output_columns())
+                  : partial
                       ? open_map_output_writer(task.temp_path, spec,
                                                pipeline.value()->aggregate_plan().key_names.size())
                       : open_sort_map_writer(task, spec, *pipeline.value());
-    if (!opened.is_ok()) return failure(opened.status().message(), true);
+    if (!opened.is_ok()) {
+      return failure(opened.status().message(),
+                     opened.status().code() != StatusCode::kInvalidArgument);
+    }
     map_writer = std::move(opened).value();
   } else {
     auto opened =

@@ -9,6 +9,7 @@
 #include "common/csv/range_reader.h"
 #include "common/io/byte_source.h"
 #include "common/io/http_source.h"
+#include "common/job/join_plan.h"
 #include "common/jsonl/range_reader.h"
 #include "common/pipeline/pipeline.h"
 #include "common/postgres/connection.h"
@@ -104,12 +105,16 @@ Result<CheckedJob> check_job(const JobSpec& spec, const std::string& base_dir) {
   }
   checked.input_columns = std::move(columns->names);
   checked.header_known = columns->header_known;
-  SLUICE_ASSIGN_OR_RETURN(
-      std::unique_ptr<Pipeline> pipeline,
-      Pipeline::compile(with_base, checked.input_columns, checked.header_known));
-  checked.output_columns = pipeline->output_columns();
-  // An aggregate or a global sort: the job's rows go through an exchange.
-  checked.has_aggregate = pipeline->has_exchange();
+  if (join_step_index(spec)) {
+    SLUICE_RETURN_IF_ERROR(check_join_job(with_base, base_dir, checked));
+  } else {
+    SLUICE_ASSIGN_OR_RETURN(
+        std::unique_ptr<Pipeline> pipeline,
+        Pipeline::compile(with_base, checked.input_columns, checked.header_known));
+    checked.output_columns = pipeline->output_columns();
+    // An aggregate or a global sort: the job's rows go through an exchange.
+    checked.has_aggregate = pipeline->has_exchange();
+  }
   for (const std::string& column : spec.output.partition_by) {
     if (std::find(checked.output_columns.begin(), checked.output_columns.end(), column) ==
         checked.output_columns.end()) {

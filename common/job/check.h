@@ -24,6 +24,12 @@ struct CheckedJob {
   // partitions are map tasks whose outputs bucket tasks read.
   bool has_aggregate = false;
   bool header_known = true;  // false: every input is empty (see job_input_columns)
+  // A join (common/job/join_plan.h): the join input's files and its columns
+  // after its schema gate (what the right map tasks write).
+  std::vector<InputFile> right_inputs;
+  std::vector<std::string> right_columns;
+  // The join runs as a lookup, map-only (join_as_lookup): no exchange.
+  bool join_broadcast = false;
 };
 
 // Column names of an input: a CSV's header (column0..N-1 without one), or
@@ -44,5 +50,10 @@ Result<InputColumns> job_input_columns(const JobSpec& spec, const std::vector<In
 // Resolves the inputs against `base_dir`, reads the columns of the first one
 // and compiles the pipeline. Errors name the job file, line and key.
 Result<CheckedJob> check_job(const JobSpec& spec, const std::string& base_dir);
+
+// The join half of check_job (check_join.cc): refuses what a join job does
+// not support, checks both sides and the steps after the join, and fills
+// `checked`'s output columns and right side. `spec` has its base_dir.
+Status check_join_job(const JobSpec& spec, const std::string& base_dir, CheckedJob& checked);
 
 }  // namespace sluice

@@ -4,6 +4,7 @@
 // later by the pipeline compiler, which also has the input's columns.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -87,7 +88,18 @@ struct SortKey {
   bool descending = false;
 };
 
-enum class StepKind { kFilter, kDerive, kSelect, kDrop, kAggregate, kSort, kLookup, kExec, kLimit };
+enum class StepKind {
+  kFilter,
+  kDerive,
+  kSelect,
+  kDrop,
+  kAggregate,
+  kSort,
+  kLookup,
+  kExec,
+  kLimit,
+  kJoin
+};
 
 // lookup: {path, on: {left: right}, columns: [...], duplicates: error|first}
 struct LookupSpec {
@@ -107,6 +119,32 @@ struct ExecSpec {
   uint32_t max_attempts = 0;         // per batch; filled with limits::kExecAttemptsDefault
 };
 
+// join: {input: {path, format, …, schema}, on: {left: right, …}, how, columns}
+// A join of the rows with a second input, both through the exchange by the
+// hash of the key (docs/REFERENCE.md, "join"; docs/ARCHITECTURE.md, "Join").
+enum class JoinHow { kInner, kLeft, kRight, kFull, kSemi, kAnti };
+const char* join_how_name(JoinHow how);
+
+struct JoinColumn {
+  std::string name;   // in the output
+  std::string right;  // the right input's column
+};
+
+struct JoinSpec {
+  InputSpec input;                      // the right side: files (csv or jsonl)
+  std::optional<SchemaSpec> schema;     // the right side's schema gate
+  std::vector<std::string> left_keys;   // columns of the rows at the join
+  std::vector<std::string> right_keys;  // parallel: columns of the right input
+  JoinHow how = JoinHow::kInner;
+  // The right columns to keep; not given (columns_given false): every
+  // right column but the keys, under their own names.
+  std::vector<JoinColumn> columns;
+  bool columns_given = false;
+  // broadcast_max: a right input at most this big may run as a lookup
+  // (map-only) when the join allows it (join_plan.h); 0: never.
+  uint64_t broadcast_max_bytes = 0;  // filled with limits::kLookupFileBytesMax when absent
+};
+
 struct StepSpec {
   StepKind kind = StepKind::kFilter;
   SpecLocation where;
@@ -118,6 +156,7 @@ struct StepSpec {
   LookupSpec lookup;                 // lookup
   ExecSpec exec;                     // exec
   uint64_t limit = 0;                // limit: the first N rows (after a sort: the top N)
+  std::shared_ptr<JoinSpec> join;    // join (shared: a StepSpec is copied with its JobSpec)
 };
 
 // output.mode: what a job does with an output directory that holds another

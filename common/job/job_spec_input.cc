@@ -69,91 +69,106 @@ Status read_postgres_input(const SpecReader& reader, const YAML::Node& node, Inp
 
 }  // namespace
 
-Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& input) {
-  SLUICE_RETURN_IF_ERROR(reader.only_keys(
-      node, "input",
-      {"path", "format", "header", "delimiter", "quote", "split_size", "max_record_size",
-       "null_values", "dsn", "query", "key", "split_rows", "fetch_rows", "password_file",
-       "password_env", "incremental", "on_change"}));
+Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& input,
+                  const std::string& key) {
+  if (key != "input") {
+    // A join's right input: files only, with its own schema gate inside.
+    SLUICE_RETURN_IF_ERROR(
+        reader.only_keys(node, key,
+                         {"path", "format", "header", "delimiter", "quote", "split_size",
+                          "max_record_size", "null_values", "schema"}));
+  } else {
+    SLUICE_RETURN_IF_ERROR(reader.only_keys(
+        node, "input",
+        {"path", "format", "header", "delimiter", "quote", "split_size", "max_record_size",
+         "null_values", "dsn", "query", "key", "split_rows", "fetch_rows", "password_file",
+         "password_env", "incremental", "on_change"}));
+  }
   // Incremental runs (docs/ARCHITECTURE.md): read before the format's own
   // keys; check_job refuses them where they do not apply.
   if (node["incremental"]) {
     SLUICE_ASSIGN_OR_RETURN(input.incremental,
-                            reader.boolean(node["incremental"], "input.incremental"));
+                            reader.boolean(node["incremental"], key + ".incremental"));
   }
   if (node["on_change"]) {
-    SLUICE_ASSIGN_OR_RETURN(std::string mode, reader.scalar(node["on_change"], "input.on_change"));
+    SLUICE_ASSIGN_OR_RETURN(std::string mode, reader.scalar(node["on_change"], key + ".on_change"));
     if (mode != "report" && mode != "reprocess") {
-      return reader.error(node["on_change"], "input.on_change",
+      return reader.error(node["on_change"], key + ".on_change",
                           "expected report or reprocess, found '" + mode + "'");
     }
     if (!input.incremental) {
-      return reader.error(node["on_change"], "input.on_change", "needs input.incremental: true");
+      return reader.error(node["on_change"], key + ".on_change", "needs input.incremental: true");
     }
     input.reprocess_changed = mode == "reprocess";
   }
   if (node["format"] && node["format"].IsScalar() && node["format"].Scalar() == "postgres") {
+    if (key != "input") {
+      return reader.error(node["format"], key + ".format",
+                          "a join's input is files (csv or jsonl), not postgres");
+    }
     return read_postgres_input(reader, node, input);
   }
-  if (!node["path"]) return reader.error(node, "input.path", "missing");
-  SLUICE_ASSIGN_OR_RETURN(input.paths, reader.strings(node["path"], "input.path"));
-  if (input.paths.empty()) return reader.error(node["path"], "input.path", "empty");
+  if (!node["path"]) return reader.error(node, key + ".path", "missing");
+  SLUICE_ASSIGN_OR_RETURN(input.paths, reader.strings(node["path"], key + ".path"));
+  if (input.paths.empty()) return reader.error(node["path"], key + ".path", "empty");
   if (node["format"]) {
-    SLUICE_ASSIGN_OR_RETURN(std::string format, reader.scalar(node["format"], "input.format"));
+    SLUICE_ASSIGN_OR_RETURN(std::string format, reader.scalar(node["format"], key + ".format"));
     if (format == "csv") {
       input.format = InputFormat::kCsv;
     } else if (format == "jsonl") {
       input.format = InputFormat::kJsonl;
     } else {
-      return reader.error(node["format"], "input.format",
+      return reader.error(node["format"], key + ".format",
                           "expected csv, jsonl or postgres, found '" + format + "'");
     }
   }
   if (node["header"]) {
-    SLUICE_ASSIGN_OR_RETURN(input.header, reader.boolean(node["header"], "input.header"));
+    SLUICE_ASSIGN_OR_RETURN(input.header, reader.boolean(node["header"], key + ".header"));
   }
   if (node["delimiter"]) {
     SLUICE_ASSIGN_OR_RETURN(input.delimiter,
-                            reader.single_char(node["delimiter"], "input.delimiter"));
+                            reader.single_char(node["delimiter"], key + ".delimiter"));
   }
   if (node["quote"]) {
-    SLUICE_ASSIGN_OR_RETURN(input.quote, reader.single_char(node["quote"], "input.quote"));
+    SLUICE_ASSIGN_OR_RETURN(input.quote, reader.single_char(node["quote"], key + ".quote"));
   }
   if (input.quote == input.delimiter) {
-    return reader.error(node, "input.quote", "the quote and the delimiter must differ");
+    return reader.error(node, key + ".quote", "the quote and the delimiter must differ");
   }
   input.split_size_bytes = limits::kSplitBytesDefault;
   if (node["split_size"]) {
     SLUICE_ASSIGN_OR_RETURN(input.split_size_bytes,
-                            reader.size(node["split_size"], "input.split_size"));
+                            reader.size(node["split_size"], key + ".split_size"));
     if (input.split_size_bytes < limits::kSplitBytesMin) {
-      return reader.error(node["split_size"], "input.split_size",
+      return reader.error(node["split_size"], key + ".split_size",
                           "must be at least " + std::to_string(limits::kSplitBytesMin) + " bytes");
     }
   }
   input.max_record_size_bytes = limits::kRecordBytesDefault;
   if (node["max_record_size"]) {
     SLUICE_ASSIGN_OR_RETURN(input.max_record_size_bytes,
-                            reader.size(node["max_record_size"], "input.max_record_size"));
+                            reader.size(node["max_record_size"], key + ".max_record_size"));
     if (input.max_record_size_bytes == 0 || input.max_record_size_bytes > limits::kRecordBytesMax) {
       return reader.error(
-          node["max_record_size"], "input.max_record_size",
+          node["max_record_size"], key + ".max_record_size",
           "must be between 1 byte and " + std::to_string(limits::kRecordBytesMax >> 20) + " MiB");
     }
   }
   if (node["null_values"]) {
     SLUICE_ASSIGN_OR_RETURN(input.null_values,
-                            reader.strings(node["null_values"], "input.null_values"));
+                            reader.strings(node["null_values"], key + ".null_values"));
   }
   return Status::ok();
 }
 
-Status read_schema(const SpecReader& reader, const YAML::Node& node, SchemaSpec& schema) {
-  SLUICE_RETURN_IF_ERROR(reader.only_keys(node, "schema", {"on_error", "columns"}));
+Status read_schema(const SpecReader& reader, const YAML::Node& node, SchemaSpec& schema,
+                   const std::string& key_prefix) {
+  SLUICE_RETURN_IF_ERROR(reader.only_keys(node, key_prefix, {"on_error", "columns"}));
   if (node["on_error"]) {
-    SLUICE_ASSIGN_OR_RETURN(std::string mode, reader.scalar(node["on_error"], "schema.on_error"));
+    SLUICE_ASSIGN_OR_RETURN(std::string mode,
+                            reader.scalar(node["on_error"], key_prefix + ".on_error"));
     if (mode != "reject" && mode != "fail") {
-      return reader.error(node["on_error"], "schema.on_error",
+      return reader.error(node["on_error"], key_prefix + ".on_error",
                           "expected reject or fail, found '" + mode + "'");
     }
     schema.fail_on_error = mode == "fail";
@@ -161,13 +176,13 @@ Status read_schema(const SpecReader& reader, const YAML::Node& node, SchemaSpec&
   const YAML::Node columns = node["columns"];
   if (!columns) return Status::ok();
   if (!columns.IsMap())
-    return reader.error(columns, "schema.columns", "expected a mapping of column to rules");
+    return reader.error(columns, key_prefix + ".columns", "expected a mapping of column to rules");
   static const std::vector<std::string> kTypes = {"string", "int32", "int64",     "float64",
                                                   "bool",   "date",  "timestamp", "category"};
   for (const auto& entry : columns) {
     ColumnRule rule;
     rule.name = entry.first.as<std::string>();
-    const std::string key = "schema.columns." + rule.name;
+    const std::string key = key_prefix + ".columns." + rule.name;
     rule.where = reader.where(entry.first, key);
     const YAML::Node& rules = entry.second;
     if (rules.IsScalar()) {

@@ -111,8 +111,15 @@ class SpecReader {
 
 // The sections of a job file (job_spec_input.cc: input and schema;
 // job_spec_steps.cc: steps[i]; job_spec_output.cc: output).
-Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& input);
-Status read_schema(const SpecReader& reader, const YAML::Node& node, SchemaSpec& schema);
+// `key`: where the section is ("input", or a join's "steps[2].join.input"),
+// for messages.
+Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& input,
+                  const std::string& key = "input");
+Status read_schema(const SpecReader& reader, const YAML::Node& node, SchemaSpec& schema,
+                   const std::string& key_prefix = "schema");
+// steps[i].join (job_spec_join.cc).
+Status read_join(const SpecReader& reader, const YAML::Node& body, const std::string& key,
+                 JoinSpec& join);
 Status read_step(const SpecReader& reader, const YAML::Node& node, size_t index, StepSpec& step);
 Status read_output(const SpecReader& reader, const YAML::Node& node, OutputSpec& output);
 

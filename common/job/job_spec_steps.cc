@@ -1,5 +1,5 @@
 // The job file's `steps:` entries: filter, derive, select, drop, aggregate,
-// sort, limit, lookup and exec.
+// sort, limit, lookup and exec (join: job_spec_join.cc).
 #include "common/base/limits.h"
 #include "common/job/job_spec_reader.h"
 
@@ -120,7 +120,7 @@ Status read_step(const SpecReader& reader, const YAML::Node& node, size_t index,
   if (!node.IsMap() || node.size() != 1) {
     return reader.error(node, key,
                         "a step is a mapping with one key: filter, derive, select, drop, "
-                        "aggregate, distinct, sort, limit, lookup or exec");
+                        "aggregate, distinct, sort, limit, lookup, exec or join");
   }
   const auto entry = *node.begin();
   const std::string kind = entry.first.as<std::string>();
@@ -194,6 +194,10 @@ Status read_step(const SpecReader& reader, const YAML::Node& node, size_t index,
   } else if (kind == "exec") {
     step.kind = StepKind::kExec;
     SLUICE_RETURN_IF_ERROR(read_exec(reader, body, body_key, step.exec));
+  } else if (kind == "join") {
+    step.kind = StepKind::kJoin;
+    step.join = std::make_shared<JoinSpec>();
+    SLUICE_RETURN_IF_ERROR(read_join(reader, body, body_key, *step.join));
   } else {
     return reader.error(entry.first, key, "unknown step '" + kind + "'");
   }

@@ -48,6 +48,8 @@ const char* step_name(StepKind kind) {
       return "exec";
     case StepKind::kLimit:
       return "limit";
+    case StepKind::kJoin:
+      return "join";
   }
   return "unknown";
 }
@@ -531,6 +533,11 @@ Status Pipeline::compile_steps(const JobSpec& spec, size_t first_step) {
       case StepKind::kLookup:
         SLUICE_RETURN_IF_ERROR(compile_lookup(spec, step));
         break;
+      case StepKind::kJoin:
+        // A join cuts the job in pieces, each compiled alone (join_plan.h).
+        return invalid_argument(
+            fmt::format("{}: a join is compiled as its sides (join_left_spec, join_after_spec)",
+                        context_of(spec, step.where)));
       case StepKind::kExec:
         if (is_final_stage_) {
           return invalid_argument(

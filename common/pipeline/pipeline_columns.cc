@@ -91,6 +91,11 @@ std::vector<std::string> columns_read_by_steps(const JobSpec& spec) {
         break;
       case StepKind::kLimit:
         break;
+      case StepKind::kJoin:
+        // Its right columns are the join input's: from here on, unknown.
+        for (const std::string& name : step.join->left_keys) columns.read(name);
+        columns.hide_inputs();
+        break;
     }
   }
   return columns.take();
