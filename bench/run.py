@@ -41,7 +41,7 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 PEERS_DIR = BENCH_DIR / "peers"
-WORKLOADS = ["w1", "w2", "w3", "w4", "w5"]
+WORKLOADS = ["w1", "w2", "w3", "w4", "w5", "w6"]
 DEFAULT_WORKLOADS = ["w1", "w2", "w3"]
 EXAMPLES = {
     "w1": REPO_DIR / "examples" / "w1-nj-ford-police.yaml",
@@ -49,6 +49,7 @@ EXAMPLES = {
     "w3": REPO_DIR / "examples" / "w3-count-by-state-code.yaml",
     "w4": REPO_DIR / "examples" / "w4-tickets-per-plate.yaml",
     "w5": REPO_DIR / "examples" / "w5-sort-by-date.yaml",
+    "w6": REPO_DIR / "examples" / "w6-tickets-registrations.yaml",
 }
 PEERS = ["polars", "duckdb", "duckdb-256mb", "pandas", "generators"]
 DEFAULT_PEERS = ["polars", "duckdb", "pandas", "generators"]
@@ -56,11 +57,11 @@ DEFAULT_PEERS = ["polars", "duckdb", "pandas", "generators"]
 PEER_WORKLOADS = {"pandas": {"w1", "w2", "w3"}, "generators": {"w1", "w2", "w3"}}
 # Whose output the others are checked against: the first of these that runs.
 # W1-W3: the generator pipeline (the same as tests/reference/reference.py);
-# W4, W5: DuckDB (its COPY is the issue's reference query).
-REFERENCES = {"w4": ["duckdb", "duckdb-256mb"], "w5": ["duckdb", "duckdb-256mb"]}
+# W4-W6: DuckDB (its COPY is the issue's reference query).
+REFERENCES = {w: ["duckdb", "duckdb-256mb"] for w in ("w4", "w5", "w6")}
 DEFAULT_REFERENCES = ["generators"]
 # Rows compared as a set (the job's order is partial) rather than in order.
-UNORDERED = {"w3"}
+UNORDERED = {"w3", "w6"}  # W6: a join gives its rows in no order the query asks for
 # Data rows must be byte-identical to the reference's (W4's order is total and
 # both write plain CSV), not only equal as parsed values.
 EXACT_BYTES = {"w4"}
@@ -316,8 +317,27 @@ class Bench:
         partial.rename(path)
         return path
 
+    def registrations_path(self, rows):
+        """W6's right side: registrations for the tickets of seed 1, half as many rows."""
+        path = self.data_dir / f"registrations-{rows // 2}.csv"
+        if path.exists() and path.stat().st_size > 0:
+            return path
+        log(f"generating {rows // 2} registrations -> {path}")
+        partial = path.with_suffix(".csv.partial")
+        subprocess.run([str(self.sluice), "gen", "registrations", "--rows", str(rows // 2),
+                        "--seed", "1", "--out", str(partial)], check=True)
+        partial.rename(path)
+        return path
+
+    def rows_of(self, input_path):
+        return int(Path(input_path).stem.split("-")[-1])
+
     def job_file(self, workload, input_path, out_dir, split_size):
         text = EXAMPLES[workload].read_text()
+        if workload == "w6":
+            right = self.registrations_path(self.rows_of(input_path))
+            text = re.sub(r"(?m)^(\s+path: )data/registrations\.csv$",
+                          lambda m: f"{m.group(1)}{right}", text)
         text = re.sub(r"(?m)^(  path: ).*$", lambda m: f"{m.group(1)}{input_path}", text, count=1)
         text = re.sub(r"(?m)^(output:\n  path: ).*$", lambda m: f"{m.group(1)}{out_dir}/", text)
         text = re.sub(r"(?m)^(  split_size: ).*$", lambda m: f"{m.group(1)}{split_size}", text)
@@ -365,6 +385,8 @@ class Bench:
             env = None
         else:
             raise ValueError(peer)
+        if workload == "w6":
+            command.append(str(self.registrations_path(self.rows_of(input_path))))
         result = measure(command, cwd=self.work_dir, env=env)
         result["command"] = " ".join(command)
         result["outputs"] = [str(output)]

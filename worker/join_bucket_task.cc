@@ -19,13 +19,6 @@
 namespace sluice {
 namespace {
 
-TaskOutcome map_output_lost(uint32_t map_task, std::string error) {
-  TaskOutcome outcome = failure(std::move(error), true);
-  outcome.map_output_lost = true;
-  outcome.lost_map_task = map_task;
-  return outcome;
-}
-
 // The joined rows through the steps after the join: they get the rows as
 // text, an empty field being NULL (join_after_spec).
 class AfterJoin {

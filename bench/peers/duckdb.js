@@ -5,12 +5,13 @@
 // DUCKDB_TEMP_DIRECTORY (default: OUT.csv.duckdb-tmp, removed afterwards).
 // W4's output is the reference sluice's W4 is checked against.
 //   node duckdb.js w1|w2|w3|w4|w5 INPUT.csv OUT.csv
+//   node duckdb.js w6 TICKETS.csv OUT.csv REGISTRATIONS.csv
 "use strict";
 const { DuckDBInstance } = require("@duckdb/node-api");
 
-const [workload, input, output] = process.argv.slice(2);
-if (!workload || !input || !output) {
-  console.error("usage: node duckdb.js w1|w2|w3|w4|w5 INPUT.csv OUT.csv");
+const [workload, input, output, right] = process.argv.slice(2);
+if (!workload || !input || !output || (workload === "w6" && !right)) {
+  console.error("usage: node duckdb.js w1|w2|w3|w4|w5 INPUT.csv OUT.csv | w6 TICKETS.csv OUT.csv REGISTRATIONS.csv");
   process.exit(2);
 }
 
@@ -44,6 +45,13 @@ const queries = {
        ORDER BY tickets DESC, plate_id`,
   // Every row, every column, by issue date then summons number.
   w5: `SELECT * FROM ${source} ORDER BY "Issue Date", "Summons Number"`,
+  // Tickets with their plate's registration (inner join on Plate ID).
+  w6: `SELECT t."Summons Number", t."Plate ID", t."Registration State", t."Issue Date",
+              t."Violation Code", r."Owner ZIP" AS owner_zip, r."Vehicle Year" AS vehicle_year,
+              r."Vehicle Make" AS registered_make
+       FROM ${source} t
+       JOIN read_csv(${quote(right || "")}, header = true, all_varchar = true) r
+         ON t."Plate ID" = r."Plate ID"`,
 };
 
 async function main() {

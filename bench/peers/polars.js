@@ -6,9 +6,9 @@
 "use strict";
 const pl = require("nodejs-polars");
 
-const [workload, input, output] = process.argv.slice(2);
-if (!workload || !input || !output) {
-  console.error("usage: node polars.js w1|w2|w3|w4|w5 INPUT.csv OUT.csv");
+const [workload, input, output, right] = process.argv.slice(2);
+if (!workload || !input || !output || (workload === "w6" && !right)) {
+  console.error("usage: node polars.js w1|w2|w3|w4|w5 INPUT.csv OUT.csv | w6 TICKETS.csv OUT.csv REGISTRATIONS.csv");
   process.exit(2);
 }
 
@@ -86,6 +86,21 @@ if (workload === "w1") {
   // keep their input order, as in sluice.
   scan()
     .sort(["Issue Date", "Summons Number"], false, true, true)
+    .sinkCSV(output)
+    .collectSync();
+} else if (workload === "w6") {
+  // Tickets with their plate's registration (inner join on Plate ID).
+  const registrations = pl
+    .scanCSV(right, { inferSchemaLength: 0, missingUtf8IsEmptyString: true })
+    .select(
+      pl.col("Plate ID"),
+      pl.col("Owner ZIP").alias("owner_zip"),
+      pl.col("Vehicle Year").alias("vehicle_year"),
+      pl.col("Vehicle Make").alias("registered_make"),
+    );
+  scan()
+    .select("Summons Number", "Plate ID", "Registration State", "Issue Date", "Violation Code")
+    .join(registrations, { on: "Plate ID", how: "inner" })
     .sinkCSV(output)
     .collectSync();
 } else {

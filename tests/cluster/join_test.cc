@@ -22,16 +22,6 @@
 namespace sluice::testing {
 namespace {
 
-std::string csv_field(const std::string& value) {
-  if (value.find_first_of(",\"\n\r") == std::string::npos) return value;
-  std::string quoted = "\"";
-  for (char c : value) {
-    quoted += c;
-    if (c == '"') quoted += '"';
-  }
-  return quoted + "\"";
-}
-
 // left.csv: k (int64; empty = NULL), a, n (int64; "bad" = rejected).
 struct LeftRow {
   std::optional<int64_t> k;
