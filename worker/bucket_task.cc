@@ -14,6 +14,7 @@
 #include "common/io/row_writer.h"
 #include "common/pipeline/external_aggregate.h"
 #include "common/pipeline/pipeline.h"
+#include "worker/map_output_reader.h"
 #include "worker/part_writer.h"
 #include "worker/sort_bucket_task.h"
 
@@ -91,61 +92,24 @@ TaskOutcome run_bucket_task(const TaskSpec& task, const JobSpec& spec, TaskContr
   // With a sort, the table and the sorter share memory_per_task.
   const uint64_t table_bytes_max = spec.memory_per_task_bytes / (sorted ? 2 : 1);
   ExternalAggregator table(plan, table_bytes_max, spill_dir);
-  CsvDialect dialect;  // the map outputs' own: ',' '"', no header
-  dialect.header = false;
-  const uint64_t max_record_bytes =
-      partial_record_bytes_max(plan, spec.input.max_record_size_bytes);
-  RecordBatch batch;
-  std::vector<RejectedRecord> rejects;
+  MapOutputRead read;
+  read.buckets = buckets;
+  read.expected_columns = plan.partial_columns.size();
+  read.max_record_bytes = partial_record_bytes_max(plan, spec.input.max_record_size_bytes);
   uint64_t bytes_read = 0;
   for (uint32_t map_task = 0; map_task < task.map_output_count; ++map_task) {
     if (control.abort.load(std::memory_order_relaxed)) return failure("aborted", true);
-    const std::string path = fmt::format("{}/map-{:05}.bin", task.map_output_dir, map_task);
-    auto opened = FileSource::open(path);
-    if (!opened.is_ok()) return map_output_lost(map_task, opened.status().message());
-    FileSource& source = *opened.value();
-    auto index = read_map_output_index(source, path);
-    if (!index.is_ok()) return map_output_lost(map_task, index.status().message());
-    if (index->size() != buckets) {
-      return map_output_lost(
-          map_task, fmt::format("{}: {} buckets, the job has {}", path, index->size(), buckets));
-    }
-    Status verified = verify_buckets(source, *index, task.bucket_begin, task.bucket_end, path);
-    if (!verified.is_ok()) return map_output_lost(map_task, verified.message());
-    const uint64_t begin = (*index)[task.bucket_begin].offset;
-    const BucketSegment& last = (*index)[task.bucket_end - 1];
-    const uint64_t end = last.offset + last.length;
-    if (end == begin) continue;
-    PrefixSource range_source(source, end);
-    CsvRangeOptions options;
-    options.dialect = dialect;
-    options.begin_offset = begin;
-    options.end_offset = end;
-    options.start_is_exact = true;
-    options.exact_start_offset = begin;
-    options.max_record_bytes = max_record_bytes;
-    options.expected_columns = plan.partial_columns.size();
-    options.read_chunk_bytes =
-        static_cast<size_t>(std::clamp<uint64_t>(end - begin, 4 << 10, limits::kReadChunkBytes));
-    CsvRangeReader reader(range_source, options);
-    while (true) {
-      rejects.clear();
-      auto more = reader.next(batch, rejects);
-      if (!more.is_ok()) return failure(more.status().message(), true);
-      if (!rejects.empty()) {
-        return map_output_lost(map_task, fmt::format("{}: record at byte offset {}: {}", path,
-                                                     rejects[0].offset, rejects[0].reason));
-      }
-      Status merged = table.add_partial(batch);
-      if (!merged.is_ok()) {
-        // Spilling failed (kIoError): the worker's disk; else the rows are bad.
-        if (merged.code() == StatusCode::kIoError) return failure(merged.message(), true);
-        return map_output_lost(map_task, fmt::format("{}: {}", path, merged.message()));
-      }
-      if (!more.value()) break;
-    }
-    bytes_read += end - begin;
-    control.bytes_read.store(bytes_read, std::memory_order_relaxed);
+    auto stopped = read_map_output_buckets(
+        task, map_task, read,
+        [&](const RecordBatch& batch, const std::string& path) -> std::optional<TaskOutcome> {
+          Status merged = table.add_partial(batch);
+          if (merged.is_ok()) return std::nullopt;
+          // Spilling failed (kIoError): the worker's disk; else the rows are bad.
+          if (merged.code() == StatusCode::kIoError) return failure(merged.message(), true);
+          return map_output_lost(map_task, fmt::format("{}: {}", path, merged.message()));
+        },
+        bytes_read, control);
+    if (stopped) return *stopped;
   }
 
   // A job that sorts after its aggregate: the rows after the steps go to an

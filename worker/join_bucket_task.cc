@@ -14,6 +14,7 @@
 #include "common/io/byte_source.h"
 #include "common/job/join_plan.h"
 #include "common/pipeline/pipeline.h"
+#include "worker/map_output_reader.h"
 #include "worker/part_writer.h"
 
 namespace sluice {
@@ -80,69 +81,36 @@ TaskOutcome run_join_bucket_task(const TaskSpec& task, const JobSpec& job_spec,
                                  after.value()->output_types(), spec.memory_per_task_bytes / 4);
   if (!writer.is_ok()) return failure(writer.status().message(), true);
 
-  CsvDialect dialect;  // the map outputs' own: ',' '"', no header
-  dialect.header = false;
   const size_t key_count = layout->left_keys.size();
   const uint32_t first_right = task.map_output_count - task.map_tasks_right;
-  RecordBatch batch;
   OutputBatch rows;
-  std::vector<RejectedRecord> rejects;
   uint64_t bytes_read = 0;
   for (uint32_t map_task = 0; map_task < task.map_output_count; ++map_task) {
     if (control.abort.load(std::memory_order_relaxed)) return failure("aborted", true);
     const JoinSide side = map_task >= first_right ? JoinSide::kRight : JoinSide::kLeft;
     const size_t side_columns =
         side == JoinSide::kLeft ? layout->left_column_count : layout->right_column_count;
-    const std::string path = fmt::format("{}/map-{:05}.bin", task.map_output_dir, map_task);
-    auto opened = FileSource::open(path);
-    if (!opened.is_ok()) return map_output_lost(map_task, opened.status().message());
-    FileSource& source = *opened.value();
-    auto index = read_map_output_index(source, path);
-    if (!index.is_ok()) return map_output_lost(map_task, index.status().message());
-    if (index->size() != buckets) {
-      return map_output_lost(
-          map_task, fmt::format("{}: {} buckets, the job has {}", path, index->size(), buckets));
-    }
-    Status verified = verify_buckets(source, *index, task.bucket_begin, task.bucket_end, path);
-    if (!verified.is_ok()) return map_output_lost(map_task, verified.message());
-    const uint64_t begin = (*index)[task.bucket_begin].offset;
-    const BucketSegment& last = (*index)[task.bucket_end - 1];
-    const uint64_t end = last.offset + last.length;
-    if (end == begin) continue;
-    PrefixSource range_source(source, end);
-    CsvRangeOptions options;
-    options.dialect = dialect;
-    options.begin_offset = begin;
-    options.end_offset = end;
-    options.start_is_exact = true;
-    options.exact_start_offset = begin;
-    options.max_record_bytes = limits::kRecordBytesMax;
-    options.expected_columns = key_count + side_columns;
-    options.read_chunk_bytes =
-        static_cast<size_t>(std::clamp<uint64_t>(end - begin, 4 << 10, limits::kReadChunkBytes));
-    CsvRangeReader reader(range_source, options);
-    while (true) {
-      rejects.clear();
-      auto more = reader.next(batch, rejects);
-      if (!more.is_ok()) return failure(more.status().message(), true);
-      if (!rejects.empty()) {
-        return map_output_lost(map_task, fmt::format("{}: record at byte offset {}: {}", path,
-                                                     rejects[0].offset, rejects[0].reason));
-      }
-      rows.clear();
-      rows.column_count = side_columns;
-      for (size_t row = 0; row < batch.row_count; ++row) {
-        Status decoded = decode_join_exchange_row(batch, row, key_count, rows);
-        if (!decoded.is_ok()) {
-          return map_output_lost(map_task, fmt::format("{}: {}", path, decoded.message()));
-        }
-      }
-      Status added = joiner.add(side, rows);
-      if (!added.is_ok()) return failure(added.message(), true);  // spilling: the disk
-      if (!more.value()) break;
-    }
-    bytes_read += end - begin;
-    control.bytes_read.store(bytes_read, std::memory_order_relaxed);
+    MapOutputRead read;
+    read.buckets = buckets;
+    read.expected_columns = key_count + side_columns;
+    read.max_record_bytes = limits::kRecordBytesMax;
+    auto stopped = read_map_output_buckets(
+        task, map_task, read,
+        [&](const RecordBatch& batch, const std::string& path) -> std::optional<TaskOutcome> {
+          rows.clear();
+          rows.column_count = side_columns;
+          for (size_t row = 0; row < batch.row_count; ++row) {
+            Status decoded = decode_join_exchange_row(batch, row, key_count, rows);
+            if (!decoded.is_ok()) {
+              return map_output_lost(map_task, fmt::format("{}: {}", path, decoded.message()));
+            }
+          }
+          Status added = joiner.add(side, rows);
+          if (!added.is_ok()) return failure(added.message(), true);  // spilling: the disk
+          return std::nullopt;
+        },
+        bytes_read, control);
+    if (stopped) return *stopped;
   }
 
   const bool steps_after = !after_spec.steps.empty();
