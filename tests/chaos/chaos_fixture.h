@@ -24,10 +24,10 @@ inline bool long_tests() {
 
 // One job of a chaos run: its file, its output and what it must produce.
 struct ChaosJob {
-  std::string name;      // w1, passthrough, w3, w5
+  std::string name;      // w1, passthrough, w3, w5, w6
   std::string job_file;  // absolute
   std::string output;    // absolute output directory
-  std::string expected;  // the exact bytes of the concatenated parts
+  std::string expected;  // the exact bytes of the concatenated parts (w6: filled in by the run)
   std::string id;        // once submitted
 };
 
@@ -42,6 +42,17 @@ class ChaosTest : public ::testing::Test {
     input_rows_ = rows;
   }
 
+  // Registrations for the input's plates: half as many rows (generated once).
+  std::string registrations() {
+    const std::string path = dir_ / "registrations.csv";
+    if (!std::filesystem::exists(path)) {
+      auto result = run({sluice_binary(), "gen", "registrations", "--rows",
+                         std::to_string(input_rows_ / 2 + 1), "--seed", "7", "--out", path});
+      EXPECT_EQ(result.exit_code, 0) << result.err;
+    }
+    return path;
+  }
+
   std::string reference(const std::string& workload) {
     const std::string out = dir_ / ("reference-" + workload + ".csv");
     auto result =
@@ -50,7 +61,7 @@ class ChaosTest : public ::testing::Test {
     return read_file(out);
   }
 
-  // A job over the generated input; `name` is w1, w3, w5 or passthrough,
+  // A job over the generated input; `name` is w1, w3, w5, w6 or passthrough,
   // optionally with a suffix ("w1-again": a second W1 job, its own output).
   ChaosJob make_job(const std::string& name, const std::string& output_dir,
                     const std::string& split_size) {
@@ -69,6 +80,11 @@ class ChaosTest : public ::testing::Test {
     } else if (workload == "w5") {
       text = w5_job(input_, output_dir + "/", split_size);
       job.expected = reference("w5");
+    } else if (workload == "w6") {
+      // A left join with registrations: every ticket, once. Its expected
+      // bytes are its undisturbed run's (run_chaos fills them in): the
+      // join's order (bucket by bucket) has no reference of its own.
+      text = w6_job(input_, registrations(), output_dir + "/", split_size);
     } else {
       text = passthrough_job(input_, output_dir + "/", split_size);
       job.expected = read_file(input_);

@@ -89,4 +89,27 @@ inline std::string w5_job(const std::string& input, const std::string& output,
          output + "\n" + extra;
 }
 
+// W6 as a left join: every ticket with its plate's registration, if any (a
+// join of two inputs through the exchange).
+inline std::string w6_job(const std::string& input, const std::string& registrations,
+                          const std::string& output, const std::string& split_size = "64KiB") {
+  return "name: w6-test\n"
+         "input:\n"
+         "  path: " +
+         input + "\n  split_size: " + split_size +
+         "\n"
+         "steps:\n"
+         "  - select: [Summons Number, Plate ID, Registration State, Issue Date]\n"
+         "  - join:\n"
+         "      input: {path: " +
+         registrations + ", split_size: " + split_size +
+         "}\n"
+         "      on: {Plate ID: Plate ID}\n"
+         "      how: left\n"
+         "      columns: {owner_zip: Owner ZIP, registered_make: Vehicle Make}\n"
+         "output:\n"
+         "  path: " +
+         output + "\n";
+}
+
 }  // namespace sluice::testing
