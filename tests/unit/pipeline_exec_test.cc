@@ -4,6 +4,7 @@
 // and a program that answers the wrong number of rows.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <string>
@@ -152,8 +153,10 @@ TEST(PipelineExec, ProgramThatKeepsFailingFailsWithItsStderr) {
 }
 
 TEST(PipelineExec, HangingProgramIsKilledAtItsTimeout) {
-  auto pipeline =
-      compile(job("steps:\n  - exec: {command: [./hang.sh], timeout: 300ms, max_attempts: 2}\n"));
+  // A sleep of its own length: another test's hang.sh is not this one's.
+  const std::string seconds = std::to_string(600000 + ::getpid() % 100000);
+  auto pipeline = compile(job("steps:\n  - exec: {command: [./hang.sh, \"" + seconds +
+                              "\"], timeout: 300ms, max_attempts: 2}\n"));
   ASSERT_NE(pipeline, nullptr);
   std::vector<std::string> lines;
   Rows rows({{"1", "ann", "x"}});
@@ -168,8 +171,8 @@ TEST(PipelineExec, HangingProgramIsKilledAtItsTimeout) {
       << status.message();
   EXPECT_NE(status.message().find("hang: going to sleep"), std::string::npos) << status.message();
   EXPECT_LT(elapsed_ms, 5000);
-  // The process group is gone: no `sleep 600` left behind.
-  const auto pgrep = testing::run({"pgrep", "-f", "sleep 600"});
+  // The process group is gone: its sleep is not left behind.
+  const auto pgrep = testing::run({"pgrep", "-f", "^sleep " + seconds + "$"});
   EXPECT_NE(pgrep.exit_code, 0) << pgrep.out;
 }
 
