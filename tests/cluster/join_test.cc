@@ -331,7 +331,10 @@ TEST_F(JoinJob, ADamagedRightMapOutputRunsItsMapTaskAgain) {
   do {
     inputs = write_inputs(random);
   } while (inputs.right.size() < 1000);
-  write_file(dir_ / "job.yaml", join_job("full", "8KiB", "8KiB", "parallelism: 2\n"));
+  // The right side in one map task (the last): its output holds all of the
+  // right rows, large enough to damage a bucket's bytes (a last 8 KiB split
+  // may hold a few rows only).
+  write_file(dir_ / "job.yaml", join_job("full", "8KiB", "64MiB", "parallelism: 2\n"));
   auto crashed = run({"env", "SLUICE_CRASH_AT=buckets-planned", sluice_binary(), "run", "job.yaml",
                       "--workers", "2", "--state", dir_ / "state", "--no-progress"},
                      dir_.path());
