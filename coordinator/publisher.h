@@ -59,7 +59,11 @@ Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& p
 // it replaced (its manifest, durable, no longer lists them).
 void collect_temporary(const JobRecord& job);
 
-// Collects, once per job, what a job that ended left: collect_temporary,
+// Removes _temporary/<job> and _partials/<job>, and the shared parents when
+// no other job uses them (ended_jobs.cc uses it too).
+void remove_working_dirs(const JobRecord& job);
+
+// Collects (ended_jobs.cc), once per job, what a job that ended left: collect_temporary,
 // and for a failed or cancelled job the published files the header above
 // says go. seed() after a restart: those ended before are not collected
 // again (their directory may be another job's by now). The loop calls

@@ -298,8 +298,15 @@ class CoordinatorService::Impl {
     const int64_t received_ms = clock_.now_ms();
     scheduler_.touch(identity);
     const DoneReport report = read_done_report(message);
-    // The temporary files must be there and whole before the attempt can win.
-    if (auto problem = check_temporary_files(report)) {
+    // The temporary files must be there and whole before the attempt can
+    // win (a report that is no candidate: the scheduler refuses it).
+    const JobRecord* reported = scheduler_.job(report.attempt.job_id);
+    std::optional<std::string> problem;
+    if (reported != nullptr && scheduler_.is_leased(report.attempt)) {
+      problem = temporary_files_problem(*reported, report.attempt.partition, report.attempt.attempt,
+                                        report.stats);
+    }
+    if (problem) {
       log_->warn("done refused job={} partition={} attempt={} reason={}", report.attempt.job_id,
                  report.attempt.partition, report.attempt.attempt, *problem);
       return scheduler_.on_failed(identity, report.attempt, *problem, true);
@@ -328,15 +335,6 @@ class CoordinatorService::Impl {
       metrics_.commit_seconds_sum += static_cast<double>(clock_.now_ms() - received_ms) / 1000.0;
     }
     return Status::ok();
-  }
-
-  std::optional<std::string> check_temporary_files(const DoneReport& report) {
-    const JobRecord* job = scheduler_.job(report.attempt.job_id);
-    if (job == nullptr || !scheduler_.is_leased(report.attempt)) {
-      return std::nullopt;  // not a candidate; the scheduler refuses it
-    }
-    return temporary_files_problem(*job, report.attempt.partition, report.attempt.attempt,
-                                   report.stats);
   }
 
   Status publish(const AttemptRef& ref) {
@@ -391,13 +389,8 @@ class CoordinatorService::Impl {
     if (created) {
       log_->info("job submitted job={} name={} partitions={} output={}", record.id, record.name,
                  record.partitions_total, record.output_dir);
-      if (record.join_broadcast) {
-        log_->info("join planned job={} plan=broadcast (a lookup of the right file, map-only)",
-                   record.id);
-      } else if (!record.join_right_columns.empty()) {
-        log_->info("join planned job={} plan=exchange map_tasks_left={} map_tasks_right={}",
-                   record.id, record.map_tasks - record.map_tasks_right, record.map_tasks_right);
-      }
+      if (auto plan = join_plan_text(record))
+        log_->info("join planned job={} {}", record.id, *plan);
     } else {
       // The same job again: a failed one resumes; what it published stays.
       SLUICE_ASSIGN_OR_RETURN(bool resumed, scheduler_.resume(record.id));

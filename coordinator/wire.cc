@@ -22,6 +22,13 @@ std::string stages_text(const std::vector<StageView>& stages) {
   return text;
 }
 
+std::optional<std::string> join_plan_text(const JobRecord& job) {
+  if (job.join_broadcast) return "plan=broadcast (a lookup of the right file, map-only)";
+  if (job.join_right_columns.empty()) return std::nullopt;
+  return fmt::format("plan=exchange map_tasks_left={} map_tasks_right={}",
+                     job.map_tasks - job.map_tasks_right, job.map_tasks_right);
+}
+
 DoneReport read_done_report(proto::Done::Reader message) {
   DoneReport report;
   report.attempt =

@@ -3,6 +3,7 @@
 // DoneReport, a Task, a CommitDecision and a StatusReply filled from the
 // scheduler's records. Pure translation; the loop (service.cc) sends them.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ void fill_status_reply(proto::StatusReply::Builder reply, const Scheduler& sched
                        const std::vector<const JobRecord*>& jobs);
 // "map 19/19, buckets 2/3, merge 0/1": done/total per stage.
 std::string stages_text(const std::vector<StageView>& stages);
+// How a job with a join is planned, for the log ("plan=broadcast ..." or
+// "plan=exchange map_tasks_left=N map_tasks_right=M"); nullopt without a join.
+std::optional<std::string> join_plan_text(const JobRecord& job);
 // A routing id for logs: printable ASCII as is, other bytes as \xNN.
 std::string printable(const std::string& identity);
 

@@ -1,0 +1,107 @@
+// Collecting what ended jobs leave (publisher.h, EndedJobs): working
+// directories, and a failed or cancelled job's published files.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
+#include "coordinator/output_paths.h"
+#include "coordinator/publisher.h"
+
+namespace sluice {
+
+namespace fs = std::filesystem;
+
+// A partitioned job's files: OUT/<col=v/...>/part-NNNNN<ext> for its part
+// numbers, and the partition directories left empty.
+static void remove_partition_files(const JobRecord& job) {
+  const fs::path root(work_dir(job));
+  const size_t depth = job.partition_by.size();
+  std::vector<fs::path> dirs;
+  std::error_code error;
+  for (auto it = fs::recursive_directory_iterator(root, error);
+       !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    const size_t level = static_cast<size_t>(it.depth());  // 0: in OUT itself
+    std::error_code ignored;
+    if (it->is_directory(ignored)) {
+      if (level >= depth || name.find('=') == std::string::npos || name[0] == '_') {
+        it.disable_recursion_pending();
+      } else {
+        dirs.push_back(it->path());
+      }
+      continue;
+    }
+    if (level != depth) continue;
+    unsigned number = 0;
+    if (std::sscanf(name.c_str(), "part-%5u", &number) != 1) continue;
+    if (number < job.part_base || number >= job.part_base + job.partitions_total) continue;
+    fs::remove(it->path(), ignored);
+  }
+  // Deepest first: a directory empties before its parent is tried.
+  std::sort(dirs.begin(), dirs.end(), [](const fs::path& a, const fs::path& b) {
+    return a.string().size() > b.string().size();
+  });
+  for (const fs::path& dir : dirs) fs::remove(dir, error);  // only when empty; else an error
+}
+
+static void remove_published(const JobRecord& job) {
+  std::error_code ignored;
+  if (job.output_mode == OutputMode::kOverwrite) {
+    if (job.state == JobState::kCancelled) fs::remove_all(work_dir(job), ignored);
+    if (job.state == JobState::kCancelled || !job.has_aggregate) return;
+  }
+  if (job.state == JobState::kFailed && !job.has_aggregate) return;
+  if (!job.partition_by.empty()) remove_partition_files(job);
+  for (uint32_t index = 0; index < job.partitions_total; ++index) {
+    if (is_bucket_task(job, index)) {
+      // A job that merges its buckets publishes one part, part 0.
+      fs::remove(in_output(job, part_name(job, job.final_merge ? 0 : index - job.map_tasks)),
+                 ignored);
+      continue;
+    }
+    if (!job.has_aggregate) fs::remove(in_output(job, part_name(job, index)), ignored);
+    fs::remove(in_output(job, rejects_name(job, index)), ignored);
+  }
+  // The empty part of a job without partitions.
+  if (job.partitions_total == 0) fs::remove(in_output(job, part_name(job, 0)), ignored);
+  fs::remove(in_output(job, "_rejects"), ignored);  // when empty
+}
+
+void collect_temporary(const JobRecord& job) {
+  std::error_code ignored;
+  if (job.state == JobState::kSucceeded) {
+    // Part numbers are never reused: a replaced name is never a live file.
+    for (const std::string& name : job.replaced) fs::remove(in_output(job, name), ignored);
+  }
+  remove_working_dirs(job);
+}
+
+void EndedJobs::seed(const std::vector<const JobRecord*>& jobs) {
+  for (const JobRecord* job : jobs) {
+    if (is_final(job->state)) collected_.insert(job->id);
+  }
+}
+
+void EndedJobs::collect(const std::vector<const JobRecord*>& jobs) {
+  for (const JobRecord* job : jobs) {
+    if (!is_final(job->state)) {
+      collected_.erase(job->id);  // resumed: it may end again
+      continue;
+    }
+    if (!collected_.insert(job->id).second) continue;
+    collect_temporary(*job);
+    // Once, at the job's end: by a later restart the directory may be
+    // another job's (its file names the same).
+    if (job->state == JobState::kFailed || job->state == JobState::kCancelled) {
+      remove_published(*job);
+    }
+  }
+}
+
+void EndedJobs::sweep(const std::vector<const JobRecord*>& jobs) const {
+  for (const JobRecord* job : jobs) {
+    if (is_final(job->state)) remove_working_dirs(*job);
+  }
+}
+
+}  // namespace sluice
