@@ -24,6 +24,15 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
   if (spec.input.format == InputFormat::kPostgres) {
     SLUICE_ASSIGN_OR_RETURN(key_ranges, plan_postgres_input(spec.input, base_dir, checked.inputs));
   }
+  // A join's input through the exchange: its ranges are the last map tasks.
+  const JoinSpec* join = checked.join_broadcast ? nullptr : join_of(spec);
+  std::vector<PlannedRange> right_ranges;
+  if (join != nullptr && join->input.format == InputFormat::kPostgres) {
+    SLUICE_ASSIGN_OR_RETURN(right_ranges,
+                            plan_postgres_input(join->input, base_dir, checked.right_inputs));
+  } else if (join != nullptr) {
+    right_ranges = plan_ranges(checked.right_inputs, join->input.split_size_bytes);
+  }
 
   std::string identity = spec_yaml + '\0' + base_dir;
   for (const InputFile& input : checked.inputs) {
@@ -58,11 +67,11 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
   if (checked.join_broadcast) {
     // A lookup (join_as_lookup): the workers load the right file whole.
     job.join_right_columns = checked.right_columns;
-  } else if (const JoinSpec* join = join_of(spec)) {
+  } else if (join != nullptr) {
     // The join's input is planned as the job's is, after it: its files are
     // the last of job.inputs and its ranges the last map tasks.
     job.right_inputs_from = static_cast<uint32_t>(job.inputs.size());
-    for (PlannedRange range : plan_ranges(checked.right_inputs, join->input.split_size_bytes)) {
+    for (PlannedRange range : right_ranges) {
       range.file_index += job.right_inputs_from;
       ranges.push_back(range);
       job.map_tasks_right++;

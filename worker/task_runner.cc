@@ -320,7 +320,9 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   auto write_output = [&](const OutputBatch& rows) {
     return map_writer ? map_writer->write(rows) : part_writer->write(rows);
   };
-  auto reject_writer = open_reject_writer(task.rejects_temp_path, task.path);
+  auto reject_writer =
+      open_reject_writer(task.rejects_temp_path, task.path,
+                         postgres ? RejectOffsets::kSignedKeys : RejectOffsets::kBytes);
   if (!reject_writer.is_ok()) return failure(reject_writer.status().message(), true);
 
   if (!postgres) {

@@ -35,7 +35,8 @@ void append_text_field(std::string& out, std::string_view value) {
 
 }  // namespace
 
-RejectWriter::RejectWriter(std::string path, std::string source_file) : path_(std::move(path)) {
+RejectWriter::RejectWriter(std::string path, std::string source_file, RejectOffsets offsets)
+    : path_(std::move(path)), offsets_(offsets) {
   append_csv_field(source_field_, source_file);
 }
 
@@ -51,7 +52,11 @@ Status RejectWriter::write(const std::vector<RejectedRecord>& rejects) {
   for (const RejectedRecord& reject : rejects) {
     out.append(source_field_);
     out.push_back(',');
-    fmt::format_to(std::back_inserter(out), "{}", reject.offset);
+    if (offsets_ == RejectOffsets::kSignedKeys) {
+      fmt::format_to(std::back_inserter(out), "{}", static_cast<int64_t>(reject.offset));
+    } else {
+      fmt::format_to(std::back_inserter(out), "{}", reject.offset);
+    }
     out.push_back(',');
     append_text_field(out, reject.reason);
     out.push_back(',');
@@ -70,8 +75,9 @@ Result<WriteStats> RejectWriter::finish() {
 }
 
 Result<std::unique_ptr<RejectWriter>> open_reject_writer(const std::string& path,
-                                                         const std::string& source_file) {
-  return std::make_unique<RejectWriter>(path, source_file);
+                                                         const std::string& source_file,
+                                                         RejectOffsets offsets) {
+  return std::make_unique<RejectWriter>(path, source_file, offsets);
 }
 
 }  // namespace sluice

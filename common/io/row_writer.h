@@ -53,9 +53,14 @@ class OutputSink;
 // same quoting as CSV output. The file is created at the first reject: a
 // partition without rejects writes (and fsyncs) no file at all. Thread
 // safety: one thread.
+// What a reject's `offset` is: a byte offset in its file, or (a postgres
+// input) the row's key, an int64 carried in the uint64.
+enum class RejectOffsets { kBytes, kSignedKeys };
+
 class RejectWriter {
  public:
-  RejectWriter(std::string path, std::string source_file);
+  RejectWriter(std::string path, std::string source_file,
+               RejectOffsets offsets = RejectOffsets::kBytes);
   ~RejectWriter();
   RejectWriter(const RejectWriter&) = delete;
   RejectWriter& operator=(const RejectWriter&) = delete;
@@ -69,12 +74,14 @@ class RejectWriter {
   std::string path_;
   std::unique_ptr<OutputSink> sink_;  // opened at the first reject
   std::string source_field_;          // source_file, already quoted as needed
+  RejectOffsets offsets_;
   uint64_t rows_ = 0;
 };
 
 // A RejectWriter for `path` (created, with its parent directories, at the
 // first reject).
-Result<std::unique_ptr<RejectWriter>> open_reject_writer(const std::string& path,
-                                                         const std::string& source_file);
+Result<std::unique_ptr<RejectWriter>> open_reject_writer(
+    const std::string& path, const std::string& source_file,
+    RejectOffsets offsets = RejectOffsets::kBytes);
 
 }  // namespace sluice

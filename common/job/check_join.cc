@@ -30,10 +30,6 @@ Status refuse_unsupported(const JobSpec& spec) {
           "exchange of its own); write the join's output and run this step in a second job");
     }
   }
-  if (spec.input.format == InputFormat::kPostgres) {
-    return invalid_argument(spec.source_file +
-                            ": input.format: postgres is not supported with a join yet");
-  }
   if (spec.input.incremental) {
     return invalid_argument(spec.source_file + ": input.incremental: not supported with a join");
   }
@@ -45,7 +41,10 @@ Status refuse_unsupported(const JobSpec& spec) {
 // larger than broadcast_max, with a right column to add.
 bool may_broadcast(const JobSpec& spec, const JoinSpec& join, const CheckedJob& checked,
                    const JoinLayout& layout) {
-  if (join_not_broadcastable(spec) || checked.right_inputs.size() != 1) return false;
+  if (join_not_broadcastable(spec) || join.input.format != InputFormat::kCsv ||
+      checked.right_inputs.size() != 1) {
+    return false;
+  }
   const InputFile& file = checked.right_inputs.front();
   return !is_http_url(file.path) && !is_compressed_input(file.path) && file.size_bytes > 0 &&
          file.size_bytes <= join.broadcast_max_bytes && !layout.right_kept.empty();
@@ -63,7 +62,11 @@ Status check_join_job(const JobSpec& spec, const std::string& base_dir, CheckedJ
       std::unique_ptr<Pipeline> left,
       Pipeline::compile(join_left_spec(spec), checked.input_columns, checked.header_known));
 
-  auto inputs = resolve_inputs(join.input.paths, base_dir);
+  // A postgres query is one input whose InputFile is filled when planned
+  // (plan_postgres_input), as the job's own.
+  auto inputs = join.input.format == InputFormat::kPostgres
+                    ? Result<std::vector<InputFile>>(std::vector<InputFile>(1))
+                    : resolve_inputs(join.input.paths, base_dir);
   if (!inputs.is_ok()) {
     return invalid_argument(
         fmt::format("{}: {}.input.path: {}", spec.source_file, key, inputs.status().message()));
@@ -71,6 +74,10 @@ Status check_join_job(const JobSpec& spec, const std::string& base_dir, CheckedJ
   checked.right_inputs = std::move(inputs).value();
   const JobSpec right_spec = join_right_spec(spec);
   auto columns = job_input_columns(right_spec, checked.right_inputs);
+  if (!columns.is_ok() && join.input.format == InputFormat::kPostgres) {
+    return invalid_argument(
+        fmt::format("{}: {}.input: {}", spec.source_file, key, columns.status().message()));
+  }
   if (!columns.is_ok()) {
     return invalid_argument(fmt::format("{}: {}.input.path: cannot read the columns of {}",
                                         spec.source_file, key, columns.status().message()));

@@ -7,17 +7,19 @@ namespace sluice {
 namespace {
 
 // format: postgres — a query read by key ranges (docs/POSTGRES.md).
-Status read_postgres_input(const SpecReader& reader, const YAML::Node& node, InputSpec& input) {
+// `prefix`: "input" or a join's "steps[i].join.input".
+Status read_postgres_input(const SpecReader& reader, const YAML::Node& node, InputSpec& input,
+                           const std::string& prefix) {
   input.format = InputFormat::kPostgres;
   for (const char* file_key : {"path", "header", "delimiter", "quote", "split_size",
                                "max_record_size", "incremental", "on_change"}) {
     if (node[file_key]) {
-      return reader.error(node[file_key], std::string("input.") + file_key,
+      return reader.error(node[file_key], prefix + "." + file_key,
                           "not used with format: postgres");
     }
   }
   for (const char* required : {"dsn", "query", "key"}) {
-    const std::string key = std::string("input.") + required;
+    const std::string key = prefix + "." + required;
     if (!node[required]) return reader.error(node, key, "missing (format: postgres)");
     SLUICE_ASSIGN_OR_RETURN(std::string value, reader.scalar(node[required], key));
     if (value.empty()) return reader.error(node[required], key, "empty");
@@ -26,9 +28,9 @@ Status read_postgres_input(const SpecReader& reader, const YAML::Node& node, Inp
     if (std::string_view(required) == "key") input.key = value;
   }
   Status dsn_ok = check_postgres_dsn(input.dsn);
-  if (!dsn_ok.is_ok()) return reader.error(node["dsn"], "input.dsn", dsn_ok.message());
+  if (!dsn_ok.is_ok()) return reader.error(node["dsn"], prefix + ".dsn", dsn_ok.message());
   auto whole = [&](const char* name, uint64_t fallback, uint64_t most) -> Result<uint64_t> {
-    const std::string key = std::string("input.") + name;
+    const std::string key = prefix + "." + name;
     if (!node[name]) return fallback;
     SLUICE_ASSIGN_OR_RETURN(double value, reader.number(node[name], key));
     if (value < 1 || value > static_cast<double>(most) ||
@@ -43,24 +45,24 @@ Status read_postgres_input(const SpecReader& reader, const YAML::Node& node, Inp
   SLUICE_ASSIGN_OR_RETURN(input.fetch_rows,
                           whole("fetch_rows", kPostgresFetchRowsDefault, kPostgresFetchRowsMax));
   if (node["password_file"] && node["password_env"]) {
-    return reader.error(node["password_env"], "input.password_env",
+    return reader.error(node["password_env"], prefix + ".password_env",
                         "give password_file or password_env, not both");
   }
   if (node["password_file"]) {
     SLUICE_ASSIGN_OR_RETURN(input.password_file,
-                            reader.scalar(node["password_file"], "input.password_file"));
+                            reader.scalar(node["password_file"], prefix + ".password_file"));
     if (input.password_file.empty())
-      return reader.error(node["password_file"], "input.password_file", "empty");
+      return reader.error(node["password_file"], prefix + ".password_file", "empty");
   }
   if (node["password_env"]) {
     SLUICE_ASSIGN_OR_RETURN(input.password_env,
-                            reader.scalar(node["password_env"], "input.password_env"));
+                            reader.scalar(node["password_env"], prefix + ".password_env"));
     if (input.password_env.empty())
-      return reader.error(node["password_env"], "input.password_env", "empty");
+      return reader.error(node["password_env"], prefix + ".password_env", "empty");
   }
   if (node["null_values"]) {
     SLUICE_ASSIGN_OR_RETURN(input.null_values,
-                            reader.strings(node["null_values"], "input.null_values"));
+                            reader.strings(node["null_values"], prefix + ".null_values"));
   }
   input.split_size_bytes = limits::kSplitBytesDefault;  // unused; keeps the invariants
   input.max_record_size_bytes = limits::kRecordBytesDefault;
@@ -72,11 +74,13 @@ Status read_postgres_input(const SpecReader& reader, const YAML::Node& node, Inp
 Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& input,
                   const std::string& key) {
   if (key != "input") {
-    // A join's right input: files only, with its own schema gate inside.
-    SLUICE_RETURN_IF_ERROR(
-        reader.only_keys(node, key,
-                         {"path", "format", "header", "delimiter", "quote", "split_size",
-                          "max_record_size", "null_values", "schema"}));
+    // A join's right input: files or a postgres query, with its own schema
+    // gate inside; not incremental.
+    SLUICE_RETURN_IF_ERROR(reader.only_keys(
+        node, key,
+        {"path", "format", "header", "delimiter", "quote", "split_size", "max_record_size",
+         "null_values", "schema", "dsn", "query", "key", "split_rows", "fetch_rows",
+         "password_file", "password_env"}));
   } else {
     SLUICE_RETURN_IF_ERROR(reader.only_keys(
         node, "input",
@@ -102,11 +106,7 @@ Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& i
     input.reprocess_changed = mode == "reprocess";
   }
   if (node["format"] && node["format"].IsScalar() && node["format"].Scalar() == "postgres") {
-    if (key != "input") {
-      return reader.error(node["format"], key + ".format",
-                          "a join's input is files (csv or jsonl), not postgres");
-    }
-    return read_postgres_input(reader, node, input);
+    return read_postgres_input(reader, node, input, key);
   }
   if (!node["path"]) return reader.error(node, key + ".path", "missing");
   SLUICE_ASSIGN_OR_RETURN(input.paths, reader.strings(node["path"], key + ".path"));

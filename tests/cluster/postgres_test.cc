@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "common/base/limits.h"
@@ -55,6 +56,12 @@ class Postgres : public ::testing::Test {
         "CREATE TABLE words (word text, n int);"
         "INSERT INTO words VALUES ('a', 1), ('b', NULL);"
         "CREATE TABLE empty (id int);"
+        // Tickets of t's rows for the joins: every 30,000th ticket has the
+        // same vid, every 11th a vid that is no key, every 13th none.
+        "CREATE TABLE tickets AS SELECT g AS ticket, CASE WHEN g % 13 = 0 THEN NULL "
+        "ELSE ((g % 30000) * 7919 % 400000) * 3 - 5000 + (CASE WHEN g % 11 = 0 THEN 1 ELSE 0 END) "
+        "END AS vid FROM generate_series(1, 50000) g;"
+        "ALTER TABLE tickets OWNER TO sluice;"
         "ALTER TABLE t OWNER TO sluice; ALTER TABLE words OWNER TO sluice;"
         "ALTER TABLE empty OWNER TO sluice; ANALYZE t;");
     if (loaded.exit_code != 0) load_error_ = "loading the table: " + loaded.err;
@@ -172,6 +179,95 @@ TEST_F(Postgres, WorkerKilledMidReadStillGivesExactOutput) {
   EXPECT_TRUE(concat_parts(dir_ / "out-killed") == copy_csv("SELECT * FROM t"))
       << "output differs from COPY";
   EXPECT_EQ(run({sluice_binary(), "verify", dir_ / "out-killed"}).exit_code, 0);
+}
+
+// The data lines of every part of `output_dir` (headers dropped), sorted:
+// a join's rows as a multiset.
+std::vector<std::string> sorted_part_lines(const std::string& output_dir) {
+  std::vector<std::string> lines;
+  for (const std::string& part : part_files(output_dir)) {
+    std::istringstream in(read_file(output_dir + "/" + part));
+    std::string line;
+    std::getline(in, line);  // the header
+    while (std::getline(in, line)) lines.push_back(line);
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+std::vector<std::string> sorted_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+// A join whose input is a PostgreSQL query, read by key ranges through the
+// exchange with its own schema gate, against PostgreSQL's own FULL JOIN.
+TEST_F(Postgres, JoinInputFromAQueryMatchesPostgresFullJoin) {
+  auto tickets = server_->psql("COPY tickets TO STDOUT WITH (FORMAT csv, HEADER)");
+  ASSERT_EQ(tickets.exit_code, 0) << tickets.err;
+  write_file(dir_ / "tickets.csv", tickets.out);
+  const std::string path = dir_ / "pgjoin.yaml";
+  write_file(path, "name: pgjoin\n"
+                   "input:\n  path: tickets.csv\n  split_size: 128KiB\n"
+                   "steps:\n  - join:\n      input:\n        format: postgres\n"
+                   "        dsn: \"" +
+                       server_->dsn() +
+                       "\"\n"
+                       "        query: \"SELECT id, name, amount FROM t\"\n"
+                       "        key: id\n        split_rows: 40000\n"
+                       "        password_file: pw.txt\n"
+                       "        schema:\n          columns:\n"
+                       "            name: {pattern: \"name [0-9]*[1-9]\"}\n"
+                       "      on: {vid: id}\n      how: full\n      columns: [name, amount]\n"
+                       "parallelism: 3\n"
+                       "output:\n  path: out-pgjoin/\n");
+  auto result = run_job(path);
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_NE(result.err.find("plan=exchange"), std::string::npos) << result.err;
+  // The right side's rows whose name ends in 0 are its rejects.
+  auto expected = server_->psql(
+      "COPY (SELECT tickets.ticket, COALESCE(tickets.vid, r.id), r.name, r.amount FROM tickets "
+      "FULL JOIN (SELECT id, name, amount FROM t WHERE name NOT LIKE '%0') r "
+      "ON tickets.vid = r.id) TO STDOUT WITH (FORMAT csv)");
+  ASSERT_EQ(expected.exit_code, 0) << expected.err;
+  const std::vector<std::string> want = sorted_lines(expected.out);
+  ASSERT_GT(want.size(), 300000u);
+  EXPECT_TRUE(sorted_part_lines(dir_ / "out-pgjoin") == want)
+      << "the joined rows differ from PostgreSQL's FULL JOIN";
+  const std::vector<std::string> rejects = sorted_part_lines(dir_ / "out-pgjoin/_rejects");
+  EXPECT_EQ(rejects.size(), static_cast<size_t>(kRows / 10));
+  // A reject's offset is its key, negative ones too.
+  const std::string key_of_name_10 = "\",-4970,\"column \"\"name\"\": value \"\"name 10\"\"";
+  EXPECT_TRUE(std::any_of(rejects.begin(), rejects.end(), [&](const std::string& line) {
+    return line.find(key_of_name_10) != std::string::npos;
+  })) << rejects.front();
+  EXPECT_EQ(run({sluice_binary(), "verify", dir_ / "out-pgjoin"}).exit_code, 0);
+}
+
+// A PostgreSQL query as the left side: its key ranges are the left map
+// tasks, the steps before the join run on them.
+TEST_F(Postgres, QueryJoinedWithFilesAsSemiJoin) {
+  auto tickets = server_->psql("COPY tickets TO STDOUT WITH (FORMAT csv, HEADER)");
+  ASSERT_EQ(tickets.exit_code, 0) << tickets.err;
+  write_file(dir_ / "tickets.csv", tickets.out);
+  const std::string path =
+      job("semi", "SELECT id, name, amount FROM t", "  split_rows: 100000\n  password_file: pw.txt\n",
+          "steps:\n  - filter: \"name <> 'name 7'\"\n  - join:\n"
+          "      input: {path: tickets.csv, split_size: 64KiB}\n"
+          "      on: {id: vid}\n      how: semi\n");
+  auto result = run_job(path);
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  auto expected = server_->psql(
+      "COPY (SELECT id, name, amount FROM t WHERE name <> 'name 7' AND EXISTS "
+      "(SELECT 1 FROM tickets WHERE tickets.vid = t.id)) TO STDOUT WITH (FORMAT csv)");
+  ASSERT_EQ(expected.exit_code, 0) << expected.err;
+  const std::vector<std::string> want = sorted_lines(expected.out);
+  ASSERT_GT(want.size(), 10000u);
+  EXPECT_TRUE(sorted_part_lines(dir_ / "out-semi") == want)
+      << "the rows differ from PostgreSQL's semi join";
 }
 
 // A NULL reads as an empty field, as in a CSV input: the empty string in an
