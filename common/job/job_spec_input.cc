@@ -76,11 +76,11 @@ Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& i
   if (key != "input") {
     // A join's right input: files or a postgres query, with its own schema
     // gate inside; not incremental.
-    SLUICE_RETURN_IF_ERROR(reader.only_keys(
-        node, key,
-        {"path", "format", "header", "delimiter", "quote", "split_size", "max_record_size",
-         "null_values", "schema", "dsn", "query", "key", "split_rows", "fetch_rows",
-         "password_file", "password_env"}));
+    SLUICE_RETURN_IF_ERROR(
+        reader.only_keys(node, key,
+                         {"path", "format", "header", "delimiter", "quote", "split_size",
+                          "max_record_size", "null_values", "schema", "dsn", "query", "key",
+                          "split_rows", "fetch_rows", "password_file", "password_env"}));
   } else {
     SLUICE_RETURN_IF_ERROR(reader.only_keys(
         node, "input",

@@ -210,20 +210,21 @@ TEST_F(Postgres, JoinInputFromAQueryMatchesPostgresFullJoin) {
   ASSERT_EQ(tickets.exit_code, 0) << tickets.err;
   write_file(dir_ / "tickets.csv", tickets.out);
   const std::string path = dir_ / "pgjoin.yaml";
-  write_file(path, "name: pgjoin\n"
-                   "input:\n  path: tickets.csv\n  split_size: 128KiB\n"
-                   "steps:\n  - join:\n      input:\n        format: postgres\n"
-                   "        dsn: \"" +
-                       server_->dsn() +
-                       "\"\n"
-                       "        query: \"SELECT id, name, amount FROM t\"\n"
-                       "        key: id\n        split_rows: 40000\n"
-                       "        password_file: pw.txt\n"
-                       "        schema:\n          columns:\n"
-                       "            name: {pattern: \"name [0-9]*[1-9]\"}\n"
-                       "      on: {vid: id}\n      how: full\n      columns: [name, amount]\n"
-                       "parallelism: 3\n"
-                       "output:\n  path: out-pgjoin/\n");
+  write_file(path,
+             "name: pgjoin\n"
+             "input:\n  path: tickets.csv\n  split_size: 128KiB\n"
+             "steps:\n  - join:\n      input:\n        format: postgres\n"
+             "        dsn: \"" +
+                 server_->dsn() +
+                 "\"\n"
+                 "        query: \"SELECT id, name, amount FROM t\"\n"
+                 "        key: id\n        split_rows: 40000\n"
+                 "        password_file: pw.txt\n"
+                 "        schema:\n          columns:\n"
+                 "            name: {pattern: \"name [0-9]*[1-9]\"}\n"
+                 "      on: {vid: id}\n      how: full\n      columns: [name, amount]\n"
+                 "parallelism: 3\n"
+                 "output:\n  path: out-pgjoin/\n");
   auto result = run_job(path);
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_NE(result.err.find("plan=exchange"), std::string::npos) << result.err;
@@ -253,11 +254,11 @@ TEST_F(Postgres, QueryJoinedWithFilesAsSemiJoin) {
   auto tickets = server_->psql("COPY tickets TO STDOUT WITH (FORMAT csv, HEADER)");
   ASSERT_EQ(tickets.exit_code, 0) << tickets.err;
   write_file(dir_ / "tickets.csv", tickets.out);
-  const std::string path =
-      job("semi", "SELECT id, name, amount FROM t", "  split_rows: 100000\n  password_file: pw.txt\n",
-          "steps:\n  - filter: \"name <> 'name 7'\"\n  - join:\n"
-          "      input: {path: tickets.csv, split_size: 64KiB}\n"
-          "      on: {id: vid}\n      how: semi\n");
+  const std::string path = job("semi", "SELECT id, name, amount FROM t",
+                               "  split_rows: 100000\n  password_file: pw.txt\n",
+                               "steps:\n  - filter: \"name <> 'name 7'\"\n  - join:\n"
+                               "      input: {path: tickets.csv, split_size: 64KiB}\n"
+                               "      on: {id: vid}\n      how: semi\n");
   auto result = run_job(path);
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   auto expected = server_->psql(
