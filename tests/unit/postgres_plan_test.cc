@@ -162,5 +162,40 @@ TEST(PostgresJobFile, ErrorsNameFileLineAndKey) {
   }
 }
 
+// A join's input may be a query: the same keys, errors under its own key.
+TEST(PostgresJobFile, JoinInputIsAQueryWithItsOwnKeys) {
+  const std::string head = "name: j\ninput:\n  path: a.csv\nsteps:\n  - join:\n      input:\n";
+  const std::string tail = "      on: {a: id}\noutput:\n  path: out/\n";
+  auto spec = parse_job_spec(head +
+                                 "        format: postgres\n        dsn: host=h\n"
+                                 "        query: SELECT id, v FROM t\n        key: id\n"
+                                 "        split_rows: 10\n        schema: {columns: {v: int64}}\n" +
+                                 tail,
+                             "job.yaml");
+  ASSERT_TRUE(spec.is_ok()) << spec.status().to_string();
+  const JoinSpec& join = *spec->steps[0].join;
+  EXPECT_EQ(join.input.format, InputFormat::kPostgres);
+  EXPECT_EQ(join.input.query, "SELECT id, v FROM t");
+  EXPECT_EQ(join.input.split_rows, 10u);
+  ASSERT_TRUE(join.schema.has_value());
+
+  auto missing = parse_job_spec(
+      head + "        format: postgres\n        dsn: host=h\n        query: q\n" + tail,
+      "job.yaml");
+  ASSERT_FALSE(missing.is_ok());
+  EXPECT_NE(missing.status().message().find("steps[0].join.input.key: missing"), std::string::npos)
+      << missing.status().message();
+  auto file_key = parse_job_spec(head +
+                                     "        format: postgres\n        dsn: host=h\n"
+                                     "        query: q\n        key: id\n        path: b.csv\n" +
+                                     tail,
+                                 "job.yaml");
+  ASSERT_FALSE(file_key.is_ok());
+  EXPECT_NE(
+      file_key.status().message().find("steps[0].join.input.path: not used with format: postgres"),
+      std::string::npos)
+      << file_key.status().message();
+}
+
 }  // namespace
 }  // namespace sluice
