@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "common/base/assert.h"
+#include "common/base/hash.h"
 #include "common/base/limits.h"
 #include "common/exchange/little_endian.h"
 #include "common/exchange/sort_record.h"
@@ -19,6 +20,7 @@ namespace {
 
 constexpr char kKeyMatches = 0x00;
 constexpr char kKeyHasNull = 0x01;
+constexpr size_t kKeyHashBytes = 8;  // the marker and 7 bytes of the hash
 
 void put_u32_big_endian(std::string& out, uint32_t value) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(value >> shift));
@@ -285,8 +287,8 @@ Status BucketJoiner::add(JoinSide side, const OutputBatch& rows) {
   SLUICE_ASSERT(rows.column_count == columns, "columns={} side_columns={}", rows.column_count,
                 columns);
   for (size_t row = 0; row < rows.row_count; ++row) {
-    key_.clear();
-    key_.push_back(kKeyMatches);
+    key_.assign(kKeyHashBytes, '\0');
+    key_[0] = kKeyMatches;
     for (size_t column : keys) {
       if (rows.is_null(row, column)) {
         key_.assign(1, kKeyHasNull);
@@ -295,6 +297,12 @@ Status BucketJoiner::add(JoinSide side, const OutputBatch& rows) {
       const std::string_view value = rows.field(row, column);
       put_u32_big_endian(key_, static_cast<uint32_t>(value.size()));
       key_.append(value);
+    }
+    if (key_[0] == kKeyMatches) {
+      const uint64_t hash = hash64(std::string_view(key_).substr(kKeyHashBytes));
+      for (size_t i = 1; i < kKeyHashBytes; ++i) {
+        key_[i] = static_cast<char>(hash >> (8 * (kKeyHashBytes - 1 - i)));
+      }
     }
     key_.push_back(static_cast<char>(side));
     padded_.clear();

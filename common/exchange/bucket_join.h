@@ -3,14 +3,17 @@
 // (docs/ARCHITECTURE.md, "Join").
 //
 // Every row of both sides goes to one ExternalSorter keyed by
-//   0x00, then per key column: length u32 big-endian, the value's bytes;
-//   then the side (0 right, 1 left)
+//   0x00, the low 7 bytes of the xxh64 of what follows (big-endian), then per key
+//   column: length u32 big-endian, the value's bytes; then the side (0
+//   right, 1 left)
 // or, for a key holding a NULL (which matches nothing), 0x01 then the side.
 // The sorter is stable, so rows of one key and side keep the order they
 // were added (their input order). Merging, a key's right rows come first
 // and are kept in a RowSpool (memory up to a quarter of the budget, then a
-// spill file); each left row is then joined with them all. Output order:
-// by the key's bytes, then left input order, then right input order; the
+// spill file); each left row is then joined with them all. The hash first
+// makes the sort's 16-byte key prefixes tell keys apart (sharing their
+// length bytes, text keys would need a memcmp each). Output order:
+// by the key's hash, then its bytes, then left input order, then right input order; the
 // right rows no left row matched come at their key's place (NULL-key rows
 // last: right ones, then left ones).
 //

@@ -253,15 +253,35 @@ Status ExternalSorter::add(std::string_view key, const OutputBatch& rows, size_t
   if (!entries_.empty() && held_bytes_ + row_bytes > memory_budget_bytes_) {
     SLUICE_RETURN_IF_ERROR(spill());
   }
-  entries_.push_back(Entry{records_.size(), record_bytes, static_cast<uint32_t>(key.size())});
+  if (record_bytes > UINT32_MAX) return invalid_argument("external sort: row longer than 4 GiB");
+  char prefix[kPrefixBytes] = {};
+  std::memcpy(prefix, key.data(), std::min(key.size(), kPrefixBytes));
+  entries_.push_back(Entry{get_u64_big_endian(prefix), get_u64_big_endian(prefix + 8),
+                           records_.size(), static_cast<uint32_t>(record_bytes),
+                           static_cast<uint32_t>(key.size())});
   append_record(records_, key, rows, row);
   held_bytes_ += row_bytes;
   return Status::ok();
 }
 
+// Equal prefixes: the keys agree on their first min(length, 16) bytes, so a
+// key of at most 16 bytes is a prefix of the other and the shorter is less;
+// two longer keys differ only after their 16th byte.
+bool ExternalSorter::entry_less(const Entry& a, const Entry& b, const char* records) {
+  if (a.prefix_high != b.prefix_high) return a.prefix_high < b.prefix_high;
+  if (a.prefix_low != b.prefix_low) return a.prefix_low < b.prefix_low;
+  if (a.key_length <= kPrefixBytes || b.key_length <= kPrefixBytes) {
+    return a.key_length < b.key_length;
+  }
+  const std::string_view rest_a(records + a.offset + 4 + kPrefixBytes, a.key_length - kPrefixBytes);
+  const std::string_view rest_b(records + b.offset + 4 + kPrefixBytes, b.key_length - kPrefixBytes);
+  return rest_a < rest_b;
+}
+
 void ExternalSorter::sort_held() {
+  const char* records = records_.data();
   std::stable_sort(entries_.begin(), entries_.end(),
-                   [&](const Entry& a, const Entry& b) { return key_of(a) < key_of(b); });
+                   [records](const Entry& a, const Entry& b) { return entry_less(a, b, records); });
 }
 
 void ExternalSorter::release_held() {

@@ -64,11 +64,18 @@ class ExternalSorter {
   uint64_t runs_spilled() const { return runs_spilled_; }
 
  private:
+  // A held row: where its record is, and the first 16 bytes of its key as
+  // two big-endian words (zero-padded), which decide most comparisons
+  // without reading the key (a normalized-key prefix, as DuckDB's sort has).
   struct Entry {
+    uint64_t prefix_high;
+    uint64_t prefix_low;
     uint64_t offset;  // of the record in records_
-    uint64_t length;  // of the record
+    uint32_t length;  // of the record
     uint32_t key_length;
   };
+  static constexpr size_t kPrefixBytes = 16;
+  static bool entry_less(const Entry& a, const Entry& b, const char* records);
   std::string_view key_of(const Entry& entry) const {
     return std::string_view(records_.data() + entry.offset + 4, entry.key_length);
   }

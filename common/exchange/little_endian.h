@@ -18,6 +18,13 @@ inline uint32_t get_u32(const char* bytes) {
   for (int i = 3; i >= 0; --i) value = (value << 8) | static_cast<unsigned char>(bytes[i]);
   return value;
 }
+// Big-endian, for bytes compared as numbers in their memcmp order (the
+// external sort's key prefixes).
+inline uint64_t get_u64_big_endian(const char* bytes) {
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value = (value << 8) | static_cast<unsigned char>(bytes[i]);
+  return value;
+}
 inline uint64_t get_u64(const char* bytes) {
   uint64_t value = 0;
   for (int i = 7; i >= 0; --i) value = (value << 8) | static_cast<unsigned char>(bytes[i]);

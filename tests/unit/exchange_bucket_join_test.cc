@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/base/hash.h"
 #include "common/exchange/bucket_join.h"
 #include "common/exchange/join_rows.h"
 #include "tests/support/cluster.h"
@@ -203,7 +204,17 @@ TEST(BucketJoin, OrdersByKeyThenLeftThenRight) {
   const std::vector<Row> got = run_joiner(layout, left, right, 64, dir / "spill", random);
   std::vector<std::string> order;
   for (const Row& row : got) order.push_back(row[2].value_or("-") + "/" + row[3].value_or("-"));
-  // "a" < "b" < "c" < "d"; NULL keys last, right before left.
+  // Keys in the order of their hash (the low 56 bits of the xxh64 of the
+  // length-prefixed key),
+  // which for these is a, b, c, d; NULL keys last, right before left.
+  std::vector<std::pair<uint64_t, std::string>> by_hash;
+  for (const char* key : {"a", "b", "c", "d"}) {
+    by_hash.emplace_back(hash64(std::string("\0\0\0\1", 4) + key) & 0x00ff'ffff'ffff'ffffull, key);
+  }
+  std::sort(by_hash.begin(), by_hash.end());
+  for (size_t i = 0; i < by_hash.size(); ++i) {
+    EXPECT_EQ(by_hash[i].second, std::string(1, static_cast<char>('a' + i)));
+  }
   EXPECT_EQ(order, (std::vector<std::string>{"L1/-", "L0/R0", "L0/R2", "L3/R0", "L3/R2", "-/R1",
                                              "L4/-", "-/R3", "L2/-"}));
 }
