@@ -7,6 +7,7 @@
 #include "common/base/limits.h"
 #include "common/exchange/exchange.h"
 #include "common/job/check.h"
+#include "common/job/infer_types.h"
 #include "common/job/job_spec.h"
 #include "common/job/join_plan.h"
 #include "coordinator/output_dir.h"
@@ -18,6 +19,10 @@ namespace sluice {
 Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& spec_file,
                               const std::string& base_dir) {
   SLUICE_ASSIGN_OR_RETURN(JobSpec spec, parse_job_spec(spec_yaml, spec_file));
+  // input.infer_types: the sampled types join the schema, pinned in the
+  // job's file as the workers will read it.
+  std::vector<ColumnRule> inferred;
+  SLUICE_RETURN_IF_ERROR(apply_inferred_types(spec, base_dir, &inferred));
   SLUICE_ASSIGN_OR_RETURN(CheckedJob checked, check_job(spec, base_dir));
   // format: postgres: the key's range, read now, is the input's identity and its plan.
   std::vector<PlannedRange> key_ranges;
@@ -47,6 +52,9 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
   job.id = hex64(hash64(identity));
   job.name = spec.name;
   job.spec_yaml = spec_yaml;
+  if (!inferred.empty()) {
+    SLUICE_ASSIGN_OR_RETURN(job.spec_yaml, pin_inferred_types(spec_yaml, inferred));
+  }
   job.spec_file = spec_file;
   job.base_dir = base_dir;
   job.output_dir = absolute_path(spec.output.path, base_dir);

@@ -153,6 +153,15 @@ int dispatch(int argc, char** argv) {
                       "fraction of records with a quoted newline");
   gen_app->add_option("--out", gen.out, "output file")->required();
 
+  DescribeFlags describe;
+  auto* describe_app =
+      app.add_subcommand("describe", "show a CSV input's columns and the types inferred from it");
+  describe_app->add_option("path", describe.path, "a CSV file, directory or glob")->required();
+  describe_app->add_option("--delimiter", describe.delimiter, "field delimiter (default ,)");
+  describe_app->add_flag("--no-header", describe.no_header, "the first line is data");
+  describe_app->add_option("--null", describe.null_values, "a text read as NULL (repeatable)");
+  describe_app->footer("Example: sluice describe data/parking.csv");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -170,6 +179,7 @@ int dispatch(int argc, char** argv) {
   if (*verify_app) return verify_command(output_dir);
   if (*keygen_app) return keygen_command(key_prefix);
   if (*gen_app) return gen_command(gen);
+  if (*describe_app) return describe_command(describe);
   return kExitUsage;
 }
 

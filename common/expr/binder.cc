@@ -163,8 +163,10 @@ class Binder {
       const Node* other = node == &a ? &b : &a;
       if (node->kind == NodeKind::kColumn && node->type == Type::kString &&
           other->type != Type::kString) {
-        return fmt::format(" (column \"{}\" is a string: give it a type in the schema or CAST it)",
-                           node->name);
+        return fmt::format(
+            " (column \"{}\" is a string: give it a type in the schema, CAST it, or set "
+            "input.infer_types: true)",
+            node->name);
       }
     }
     return "";

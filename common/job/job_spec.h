@@ -41,6 +41,9 @@ struct InputSpec {
   // not published output for yet (a directory or glob; coordinator/incremental.h).
   bool incremental = false;
   bool reprocess_changed = false;  // input.on_change: reprocess (else report)
+  // input.infer_types: column types from a sample, added to the schema at
+  // submission (common/job/infer_types.h). CSV only.
+  bool infer_types = false;
   // format: postgres (docs/POSTGRES.md). Partitions are ranges of `key`.
   std::string dsn;            // libpq connection string; never holds a password
   std::string query;          // SELECT ...; read as (query) q

@@ -12,7 +12,7 @@ Status read_postgres_input(const SpecReader& reader, const YAML::Node& node, Inp
                            const std::string& prefix) {
   input.format = InputFormat::kPostgres;
   for (const char* file_key : {"path", "header", "delimiter", "quote", "split_size",
-                               "max_record_size", "incremental", "on_change"}) {
+                               "max_record_size", "incremental", "on_change", "infer_types"}) {
     if (node[file_key]) {
       return reader.error(node[file_key], prefix + "." + file_key,
                           "not used with format: postgres");
@@ -86,7 +86,7 @@ Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& i
         node, "input",
         {"path", "format", "header", "delimiter", "quote", "split_size", "max_record_size",
          "null_values", "dsn", "query", "key", "split_rows", "fetch_rows", "password_file",
-         "password_env", "incremental", "on_change"}));
+         "password_env", "incremental", "on_change", "infer_types"}));
   }
   // Incremental runs (docs/ARCHITECTURE.md): read before the format's own
   // keys; check_job refuses them where they do not apply.
@@ -124,6 +124,13 @@ Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& i
   }
   if (node["header"]) {
     SLUICE_ASSIGN_OR_RETURN(input.header, reader.boolean(node["header"], key + ".header"));
+  }
+  if (node["infer_types"]) {
+    SLUICE_ASSIGN_OR_RETURN(input.infer_types,
+                            reader.boolean(node["infer_types"], key + ".infer_types"));
+    if (input.infer_types && input.format != InputFormat::kCsv) {
+      return reader.error(node["infer_types"], key + ".infer_types", "for csv inputs only");
+    }
   }
   if (node["delimiter"]) {
     SLUICE_ASSIGN_OR_RETURN(input.delimiter,

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace sluice {
 
@@ -61,5 +62,13 @@ struct GenFlags {
   std::string out;
 };
 int gen_command(const GenFlags& flags);
+
+struct DescribeFlags {
+  std::string path;  // a file, directory or glob: its first non-empty file is sampled
+  char delimiter = ',';
+  bool no_header = false;
+  std::vector<std::string> null_values;
+};
+int describe_command(const DescribeFlags& flags);
 
 }  // namespace sluice

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "common/job/check.h"
+#include "common/job/infer_types.h"
 #include "tools/cli/report.h"
 
 namespace sluice {
@@ -14,7 +15,13 @@ std::optional<LoadedJob> load_checked_job(const std::string& job_file) {
     return std::nullopt;
   }
   LoadedJob loaded{std::move(spec.value()), std::filesystem::current_path().string()};
-  auto checked = check_job(loaded.spec, loaded.base_dir);
+  JobSpec typed = loaded.spec;  // as admission will check it (infer_types.h)
+  Status inferred = apply_inferred_types(typed, loaded.base_dir);
+  if (!inferred.is_ok()) {
+    report_error(inferred.message());
+    return std::nullopt;
+  }
+  auto checked = check_job(typed, loaded.base_dir);
   if (!checked.is_ok()) {
     report_error(checked.status().message());
     return std::nullopt;

@@ -1,0 +1,167 @@
+#include "common/job/infer_types.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/expr/datetime.h"
+#include "common/expr/parse_value.h"
+#include "common/job/check.h"
+#include "common/job/inputs.h"
+
+namespace sluice {
+namespace {
+
+bool has_leading_zero(std::string_view value) {
+  if (!value.empty() && (value[0] == '-' || value[0] == '+')) value.remove_prefix(1);
+  return value.size() > 1 && value[0] == '0' && std::isdigit(static_cast<unsigned char>(value[1]));
+}
+
+bool is_bool_word(std::string_view value) {
+  std::string lower(value);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower == "true" || lower == "false";
+}
+
+bool has_digit(std::string_view value) {
+  return std::any_of(value.begin(), value.end(),
+                     [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+
+bool is_null(const JobSpec& spec, std::string_view value) {
+  if (value.empty()) return true;
+  return std::find(spec.input.null_values.begin(), spec.input.null_values.end(), value) !=
+         spec.input.null_values.end();
+}
+
+}  // namespace
+
+void TypeVote::add(std::string_view value) {
+  values_++;
+  if (is_bool_ && !is_bool_word(value)) is_bool_ = false;
+  const bool numeric_text = has_digit(value) && !has_leading_zero(value);
+  if (is_int_ && !(numeric_text && expr::parse_int64(value))) is_int_ = false;
+  if (is_float_ && !(numeric_text && expr::parse_float64(value))) is_float_ = false;
+  if (is_date_ && !expr::parse_iso_date(value)) is_date_ = false;
+  if (is_timestamp_ && !expr::parse_iso_timestamp(value)) is_timestamp_ = false;
+}
+
+std::string TypeVote::type() const {
+  if (values_ == 0) return "string";
+  if (is_bool_) return "bool";
+  if (is_int_) return "int64";
+  if (is_float_) return "float64";
+  if (is_date_) return "date";
+  if (is_timestamp_) return "timestamp";
+  return "string";
+}
+
+Result<InferredTypes> infer_csv_types(const JobSpec& spec, const std::string& base_dir) {
+  if (spec.input.format != InputFormat::kCsv) {
+    return invalid_argument("types are inferred for CSV inputs only");
+  }
+  SLUICE_ASSIGN_OR_RETURN(std::vector<InputFile> files, resolve_inputs(spec.input.paths, base_dir));
+  InferredTypes types;
+  for (const InputFile& file : files) {
+    if (file.size_bytes == 0) continue;
+    types.path = file.path;
+    SLUICE_ASSIGN_OR_RETURN(std::vector<std::string> names, read_input_columns(spec, file.path));
+    SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, open_input_source(file.path));
+    InputRange range;
+    range.end_offset = std::min<uint64_t>(file.size_bytes, kInferSampleBytes);
+    if (is_compressed_input(file.path)) range.end_offset = file.size_bytes;
+    std::unique_ptr<RecordReader> reader = open_record_reader(spec, *source, names, range);
+    std::vector<TypeVote> votes(names.size());
+    std::vector<std::string> examples(names.size());
+    RecordBatch batch;
+    std::vector<RejectedRecord> rejects;  // malformed records say nothing about types
+    while (types.rows_sampled < kInferSampleRows) {
+      batch.clear();
+      SLUICE_ASSIGN_OR_RETURN(bool more, reader->next(batch, rejects));
+      for (size_t row = 0; row < batch.row_count && types.rows_sampled < kInferSampleRows; ++row) {
+        for (size_t column = 0; column < names.size(); ++column) {
+          const std::string_view value = batch.field(row, column);
+          if (is_null(spec, value)) continue;
+          if (votes[column].values() == 0) examples[column] = std::string(value);
+          votes[column].add(value);
+        }
+        types.rows_sampled++;
+      }
+      rejects.clear();
+      if (!more) break;
+    }
+    types.columns.resize(names.size());
+    for (size_t column = 0; column < names.size(); ++column) {
+      types.columns[column].name = names[column];
+      types.columns[column].type = votes[column].type();
+      types.columns[column].values = votes[column].values();
+      types.columns[column].example = std::move(examples[column]);
+    }
+    return types;
+  }
+  return invalid_argument("no rows to infer types from: every input file is empty");
+}
+
+Status apply_inferred_types(JobSpec& spec, const std::string& base_dir,
+                            std::vector<ColumnRule>* added) {
+  if (!spec.input.infer_types) return Status::ok();
+  auto types = infer_csv_types(spec, base_dir);
+  if (!types.is_ok()) {
+    return invalid_argument(
+        fmt::format("{}: input.infer_types: {}", spec.source_file, types.status().message()));
+  }
+  if (!spec.schema) spec.schema.emplace();
+  for (const InferredColumn& column : types->columns) {
+    const bool named =
+        std::any_of(spec.schema->columns.begin(), spec.schema->columns.end(),
+                    [&](const ColumnRule& rule) { return rule.name == column.name; });
+    if (named) continue;
+    ColumnRule rule;
+    rule.name = column.name;
+    rule.type = column.type;
+    spec.schema->columns.push_back(rule);
+    if (added != nullptr) added->push_back(rule);
+  }
+  spec.input.infer_types = false;
+  return Status::ok();
+}
+
+Result<std::string> pin_inferred_types(const std::string& spec_yaml,
+                                       const std::vector<ColumnRule>& added) {
+  try {
+    YAML::Node root = YAML::Load(spec_yaml);
+    if (root["input"] && root["input"].IsMap()) root["input"].remove("infer_types");
+    YAML::Node schema = root["schema"];
+    if (!schema || !schema.IsMap()) {
+      root["schema"] = YAML::Node(YAML::NodeType::Map);
+      schema = root["schema"];
+    }
+    if (!schema["columns"] || !schema["columns"].IsMap()) {
+      schema["columns"] = YAML::Node(YAML::NodeType::Map);
+    }
+    YAML::Node columns = schema["columns"];
+    for (const ColumnRule& rule : added) columns[rule.name] = rule.type;
+    YAML::Emitter out;
+    out << root;
+    if (!out.good()) return internal_error("pinning inferred types: " + out.GetLastError());
+    return std::string(out.c_str()) + "\n";
+  } catch (const YAML::Exception& error) {
+    return invalid_argument(std::string("pinning inferred types: ") + error.what());
+  }
+}
+
+std::string inferred_types_yaml(const InferredTypes& types) {
+  YAML::Emitter out;
+  out << YAML::BeginMap << YAML::Key << "schema" << YAML::Value << YAML::BeginMap << YAML::Key
+      << "columns" << YAML::Value << YAML::BeginMap;
+  for (const InferredColumn& column : types.columns) {
+    out << YAML::Key << column.name << YAML::Value << column.type;
+  }
+  out << YAML::EndMap << YAML::EndMap << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace sluice

@@ -1,0 +1,74 @@
+#pragma once
+// Column types inferred from a sample of a CSV input, as DuckDB's sniffer
+// and Spark's `inferSchema` do (docs/REFERENCE.md, "Inferred types").
+//
+// A column's type is the first of bool, int64, float64, date, timestamp
+// whose parser (the schema gate's) reads every non-NULL value of the
+// sample; else string. Empty fields and `null_values` are NULLs and say
+// nothing. Numbers written with a leading zero (ZIP codes, plate numbers:
+// "07030") and booleans written as digits stay text; a column of NULLs
+// only is a string. The sample is the first kSampleRows records (at most
+// kSampleBytes) of the first non-empty file.
+//
+// `input.infer_types: true` adds the inferred types to the job's schema at
+// submission, for the columns the schema does not name, and the job runs
+// with that schema pinned (pin_inferred_types): every split of every
+// attempt sees the same types, and a later value that does not fit is a
+// reject with its reason (or fails the job under `on_error: fail`).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/base/status.h"
+#include "common/job/job_spec.h"
+
+namespace sluice {
+
+inline constexpr uint64_t kInferSampleRows = 20480;
+inline constexpr uint64_t kInferSampleBytes = 8ull << 20;
+
+struct InferredColumn {
+  std::string name;
+  std::string type;     // string int64 float64 bool date timestamp
+  uint64_t values = 0;  // non-NULL values sampled
+  std::string example;  // the first non-NULL value seen
+};
+
+struct InferredTypes {
+  std::string path;  // the file sampled
+  uint64_t rows_sampled = 0;
+  std::vector<InferredColumn> columns;
+};
+
+// The type a column's sampled values fit (see above); `values` excludes NULLs.
+class TypeVote {
+ public:
+  void add(std::string_view value);
+  std::string type() const;
+  uint64_t values() const { return values_; }
+
+ private:
+  uint64_t values_ = 0;
+  bool is_bool_ = true, is_int_ = true, is_float_ = true, is_date_ = true, is_timestamp_ = true;
+};
+
+// Samples the first non-empty file of `spec`'s CSV input (resolved against
+// `base_dir`).
+Result<InferredTypes> infer_csv_types(const JobSpec& spec, const std::string& base_dir);
+
+// For `input.infer_types: true`: adds a rule for each inferred column the
+// schema does not name (string columns too, as documentation) and clears
+// infer_types. `inferred` receives what was added. Other specs: unchanged.
+Status apply_inferred_types(JobSpec& spec, const std::string& base_dir,
+                            std::vector<ColumnRule>* added = nullptr);
+
+// `spec_yaml` with `input.infer_types` removed and `added` written into its
+// `schema.columns`: what workers parse, so they never infer again.
+Result<std::string> pin_inferred_types(const std::string& spec_yaml,
+                                       const std::vector<ColumnRule>& added);
+
+// The YAML of an input and schema that pins `types` (sluice describe).
+std::string inferred_types_yaml(const InferredTypes& types);
+
+}  // namespace sluice
