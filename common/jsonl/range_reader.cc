@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_set>
 
 #include "common/base/assert.h"
 #include "common/csv/utf8.h"
@@ -226,17 +227,36 @@ Result<bool> JsonlRangeReader::next(RecordBatch& batch, std::vector<RejectedReco
 }
 
 Result<std::vector<std::string>> read_jsonl_columns(ByteSource& source, uint64_t max_record_bytes) {
-  // The first non-blank line, read in steps; never more than one line held.
+  // The keys of the first kJsonlColumnSampleRows objects (within
+  // kJsonlColumnSampleBytes), in the order first seen: a key missing from
+  // the first object but present soon after is a column, not a reject. Read
+  // in steps; never more than one line held past the step.
   constexpr size_t kStepBytes = 64 << 10;
   const uint64_t size = source.size_bytes();
   std::string pending;
-  uint64_t offset = 0;       // source offset of pending[0]
+  size_t position = 0;       // of the next line in pending
+  uint64_t offset = 0;       // source offset of pending[position]
   uint64_t read_offset = 0;  // next source offset to read
   bool bom_checked = false;
+  std::vector<std::string> columns;
+  std::unordered_set<std::string> seen;
+  uint64_t objects = 0;
+  const auto merge = [&](std::vector<std::string>& keys) {
+    for (std::string& key : keys) {
+      if (seen.insert(key).second) columns.push_back(std::move(key));
+    }
+    objects++;
+  };
   for (;;) {
-    const size_t newline = pending.find('\n');
+    if (objects >= kJsonlColumnSampleRows || (objects > 0 && offset >= kJsonlColumnSampleBytes)) {
+      return columns;
+    }
+    size_t newline = pending.find('\n', position);
     if (newline == std::string::npos && read_offset < size) {
+      pending.erase(0, position);  // once per step, not once per line
+      position = 0;
       if (pending.size() > max_record_bytes + 1) {
+        if (objects > 0) return columns;  // a long record past the first: read as a reject
         return data_error(fmt::format("cannot read the first JSON object at offset {}: {}", offset,
                                       oversize_reason(max_record_bytes)));
       }
@@ -257,29 +277,31 @@ Result<std::vector<std::string>> read_jsonl_columns(ByteSource& source, uint64_t
       }
       continue;
     }
-    std::string_view line(pending);
-    if (newline != std::string::npos) line = line.substr(0, newline);
+    std::string_view line = std::string_view(pending).substr(position);
+    if (newline != std::string::npos) line = line.substr(0, newline - position);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty() && newline == std::string::npos) return std::vector<std::string>{};
-    if (is_blank(line)) {
-      if (newline == std::string::npos) return std::vector<std::string>{};
-      pending.erase(0, newline + 1);
-      offset += newline + 1;
-      continue;
+    if (line.empty() && newline == std::string::npos) return columns;
+    if (!is_blank(line)) {
+      std::string error;
+      std::vector<std::string> keys;
+      const uint64_t record_offset = offset == kUtf8Bom.size() && bom_checked ? 0 : offset;
+      if (line.size() > max_record_bytes) {
+        error = oversize_reason(max_record_bytes);
+      } else if (size_t bad = find_invalid_utf8(line); bad != std::string_view::npos) {
+        error = fmt::format("invalid UTF-8 at byte {} of the record", bad);
+      } else {
+        error = jsonl_object_keys(line, keys);
+      }
+      if (error.empty()) {
+        merge(keys);
+      } else if (objects == 0) {
+        return data_error(fmt::format("cannot read the first JSON object at offset {}: {}",
+                                      record_offset, error));
+      }  // a bad object past the first is a reject when read, not a column
     }
-    std::string error;
-    std::vector<std::string> keys;
-    const uint64_t record_offset = offset == kUtf8Bom.size() && bom_checked ? 0 : offset;
-    if (line.size() > max_record_bytes) {
-      error = oversize_reason(max_record_bytes);
-    } else if (size_t bad = find_invalid_utf8(line); bad != std::string_view::npos) {
-      error = fmt::format("invalid UTF-8 at byte {} of the record", bad);
-    } else {
-      error = jsonl_object_keys(line, keys);
-    }
-    if (error.empty()) return keys;
-    return data_error(
-        fmt::format("cannot read the first JSON object at offset {}: {}", record_offset, error));
+    if (newline == std::string::npos) return columns;
+    offset += newline + 1 - position;
+    position = newline + 1;
   }
 }
 

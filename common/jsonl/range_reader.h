@@ -86,9 +86,13 @@ class JsonlRangeReader {
   uint64_t records_read_ = 0;
 };
 
-// The columns of a JSONL input: the keys of its first object (after a UTF-8
-// BOM and blank lines). No columns for an empty file; a malformed first line
-// is a kDataError.
+// The columns of a JSONL input: the keys of its first
+// kJsonlColumnSampleRows objects (within kJsonlColumnSampleBytes; after a
+// UTF-8 BOM and blank lines), in the order first seen. No columns for an
+// empty file; a malformed first object is a kDataError, a malformed later one
+// is skipped here (it is a reject when read).
+inline constexpr uint64_t kJsonlColumnSampleRows = 20480;
+inline constexpr uint64_t kJsonlColumnSampleBytes = 8ull << 20;
 Result<std::vector<std::string>> read_jsonl_columns(ByteSource& source, uint64_t max_record_bytes);
 
 }  // namespace sluice

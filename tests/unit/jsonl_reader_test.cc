@@ -177,11 +177,13 @@ TEST(JsonlReader, OversizeLinesAreRejectedWithoutBeingHeld) {
   }
 }
 
-TEST(JsonlReader, ColumnsAreTheKeysOfTheFirstObject) {
-  MemorySource source("\n\n{\"b\": 1, \"a\": {\"c\": 2}, \"d e\": null}\n{\"x\":1}\n");
+TEST(JsonlReader, ColumnsAreTheKeysOfASampleInTheOrderFirstSeen) {
+  // A bad object past the first is skipped here (a reject when read).
+  MemorySource source(
+      "\n\n{\"b\": 1, \"a\": {\"c\": 2}, \"d e\": null}\n{bad\n\n{\"x\":1, \"b\": 3}");
   auto columns = read_jsonl_columns(source, 1 << 20);
   ASSERT_TRUE(columns.is_ok()) << columns.status().message();
-  EXPECT_EQ(columns.value(), (std::vector<std::string>{"b", "a", "d e"}));
+  EXPECT_EQ(columns.value(), (std::vector<std::string>{"b", "a", "d e", "x"}));
 
   MemorySource empty("");
   EXPECT_TRUE(read_jsonl_columns(empty, 1024).value().empty());
@@ -219,14 +221,16 @@ class CountingSource final : public ByteSource {
   uint64_t bytes_ = 0;
 };
 
-TEST(JsonlReader, ColumnsReadOnlyTheFirstLineAndBadLinesComeInBoundedBatches) {
-  std::string text = "{\"a\": 1}\n";
-  for (int i = 0; i < 100000; ++i) text += "{\"b\": 2}\n";  // every one an unexpected key
+TEST(JsonlReader, ColumnsReadOnlyTheSampleAndBadLinesComeInBoundedBatches) {
+  std::string text;
+  for (uint64_t i = 0; i < kJsonlColumnSampleRows; ++i) text += "{\"a\": 1}\n";
+  const size_t sample_bytes = text.size();
+  for (int i = 0; i < 100000; ++i) text += "{\"b\": 2}\n";  // past the sample: unexpected keys
   CountingSource source(text);
   auto columns = read_jsonl_columns(source, limits::kRecordBytesDefault);
   ASSERT_TRUE(columns.is_ok());
   EXPECT_EQ(columns.value(), std::vector<std::string>{"a"});
-  EXPECT_LE(source.bytes(), 64u << 10);
+  EXPECT_LE(source.bytes(), sample_bytes + (64u << 10));
 
   JsonlRangeOptions options;
   options.columns = {"a"};
