@@ -54,9 +54,12 @@ def find_binary(binary=None):
     return found
 
 
-def binary_message(stderr):
+def binary_message(stderr, job_path=None):
     """The binary's own words on stderr: its `sluice: …` lines and what
-    follows them (an expression error's text and caret), without log lines."""
+    follows them (an expression error's text and caret), without log lines.
+    `job_path` (the temporary file of a dict job) is named `<job dict>`."""
+    if job_path:
+        stderr = stderr.replace(job_path, "<job dict>")
     lines = [line for line in stderr.splitlines() if line.strip() and not _LOG_LINE.match(line)]
     for index, line in enumerate(lines):
         if line.startswith("sluice: "):
@@ -74,14 +77,15 @@ def environment(extra=None):
     return env
 
 
-def run_binary(binary, args, cwd=None, job_text=None, timeout=None, with_stderr=False):
+def run_binary(binary, args, cwd=None, job_text=None, timeout=None, with_stderr=False,
+               job_path=None):
     """Runs `binary args…` to its end; returns its stdout (and stderr:
     `with_stderr`). Raises SluiceError with the binary's message and exit
-    status when it fails."""
+    status when it fails (`job_path`, a dict job's file, named `<job dict>`)."""
     command = [binary, *map(os.fspath, args)]
     completed = subprocess.run(command, cwd=cwd, env=environment(), capture_output=True,
                                text=True, timeout=timeout, check=False)
     if completed.returncode != 0:
-        raise SluiceError(binary_message(completed.stderr), completed.returncode,
+        raise SluiceError(binary_message(completed.stderr, job_path), completed.returncode,
                           completed.stderr, command, job_text)
     return (completed.stdout, completed.stderr) if with_stderr else completed.stdout

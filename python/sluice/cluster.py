@@ -93,7 +93,8 @@ def submit(job, coordinator, http=None, cwd=None, binary=None, wait=False, progr
     with JobFile(job) as (path, text):
         stdout, stderr = run_binary(binary,
                                     ["submit", path, "--coordinator", _endpoint(coordinator)],
-                                    cwd=cwd, job_text=text, with_stderr=True)
+                                    cwd=cwd, job_text=text, with_stderr=True,
+                                    job_path=text and path)
     job_id = stdout.split()[0]
     handle = Job(job_id, coordinator, http=http, binary=binary,
                  created="the same job exists already" not in stderr)
@@ -122,6 +123,7 @@ class LocalCluster:
         self.state = os.fspath(state)
         self._log = collections.deque(maxlen=200)
         self._workers = []
+        self._drains = []
         self.coordinator_process = self._start(
             ["coordinator", "--listen", "tcp://127.0.0.1:0", "--state", self.state, "--http",
              "127.0.0.1:0"])
@@ -143,7 +145,9 @@ class LocalCluster:
             for line in process.stderr:
                 self._log.append(line)
 
-        threading.Thread(target=drain, daemon=True).start()
+        thread = threading.Thread(target=drain, daemon=True)
+        thread.start()
+        self._drains.append(thread)
         return process
 
     def _wait_for_addresses(self, timeout):
@@ -185,7 +189,11 @@ class LocalCluster:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        self._workers = []
+        for thread in self._drains:
+            thread.join(timeout=5)
+        for process in [*self._workers, self.coordinator_process]:
+            process.stderr.close()
+        self._workers, self._drains = [], []
         if self._temporary is not None:
             self._temporary.cleanup()
             self._temporary = None

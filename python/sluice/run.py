@@ -22,7 +22,8 @@ def check(job, cwd=None, binary=None):
     the binary's message, file, line and key, when it is not valid."""
     binary = find_binary(binary)
     with JobFile(job) as (path, text):
-        run_binary(binary, ["check", path], cwd=cwd, job_text=text)
+        run_binary(binary, ["check", path], cwd=cwd, job_text=text,
+                   job_path=text and path)
     return True
 
 
@@ -49,7 +50,8 @@ def run(job, workers=2, state=None, cwd=None, progress=None, binary=None, timeou
         if state is not None:
             args += ["--state", os.fspath(state)]
         if progress is None:
-            stdout = run_binary(binary, args, cwd=cwd, job_text=text, timeout=timeout)
+            stdout = run_binary(binary, args, cwd=cwd, job_text=text, timeout=timeout,
+                                job_path=text and path)
         else:
             args += ["--http", "127.0.0.1:0"]
             stdout = _run_following(binary, args, cwd, text, progress, timeout, poll_seconds)
@@ -62,6 +64,7 @@ def run(job, workers=2, state=None, cwd=None, progress=None, binary=None, timeou
 
 
 def _run_following(binary, args, cwd, job_text, progress, timeout, poll_seconds):
+    """`sluice run` with --http, its API polled while it runs (args[1]: the job file)."""
     command = [binary, *args]
     process = subprocess.Popen(command, cwd=cwd, env=environment(), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
@@ -93,13 +96,16 @@ def _run_following(binary, args, cwd, job_text, progress, timeout, poll_seconds)
             process.wait()
         for reader in readers:
             reader.join()
+        process.stdout.close()
+        process.stderr.close()
     stderr = "".join(stderr_lines)
     stdout = "".join(stdout_parts)
     if process.returncode != 0:
         final = parse_summary(stdout)
         if final is not None:
             progress(final)
-        raise SluiceError(binary_message(stderr), process.returncode, stderr, command, job_text)
+        raise SluiceError(binary_message(stderr, job_text and args[1]), process.returncode,
+                          stderr, command, job_text)
     return stdout
 
 

@@ -21,7 +21,7 @@ def sluice_output(*args):
 def subcommands():
     """The subcommands the top-level --help lists."""
     _, text, _ = sluice_output("--help")
-    listed = text.split("ubcommands:", 1)[1]
+    listed = text.split("ubcommands:\n", 1)[1].split("\n\n", 1)[0]
     return re.findall(r"(?m)^  ([a-z]+)\s", listed)
 
 

@@ -94,13 +94,14 @@ class Run(TicketsTestCase):
             self.assertEqual(row["initial"], row["street"][:1] or None)
 
     def test_progress_is_reported_while_it_runs_and_at_the_end(self):
-        # A slow UDF (20 ms a batch of 50 rows) keeps the job running ~1 s.
+        # A slow UDF (80 ms a batch of 50 rows) keeps the job running ~2 s
+        # (the HTTP API redraws its page every 0.5 s).
         with open(self.path("slow.py"), "w", encoding="utf-8") as file:
             file.write(textwrap.dedent("""\
                 import sys, time
                 for number, line in enumerate(sys.stdin):
                     if number % 50 == 0:
-                        time.sleep(0.02)
+                        time.sleep(0.08)
                     sys.stdout.write(line)
                     sys.stdout.flush()
                 """))
@@ -161,7 +162,7 @@ class Check(TicketsTestCase):
         with self.assertRaises(sluice.SluiceError) as ran:
             sluice.run(job, cwd=self.dir)
         self.assertEqual(checked.exception.exit_code, 2)
-        self.assertIn("bogus: unknown key", checked.exception.message)
+        self.assertIn("<job dict>:22: bogus: unknown key", checked.exception.message)
         self.assertEqual(checked.exception.message, ran.exception.message)
 
 

@@ -46,17 +46,22 @@ class Submit(TicketsTestCase):
         self.assertEqual(status.name, "ny-csv")
 
     def test_cancel_stops_a_running_job(self):
+        # 0.1 s a row: the job would take ~2 min. Its partitions are small
+        # (8 KiB, ~40 rows) because a worker notices an abort between the
+        # reader's batches, not within an exec step's run over one.
         with open(self.path("hang.py"), "w", encoding="utf-8") as file:
             file.write(textwrap.dedent("""\
                 import sys, time
                 for line in sys.stdin:
-                    time.sleep(0.5)
+                    time.sleep(0.1)
                     sys.stdout.write(line)
                     sys.stdout.flush()
                 """))
         job_spec = self.ny_job(output="out/hang")
+        job_spec["input"]["split_size"] = "8KiB"
         job_spec["steps"].append({"exec": {"command": ["python3", "hang.py"], "batch_rows": 1}})
         job = self.cluster.submit(job_spec, cwd=self.dir)
+        self.assertEqual(job.status().state, "running")
         self.assertEqual(job.cancel(), "cancelled")
         with self.assertRaises(sluice.SluiceError) as raised:
             job.wait(timeout=60)
@@ -71,7 +76,7 @@ class Submit(TicketsTestCase):
 
     def test_wait_gives_up_after_its_timeout_and_the_job_goes_on(self):
         with open(self.path("slow.py"), "w", encoding="utf-8") as file:
-            file.write("import sys, time\nfor line in sys.stdin:\n    time.sleep(0.01)\n"
+            file.write("import sys, time\nfor line in sys.stdin:\n    time.sleep(0.002)\n"
                        "    sys.stdout.write(line)\n    sys.stdout.flush()\n")
         job_spec = self.ny_job(output="out/slow")
         job_spec["steps"].append({"exec": {"command": ["python3", "slow.py"], "batch_rows": 10}})

@@ -32,7 +32,10 @@ fi
   done
   cat "$here/sluice.h2m"
 } >"$include"
+# --version-string: the first line of --version (the rest, library versions,
+# would land in a paragraph of its own).
 help2man --no-info --section 1 --name "exactly-once ETL over files larger than memory" \
+  --version-string "$("$binary" --version | head -n 1)" \
   --include "$include" --output "$output" "$binary"
 # The usage line names the binary by the path help2man ran.
 sed -i -e "s|$binary|sluice|g" "$output"
