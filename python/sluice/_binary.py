@@ -27,7 +27,7 @@ class SluiceError(Exception):
     def __str__(self):
         if self.exit_code is None:
             return self.message
-        return f"{self.message} (sluice exit status {self.exit_code})"
+        return f"[exit status {self.exit_code}] {self.message}"
 
 
 def _repository_binary():
@@ -45,8 +45,9 @@ def find_binary(binary=None):
             path = shutil.which(os.fspath(value))
             if path is None:
                 raise SluiceError(f"{origin} {value!r}: no such executable file")
-            return path
-    found = shutil.which("sluice") or _repository_binary()
+            return os.path.abspath(path)  # the binary runs in other directories
+    found = shutil.which("sluice")
+    found = os.path.abspath(found) if found else _repository_binary()
     if found is None:
         raise SluiceError(
             "no sluice binary: pass binary=, set SLUICE_BINARY, put sluice on PATH or build "
@@ -70,9 +71,11 @@ def binary_message(stderr, job_path=None):
 
 def environment(extra=None):
     """The binary's environment: this process's, with the workers' and the
-    embedded coordinator's info logs off unless SLUICE_LOG_LEVEL says otherwise."""
+    embedded coordinator's info logs off unless SLUICE_LOG_LEVEL says
+    otherwise, and text logs (the package reads the binary's text lines)."""
     env = dict(os.environ)
     env.setdefault("SLUICE_LOG_LEVEL", "warn")
+    env["SLUICE_LOG_FORMAT"] = "text"
     env.update(extra or {})
     return env
 

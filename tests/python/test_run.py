@@ -3,6 +3,7 @@ import gzip
 import os
 import textwrap
 import unittest
+from unittest import mock
 
 from support import BINARY, TicketsTestCase, sluice
 
@@ -133,6 +134,14 @@ class Run(TicketsTestCase):
         self.assertIn("Regstration", error.job_text)
         self.assertFalse(os.path.exists(self.path("out", "ny")))
 
+    def test_json_logs_in_the_environment_do_not_change_the_messages(self):
+        job = self.ny_job(bogus=1)
+        with mock.patch.dict(os.environ, {"SLUICE_LOG_FORMAT": "json"}):
+            with self.assertRaises(sluice.SluiceError) as raised:
+                sluice.run(job, workers=1, cwd=self.dir)
+        self.assertEqual(raised.exception.message, "<job dict>:22: bogus: unknown key")
+        self.assertEqual(str(raised.exception), "[exit status 2] <job dict>:22: bogus: unknown key")
+
     def test_a_failing_job_raises_exit_1_with_its_reason(self):
         job = self.ny_job(schema={"on_error": "fail",
                                   "columns": {"Violation Code": {"type": "int32", "max": 40}}})
@@ -174,6 +183,14 @@ class FindBinary(unittest.TestCase):
 
     def test_the_binary_under_test_is_found(self):
         self.assertEqual(sluice.find_binary(BINARY), BINARY)
+
+    def test_a_relative_binary_path_is_made_absolute(self):
+        previous = os.getcwd()
+        os.chdir(os.path.dirname(BINARY))
+        self.addCleanup(os.chdir, previous)
+        self.assertEqual(sluice.find_binary("./" + os.path.basename(BINARY)), BINARY)
+        with mock.patch.dict(os.environ, {"SLUICE_BINARY": "./" + os.path.basename(BINARY)}):
+            self.assertEqual(sluice.find_binary(), BINARY)
 
 
 if __name__ == "__main__":
