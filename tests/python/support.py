@@ -21,9 +21,9 @@ BINARY = sluice.find_binary()
 
 
 def seed_for(test):
-    """A random seed, printed so a failure can be replayed with SLUICE_TEST_SEED."""
-    seed = int(os.environ.get("SLUICE_TEST_SEED") or random.randrange(1, 2**31))
-    print(f"\n{test.id()}: seed {seed} (replay: SLUICE_TEST_SEED={seed})", file=sys.stderr)
+    """A random seed, printed (seed=N) so a failure replays with SLUICE_SEED=N."""
+    seed = int(os.environ.get("SLUICE_SEED") or random.randrange(1, 2**31))
+    print(f"\n{test.id()}: seed={seed}", file=sys.stderr)
     return seed
 
 
