@@ -86,8 +86,12 @@ def run_binary(binary, args, cwd=None, job_text=None, timeout=None, with_stderr=
     `with_stderr`). Raises SluiceError with the binary's message and exit
     status when it fails (`job_path`, a dict job's file, named `<job dict>`)."""
     command = [binary, *map(os.fspath, args)]
-    completed = subprocess.run(command, cwd=cwd, env=environment(), capture_output=True,
-                               text=True, timeout=timeout, check=False)
+    try:
+        completed = subprocess.run(command, cwd=cwd, env=environment(), capture_output=True,
+                                   text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as expired:
+        raise SluiceError(f"{' '.join(command[:2])} did not end within {timeout} s; killed it",
+                          None, expired.stderr or "", command, job_text) from expired
     if completed.returncode != 0:
         raise SluiceError(binary_message(completed.stderr, job_path), completed.returncode,
                           completed.stderr, command, job_text)

@@ -40,8 +40,10 @@ def run(job, workers=2, state=None, cwd=None, progress=None, binary=None, timeou
     same job again resumes it, and a finished job publishes nothing new.
     `progress(p)` is called with a sluice.Progress about every
     `poll_seconds` while the job runs (read from the run's HTTP API on a
-    loopback port) and once at its end. Raises SluiceError when the binary
-    fails (exit 1: the job failed; 2: the job file is not valid)."""
+    loopback port) and once at its end. `timeout` (seconds) stops the run
+    as Ctrl-C does (SIGTERM): the job is cancelled, and stays cancelled in
+    its state directory. Raises SluiceError when the binary fails (exit 1:
+    the job failed; 2: the job file is not valid) or the timeout passes."""
     binary = find_binary(binary)
     with JobFile(job) as (path, text):
         args = ["run", path, "--no-progress"]
@@ -49,11 +51,11 @@ def run(job, workers=2, state=None, cwd=None, progress=None, binary=None, timeou
             args += ["--workers", str(workers)]
         if state is not None:
             args += ["--state", os.fspath(state)]
-        if progress is None:
-            stdout = run_binary(binary, args, cwd=cwd, job_text=text, timeout=timeout,
-                                job_path=text and path)
+        if progress is None and timeout is None:
+            stdout = run_binary(binary, args, cwd=cwd, job_text=text, job_path=text and path)
         else:
-            args += ["--http", "127.0.0.1:0"]
+            if progress is not None:
+                args += ["--http", "127.0.0.1:0"]
             stdout = _run_following(binary, args, cwd, text, progress, timeout, poll_seconds)
     final = parse_summary(stdout)
     if final is None or final.output is None:
@@ -64,7 +66,8 @@ def run(job, workers=2, state=None, cwd=None, progress=None, binary=None, timeou
 
 
 def _run_following(binary, args, cwd, job_text, progress, timeout, poll_seconds):
-    """`sluice run` with --http, its API polled while it runs (args[1]: the job file)."""
+    """`sluice run` stopped at `timeout`, and with --http its API polled for
+    `progress` while it runs (args[1]: the job file)."""
     command = [binary, *args]
     process = subprocess.Popen(command, cwd=cwd, env=environment(), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
@@ -87,7 +90,7 @@ def _run_following(binary, args, cwd, job_text, progress, timeout, poll_seconds)
             if deadline is not None and time.monotonic() > deadline:
                 raise SluiceError(f"sluice run did not end within {timeout} s; stopped it",
                                   None, "".join(stderr_lines), command, job_text)
-            if port:
+            if port and progress is not None:
                 _report_running(port[0], progress)
             time.sleep(poll_seconds)
     finally:
@@ -102,7 +105,7 @@ def _run_following(binary, args, cwd, job_text, progress, timeout, poll_seconds)
     stdout = "".join(stdout_parts)
     if process.returncode != 0:
         final = parse_summary(stdout)
-        if final is not None:
+        if final is not None and progress is not None:
             progress(final)
         raise SluiceError(binary_message(stderr, job_text and args[1]), process.returncode,
                           stderr, command, job_text)

@@ -122,6 +122,22 @@ class Run(TicketsTestCase):
         self.assertEqual(final.rows_out, result.rows_out)
         self.assertEqual(list(result.rows()), self.expected_ny())
 
+    def test_a_timeout_stops_the_run_and_its_job_stays_cancelled(self):
+        with open(self.path("slow.py"), "w", encoding="utf-8") as file:
+            file.write("import sys, time\nfor line in sys.stdin:\n    time.sleep(0.01)\n"
+                       "    sys.stdout.write(line)\n    sys.stdout.flush()\n")
+        job = self.ny_job(output="out/slow")
+        job["input"]["split_size"] = "8KiB"  # a worker sees the cancel between partitions
+        job["steps"].append({"exec": {"command": ["python3", "slow.py"], "batch_rows": 5}})
+        with self.assertRaises(sluice.SluiceError) as raised:
+            sluice.run(job, workers=2, cwd=self.dir, timeout=1.0)
+        self.assertIn("did not end within 1.0 s", raised.exception.message)
+        self.assertFalse(os.path.exists(self.path("out", "slow", "_SUCCESS")))
+        with self.assertRaises(sluice.SluiceError) as again:
+            sluice.run(job, workers=2, cwd=self.dir)
+        self.assertEqual(again.exception.exit_code, 1)
+        self.assertIn("cancelled", again.exception.message)
+
     def test_a_job_file_error_raises_the_binary_message_and_exit_2(self):
         job = self.ny_job()
         job["steps"][0] = {"filter": "\"Regstration State\" = 'NY'"}
