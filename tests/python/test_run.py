@@ -40,6 +40,19 @@ class Run(TicketsTestCase):
             self.assertTrue(file.readline().startswith('{"summons":'))
         self.assertEqual(list(result.rows()), self.expected_ny())
 
+    def test_rows_of_parquet_or_zstd_output_say_what_to_do(self):
+        for output_format, compression, needle in [("parquet", "snappy", "to_pandas()"),
+                                                   ("jsonl", "zstd", "compression: gzip")]:
+            with self.subTest(format=output_format):
+                job = self.ny_job(output=f"out/{output_format}", output_format=output_format)
+                job["output"]["compression"] = compression
+                result = sluice.run(job, workers=1, cwd=self.dir)
+                self.assertEqual((result.format, result.compression),
+                                 (output_format, None if compression == "snappy" else "zstd"))
+                with self.assertRaises(sluice.SluiceError) as raised:
+                    next(result.rows())
+                self.assertIn(needle, raised.exception.message)
+
     def test_relative_paths_of_a_dict_resolve_against_cwd(self):
         os.makedirs(self.path("elsewhere"))
         previous = os.getcwd()
