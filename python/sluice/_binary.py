@@ -8,6 +8,9 @@ from pathlib import Path
 
 # A log line of the binary (text or JSON), as opposed to its one-line messages.
 _LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d|\{\")")
+# What `sluice run` says on stderr that is not an error.
+_NOTICE = re.compile(r"^sluice: (resuming job|operations surface on http port|job \S+ finished "
+                     r"before)")
 
 
 class SluiceError(Exception):
@@ -61,11 +64,11 @@ def binary_message(stderr, job_path=None):
     `job_path` (the temporary file of a dict job) is named `<job dict>`."""
     if job_path:
         stderr = stderr.replace(job_path, "<job dict>")
-    lines = [line for line in stderr.splitlines() if line.strip() and not _LOG_LINE.match(line)]
+    lines = [line for line in stderr.splitlines()
+             if line.strip() and not _LOG_LINE.match(line) and not _NOTICE.match(line)]
     for index, line in enumerate(lines):
         if line.startswith("sluice: "):
-            kept = [text for text in lines[index:] if not text.startswith("sluice: resuming")]
-            return "\n".join(text.removeprefix("sluice: ") for text in kept)
+            return "\n".join(text.removeprefix("sluice: ") for text in lines[index:])
     return lines[-1] if lines else "no message on stderr"
 
 

@@ -174,11 +174,13 @@ class Run(TicketsTestCase):
     def test_a_failing_job_raises_exit_1_with_its_reason(self):
         job = self.ny_job(schema={"on_error": "fail",
                                   "columns": {"Violation Code": {"type": "int32", "max": 40}}})
-        with self.assertRaises(sluice.SluiceError) as raised:
-            sluice.run(job, workers=2, cwd=self.dir)
-        self.assertEqual(raised.exception.exit_code, 1)
-        self.assertIn("failed", raised.exception.message)
-        self.assertIn("Violation Code", raised.exception.message)
+        for progress in [None, lambda p: None]:  # progress: --http and its notice on stderr
+            with self.subTest(progress=progress is not None):
+                with self.assertRaises(sluice.SluiceError) as raised:
+                    sluice.run(job, workers=2, cwd=self.dir, progress=progress)
+                self.assertEqual(raised.exception.exit_code, 1)
+                self.assertRegex(raised.exception.message, "^job [0-9a-f]{16} failed: ")
+                self.assertIn("Violation Code", raised.exception.message)
 
     def test_a_job_is_a_path_or_a_dict(self):
         with self.assertRaises(TypeError):
