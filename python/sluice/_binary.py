@@ -93,8 +93,11 @@ def run_binary(binary, args, cwd=None, job_text=None, timeout=None, with_stderr=
         completed = subprocess.run(command, cwd=cwd, env=environment(), capture_output=True,
                                    text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as expired:
+        stderr = expired.stderr or b""  # bytes even in text mode
+        if isinstance(stderr, bytes):
+            stderr = stderr.decode("utf-8", "replace")
         raise SluiceError(f"{' '.join(command[:2])} did not end within {timeout} s; killed it",
-                          None, expired.stderr or "", command, job_text) from expired
+                          None, stderr, command, job_text) from expired
     if completed.returncode != 0:
         raise SluiceError(binary_message(completed.stderr, job_path), completed.returncode,
                           completed.stderr, command, job_text)
