@@ -2,7 +2,8 @@
 # Installs every build and test dependency of sluice from Debian's packages.
 # Idempotent: does nothing when everything is already present.
 # Uses sudo when not root. `--test` adds what only the test suite needs
-# (headless Chromium for the dashboard check). libpq-dev builds the
+# (headless Chromium for the dashboard check, python3-pandas for the Python
+# package's tests). help2man writes the man page at build time. libpq-dev builds the
 # `format: postgres` input; postgresql is the server its tests start.
 set -euo pipefail
 
@@ -20,11 +21,14 @@ packages=(
   libpq-dev postgresql
   clang-14 libclang-rt-14-dev
   python3 python3-yaml procps ca-certificates
+  help2man
   xfsprogs e2fsprogs iproute2 mount util-linux
 )
 
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium)
+  # tests/python: Result.to_pandas() with Debian's pandas.
+  packages+=(python3-pandas)
   # tests/parquet/check.sh reads Parquet back with DuckDB and Polars from npm.
   packages+=(nodejs)
   command -v npm >/dev/null || packages+=(npm)

@@ -49,6 +49,9 @@ std::string one_line_failure(const CLI::App* app, const CLI::Error& error) {
 
 int dispatch(int argc, char** argv);
 
+// The footer of a subcommand's --help: how it is typically called.
+std::string example(const std::string& command) { return "Example:\n  " + command; }
+
 }  // namespace
 
 // Errors are values, so nothing should reach here; if an exception does, it
@@ -93,6 +96,16 @@ int dispatch(int argc, char** argv) {
   run_app->add_option("--state", run.state_dir, "state directory (default .sluice/<job name>)")
       ->envname("SLUICE_STATE");
   run_app->add_flag("--no-progress", run.no_progress, "no progress bar");
+  run_app->add_option("--http", run.http,
+                      "HOST:PORT for /api/jobs and /metrics while it runs (port 0: any; the "
+                      "port is printed on stderr)");
+  run_app->footer(example("sluice run examples/w1-nj-ford-police.yaml --workers 2"));
+
+  std::string check_file;
+  auto* check_app =
+      app.add_subcommand("check", "check a job file as run and submit do, and run nothing");
+  check_app->add_option("job", check_file, "job file (YAML)")->required();
+  check_app->footer(example("sluice check examples/w1-nj-ford-police.yaml && echo valid"));
 
   CoordinatorFlags coordinator;
   coordinator.listen = "tcp://127.0.0.1:7700";
@@ -112,12 +125,16 @@ int dispatch(int argc, char** argv) {
   coordinator_app
       ->add_option("--http", coordinator.http, "HOST:PORT for /healthz, /metrics, /api, /")
       ->envname("SLUICE_HTTP");
+  coordinator_app->footer(
+      example("sluice coordinator --listen tcp://0.0.0.0:7700 --state /var/lib/sluice "
+              "--http 0.0.0.0:8080"));
 
   WorkerFlags worker;
   auto* worker_app = app.add_subcommand("worker", "run a long-lived worker");
   add_connect_options(worker_app, worker.connect);
   worker_app->add_option("--slots", worker.slots, "tasks at once (0: cores)")
       ->envname("SLUICE_SLOTS");
+  worker_app->footer(example("sluice worker --coordinator tcp://host-a:7700 --slots 4"));
 
   SubmitFlags submit;
   auto* submit_app = app.add_subcommand("submit", "submit a job to a coordinator");
@@ -125,24 +142,29 @@ int dispatch(int argc, char** argv) {
   add_connect_options(submit_app, submit.connect);
   submit_app->add_flag("--wait", submit.wait, "follow the job to its end");
   submit_app->add_flag("--no-progress", submit.no_progress, "no progress bar");
+  submit_app->footer(example("sluice submit job.yaml --coordinator tcp://host-a:7700 --wait"));
 
   std::string job_id;
   ConnectFlags client_connect;
   auto* status_app = app.add_subcommand("status", "show jobs, progress and workers");
   status_app->add_option("job", job_id, "job id (default: all)");
   add_connect_options(status_app, client_connect);
+  status_app->footer(example("sluice status --coordinator tcp://host-a:7700"));
   auto* cancel_app = app.add_subcommand("cancel", "cancel a job");
   cancel_app->add_option("job", job_id, "job id")->required();
   add_connect_options(cancel_app, client_connect);
+  cancel_app->footer(example("sluice cancel 3f2a9c1e5b7d4a60 --coordinator tcp://host-a:7700"));
 
   std::string output_dir;
   auto* verify_app = app.add_subcommand("verify", "audit an output directory against its manifest");
   verify_app->add_option("output", output_dir, "output directory")->required();
+  verify_app->footer(example("sluice verify out/w1/"));
 
   std::string key_prefix;
   auto* keygen_app = app.add_subcommand("keygen", "write a CurveZMQ key pair");
   keygen_app->add_option("--out", key_prefix, "PREFIX: writes PREFIX.key and PREFIX.pub")
       ->required();
+  keygen_app->footer(example("sluice keygen --out worker-1   # worker-1.key and worker-1.pub"));
 
   GenFlags gen;
   auto* gen_app = app.add_subcommand("gen", "generate sample data");
@@ -152,6 +174,13 @@ int dispatch(int argc, char** argv) {
   gen_app->add_option("--multiline-rate", gen.multiline_rate,
                       "fraction of records with a quoted newline");
   gen_app->add_option("--out", gen.out, "output file")->required();
+  gen_app->footer(example("sluice gen parking --rows 1000000 --seed 1 --out data/parking.csv"));
+  app.footer(
+      "Examples:\n"
+      "  sluice run examples/w1-nj-ford-police.yaml --workers 2\n"
+      "  sluice submit job.yaml --coordinator tcp://host-a:7700 --wait\n"
+      "Each subcommand's options and an example: sluice SUBCOMMAND --help.\n"
+      "Exit status: 0 success, 1 the job failed, 2 a usage or job-file error.");
 
   DescribeFlags describe;
   auto* describe_app =
@@ -160,7 +189,7 @@ int dispatch(int argc, char** argv) {
   describe_app->add_option("--delimiter", describe.delimiter, "field delimiter (default ,)");
   describe_app->add_flag("--no-header", describe.no_header, "the first line is data");
   describe_app->add_option("--null", describe.null_values, "a text read as NULL (repeatable)");
-  describe_app->footer("Example: sluice describe data/parking.csv");
+  describe_app->footer(example("sluice describe data/parking.csv"));
 
   try {
     app.parse(argc, argv);
@@ -171,6 +200,7 @@ int dispatch(int argc, char** argv) {
   configure_logging(log_format == "json" ? LogFormat::kJson : LogFormat::kText, log_level);
 
   if (*run_app) return run_command(run);
+  if (*check_app) return check_command(check_file);
   if (*coordinator_app) return coordinator_command(coordinator);
   if (*worker_app) return worker_command(worker);
   if (*submit_app) return submit_command(submit);

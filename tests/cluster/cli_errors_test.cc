@@ -98,6 +98,9 @@ TEST_F(CliErrors, BadListenAndHttpAddressesAreOneLine) {
   cases.push_back({{"coordinator", "--state", dir_ / "state", "--listen", "tcp://127.0.0.1:0",
                     "--http", "no-port"},
                    "--http"});
+  // `sluice run --http`: checked before the job is even loaded.
+  cases.push_back({{"run", dir_ / "job.yaml", "--http", "127.0.0.1:99999"}, "99999"});
+  cases.push_back({{"run", dir_ / "job.yaml", "--http", "no-port"}, "--http"});
   expect_one_line_usage_errors(cases, dir_.path());
 }
 
@@ -117,6 +120,7 @@ TEST_F(CliErrors, BadFlagsAreOneLine) {
   // An unknown flag on every subcommand.
   const std::vector<std::vector<std::string>> subcommands = {
       {"run", job},
+      {"check", job},
       {"coordinator", "--state", dir_ / "state"},
       {"worker", "--coordinator", endpoint},
       {"submit", job, "--coordinator", endpoint},

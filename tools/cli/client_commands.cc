@@ -67,6 +67,7 @@ int status_command(const std::string& job_id, const ConnectFlags& connect) {
                job.rows_out, job.rows_rejected, mb_per_s);
     if (!job.stages.empty()) fmt::print("  stages: {}\n", job.stages);
     if (!job.error.empty()) fmt::print("  error: {}\n", job.error);
+    if (!job.output_path.empty()) fmt::print("  output: {}\n", job.output_path);
   }
   return kExitOk;
 }

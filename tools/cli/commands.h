@@ -17,8 +17,12 @@ struct RunFlags {
   uint32_t workers = 0;  // 0: number of cores
   std::string state_dir;
   bool no_progress = false;
+  std::string http;  // HOST:PORT of the operations surface while it runs; empty: none
 };
 int run_command(const RunFlags& flags);
+// `sluice check`: loads and checks a job file as `run` and `submit` do, and
+// nothing more (0 valid; 2 with the same one-line reason as `run`).
+int check_command(const std::string& job_file);
 
 // How a worker or client reaches the coordinator, and with which keys.
 struct ConnectFlags {

@@ -1,9 +1,12 @@
 #include "tools/cli/job_file.h"
 
+#include <fmt/format.h>
+
 #include <filesystem>
 
 #include "common/job/check.h"
 #include "common/job/infer_types.h"
+#include "tools/cli/commands.h"
 #include "tools/cli/report.h"
 
 namespace sluice {
@@ -27,6 +30,13 @@ std::optional<LoadedJob> load_checked_job(const std::string& job_file) {
     return std::nullopt;
   }
   return loaded;
+}
+
+int check_command(const std::string& job_file) {
+  std::optional<LoadedJob> job = load_checked_job(job_file);
+  if (!job) return kExitUsage;
+  fmt::print("{}: valid (job {})\n", job_file, job->spec.name);
+  return kExitOk;
 }
 
 }  // namespace sluice

@@ -21,6 +21,7 @@
 #include "tools/cli/commands.h"
 #include "tools/cli/job_file.h"
 #include "tools/cli/progress.h"
+#include "tools/cli/report.h"
 #include "tools/cli/signals.h"
 
 namespace sluice {
@@ -120,6 +121,9 @@ std::string default_state_dir(const JobSpec& spec) {
 }  // namespace
 
 int run_command(const RunFlags& flags) {
+  if (!flags.http.empty() && !host_port_flag_ok("--http", flags.http, proto::EndpointUse::kBind)) {
+    return kExitUsage;
+  }
   install_stop_signals();
   std::optional<LoadedJob> job = load_checked_job(flags.job_file);
   if (!job) return kExitUsage;
@@ -129,10 +133,16 @@ int run_command(const RunFlags& flags) {
   CoordinatorOptions options;
   options.listen = "tcp://127.0.0.1:0";
   options.state_dir = flags.state_dir.empty() ? default_state_dir(spec) : flags.state_dir;
+  options.http_address = flags.http;
   auto service = CoordinatorService::open(options);
   if (!service.is_ok()) {
     fmt::print(stderr, "sluice: {}\n", service.status().message());
     return kExitJobFailed;
+  }
+  if (const int http_port = service.value()->http_port(); http_port > 0) {
+    // One line a program can wait for (the Python package does).
+    fmt::print(stderr, "sluice: operations surface on http port {}\n", http_port);
+    std::fflush(stderr);
   }
   std::atomic<bool> coordinator_stop{false};
   Status coordinator_status;
