@@ -97,8 +97,9 @@ int dispatch(int argc, char** argv) {
       ->envname("SLUICE_STATE");
   run_app->add_flag("--no-progress", run.no_progress, "no progress bar");
   run_app->add_option("--http", run.http,
-                      "HOST:PORT for /api/jobs and /metrics while it runs (port 0: any; the "
-                      "port is printed on stderr)");
+                      "HOST:PORT of the dashboard, /api/jobs and /metrics while it runs "
+                      "(default 127.0.0.1:4040 or the next free port; port 0: any; off: none; "
+                      "the port is printed on stderr)");
   run_app->footer(example("sluice run examples/w1-nj-ford-police.yaml --workers 2"));
 
   std::string check_file;
@@ -198,6 +199,8 @@ int dispatch(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitUsage;
   }
   configure_logging(log_format == "json" ? LogFormat::kJson : LogFormat::kText, log_level);
+  run.log_level_given =
+      app.get_option("--log-level")->count() > 0 || std::getenv("SLUICE_LOG_LEVEL") != nullptr;
 
   if (*run_app) return run_command(run);
   if (*check_app) return check_command(check_file);

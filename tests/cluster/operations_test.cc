@@ -82,5 +82,41 @@ TEST(Operations, ServesHealthMetricsJobsAndDashboard) {
   EXPECT_GT(json_lines, 3u);
 }
 
+// sluice run serves the dashboard and the API on a local port by default
+// (127.0.0.1:4040 or the next free one, else any), printed at start, while
+// the job runs; --http off serves nothing.
+TEST(Operations, RunServesTheDashboardByDefaultAndNotWithHttpOff) {
+  TempDir dir;
+  write_file(dir / "in.csv", "a,b\n1,x\n2,y\n");
+  // An exec step that holds its one batch for 3 s (cat answers 1:1).
+  write_file(dir / "slow.yaml",
+             "name: slow\ninput:\n  path: in.csv\nsteps:\n"
+             "  - exec: {command: [sh, -c, 'sleep 3; cat'], timeout: 30s}\n"
+             "output:\n  path: out/\n");
+  Process running({sluice_binary(), "run", dir / "slow.yaml", "--workers", "1", "--state",
+                   dir / "state", "--no-progress"},
+                  dir / "run.log", dir.path());
+  const std::string log = wait_for_text(dir / "run.log", "dashboard http://127.0.0.1:", 20000);
+  const size_t at = log.find("dashboard http://127.0.0.1:");
+  ASSERT_NE(at, std::string::npos) << log;
+  const int port = std::stoi(log.substr(at + std::string("dashboard http://127.0.0.1:").size()));
+  EXPECT_GE(port, 1) << log;
+  httplib::Client http("127.0.0.1", port);
+  auto page = http.Get("/");
+  ASSERT_TRUE(page) << "nothing served on port " << port << " while the job runs";
+  EXPECT_NE(page->body.find("<title>sluice</title>"), std::string::npos);
+  auto jobs = http.Get("/api/jobs");
+  ASSERT_TRUE(jobs);
+  EXPECT_NE(jobs->body.find("\"name\":\"slow\""), std::string::npos) << jobs->body;
+  EXPECT_EQ(running.wait(), 0) << read_file(dir / "run.log");
+
+  write_file(dir / "quick.yaml", "name: quick\ninput:\n  path: in.csv\noutput:\n  path: q/\n");
+  auto quick = run({sluice_binary(), "run", dir / "quick.yaml", "--workers", "1", "--state",
+                    dir / "state-quick", "--no-progress", "--http", "off"},
+                   dir.path());
+  EXPECT_EQ(quick.exit_code, 0) << quick.err;
+  EXPECT_EQ(quick.err.find("http port"), std::string::npos) << quick.err;
+}
+
 }  // namespace
 }  // namespace sluice::testing

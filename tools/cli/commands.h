@@ -17,7 +17,11 @@ struct RunFlags {
   uint32_t workers = 0;  // 0: number of cores
   std::string state_dir;
   bool no_progress = false;
-  std::string http;  // HOST:PORT of the operations surface while it runs; empty: none
+  // HOST:PORT of the dashboard, /api and /metrics while it runs; empty: the
+  // default (127.0.0.1:4040, or the next free port up to 4049, else any);
+  // "off": none.
+  std::string http;
+  bool log_level_given = false;  // --log-level or SLUICE_LOG_LEVEL: keep it
 };
 int run_command(const RunFlags& flags);
 // `sluice check`: loads and checks a job file as `run` and `submit` do, and

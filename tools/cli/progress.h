@@ -20,6 +20,9 @@ template <typename Tick>
 Result<JobSnapshot> follow_job(CoordinatorClient& client, const std::string& job_id, bool show_bar,
                                Tick keep_going);
 
+// One line: a bar, percent done, tasks, rows/s, elapsed time, an ETA from
+// the fraction done so far, workers.
+std::string progress_line(const JobSnapshot& job, uint32_t workers);
 void draw_progress(const JobSnapshot& job, uint32_t workers);
 void clear_progress();
 void print_summary(const JobSnapshot& job);

@@ -2,9 +2,12 @@
 // loopback port), N worker processes started from this same binary, the job
 // submitted and followed to its end. Running it again resumes the job from
 // its state directory; a finished job publishes nothing new.
+#include <arpa/inet.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -118,11 +121,40 @@ std::string default_state_dir(const JobSpec& spec) {
   return ".sluice/" + (name.empty() ? std::string("job") : name);
 }
 
+// "HOST" of "HOST:PORT" ("[::1]:80" gives "[::1]").
+std::string http_host(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  return colon == std::string::npos ? address : address.substr(0, colon);
+}
+
+// The default address of sluice run's dashboard: 127.0.0.1:4040 (Spark's
+// local UI port) or the next free one up to 4049, else any free port.
+std::string default_http_address() {
+  for (int port = 4040; port < 4050; ++port) {
+    const int probe = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (probe < 0) break;
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool free = ::bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    ::close(probe);
+    if (free) return "127.0.0.1:" + std::to_string(port);
+  }
+  return "127.0.0.1:0";
+}
+
 }  // namespace
 
 int run_command(const RunFlags& flags) {
-  if (!flags.http.empty() && !host_port_flag_ok("--http", flags.http, proto::EndpointUse::kBind)) {
+  if (!flags.http.empty() && flags.http != "off" &&
+      !host_port_flag_ok("--http", flags.http, proto::EndpointUse::kBind)) {
     return kExitUsage;
+  }
+  const bool bar = !flags.no_progress && ::isatty(STDERR_FILENO);
+  if (bar && !flags.log_level_given) {
+    // The progress line owns the terminal: info lines would break it.
+    configure_logging(log_format(), "warn");
   }
   install_stop_signals();
   std::optional<LoadedJob> job = load_checked_job(flags.job_file);
@@ -133,15 +165,24 @@ int run_command(const RunFlags& flags) {
   CoordinatorOptions options;
   options.listen = "tcp://127.0.0.1:0";
   options.state_dir = flags.state_dir.empty() ? default_state_dir(spec) : flags.state_dir;
-  options.http_address = flags.http;
+  options.http_address = flags.http == "off"  ? std::string()
+                         : flags.http.empty() ? default_http_address()
+                                              : flags.http;
   auto service = CoordinatorService::open(options);
+  if (!service.is_ok() && flags.http.empty()) {
+    // The default port was taken between the probe and the bind (another
+    // sluice run starting): any free port will do.
+    options.http_address = "127.0.0.1:0";
+    service = CoordinatorService::open(options);
+  }
   if (!service.is_ok()) {
     fmt::print(stderr, "sluice: {}\n", service.status().message());
     return kExitJobFailed;
   }
   if (const int http_port = service.value()->http_port(); http_port > 0) {
     // One line a program can wait for (the Python package does).
-    fmt::print(stderr, "sluice: operations surface on http port {}\n", http_port);
+    fmt::print(stderr, "sluice: operations surface on http port {}: dashboard http://{}:{}/\n",
+               http_port, http_host(options.http_address), http_port);
     std::fflush(stderr);
   }
   std::atomic<bool> coordinator_stop{false};
@@ -167,7 +208,6 @@ int run_command(const RunFlags& flags) {
       } else if (!submitted->created) {
         fmt::print(stderr, "sluice: resuming job {}\n", submitted->job_id);
       }
-      const bool bar = !flags.no_progress && ::isatty(STDERR_FILENO);
       // The coordinator is in this process: its loop wakes us when a job
       // ends, so the job's end is seen at once, not at the next poll.
       uint64_t jobs_ended = service.value()->wait_jobs_ended(0, std::chrono::milliseconds(0));
