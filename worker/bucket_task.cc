@@ -78,6 +78,7 @@ TaskOutcome run_bucket_task(const TaskSpec& task, const JobSpec& spec, TaskContr
   if (!compiled.is_ok()) return failure(compiled.status().message(), false);
   Pipeline& pipeline = *compiled.value();
   if (pipeline.has_global_sort()) return run_sort_bucket_task(task, spec, control);
+  pipeline.set_abort(&control.abort);
   if (!pipeline.has_aggregate()) return failure("a bucket task of a job without aggregate", false);
   const AggregatePlan& plan = pipeline.aggregate_plan();
   const uint32_t buckets = exchange_buckets(spec);

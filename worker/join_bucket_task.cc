@@ -65,6 +65,7 @@ TaskOutcome run_join_bucket_task(const TaskSpec& task, const JobSpec& job_spec,
   const JobSpec after_spec = join_after_spec(spec);
   auto after = Pipeline::compile(after_spec, layout->columns);
   if (!after.is_ok()) return failure(after.status().message(), false);
+  after.value()->set_abort(&control.abort);
 
   const uint32_t buckets = exchange_buckets(spec);
   if (task.bucket_begin >= task.bucket_end || task.bucket_end > buckets ||

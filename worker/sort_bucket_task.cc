@@ -26,6 +26,7 @@ std::string map_output_path(const TaskSpec& task, uint32_t map_task) {
 TaskOutcome run_sort_bucket_task(const TaskSpec& task, const JobSpec& spec, TaskControl& control) {
   auto compiled = Pipeline::compile(spec, task.input_columns, task.header_known);
   if (!compiled.is_ok()) return failure(compiled.status().message(), false);
+  compiled.value()->set_abort(&control.abort);
   const Pipeline& pipeline = *compiled.value();
   if (task.bucket_tasks == 0 || task.bucket_begin >= task.bucket_tasks) {
     return failure(fmt::format("sort bucket task {} of {}", task.bucket_begin, task.bucket_tasks),

@@ -285,6 +285,7 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   }
   auto pipeline = Pipeline::compile(spec, columns);
   if (!pipeline.is_ok()) return failure(pipeline.status().message(), false);
+  pipeline.value()->set_abort(&control.abort);
 
   // An aggregate's map task writes its partial states into the exchange's
   // buckets (common/exchange/map_output.h), flushing its table whenever it

@@ -231,6 +231,11 @@ Status ExecProcess::round_trip(std::string_view input, size_t line_count, std::s
   };
   while (lines_read < line_count || written < input.size()) {
     const int64_t left_ms = deadline_ms - now_ms();
+    if (abort_ != nullptr && abort_->load()) {
+      read_stderr();
+      kill_now();
+      return Status(StatusCode::kAborted, "cancelled while the program had a batch; killed");
+    }
     if (left_ms <= 0) {
       return fail(fmt::format("no answer to {} rows within {} ({} answered); killed", line_count,
                               seconds_text(timeout_ms_), lines_read));
@@ -250,7 +255,7 @@ Status ExecProcess::round_trip(std::string_view input, size_t line_count, std::s
       err_index = static_cast<int>(count);
       fds[count++] = {stderr_fd_, POLLIN, 0};
     }
-    const int ready = ::poll(fds, count, static_cast<int>(std::min<int64_t>(left_ms, 1000)));
+    const int ready = ::poll(fds, count, static_cast<int>(std::min<int64_t>(left_ms, 100)));
     if (ready < 0) {
       if (errno == EINTR) continue;
       return fail(fmt::format("poll: {}", std::strerror(errno)));
@@ -334,6 +339,9 @@ Status ExecStep::run(const std::vector<const expr::Vector*>& inputs,
   for (expr::Vector& vector : outputs) vector.reset(expr::Type::kString, row_count);
   const size_t batch_rows = std::max<size_t>(1, spec_.batch_rows);
   for (size_t begin = 0; begin < selection.size(); begin += batch_rows) {
+    if (abort_ != nullptr && abort_->load()) {
+      return Status(StatusCode::kAborted, "cancelled between batches");
+    }
     const size_t count = std::min(batch_rows, selection.size() - begin);
     SLUICE_RETURN_IF_ERROR(run_batch(inputs, selection.data() + begin, count, outputs, arena));
   }

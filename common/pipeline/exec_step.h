@@ -22,6 +22,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -53,6 +54,10 @@ class ExecProcess {
   const std::string& stderr_tail() const { return stderr_tail_; }
   // Kills the process group now and reaps it (no-op when not running).
   void kill_now();
+  // While `abort` is true a round trip gives up (kAborted) within 100 ms
+  // and kills the program: a cancelled or stopping task does not wait for a
+  // slow batch. Null (the default): never.
+  void set_abort(const std::atomic<bool>* abort) { abort_ = abort; }
   pid_t pid() const { return pid_; }
 
  private:
@@ -70,6 +75,7 @@ class ExecProcess {
   int stdin_fd_ = -1, stdout_fd_ = -1, stderr_fd_ = -1;
   std::string stdout_pending_;  // bytes after the last complete answer (none expected)
   std::string stderr_tail_;
+  const std::atomic<bool>* abort_ = nullptr;
 };
 
 // The step: JSON in, JSON out, retries.
@@ -86,6 +92,11 @@ class ExecStep {
   // output name, sized `row_count`; strings in `arena`).
   Status run(const std::vector<const expr::Vector*>& inputs, const expr::Selection& selection,
              size_t row_count, std::vector<expr::Vector>& outputs, expr::StringArena& arena);
+  // See ExecProcess::set_abort; also checked between mini-batches.
+  void set_abort(const std::atomic<bool>* abort) {
+    abort_ = abort;
+    process_.set_abort(abort);
+  }
 
  private:
   Status run_batch(const std::vector<const expr::Vector*>& inputs, const uint32_t* rows,
@@ -102,6 +113,7 @@ class ExecStep {
   std::string input_;   // the batch's lines
   std::string buffer_;  // the answers
   std::vector<std::string_view> lines_;
+  const std::atomic<bool>* abort_ = nullptr;
 };
 
 }  // namespace sluice

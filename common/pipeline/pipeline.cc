@@ -589,4 +589,10 @@ void Pipeline::read_projected(const std::vector<size_t>& columns) {
   batch_columns_ = columns.size();
 }
 
+void Pipeline::set_abort(const std::atomic<bool>* abort) {
+  for (Operation& operation : operations_) {
+    if (operation.exec) operation.exec->step->set_abort(abort);
+  }
+}
+
 }  // namespace sluice

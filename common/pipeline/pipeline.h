@@ -86,6 +86,9 @@ class Pipeline {
   // like it; avg has "__sum_<name>", "__count_<name>"). Stable for a spec.
   // Empty without an aggregate.
   const std::vector<std::string>& partial_columns() const;
+  // Exec steps give up a batch (kAborted) once `abort` is true: the task's
+  // abort flag, so a cancel or a stopping worker does not wait for them.
+  void set_abort(const std::atomic<bool>* abort);
 
   // Runs the gate and the steps over `input` and appends the surviving rows
   // to `output` (the caller clears it between batches). Output values view

@@ -2,6 +2,7 @@
 // are published after it returns, and neither the manifest nor _SUCCESS is
 // written.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <filesystem>
@@ -53,6 +54,62 @@ TEST(Cancel, StopsTheJobAndPublishesNothingMore) {
                     dir.path());
   EXPECT_EQ(waited.exit_code, 1);
   EXPECT_NE(waited.err.find("cancelled"), std::string::npos) << waited.err;
+}
+
+// True when a process whose command line is exactly `command` runs.
+bool process_running(const std::string& command) {
+  return run({"pgrep", "-x", "-f", command}).exit_code == 0;
+}
+
+template <typename Condition>
+bool within_ms(int milliseconds, Condition condition) {
+  for (int waited = 0; waited < milliseconds; waited += 50) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return condition();
+}
+
+// An exec program holding a batch does not hold the worker: a cancel kills
+// it within moments, and a SIGTERM'd worker exits at once.
+TEST(Cancel, KillsAnExecProgramHoldingABatchAndTheWorkerStopsAtOnce) {
+  TempDir dir;
+  write_file(dir / "in.csv", "a,b\n1,x\n2,y\n");
+  const std::string sleep = "sleep 47.25";  // its own length: pgrep finds only ours
+  write_file(dir / "slow.yaml",
+             "name: slow\ninput:\n  path: in.csv\nsteps:\n"
+             "  - exec: {command: [sh, -c, '" +
+                 sleep + "; cat'], timeout: 120s}\noutput:\n  path: out/\n");
+  CoordinatorProcess coordinator(dir);
+  Process worker({sluice_binary(), "worker", "--coordinator", coordinator.endpoint()},
+                 dir / "worker.log");
+  auto submitted =
+      run({sluice_binary(), "submit", dir / "slow.yaml", "--coordinator", coordinator.endpoint()},
+          dir.path());
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
+  ASSERT_TRUE(within_ms(20000, [&] { return process_running(sleep); }))
+      << "the program never started: " << read_file(dir / "worker.log");
+  auto cancelled = run({sluice_binary(), "cancel", submitted.out.substr(0, 16), "--coordinator",
+                        coordinator.endpoint()});
+  ASSERT_EQ(cancelled.exit_code, 0) << cancelled.err;
+  EXPECT_TRUE(within_ms(5000, [&] { return !process_running(sleep); }))
+      << "the program outlived the cancel by 5 s: " << read_file(dir / "worker.log");
+
+  // Again into another directory, and this time the worker is told to stop.
+  std::string second = read_file(dir / "slow.yaml");
+  second.replace(second.find("path: out/"), 10, "path: out2/");
+  write_file(dir / "slow2.yaml", second);
+  auto again =
+      run({sluice_binary(), "submit", dir / "slow2.yaml", "--coordinator", coordinator.endpoint()},
+          dir.path());
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  ASSERT_TRUE(within_ms(20000, [&] { return process_running(sleep); }))
+      << "the program never started: " << read_file(dir / "worker.log");
+  worker.signal(SIGTERM);
+  EXPECT_TRUE(within_ms(5000, [&] { return !worker.running(); }))
+      << "the worker outlived its SIGTERM by 5 s: " << read_file(dir / "worker.log");
+  EXPECT_TRUE(within_ms(2000, [&] { return !process_running(sleep); }));
+  if (worker.running()) worker.signal(SIGKILL);
 }
 
 TEST(Cancel, UnknownJobIsAnError) {
