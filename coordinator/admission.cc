@@ -173,7 +173,15 @@ Status claim_output(const Scheduler& scheduler, AdmittedJob& admitted) {
   }
   const OutputOwner* owner = contents.manifest ? &*contents.manifest : nullptr;
   if (owner != nullptr && owner->job_id == job.id) {
-    // Its own output, from a coordinator state that is gone.
+    // Its own output, from a coordinator state that is gone. Finished: its
+    // parts are there, and running it again could only fail to publish.
+    if (contents.success && job.output_mode == OutputMode::kError) {
+      return invalid_argument(fmt::format(
+          "{} holds the finished output of this same job ({}, with _SUCCESS) from a state "
+          "directory that is gone: nothing to do. Delete the directory to run the job again, or "
+          "set output.mode: overwrite",
+          where, job.id));
+    }
     if (job.output_mode == OutputMode::kAppend) job.part_base = owner->part_base;
     return Status::ok();
   }
