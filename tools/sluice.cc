@@ -135,6 +135,27 @@ int dispatch(int argc, char** argv) {
   cancel_app->add_option("job", job_id, "job id")->required();
   add_connect_options(cancel_app, client_connect);
 
+  SqlFlags sql;
+  auto* sql_app = app.add_subcommand("sql", "run a SQL statement (docs/SQL.md)");
+  sql_app->add_option("query", sql.query, "SELECT … FROM 'path' … or COPY (SELECT …) TO 'dir'")
+      ->required();
+  sql_app->add_option("--out", sql.out, "output directory (default: print a table)");
+  sql_app->add_option("--format", sql.format, "csv, jsonl or parquet (with --out)")
+      ->check(CLI::IsMember({"csv", "jsonl", "parquet"}));
+  sql_app->add_option("--workers", sql.workers, "worker processes (default: cores)")
+      ->envname("SLUICE_WORKERS");
+  sql_app->add_option("--state", sql.state_dir, "state directory (default .sluice/<job name>)")
+      ->envname("SLUICE_STATE");
+  sql_app->add_flag("--no-progress", sql.no_progress, "no progress bar");
+
+  ExplainFlags explain;
+  auto* explain_app = app.add_subcommand("explain", "show a job's plan without running anything");
+  explain_app->add_option("job", explain.job_file, "job file (YAML)");
+  explain_app->add_option("--sql", explain.query, "a SQL statement instead of a job file");
+  explain_app->add_option("--out", explain.out, "with --sql: the output directory");
+  explain_app->add_option("--format", explain.format, "with --sql: csv, jsonl or parquet")
+      ->check(CLI::IsMember({"csv", "jsonl", "parquet"}));
+
   std::string output_dir;
   auto* verify_app = app.add_subcommand("verify", "audit an output directory against its manifest");
   verify_app->add_option("output", output_dir, "output directory")->required();
@@ -168,6 +189,8 @@ int dispatch(int argc, char** argv) {
   if (*status_app) return status_command(job_id, client_connect);
   if (*cancel_app) return cancel_command(job_id, client_connect);
   if (*verify_app) return verify_command(output_dir);
+  if (*sql_app) return sql_command(sql);
+  if (*explain_app) return explain_command(explain);
   if (*keygen_app) return keygen_command(key_prefix);
   if (*gen_app) return gen_command(gen);
   return kExitUsage;

@@ -120,11 +120,15 @@ std::string default_state_dir(const JobSpec& spec) {
 }  // namespace
 
 int run_command(const RunFlags& flags) {
-  install_stop_signals();
   std::optional<LoadedJob> job = load_checked_job(flags.job_file);
   if (!job) return kExitUsage;
-  const JobSpec& spec = job->spec;
-  const std::string& base_dir = job->base_dir;
+  return run_loaded_job(*job, flags, true);
+}
+
+int run_loaded_job(const LoadedJob& job, const RunFlags& flags, bool summary) {
+  install_stop_signals();
+  const JobSpec& spec = job.spec;
+  const std::string& base_dir = job.base_dir;
 
   CoordinatorOptions options;
   options.listen = "tcp://127.0.0.1:0";
@@ -177,8 +181,12 @@ int run_command(const RunFlags& flags) {
       } else {
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        print_summary(final_job.value());
-        fmt::print("  wall time   {:.2f} s with {} workers\n", seconds, workers);
+        if (summary) {
+          print_summary(final_job.value());
+          fmt::print("  wall time   {:.2f} s with {} workers\n", seconds, workers);
+        } else if (exit_code_for(final_job.value()) != kExitOk) {
+          print_summary(final_job.value());
+        }
         exit_code = exit_code_for(final_job.value());
       }
     }
