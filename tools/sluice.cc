@@ -6,6 +6,7 @@
 #include <zmq.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 
 #include "common/base/log.h"
 #include "tools/cli/commands.h"
@@ -80,10 +81,11 @@ int dispatch(int argc, char** argv) {
   app.add_option("--log-format", log_format, "text or json")
       ->envname("SLUICE_LOG_FORMAT")
       ->check(CLI::IsMember({"text", "json"}));
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
-      ->envname("SLUICE_LOG_LEVEL")
-      ->check(
-          CLI::IsMember({"trace", "debug", "info", "warn", "warning", "error", "critical", "off"}));
+  CLI::Option* log_level_option =
+      app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+          ->envname("SLUICE_LOG_LEVEL")
+          ->check(CLI::IsMember(
+              {"trace", "debug", "info", "warn", "warning", "error", "critical", "off"}));
 
   RunFlags run;
   auto* run_app = app.add_subcommand("run", "run a job to completion with local workers");
@@ -179,6 +181,13 @@ int dispatch(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     const int code = app.exit(error);
     return code == 0 ? kExitOk : kExitUsage;
+  }
+  // A table on the terminal (`sluice sql` without --out) is not mixed with
+  // the embedded coordinator's log lines unless asked for.
+  if (*sql_app && sql.out.empty() && log_level_option->count() == 0 &&
+      std::getenv("SLUICE_LOG_LEVEL") == nullptr) {
+    log_level = "error";
+    ::setenv("SLUICE_LOG_LEVEL", "error", 0);  // the local workers too
   }
   configure_logging(log_format == "json" ? LogFormat::kJson : LogFormat::kText, log_level);
 

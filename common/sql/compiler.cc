@@ -131,7 +131,7 @@ bool Compiler::run() {
   YAML::Node input, schema;
   if (!compile_source(q_.from, "input", input, schema, out_, error_)) return false;
   out_.job["input"] = input;
-  if (schema) out_.job["schema"] = schema;
+  if (schema.IsMap()) out_.job["schema"] = schema;
   if (s_.copy) {
     YAML::Node output;
     if (!compile_copy(s_, output, out_, error_)) return false;
@@ -325,7 +325,7 @@ bool Compiler::compile_join() {
   const std::string key = "steps[" + std::to_string(steps_.size()) + "].join";
   YAML::Node body, input, schema;
   if (!compile_source(join.source, key + ".input", input, schema, out_, error_)) return false;
-  if (schema) input["schema"] = schema;
+  if (schema.IsMap()) input["schema"] = schema;
   body["input"] = input;
   YAML::Node on;
   for (const std::string& column : join.using_columns) on[column] = column;

@@ -69,16 +69,24 @@ class Writer {
         i = close;
         continue;
       }
-      emit(token.begin, s_.text.substr(token.begin, token.end - token.begin));
+      emit(token.begin, token.end, s_.text.substr(token.begin, token.end - token.begin));
     }
     return true;
   }
 
  private:
-  void emit(size_t original, std::string_view text) {
-    if (!out_.text.empty()) out_.text += ' ';
+  // Appends `text` standing for the statement's bytes [original, end), with
+  // the blanks written before it (one space where they held a comment).
+  void emit(size_t original, size_t end, std::string_view text) {
+    if (!out_.text.empty() && previous_end_ < original) {
+      const std::string_view gap =
+          std::string_view(s_.text).substr(previous_end_, original - previous_end_);
+      const bool blank = gap.find_first_not_of(" \t\r\n") == std::string_view::npos;
+      out_.text += blank ? std::string(gap) : std::string(" ");
+    }
     out_.anchors.emplace_back(out_.text.size(), original);
     out_.text += text;
+    previous_end_ = end;
   }
 
   bool qualified(size_t i) {
@@ -87,7 +95,7 @@ class Writer {
     if (!c_.right_alias.empty() && table.text == c_.right_alias) {
       out_.uses_right = true;
       if (c_.right_keeps_names) {
-        emit(table.begin, quote_name(column.text));
+        emit(table.begin, column.end, quote_name(column.text));
         return true;
       }
       if (c_.right_columns != nullptr &&
@@ -95,11 +103,11 @@ class Writer {
               c_.right_columns->end()) {
         c_.right_columns->push_back(column.text);
       }
-      emit(table.begin, quote_name(c_.right_alias + "." + column.text));
+      emit(table.begin, column.end, quote_name(c_.right_alias + "." + column.text));
       return true;
     }
     if (!c_.left_alias.empty() && table.text == c_.left_alias) {
-      emit(table.begin, quote_name(column.text));
+      emit(table.begin, column.end, quote_name(column.text));
       return true;
     }
     std::string known = c_.left_alias.empty() ? "" : "'" + c_.left_alias + "'";
@@ -154,7 +162,7 @@ class Writer {
       argument = rewritten.text;
     }
     const std::string& column = c_.aggregates->column_of(call + "(" + argument + ")");
-    emit(function.begin, quote_name(column));
+    emit(function.begin, s_.tokens[close].end, quote_name(column));
     return true;
   }
 
@@ -162,6 +170,7 @@ class Writer {
   const Statement& s_;
   Rewritten& out_;
   expr::ExprError& error_;
+  size_t previous_end_ = 0;
 };
 
 }  // namespace
@@ -190,11 +199,18 @@ bool rewrite_expression(const RewriteContext& context, size_t first, size_t last
   if (!writer.write(first, last)) return false;
   expr::ExprError parse_error;
   if (expr::parse_expression(out.text, parse_error) == nullptr) {
+    const SqlToken& after = context.statement->tokens[last];
+    if (parse_error.position >= out.text.size()) {
+      // The expression ended too soon: point at what ended it.
+      std::string found = after.kind == TokenKind::kEnd ? "the end of the statement"
+                                                         : "'" + after.text + "'";
+      std::string message = parse_error.message;
+      const size_t at = message.find("end of expression");
+      if (at != std::string::npos) message.replace(at, 17, found);
+      error = {after.begin, message};
+      return false;
+    }
     error = {out.original(parse_error.position), parse_error.message};
-    // The anchors map token starts; a position inside a rewritten name
-    // may overshoot the token, so stay within the expression.
-    const size_t end = context.statement->tokens[last - 1].end;
-    error.position = std::min(error.position, end);
     return false;
   }
   return true;

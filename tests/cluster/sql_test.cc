@@ -142,7 +142,7 @@ TEST_F(Sql, ExplainOfW1ShowsTheProjectionAndTheFilterWithoutRunning) {
   auto from_sql = sluice({"explain", "--sql", query(kW1), "--out", "out-w1"});
   ASSERT_EQ(from_sql.exit_code, 0) << from_sql.err;
   EXPECT_NE(from_sql.out.find("reads 5 of 43 columns"), std::string::npos) << from_sql.out;
-  EXPECT_NE(from_sql.out.find("[WHERE]"), std::string::npos) << from_sql.out;
+  EXPECT_NE(from_sql.out.find("← WHERE"), std::string::npos) << from_sql.out;
   EXPECT_FALSE(fs::exists(dir_ / "out-w1"));
 
   auto w3 = sluice({"explain", "--sql", query(kW3)});

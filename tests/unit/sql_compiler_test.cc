@@ -57,14 +57,13 @@ TEST(SqlCompiler, W1IsAFilterThenASelect) {
                       "\"CASE WHEN"),
             std::string::npos)
       << yaml;
-  EXPECT_NE(yaml.find("address: \"concat_ws ( ', ' , \\\"House Number\\\""), std::string::npos)
+  EXPECT_NE(yaml.find("address: \"concat_ws(', ', \\\"House Number\\\""), std::string::npos)
       << yaml;
 }
 
 TEST(SqlCompiler, StarWithAnExpressionIsADerive) {
   EXPECT_EQ(compiled("SELECT *, upper(\"Plate ID\") AS plate FROM 'a.csv'"),
-            "{input: {path: a.csv, format: csv}, steps: [{derive: {plate: "
-            "\"upper ( \\\"Plate ID\\\" )\"}}]}");
+            "{input: {path: a.csv, format: csv}, steps: [{derive: {plate: upper(\"Plate ID\")}}]}");
   EXPECT_EQ(compiled("SELECT * EXCLUDE (a, \"b c\") FROM 'a.jsonl'"),
             "{input: {path: a.jsonl, format: jsonl}, steps: [{drop: [a, b c]}]}");
   EXPECT_EQ(compiled("select * from 'a.csv'"), "{input: {path: a.csv, format: csv}}");
@@ -85,7 +84,7 @@ TEST(SqlCompiler, HavingAddsTheAggregatesItNamesAndFiltersAfterTheAggregate) {
   EXPECT_EQ(compiled("SELECT s, sum(CAST(f AS int)) AS total FROM 'p.csv' WHERE f <> '' GROUP BY s "
                      "HAVING count(DISTINCT p) > 2 AND sum(CAST(f AS int)) > 10"),
             "{input: {path: p.csv, format: csv}, steps: [{filter: f <> ''}, {aggregate: {by: "
-            "[s], aggs: {__agg_1: sum(CAST ( f AS int )), __agg_2: count_distinct(p)}}}, {filter: "
+            "[s], aggs: {__agg_1: sum(CAST(f AS int)), __agg_2: count_distinct(p)}}}, {filter: "
             "\"\\\"__agg_2\\\" > 2 AND \\\"__agg_1\\\" > 10\"}, {select: {s: \"\\\"s\\\"\", total: "
             "\"\\\"__agg_1\\\"\"}}]}");
 }
@@ -93,7 +92,7 @@ TEST(SqlCompiler, HavingAddsTheAggregatesItNamesAndFiltersAfterTheAggregate) {
 TEST(SqlCompiler, GroupByAnExpressionDerivesItFirst) {
   EXPECT_EQ(compiled("SELECT year(d) AS y, count(*) FROM 'p.csv' GROUP BY y ORDER BY 2 DESC "
                      "LIMIT 3"),
-            "{input: {path: p.csv, format: csv}, steps: [{derive: {y: year ( d )}}, {aggregate: "
+            "{input: {path: p.csv, format: csv}, steps: [{derive: {y: year(d)}}, {aggregate: "
             "{by: [y], aggs: {__agg_1: count(*)}}}, {select: {y: \"\\\"y\\\"\", count_star(): "
             "\"\\\"__agg_1\\\"\"}}, {sort: [{count_star(): desc}]}, {limit: 3}]}");
 }
@@ -110,7 +109,7 @@ TEST(SqlCompiler, DistinctAndGroupByWithoutAggregatesAreDistinctSteps) {
 
 TEST(SqlCompiler, OrderByAColumnNotSelectedSortsBeforeTheProjection) {
   EXPECT_EQ(compiled("SELECT a FROM 'p.csv' ORDER BY b DESC, upper(c) LIMIT 5"),
-            "{input: {path: p.csv, format: csv}, steps: [{derive: {__order_2: upper ( c )}}, "
+            "{input: {path: p.csv, format: csv}, steps: [{derive: {__order_2: upper(c)}}, "
             "{sort: [{b: desc}, {__order_2: asc}]}, {limit: 5}, {select: {a: a}}]}");
   EXPECT_EQ(compiled("SELECT * FROM 'p.csv' ORDER BY \"Issue Date\", \"Summons Number\""),
             "{input: {path: p.csv, format: csv}, steps: [{sort: [{Issue Date: asc}, {Summons "
@@ -140,9 +139,9 @@ TEST(SqlCompiler, JoinBecomesAJoinStepKeepingTheRightColumnsTheQueryNames) {
   EXPECT_EQ(compiled("SELECT t.\"Plate ID\", r.\"Vehicle Year\" AS year FROM 'p.csv' AS t "
                      "LEFT JOIN 'r.csv' AS r ON t.\"Plate ID\" = r.\"Plate ID\" "
                      "WHERE t.s = 'NY' AND r.z IS NOT NULL"),
-            "{input: {path: p.csv, format: csv}, steps: [{filter: \"(s = 'NY')\"}, {join: "
+            "{input: {path: p.csv, format: csv}, steps: [{filter: (\"s\" = 'NY')}, {join: "
             "{input: {path: r.csv, format: csv}, on: {Plate ID: Plate ID}, how: left, columns: "
-            "{r.z: z, r.Vehicle Year: Vehicle Year}}}, {filter: \"(\\\"r.z\\\" IS NOT NULL)\"}, "
+            "{r.z: z, r.Vehicle Year: Vehicle Year}}}, {filter: (\"r.z\" IS NOT NULL)}, "
             "{select: {Plate ID: \"\\\"Plate ID\\\"\", year: \"\\\"r.Vehicle Year\\\"\"}}]}");
   const std::string anti = compiled("SELECT * FROM 'p.csv' a ANTI JOIN 'r.csv' b USING (k)");
   EXPECT_NE(anti.find("{join: {input: {path: r.csv, format: csv}, on: {k: k}, how: anti}}"),
@@ -163,7 +162,7 @@ TEST(SqlCompiler, RefusesWhatItCannotDoAtTheExactPosition) {
       {"SELECT a FROM parking", 14, "there are no tables"},
       {"SELECT a FROM 'p.csv' ORDER BY a NULLS FIRST", 33, "NULLS FIRST is not supported"},
       {"SELECT a FROM 'p.csv' UNION SELECT b FROM 'q.csv'", 22, "UNION is not supported yet"},
-      {"SELECT a + FROM 'p.csv'", 11, "expected"},
+      {"SELECT a + FROM 'p.csv'", 11, "expected an expression, found 'FROM'"},
       {"SELECT a, b FROM 'p.csv' GROUP BY a", 10, "column \"b\" must be in GROUP BY"},
       {"SELECT a FROM 'p.csv' LIMIT x", 28, "expected a whole number"},
       {"SELECT count(*) FROM 'p.csv' GROUP BY 3", 38, "GROUP BY 3: the select list has 1 items"},

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -21,6 +22,9 @@
 
 namespace sluice {
 namespace {
+
+// The output path of a SELECT without --out: a table on the terminal.
+constexpr const char* kTerminal = "(the terminal)";
 
 std::string bytes_text(uint64_t bytes) {
   if (bytes < 1024) return fmt::format("{} B", bytes);
@@ -283,13 +287,16 @@ int explain(const LoadedJob& job, const CheckedJob& checked, const std::string& 
                     "after the join",
                     bucket_count));
   } else {
-    line(fmt::format("  1. read: {} tasks, map only (no exchange); each writes its own part",
+    line(fmt::format("  1. read: {} task(s), map only (no exchange); each writes its own part",
                      map_tasks));
   }
 
   // Output.
   const OutputSpec& output = spec.output;
-  line(fmt::format("output      {} ({}, compression {}, mode {})", output.path,
+  line(fmt::format("output      {} ({}, compression {}, mode {})",
+                   output.path == kTerminal
+                       ? std::string("the terminal: a table (a temporary directory while it runs)")
+                       : output.path,
                    format_name(output.format), compression_name(output.compression),
                    output_mode_name(output.mode)));
   line(fmt::format("            columns: {}", quoted_list(checked.output_columns)));
@@ -327,7 +334,7 @@ int explain_command(const ExplainFlags& flags) {
   if (!flags.job_file.empty()) {
     job = load_checked_job(flags.job_file);
   } else {
-    SqlJobRequest request{flags.query, flags.out, flags.format, "(the terminal)"};
+    SqlJobRequest request{flags.query, flags.out, flags.format, kTerminal};
     job = load_sql_job(request, "explain");
   }
   if (!job) return kExitUsage;
