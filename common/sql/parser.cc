@@ -286,9 +286,10 @@ class Parser {
     return true;
   }
 
-  bool value(SqlValue& out) {
+  bool value(SqlValue& out, int depth = 0) {
     const SqlToken& token = peek();
     out.position = token.begin;
+    if (depth > 8) return fail(token, "lists and maps nested too deep");
     if (token.kind == TokenKind::kString) {
       out.kind = SqlValue::Kind::kString;
       out.text = advance().text;
@@ -303,7 +304,7 @@ class Parser {
       if (!symbol("]")) {
         do {
           SqlValue item;
-          if (!value(item)) return false;
+          if (!value(item, depth + 1)) return false;
           out.items.push_back(std::move(item));
         } while (accept_symbol(","));
       }
@@ -318,7 +319,7 @@ class Parser {
         out.keys.push_back(advance().text);
         if (!expect_symbol(":", "after the name")) return false;
         SqlValue item;
-        if (!value(item)) return false;
+        if (!value(item, depth + 1)) return false;
         out.items.push_back(std::move(item));
       } while (accept_symbol(","));
       return expect_symbol("}", "to close the map");

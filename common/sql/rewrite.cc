@@ -75,14 +75,11 @@ class Writer {
   }
 
  private:
-  // Appends `text` standing for the statement's bytes [original, end), with
-  // the blanks written before it (one space where they held a comment).
+  // Appends `text` standing for the statement's bytes [original, end),
+  // after one space where the statement has blanks or a comment before it.
   void emit(size_t original, size_t end, std::string_view text) {
     if (!out_.text.empty() && previous_end_ < original) {
-      const std::string_view gap =
-          std::string_view(s_.text).substr(previous_end_, original - previous_end_);
-      const bool blank = gap.find_first_not_of(" \t\r\n") == std::string_view::npos;
-      out_.text += blank ? std::string(gap) : std::string(" ");
+      out_.text += ' ';
     }
     out_.anchors.emplace_back(out_.text.size(), original);
     out_.text += text;
@@ -202,8 +199,8 @@ bool rewrite_expression(const RewriteContext& context, size_t first, size_t last
     const SqlToken& after = context.statement->tokens[last];
     if (parse_error.position >= out.text.size()) {
       // The expression ended too soon: point at what ended it.
-      std::string found = after.kind == TokenKind::kEnd ? "the end of the statement"
-                                                         : "'" + after.text + "'";
+      std::string found =
+          after.kind == TokenKind::kEnd ? "the end of the statement" : "'" + after.text + "'";
       std::string message = parse_error.message;
       const size_t at = message.find("end of expression");
       if (at != std::string::npos) message.replace(at, 17, found);

@@ -80,7 +80,7 @@ class Sql : public ::testing::Test {
     auto sql = sluice({"sql", query(statement), "--out", "out-sql", "--workers", "2", "--state",
                        dir_ / "state-sql", "--no-progress"});
     ASSERT_EQ(sql.exit_code, 0) << sql.out << sql.err;
-    EXPECT_NE(sql.out.find("rows out"), std::string::npos) << sql.out;
+    EXPECT_NE(sql.out.find(") succeeded"), std::string::npos) << sql.out;
     const std::vector<std::string> parts = part_files(dir_ / "out-yaml");
     ASSERT_EQ(part_files(dir_ / "out-sql"), parts);
     ASSERT_FALSE(parts.empty());
@@ -126,7 +126,9 @@ TEST_F(Sql, ExplainOfW1ShowsTheProjectionAndTheFilterWithoutRunning) {
   const std::string job = example("w1-nj-ford-police.yaml", "out-w1");
   auto plan = sluice({"explain", job});
   ASSERT_EQ(plan.exit_code, 0) << plan.err;
-  EXPECT_NE(plan.out.find("reads 5 of 43 columns: \"Vehicle Make\""), std::string::npos)
+  EXPECT_NE(plan.out.find("reads 5 of 43 columns: \"Registration State\", \"Vehicle Make\", "
+                          "\"Issuing Agency\", \"House Number\", \"Street Name\"\n"),
+            std::string::npos)
       << plan.out;
   EXPECT_NE(plan.out.find("1. filter \"Registration State\" = 'NJ' AND \"Vehicle Make\" = "
                           "'FORD' AND \"Issuing Agency\" = 'P'\n      runs: map side"),

@@ -53,9 +53,10 @@ TEST(SqlCompiler, W1IsAFilterThenASelect) {
   EXPECT_NE(yaml.find("steps: [{filter: \"\\\"Registration State\\\" = 'NJ' AND"),
             std::string::npos)
       << yaml;
-  EXPECT_NE(yaml.find("{select: {vehicle_make: \"\\\"Vehicle Make\\\"\", issuing_agency: "
-                      "\"CASE WHEN"),
-            std::string::npos)
+  EXPECT_NE(
+      yaml.find("{select: {vehicle_make: \"\\\"Vehicle Make\\\"\", issuing_agency: "
+                "CASE WHEN \"Issuing Agency\" = 'P' THEN 'police' ELSE \"Issuing Agency\" END"),
+      std::string::npos)
       << yaml;
   EXPECT_NE(yaml.find("address: \"concat_ws(', ', \\\"House Number\\\""), std::string::npos)
       << yaml;
@@ -225,7 +226,7 @@ TEST(SqlCompiler, AJobFileWithQueryIsTheJobFileWithThoseSteps) {
                                            "character, found 'ab'\n"),
             std::string::npos)
       << option.status().message();
-  EXPECT_NE(option.status().message().find("\n                                    ^"),
+  EXPECT_NE(option.status().message().find("\n                                      ^"),
             std::string::npos)
       << option.status().message();
   auto both = parse_job_spec(

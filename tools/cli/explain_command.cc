@@ -230,9 +230,16 @@ int explain(const LoadedJob& job, const CheckedJob& checked, const std::string& 
               : join_index                          ? "map side, after the lookup"
                                                     : "bucket tasks, over the groups";
     }
-    const std::string clause =
-        step.where.key.starts_with("query: ") ? " [" + step.where.key.substr(7) + "]" : "";
-    line(fmt::format("  {}. {}{}\n      runs: {}", i + 1, step_text(step), clause, where));
+    if (i > exchange_at && aggregate_index && step.kind == StepKind::kLimit) {
+      where = "the merge task stops after these rows";
+    }
+    // A query's step says which clause it comes from.
+    std::string text = step_text(step);
+    if (step.where.key.starts_with("query: ")) {
+      const size_t end = std::min(text.find('\n'), text.size());
+      text.insert(end, "   ← " + step.where.key.substr(7));
+    }
+    line(fmt::format("  {}. {}\n      runs: {}", i + 1, text, where));
   }
 
   // Stages and exchanges, as the coordinator plans them.
@@ -249,12 +256,12 @@ int explain(const LoadedJob& job, const CheckedJob& checked, const std::string& 
                                     : std::to_string(tasks);
   if (aggregate_index) {
     const StepSpec& step = spec.steps[*aggregate_index];
-    line(
-        fmt::format("  1. map: {} tasks; each folds its range into partial states and writes them "
-                    "into {} buckets by the hash of {}",
-                    map_tasks, exchange_buckets(spec),
-                    step.aggregate.by.empty() ? std::string("(no key: one group)")
-                                              : quoted_list(step.aggregate.by)));
+    line(fmt::format(
+        "  1. map: {} task(s); each folds its range into partial states and writes them "
+        "into {} buckets by the hash of {}",
+        map_tasks, exchange_buckets(spec),
+        step.aggregate.by.empty() ? std::string("(no key: one group)")
+                                  : quoted_list(step.aggregate.by)));
     line("     exchange: hash partitioning (committed map outputs under _partials/)");
     line(
         fmt::format("  2. buckets: {}; each merges its buckets (spilling past {}) and runs the "
@@ -266,7 +273,7 @@ int explain(const LoadedJob& job, const CheckedJob& checked, const std::string& 
   } else if (global_sort) {
     const std::optional<uint64_t> limit = global_sort_limit(spec);
     line(
-        fmt::format("  1. map: {} tasks; each sorts its range (spilling past {}) and samples its "
+        fmt::format("  1. map: {} task(s); each sorts its range (spilling past {}) and samples its "
                     "keys{}",
                     map_tasks, bytes_text(spec.memory_per_task_bytes),
                     limit ? fmt::format(", keeping its first {} rows", *limit) : ""));
@@ -277,10 +284,10 @@ int explain(const LoadedJob& job, const CheckedJob& checked, const std::string& 
   } else if (join_index && !checked.join_broadcast) {
     const std::vector<PlannedRange> right =
         plan_ranges(checked.right_inputs, join_of(spec)->input.split_size_bytes);
-    line(
-        fmt::format("  1. map: {} left tasks and {} right tasks ({} right columns); each writes "
-                    "its rows into {} buckets by the hash of the join key",
-                    map_tasks, right.size(), checked.right_columns.size(), exchange_buckets(spec)));
+    line(fmt::format(
+        "  1. map: {} left task(s) and {} right task(s) ({} right columns); each writes "
+        "its rows into {} buckets by the hash of the join key",
+        map_tasks, right.size(), checked.right_columns.size(), exchange_buckets(spec)));
     line("     exchange: hash partitioning by the join key");
     line(
         fmt::format("  2. buckets: {}; each sort-merge joins its buckets, then runs the steps "
