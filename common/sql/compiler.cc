@@ -322,7 +322,8 @@ bool Compiler::compile_join() {
   if (!context_.right_alias.empty() && context_.right_alias == context_.left_alias) {
     return fail(join.source.position, "the two inputs need different aliases");
   }
-  const std::string key = "steps[" + std::to_string(steps_.size()) + "].join";
+  // Messages name it steps[i].join.input.…; the key matches them whatever i.
+  const std::string key = "join.input";
   YAML::Node body, input, schema;
   if (!compile_source(join.source, key + ".input", input, schema, out_, error_)) return false;
   if (schema.IsMap()) input["schema"] = schema;
@@ -395,7 +396,37 @@ bool Compiler::compile_join() {
     }
     steps_[join_index]["join"]["columns"] = columns;
   }
+  if (!has_star_) project_before_join(join_index, on);
   return true;
+}
+
+void Compiler::project_before_join(size_t join_index, const YAML::Node& on) {
+  // Only the left columns the join and the steps after it read go through
+  // the exchange (as W6's job file selects them first).
+  std::vector<std::string> names;
+  for (const auto& entry : on) names.push_back(entry.first.as<std::string>());
+  for (size_t i = join_index + 1; i < steps_.size(); ++i) {
+    const YAML::Node step = steps_[i];
+    if (step["filter"]) columns_of(step["filter"].Scalar(), names);
+    if (step["select"]) {
+      for (const auto& entry : step["select"]) columns_of(entry.second.Scalar(), names);
+    }
+  }
+  YAML::Node columns(YAML::NodeType::Sequence);
+  const std::string right_prefix = context_.right_alias + ".";
+  for (const std::string& name : names) {
+    if (!name.starts_with(right_prefix)) columns.push_back(name);
+  }
+  YAML::Node select;
+  select["select"] = columns;
+  YAML::Node steps(YAML::NodeType::Sequence);
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    if (i == join_index) steps.push_back(select);
+    steps.push_back(steps_[i]);
+  }
+  steps_ = steps;
+  out_.step_clauses.insert(out_.step_clauses.begin() + static_cast<std::ptrdiff_t>(join_index),
+                           "SELECT");
 }
 
 bool compile_sql(std::string_view text, CompiledSql& out, expr::ExprError& error) {

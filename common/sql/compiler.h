@@ -51,6 +51,9 @@ class Compiler {
   bool compile_projection(const std::vector<std::string>& hidden);
   bool compile_sort_and_limit(bool after_aggregate);
   bool compile_join();
+  // Inserts a `select` of the left columns the rest of the query reads
+  // before the join step at `join_index` (`on`: the join's key pairs).
+  void project_before_join(size_t join_index, const YAML::Node& on);
   bool compile_aggregate();
 
   const Statement& s_;

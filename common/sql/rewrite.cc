@@ -224,6 +224,24 @@ bool has_aggregate_call(const Statement& statement, size_t first, size_t last) {
   return false;
 }
 
+void columns_of(const std::string& text, std::vector<std::string>& names) {
+  expr::ExprError error;
+  const expr::NodePtr root = expr::parse_expression(text, error);
+  if (root == nullptr) return;
+  std::vector<const expr::Node*> pending = {root.get()};
+  while (!pending.empty()) {
+    const expr::Node* node = pending.back();
+    pending.pop_back();
+    if (node->kind == expr::NodeKind::kColumn &&
+        std::find(names.begin(), names.end(), node->name) == names.end()) {
+      names.push_back(node->name);
+    }
+    for (auto child = node->children.rbegin(); child != node->children.rend(); ++child) {
+      pending.push_back(child->get());
+    }
+  }
+}
+
 std::string quote_name(const std::string& name) {
   std::string quoted = "\"";
   for (char c : name) {

@@ -57,6 +57,10 @@ bool rewrite_expression(const RewriteContext& context, size_t first, size_t last
 // Whether tokens [first, last) hold an aggregate call (`sum(`, `count(`, …).
 bool has_aggregate_call(const Statement& statement, size_t first, size_t last);
 
+// Appends the columns `text` (the expression language) names, in order of
+// first appearance, to `names` (once each). Nothing when it does not parse.
+void columns_of(const std::string& text, std::vector<std::string>& names);
+
 // `"name"` with quotes doubled: a column reference for any name.
 std::string quote_name(const std::string& name);
 

@@ -140,7 +140,8 @@ TEST(SqlCompiler, JoinBecomesAJoinStepKeepingTheRightColumnsTheQueryNames) {
   EXPECT_EQ(compiled("SELECT t.\"Plate ID\", r.\"Vehicle Year\" AS year FROM 'p.csv' AS t "
                      "LEFT JOIN 'r.csv' AS r ON t.\"Plate ID\" = r.\"Plate ID\" "
                      "WHERE t.s = 'NY' AND r.z IS NOT NULL"),
-            "{input: {path: p.csv, format: csv}, steps: [{filter: (\"s\" = 'NY')}, {join: "
+            "{input: {path: p.csv, format: csv}, steps: [{filter: (\"s\" = 'NY')}, {select: [Plate "
+            "ID]}, {join: "
             "{input: {path: r.csv, format: csv}, on: {Plate ID: Plate ID}, how: left, columns: "
             "{r.z: z, r.Vehicle Year: Vehicle Year}}}, {filter: (\"r.z\" IS NOT NULL)}, "
             "{select: {Plate ID: \"\\\"Plate ID\\\"\", year: \"\\\"r.Vehicle Year\\\"\"}}]}");
