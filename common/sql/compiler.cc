@@ -29,8 +29,10 @@ bool Compiler::text_of(size_t first, size_t last, const char* clause, bool aggre
   RewriteContext context = context_;
   context.clause = clause;
   context.aggregates = aggregates ? &aggregates_ : nullptr;
+  context.sources = &out_.expressions;
   Rewritten rewritten;
   if (!rewrite_expression(context, first, last, rewritten, error_)) return false;
+  out_.expressions.push_back(ExpressionSource{rewritten.text, rewritten.anchors});
   text = std::move(rewritten.text);
   if (uses_right != nullptr) *uses_right = rewritten.uses_right;
   return true;

@@ -157,6 +157,15 @@ class Writer {
       if (!rewrite_expression(inner, first, close, rewritten, error_)) return false;
       out_.uses_right = out_.uses_right || rewritten.uses_right;
       argument = rewritten.text;
+      if (c_.sources != nullptr) {
+        // The aggregate step's expression is call(argument): its argument's
+        // pieces shifted past "call(".
+        ExpressionSource source{call + "(" + argument + ")", {}};
+        for (const auto& [at, from] : rewritten.anchors) {
+          source.anchors.emplace_back(at + call.size() + 1, from);
+        }
+        c_.sources->push_back(std::move(source));
+      }
     }
     const std::string& column = c_.aggregates->column_of(call + "(" + argument + ")");
     emit(function.begin, s_.tokens[close].end, quote_name(column));

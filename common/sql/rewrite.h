@@ -13,6 +13,7 @@
 
 #include "common/expr/error.h"
 #include "common/sql/ast.h"
+#include "common/sql/sql.h"
 
 namespace sluice::sql {
 
@@ -38,7 +39,9 @@ struct RewriteContext {
   bool right_keeps_names = false;
   std::vector<std::string>* right_columns = nullptr;
   Aggregates* aggregates = nullptr;  // null: no aggregate calls allowed here
-  const char* clause = "";           // for messages: "WHERE", "GROUP BY", …
+  // Where each aggregate call's text came from (may be null).
+  std::vector<ExpressionSource>* sources = nullptr;
+  const char* clause = "";  // for messages: "WHERE", "GROUP BY", …
 };
 
 struct Rewritten {

@@ -36,4 +36,32 @@ size_t position_of_key_error(const CompiledSql& compiled, const std::string& mes
   return best;
 }
 
+std::string statement_error(const CompiledSql& compiled, std::string_view text,
+                            const std::string& message) {
+  const size_t caret_line = message.rfind('\n');
+  if (caret_line == std::string::npos || caret_line == 0) return message;
+  const size_t expr_line = message.rfind('\n', caret_line - 1);
+  if (expr_line == std::string::npos) return message;
+  const std::string caret = message.substr(caret_line + 1);
+  const std::string expression = message.substr(expr_line + 1, caret_line - expr_line - 1);
+  if (caret.empty() || caret.back() != '^' || caret.find_first_not_of(' ') != caret.size() - 1) {
+    return message;
+  }
+  const size_t offset = caret.size() - 1;
+  for (const ExpressionSource& source : compiled.expressions) {
+    std::string shown = source.text;
+    for (char& c : shown) {
+      if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    }
+    if (shown != expression || source.anchors.empty()) continue;
+    size_t position = source.anchors.front().second;
+    for (const auto& [at, from] : source.anchors) {
+      if (at > offset) break;
+      position = from + (offset - at);
+    }
+    return format_sql_error(text, position, message.substr(0, expr_line));
+  }
+  return message;
+}
+
 }  // namespace sluice::sql

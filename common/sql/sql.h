@@ -18,6 +18,13 @@
 
 namespace sluice::sql {
 
+// An expression as compiled into a step, and where its pieces were in the
+// statement: (offset in text, offset in the statement), ascending.
+struct ExpressionSource {
+  std::string text;
+  std::vector<std::pair<size_t, size_t>> anchors;
+};
+
 struct CompiledSql {
   YAML::Node job;  // input, [schema], steps, [output]
   // Per step: the clause it comes from ("WHERE", "SELECT", "GROUP BY", …),
@@ -26,6 +33,9 @@ struct CompiledSql {
   // Where in the statement each generated key came from ("input.delimiter"
   // → the option `delim=`), for errors the job file's readers find.
   std::vector<std::pair<std::string, size_t>> key_positions;
+  // Every expression the steps hold, to tell an error found when the job
+  // is checked (an unknown column) against the statement.
+  std::vector<ExpressionSource> expressions;
   size_t statement_bytes = 0;
 };
 
@@ -39,5 +49,12 @@ std::string format_sql_error(std::string_view text, size_t position, const std::
 // input.delimiter: expected one character") told against the statement:
 // the position of the key it names, or std::string::npos when it names none.
 size_t position_of_key_error(const CompiledSql& compiled, const std::string& message);
+
+// An expression error found later ("WHERE: unknown column \"x\"\n<the
+// compiled expression>\n   ^", common/expr's format) told against the
+// statement: "line 1: WHERE: unknown column \"x\"\n<line>\n   ^". The
+// message unchanged when its expression is not one of `compiled`'s.
+std::string statement_error(const CompiledSql& compiled, std::string_view text,
+                            const std::string& message);
 
 }  // namespace sluice::sql

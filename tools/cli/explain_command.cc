@@ -33,9 +33,17 @@ std::string bytes_text(uint64_t bytes) {
   return fmt::format("{:.2f} GiB", bytes / 1073741824.0);
 }
 
+// "a", "b", … (at most 12 names, then how many more).
 std::string quoted_list(const std::vector<std::string>& names) {
+  constexpr size_t kNamesShown = 12;
   std::vector<std::string> quoted;
-  for (const std::string& name : names) quoted.push_back("\"" + name + "\"");
+  for (const std::string& name : names) {
+    if (quoted.size() == kNamesShown) {
+      quoted.push_back(fmt::format("… ({} more)", names.size() - kNamesShown));
+      break;
+    }
+    quoted.push_back("\"" + name + "\"");
+  }
   return fmt::format("{}", fmt::join(quoted, ", "));
 }
 
@@ -183,8 +191,12 @@ int explain(const LoadedJob& job, const CheckedJob& checked, const std::string& 
   for (size_t index : pipeline.value()->input_columns_read()) {
     read.push_back(checked.input_columns[index]);
   }
-  line(fmt::format("projection  reads {} of {} columns{}{}", read.size(),
-                   checked.input_columns.size(), read.empty() ? "" : ": ", quoted_list(read)));
+  if (read.size() == checked.input_columns.size()) {
+    line(fmt::format("projection  reads all {} columns", read.size()));
+  } else {
+    line(fmt::format("projection  reads {} of {} columns{}{}", read.size(),
+                     checked.input_columns.size(), read.empty() ? "" : ": ", quoted_list(read)));
+  }
   if (read.size() < checked.input_columns.size() && input.format == InputFormat::kCsv) {
     line(fmt::format("            the other {} are passed over by counting delimiters",
                      checked.input_columns.size() - read.size()));
@@ -278,9 +290,16 @@ int explain(const LoadedJob& job, const CheckedJob& checked, const std::string& 
                     map_tasks, bytes_text(spec.memory_per_task_bytes),
                     limit ? fmt::format(", keeping its first {} rows", *limit) : ""));
     line("     exchange: range partitioning (key ranges from the samples)");
-    line(fmt::format(
-        "  2. buckets: {}; bucket task n merges the n-th key range into part-n",
-        limit ? std::string("1 (a limit: one merge that stops at the limit)") : bucket_count));
+    if (limit) {
+      line(
+          "  2. buckets: 1 task merges the map outputs' first rows and stops at the limit, into "
+          "part-00000");
+    } else {
+      line(
+          fmt::format("  2. buckets: {}; bucket task n merges the n-th key range of every map "
+                      "output into part-n",
+                      bucket_count));
+    }
   } else if (join_index && !checked.join_broadcast) {
     const std::vector<PlannedRange> right =
         plan_ranges(checked.right_inputs, join_of(spec)->input.split_size_bytes);

@@ -30,6 +30,18 @@ void print_error(const std::string& command, const std::string& message) {
   fmt::print(stderr, "sluice {}: {}\n", command, without_job_file(message));
 }
 
+// An error found when the job is checked, told against the statement.
+void print_check_error(const SqlJobRequest& request, const std::string& command,
+                       const std::string& message) {
+  sql::CompiledSql compiled;
+  expr::ExprError ignored;
+  if (!sql::compile_sql(request.query, compiled, ignored)) {
+    print_error(command, message);
+    return;
+  }
+  print_error(command, sql::statement_error(compiled, request.query, without_job_file(message)));
+}
+
 }  // namespace
 
 std::optional<std::string> sql_job_text(const SqlJobRequest& request, const std::string& command) {
@@ -81,7 +93,7 @@ std::optional<LoadedJob> load_sql_job(const SqlJobRequest& request, const std::s
   LoadedJob loaded{std::move(spec.value()), std::filesystem::current_path().string()};
   auto checked = check_job(loaded.spec, loaded.base_dir);
   if (!checked.is_ok()) {
-    print_error(command, checked.status().message());
+    print_check_error(request, command, checked.status().message());
     return std::nullopt;
   }
   return loaded;
