@@ -65,7 +65,10 @@ bool Compiler::compile_aggregate() {
     std::optional<size_t> item;
     for (size_t i = 0; i < outputs_.size() && !item; ++i) {
       // An alias names its item, unless the item is that very column.
-      if (plain && qualifier.empty() && !outputs_[i].plain && q_.items[i].alias == name) item = i;
+      if (plain && qualifier.empty() && q_.items[i].alias == name &&
+          !(outputs_[i].plain && outputs_[i].column == name)) {
+        item = i;
+      }
       if (outputs_[i].key == text_key) item = i;
     }
     if (item) {

@@ -90,6 +90,31 @@ TEST(SqlCompiler, HavingAddsTheAggregatesItNamesAndFiltersAfterTheAggregate) {
             "\"\\\"__agg_1\\\"\"}}]}");
 }
 
+TEST(SqlCompiler, GroupByAnAliasOfAColumnGroupsByTheColumn) {
+  EXPECT_EQ(compiled("SELECT \"Registration State\" AS s, count(*) AS n FROM 'p.csv' GROUP BY s"),
+            "{input: {path: p.csv, format: csv}, steps: [{aggregate: {by: [Registration State], "
+            "aggs: {__agg_1: count(*)}}}, {select: {s: \"\\\"Registration State\\\"\", n: "
+            "\"\\\"__agg_1\\\"\"}}]}");
+  // A name that is both an alias and the column it aliases is that column.
+  EXPECT_EQ(compiled("SELECT a AS a, count(*) AS n FROM 'p.csv' GROUP BY a"),
+            "{input: {path: p.csv, format: csv}, steps: [{aggregate: {by: [a], aggs: {__agg_1: "
+            "count(*)}}}, {select: {a: \"\\\"a\\\"\", n: \"\\\"__agg_1\\\"\"}}]}");
+}
+
+TEST(SqlCompiler, CheckErrorsAreToldAgainstTheStatement) {
+  const std::string query = "SELECT a\nFROM 'p.csv'\nWHERE  upper(\"Regstration\") = 'X'";
+  CompiledSql out;
+  expr::ExprError error;
+  ASSERT_TRUE(compile_sql(query, out, error));
+  // common/expr's message for the compiled WHERE (one space between tokens).
+  const std::string message =
+      "WHERE: unknown column \"Regstration\"\nupper(\"Regstration\") = 'X'\n      ^";
+  EXPECT_EQ(statement_error(out, query, message),
+            "line 3: WHERE: unknown column \"Regstration\"\nWHERE  upper(\"Regstration\") = "
+            "'X'\n             ^");
+  EXPECT_EQ(statement_error(out, query, "no caret here"), "no caret here");
+}
+
 TEST(SqlCompiler, GroupByAnExpressionDerivesItFirst) {
   EXPECT_EQ(compiled("SELECT year(d) AS y, count(*) FROM 'p.csv' GROUP BY y ORDER BY 2 DESC "
                      "LIMIT 3"),
