@@ -139,13 +139,43 @@ class Parser {
   }
 
   // The tokens of one expression: up to a ',' ')' ';' or a clause word at depth 0.
-  bool expression(SqlExpr& out, std::string_view what) {
+  // A name right after a complete operand, at depth 0, is an alias without
+  // AS (`count(*) n`), unless it is an operator word of the expression
+  // language (`x IS NULL`, `CASE … END`).
+  bool implicit_alias(size_t depth) const {
+    if (depth != 0 || next_ == 0) return false;
+    const SqlToken& token = peek();
+    const SqlToken& previous = s_.tokens[next_ - 1];
+    if (token.kind != TokenKind::kIdentifier && token.kind != TokenKind::kQuotedIdentifier) {
+      return false;
+    }
+    for (std::string_view w : {"and", "or", "not", "in", "is", "null", "true", "false", "between",
+                               "like", "case", "when", "then", "else", "end", "cast"}) {
+      if (is_word(token, w)) return false;
+    }
+    const bool operand_end = previous.kind == TokenKind::kIdentifier
+                                 ? is_word(previous, "end") || is_word(previous, "null") ||
+                                       is_word(previous, "true") || is_word(previous, "false") ||
+                                       !keyword(previous)
+                                 : previous.kind != TokenKind::kSymbol || previous.text == ")";
+    return operand_end;
+  }
+  static bool keyword(const SqlToken& token) {
+    for (std::string_view w : {"and", "or", "not", "in", "is", "between", "like", "case", "when",
+                               "then", "else", "cast", "distinct", "select", "all"}) {
+      if (is_word(token, w)) return true;
+    }
+    return false;
+  }
+
+  bool expression(SqlExpr& out, std::string_view what, bool alias_may_follow = false) {
     out.first = next_;
     out.position = peek().begin;
     int depth = 0;
     while (true) {
       const SqlToken& token = peek();
       if (token.kind == TokenKind::kEnd) break;
+      if (alias_may_follow && next_ > out.first && implicit_alias(depth)) break;
       if (token.kind == TokenKind::kSymbol) {
         if (token.text == "(" || token.text == "[" || token.text == "{") {
           ++depth;
@@ -278,9 +308,12 @@ class Parser {
         symbol(".", 1) && symbol("*", 2)) {
       return fail(peek(), "a qualified * (t.*) is not supported yet; write *");
     }
-    if (!expression(item.expr, "a column or an expression")) return false;
+    if (!expression(item.expr, "a column or an expression", true)) return false;
     if (accept_word("as")) {
       if (!name(item.alias, "a name after AS")) return false;
+    } else if ((peek().kind == TokenKind::kIdentifier && !clause_word(peek())) ||
+               peek().kind == TokenKind::kQuotedIdentifier) {
+      if (!name(item.alias, "a name")) return false;  // an alias without AS
     }
     q.items.push_back(std::move(item));
     return true;

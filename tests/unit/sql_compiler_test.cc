@@ -90,6 +90,16 @@ TEST(SqlCompiler, HavingAddsTheAggregatesItNamesAndFiltersAfterTheAggregate) {
             "\"\\\"__agg_1\\\"\"}}]}");
 }
 
+TEST(SqlCompiler, AnAliasMayComeWithoutAs) {
+  EXPECT_EQ(compiled("SELECT count(*) n, a IS NULL missing, CASE WHEN b THEN 1 END \"One\" FROM "
+                     "'p.csv' GROUP BY ALL"),
+            "{input: {path: p.csv, format: csv}, steps: [{derive: {missing: a IS NULL, One: CASE "
+            "WHEN b THEN 1 END}}, {aggregate: {by: [missing, One], aggs: {__agg_1: count(*)}}}, "
+            "{select: {n: \"\\\"__agg_1\\\"\", missing: \"\\\"missing\\\"\", One: "
+            "\"\\\"One\\\"\"}}]}");
+  EXPECT_EQ(refused("SELECT a b c FROM 'p.csv'").first, 11u);
+}
+
 TEST(SqlCompiler, GroupByAnAliasOfAColumnGroupsByTheColumn) {
   EXPECT_EQ(compiled("SELECT \"Registration State\" AS s, count(*) AS n FROM 'p.csv' GROUP BY s"),
             "{input: {path: p.csv, format: csv}, steps: [{aggregate: {by: [Registration State], "
