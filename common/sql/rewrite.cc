@@ -69,7 +69,23 @@ class Writer {
         i = close;
         continue;
       }
-      emit(token.begin, token.end, s_.text.substr(token.begin, token.end - token.begin));
+      if (is_symbol(token, ":") && i + 2 < last && is_symbol(s_.tokens[i + 1], ":") &&
+          s_.tokens[i + 1].begin == token.end) {
+        if (!postfix_cast(i)) return false;
+        i += 2;
+        continue;
+      }
+      const bool after_callee = previous_was_callee_;
+      const size_t callee_start = primary_start_;
+      const size_t start =
+          emit(token.begin, token.end, s_.text.substr(token.begin, token.end - token.begin));
+      if (is_symbol(token, "(")) {
+        open_starts_.push_back(after_callee ? callee_start : start);
+      } else if (is_symbol(token, ")") && !open_starts_.empty()) {
+        primary_start_ = open_starts_.back();
+        open_starts_.pop_back();
+      }
+      previous_was_callee_ = token.kind == TokenKind::kIdentifier;
     }
     return true;
   }
@@ -77,13 +93,42 @@ class Writer {
  private:
   // Appends `text` standing for the statement's bytes [original, end),
   // after one space where the statement has blanks or a comment before it.
-  void emit(size_t original, size_t end, std::string_view text) {
+  // Returns where `text` starts in the output.
+  size_t emit(size_t original, size_t end, std::string_view text) {
     if (!out_.text.empty() && previous_end_ < original) {
       out_.text += ' ';
     }
-    out_.anchors.emplace_back(out_.text.size(), original);
+    const size_t start = out_.text.size();
+    out_.anchors.emplace_back(start, original);
     out_.text += text;
     previous_end_ = end;
+    previous_was_callee_ = false;
+    primary_start_ = start;
+    return start;
+  }
+
+  static bool is_symbol(const SqlToken& token, std::string_view text) {
+    return token.kind == TokenKind::kSymbol && token.text == text;
+  }
+
+  // `x::type` (DuckDB's cast): the operand written so far, from
+  // primary_start_, becomes CAST(x AS type).
+  bool postfix_cast(size_t colon) {
+    const SqlToken& type = s_.tokens[colon + 2];
+    if (out_.text.empty() || type.kind != TokenKind::kIdentifier) {
+      error_ = {s_.tokens[colon].begin, "expected a value before :: and a type after it"};
+      return false;
+    }
+    static constexpr std::string_view kOpen = "CAST(";
+    out_.text.insert(primary_start_, kOpen);
+    for (auto& anchor : out_.anchors) {
+      if (anchor.first >= primary_start_) anchor.first += kOpen.size();
+    }
+    out_.anchors.emplace_back(out_.text.size(), s_.tokens[colon].begin);
+    out_.text += " AS " + type.text + ")";
+    previous_end_ = type.end;
+    previous_was_callee_ = false;
+    return true;
   }
 
   bool qualified(size_t i) {
@@ -177,6 +222,12 @@ class Writer {
   Rewritten& out_;
   expr::ExprError& error_;
   size_t previous_end_ = 0;
+  // Where the last operand written starts in the output (for `::`), where
+  // each open '(' group (or call) starts, and whether the last token was a
+  // name that a '(' makes a call.
+  size_t primary_start_ = 0;
+  std::vector<size_t> open_starts_;
+  bool previous_was_callee_ = false;
 };
 
 }  // namespace

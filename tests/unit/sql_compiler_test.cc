@@ -90,6 +90,15 @@ TEST(SqlCompiler, HavingAddsTheAggregatesItNamesAndFiltersAfterTheAggregate) {
             "\"\\\"__agg_1\\\"\"}}]}");
 }
 
+TEST(SqlCompiler, PostfixCastIsCast) {
+  EXPECT_EQ(compiled("SELECT a::int x, upper(b)::varchar y, (a + b)::double z, a + b::int w, "
+                     "t.c::date v FROM 'p.csv' t"),
+            "{input: {path: p.csv, format: csv}, steps: [{select: {x: CAST(a AS int), y: "
+            "CAST(upper(b) AS varchar), z: CAST((a + b) AS double), w: a + CAST(b AS int), v: "
+            "CAST(\"c\" AS date)}}]}");
+  EXPECT_EQ(refused("SELECT ::int FROM 'p.csv'").first, 7u);
+}
+
 TEST(SqlCompiler, AnAliasMayComeWithoutAs) {
   EXPECT_EQ(compiled("SELECT count(*) n, a IS NULL missing, CASE WHEN b THEN 1 END \"One\" FROM "
                      "'p.csv' GROUP BY ALL"),
