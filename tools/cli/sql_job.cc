@@ -39,7 +39,16 @@ void print_check_error(const SqlJobRequest& request, const std::string& command,
     print_error(command, message);
     return;
   }
-  print_error(command, sql::statement_error(compiled, request.query, without_job_file(message)));
+  const std::string bare = without_job_file(message);
+  std::string told = sql::statement_error(compiled, request.query, bare);
+  if (told == bare) {
+    // An error of a key the statement made (input.path: no file matches).
+    const size_t position = sql::position_of_key_error(compiled, bare);
+    if (position != std::string::npos) {
+      told = sql::format_sql_error(request.query, position, bare);
+    }
+  }
+  print_error(command, told);
 }
 
 }  // namespace
