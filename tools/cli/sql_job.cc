@@ -6,8 +6,10 @@
 #include <filesystem>
 
 #include "common/base/hash.h"
+#include "common/base/log.h"
 #include "common/job/check.h"
 #include "common/sql/sql.h"
+#include "tools/cli/report.h"
 
 namespace sluice {
 namespace {
@@ -27,7 +29,11 @@ std::string without_job_file(std::string message) {
 }
 
 void print_error(const std::string& command, const std::string& message) {
-  fmt::print(stderr, "sluice {}: {}\n", command, without_job_file(message));
+  if (log_format() == LogFormat::kJson) {
+    report_error(command + ": " + without_job_file(message));  // one JSON line
+  } else {
+    fmt::print(stderr, "sluice {}: {}\n", command, without_job_file(message));
+  }
 }
 
 // An error found when the job is checked, told against the statement.
