@@ -263,6 +263,25 @@ int explain(const LoadedJob& job, const CheckedJob& checked, const std::string& 
                 "decided when the map outputs are committed: one per {} of map output, "
                 "at least 1 (not known before the run)",
                 bytes_text(limits::kBucketTargetBytes));
+  // The bucket tasks are planned from the committed map outputs' bytes; an
+  // estimate from the input's bytes of the columns read, said to be one.
+  uint64_t input_bytes_total = 0;
+  for (const InputFile& file : checked.inputs) input_bytes_total += file.size_bytes;
+  const double input_bytes = static_cast<double>(input_bytes_total);
+  const double read_fraction =
+      checked.input_columns.empty()
+          ? 1.0
+          : static_cast<double>(read.size()) / static_cast<double>(checked.input_columns.size());
+  const auto estimate = [&](double bytes, uint32_t tasks_max) {
+    if (spec.parallelism > 0 || input.format == InputFormat::kPostgres) return;
+    const double target = static_cast<double>(limits::kBucketTargetBytes);
+    const uint64_t tasks =
+        std::clamp<uint64_t>(static_cast<uint64_t>((bytes + target - 1) / target), 1, tasks_max);
+    line(
+        fmt::format("     estimate: about {} bucket task(s), if the map outputs hold about {} "
+                    "(the input's bytes of the columns read)",
+                    tasks, bytes_text(static_cast<uint64_t>(bytes))));
+  };
   const std::string map_tasks = input.format == InputFormat::kPostgres
                                     ? std::string("one per key range")
                                     : std::to_string(tasks);
@@ -299,6 +318,7 @@ int explain(const LoadedJob& job, const CheckedJob& checked, const std::string& 
           fmt::format("  2. buckets: {}; bucket task n merges the n-th key range of every map "
                       "output into part-n",
                       bucket_count));
+      estimate(input_bytes * read_fraction, limits::kBucketsMax);
     }
   } else if (join_index && !checked.join_broadcast) {
     const std::vector<PlannedRange> right =
@@ -312,6 +332,10 @@ int explain(const LoadedJob& job, const CheckedJob& checked, const std::string& 
         fmt::format("  2. buckets: {}; each sort-merge joins its buckets, then runs the steps "
                     "after the join",
                     bucket_count));
+    uint64_t right_bytes = 0;
+    for (const InputFile& file : checked.right_inputs) right_bytes += file.size_bytes;
+    estimate(input_bytes * read_fraction + static_cast<double>(right_bytes),
+             exchange_buckets(spec));
   } else {
     line(fmt::format("  1. read: {} task(s), map only (no exchange); each writes its own part",
                      map_tasks));
