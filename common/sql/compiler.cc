@@ -51,18 +51,17 @@ bool Compiler::name_outputs() {
       continue;
     }
     const size_t first = item.expr.first, last = item.expr.last;
-    std::string qualifier;
-    output.plain = plain_column(s_, first, last, qualifier, output.column);
-    if (output.plain && !qualifier.empty() && qualifier != q_.from.alias) {
-      output.plain = false;  // the join's right input
-    }
+    std::string qualifier, column;
+    const bool reference = plain_column(s_, first, last, qualifier, column);
+    // A column of the input as it is (not of a join's right input).
+    output.plain = reference && (qualifier.empty() || qualifier == q_.from.alias);
+    if (output.plain) output.column = column;
     output.aggregate = has_aggregate_call(s_, first, last);
     output.key = expression_key(s_, first, last);
     if (!item.alias.empty()) {
       output.name = item.alias;
-    } else if (output.plain || plain_column(s_, first, last, qualifier, output.column)) {
-      std::string ignored;
-      plain_column(s_, first, last, ignored, output.name);
+    } else if (reference) {
+      output.name = column;
     } else if (expression_key(s_, first, last) == "ncount\x1fo(\x1fo*\x1fo)\x1f") {
       output.name = "count_star()";
     } else {
