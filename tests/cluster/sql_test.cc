@@ -157,6 +157,38 @@ TEST_F(Sql, W6JoinAsOneStatementWritesTheSamePartsAsItsJobFile) {
   EXPECT_GT(std::count(joined.begin(), joined.end(), '\n'), 1000);
 }
 
+TEST_F(Sql, CopyToParquetPartitionedIsTheJobFilesOutput) {
+  write_file(dir_ / "by-state.yaml",
+             "name: by-state\ninput: {path: " + input_ +
+                 ", split_size: 256KiB}\nsteps:\n  - filter: \"\\\"Registration State\\\" IN "
+                 "('NY', 'NJ', 'PA')\"\n  - select: {state: \"\\\"Registration State\\\"\", "
+                 "plate: \"\\\"Plate ID\\\"\", code: \"CAST(\\\"Violation Code\\\" AS "
+                 "int)\"}\noutput: {path: out-yaml, format: parquet, partition_by: [state]}\n");
+  auto yaml = sluice({"run", dir_ / "by-state.yaml", "--workers", "2", "--state",
+                      dir_ / "state-yaml", "--no-progress"});
+  ASSERT_EQ(yaml.exit_code, 0) << yaml.out << yaml.err;
+  auto sql = sluice({"sql",
+                     "COPY (SELECT \"Registration State\" AS state, \"Plate ID\" AS plate, "
+                     "\"Violation Code\"::int AS code FROM read_csv('" +
+                         input_ +
+                         "', split_size='256KiB') WHERE \"Registration State\" IN ('NY', 'NJ', "
+                         "'PA')) TO 'out-sql' (FORMAT parquet, PARTITION_BY (state))",
+                     "--workers", "2", "--state", dir_ / "state-sql", "--no-progress"});
+  ASSERT_EQ(sql.exit_code, 0) << sql.out << sql.err;
+  size_t files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir_ / "out-yaml")) {
+    const std::string relative = fs::relative(entry.path(), dir_ / "out-yaml").string();
+    if (!entry.is_regular_file() || relative.starts_with("_")) continue;
+    ++files;
+    EXPECT_EQ(read_file(dir_ / ("out-sql/" + relative)), read_file(entry.path().string()))
+        << relative;
+  }
+  EXPECT_GT(files, 3u);
+  EXPECT_TRUE(fs::exists(dir_ / "out-sql/state=NJ"));
+  auto verified = sluice({"verify", dir_ / "out-sql"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.err;
+}
+
 TEST_F(Sql, AJobFileWithQueryRunsLikeItsSteps) {
   // examples/w3-count-by-state-code-sql.yaml: W3 as a query: job file.
   std::string text = read_file(source_dir() + "/examples/w3-count-by-state-code-sql.yaml");
