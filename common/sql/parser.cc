@@ -9,10 +9,10 @@ namespace {
 
 // Words that end an expression at depth 0 (a clause or an alias begins).
 constexpr std::string_view kClauseWords[] = {
-    "from",    "where",  "group", "having",  "order",      "limit", "offset",  "as",
-    "asc",     "desc",   "nulls", "join",    "inner",      "left",  "right",   "full",
-    "semi",    "anti",   "cross", "on",      "using",      "union", "except",  "intersect",
-    "qualify", "window", "to",    "natural", "positional", "asof",  "lateral", "outer"};
+    "from",    "where",      "group", "having",  "order",  "limit",     "offset",  "as",     "asc",
+    "desc",    "nulls",      "join",  "inner",   "left",   "right",     "full",    "semi",   "anti",
+    "cross",   "on",         "using", "union",   "except", "intersect", "qualify", "window", "to",
+    "natural", "positional", "asof",  "lateral", "outer",  "select"};
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -201,8 +201,8 @@ class Parser {
     return true;
   }
 
-  bool select(SelectStatement& q) {
-    if (!expect_word("select")) return false;
+  // [DISTINCT | ALL] item, …
+  bool select_list(SelectStatement& q) {
     if (word("distinct")) {
       q.distinct = true;
       q.distinct_position = advance().begin;
@@ -213,9 +213,25 @@ class Parser {
     do {
       if (!select_item(q)) return false;
     } while (accept_symbol(","));
-    if (!expect_word("from")) return false;
-    if (!source(q.from)) return false;
-    if (!join(q)) return false;
+    return true;
+  }
+
+  bool select(SelectStatement& q) {
+    if (accept_word("from")) {
+      // DuckDB's FROM-first form: FROM source [SELECT …] …; without SELECT, *.
+      if (!source(q.from) || !join(q)) return false;
+      if (accept_word("select")) {
+        if (!select_list(q)) return false;
+      } else {
+        SelectItem star;
+        star.star = true;
+        star.position = q.from.position;
+        q.items.push_back(std::move(star));
+      }
+    } else {
+      if (!expect_word("select") || !select_list(q) || !expect_word("from")) return false;
+      if (!source(q.from) || !join(q)) return false;
+    }
     if (word("where")) {
       advance();
       q.where.emplace();

@@ -90,6 +90,13 @@ TEST(SqlCompiler, HavingAddsTheAggregatesItNamesAndFiltersAfterTheAggregate) {
             "\"\\\"__agg_1\\\"\"}}]}");
 }
 
+TEST(SqlCompiler, FromFirstAsDuckDBWritesIt) {
+  EXPECT_EQ(compiled("FROM 'p.csv' LIMIT 5"),
+            "{input: {path: p.csv, format: csv}, steps: [{limit: 5}]}");
+  EXPECT_EQ(compiled("FROM 'p.csv' SELECT a WHERE b = 'x'"),
+            "{input: {path: p.csv, format: csv}, steps: [{filter: b = 'x'}, {select: {a: a}}]}");
+}
+
 TEST(SqlCompiler, PostfixCastIsCast) {
   EXPECT_EQ(compiled("SELECT a::int x, upper(b)::varchar y, (a + b)::double z, a + b::int w, "
                      "t.c::date v FROM 'p.csv' t"),
