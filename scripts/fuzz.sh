@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang++-14 (build-fuzz/) — the CSV and
 # JSON Lines readers' split invariance, the message decoder plus the
-# coordinator's handling of one message, and the expression language over
-# long and hostile strings — and runs each for a bounded time:
+# coordinator's handling of one message, the expression language over
+# long and hostile strings, and the SQL front end — and runs each for a bounded time:
 # `bash scripts/fuzz.sh [SECONDS]` (default 60 per target). A finding is
 # saved as build-fuzz/crash-* and the script fails. The corpus is kept in
 # build-fuzz/corpus-<target>/ between runs.
@@ -15,7 +15,7 @@ c_compiler=${SLUICE_FUZZ_CC:-clang-14}
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_FUZZ=ON \
   -DSLUICE_BUILD_BENCH=OFF -DCMAKE_CXX_COMPILER="$compiler" -DCMAKE_C_COMPILER="$c_compiler" \
   >/dev/null
-targets=(csv_split_fuzz jsonl_split_fuzz coordinator_message_fuzz expr_eval_fuzz)
+targets=(csv_split_fuzz jsonl_split_fuzz coordinator_message_fuzz expr_eval_fuzz sql_compile_fuzz)
 cmake --build build-fuzz --target "${targets[@]}" -j "$(nproc)"
 
 for target in "${targets[@]}"; do
