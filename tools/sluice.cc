@@ -170,6 +170,9 @@ int dispatch(int argc, char** argv) {
   sql_app->add_option("--state", sql.state_dir, "state directory (default .sluice/<job name>)")
       ->envname("SLUICE_STATE");
   sql_app->add_flag("--no-progress", sql.no_progress, "no progress bar");
+  sql_app->footer(example(
+      "sluice sql \"SELECT \\\"Registration State\\\", count(*) AS n FROM 'data/parking.csv' "
+      "GROUP BY ALL ORDER BY n DESC LIMIT 5\""));
 
   ExplainFlags explain;
   auto* explain_app = app.add_subcommand("explain", "show a job's plan without running anything");
@@ -178,6 +181,7 @@ int dispatch(int argc, char** argv) {
   explain_app->add_option("--out", explain.out, "with --sql: the output directory");
   explain_app->add_option("--format", explain.format, "with --sql: csv, jsonl or parquet")
       ->check(CLI::IsMember({"csv", "jsonl", "parquet"}));
+  explain_app->footer(example("sluice explain examples/w1-nj-ford-police.yaml"));
 
   std::string output_dir;
   auto* verify_app = app.add_subcommand("verify", "audit an output directory against its manifest");

@@ -131,6 +131,12 @@ Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& i
     if (input.infer_types && input.format != InputFormat::kCsv) {
       return reader.error(node["infer_types"], key + ".infer_types", "for csv inputs only");
     }
+    if (input.infer_types && input.incremental) {
+      return reader.error(node["infer_types"], key + ".infer_types",
+                          "not with input.incremental (each run would sample anew and could "
+                          "type a column differently): pin the types under schema: (sluice "
+                          "describe prints them)");
+    }
   }
   if (node["delimiter"]) {
     SLUICE_ASSIGN_OR_RETURN(input.delimiter,

@@ -147,6 +147,9 @@ bool compile_source(const SqlSource& source, const std::string& key, YAML::Node&
     note("path", path.position);
     input["format"] = format.empty() ? format_of_path(first) : format;
   }
+  // A CSV input's column types are inferred from a sample, as DuckDB's
+  // read_csv does (common/job/infer_types.h), unless turned off.
+  bool infer = !postgres && key == "input" && input["format"].Scalar() == "csv";
   for (const SqlOption& option : source.options) {
     std::string text;
     const std::string& name = option.name;
@@ -175,6 +178,13 @@ bool compile_source(const SqlSource& source, const std::string& key, YAML::Node&
     } else if (name == "format" && input["format"].Scalar() == "jsonl" &&
                (option.value.text == "newline_delimited" || option.value.text == "auto")) {
       continue;
+    } else if ((name == "auto_detect" || name == "all_varchar") && key == "input" &&
+               input["format"].Scalar() == "csv") {
+      // auto_detect=false or all_varchar=true: every column text, as
+      // DuckDB reads it then (no inferred types).
+      const bool on = option.value.text == "true" || option.value.text == "1";
+      infer = name == "auto_detect" ? on : !on;
+      continue;
     } else if (name == "auto_detect" && option.value.text == "true") {
       continue;
     }
@@ -197,6 +207,9 @@ bool compile_source(const SqlSource& source, const std::string& key, YAML::Node&
     }
     note(yaml_key, option.value.position);
   }
+  // An incremental lineage's runs would each sample anew: their types
+  // could differ, so it reads text (pin types with `types=`).
+  if (infer && !input["incremental"]) input["infer_types"] = true;
   if (postgres && !input["key"]) {
     return fail(error, source.position,
                 "postgres_query needs key='column': the integer column its partitions are "

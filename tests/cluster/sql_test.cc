@@ -21,14 +21,19 @@ const char* kW1 =
     "ELSE \"Issuing Agency\" END AS issuing_agency, concat_ws(', ', \"House Number\", \"Street "
     "Name\", \"Registration State\") AS address FROM read_csv('INPUT', split_size='96KiB') WHERE "
     "\"Registration State\" = 'NJ' AND \"Vehicle Make\" = 'FORD' AND \"Issuing Agency\" = 'P'";
+// W2, W3, W5 and W6 read their columns as text (all_varchar=true), as
+// their job files do: by default a statement types the columns it reads
+// from a sample, and W3 would then order violation codes as numbers.
 const char* kW2 =
     "SELECT *, CASE WHEN strptime(substr(\"Issue Date\", 1, 10), '%Y-%m-%d') IS NULL OR "
     "strptime(\"Vehicle Expiration Date\", '%Y%m%d') IS NULL THEN -1 ELSE date_diff('day', "
     "strptime(substr(\"Issue Date\", 1, 10), '%Y-%m-%d'), strptime(\"Vehicle Expiration Date\", "
-    "'%Y%m%d')) END AS days_until_expiration FROM read_csv('INPUT', split_size='96KiB')";
+    "'%Y%m%d')) END AS days_until_expiration FROM read_csv('INPUT', split_size='96KiB', "
+    "all_varchar=true)";
 const char* kW3 =
     "SELECT \"Registration State\" AS registration_state, \"Violation Code\" AS violation_code, "
-    "count(*) AS count FROM read_csv('INPUT', split_size='96KiB') GROUP BY 1, 2 "
+    "count(*) AS count FROM read_csv('INPUT', split_size='96KiB', all_varchar=true) "
+    "GROUP BY 1, 2 "
     "ORDER BY count DESC, registration_state, violation_code";
 
 class Sql : public ::testing::Test {
@@ -113,9 +118,11 @@ TEST_F(Sql, W3AsOneStatementWritesTheSamePartsAsItsJobFile) {
 }
 
 TEST_F(Sql, W5GlobalSortAsOneStatementWritesTheSamePartsAsItsJobFile) {
-  expect_same_output("w5-sort-by-date.yaml",
-                     "SELECT * FROM read_csv('INPUT', split_size='96KiB') ORDER BY \"Issue Date\", "
-                     "\"Summons Number\"");
+  expect_same_output(
+      "w5-sort-by-date.yaml",
+      "SELECT * FROM read_csv('INPUT', split_size='96KiB', all_varchar=true) ORDER BY "
+      "\"Issue Date\", "
+      "\"Summons Number\"");
 }
 
 TEST_F(Sql, W6JoinAsOneStatementWritesTheSamePartsAsItsJobFile) {
@@ -142,7 +149,8 @@ TEST_F(Sql, W6JoinAsOneStatementWritesTheSamePartsAsItsJobFile) {
       "SELECT t.\"Summons Number\", t.\"Plate ID\", t.\"Registration State\", t.\"Issue "
       "Date\", t.\"Violation Code\", r.\"Owner ZIP\" AS owner_zip, r.\"Vehicle Year\" AS "
       "vehicle_year, r.\"Vehicle Make\" AS registered_make FROM read_csv('" +
-      tickets + "', split_size='96KiB') AS t JOIN read_csv('" + (dir_ / "registrations.csv") +
+      tickets + "', split_size='96KiB', all_varchar=true) AS t JOIN read_csv('" +
+      (dir_ / "registrations.csv") +
       "', split_size='96KiB') AS r ON t.\"Plate ID\" = r.\"Plate ID\"";
   auto sql = sluice({"sql", statement, "--out", "out-sql", "--workers", "2", "--state",
                      dir_ / "state-sql", "--no-progress"});
@@ -269,6 +277,35 @@ TEST_F(Sql, ASelectWithoutOutPrintsATableAndRemovesItsDirectory) {
   EXPECT_NE(many.out.find("│ ·              │"), std::string::npos) << many.out;
   EXPECT_NE(many.out.find(" rows (40 shown)\n"), std::string::npos) << many.out;
   EXPECT_TRUE(fs::is_empty(dir_ / "tmp"));
+}
+
+// No schema: the compared column's type is inferred from a sample, so a
+// numeric comparison works; the count equals the one with the type given.
+TEST_F(Sql, ACountWithoutASchemaComparesNumbersByInferredTypes) {
+  const std::string where = " WHERE \"Violation Code\" > 10";
+  auto inferred = sluice({"sql", "SELECT count(*) AS n FROM '" + input_ + "'" + where});
+  ASSERT_EQ(inferred.exit_code, 0) << inferred.out << inferred.err;
+  auto typed = sluice({"sql", "SELECT count(*) AS n FROM read_csv('" + input_ +
+                                  "', types={'Violation Code': 'BIGINT'})" + where});
+  ASSERT_EQ(typed.exit_code, 0) << typed.out << typed.err;
+  EXPECT_EQ(inferred.out, typed.out);
+  auto as_text = sluice(
+      {"sql", "SELECT count(*) AS n FROM read_csv('" + input_ + "', all_varchar=true)" + where});
+  EXPECT_EQ(as_text.exit_code, 2) << as_text.out;
+  EXPECT_NE(as_text.err.find("cannot compare string with int64"), std::string::npos) << as_text.err;
+  // The table's one value: a count of most, not all, of the 20,000 rows.
+  const size_t bar = inferred.out.find("│ ", inferred.out.find("│ n"));
+  ASSERT_NE(bar, std::string::npos) << inferred.out;
+  std::string digits;
+  for (size_t at = inferred.out.find("\n│ ", inferred.out.find("├"));
+       at != std::string::npos && digits.empty(); at = std::string::npos) {
+    for (size_t i = at + 4; i < inferred.out.size() && inferred.out[i] != '\n'; ++i) {
+      if (std::isdigit(static_cast<unsigned char>(inferred.out[i]))) digits += inferred.out[i];
+    }
+  }
+  ASSERT_FALSE(digits.empty()) << inferred.out;
+  EXPECT_GT(std::stoull(digits), 1000u) << inferred.out;
+  EXPECT_LT(std::stoull(digits), 20000u) << inferred.out;
 }
 
 TEST_F(Sql, ABadStatementIsExitTwoWithACaretUnderTheFault) {
