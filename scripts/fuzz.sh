@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang++-14 (build-fuzz/) — the CSV and
-# JSON Lines readers' split invariance, the message decoder plus the
+# JSON Lines readers' split invariance, the Parquet reader on damaged files,
+# the message decoder plus the
 # coordinator's handling of one message, and the expression language over
 # long and hostile strings — and runs each for a bounded time:
 # `bash scripts/fuzz.sh [SECONDS]` (default 60 per target). A finding is
@@ -15,7 +16,7 @@ c_compiler=${SLUICE_FUZZ_CC:-clang-14}
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_FUZZ=ON \
   -DSLUICE_BUILD_BENCH=OFF -DCMAKE_CXX_COMPILER="$compiler" -DCMAKE_C_COMPILER="$c_compiler" \
   >/dev/null
-targets=(csv_split_fuzz jsonl_split_fuzz coordinator_message_fuzz expr_eval_fuzz)
+targets=(csv_split_fuzz jsonl_split_fuzz parquet_read_fuzz coordinator_message_fuzz expr_eval_fuzz)
 cmake --build build-fuzz --target "${targets[@]}" -j "$(nproc)"
 
 for target in "${targets[@]}"; do

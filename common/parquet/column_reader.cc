@@ -146,8 +146,9 @@ Status ColumnChunkReader::load_dictionary(const PageHeader& header, std::string_
     Status decoded = decoder.next(value);
     if (!decoded.is_ok()) return fail("dictionary page: " + decoded.message());
     dictionary_.push_back(value);
-    SLUICE_ASSIGN_OR_RETURN(std::string_view text, value_text(column_, value, dictionary_arena_));
-    dictionary_text_.push_back(text);
+    auto text = value_text(column_, value, dictionary_arena_);
+    if (!text.is_ok()) return fail("dictionary page: " + text.status().message());
+    dictionary_text_.push_back(text.value());
   }
   has_dictionary_ = true;
   return Status::ok();

@@ -20,7 +20,7 @@ constexpr int kSkipDepth = 3;
 
 // parquet.thrift ConvertedType values sluice maps.
 namespace converted {
-constexpr int32_t kUtf8 = 0, kMap = 1, kMapKeyValue = 2, kList = 3, kDecimal = 5, kDate = 6,
+constexpr int32_t kMap = 1, kMapKeyValue = 2, kList = 3, kDecimal = 5, kDate = 6,
                   kTimeMillis = 7, kTimeMicros = 8, kTimestampMillis = 9, kTimestampMicros = 10,
                   kUint8 = 11, kUint64 = 14, kInterval = 21;
 }  // namespace converted
