@@ -23,11 +23,11 @@ std::vector<PlannedRange> plan_ranges(const std::vector<InputFile>& files,
       ranges.push_back(PlannedRange{file_index, 0, size});
       continue;
     }
-    const std::vector<uint64_t>* starts =
-        row_group_starts != nullptr && file_index < row_group_starts->size() &&
-                !(*row_group_starts)[file_index].empty()
-            ? &(*row_group_starts)[file_index]
-            : nullptr;
+    const std::vector<uint64_t>* starts = row_group_starts != nullptr &&
+                                                  file_index < row_group_starts->size() &&
+                                                  !(*row_group_starts)[file_index].empty()
+                                              ? &(*row_group_starts)[file_index]
+                                              : nullptr;
     if (starts != nullptr) {
       uint64_t begin = 0;
       for (uint64_t start : *starts) {
@@ -57,7 +57,8 @@ std::vector<std::vector<uint64_t>> parquet_row_group_starts(const std::vector<In
     if (!source.is_ok()) continue;
     auto info = parquet::read_file_metadata(*source.value());
     if (!info.is_ok()) continue;
-    for (const parquet::RowGroupInfo& group : info->row_groups) starts[i].push_back(group.first_byte);
+    for (const parquet::RowGroupInfo& group : info->row_groups)
+      starts[i].push_back(group.first_byte);
     std::sort(starts[i].begin(), starts[i].end());
   }
   return starts;

@@ -12,6 +12,7 @@
 #include "common/io/decompress_source.h"
 #include "common/io/http_source.h"
 #include "common/jsonl/range_reader.h"
+#include "common/parquet/pushdown.h"
 #include "common/parquet/range_reader.h"
 
 namespace sluice {
@@ -148,6 +149,8 @@ class ParquetReaderAdapter final : public RecordReader {
   uint64_t end_offset() const override { return reader_.end_offset(); }
   uint64_t bytes_read() const override { return reader_.bytes_read(); }
   uint64_t records_read() const override { return reader_.records_read(); }
+  uint64_t rows_skipped() const override { return reader_.rows_skipped(); }
+  uint64_t row_groups_skipped() const override { return reader_.row_groups_skipped(); }
 
  private:
   parquet::ParquetRangeReader reader_;
@@ -173,6 +176,7 @@ std::unique_ptr<RecordReader> open_record_reader(const JobSpec& spec, ByteSource
     options.read_columns = std::move(read_columns);
     options.max_value_bytes = spec.input.max_record_size_bytes;
     options.keep_raw = spec.schema.has_value();  // only the schema gate rejects rows
+    options.skip_row_group = parquet::row_group_pruner(spec);
     return std::make_unique<ParquetReaderAdapter>(source, std::move(options));
   }
   if (spec.input.format == InputFormat::kJsonl) {

@@ -131,7 +131,8 @@ Status ColumnChunkReader::load_dictionary(const PageHeader& header, std::string_
   if (header.encoding != encoding_id::kPlain && header.encoding != encoding_id::kPlainDictionary)
     return fail(fmt::format("a dictionary page in {}", encoding_name(header.encoding)));
   if (header.num_values < 0 || static_cast<size_t>(header.num_values) > page.size() + 1)
-    return fail(fmt::format("a dictionary of {} values in {} bytes", header.num_values, page.size()));
+    return fail(
+        fmt::format("a dictionary of {} values in {} bytes", header.num_values, page.size()));
   if (column_.physical == Physical::kBoolean) return fail("a dictionary of booleans");
   dictionary_page_.assign(page);
   ValueDecoder decoder;
@@ -184,7 +185,8 @@ Status ColumnChunkReader::start_data_page(const PageHeader& header) {
       Status counted = counter.get(level_scratch_.data(), n);
       if (!counted.is_ok()) return fail("definition levels: " + counted.message());
       for (size_t i = 0; i < n; ++i) {
-        if (level_scratch_[i] > 1) return fail(fmt::format("definition level {}", level_scratch_[i]));
+        if (level_scratch_[i] > 1)
+          return fail(fmt::format("definition level {}", level_scratch_[i]));
         present += level_scratch_[i];
       }
       done += n;
@@ -202,8 +204,8 @@ Status ColumnChunkReader::start_data_page(const PageHeader& header) {
 Status ColumnChunkReader::next_data_page() {
   while (true) {
     if (position_ >= end_) {
-      return fail(fmt::format("the chunk ends after {} of its {} values", values_read_,
-                              chunk_.num_values));
+      return fail(
+          fmt::format("the chunk ends after {} of its {} values", values_read_, chunk_.num_values));
     }
     PageHeader header;
     uint64_t header_bytes = 0;
@@ -233,8 +235,10 @@ Status ColumnChunkReader::next_data_page() {
       SLUICE_RETURN_IF_ERROR(load_dictionary(header, page_));
       continue;
     }
-    if (header.num_values < 0 || header.encoding < 0) return fail("a data page header without its values");
-    if (static_cast<uint64_t>(header.num_values) > static_cast<uint64_t>(chunk_.num_values) - values_read_)
+    if (header.num_values < 0 || header.encoding < 0)
+      return fail("a data page header without its values");
+    if (static_cast<uint64_t>(header.num_values) >
+        static_cast<uint64_t>(chunk_.num_values) - values_read_)
       return fail(fmt::format("a page of {} values past the chunk's {}", header.num_values,
                               chunk_.num_values));
     if (header.type == kDataPageV2) {

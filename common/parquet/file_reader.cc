@@ -20,9 +20,9 @@ constexpr int kSkipDepth = 3;
 
 // parquet.thrift ConvertedType values sluice maps.
 namespace converted {
-constexpr int32_t kMap = 1, kMapKeyValue = 2, kList = 3, kDecimal = 5, kDate = 6,
-                  kTimeMillis = 7, kTimeMicros = 8, kTimestampMillis = 9, kTimestampMicros = 10,
-                  kUint8 = 11, kUint64 = 14, kInterval = 21;
+constexpr int32_t kMap = 1, kMapKeyValue = 2, kList = 3, kDecimal = 5, kDate = 6, kTimeMillis = 7,
+                  kTimeMicros = 8, kTimestampMillis = 9, kTimestampMicros = 10, kUint8 = 11,
+                  kUint64 = 14, kInterval = 21;
 }  // namespace converted
 
 constexpr int32_t kRequired = 0, kOptional = 1, kRepeated = 2;
@@ -68,18 +68,20 @@ Status read_struct(CompactReader& reader, OnField on_field) {
 
 Result<uint64_t> read_list_of_structs(CompactReader& reader, const char* what) {
   SLUICE_ASSIGN_OR_RETURN(auto list, reader.read_list_header());
-  if (list.first != CompactType::kStruct) return data_error(fmt::format("{} are not structs", what));
+  if (list.first != CompactType::kStruct)
+    return data_error(fmt::format("{} are not structs", what));
   return list.second;
 }
 
 // TimeUnit union: 1 MILLIS, 2 MICROS, 3 NANOS (each an empty struct).
 Result<int16_t> read_time_unit(CompactReader& reader) {
   int16_t unit = 0;
-  SLUICE_RETURN_IF_ERROR(read_struct(reader, [&](const CompactReader::FieldHeader& f) -> Result<bool> {
-    if (f.type != CompactType::kStruct) return false;
-    unit = f.id;
-    return false;  // skip the empty struct
-  }));
+  SLUICE_RETURN_IF_ERROR(
+      read_struct(reader, [&](const CompactReader::FieldHeader& f) -> Result<bool> {
+        if (f.type != CompactType::kStruct) return false;
+        unit = f.id;
+        return false;  // skip the empty struct
+      }));
   return unit;
 }
 
@@ -88,28 +90,31 @@ Status read_logical_type(CompactReader& reader, Element& element) {
     if (f.type != CompactType::kStruct) return false;
     element.logical = f.id;
     if (f.id == 5) {  // DECIMAL {1: scale, 2: precision}
-      SLUICE_RETURN_IF_ERROR(read_struct(reader, [&](const CompactReader::FieldHeader& g) -> Result<bool> {
-        if (g.id != 1 || g.type != CompactType::kI32) return false;
-        SLUICE_ASSIGN_OR_RETURN(element.logical_scale, read_i32(reader));
-        return true;
-      }));
+      SLUICE_RETURN_IF_ERROR(
+          read_struct(reader, [&](const CompactReader::FieldHeader& g) -> Result<bool> {
+            if (g.id != 1 || g.type != CompactType::kI32) return false;
+            SLUICE_ASSIGN_OR_RETURN(element.logical_scale, read_i32(reader));
+            return true;
+          }));
       return true;
     }
     if (f.id == 7 || f.id == 8) {  // TIME, TIMESTAMP {1: isAdjustedToUTC, 2: unit}
-      SLUICE_RETURN_IF_ERROR(read_struct(reader, [&](const CompactReader::FieldHeader& g) -> Result<bool> {
-        if (g.id != 2 || g.type != CompactType::kStruct) return false;
-        SLUICE_ASSIGN_OR_RETURN(element.logical_unit, read_time_unit(reader));
-        return true;
-      }));
+      SLUICE_RETURN_IF_ERROR(
+          read_struct(reader, [&](const CompactReader::FieldHeader& g) -> Result<bool> {
+            if (g.id != 2 || g.type != CompactType::kStruct) return false;
+            SLUICE_ASSIGN_OR_RETURN(element.logical_unit, read_time_unit(reader));
+            return true;
+          }));
       return true;
     }
     if (f.id == 10) {  // INTEGER {1: bitWidth (i8), 2: isSigned}
-      SLUICE_RETURN_IF_ERROR(read_struct(reader, [&](const CompactReader::FieldHeader& g) -> Result<bool> {
-        if (g.id != 2) return false;
-        if (g.type != CompactType::kBoolTrue && g.type != CompactType::kBoolFalse) return false;
-        element.logical_signed = g.type == CompactType::kBoolTrue;
-        return true;
-      }));
+      SLUICE_RETURN_IF_ERROR(
+          read_struct(reader, [&](const CompactReader::FieldHeader& g) -> Result<bool> {
+            if (g.id != 2) return false;
+            if (g.type != CompactType::kBoolTrue && g.type != CompactType::kBoolFalse) return false;
+            element.logical_signed = g.type == CompactType::kBoolTrue;
+            return true;
+          }));
       return true;
     }
     return false;
@@ -118,27 +123,28 @@ Status read_logical_type(CompactReader& reader, Element& element) {
 
 Result<Element> read_element(CompactReader& reader) {
   Element element;
-  SLUICE_RETURN_IF_ERROR(read_struct(reader, [&](const CompactReader::FieldHeader& f) -> Result<bool> {
-    if (f.id == 4 && f.type == CompactType::kBinary) {
-      SLUICE_ASSIGN_OR_RETURN(std::string_view name, reader.read_binary());
-      element.name = std::string(name);
-      return true;
-    }
-    if (f.id == 10 && f.type == CompactType::kStruct) {
-      SLUICE_RETURN_IF_ERROR(read_logical_type(reader, element));
-      return true;
-    }
-    int32_t* target = f.id == 1   ? &element.type
-                      : f.id == 2 ? &element.type_length
-                      : f.id == 3 ? &element.repetition
-                      : f.id == 5 ? &element.num_children
-                      : f.id == 6 ? &element.converted_type
-                      : f.id == 7 ? &element.scale
-                                  : nullptr;
-    if (target == nullptr || f.type != CompactType::kI32) return false;
-    SLUICE_ASSIGN_OR_RETURN(*target, read_i32(reader));
-    return true;
-  }));
+  SLUICE_RETURN_IF_ERROR(
+      read_struct(reader, [&](const CompactReader::FieldHeader& f) -> Result<bool> {
+        if (f.id == 4 && f.type == CompactType::kBinary) {
+          SLUICE_ASSIGN_OR_RETURN(std::string_view name, reader.read_binary());
+          element.name = std::string(name);
+          return true;
+        }
+        if (f.id == 10 && f.type == CompactType::kStruct) {
+          SLUICE_RETURN_IF_ERROR(read_logical_type(reader, element));
+          return true;
+        }
+        int32_t* target = f.id == 1   ? &element.type
+                          : f.id == 2 ? &element.type_length
+                          : f.id == 3 ? &element.repetition
+                          : f.id == 5 ? &element.num_children
+                          : f.id == 6 ? &element.converted_type
+                          : f.id == 7 ? &element.scale
+                                      : nullptr;
+        if (target == nullptr || f.type != CompactType::kI32) return false;
+        SLUICE_ASSIGN_OR_RETURN(*target, read_i32(reader));
+        return true;
+      }));
   return element;
 }
 
@@ -179,7 +185,8 @@ Result<ColumnInfo> column_of(const Element& element) {
     case Physical::kInt32:
     case Physical::kInt64:
       column.kind = ValueKind::kSigned;
-      if (lt == 10 ? !element.logical_signed : (ct >= converted::kUint8 && ct <= converted::kUint64))
+      if (lt == 10 ? !element.logical_signed
+                   : (ct >= converted::kUint8 && ct <= converted::kUint64))
         column.kind = ValueKind::kUnsigned;
       if (lt == 6 || ct == converted::kDate) column.kind = ValueKind::kDate;
       if (lt == 8 || ct == converted::kTimestampMillis || ct == converted::kTimestampMicros) {
@@ -227,9 +234,10 @@ Status read_schema(CompactReader& reader, FileInfo& info) {
     const int32_t ct = element.converted_type;
     if (element.num_children > 0 || element.type < 0 || element.repetition == kRepeated ||
         ct == converted::kMap || ct == converted::kMapKeyValue || ct == converted::kList) {
-      return data_error(fmt::format(
-          "column '{}' is nested or repeated (a group, list or map); sluice reads flat columns only",
-          element.name));
+      return data_error(
+          fmt::format("column '{}' is nested or repeated (a group, list or map); sluice reads flat "
+                      "columns only",
+                      element.name));
     }
     SLUICE_ASSIGN_OR_RETURN(ColumnInfo column, column_of(element));
     info.columns.push_back(std::move(column));
@@ -259,27 +267,28 @@ Status read_statistics(CompactReader& reader, ChunkStatistics& stats) {
 // ColumnMetaData: codec, values, offsets, sizes, statistics.
 Status read_column_metadata(CompactReader& reader, ChunkInfo& chunk, int32_t& physical) {
   int64_t data_page = -1, dictionary_page = -1, size = -1;
-  SLUICE_RETURN_IF_ERROR(read_struct(reader, [&](const CompactReader::FieldHeader& f) -> Result<bool> {
-    if (f.type == CompactType::kI32 && (f.id == 1 || f.id == 4)) {
-      SLUICE_ASSIGN_OR_RETURN(int32_t value, read_i32(reader));
-      if (f.id == 1) physical = value;
-      if (f.id == 4) chunk.codec = static_cast<Codec>(value);
-      return true;
-    }
-    if (f.type == CompactType::kI64 && (f.id == 5 || f.id == 7 || f.id == 9 || f.id == 11)) {
-      SLUICE_ASSIGN_OR_RETURN(int64_t value, reader.read_zigzag());
-      if (f.id == 5) chunk.num_values = value;
-      if (f.id == 7) size = value;
-      if (f.id == 9) data_page = value;
-      if (f.id == 11) dictionary_page = value;
-      return true;
-    }
-    if (f.id == 12 && f.type == CompactType::kStruct) {
-      SLUICE_RETURN_IF_ERROR(read_statistics(reader, chunk.statistics));
-      return true;
-    }
-    return false;
-  }));
+  SLUICE_RETURN_IF_ERROR(
+      read_struct(reader, [&](const CompactReader::FieldHeader& f) -> Result<bool> {
+        if (f.type == CompactType::kI32 && (f.id == 1 || f.id == 4)) {
+          SLUICE_ASSIGN_OR_RETURN(int32_t value, read_i32(reader));
+          if (f.id == 1) physical = value;
+          if (f.id == 4) chunk.codec = static_cast<Codec>(value);
+          return true;
+        }
+        if (f.type == CompactType::kI64 && (f.id == 5 || f.id == 7 || f.id == 9 || f.id == 11)) {
+          SLUICE_ASSIGN_OR_RETURN(int64_t value, reader.read_zigzag());
+          if (f.id == 5) chunk.num_values = value;
+          if (f.id == 7) size = value;
+          if (f.id == 9) data_page = value;
+          if (f.id == 11) dictionary_page = value;
+          return true;
+        }
+        if (f.id == 12 && f.type == CompactType::kStruct) {
+          SLUICE_RETURN_IF_ERROR(read_statistics(reader, chunk.statistics));
+          return true;
+        }
+        return false;
+      }));
   if (data_page < 0 || size <= 0 || chunk.num_values < 0)
     return data_error("a column chunk without its offset, size or value count");
   // Some writers write dictionary_page_offset 0 for "none"; a dictionary
@@ -293,36 +302,38 @@ Status read_column_metadata(CompactReader& reader, ChunkInfo& chunk, int32_t& ph
 
 Status read_row_group(CompactReader& reader, FileInfo& info, RowGroupInfo& group) {
   int64_t rows = -1;
-  SLUICE_RETURN_IF_ERROR(read_struct(reader, [&](const CompactReader::FieldHeader& f) -> Result<bool> {
-    if (f.id == 3 && f.type == CompactType::kI64) {
-      SLUICE_ASSIGN_OR_RETURN(rows, reader.read_zigzag());
-      return true;
-    }
-    if (f.id != 1 || f.type != CompactType::kList) return false;
-    SLUICE_ASSIGN_OR_RETURN(uint64_t count, read_list_of_structs(reader, "column chunks"));
-    for (uint64_t i = 0; i < count; ++i) {
-      ChunkInfo chunk;
-      int32_t physical = -1;
-      bool has_metadata = false;
-      SLUICE_RETURN_IF_ERROR(read_struct(reader, [&](const CompactReader::FieldHeader& g) -> Result<bool> {
-        if (g.id == 1 && g.type == CompactType::kBinary)
-          return data_error("a column chunk in another file (file_path) is not supported");
-        if (g.id != 3 || g.type != CompactType::kStruct) return false;
-        has_metadata = true;
-        SLUICE_RETURN_IF_ERROR(read_column_metadata(reader, chunk, physical));
+  SLUICE_RETURN_IF_ERROR(
+      read_struct(reader, [&](const CompactReader::FieldHeader& f) -> Result<bool> {
+        if (f.id == 3 && f.type == CompactType::kI64) {
+          SLUICE_ASSIGN_OR_RETURN(rows, reader.read_zigzag());
+          return true;
+        }
+        if (f.id != 1 || f.type != CompactType::kList) return false;
+        SLUICE_ASSIGN_OR_RETURN(uint64_t count, read_list_of_structs(reader, "column chunks"));
+        for (uint64_t i = 0; i < count; ++i) {
+          ChunkInfo chunk;
+          int32_t physical = -1;
+          bool has_metadata = false;
+          SLUICE_RETURN_IF_ERROR(
+              read_struct(reader, [&](const CompactReader::FieldHeader& g) -> Result<bool> {
+                if (g.id == 1 && g.type == CompactType::kBinary)
+                  return data_error("a column chunk in another file (file_path) is not supported");
+                if (g.id != 3 || g.type != CompactType::kStruct) return false;
+                has_metadata = true;
+                SLUICE_RETURN_IF_ERROR(read_column_metadata(reader, chunk, physical));
+                return true;
+              }));
+          if (!has_metadata) return data_error("a column chunk without metadata");
+          const size_t column = group.chunks.size();
+          if (column >= info.columns.size())
+            return data_error("a row group with more column chunks than the schema has columns");
+          if (physical != static_cast<int32_t>(info.columns[column].physical))
+            return data_error(fmt::format("column '{}': the chunk's type {} is not the schema's",
+                                          info.columns[column].name, physical));
+          group.chunks.push_back(std::move(chunk));
+        }
         return true;
       }));
-      if (!has_metadata) return data_error("a column chunk without metadata");
-      const size_t column = group.chunks.size();
-      if (column >= info.columns.size())
-        return data_error("a row group with more column chunks than the schema has columns");
-      if (physical != static_cast<int32_t>(info.columns[column].physical))
-        return data_error(fmt::format("column '{}': the chunk's type {} is not the schema's",
-                                      info.columns[column].name, physical));
-      group.chunks.push_back(std::move(chunk));
-    }
-    return true;
-  }));
   if (rows < 0) return data_error("a row group without num_rows");
   group.rows = static_cast<uint64_t>(rows);
   return Status::ok();
@@ -336,32 +347,33 @@ Result<FileInfo> parse_file_metadata(std::string_view footer, uint64_t data_end)
   CompactReader reader(footer);
   bool has_schema = false, has_rows = false;
   std::vector<RowGroupInfo> groups;
-  SLUICE_RETURN_IF_ERROR(read_struct(reader, [&](const CompactReader::FieldHeader& f) -> Result<bool> {
-    if (f.id == 2 && f.type == CompactType::kList) {
-      if (has_schema) return data_error("two schemas");
-      SLUICE_RETURN_IF_ERROR(read_schema(reader, info));
-      has_schema = true;
-      return true;
-    }
-    if (f.id == 3 && f.type == CompactType::kI64) {
-      SLUICE_ASSIGN_OR_RETURN(int64_t rows, reader.read_zigzag());
-      if (rows < 0) return data_error(fmt::format("num_rows {}", rows));
-      info.rows = static_cast<uint64_t>(rows);
-      has_rows = true;
-      return true;
-    }
-    if (f.id == 4 && f.type == CompactType::kList) {
-      if (!has_schema) return data_error("row groups before the schema");
-      SLUICE_ASSIGN_OR_RETURN(uint64_t count, read_list_of_structs(reader, "row groups"));
-      for (uint64_t i = 0; i < count; ++i) {
-        RowGroupInfo group;
-        SLUICE_RETURN_IF_ERROR(read_row_group(reader, info, group));
-        info.row_groups.push_back(std::move(group));
-      }
-      return true;
-    }
-    return false;
-  }));
+  SLUICE_RETURN_IF_ERROR(
+      read_struct(reader, [&](const CompactReader::FieldHeader& f) -> Result<bool> {
+        if (f.id == 2 && f.type == CompactType::kList) {
+          if (has_schema) return data_error("two schemas");
+          SLUICE_RETURN_IF_ERROR(read_schema(reader, info));
+          has_schema = true;
+          return true;
+        }
+        if (f.id == 3 && f.type == CompactType::kI64) {
+          SLUICE_ASSIGN_OR_RETURN(int64_t rows, reader.read_zigzag());
+          if (rows < 0) return data_error(fmt::format("num_rows {}", rows));
+          info.rows = static_cast<uint64_t>(rows);
+          has_rows = true;
+          return true;
+        }
+        if (f.id == 4 && f.type == CompactType::kList) {
+          if (!has_schema) return data_error("row groups before the schema");
+          SLUICE_ASSIGN_OR_RETURN(uint64_t count, read_list_of_structs(reader, "row groups"));
+          for (uint64_t i = 0; i < count; ++i) {
+            RowGroupInfo group;
+            SLUICE_RETURN_IF_ERROR(read_row_group(reader, info, group));
+            info.row_groups.push_back(std::move(group));
+          }
+          return true;
+        }
+        return false;
+      }));
   if (!has_schema || !has_rows) return data_error("a footer without schema or num_rows");
   uint64_t rows = 0;
   for (RowGroupInfo& group : info.row_groups) {

@@ -83,14 +83,14 @@ struct ChunkStatistics {
 struct ChunkInfo {
   Codec codec = Codec::kUncompressed;
   int64_t num_values = 0;
-  uint64_t start = 0;        // the dictionary page if any, else the first data page
-  uint64_t size_bytes = 0;   // total_compressed_size: [start, start + size_bytes)
+  uint64_t start = 0;       // the dictionary page if any, else the first data page
+  uint64_t size_bytes = 0;  // total_compressed_size: [start, start + size_bytes)
   ChunkStatistics statistics;
 };
 
 struct RowGroupInfo {
   uint64_t rows = 0;
-  uint64_t first_byte = 0;  // the smallest chunk start: the row group's place in the file
+  uint64_t first_byte = 0;        // the smallest chunk start: the row group's place in the file
   std::vector<ChunkInfo> chunks;  // one per column, in schema order
 };
 

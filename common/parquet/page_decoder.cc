@@ -133,8 +133,7 @@ Status RleDecoder::get(uint32_t* out, size_t count) {
       done += n;
       continue;
     }
-    if (position_ >= data_.size())
-      return data_error("RLE/bit-packed data ends before its values");
+    if (position_ >= data_.size()) return data_error("RLE/bit-packed data ends before its values");
     SLUICE_RETURN_IF_ERROR(next_run());
   }
   return Status::ok();
@@ -188,7 +187,8 @@ Status DeltaDecoder::next_miniblock() {
 }
 
 Status DeltaDecoder::get(int64_t* out, size_t count) {
-  if (count > total_ - returned_) return data_error("DELTA_BINARY_PACKED: fewer values than needed");
+  if (count > total_ - returned_)
+    return data_error("DELTA_BINARY_PACKED: fewer values than needed");
   size_t done = 0;
   if (first_pending_ && count > 0) {
     out[done++] = static_cast<int64_t>(last_);
@@ -218,7 +218,8 @@ Status DeltaDecoder::get(int64_t* out, size_t count) {
 Result<size_t> DeltaDecoder::end_position() {
   int64_t values[256];
   while (returned_ < total_) {
-    SLUICE_RETURN_IF_ERROR(get(values, static_cast<size_t>(std::min<uint64_t>(256, total_ - returned_))));
+    SLUICE_RETURN_IF_ERROR(
+        get(values, static_cast<size_t>(std::min<uint64_t>(256, total_ - returned_))));
   }
   return position_;
 }
@@ -266,18 +267,20 @@ Status ValueDecoder::init(const ColumnInfo& column, int32_t encoding, std::strin
         return data_error(fmt::format("column '{}': {} values do not fit in a page of {} bytes",
                                       column.name, count, data.size()));
       if (physical == Physical::kBoolean && (count + 7) / 8 > data.size())
-        return data_error(fmt::format("column '{}': booleans past the end of the page", column.name));
+        return data_error(
+            fmt::format("column '{}': booleans past the end of the page", column.name));
       return Status::ok();
     case encoding_id::kPlainDictionary:
     case encoding_id::kRleDictionary: {
       if (dictionary == nullptr)
-        return data_error(fmt::format("column '{}': dictionary indices without a dictionary page",
-                                      column.name));
+        return data_error(
+            fmt::format("column '{}': dictionary indices without a dictionary page", column.name));
       dictionary_ = dictionary;
       if (count == 0) return Status::ok();
       if (data.empty()) return data_error("dictionary indices: an empty page");
       const int bit_width = static_cast<uint8_t>(data[0]);
-      if (bit_width > 32) return data_error(fmt::format("dictionary indices of {} bits", bit_width));
+      if (bit_width > 32)
+        return data_error(fmt::format("dictionary indices of {} bits", bit_width));
       rle_ = RleDecoder(data.substr(1), bit_width);
       return Status::ok();
     }
@@ -298,7 +301,8 @@ Status ValueDecoder::init(const ColumnInfo& column, int32_t encoding, std::strin
     case encoding_id::kDeltaLengthByteArray: {
       if (physical != Physical::kByteArray) return refuse();
       SLUICE_RETURN_IF_ERROR(lengths_.init(data, 32));
-      if (lengths_.total_values() < count) return data_error("DELTA_LENGTH_BYTE_ARRAY: too few values");
+      if (lengths_.total_values() < count)
+        return data_error("DELTA_LENGTH_BYTE_ARRAY: too few values");
       DeltaDecoder scan = lengths_;
       SLUICE_ASSIGN_OR_RETURN(position_, scan.end_position());
       return Status::ok();
@@ -319,7 +323,8 @@ Status ValueDecoder::init(const ColumnInfo& column, int32_t encoding, std::strin
     }
     case encoding_id::kByteStreamSplit:
       if (width() == 0) return refuse();
-      if (width() * count > data.size()) return data_error("BYTE_STREAM_SPLIT: past the end of the page");
+      if (width() * count > data.size())
+        return data_error("BYTE_STREAM_SPLIT: past the end of the page");
       return Status::ok();
     default:
       return refuse();
@@ -337,8 +342,9 @@ Status ValueDecoder::next_index(uint32_t& index) {
   index = indexes_[indexes_next_++];
   ++index_;
   if (index >= dictionary_->size()) {
-    return data_error(fmt::format("column '{}': dictionary index {} out of range (the dictionary holds {} values)",
-                                  column_->name, index, dictionary_->size()));
+    return data_error(fmt::format(
+        "column '{}': dictionary index {} out of range (the dictionary holds {} values)",
+        column_->name, index, dictionary_->size()));
   }
   return Status::ok();
 }
@@ -358,12 +364,14 @@ Status ValueDecoder::next(std::string_view& value) {
         const bool bit = (static_cast<uint8_t>(data_[index_ / 8]) >> (index_ % 8)) & 1;
         value = bit ? std::string_view("\x01", 1) : std::string_view("\0", 1);
       } else if (column_->physical == Physical::kByteArray) {
-        if (data_.size() - position_ < 4) return data_error("a byte array past the end of the page");
+        if (data_.size() - position_ < 4)
+          return data_error("a byte array past the end of the page");
         uint32_t length = 0;
         std::memcpy(&length, data_.data() + position_, 4);
         position_ += 4;
         if (length > data_.size() - position_)
-          return data_error(fmt::format("a byte array of {} bytes past the end of the page", length));
+          return data_error(
+              fmt::format("a byte array of {} bytes past the end of the page", length));
         value = data_.substr(position_, length);
         position_ += length;
       } else {
@@ -472,9 +480,10 @@ Status decompress_page(Codec codec, std::string_view compressed, size_t uncompre
       return Status::ok();
     }
     default:
-      return data_error(fmt::format("codec {} is not supported (sluice reads UNCOMPRESSED, "
-                                    "SNAPPY, GZIP and ZSTD)",
-                                    codec_name(codec)));
+      return data_error(
+          fmt::format("codec {} is not supported (sluice reads UNCOMPRESSED, "
+                      "SNAPPY, GZIP and ZSTD)",
+                      codec_name(codec)));
   }
 }
 

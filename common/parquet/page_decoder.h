@@ -47,8 +47,8 @@ class RleDecoder {
   int bit_width_ = 0;
   uint64_t rle_left_ = 0;  // values left in the current RLE run
   uint32_t rle_value_ = 0;
-  uint64_t packed_left_ = 0;  // values left in the current bit-packed run
-  size_t packed_begin_ = 0;   // its first byte
+  uint64_t packed_left_ = 0;   // values left in the current bit-packed run
+  size_t packed_begin_ = 0;    // its first byte
   uint64_t packed_index_ = 0;  // the next value's index in it
 };
 
@@ -80,8 +80,8 @@ class DeltaDecoder {
   bool first_pending_ = true;
   uint64_t last_ = 0;  // the previous value (two's complement, wrapping)
   uint64_t min_delta_ = 0;
-  std::string widths_;       // of the current block's miniblocks
-  uint64_t miniblock_ = 0;   // index of the current miniblock in its block
+  std::string widths_;      // of the current block's miniblocks
+  uint64_t miniblock_ = 0;  // index of the current miniblock in its block
   uint64_t in_mini_left_ = 0;
   size_t mini_begin_ = 0;
   uint64_t mini_index_ = 0;
@@ -114,7 +114,7 @@ class ValueDecoder {
   size_t index_ = 0;
   const std::vector<std::string_view>* dictionary_ = nullptr;
   RleDecoder rle_;
-  DeltaDecoder lengths_;  // DELTA_LENGTH_BYTE_ARRAY lengths; DELTA_BYTE_ARRAY suffix lengths
+  DeltaDecoder lengths_;   // DELTA_LENGTH_BYTE_ARRAY lengths; DELTA_BYTE_ARRAY suffix lengths
   DeltaDecoder prefixes_;  // DELTA_BYTE_ARRAY prefix lengths
   DeltaDecoder ints_;      // DELTA_BINARY_PACKED
   std::string scratch_;    // a value built here (DELTA_BYTE_ARRAY, BYTE_STREAM_SPLIT, ints)

@@ -102,7 +102,8 @@ Result<bool> ParquetRangeReader::next(RecordBatch& batch, std::vector<RejectedRe
   if (group_ == nullptr || group_row_ == group_->rows) SLUICE_RETURN_IF_ERROR(start_row_group());
   if (group_ == nullptr) return false;
 
-  const size_t rows = static_cast<size_t>(std::min<uint64_t>(batch_rows_, group_->rows - group_row_));
+  const size_t rows =
+      static_cast<size_t>(std::min<uint64_t>(batch_rows_, group_->rows - group_row_));
   for (size_t c = 0; c < chunks_.size(); ++c) {
     values_[c].clear();
     SLUICE_RETURN_IF_ERROR(chunks_[c]->read(rows, arena_, values_[c]));

@@ -49,8 +49,8 @@ size_t format_timestamp_nanos(int64_t micros, int64_t extra_nanos, char* out) {
     std::memcpy(out + length, ".000000", 7);
     length += 7;
   }
-  return length + static_cast<size_t>(fmt::format_to(out + length, "{:03}", extra_nanos) -
-                                      (out + length));
+  return length +
+         static_cast<size_t>(fmt::format_to(out + length, "{:03}", extra_nanos) - (out + length));
 }
 
 // `count` of `unit` since the epoch (a timestamp) or since midnight (a time).
@@ -71,8 +71,8 @@ size_t format_time_value(const ColumnInfo& column, int64_t count, char* out) {
   if (column.kind == ValueKind::kTimestamp) return format_timestamp_nanos(micros, nanos, out);
   // A time of day: HH:MM:SS[.ffffff[nnn]].
   const auto [seconds, fraction] = floor_divmod(micros, 1'000'000);
-  char* end = fmt::format_to(out, "{:02}:{:02}:{:02}", seconds / 3600, seconds / 60 % 60,
-                             seconds % 60);
+  char* end =
+      fmt::format_to(out, "{:02}:{:02}:{:02}", seconds / 3600, seconds / 60 % 60, seconds % 60);
   if (fraction != 0 || nanos != 0) end = fmt::format_to(end, ".{:06}", fraction);
   if (nanos != 0) end = fmt::format_to(end, "{:03}", nanos);
   return static_cast<size_t>(end - out);
@@ -81,8 +81,8 @@ size_t format_time_value(const ColumnInfo& column, int64_t count, char* out) {
 // An unscaled decimal as text with `scale` digits after the point.
 size_t format_decimal(__int128 unscaled, int scale, char* out) {
   const bool negative = unscaled < 0;
-  unsigned __int128 magnitude =
-      negative ? static_cast<unsigned __int128>(-(unscaled + 1)) + 1 : static_cast<unsigned __int128>(unscaled);
+  unsigned __int128 magnitude = negative ? static_cast<unsigned __int128>(-(unscaled + 1)) + 1
+                                         : static_cast<unsigned __int128>(unscaled);
   char digits[96];
   size_t count = 0;
   do {
@@ -192,7 +192,8 @@ Result<std::string_view> value_text(const ColumnInfo& column, std::string_view r
         const auto [days, nanos] = floor_divmod(nanos_of_day, kNanosPerDay);
         const int64_t day = julian_day - kJulianDayOfEpoch + days;
         if (day > kInt96DaysMax || day < -kInt96DaysMax)
-          return data_error(fmt::format("column '{}': an INT96 timestamp out of range", column.name));
+          return data_error(
+              fmt::format("column '{}': an INT96 timestamp out of range", column.name));
         const auto [micros, extra] = floor_divmod(nanos, 1000);
         length = format_timestamp_nanos(day * expr::kMicrosPerDay + micros, extra, buffer);
         break;

@@ -5,6 +5,7 @@
 // fails the job with a message naming the column.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -26,28 +27,21 @@ std::string as_parquet(std::string job) {
   return job;
 }
 
-// Writes the rows of a CSV file as Parquet with sluice's writer: every
-// column a string but "Summons Number" and "Violation Code" (INT64; an
-// empty field NULL), in row groups of `group_rows` rows.
-void csv_to_parquet(const std::string& csv, const std::string& out, uint64_t group_rows,
-                    Compression codec) {
+struct Table {
+  std::vector<std::string> names;
+  std::vector<std::vector<std::string>> rows;
+};
+
+Table read_csv(const std::string& csv) {
+  Table table;
   auto source = FileSource::open(csv);
-  ASSERT_TRUE(source.is_ok());
+  EXPECT_TRUE(source.is_ok());
+  if (!source.is_ok()) return table;
   CsvDialect dialect;
   auto header = read_csv_header(*source.value(), dialect, 1 << 20);
-  ASSERT_TRUE(header.is_ok());
-  const std::vector<std::string>& names = header.value();
-  std::vector<parquet::ColumnType> types(names.size(), parquet::ColumnType::kString);
-  for (size_t c = 0; c < names.size(); ++c) {
-    if (names[c] == "Summons Number" || names[c] == "Violation Code")
-      types[c] = parquet::ColumnType::kInt64;
-  }
-  parquet::WriterOptions options;
-  options.compression = codec;
-  options.row_group_rows_max = group_rows;
-  options.page_bytes_max = 16 << 10;
-  auto writer = parquet::open_parquet_writer(out, names, types, options);
-  ASSERT_TRUE(writer.is_ok()) << writer.status().message();
+  EXPECT_TRUE(header.is_ok());
+  if (!header.is_ok()) return table;
+  table.names = header.value();
   CsvRangeOptions read;
   read.dialect = dialect;
   read.end_offset = source.value()->size_bytes();
@@ -56,20 +50,61 @@ void csv_to_parquet(const std::string& csv, const std::string& out, uint64_t gro
   std::vector<RejectedRecord> rejects;
   while (true) {
     auto more = reader.next(batch, rejects);
-    ASSERT_TRUE(more.is_ok());
-    OutputBatch rows;
-    rows.column_count = names.size();
-    rows.row_count = batch.row_count;
+    EXPECT_TRUE(more.is_ok());
+    if (!more.is_ok()) return table;
     for (size_t row = 0; row < batch.row_count; ++row) {
-      for (size_t c = 0; c < names.size(); ++c) {
-        rows.fields.push_back(batch.field(row, c));
-        rows.nulls.push_back(types[c] != parquet::ColumnType::kString && batch.field(row, c).empty());
-      }
+      std::vector<std::string> values;
+      for (size_t c = 0; c < batch.column_count; ++c) values.emplace_back(batch.field(row, c));
+      table.rows.push_back(std::move(values));
     }
-    ASSERT_TRUE(writer.value()->write(rows).is_ok());
     if (!more.value()) break;
   }
-  ASSERT_TRUE(rejects.empty());
+  EXPECT_TRUE(rejects.empty());
+  return table;
+}
+
+void write_csv(const Table& table, const std::string& out) {
+  std::string text;
+  for (size_t c = 0; c < table.names.size(); ++c)
+    text += (c > 0 ? "," : "") + csv_field(table.names[c]);
+  text += '\n';
+  for (const auto& row : table.rows) {
+    for (size_t c = 0; c < row.size(); ++c) text += (c > 0 ? "," : "") + csv_field(row[c]);
+    text += '\n';
+  }
+  write_file(out, text);
+}
+
+// Writes a table as Parquet with sluice's writer: every column a string
+// but "Summons Number" and "Violation Code" (INT64; an empty field NULL),
+// in row groups of `group_rows` rows.
+void write_parquet(const Table& table, const std::string& out, uint64_t group_rows,
+                   Compression codec) {
+  std::vector<parquet::ColumnType> types(table.names.size(), parquet::ColumnType::kString);
+  for (size_t c = 0; c < table.names.size(); ++c) {
+    if (table.names[c] == "Summons Number" || table.names[c] == "Violation Code")
+      types[c] = parquet::ColumnType::kInt64;
+  }
+  parquet::WriterOptions options;
+  options.compression = codec;
+  options.row_group_rows_max = group_rows;
+  options.page_bytes_max = 16 << 10;
+  auto writer = parquet::open_parquet_writer(out, table.names, types, options);
+  ASSERT_TRUE(writer.is_ok()) << writer.status().message();
+  OutputBatch rows;
+  rows.column_count = table.names.size();
+  for (size_t row = 0; row < table.rows.size(); ++row) {
+    for (size_t c = 0; c < table.names.size(); ++c) {
+      rows.fields.push_back(table.rows[row][c]);
+      rows.nulls.push_back(types[c] != parquet::ColumnType::kString && table.rows[row][c].empty());
+    }
+    if (++rows.row_count == 1000 || row + 1 == table.rows.size()) {
+      ASSERT_TRUE(writer.value()->write(rows).is_ok());
+      rows.fields.clear();
+      rows.nulls.clear();
+      rows.row_count = 0;
+    }
+  }
   ASSERT_TRUE(writer.value()->finish().is_ok());
 }
 
@@ -90,16 +125,17 @@ class ParquetInput : public ::testing::Test {
     ASSERT_EQ(generated.exit_code, 0) << generated.err;
     // Two files, so ranges of both are planned; row groups of a random size.
     std::filesystem::create_directories(dir_ / "parquet");
-    csv_to_parquet(dir_ / "parking.csv", dir_ / "parquet/a.parquet", 300 + random_() % 1500,
-                   Compression::kSnappy);
-    csv_to_parquet(dir_ / "parking.csv", dir_ / "parquet/b.parquet", 300 + random_() % 1500,
-                   Compression::kZstd);
+    table_ = read_csv(dir_ / "parking.csv");
+    ASSERT_EQ(table_.rows.size(), 20000u);
+    write_parquet(table_, dir_ / "parquet/a.parquet", 300 + random_() % 1500, Compression::kSnappy);
+    write_parquet(table_, dir_ / "parquet/b.parquet", 300 + random_() % 1500, Compression::kZstd);
     std::filesystem::create_directories(dir_ / "csv");
     std::filesystem::copy_file(dir_ / "parking.csv", dir_ / "csv/a.csv");
     std::filesystem::copy_file(dir_ / "parking.csv", dir_ / "csv/b.csv");
   }
 
   TempDir dir_;
+  Table table_;
   uint64_t seed_ = 0;
   std::mt19937_64 random_;
 };
@@ -112,9 +148,11 @@ TEST_F(ParquetInput, W1OverParquetGivesTheCsvOutputForRandomSplitSizes) {
   for (int trial = 0; trial < 3; ++trial) {
     const std::string split = std::to_string(256 + random_() % (1 << 20));
     const std::string name = "w1-parquet-" + std::to_string(trial);
-    auto parquet = run_job(dir_, name, as_parquet(w1_job(dir_ / "parquet", "out-" + name + "/", split)));
+    auto parquet =
+        run_job(dir_, name, as_parquet(w1_job(dir_ / "parquet", "out-" + name + "/", split)));
     ASSERT_EQ(parquet.exit_code, 0) << parquet.err << " split=" << split << " seed=" << seed_;
-    EXPECT_EQ(concat_parts(dir_ / ("out-" + name)), expected) << "split=" << split << " seed=" << seed_;
+    EXPECT_EQ(concat_parts(dir_ / ("out-" + name)), expected)
+        << "split=" << split << " seed=" << seed_;
     auto verified = run({sluice_binary(), "verify", dir_ / ("out-" + name)});
     EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
     const auto manifest =
@@ -127,10 +165,42 @@ TEST_F(ParquetInput, W3AggregateOverParquetGivesTheCsvOutput) {
   auto csv = run_job(dir_, "w3-csv", w3_job(dir_ / "csv", "out-csv/", "256KiB"));
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
   const std::string split = std::to_string(256 + random_() % (512 << 10));
-  auto parquet = run_job(dir_, "w3-parquet", as_parquet(w3_job(dir_ / "parquet", "out-parquet/", split)));
+  auto parquet =
+      run_job(dir_, "w3-parquet", as_parquet(w3_job(dir_ / "parquet", "out-parquet/", split)));
   ASSERT_EQ(parquet.exit_code, 0) << parquet.err << " seed=" << seed_;
   EXPECT_EQ(concat_parts(dir_ / "out-parquet"), concat_parts(dir_ / "out-csv"))
       << "split=" << split << " seed=" << seed_;
+}
+
+// Rows sorted by state: most row groups hold no 'NJ' and W1's leading
+// filter skips them unread; the output is the CSV's all the same and the
+// skipped row groups are in the manifest.
+TEST_F(ParquetInput, PushdownSkipsRowGroupsTheFilterRulesOut) {
+  const size_t state = static_cast<size_t>(
+      std::find(table_.names.begin(), table_.names.end(), "Registration State") -
+      table_.names.begin());
+  ASSERT_LT(state, table_.names.size());
+  Table sorted = table_;
+  std::stable_sort(sorted.rows.begin(), sorted.rows.end(),
+                   [&](const auto& a, const auto& b) { return a[state] < b[state]; });
+  std::filesystem::create_directories(dir_ / "sorted");
+  write_csv(sorted, dir_ / "sorted/parking.csv");
+  write_parquet(sorted, dir_ / "sorted/parking.parquet", 500, Compression::kSnappy);
+  auto csv =
+      run_job(dir_, "w1-sorted-csv", w1_job(dir_ / "sorted/parking.csv", "out-csv/", "1MiB"));
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  auto parquet =
+      run_job(dir_, "w1-sorted-parquet",
+              as_parquet(w1_job(dir_ / "sorted/parking.parquet", "out-parquet/", "256KiB")));
+  ASSERT_EQ(parquet.exit_code, 0) << parquet.err;
+  EXPECT_EQ(concat_parts(dir_ / "out-parquet"), concat_parts(dir_ / "out-csv"));
+  const auto manifest = nlohmann::json::parse(read_file(dir_ / "out-parquet/_MANIFEST.json"));
+  EXPECT_EQ(manifest.at("rows_in"), 20000);
+  // 40 row groups; NJ's rows span at most 3 of them (NJ is a few percent).
+  ASSERT_TRUE(manifest.contains("row_groups_skipped")) << manifest.dump();
+  EXPECT_GE(manifest.at("row_groups_skipped").get<uint64_t>(), 30u) << manifest.dump();
+  auto verified = run({sluice_binary(), "verify", dir_ / "out-parquet"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
 }
 
 TEST_F(ParquetInput, DamagedPageFailsTheJobNamingTheColumn) {
@@ -141,7 +211,8 @@ TEST_F(ParquetInput, DamagedPageFailsTheJobNamingTheColumn) {
     const std::string garbage(24, '\xff');
     file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
   }
-  auto result = run_job(dir_, "damaged", as_parquet(passthrough_job(dir_ / "parquet", "out/", "64KiB")));
+  auto result =
+      run_job(dir_, "damaged", as_parquet(passthrough_job(dir_ / "parquet", "out/", "64KiB")));
   EXPECT_EQ(result.exit_code, 1) << result.err;
   EXPECT_NE(result.err.find("parquet: column 'Summons Number'"), std::string::npos) << result.err;
   EXPECT_FALSE(std::filesystem::exists(dir_ / "out/_SUCCESS"));

@@ -33,23 +33,28 @@ std::string write_base(int variant) {
   const std::string path = "/tmp/sluice-parquet-fuzz-" + std::to_string(::getpid()) + "-" +
                            std::to_string(variant) + ".parquet";
   parquet::WriterOptions options;
-  options.compression =
-      variant == 0 ? Compression::kNone : variant == 1 ? Compression::kSnappy : Compression::kZstd;
+  options.compression = variant == 0   ? Compression::kNone
+                        : variant == 1 ? Compression::kSnappy
+                                       : Compression::kZstd;
   options.row_group_rows_max = 16;
   options.page_bytes_max = 64;
   options.dictionary_bytes_max = variant == 2 ? 32 : 4096;
   using T = parquet::ColumnType;
   const std::vector<std::string> names = {"s", "i", "f", "b", "d", "t"};
-  const std::vector<T> types = {T::kString, T::kInt64, T::kFloat64, T::kBool, T::kDate, T::kTimestamp};
+  const std::vector<T> types = {T::kString, T::kInt64, T::kFloat64,
+                                T::kBool,   T::kDate,  T::kTimestamp};
   auto writer = parquet::open_parquet_writer(path, names, types, options);
   if (!writer.is_ok()) __builtin_trap();
   OutputBatch batch;
   batch.column_count = names.size();
   for (int row = 0; row < 40; ++row) {
     const std::vector<std::string> values = {
-        row % 3 == 0 ? "NY" : "state" + std::to_string(row % 5), std::to_string(row * 7919 - 100),
-        std::to_string(row * 0.25), row % 2 == 0 ? "true" : "false",
-        "2020-01-" + std::to_string(10 + row % 20), "2021-03-04 05:06:07." + std::to_string(100000 + row)};
+        row % 3 == 0 ? "NY" : "state" + std::to_string(row % 5),
+        std::to_string(row * 7919 - 100),
+        std::to_string(row * 0.25),
+        row % 2 == 0 ? "true" : "false",
+        "2020-01-" + std::to_string(10 + row % 20),
+        "2021-03-04 05:06:07." + std::to_string(100000 + row)};
     for (const std::string& value : values) {
       batch.owned.push_back(value);
       batch.fields.push_back(batch.owned.back());
@@ -70,8 +75,8 @@ const std::vector<std::string>& bases() {
 }
 
 // Reads [begin, end) of `source`; false on an error.
-bool read_range(ByteSource& source, uint64_t begin, uint64_t end,
-                std::vector<std::string>& rows, uint64_t& budget) {
+bool read_range(ByteSource& source, uint64_t begin, uint64_t end, std::vector<std::string>& rows,
+                uint64_t& budget) {
   parquet::ParquetRangeOptions options;
   options.begin_offset = begin;
   options.end_offset = end;

@@ -43,15 +43,14 @@ std::optional<std::string> random_value(ColumnType type, std::mt19937_64& random
   char buffer[64];
   switch (type) {
     case ColumnType::kString: {
-      static const char* kWords[] = {"", "NY", "NJ", "a,b", "quote\"d", "line\nbreak", "é ü",
-                                     "z"};
+      static const char* kWords[] = {"", "NY", "NJ", "a,b", "quote\"d", "line\nbreak", "é ü", "z"};
       std::string value = kWords[random() % 8];
       if (random() % 3 == 0) value += std::to_string(random() % 100000);
       return value;
     }
     case ColumnType::kInt64: {
       const int64_t value = random() % 5 == 0 ? static_cast<int64_t>(random())
-                                               : static_cast<int64_t>(random() % 2001) - 1000;
+                                              : static_cast<int64_t>(random() % 2001) - 1000;
       return std::to_string(value);
     }
     case ColumnType::kFloat64: {
@@ -63,10 +62,11 @@ std::optional<std::string> random_value(ColumnType type, std::mt19937_64& random
     case ColumnType::kBool:
       return random() % 2 == 0 ? "true" : "false";
     case ColumnType::kDate:
-      return std::string(buffer, expr::format_date(static_cast<int64_t>(random() % 40000) - 10000,
-                                                   buffer));
+      return std::string(buffer,
+                         expr::format_date(static_cast<int64_t>(random() % 40000) - 10000, buffer));
     case ColumnType::kTimestamp: {
-      int64_t micros = static_cast<int64_t>(random() % 4'000'000'000'000'000ull) - 1'000'000'000'000'000;
+      int64_t micros =
+          static_cast<int64_t>(random() % 4'000'000'000'000'000ull) - 1'000'000'000'000'000;
       if (random() % 2 == 0) micros -= micros % 1'000'000;
       return std::string(buffer, expr::format_timestamp(micros, buffer));
     }
@@ -103,7 +103,8 @@ struct ReadResult {
 };
 
 ReadResult read_range(ByteSource& source, const std::vector<std::string>& names, uint64_t begin,
-                      uint64_t end, std::optional<std::vector<size_t>> read_columns = std::nullopt) {
+                      uint64_t end,
+                      std::optional<std::vector<size_t>> read_columns = std::nullopt) {
   ParquetRangeOptions options;
   options.begin_offset = begin;
   options.end_offset = end;
@@ -140,10 +141,9 @@ ReadResult read_range(ByteSource& source, const std::vector<std::string>& names,
   return result;
 }
 
-const std::vector<ColumnType> kTypes = {ColumnType::kString, ColumnType::kInt64,
-                                        ColumnType::kFloat64, ColumnType::kBool,
-                                        ColumnType::kDate,   ColumnType::kTimestamp,
-                                        ColumnType::kString};
+const std::vector<ColumnType> kTypes = {
+    ColumnType::kString, ColumnType::kInt64,     ColumnType::kFloat64, ColumnType::kBool,
+    ColumnType::kDate,   ColumnType::kTimestamp, ColumnType::kString};
 const std::vector<std::string> kNames = {"s", "i", "f", "b", "d", "t", "unique"};
 
 std::vector<Row> random_rows(size_t count, std::mt19937_64& random) {
@@ -175,8 +175,8 @@ TEST(ParquetReader, ReadsBackEveryTypeWrittenBySluiceUnderEachCodec) {
     ASSERT_TRUE(read.status.is_ok()) << read.status.message() << " seed=" << seed;
     ASSERT_EQ(read.rows.size(), rows.size()) << "seed=" << seed;
     for (size_t r = 0; r < rows.size(); ++r)
-      ASSERT_EQ(read.rows[r], rows[r]) << "row " << r << " codec " << static_cast<int>(codec)
-                                       << " seed=" << seed;
+      ASSERT_EQ(read.rows[r], rows[r])
+          << "row " << r << " codec " << static_cast<int>(codec) << " seed=" << seed;
   }
 }
 
@@ -262,16 +262,19 @@ std::string encode_delta(const std::vector<int64_t>& values, int bits, uint64_t 
     const size_t end = std::min(values.size(), begin + block);
     std::vector<int64_t> deltas;
     for (size_t i = begin; i < end; ++i) {
-      const uint64_t delta = (static_cast<uint64_t>(values[i]) - static_cast<uint64_t>(values[i - 1])) & mask;
+      const uint64_t delta =
+          (static_cast<uint64_t>(values[i]) - static_cast<uint64_t>(values[i - 1])) & mask;
       // As a signed number of `bits` bits.
-      deltas.push_back(bits == 64 ? static_cast<int64_t>(delta)
-                                  : static_cast<int64_t>(static_cast<int32_t>(static_cast<uint32_t>(delta))));
+      deltas.push_back(
+          bits == 64 ? static_cast<int64_t>(delta)
+                     : static_cast<int64_t>(static_cast<int32_t>(static_cast<uint32_t>(delta))));
     }
     const int64_t min_delta = *std::min_element(deltas.begin(), deltas.end());
     put_uleb(out, (static_cast<uint64_t>(min_delta) << 1) ^ static_cast<uint64_t>(min_delta >> 63));
     std::vector<int> widths(miniblocks, 0);
     for (size_t i = 0; i < deltas.size(); ++i) {
-      const uint64_t packed = (static_cast<uint64_t>(deltas[i]) - static_cast<uint64_t>(min_delta)) & mask;
+      const uint64_t packed =
+          (static_cast<uint64_t>(deltas[i]) - static_cast<uint64_t>(min_delta)) & mask;
       widths[i / per] = std::max(widths[i / per], packed == 0 ? 0 : 64 - __builtin_clzll(packed));
     }
     for (int width : widths) out += static_cast<char>(width);
@@ -366,9 +369,9 @@ TEST(ParquetDecoders, DeltaByteArraysRoundTripRandomStrings) {
     }
     ColumnInfo column;
     column.physical = Physical::kByteArray;
-    EXPECT_EQ(decode_all(column, encoding_id::kDeltaLengthByteArray, encode_delta_lengths(values),
-                         count),
-              values)
+    EXPECT_EQ(
+        decode_all(column, encoding_id::kDeltaLengthByteArray, encode_delta_lengths(values), count),
+        values)
         << "seed=" << seed;
     // DELTA_BYTE_ARRAY: prefix lengths shared with the previous value, then suffixes.
     std::vector<int64_t> prefixes;

@@ -61,8 +61,8 @@ TEST(Planner, CutsParquetFilesAtRowGroupStarts) {
   for (const PlannedRange& range : ranges) {
     if (range.file_index == 0) a.emplace_back(range.begin_offset, range.end_offset);
   }
-  const std::vector<std::pair<uint64_t, uint64_t>> expected = {{0, 180}, {180, 400}, {400, 900},
-                                                               {900, 1000}};
+  const std::vector<std::pair<uint64_t, uint64_t>> expected = {
+      {0, 180}, {180, 400}, {400, 900}, {900, 1000}};
   EXPECT_EQ(a, expected);
   // A file with no known starts (a footer not read) is cut by bytes.
   ASSERT_EQ(ranges.size(), 6u);
