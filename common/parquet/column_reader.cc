@@ -237,6 +237,10 @@ Status ColumnChunkReader::next_data_page() {
     }
     if (header.num_values < 0 || header.encoding < 0)
       return fail("a data page header without its values");
+    if (static_cast<uint64_t>(header.num_values) > limits::kParquetPageValuesMax) {
+      return fail(fmt::format("a page of {} values is over the limit of {}", header.num_values,
+                              limits::kParquetPageValuesMax));
+    }
     if (static_cast<uint64_t>(header.num_values) >
         static_cast<uint64_t>(chunk_.num_values) - values_read_)
       return fail(fmt::format("a page of {} values past the chunk's {}", header.num_values,

@@ -296,13 +296,14 @@ Status ValueDecoder::init(const ColumnInfo& column, int32_t encoding, std::strin
     case encoding_id::kDeltaBinaryPacked:
       if (physical != Physical::kInt32 && physical != Physical::kInt64) return refuse();
       SLUICE_RETURN_IF_ERROR(ints_.init(data, physical == Physical::kInt32 ? 32 : 64));
-      if (ints_.total_values() < count) return data_error("DELTA_BINARY_PACKED: too few values");
+      if (ints_.total_values() != count)
+        return data_error("DELTA_BINARY_PACKED: another number of values than the page's");
       return Status::ok();
     case encoding_id::kDeltaLengthByteArray: {
       if (physical != Physical::kByteArray) return refuse();
       SLUICE_RETURN_IF_ERROR(lengths_.init(data, 32));
-      if (lengths_.total_values() < count)
-        return data_error("DELTA_LENGTH_BYTE_ARRAY: too few values");
+      if (lengths_.total_values() != count)
+        return data_error("DELTA_LENGTH_BYTE_ARRAY: another number of values than the page's");
       DeltaDecoder scan = lengths_;
       SLUICE_ASSIGN_OR_RETURN(position_, scan.end_position());
       return Status::ok();
@@ -311,14 +312,16 @@ Status ValueDecoder::init(const ColumnInfo& column, int32_t encoding, std::strin
       if (physical != Physical::kByteArray && physical != Physical::kFixedLenByteArray)
         return refuse();
       SLUICE_RETURN_IF_ERROR(prefixes_.init(data, 32));
+      if (prefixes_.total_values() != count)
+        return data_error("DELTA_BYTE_ARRAY: another number of values than the page's");
       DeltaDecoder scan = prefixes_;
       SLUICE_ASSIGN_OR_RETURN(size_t suffixes, scan.end_position());
       SLUICE_RETURN_IF_ERROR(lengths_.init(data.substr(suffixes), 32));
       scan = lengths_;
       SLUICE_ASSIGN_OR_RETURN(size_t bytes, scan.end_position());
       position_ = suffixes + bytes;
-      if (prefixes_.total_values() < count || lengths_.total_values() < count)
-        return data_error("DELTA_BYTE_ARRAY: too few values");
+      if (lengths_.total_values() != count)
+        return data_error("DELTA_BYTE_ARRAY: another number of suffixes than the page's values");
       return Status::ok();
     }
     case encoding_id::kByteStreamSplit:

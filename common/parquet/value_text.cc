@@ -18,6 +18,7 @@ constexpr int64_t kJulianDayOfEpoch = 2'440'588;
 constexpr int64_t kNanosPerDay = 86'400'000'000'000;
 // Days whose microseconds fit an int64 (about 292,000 years).
 constexpr int64_t kInt96DaysMax = 100'000'000;
+constexpr int64_t kMicrosFormattedMax = kInt96DaysMax * 86'400'000'000;
 
 template <typename T>
 T load(std::string_view raw) {
@@ -41,8 +42,12 @@ std::pair<int64_t, int64_t> floor_divmod(int64_t value, int64_t divisor) {
   return {quotient, remainder};
 }
 
-// A timestamp of `micros` plus `extra_nanos` (0..999) as text into `out`.
+// A timestamp of `micros` plus `extra_nanos` (0..999) as text into `out`;
+// past about 270,000 years from 1970 (where the calendar arithmetic would
+// overflow) the number of microseconds itself.
 size_t format_timestamp_nanos(int64_t micros, int64_t extra_nanos, char* out) {
+  if (micros > kMicrosFormattedMax || micros < -kMicrosFormattedMax)
+    return static_cast<size_t>(fmt::format_to(out, "{}", micros) - out);
   size_t length = expr::format_timestamp(micros, out);
   if (extra_nanos == 0) return length;
   if (floor_divmod(micros, 1'000'000).second == 0) {

@@ -445,11 +445,11 @@ TEST(ParquetDecoders, ByteStreamSplitDoubles) {
 TEST(ParquetDecoders, RefusesADeltaHeaderThatLies) {
   ColumnInfo column;
   column.physical = Physical::kInt64;
-  // 1 Gi values claimed, one block of width 64 that the page does not hold.
+  // 10 values, in miniblocks of width 64 that the page does not hold.
   std::string data;
   put_uleb(data, 128);
   put_uleb(data, 4);
-  put_uleb(data, 1ull << 30);
+  put_uleb(data, 10);
   put_uleb(data, 0);
   put_uleb(data, 0);
   data += std::string(4, '\x40');
@@ -457,6 +457,11 @@ TEST(ParquetDecoders, RefusesADeltaHeaderThatLies) {
   ASSERT_TRUE(decoder.init(column, encoding_id::kDeltaBinaryPacked, data, 10, nullptr).is_ok());
   std::string_view value;
   EXPECT_TRUE(decoder.next(value).is_ok());  // the first value is in the header
+  // A header claiming more values than the page holds is refused at once.
+  std::string lying = data;
+  lying[3] = 100;  // the total: 100 values
+  ValueDecoder refused;
+  EXPECT_FALSE(refused.init(column, encoding_id::kDeltaBinaryPacked, lying, 10, nullptr).is_ok());
   Status second = decoder.next(value);
   EXPECT_EQ(second.message(), "DELTA_BINARY_PACKED: a miniblock past the end of the page");
 }
