@@ -174,7 +174,9 @@ Status DeltaDecoder::next_block() {
 Status DeltaDecoder::next_miniblock() {
   if (!block_open_ || miniblock_ == miniblocks_) SLUICE_RETURN_IF_ERROR(next_block());
   mini_width_ = static_cast<uint8_t>(widths_[miniblock_++]);
-  if (mini_width_ > value_bits_)
+  // Up to 64 bits even for INT32: some writers (DuckDB for UINT32) take the
+  // deltas of 32-bit values in 64 bits; the sum wraps to 32 bits all the same.
+  if (mini_width_ > 64)
     return data_error(fmt::format("DELTA_BINARY_PACKED: bit width {}", mini_width_));
   const uint64_t bytes = per_miniblock_ * static_cast<uint64_t>(mini_width_) / 8;
   if (bytes > data_.size() - position_)
