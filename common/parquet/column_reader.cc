@@ -233,6 +233,7 @@ Status ColumnChunkReader::next_data_page() {
       Status done = decompress_page(chunk_.codec, compressed_, uncompressed, page_);
       if (!done.is_ok()) return fail("dictionary page: " + done.message());
       SLUICE_RETURN_IF_ERROR(load_dictionary(header, page_));
+      ++page_counts_.dictionary;
       continue;
     }
     if (header.num_values < 0 || header.encoding < 0)
@@ -263,6 +264,7 @@ Status ColumnChunkReader::next_data_page() {
       if (!done.is_ok()) return fail(done.message());
     }
     SLUICE_RETURN_IF_ERROR(start_data_page(header));
+    ++(header.type == kDataPageV2 ? page_counts_.data_v2 : page_counts_.data_v1);
     if (page_values_left_ > 0) return Status::ok();
   }
 }

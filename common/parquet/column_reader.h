@@ -34,6 +34,13 @@ class ColumnChunkReader {
   Status read(size_t rows, TextArena& arena, std::vector<std::string_view>& out);
 
   uint64_t bytes_read() const { return bytes_read_; }
+  // Pages read so far, by kind.
+  struct PageCounts {
+    uint64_t data_v1 = 0;
+    uint64_t data_v2 = 0;
+    uint64_t dictionary = 0;
+  };
+  const PageCounts& page_counts() const { return page_counts_; }
 
   struct PageHeader;  // the fields of parquet.thrift's PageHeader the reader uses
 
@@ -53,6 +60,7 @@ class ColumnChunkReader {
   uint64_t end_;       // the chunk's end
   uint64_t values_read_ = 0;
   uint64_t bytes_read_ = 0;
+  PageCounts page_counts_;
 
   std::string header_buffer_;
   std::string compressed_;

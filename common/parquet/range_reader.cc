@@ -36,6 +36,16 @@ uint64_t ParquetRangeReader::bytes_read() const {
   return bytes;
 }
 
+ColumnChunkReader::PageCounts ParquetRangeReader::page_counts() const {
+  ColumnChunkReader::PageCounts counts = pages_done_;
+  for (const auto& chunk : chunks_) {
+    counts.data_v1 += chunk->page_counts().data_v1;
+    counts.data_v2 += chunk->page_counts().data_v2;
+    counts.dictionary += chunk->page_counts().dictionary;
+  }
+  return counts;
+}
+
 Status ParquetRangeReader::open() {
   opened_ = true;
   SLUICE_ASSIGN_OR_RETURN(info_, read_file_metadata(source_));
@@ -67,6 +77,7 @@ Status ParquetRangeReader::open() {
 }
 
 Status ParquetRangeReader::start_row_group() {
+  pages_done_ = page_counts();
   for (const auto& chunk : chunks_) bytes_done_ += chunk->bytes_read();
   chunks_.clear();
   group_ = nullptr;

@@ -66,6 +66,8 @@ class ParquetRangeReader {
   // Row groups skipped by skip_row_group, and their rows.
   uint64_t row_groups_skipped() const { return row_groups_skipped_; }
   uint64_t rows_skipped() const { return rows_skipped_; }
+  // Pages decoded so far, by kind (tests check what a file exercised).
+  ColumnChunkReader::PageCounts page_counts() const;
 
  private:
   Status open();
@@ -88,7 +90,8 @@ class ParquetRangeReader {
   uint64_t start_offset_ = 0;
   uint64_t end_offset_ = 0;
   uint64_t records_read_ = 0;
-  uint64_t bytes_done_ = 0;  // footer and finished chunks
+  uint64_t bytes_done_ = 0;                   // footer and finished chunks
+  ColumnChunkReader::PageCounts pages_done_;  // of finished chunks
   uint64_t row_groups_skipped_ = 0;
   uint64_t rows_skipped_ = 0;
 };

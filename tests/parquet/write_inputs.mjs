@@ -1,8 +1,8 @@
 // Writes Parquet files with DuckDB and Polars for sluice's Parquet reader to
 // read (tests/unit/parquet_reader_external_test.cc): every codec both write
 // (uncompressed, snappy, gzip, zstd), DuckDB's format V1 (PLAIN and
-// RLE_DICTIONARY, data page v1) and V2 (DELTA_BINARY_PACKED,
-// DELTA_LENGTH_BYTE_ARRAY, BYTE_STREAM_SPLIT, data page v2), NULLs in every
+// RLE_DICTIONARY) and V2 (DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY,
+// BYTE_STREAM_SPLIT; still data pages v1, as Polars'), NULLs in every
 // column, and the types both map: integers of every width, unsigned, float,
 // double, boolean, strings ('' and NULL), dates, timestamps (ms, us, ns,
 // with time zone), times, decimals (INT32, INT64 and FIXED_LEN_BYTE_ARRAY),
