@@ -115,7 +115,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<std::string> whole;
   uint64_t budget = kRowsMax;
   if (!read_range(source, 0, file.size(), whole, budget)) return 0;
-  const uint64_t split = 1 + (control & 0x7F) * 13;
+  const uint64_t split = 64 + (control & 0x7F) * 29;  // 64 B .. 3.7 KiB: a few ranges
   std::vector<std::string> ranges;
   budget = kRowsMax;
   for (uint64_t begin = 0; begin < file.size(); begin += split) {
