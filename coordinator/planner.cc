@@ -59,6 +59,7 @@ std::vector<std::vector<uint64_t>> parquet_row_group_starts(const std::vector<In
     if (!info.is_ok()) continue;
     for (const parquet::RowGroupInfo& group : info->row_groups)
       starts[i].push_back(group.first_byte);
+    if (starts[i].empty()) starts[i].push_back(0);  // no row groups: one range of no rows
     std::sort(starts[i].begin(), starts[i].end());
   }
   return starts;
