@@ -172,6 +172,33 @@ TEST_F(ParquetInput, W3AggregateOverParquetGivesTheCsvOutput) {
       << "split=" << split << " seed=" << seed_;
 }
 
+// A schema gate over Parquet values: typed columns parse the reader's text
+// (INT64 as decimal), a rule rejects the same rows as over the CSV.
+TEST_F(ParquetInput, SchemaGateTypesAndRejectsAsOverCsv) {
+  auto job = [&](const std::string& input, const std::string& out) {
+    return "name: gate\ninput:\n  path: " + input +
+           "\n  split_size: 128KiB\n"
+           "schema:\n  columns:\n    Violation Code: {type: int32, min: 20}\n"
+           "    Summons Number: {type: int64}\n"
+           "steps:\n  - filter: \"\\\"Violation Code\\\" < 40\"\n"
+           "  - select: {code: \"\\\"Violation Code\\\"\", summons: \"\\\"Summons Number\\\"\"}\n"
+           "output:\n  path: " +
+           out + "\n";
+  };
+  auto csv = run_job(dir_, "gate-csv", job(dir_ / "csv", "out-csv/"));
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  auto parquet = run_job(dir_, "gate-parquet", as_parquet(job(dir_ / "parquet", "out-parquet/")));
+  ASSERT_EQ(parquet.exit_code, 0) << parquet.err;
+  EXPECT_EQ(concat_parts(dir_ / "out-parquet"), concat_parts(dir_ / "out-csv"));
+  const auto csv_manifest = nlohmann::json::parse(read_file(dir_ / "out-csv/_MANIFEST.json"));
+  const auto manifest = nlohmann::json::parse(read_file(dir_ / "out-parquet/_MANIFEST.json"));
+  EXPECT_GT(manifest.at("rows_rejected").get<uint64_t>(), 0u);
+  for (const char* key : {"rows_in", "rows_out", "rows_filtered", "rows_rejected"})
+    EXPECT_EQ(manifest.at(key), csv_manifest.at(key)) << key;
+  auto verified = run({sluice_binary(), "verify", dir_ / "out-parquet"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+}
+
 // Rows sorted by state: most row groups hold no 'NJ' and W1's leading
 // filter skips them unread; the output is the CSV's all the same and the
 // skipped row groups are in the manifest.
