@@ -42,8 +42,8 @@ struct ParquetRangeOptions {
   std::optional<std::vector<size_t>> read_columns;
   uint64_t max_value_bytes = 16u << 20;
   bool keep_raw = false;  // each row as CSV text in batch.raw (for rejects)
-  // Row groups this returns true for are skipped (indexes of the file's
-  // columns in `chunk` order).
+  // Row groups this returns true for are skipped unread (pushdown.h);
+  // empty: none is.
   std::function<bool(const FileInfo&, const RowGroupInfo&)> skip_row_group;
 };
 
