@@ -67,7 +67,11 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
     // The join's input is planned as the job's is, after it: its files are
     // the last of job.inputs and its ranges the last map tasks.
     job.right_inputs_from = static_cast<uint32_t>(job.inputs.size());
-    for (PlannedRange range : plan_ranges(checked.right_inputs, join->input.split_size_bytes)) {
+    std::vector<std::vector<uint64_t>> right_starts;
+    if (join->input.format == InputFormat::kParquet)
+      right_starts = parquet_row_group_starts(checked.right_inputs);
+    for (PlannedRange range :
+         plan_ranges(checked.right_inputs, join->input.split_size_bytes, &right_starts)) {
       range.file_index += job.right_inputs_from;
       ranges.push_back(range);
       job.map_tasks_right++;
