@@ -104,7 +104,7 @@ Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& i
   if (node["format"] && node["format"].IsScalar() && node["format"].Scalar() == "postgres") {
     if (key != "input") {
       return reader.error(node["format"], key + ".format",
-                          "a join's input is files (csv or jsonl), not postgres");
+                          "a join's input is files (csv, jsonl or parquet), not postgres");
     }
     return read_postgres_input(reader, node, input);
   }
