@@ -28,6 +28,7 @@ const char* format_of_path(std::string path) {
   for (std::string_view json : {".json", ".jsonl", ".ndjson"}) {
     if (ends_with(path, json)) return "jsonl";
   }
+  if (ends_with(path, ".parquet")) return "parquet";
   return "csv";
 }
 
@@ -98,13 +99,12 @@ bool compile_source(const SqlSource& source, const std::string& key, YAML::Node&
   } else if (postgres) {
     format = "postgres";
   } else if (f == "read_parquet" || f == "parquet_scan") {
-    return fail(error, source.position,
-                "reading Parquet is not supported (sluice reads CSV, JSON Lines and PostgreSQL; "
-                "it writes Parquet)");
+    format = "parquet";
   } else if (!f.empty()) {
-    return fail(
-        error, source.position,
-        fmt::format("unknown table function {}() (read_csv, read_json, postgres_query)", f));
+    return fail(error, source.position,
+                fmt::format("unknown table function {}() (read_csv, read_json, read_parquet, "
+                            "postgres_query)",
+                            f));
   }
   const auto note = [&](const std::string& name, size_t position) {
     compiled.key_positions.emplace_back(key + "." + name, position);
@@ -161,11 +161,14 @@ bool compile_source(const SqlSource& source, const std::string& key, YAML::Node&
       }
       continue;
     }
+    const bool parquet = input["format"].Scalar() == "parquet";
     if (postgres) {
       for (std::string_view known :
            {"key", "split_rows", "fetch_rows", "password_file", "password_env"}) {
         if (name == known) yaml_key = name;
       }
+    } else if (parquet) {
+      if (name == "split_size") yaml_key = name;
     } else if (name == "delim" || name == "sep" || name == "delimiter") {
       yaml_key = "delimiter";
     } else if (name == "nullstr" || name == "null_values" || name == "null") {
@@ -190,12 +193,15 @@ bool compile_source(const SqlSource& source, const std::string& key, YAML::Node&
     }
     if (yaml_key.empty()) {
       return fail(error, option.position,
-                  postgres ? fmt::format("unknown option '{}' of postgres_query (key, split_rows, "
-                                         "fetch_rows, password_file, password_env)",
-                                         name)
-                           : fmt::format("unknown or unsupported option '{}' (delim, header, "
-                                         "quote, nullstr, types, split_size, max_line_size{})",
-                                         name, key == "input" ? ", incremental" : ""));
+                  postgres  ? fmt::format("unknown option '{}' of postgres_query (key, split_rows, "
+                                           "fetch_rows, password_file, password_env)",
+                                          name)
+                  : parquet ? fmt::format("unknown or unsupported option '{}' of read_parquet "
+                                          "(split_size, types)",
+                                          name)
+                            : fmt::format("unknown or unsupported option '{}' (delim, header, "
+                                          "quote, nullstr, types, split_size, max_line_size{})",
+                                          name, key == "input" ? ", incremental" : ""));
     }
     if (input[yaml_key]) return fail(error, option.position, "option given twice");
     if (yaml_key == "null_values" && option.value.kind == Kind::kList) {
