@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <chrono>
+
 #include "coordinator/dashboard_html.h"
 
 namespace sluice {
@@ -55,6 +57,12 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& address
   }
   if (http->port_ <= 0) return Status(StatusCode::kUnavailable, "cannot listen on http " + address);
   http->thread_ = std::thread([&server] { server.listen_after_bind(); });
+  // httplib's stop() does nothing to a server not yet listening, which
+  // would then accept forever: a run stopped at once (a SIGTERM in its
+  // first moments) hung joining this thread. Return once it listens.
+  for (int waited_ms = 0; !server.is_running() && waited_ms < 5000; waited_ms += 1) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return http;
 }
 

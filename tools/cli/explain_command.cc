@@ -55,6 +55,8 @@ const char* format_name(InputFormat format) {
       return "jsonl";
     case InputFormat::kPostgres:
       return "postgres";
+    case InputFormat::kParquet:
+      return "parquet";
   }
   return "?";
 }
@@ -171,7 +173,13 @@ int explain(const LoadedJob& job, const CheckedJob& checked, const std::string& 
     line(fmt::format("input       {}, {} file{}, {}: {}", format_name(input.format),
                      checked.inputs.size(), checked.inputs.size() == 1 ? "" : "s",
                      bytes_text(total), fmt::join(input.paths, ", ")));
-    const std::vector<PlannedRange> ranges = plan_ranges(checked.inputs, input.split_size_bytes);
+    // Parquet files are cut at row group starts, as admission cuts them.
+    std::vector<std::vector<uint64_t>> row_group_starts;
+    if (input.format == InputFormat::kParquet) {
+      row_group_starts = parquet_row_group_starts(checked.inputs);
+    }
+    const std::vector<PlannedRange> ranges =
+        plan_ranges(checked.inputs, input.split_size_bytes, &row_group_starts);
     tasks = ranges.size();
     line(fmt::format("partitions  {} (split_size {}){}{}", ranges.size(),
                      bytes_text(input.split_size_bytes), ranges.empty() ? "" : ": ",

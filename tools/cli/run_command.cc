@@ -184,10 +184,17 @@ int run_loaded_job(const LoadedJob& job, const RunFlags& flags, bool summary) {
     return kExitJobFailed;
   }
   if (const int http_port = service.value()->http_port(); http_port > 0) {
-    // One line a program can wait for (the Python package does).
-    fmt::print(stderr, "sluice: operations surface on http port {}: dashboard http://{}:{}/\n",
-               http_port, http_host(options.http_address), http_port);
-    std::fflush(stderr);
+    // One line a program can wait for (the Python package does); under
+    // --log-format json a log line, as every line on stderr is then.
+    const std::string url =
+        fmt::format("http://{}:{}/", http_host(options.http_address), http_port);
+    if (log_format() == LogFormat::kJson) {
+      logger("run")->info("operations surface on http port {} dashboard={}", http_port, url);
+    } else {
+      fmt::print(stderr, "sluice: operations surface on http port {}: dashboard {}\n", http_port,
+                 url);
+      std::fflush(stderr);
+    }
   }
   std::atomic<bool> coordinator_stop{false};
   Status coordinator_status;
