@@ -11,6 +11,7 @@
 #include "common/job/check.h"
 #include "common/job/inputs.h"
 #include "common/pipeline/pipeline.h"
+#include "common/sql/sql.h"
 
 namespace sluice {
 namespace {
@@ -137,6 +138,21 @@ Result<std::string> pin_inferred_types(const std::string& spec_yaml,
                                        const std::vector<ColumnRule>& added) {
   try {
     YAML::Node root = YAML::Load(spec_yaml);
+    if (root["query"]) {
+      // A query job: the sections its statement stands for, written out,
+      // so the pinned schema sits beside the input and steps it types.
+      const std::string text = root["query"].Scalar();
+      sql::CompiledSql compiled;
+      expr::ExprError error;
+      if (!sql::compile_sql(text, compiled, error)) {
+        return invalid_argument("pinning inferred types: query: " + error.message);
+      }
+      root.remove("query");
+      for (const auto& section : compiled.job) {
+        const std::string key = section.first.as<std::string>();
+        if (!root[key]) root[key] = section.second;
+      }
+    }
     if (root["input"] && root["input"].IsMap()) root["input"].remove("infer_types");
     YAML::Node schema = root["schema"];
     if (!schema || !schema.IsMap()) {

@@ -18,13 +18,14 @@ std::optional<LoadedJob> load_checked_job(const std::string& job_file) {
     return std::nullopt;
   }
   LoadedJob loaded{std::move(spec.value()), std::filesystem::current_path().string()};
-  JobSpec typed = loaded.spec;  // as admission will check it (infer_types.h)
-  Status inferred = apply_inferred_types(typed, loaded.base_dir);
+  // As admission will check it (infer_types.h); its source_text, which is
+  // what is submitted, is unchanged: admission infers and pins again.
+  Status inferred = apply_inferred_types(loaded.spec, loaded.base_dir);
   if (!inferred.is_ok()) {
     report_error(inferred.message());
     return std::nullopt;
   }
-  auto checked = check_job(typed, loaded.base_dir);
+  auto checked = check_job(loaded.spec, loaded.base_dir);
   if (!checked.is_ok()) {
     report_error(checked.status().message());
     return std::nullopt;

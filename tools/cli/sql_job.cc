@@ -8,6 +8,7 @@
 #include "common/base/hash.h"
 #include "common/base/log.h"
 #include "common/job/check.h"
+#include "common/job/infer_types.h"
 #include "common/sql/sql.h"
 #include "tools/cli/report.h"
 
@@ -106,6 +107,13 @@ std::optional<LoadedJob> load_sql_job(const SqlJobRequest& request, const std::s
     return std::nullopt;
   }
   LoadedJob loaded{std::move(spec.value()), std::filesystem::current_path().string()};
+  // The statement's CSV columns are typed from a sample (infer_types.h), as
+  // admission will type them.
+  Status inferred = apply_inferred_types(loaded.spec, loaded.base_dir);
+  if (!inferred.is_ok()) {
+    print_error(command, inferred.message());
+    return std::nullopt;
+  }
   auto checked = check_job(loaded.spec, loaded.base_dir);
   if (!checked.is_ok()) {
     print_check_error(request, command, checked.status().message());
