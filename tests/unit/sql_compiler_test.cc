@@ -14,13 +14,25 @@
 namespace sluice::sql {
 namespace {
 
-// The compiled sections as YAML text (flow style), or "error at N: message".
+// The compiled sections, with or without `input.infer_types` (a CSV
+// input's default; InferTypesIsOnForCsvUnlessTurnedOff checks where it is
+// set), or the error.
+CompiledSql compile_ok(const std::string& query) {
+  CompiledSql out;
+  expr::ExprError error;
+  EXPECT_TRUE(compile_sql(query, out, error)) << query << ": " << error.message;
+  return out;
+}
+
+// The compiled sections as YAML text (flow style) without
+// input.infer_types, or "error at N: message".
 std::string compiled(const std::string& query) {
   CompiledSql out;
   expr::ExprError error;
   if (!compile_sql(query, out, error)) {
     return "error at " + std::to_string(error.position) + ": " + error.message;
   }
+  if (out.job["input"]) out.job["input"].remove("infer_types");
   YAML::Emitter yaml;
   yaml.SetMapFormat(YAML::Flow);
   yaml.SetSeqFormat(YAML::Flow);
@@ -44,6 +56,27 @@ const char* kW1 =
     "FROM read_csv('data/parking.csv', split_size='64MiB')\n"
     "WHERE \"Registration State\" = 'NJ' AND \"Vehicle Make\" = 'FORD' AND \"Issuing Agency\" = "
     "'P'";
+
+TEST(SqlCompiler, InferTypesIsOnForCsvUnlessTurnedOff) {
+  const auto infers = [](const std::string& query) {
+    const CompiledSql out = compile_ok(query);
+    return out.job["input"]["infer_types"] && out.job["input"]["infer_types"].as<bool>();
+  };
+  EXPECT_TRUE(infers("SELECT a FROM 'p.csv'"));
+  EXPECT_TRUE(infers("SELECT a FROM read_csv('p.csv', delim=';')"));
+  EXPECT_TRUE(infers("SELECT a FROM read_csv('p.csv', auto_detect=true)"));
+  EXPECT_FALSE(infers("SELECT a FROM read_csv('p.csv', all_varchar=true)"));
+  EXPECT_FALSE(infers("SELECT a FROM read_csv('p.csv', auto_detect=false)"));
+  EXPECT_FALSE(infers("SELECT a FROM read_csv('dir/*.csv', incremental=true)"));
+  EXPECT_FALSE(infers("SELECT a FROM 'p.jsonl'"));
+  EXPECT_FALSE(infers("SELECT a FROM 'p.parquet'"));
+  EXPECT_FALSE(infers("SELECT a FROM read_parquet('p.parquet', split_size='1MiB')"));
+  // A join's input reads text: only the job's input is typed from a sample.
+  const CompiledSql joined =
+      compile_ok("SELECT t.a, r.b FROM 'p.csv' t JOIN 'q.csv' r ON t.a = r.a");
+  EXPECT_TRUE(joined.job["input"]["infer_types"]);
+  EXPECT_EQ(YAML::Dump(joined.job["steps"]).find("infer_types"), std::string::npos);
+}
 
 TEST(SqlCompiler, W1IsAFilterThenASelect) {
   const std::string yaml = compiled(kW1);
