@@ -77,8 +77,8 @@ BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metric
       by_state[static_cast<size_t>(partition.state)]++;
       grid.add(index, static_cast<uint8_t>(partition.state), stage_code(*job, partition));
     }
-    const Sample sample{now_unix_ms,
-                        {totals.rows_in, totals.rows_out, totals.bytes_read, totals.partitions_done}};
+    const Sample sample{
+        now_unix_ms, {totals.rows_in, totals.rows_out, totals.bytes_read, totals.partitions_done}};
     if (job->state == JobState::kRunning) {
       telemetry.sample_job(job->id, job->created_unix, sample);
     } else {
@@ -128,8 +128,10 @@ BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metric
         samples_json(telemetry.job(job->id), {"rows_in", "rows_out", "bytes_read", "tasks_done"});
     json state_names = json::array();
     for (PartitionState state : kStates) state_names.push_back(partition_state_name(state));
-    detail["partitions"] = {{"total", job->partitions_total}, {"per_cell", grid.per_cell()},
-                            {"cells", grid.states()},         {"stages", grid.stages()},
+    detail["partitions"] = {{"total", job->partitions_total},
+                            {"per_cell", grid.per_cell()},
+                            {"cells", grid.states()},
+                            {"stages", grid.stages()},
                             {"state_names", state_names}};
     snapshot.job_json[job->id] = detail.dump(-1, ' ', false, json::error_handler_t::replace);
     snapshot.job_output_dir[job->id] = job->output_dir;

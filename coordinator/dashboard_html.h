@@ -58,7 +58,8 @@ inline constexpr const char* kDashboardHead = R"HTML(<!doctype html>
 
 // The whole page: the head above, then the script.
 inline std::string dashboard_html() {
-  return std::string(kDashboardHead) + "<script>\n" + kDashboardScript + "</script></body></html>\n";
+  return std::string(kDashboardHead) + "<script>\n" + kDashboardScript +
+         "</script></body></html>\n";
 }
 
 }  // namespace sluice

@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <utility>
 #include <nlohmann/json.hpp>
+#include <utility>
 #include <vector>
 
 namespace sluice {

@@ -13,9 +13,9 @@
 namespace sluice {
 
 struct BoardSnapshot {
-  bool ready = false;                           // state loaded and socket bound
-  std::string jobs_json = "[]";                 // /api/jobs
-  std::map<std::string, std::string> job_json;  // /api/jobs/ID (with samples and grid)
+  bool ready = false;                                 // state loaded and socket bound
+  std::string jobs_json = "[]";                       // /api/jobs
+  std::map<std::string, std::string> job_json;        // /api/jobs/ID (with samples and grid)
   std::map<std::string, std::string> job_output_dir;  // where /api/jobs/ID/rejects reads
   std::string workers_json = "{}";                    // /api/workers (memory series)
   std::string metrics_text;                           // /metrics (Prometheus text format)

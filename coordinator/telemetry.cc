@@ -107,7 +107,8 @@ void Telemetry::sample_workers(const std::vector<std::string>& connected, int64_
 }
 
 PartitionGrid::PartitionGrid(uint32_t partitions_total, uint32_t cells_max)
-    : per_cell_(std::max<uint32_t>(1, (partitions_total + cells_max - 1) / std::max(1u, cells_max))) {
+    : per_cell_(
+          std::max<uint32_t>(1, (partitions_total + cells_max - 1) / std::max(1u, cells_max))) {
   const uint32_t cells = (partitions_total + per_cell_ - 1) / per_cell_;
   states_.assign(cells, '9');  // above every state: the first add() lowers it
   stages_.assign(cells, ' ');

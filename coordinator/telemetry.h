@@ -52,11 +52,11 @@ class SampleRing {
 // resident memory (values[0]) in bytes.
 class Telemetry {
  public:
-  static constexpr size_t kPointsMax = 600;          // 10 min at 1/s, then coarser
-  static constexpr int64_t kIntervalMs = 1000;       // about once a second
-  static constexpr size_t kJobsMax = 64;             // series kept (the newest jobs)
+  static constexpr size_t kPointsMax = 600;             // 10 min at 1/s, then coarser
+  static constexpr int64_t kIntervalMs = 1000;          // about once a second
+  static constexpr size_t kJobsMax = 64;                // series kept (the newest jobs)
   static constexpr int64_t kWorkerGoneKeepMs = 60'000;  // a departed worker's series
-  static constexpr size_t kWorkersMax = 2048;        // series kept (kPeersMax and the departed)
+  static constexpr size_t kWorkersMax = 2048;           // series kept (kPeersMax and the departed)
 
   // A running job's counters (the loop calls this at each render).
   void sample_job(const std::string& job_id, int64_t created_unix, const Sample& sample);

@@ -118,7 +118,8 @@ TEST(Operations, ServesHealthMetricsJobsAndDashboard) {
   EXPECT_EQ(rejected["rejects"][0]["record"], "2,x") << rejects->body;
   EXPECT_FALSE(rejected["rejects"][0]["reason"].get<std::string>().empty()) << rejects->body;
   uint64_t counted = 0;
-  for (const auto& [reason, count] : rejected["by_reason"].items()) counted += count.get<uint64_t>();
+  for (const auto& [reason, count] : rejected["by_reason"].items())
+    counted += count.get<uint64_t>();
   EXPECT_EQ(counted, 3u) << rejects->body;
   EXPECT_EQ(rejected["truncated"], false);
 
