@@ -82,7 +82,7 @@ BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metric
     if (job->state == JobState::kRunning) {
       telemetry.sample_job(job->id, job->created_unix, sample);
     } else {
-      telemetry.end_job(job->id, sample);
+      telemetry.end_job(job->id, job->created_unix, sample, now_unix - job->finished_unix < 60);
     }
     json stages = json::array();
     for (const StageView& stage : scheduler.stages(job->id)) {

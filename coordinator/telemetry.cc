@@ -51,26 +51,37 @@ void SampleRing::halve() {
   interval_ms_ *= 2;
 }
 
-void Telemetry::sample_job(const std::string& job_id, int64_t created_unix, const Sample& sample) {
-  auto it = jobs_.find(job_id);
-  if (it == jobs_.end()) {
-    if (jobs_.size() >= kJobsMax) {  // the oldest job's series goes
-      auto oldest = std::min_element(jobs_.begin(), jobs_.end(), [](const auto& a, const auto& b) {
-        return a.second.created_unix < b.second.created_unix;
-      });
-      jobs_.erase(oldest);
-    }
-    it = jobs_.emplace(job_id, JobSeries{}).first;
-    it->second.created_unix = created_unix;
+Telemetry::JobSeries& Telemetry::new_job(const std::string& job_id, int64_t created_unix,
+                                         int64_t first_unix_ms) {
+  if (jobs_.size() >= kJobsMax) {  // the oldest job's series goes
+    auto oldest = std::min_element(jobs_.begin(), jobs_.end(), [](const auto& a, const auto& b) {
+      return a.second.created_unix < b.second.created_unix;
+    });
+    jobs_.erase(oldest);
   }
-  if (!it->second.ended) it->second.ring.add(sample);
+  JobSeries& series = jobs_[job_id];
+  series.created_unix = created_unix;
+  // Rates from the start: the counters were zero when the job was created.
+  if (created_unix * 1000 < first_unix_ms) series.ring.add(Sample{created_unix * 1000, {}});
+  return series;
 }
 
-void Telemetry::end_job(const std::string& job_id, const Sample& sample) {
+void Telemetry::sample_job(const std::string& job_id, int64_t created_unix, const Sample& sample) {
   auto it = jobs_.find(job_id);
-  if (it == jobs_.end() || it->second.ended) return;  // ended before we watched it: no series
-  it->second.ring.add_final(sample);
-  it->second.ended = true;
+  JobSeries& series =
+      it != jobs_.end() ? it->second : new_job(job_id, created_unix, sample.unix_ms);
+  if (!series.ended) series.ring.add(sample);
+}
+
+void Telemetry::end_job(const std::string& job_id, int64_t created_unix, const Sample& sample,
+                        bool recent) {
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end() && !recent) return;
+  JobSeries& series =
+      it != jobs_.end() ? it->second : new_job(job_id, created_unix, sample.unix_ms);
+  if (series.ended) return;
+  series.ring.add_final(sample);
+  series.ended = true;
 }
 
 const SampleRing* Telemetry::job(const std::string& job_id) const {

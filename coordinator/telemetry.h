@@ -60,8 +60,10 @@ class Telemetry {
 
   // A running job's counters (the loop calls this at each render).
   void sample_job(const std::string& job_id, int64_t created_unix, const Sample& sample);
-  // A job that ended: its final values, once.
-  void end_job(const std::string& job_id, const Sample& sample);
+  // A job that ended: its final values, once. `recent`: it ended a moment
+  // ago, and a job never seen running (it ended between two renders) gets a
+  // series too; an old one (a restarted coordinator's) gets none.
+  void end_job(const std::string& job_id, int64_t created_unix, const Sample& sample, bool recent);
   const SampleRing* job(const std::string& job_id) const;
 
   // From a heartbeat: the worker's memory now (sampled by sample_workers).
@@ -82,6 +84,9 @@ class Telemetry {
     int64_t created_unix = 0;
     bool ended = false;
   };
+  // A new job's series, starting with zeros at its creation.
+  JobSeries& new_job(const std::string& job_id, int64_t created_unix, int64_t first_unix_ms);
+
   std::map<std::string, JobSeries> jobs_;
   std::map<std::string, WorkerSeries> workers_;
 };

@@ -85,19 +85,19 @@ TEST(Telemetry, KeepsADepartedWorkersSeriesForAWhileThenDropsIt) {
   telemetry.sample_workers({"w1", "w2"}, 1'000);
   telemetry.sample_workers({"w1"}, 2'000);
   EXPECT_EQ(telemetry.workers().size(), 2u);
-  telemetry.sample_workers({"w1"}, 2'000 + Telemetry::kWorkerGoneKeepMs);
+  telemetry.sample_workers({"w1"}, 1'000 + Telemetry::kWorkerGoneKeepMs);
   EXPECT_EQ(telemetry.workers().size(), 2u);
   telemetry.sample_workers({"w1"}, 1'000 + Telemetry::kWorkerGoneKeepMs + 1);
   ASSERT_EQ(telemetry.workers().size(), 1u);
   EXPECT_EQ(telemetry.workers().begin()->first, "w1");
-  EXPECT_EQ(telemetry.workers().at("w1").ring.points().size(), 2u);
+  EXPECT_EQ(telemetry.workers().at("w1").ring.points().size(), 3u);  // the last within 1 s
 }
 
 TEST(Telemetry, StopsSamplingAJobAtItsEndAndBoundsTheJobsKept) {
   Telemetry telemetry;
   telemetry.sample_job("a", 1, counter_at(0, 1));
   telemetry.sample_job("a", 1, counter_at(1000, 2));
-  telemetry.end_job("a", counter_at(1500, 3));
+  telemetry.end_job("a", 1, counter_at(1500, 3), true);
   telemetry.sample_job("a", 1, counter_at(3000, 4));
   ASSERT_NE(telemetry.job("a"), nullptr);
   EXPECT_EQ(telemetry.job("a")->points().size(), 3u);
@@ -106,6 +106,18 @@ TEST(Telemetry, StopsSamplingAJobAtItsEndAndBoundsTheJobsKept) {
     telemetry.sample_job("job" + std::to_string(i), 10 + static_cast<int64_t>(i), counter_at(0, 0));
   EXPECT_EQ(telemetry.job("a"), nullptr);  // the oldest went
   EXPECT_NE(telemetry.job("job0"), nullptr);
+}
+
+TEST(Telemetry, AJobThatEndedBetweenRendersHasItsStartAndEnd) {
+  Telemetry telemetry;
+  telemetry.end_job("quick", 10, counter_at(10'400, 500), true);
+  ASSERT_NE(telemetry.job("quick"), nullptr);
+  ASSERT_EQ(telemetry.job("quick")->points().size(), 2u);
+  EXPECT_EQ(telemetry.job("quick")->points()[0].unix_ms, 10'000);
+  EXPECT_EQ(telemetry.job("quick")->points()[0].values[0], 0u);
+  EXPECT_EQ(telemetry.job("quick")->points()[1].values[0], 500u);
+  telemetry.end_job("old", 10, counter_at(99'000'000, 500), false);  // a restart's old job
+  EXPECT_EQ(telemetry.job("old"), nullptr);
 }
 
 TEST(PartitionGrid, OneCellPerPartitionUpToTheCap) {
