@@ -26,14 +26,17 @@ inline constexpr const char* kDashboardHead = R"HTML(<!doctype html>
   border-radius:6px;padding:10px 12px;flex:1 1 420px;min-width:360px}
  .panel h3{font-size:13px;margin:0 0 8px;color:#3b4a5a}
  #grid{display:flex;flex-wrap:wrap;gap:2px;max-height:180px;overflow:auto}
- #grid .cell{width:10px;height:10px;border-radius:2px}
+ #grid .cell{width:var(--cell,10px);height:var(--cell,10px);border-radius:2px}
  .s0{background:#d0d7de}.s1{background:#f2cc60}.s2{background:#fb8f44}.s3{background:#54aeff}
  .s4{background:#2da44e}
  .legend span{display:inline-flex;align-items:center;margin-right:12px;font-size:12px;color:#5b6b7b}
  .legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px}
  svg.chart{width:100%;height:150px;background:#fbfcfd;border:1px solid #eef2f6}
  svg.chart text{font-size:10px;fill:#5b6b7b} svg.chart path{fill:none;stroke-width:1.6}
- .muted{color:#8c959f;font-size:12px} #rejects td.record{font-family:monospace;font-size:12px}
+ .muted{color:#8c959f;font-size:12px}
+ .scroll{max-height:260px;overflow:auto;margin-bottom:12px} .scroll table{margin:0}
+ #rejects{table-layout:fixed} #rejects td{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+ #rejects td.record{font-family:monospace;font-size:12px}
 </style></head><body>
 <h1>sluice coordinator</h1><div class="sub" id="summary">loading…</div>
 <h2>Jobs</h2>
@@ -48,7 +51,9 @@ inline constexpr const char* kDashboardHead = R"HTML(<!doctype html>
 </div>
 <h2>Rejects <span class="muted" id="rejects-note"></span></h2>
 <table id="reasons"><thead><tr><th>reason</th><th>count (among those read)</th></tr></thead><tbody></tbody></table>
-<table id="rejects"><thead><tr><th>file</th><th>source</th><th>offset</th><th>reason</th><th>record</th></tr></thead><tbody></tbody></table>
+<div class="scroll"><table id="rejects"><colgroup><col style="width:150px"><col style="width:180px">
+<col style="width:80px"><col style="width:34%"><col></colgroup>
+<thead><tr><th>file</th><th>source</th><th>offset</th><th>reason</th><th>record</th></tr></thead><tbody></tbody></table></div>
 <h2>Workers</h2>
 <div class="panels"><div class="panel" style="flex:2 1 520px">
 <table id="workers"><thead><tr><th>worker</th><th>slots</th><th>active</th><th>last heartbeat</th><th>memory</th></tr></thead><tbody></tbody></table></div>

@@ -51,6 +51,7 @@ function renderGrid(job){
   const legend=document.getElementById('legend');
   if(!legend.childElementCount)STATES.forEach((s,i)=>{const span=el('span');span.append(el('i',{class:'s'+i}),s);legend.append(span);});
   const cells=g.cells||'';
+  grid.style.setProperty('--cell',cells.length<=256?'18px':cells.length<=1024?'12px':'8px');
   while(grid.childElementCount>cells.length)grid.lastChild.remove();
   while(grid.childElementCount<cells.length)grid.append(el('div'));
   for(let i=0;i<cells.length;i++){
@@ -76,7 +77,9 @@ function drawChart(svg,series,shared,label){
     const max=shared?sharedMax:Math.max(1e-9,...s.points.map(p=>p[1]));
     const d=s.points.map((p,i)=>(i?'L':'M')+(L+(p[0]-t0)/(t1-t0)*(W-L-4)).toFixed(1)+','+
       (H-B-p[1]/max*(H-T-B)).toFixed(1)).join(' ');
-    svg.append(svgEl('path',{d:d||'M0,0',stroke:s.colour,class:'line '+(s.cls||''),id:s.id||''}));
+    const path=svgEl('path',{d:d||'M0,0',stroke:s.colour,class:'line '+(s.cls||''),id:s.id||''});
+    if(s.dash)path.setAttribute('stroke-dasharray',s.dash);
+    svg.append(path);
     const text=svgEl('text',{x:legendX,y:11,fill:s.colour});
     text.textContent=s.name+(shared?'':' (max '+label(max)+')');svg.append(text);
     legendX+=Math.min(200,10+7*text.textContent.length);
@@ -102,7 +105,8 @@ async function refreshRejects(job){
     const tr=el('tr');tr.append(cell(reason,'reason'),cell(count,'num'));reasons.append(tr);
   }
   for(const x of r.rejects){
-    const tr=el('tr');tr.append(cell(x.file),cell(x.source_file),cell(x.offset,'num'),cell(x.reason,'reason'),cell(x.record,'record'));
+    const tr=el('tr'),rec=cell(x.record,'record');rec.title=x.record;
+    tr.append(cell(x.file),cell(x.source_file),cell(x.offset,'num'),cell(x.reason,'reason'),rec);
     rows.append(tr);
   }
   document.getElementById('rejects-note').textContent=job.rows_rejected+' rejected in job '+job.id+
@@ -115,7 +119,7 @@ async function refreshJob(id){
   const r=rates(job.samples);
   drawChart(document.getElementById('rate-chart'),[
     {name:'rows/s',colour:'#2f81f7',points:r.rows,id:'rate-rows'},
-    {name:'MB/s',colour:'#bf8700',points:r.mb,id:'rate-mb'}],false,num);
+    {name:'MB/s',colour:'#bf8700',points:r.mb,id:'rate-mb',dash:'5 3'}],false,num);
   document.getElementById('rate-note').textContent='sampled every '+job.samples.interval_ms/1000+' s';
   await refreshRejects(job);
 }
