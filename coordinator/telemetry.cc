@@ -11,7 +11,6 @@ SampleRing::SampleRing(size_t capacity, int64_t interval_ms, Merge merge)
     : capacity_(capacity), interval_ms_(interval_ms), merge_(merge) {
   SLUICE_ASSERT(capacity_ >= 2, "capacity={}", capacity_);
   SLUICE_ASSERT(interval_ms_ > 0, "interval_ms={}", interval_ms_);
-  points_.reserve(capacity_);
 }
 
 bool SampleRing::add(const Sample& sample) {
