@@ -27,6 +27,7 @@ inline constexpr const char* kDashboardHead = R"HTML(<!doctype html>
  .panel h3{font-size:13px;margin:0 0 8px;color:#3b4a5a}
  #grid{display:flex;flex-wrap:wrap;gap:2px;max-height:180px;overflow:auto}
  #grid .cell{width:var(--cell,10px);height:var(--cell,10px);border-radius:2px}
+ #grid .g-b{border-radius:50%} #grid .g-f{transform:rotate(45deg) scale(.75)}
  .s0{background:#d0d7de}.s1{background:#f2cc60}.s2{background:#fb8f44}.s3{background:#54aeff}
  .s4{background:#2da44e}
  .legend span{display:inline-flex;align-items:center;margin-right:12px;font-size:12px;color:#5b6b7b}

@@ -57,11 +57,13 @@ function renderGrid(job){
   for(let i=0;i<cells.length;i++){
     const c=grid.children[i], s=cells.charCodeAt(i)-48, first=i*g.per_cell;
     const last=Math.min(g.total,first+g.per_cell)-1;
-    c.className='cell s'+s;c.dataset.state=STATES[s]||'?';
+    c.className='cell s'+s+' g-'+g.stages[i];c.dataset.state=STATES[s]||'?';
     c.title=(g.per_cell>1?'partitions '+first+'–'+last+' (least advanced): ':'partition '+first+': ')+
       (STATES[s]||'?')+' · '+(STAGES[g.stages[i]]||'');
   }
+  const kinds=[...new Set(g.stages)].filter(k=>STAGES[k]);
   document.getElementById('grid-note').textContent=g.total+' partitions'+
+    (kinds.length>1?' ('+kinds.map(k=>({m:'■',b:'●',f:'◆'}[k]||'■')+' '+STAGES[k]).join(', ')+')':'')+
     (g.per_cell>1?', '+g.per_cell+' per cell (each shows its least advanced)':'');
 }
 // series: [{name,colour,points:[[t,v]]}], each scaled to max (or own max).

@@ -80,7 +80,7 @@ def fail(message):
 grid = job['partitions']
 if grid['total'] < 5 or grid['cells'] != '4' * grid['total']:
     fail(f'the job should have several published partitions, API says {grid}')
-cells = re.findall(r'<div class="cell (s\d)"', dom)
+cells = re.findall(r'<div class="cell (s\d) g-r"', dom)
 if len(cells) != grid['total'] or set(cells) != {'s4'}:
     fail(f'grid shows {len(cells)} cells {sorted(set(cells))}, want {grid["total"]} published (s4)')
 if len(job['samples']['t_ms']) < 3:
