@@ -50,7 +50,7 @@ endpoint=$(grep -o -- '--coordinator tcp://[0-9.:]*' "$work/coordinator.log" | h
 port=$(grep -o 'http port [0-9]*' "$work/coordinator.log" | head -1 | awk '{print $3}')
 [[ -n "$endpoint" && -n "$port" ]] || { echo "dashboard: FAILED: coordinator did not start" >&2; cat "$work/coordinator.log" >&2; exit 1; }
 
-"$sluice" worker --coordinator "$endpoint" 2> "$work/worker.log" &
+"$sluice" worker --coordinator "$endpoint" --slots 2 2> "$work/worker.log" &  # the job lasts a few s
 pids+=($!)
 "$sluice" submit "$work/job.yaml" --coordinator "$endpoint" --wait --no-progress > "$work/submit.out"
 job_id=$(head -1 "$work/submit.out")
