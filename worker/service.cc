@@ -24,6 +24,10 @@
 namespace sluice {
 namespace {
 
+// A busy worker's heartbeat, carrying its memory, goes at least this often
+// (the coordinator samples it once a second for the dashboard).
+constexpr int64_t kMemoryReportMs = 1000;
+
 // This process's anonymous resident memory (RssAnon in /proc/self/status),
 // in bytes; 0 where there is no such file.
 uint64_t rss_anon_bytes() {
@@ -86,8 +90,9 @@ class WorkerLink {
         send_progress();
       }
       // A busy worker's other messages count as heartbeats; its memory is
-      // still reported at least once a second (the dashboard's chart).
-      if (now - last_sent_ms_ >= limits::kHeartbeatMs || now - last_heartbeat_ms_ >= 1000)
+      // still reported every kMemoryReportMs.
+      if (now - last_sent_ms_ >= limits::kHeartbeatMs ||
+          now - last_heartbeat_ms_ >= kMemoryReportMs)
         send_heartbeat();
       if (now - last_heard_ms_ > limits::kLeaseMs && now >= next_reconnect_ms_) reconnect();
     }
