@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <random>
 
 namespace sluice {
@@ -52,8 +53,12 @@ TEST(SampleRing, GaugesKeepTheirPeaksWhenMerged) {
 }
 
 TEST(SampleRing, RandomTimesStayBoundedOrderedAndSpanned) {
-  const unsigned seed = std::random_device{}();
-  std::printf("seed=%u\n", seed);
+  // SLUICE_SEED=N replays a run.
+  const char* seed_text = std::getenv("SLUICE_SEED");
+  const unsigned seed = seed_text != nullptr
+                            ? static_cast<unsigned>(std::strtoul(seed_text, nullptr, 10))
+                            : std::random_device{}();
+  std::printf("seed=%u (SLUICE_SEED=%u replays it)\n", seed, seed);
   std::mt19937 random(seed);
   for (int round = 0; round < 50; ++round) {
     const size_t capacity = 2 + random() % 40;
