@@ -36,7 +36,11 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
     SLUICE_ASSIGN_OR_RETURN(right_ranges,
                             plan_postgres_input(join->input, base_dir, checked.right_inputs));
   } else if (join != nullptr) {
-    right_ranges = plan_ranges(checked.right_inputs, join->input.split_size_bytes);
+    // Parquet files are cut at row group starts (their footers, read now).
+    std::vector<std::vector<uint64_t>> right_starts;
+    if (join->input.format == InputFormat::kParquet)
+      right_starts = parquet_row_group_starts(checked.right_inputs);
+    right_ranges = plan_ranges(checked.right_inputs, join->input.split_size_bytes, &right_starts);
   }
 
   std::string identity = spec_yaml + '\0' + base_dir;
@@ -68,9 +72,14 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
   job.output_mode = spec.output.mode;
   job.created_unix = unix_time_seconds();
 
-  std::vector<PlannedRange> ranges = spec.input.format == InputFormat::kPostgres
-                                         ? key_ranges
-                                         : plan_ranges(checked.inputs, spec.input.split_size_bytes);
+  // Parquet files are cut at row group starts (their footers, read now).
+  std::vector<std::vector<uint64_t>> row_group_starts;
+  if (spec.input.format == InputFormat::kParquet)
+    row_group_starts = parquet_row_group_starts(checked.inputs);
+  std::vector<PlannedRange> ranges =
+      spec.input.format == InputFormat::kPostgres
+          ? key_ranges
+          : plan_ranges(checked.inputs, spec.input.split_size_bytes, &row_group_starts);
   job.join_broadcast = checked.join_broadcast;
   if (checked.join_broadcast) {
     // A lookup (join_as_lookup): the workers load the right file whole.
@@ -173,7 +182,15 @@ Status claim_output(const Scheduler& scheduler, AdmittedJob& admitted) {
   }
   const OutputOwner* owner = contents.manifest ? &*contents.manifest : nullptr;
   if (owner != nullptr && owner->job_id == job.id) {
-    // Its own output, from a coordinator state that is gone.
+    // Its own output, from a coordinator state that is gone. Finished: its
+    // parts are there, and running it again could only fail to publish.
+    if (contents.success && job.output_mode == OutputMode::kError) {
+      return invalid_argument(fmt::format(
+          "{} holds the finished output of this same job ({}, with _SUCCESS) from a state "
+          "directory that is gone: nothing to do. Delete the directory to run the job again, or "
+          "set output.mode: overwrite",
+          where, job.id));
+    }
     if (job.output_mode == OutputMode::kAppend) job.part_base = owner->part_base;
     return Status::ok();
   }

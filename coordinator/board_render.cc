@@ -63,7 +63,7 @@ BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metric
   BoardSnapshot snapshot;
   snapshot.ready = ready;
   json jobs = json::array();
-  std::string partitions_text, rows_text, bytes_text, stages_text;
+  std::string partitions_text, rows_text, bytes_text, stages_text, skipped_text;
   const int64_t now_unix = unix_time_seconds();
   const int64_t now_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                   std::chrono::system_clock::now().time_since_epoch())
@@ -119,6 +119,7 @@ BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metric
                  {"rows_out", totals.rows_out},
                  {"rows_filtered", totals.rows_filtered},
                  {"rows_rejected", totals.rows_rejected},
+                 {"row_groups_skipped", totals.row_groups_skipped},
                  {"bytes_read", totals.bytes_read},
                  {"bytes_total", totals.bytes_total},
                  {"elapsed_s", elapsed_s},
@@ -143,6 +144,8 @@ BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metric
         job->id, totals.rows_in, totals.rows_out, totals.rows_filtered, totals.rows_rejected);
     bytes_text +=
         fmt::format("sluice_input_read_bytes{{job=\"{}\"}} {}\n", job->id, totals.bytes_read);
+    skipped_text += fmt::format("sluice_parquet_row_groups_skipped_total{{job=\"{}\"}} {}\n",
+                                job->id, totals.row_groups_skipped);
   }
   json workers = json::array();
   std::vector<std::string> connected;
@@ -189,6 +192,9 @@ BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metric
   text += rows_text;
   metric_header(text, "sluice_input_read_bytes", "counter", "Input bytes of committed partitions.");
   text += bytes_text;
+  metric_header(text, "sluice_parquet_row_groups_skipped_total", "counter",
+                "Parquet row groups skipped by predicate pushdown (committed partitions), by job.");
+  text += skipped_text;
   metric_header(text, "sluice_workers_connected", "gauge", "Registered workers.");
   text += fmt::format("sluice_workers_connected {}\n", scheduler.workers().size());
   metric_header(text, "sluice_worker_memory_bytes", "gauge",

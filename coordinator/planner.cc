@@ -6,11 +6,13 @@
 
 #include "common/base/limits.h"
 #include "common/job/job_spec.h"
+#include "common/parquet/file_reader.h"
 #include "common/postgres/connection.h"
 
 namespace sluice {
 std::vector<PlannedRange> plan_ranges(const std::vector<InputFile>& files,
-                                      uint64_t split_size_bytes) {
+                                      uint64_t split_size_bytes,
+                                      const std::vector<std::vector<uint64_t>>* row_group_starts) {
   SLUICE_ASSERT(split_size_bytes > 0, "split size must be positive");
   std::vector<PlannedRange> ranges;
   for (uint32_t file_index = 0; file_index < files.size(); ++file_index) {
@@ -21,6 +23,22 @@ std::vector<PlannedRange> plan_ranges(const std::vector<InputFile>& files,
       ranges.push_back(PlannedRange{file_index, 0, size});
       continue;
     }
+    const std::vector<uint64_t>* starts = row_group_starts != nullptr &&
+                                                  file_index < row_group_starts->size() &&
+                                                  !(*row_group_starts)[file_index].empty()
+                                              ? &(*row_group_starts)[file_index]
+                                              : nullptr;
+    if (starts != nullptr) {
+      uint64_t begin = 0;
+      for (uint64_t start : *starts) {
+        if (start > begin && start < size && start - begin >= split_size_bytes) {
+          ranges.push_back(PlannedRange{file_index, begin, start});
+          begin = start;
+        }
+      }
+      ranges.push_back(PlannedRange{file_index, begin, size});
+      continue;
+    }
     uint64_t begin = 0;
     do {
       const uint64_t end = std::min(size, begin + split_size_bytes);
@@ -29,6 +47,22 @@ std::vector<PlannedRange> plan_ranges(const std::vector<InputFile>& files,
     } while (begin < size);
   }
   return ranges;
+}
+
+std::vector<std::vector<uint64_t>> parquet_row_group_starts(const std::vector<InputFile>& files) {
+  std::vector<std::vector<uint64_t>> starts(files.size());
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (files[i].size_bytes == 0) continue;
+    auto source = open_input_source(files[i].path);
+    if (!source.is_ok()) continue;
+    auto info = parquet::read_file_metadata(*source.value());
+    if (!info.is_ok()) continue;
+    for (const parquet::RowGroupInfo& group : info->row_groups)
+      starts[i].push_back(group.first_byte);
+    if (starts[i].empty()) starts[i].push_back(0);  // no row groups: one range of no rows
+    std::sort(starts[i].begin(), starts[i].end());
+  }
+  return starts;
 }
 
 std::vector<PlannedRange> plan_key_ranges(uint64_t span, uint64_t rows, uint64_t split_rows) {

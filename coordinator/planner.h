@@ -1,6 +1,7 @@
 #pragma once
 // The planner turns a job's input paths into files and byte-range partitions.
-// Pure: it touches the filesystem only to list and stat inputs.
+// It touches the filesystem only to list and stat inputs, and to read the
+// footers of Parquet inputs (parquet_row_group_starts).
 
 #include <cstdint>
 #include <string>
@@ -21,8 +22,22 @@ struct PlannedRange {
 // An empty (0-byte) file gets none: it holds 0 rows, as Spark and Polars
 // read it (its header, if any, is another file's). A compressed input (.gz,
 // .zst) is one range [0, size).
-std::vector<PlannedRange> plan_ranges(const std::vector<InputFile>& files,
-                                      uint64_t split_size_bytes);
+// `row_group_starts` (Parquet inputs; parallel to `files`): the first byte of
+// each row group of a file, ascending. A file that has them is cut only
+// there, a range ending at the first start at least `split_size_bytes` past
+// its beginning, so every range holds at least one whole row group (a row
+// group larger than the split is one range). The reader's contract (a row
+// group belongs to the range its first byte is in) makes any cut correct;
+// this one leaves no range empty. A file with none is cut by bytes.
+std::vector<PlannedRange> plan_ranges(
+    const std::vector<InputFile>& files, uint64_t split_size_bytes,
+    const std::vector<std::vector<uint64_t>>* row_group_starts = nullptr);
+
+// The row group starts of each Parquet file (its footer, read on the
+// caller's thread: at most limits::kParquetFooterBytesMax a file). A file
+// whose footer cannot be read gets none: it is planned by bytes, and its
+// reader reports what is wrong with it.
+std::vector<std::vector<uint64_t>> parquet_row_group_starts(const std::vector<InputFile>& files);
 
 // format: postgres (docs/POSTGRES.md). Partitions of a key range: `span`
 // keys relative to the min key ([0, span)), split into ceil(rows /

@@ -236,6 +236,7 @@ struct ManifestContent {
   json rejects = json::array();
   json accounting = json::array();
   uint64_t rows_in = 0, rows_out = 0, rows_filtered = 0, rows_rejected = 0;
+  uint64_t row_groups_skipped = 0;
 
   // The partition's part: its one file, or its partition files.
   void add_part(const JobRecord& job, const PartitionRecord& p) {
@@ -263,6 +264,8 @@ struct ManifestContent {
     rows_out += entry.at("rows_out").get<uint64_t>();
     rows_filtered += entry.at("rows_filtered").get<uint64_t>();
     rows_rejected += entry.at("rows_rejected").get<uint64_t>();
+    if (entry.contains("row_groups_skipped"))
+      row_groups_skipped += entry.at("row_groups_skipped").get<uint64_t>();
   }
 };
 
@@ -282,6 +285,8 @@ static json manifest_json(const JobRecord& job, bool aggregate, const ManifestCo
                 {"rejects", content.rejects},
                 {"partitions", content.accounting}};
   if (!job.partition_by.empty()) manifest["partition_by"] = job.partition_by;
+  // Parquet input with predicate pushdown: written only when some were.
+  if (content.row_groups_skipped > 0) manifest["row_groups_skipped"] = content.row_groups_skipped;
   return manifest;
 }
 
@@ -426,14 +431,16 @@ static Status write_output(const JobRecord& job, const std::vector<PartitionReco
       continue;
     }
     const uint32_t number = job.part_base + p.index;  // the index unless appending
-    content.add_accounting({{"partition", number},
-                            {"input_file", job.inputs[p.range.file_index].path},
-                            {"input_range", {p.range.begin_offset, p.range.end_offset}},
-                            {"attempt", p.attempt},
-                            {"rows_in", p.stats.rows_in},
-                            {"rows_out", p.stats.rows_out},
-                            {"rows_filtered", p.stats.rows_filtered},
-                            {"rows_rejected", p.stats.rows_rejected}});
+    json entry = {{"partition", number},
+                  {"input_file", job.inputs[p.range.file_index].path},
+                  {"input_range", {p.range.begin_offset, p.range.end_offset}},
+                  {"attempt", p.attempt},
+                  {"rows_in", p.stats.rows_in},
+                  {"rows_out", p.stats.rows_out},
+                  {"rows_filtered", p.stats.rows_filtered},
+                  {"rows_rejected", p.stats.rows_rejected}};
+    if (p.stats.row_groups_skipped > 0) entry["row_groups_skipped"] = p.stats.row_groups_skipped;
+    content.add_accounting(entry);
     if (!job.has_aggregate) content.add_part(job, p);
     if (p.stats.rows_rejected > 0) {
       content.rejects.push_back({{"partition", number},

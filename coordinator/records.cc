@@ -177,21 +177,21 @@ Result<JobRecord> decode_job(const std::string& text) {
 
 std::string encode_partition(const PartitionRecord& p) {
   const PartStats& s = p.stats;
-  json record = {
-      {"index", p.index},
-      {"file", p.range.file_index},
-      {"begin", p.range.begin_offset},
-      {"end", p.range.end_offset},
-      {"state", static_cast<int>(p.state)},
-      {"attempts_started", p.attempts_started},
-      {"attempts_failed", p.attempts_failed},
-      {"attempt", p.attempt},
-      {"start_is_exact", p.start_is_exact},
-      {"exact_start", p.exact_start_offset},
-      {"last_error", p.last_error},
-      {"stats",
-       {s.rows_in, s.rows_out, s.rows_filtered, s.rows_rejected, s.bytes_read, s.bytes_written,
-        s.checksum, s.rejects_bytes, s.rejects_checksum, s.start_offset, s.end_offset}}};
+  json record = {{"index", p.index},
+                 {"file", p.range.file_index},
+                 {"begin", p.range.begin_offset},
+                 {"end", p.range.end_offset},
+                 {"state", static_cast<int>(p.state)},
+                 {"attempts_started", p.attempts_started},
+                 {"attempts_failed", p.attempts_failed},
+                 {"attempt", p.attempt},
+                 {"start_is_exact", p.start_is_exact},
+                 {"exact_start", p.exact_start_offset},
+                 {"last_error", p.last_error},
+                 {"stats",
+                  {s.rows_in, s.rows_out, s.rows_filtered, s.rows_rejected, s.bytes_read,
+                   s.bytes_written, s.checksum, s.rejects_bytes, s.rejects_checksum, s.start_offset,
+                   s.end_offset, s.row_groups_skipped}}};
   // Quarantine state: written only when there is some (older records lack it).
   const HolderDeaths& d = p.deaths;
   if (d.in_a_row > 0 || d.isolating) {
@@ -233,6 +233,8 @@ Result<PartitionRecord> decode_partition(const std::string& text) {
                           &p.stats.checksum,      &p.stats.rejects_bytes, &p.stats.rejects_checksum,
                           &p.stats.start_offset,  &p.stats.end_offset};
     for (size_t i = 0; i < std::size(fields); ++i) *fields[i] = s.at(i).get<uint64_t>();
+    // Records written before Parquet input have 11 stats.
+    if (s.size() > std::size(fields)) p.stats.row_groups_skipped = s.at(std::size(fields));
     if (record.contains("files")) {
       for (const json& file : record.at("files")) {
         p.stats.files.push_back(PartitionFile{file.at(0), file.at(1), file.at(2), file.at(3)});

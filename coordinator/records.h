@@ -34,8 +34,9 @@ struct PartStats {
   uint64_t checksum = 0;
   uint64_t rejects_bytes = 0;
   uint64_t rejects_checksum = 0;
-  uint64_t start_offset = 0;  // where its first record started
-  uint64_t end_offset = 0;    // where the next partition's first record starts
+  uint64_t start_offset = 0;        // where its first record started
+  uint64_t end_offset = 0;          // where the next partition's first record starts
+  uint64_t row_groups_skipped = 0;  // Parquet input: row groups pushdown skipped
   // output.partition_by: the attempt's files (bytes_written is their sum).
   std::vector<PartitionFile> files;
 };

@@ -257,6 +257,7 @@ JobTotals Scheduler::totals(const std::string& job_id) const {
     sums.rows_out += partition.stats.rows_out;
     sums.rows_filtered += partition.stats.rows_filtered;
     sums.rows_rejected += partition.stats.rows_rejected;
+    sums.row_groups_skipped += partition.stats.row_groups_skipped;
     sums.bytes_read += partition.range.end_offset - partition.range.begin_offset;
   }
   return sums;

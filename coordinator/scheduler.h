@@ -83,6 +83,7 @@ struct JobTotals {
   uint32_t partitions_done = 0;  // published
   uint64_t rows_in = 0, rows_out = 0, rows_filtered = 0, rows_rejected = 0;
   uint64_t bytes_read = 0, bytes_total = 0;
+  uint64_t row_groups_skipped = 0;  // Parquet input: by predicate pushdown
 };
 
 class Scheduler {

@@ -37,6 +37,7 @@ DoneReport read_done_report(proto::Done::Reader message) {
   stats.rows_in = message.getRowsIn();
   stats.rows_out = message.getRowsOut();
   stats.rows_filtered = message.getRowsFiltered();
+  stats.row_groups_skipped = message.getRowGroupsSkipped();
   stats.rows_rejected = message.getRowsRejected();
   stats.bytes_read = message.getBytesRead();
   stats.bytes_written = message.getBytesWritten();

@@ -148,6 +148,9 @@ struct Done {
   # output.partition_by: the files the attempt wrote, file i at
   # <tempPath>.d/NNNNN (i as NNNNN); bytesWritten is their sum.
   files @14 :List(PartitionFile);
+  # Parquet input: row groups skipped by predicate pushdown (their rows are
+  # counted in rowsIn and rowsFiltered).
+  rowGroupsSkipped @15 :UInt64;
 }
 
 struct PartitionFile {

@@ -6,6 +6,7 @@
 #include <zmq.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 
 #include "common/base/log.h"
 #include "tools/cli/commands.h"
@@ -83,10 +84,11 @@ int dispatch(int argc, char** argv) {
   app.add_option("--log-format", log_format, "text or json")
       ->envname("SLUICE_LOG_FORMAT")
       ->check(CLI::IsMember({"text", "json"}));
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
-      ->envname("SLUICE_LOG_LEVEL")
-      ->check(
-          CLI::IsMember({"trace", "debug", "info", "warn", "warning", "error", "critical", "off"}));
+  CLI::Option* log_level_option =
+      app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+          ->envname("SLUICE_LOG_LEVEL")
+          ->check(CLI::IsMember(
+              {"trace", "debug", "info", "warn", "warning", "error", "critical", "off"}));
 
   RunFlags run;
   auto* run_app = app.add_subcommand("run", "run a job to completion with local workers");
@@ -156,6 +158,31 @@ int dispatch(int argc, char** argv) {
   add_connect_options(cancel_app, client_connect);
   cancel_app->footer(example("sluice cancel 3f2a9c1e5b7d4a60 --coordinator tcp://host-a:7700"));
 
+  SqlFlags sql;
+  auto* sql_app = app.add_subcommand("sql", "run a SQL statement (docs/SQL.md)");
+  sql_app->add_option("query", sql.query, "SELECT … FROM 'path' … or COPY (SELECT …) TO 'dir'")
+      ->required();
+  sql_app->add_option("--out", sql.out, "output directory (default: print a table)");
+  sql_app->add_option("--format", sql.format, "csv, jsonl or parquet (with --out)")
+      ->check(CLI::IsMember({"csv", "jsonl", "parquet"}));
+  sql_app->add_option("--workers", sql.workers, "worker processes (default: cores)")
+      ->envname("SLUICE_WORKERS");
+  sql_app->add_option("--state", sql.state_dir, "state directory (default .sluice/<job name>)")
+      ->envname("SLUICE_STATE");
+  sql_app->add_flag("--no-progress", sql.no_progress, "no progress bar");
+  sql_app->footer(example(
+      "sluice sql \"SELECT \\\"Registration State\\\", count(*) AS n FROM 'data/parking.csv' "
+      "GROUP BY ALL ORDER BY n DESC LIMIT 5\""));
+
+  ExplainFlags explain;
+  auto* explain_app = app.add_subcommand("explain", "show a job's plan without running anything");
+  explain_app->add_option("job", explain.job_file, "job file (YAML)");
+  explain_app->add_option("--sql", explain.query, "a SQL statement instead of a job file");
+  explain_app->add_option("--out", explain.out, "with --sql: the output directory");
+  explain_app->add_option("--format", explain.format, "with --sql: csv, jsonl or parquet")
+      ->check(CLI::IsMember({"csv", "jsonl", "parquet"}));
+  explain_app->footer(example("sluice explain examples/w1-nj-ford-police.yaml"));
+
   std::string output_dir;
   auto* verify_app = app.add_subcommand("verify", "audit an output directory against its manifest");
   verify_app->add_option("output", output_dir, "output directory")->required();
@@ -198,6 +225,13 @@ int dispatch(int argc, char** argv) {
     const int code = app.exit(error);
     return code == 0 ? kExitOk : kExitUsage;
   }
+  // A table on the terminal (`sluice sql` without --out) is not mixed with
+  // the embedded coordinator's log lines unless asked for.
+  if (*sql_app && sql.out.empty() && log_level_option->count() == 0 &&
+      std::getenv("SLUICE_LOG_LEVEL") == nullptr) {
+    log_level = "error";
+    ::setenv("SLUICE_LOG_LEVEL", "error", 0);  // the local workers too
+  }
   configure_logging(log_format == "json" ? LogFormat::kJson : LogFormat::kText, log_level);
   run.log_level_given =
       app.get_option("--log-level")->count() > 0 || std::getenv("SLUICE_LOG_LEVEL") != nullptr;
@@ -210,6 +244,8 @@ int dispatch(int argc, char** argv) {
   if (*status_app) return status_command(job_id, client_connect);
   if (*cancel_app) return cancel_command(job_id, client_connect);
   if (*verify_app) return verify_command(output_dir);
+  if (*sql_app) return sql_command(sql);
+  if (*explain_app) return explain_command(explain);
   if (*keygen_app) return keygen_command(key_prefix);
   if (*gen_app) return gen_command(gen);
   if (*describe_app) return describe_command(describe);

@@ -345,6 +345,7 @@ class WorkerLink {
       done.setRowsIn(outcome.rows_in);
       done.setRowsOut(outcome.rows_out);
       done.setRowsFiltered(outcome.rows_filtered);
+      done.setRowGroupsSkipped(outcome.row_groups_skipped);
       done.setRowsRejected(outcome.rows_rejected);
       done.setBytesRead(outcome.bytes_read);
       done.setBytesWritten(outcome.bytes_written);

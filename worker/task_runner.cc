@@ -430,9 +430,10 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   if (!reject_stats.is_ok()) return failure(reject_stats.status().message(), true);
 
   outcome.ok = true;
-  outcome.rows_in = counters.rows_in + reader_rejects;
+  outcome.rows_in = counters.rows_in + reader_rejects + reader.rows_skipped();
   outcome.rows_out = counters.rows_out;
-  outcome.rows_filtered = counters.rows_filtered;
+  outcome.rows_filtered = counters.rows_filtered + reader.rows_skipped();
+  outcome.row_groups_skipped = reader.row_groups_skipped();
   outcome.rows_rejected = counters.rows_rejected + reader_rejects;
   outcome.bytes_read = reader.bytes_read();
   outcome.rejects_bytes = reject_stats->bytes;

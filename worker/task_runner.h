@@ -93,6 +93,7 @@ struct TaskOutcome {
   uint64_t bytes_read = 0, bytes_written = 0, checksum = 0;
   uint64_t rejects_bytes = 0, rejects_checksum = 0;
   uint64_t start_offset = 0, end_offset = 0;
+  uint64_t row_groups_skipped = 0;  // Parquet row groups skipped by predicate pushdown
   // output.partition_by: the files written (bytes_written is their sum).
   std::vector<PartitionFile> files;
   // A bucket task: the output of map task lost_map_task is missing or fails

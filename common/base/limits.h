@@ -114,6 +114,20 @@ inline constexpr uint64_t kParquetDictionaryBytesMax = 1ull << 20;
 inline constexpr size_t kParquetStatisticsBytesMax = 1024;
 // A footer we read back (sluice verify) may not be larger than this.
 inline constexpr uint64_t kParquetFooterBytesMax = 64ull << 20;
+// Parquet input (common/parquet/column_reader.h): a page is read whole, so
+// its compressed and its decompressed bytes may not pass this (writers use
+// about 1 MiB; Arrow's dictionary pages stay near 1 MiB too).
+inline constexpr uint64_t kParquetInputPageBytesMax = 64ull << 20;
+// A data page may not hold more values than this (NULLs included): its
+// definition levels are counted before its values are read, and runs can
+// claim any count in a few bytes. Writers end pages near 1 MiB (Arrow also
+// at 20,000 rows); 64 Mi booleans is 8 MiB of values.
+inline constexpr uint64_t kParquetPageValuesMax = 64ull << 20;
+// A page header (with its statistics) may not be longer than this.
+inline constexpr uint64_t kParquetPageHeaderBytesMax = 1ull << 20;
+// A Parquet reader's batch ends past this many bytes of values' text (or
+// kBatchRowsMax rows), sized from the rows of its previous batch.
+inline constexpr uint64_t kParquetBatchBytesTarget = 8ull << 20;
 // The exchange (docs/ARCHITECTURE.md, "Stages and exchanges"). A map task
 // hash-partitions its rows into kExchangeBucketsFine buckets (or the job's
 // `parallelism`); when every map output is committed, the coordinator groups

@@ -7,32 +7,40 @@ namespace sluice {
 void append_join_exchange_rows(const OutputBatch& rows, const std::vector<size_t>& key_columns,
                                bool keep_null_keys, OutputBatch& out) {
   out.column_count = key_columns.size() + rows.column_count;
-  std::string text;
-  std::vector<size_t> ends;
-  for (size_t row = 0; row < rows.row_count; ++row) {
-    bool null_key = false;
-    for (size_t column : key_columns) null_key = null_key || rows.is_null(row, column);
-    if (null_key && !keep_null_keys) continue;
-    text.clear();
-    ends.clear();
-    auto spell = [&](size_t column) {
-      if (!rows.is_null(row, column)) {
-        text.push_back('=');
-        text.append(rows.field(row, column));
-      }
-      ends.push_back(text.size());
-    };
-    for (size_t column : key_columns) spell(column);
-    for (size_t column = 0; column < rows.column_count; ++column) spell(column);
-    const std::string& owned = out.owned.emplace_back(std::move(text));
-    size_t begin = 0;
-    for (size_t end : ends) {
-      out.fields.emplace_back(owned.data() + begin, end - begin);
-      out.nulls.push_back(end == begin ? 1 : 0);
-      begin = end;
+  const auto null_key = [&](size_t row) {
+    for (size_t column : key_columns) {
+      if (rows.is_null(row, column)) return true;
     }
+    return false;
+  };
+  // One string for the batch's rows, sized first: its views stay valid.
+  size_t bytes = 0;
+  for (size_t row = 0; row < rows.row_count; ++row) {
+    if (!keep_null_keys && null_key(row)) continue;
+    for (size_t column : key_columns) bytes += 1 + rows.field(row, column).size();
+    for (size_t column = 0; column < rows.column_count; ++column) {
+      bytes += 1 + rows.field(row, column).size();
+    }
+  }
+  std::string& text = out.owned.emplace_back();
+  text.reserve(bytes);
+  const auto spell = [&](size_t row, size_t column) {
+    if (rows.is_null(row, column)) {
+      out.fields.emplace_back();
+      out.nulls.push_back(1);
+      return;
+    }
+    const size_t begin = text.size();
+    text.push_back('=');
+    text.append(rows.field(row, column));
+    out.fields.emplace_back(text.data() + begin, text.size() - begin);
+    out.nulls.push_back(0);
+  };
+  for (size_t row = 0; row < rows.row_count; ++row) {
+    if (!keep_null_keys && null_key(row)) continue;
+    for (size_t column : key_columns) spell(row, column);
+    for (size_t column = 0; column < rows.column_count; ++column) spell(row, column);
     out.row_count++;
-    text = std::string();
   }
 }
 

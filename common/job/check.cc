@@ -11,6 +11,7 @@
 #include "common/io/http_source.h"
 #include "common/job/join_plan.h"
 #include "common/jsonl/range_reader.h"
+#include "common/parquet/file_reader.h"
 #include "common/pipeline/pipeline.h"
 #include "common/postgres/connection.h"
 
@@ -22,6 +23,12 @@ Result<std::vector<std::string>> read_input_columns(const JobSpec& spec, const s
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, open_input_source(path));
   if (spec.input.format == InputFormat::kJsonl) {
     return read_jsonl_columns(*source, spec.input.max_record_size_bytes);
+  }
+  if (spec.input.format == InputFormat::kParquet) {
+    SLUICE_ASSIGN_OR_RETURN(parquet::FileInfo info, parquet::read_file_metadata(*source));
+    std::vector<std::string> names;
+    for (const parquet::ColumnInfo& column : info.columns) names.push_back(column.name);
+    return names;
   }
   CsvDialect dialect;
   dialect.delimiter = spec.input.delimiter;

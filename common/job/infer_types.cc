@@ -10,6 +10,7 @@
 #include "common/expr/parse_value.h"
 #include "common/job/check.h"
 #include "common/job/inputs.h"
+#include "common/pipeline/pipeline.h"
 
 namespace sluice {
 namespace {
@@ -113,12 +114,15 @@ Status apply_inferred_types(JobSpec& spec, const std::string& base_dir,
     return invalid_argument(
         fmt::format("{}: input.infer_types: {}", spec.source_file, types.status().message()));
   }
+  // Only the columns the steps read take a type: one passed through to the
+  // output untouched keeps its text, and is never parsed.
+  const std::vector<std::string> read = columns_read_by_steps(spec);
   if (!spec.schema) spec.schema.emplace();
   for (const InferredColumn& column : types->columns) {
     const bool named =
         std::any_of(spec.schema->columns.begin(), spec.schema->columns.end(),
                     [&](const ColumnRule& rule) { return rule.name == column.name; });
-    if (named) continue;
+    if (named || std::find(read.begin(), read.end(), column.name) == read.end()) continue;
     ColumnRule rule;
     rule.name = column.name;
     rule.type = column.type;

@@ -11,7 +11,8 @@
 // kSampleBytes) of the first non-empty file.
 //
 // `input.infer_types: true` adds the inferred types to the job's schema at
-// submission, for the columns the schema does not name, and the job runs
+// submission, for the columns the steps read that the schema does not name
+// (a column only carried to the output keeps its text), and the job runs
 // with that schema pinned (pin_inferred_types): every split of every
 // attempt sees the same types, and a later value that does not fit is a
 // reject with its reason (or fails the job under `on_error: fail`).
@@ -58,8 +59,9 @@ class TypeVote {
 Result<InferredTypes> infer_csv_types(const JobSpec& spec, const std::string& base_dir);
 
 // For `input.infer_types: true`: adds a rule for each inferred column the
-// schema does not name (string columns too, as documentation) and clears
-// infer_types. `inferred` receives what was added. Other specs: unchanged.
+// steps read and the schema does not name (string columns too, as
+// documentation) and clears infer_types. `inferred` receives what was added. Other specs:
+// unchanged.
 Status apply_inferred_types(JobSpec& spec, const std::string& base_dir,
                             std::vector<ColumnRule>* added = nullptr);
 

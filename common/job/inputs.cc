@@ -12,6 +12,8 @@
 #include "common/io/decompress_source.h"
 #include "common/io/http_source.h"
 #include "common/jsonl/range_reader.h"
+#include "common/parquet/pushdown.h"
+#include "common/parquet/range_reader.h"
 
 namespace sluice {
 namespace {
@@ -136,9 +138,29 @@ class ReaderAdapter final : public RecordReader {
   Reader reader_;
 };
 
+class ParquetReaderAdapter final : public RecordReader {
+ public:
+  ParquetReaderAdapter(ByteSource& source, parquet::ParquetRangeOptions options)
+      : reader_(source, std::move(options)) {}
+  Result<bool> next(RecordBatch& batch, std::vector<RejectedRecord>& rejects) override {
+    return reader_.next(batch, rejects);
+  }
+  uint64_t start_offset() const override { return reader_.start_offset(); }
+  uint64_t end_offset() const override { return reader_.end_offset(); }
+  uint64_t bytes_read() const override { return reader_.bytes_read(); }
+  uint64_t records_read() const override { return reader_.records_read(); }
+  uint64_t rows_skipped() const override { return reader_.rows_skipped(); }
+  uint64_t row_groups_skipped() const override { return reader_.row_groups_skipped(); }
+
+ private:
+  parquet::ParquetRangeReader reader_;
+};
+
 }  // namespace
 
-bool projects_columns(InputFormat format) { return format == InputFormat::kCsv; }
+bool projects_columns(InputFormat format) {
+  return format == InputFormat::kCsv || format == InputFormat::kParquet;
+}
 
 std::unique_ptr<RecordReader> open_record_reader(const JobSpec& spec, ByteSource& source,
                                                  const std::vector<std::string>& columns,
@@ -146,6 +168,17 @@ std::unique_ptr<RecordReader> open_record_reader(const JobSpec& spec, ByteSource
                                                  std::optional<std::vector<size_t>> read_columns) {
   SLUICE_ASSERT(!read_columns || projects_columns(spec.input.format),
                 "a projection for an input format that cannot skip columns");
+  if (spec.input.format == InputFormat::kParquet) {
+    parquet::ParquetRangeOptions options;
+    options.begin_offset = range.begin_offset;
+    options.end_offset = range.end_offset;
+    options.columns = columns;
+    options.read_columns = std::move(read_columns);
+    options.max_value_bytes = spec.input.max_record_size_bytes;
+    options.keep_raw = spec.schema.has_value();  // only the schema gate rejects rows
+    options.skip_row_group = parquet::row_group_pruner(spec);
+    return std::make_unique<ParquetReaderAdapter>(source, std::move(options));
+  }
   if (spec.input.format == InputFormat::kJsonl) {
     JsonlRangeOptions options;
     options.columns = columns;

@@ -51,6 +51,11 @@ class RecordReader {
   virtual uint64_t end_offset() const = 0;
   virtual uint64_t bytes_read() const = 0;
   virtual uint64_t records_read() const = 0;
+  // Parquet: rows of row groups skipped by predicate pushdown (counted in
+  // records_read(), never in a batch: they are rows read and filtered), and
+  // those row groups.
+  virtual uint64_t rows_skipped() const { return 0; }
+  virtual uint64_t row_groups_skipped() const { return 0; }
 };
 
 struct InputRange {

@@ -22,7 +22,7 @@ struct SpecLocation {
   std::string to_string() const;
 };
 
-enum class InputFormat { kCsv, kJsonl, kPostgres };
+enum class InputFormat { kCsv, kJsonl, kPostgres, kParquet };
 enum class OutputFormat { kCsv, kJsonl, kParquet };
 // kSnappy is for Parquet only (compressed per page); CSV and JSON lines take
 // none, gzip or zstd (compressed whole).

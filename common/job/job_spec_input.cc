@@ -117,9 +117,19 @@ Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& i
       input.format = InputFormat::kCsv;
     } else if (format == "jsonl") {
       input.format = InputFormat::kJsonl;
+    } else if (format == "parquet") {
+      input.format = InputFormat::kParquet;
     } else {
       return reader.error(node["format"], key + ".format",
-                          "expected csv, jsonl or postgres, found '" + format + "'");
+                          "expected csv, jsonl, parquet or postgres, found '" + format + "'");
+    }
+  }
+  if (input.format == InputFormat::kParquet) {
+    // A Parquet file carries its own columns and types (docs/INPUTS.md).
+    for (const char* text_key : {"header", "delimiter", "quote"}) {
+      if (node[text_key]) {
+        return reader.error(node[text_key], key + "." + text_key, "not used with format: parquet");
+      }
     }
   }
   if (node["header"]) {
@@ -130,6 +140,12 @@ Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& i
                             reader.boolean(node["infer_types"], key + ".infer_types"));
     if (input.infer_types && input.format != InputFormat::kCsv) {
       return reader.error(node["infer_types"], key + ".infer_types", "for csv inputs only");
+    }
+    if (input.infer_types && input.incremental) {
+      return reader.error(node["infer_types"], key + ".infer_types",
+                          "not with input.incremental (each run would sample anew and could "
+                          "type a column differently): pin the types under schema: (sluice "
+                          "describe prints them)");
     }
   }
   if (node["delimiter"]) {

@@ -122,6 +122,28 @@ TEST_F(OutputMode, SameJobAgainIntoItsOwnOutputIsAccepted) {
   expect_clean_and_verified(dir_ / "out");
 }
 
+// The same job with its state directory gone: refused at submission (it
+// could only fail to publish its parts again), unless it may overwrite.
+TEST_F(OutputMode, SameFinishedJobWithItsStateGoneIsRefusedUnlessOverwrite) {
+  write_file(dir_ / "w1.yaml", w1_job(dir_ / "parking.csv", "out/", "64KiB"));
+  ASSERT_EQ(run_job("w1.yaml").exit_code, 0);
+  const auto before = snapshot(dir_ / "out");
+  fs::remove_all(dir_ / "state-w1.yaml");
+  auto again = run_job("w1.yaml");
+  EXPECT_EQ(again.exit_code, 2) << again.err;
+  EXPECT_NE(again.err.find("finished output of this same job"), std::string::npos) << again.err;
+  EXPECT_EQ(snapshot(dir_ / "out"), before);
+
+  std::string overwrite = w1_job(dir_ / "parking.csv", "out/", "64KiB");
+  const size_t path = overwrite.find("  path: out/\n");
+  ASSERT_NE(path, std::string::npos) << overwrite;
+  overwrite.insert(path + std::string("  path: out/\n").size(), "  mode: overwrite\n");
+  write_file(dir_ / "w1o.yaml", overwrite);
+  auto overwritten = run_job("w1o.yaml");
+  EXPECT_EQ(overwritten.exit_code, 0) << overwritten.err;
+  expect_clean_and_verified(dir_ / "out");
+}
+
 TEST_F(OutputMode, OverwriteReplacesTheOldOutputWhole) {
   write_file(dir_ / "w1.yaml", w1_job(dir_ / "parking.csv", "out/", "16KiB"));
   ASSERT_EQ(run_job("w1.yaml").exit_code, 0);

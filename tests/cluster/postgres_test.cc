@@ -286,6 +286,21 @@ TEST_F(Postgres, PasswordFromEnvironmentAndStepsOverAQuery) {
               copy_csv("SELECT id, name FROM t WHERE id < 20000 AND note IS NOT NULL"));
 }
 
+// The same as a SQL statement (docs/SQL.md): postgres_query() is the input,
+// WHERE and the select list its steps.
+TEST_F(Postgres, SqlStatementReadsAQueryThroughPostgresQuery) {
+  const std::string statement = "SELECT id, name FROM postgres_query('" + server_->dsn() +
+                                "', 'SELECT id, name, note FROM t WHERE id < 20000', key='id', "
+                                "split_rows=1000, password_file='pw.txt') WHERE note <> ''";
+  auto result = run({sluice_binary(), "sql", statement, "--out", "out-sql", "--workers", "2",
+                     "--state", dir_ / "state", "--no-progress"},
+                    dir_.path());
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_GT(part_files(dir_ / "out-sql").size(), 5u);
+  EXPECT_TRUE(concat_parts(dir_ / "out-sql") ==
+              copy_csv("SELECT id, name FROM t WHERE id < 20000 AND note IS NOT NULL"));
+}
+
 // A row failing the schema goes to the rejects with its key as the offset
 // and the row rendered as CSV as the raw record.
 TEST_F(Postgres, SchemaRejectsCarryKeyAndRow) {

@@ -52,5 +52,26 @@ TEST(Planner, RandomSizesAlwaysTileTheFile) {
   }
 }
 
+// Parquet: ranges are cut at row group starts only, each holding at least
+// one group's first byte, tiling the file.
+TEST(Planner, CutsParquetFilesAtRowGroupStarts) {
+  const std::vector<std::vector<uint64_t>> starts = {{4, 100, 180, 400, 410, 900}, {}};
+  const auto ranges = plan_ranges({{"/a.parquet", 1000, 0}, {"/b.parquet", 250, 0}}, 150, &starts);
+  std::vector<std::pair<uint64_t, uint64_t>> a;
+  for (const PlannedRange& range : ranges) {
+    if (range.file_index == 0) a.emplace_back(range.begin_offset, range.end_offset);
+  }
+  const std::vector<std::pair<uint64_t, uint64_t>> expected = {
+      {0, 180}, {180, 400}, {400, 900}, {900, 1000}};
+  EXPECT_EQ(a, expected);
+  // A file with no known starts (a footer not read) is cut by bytes.
+  ASSERT_EQ(ranges.size(), 6u);
+  EXPECT_EQ(ranges[4].end_offset, 150u);
+  EXPECT_EQ(ranges[5].end_offset, 250u);
+  // One huge row group: one range, whatever the split size.
+  const std::vector<std::vector<uint64_t>> one = {{4}};
+  EXPECT_EQ(plan_ranges({{"/c.parquet", 5000, 0}}, 100, &one).size(), 1u);
+}
+
 }  // namespace
 }  // namespace sluice

@@ -62,6 +62,27 @@ int cancel_command(const std::string& job_id, const ConnectFlags& connect);
 int verify_command(const std::string& output_dir);
 int keygen_command(const std::string& prefix);
 
+// `sluice sql "SELECT …"` (sql_command.cc, docs/SQL.md).
+struct SqlFlags {
+  std::string query;
+  std::string out;     // empty: print a table (or the statement's COPY … TO)
+  std::string format;  // csv, jsonl, parquet (with --out)
+  uint32_t workers = 0;
+  std::string state_dir;
+  bool no_progress = false;
+};
+int sql_command(const SqlFlags& flags);
+
+// `sluice explain JOB.yaml | --sql "…"` (explain_command.cc): the plan,
+// without running anything.
+struct ExplainFlags {
+  std::string job_file;
+  std::string query;
+  std::string out;
+  std::string format;
+};
+int explain_command(const ExplainFlags& flags);
+
 struct GenFlags {
   std::string dataset;
   uint64_t rows = 1000;

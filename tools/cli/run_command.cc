@@ -151,16 +151,20 @@ int run_command(const RunFlags& flags) {
       !host_port_flag_ok("--http", flags.http, proto::EndpointUse::kBind)) {
     return kExitUsage;
   }
+  std::optional<LoadedJob> job = load_checked_job(flags.job_file);
+  if (!job) return kExitUsage;
+  return run_loaded_job(*job, flags, true);
+}
+
+int run_loaded_job(const LoadedJob& job, const RunFlags& flags, bool summary) {
   const bool bar = !flags.no_progress && ::isatty(STDERR_FILENO);
   if (bar && !flags.log_level_given) {
     // The progress line owns the terminal: info lines would break it.
     configure_logging(log_format(), "warn");
   }
   install_stop_signals();
-  std::optional<LoadedJob> job = load_checked_job(flags.job_file);
-  if (!job) return kExitUsage;
-  const JobSpec& spec = job->spec;
-  const std::string& base_dir = job->base_dir;
+  const JobSpec& spec = job.spec;
+  const std::string& base_dir = job.base_dir;
 
   CoordinatorOptions options;
   options.listen = "tcp://127.0.0.1:0";
@@ -227,8 +231,12 @@ int run_command(const RunFlags& flags) {
       } else {
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        print_summary(final_job.value());
-        fmt::print("  wall time   {:.2f} s with {} workers\n", seconds, workers);
+        if (summary) {
+          print_summary(final_job.value());
+          fmt::print("  wall time   {:.2f} s with {} workers\n", seconds, workers);
+        } else if (exit_code_for(final_job.value()) != kExitOk) {
+          print_summary(final_job.value());
+        }
         exit_code = exit_code_for(final_job.value());
       }
     }
