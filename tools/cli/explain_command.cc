@@ -55,6 +55,8 @@ const char* format_name(InputFormat format) {
       return "jsonl";
     case InputFormat::kPostgres:
       return "postgres";
+    case InputFormat::kParquet:
+      return "parquet";
   }
   return "?";
 }
