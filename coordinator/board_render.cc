@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "common/base/clock.h"
@@ -14,25 +15,74 @@ constexpr std::array<PartitionState, 5> kStates = {
     PartitionState::kPlanned, PartitionState::kLeased, PartitionState::kWritten,
     PartitionState::kCommitted, PartitionState::kPublished};
 
+char stage_code(const JobRecord& job, const PartitionRecord& partition) {
+  if (partition.is_final) return 'f';
+  if (partition.is_bucket) return 'b';
+  return job.has_aggregate ? 'm' : 'r';
+}
+
+// Prometheus label value: backslash, quote and newline escaped.
+std::string label_value(const std::string& text) {
+  std::string escaped;
+  for (char c : text) {
+    if (c == '\\' || c == '"' || c == '\n') escaped += '\\';
+    escaped += c == '\n' ? 'n' : c;
+  }
+  return escaped;
+}
+
+nlohmann::json samples_json(const SampleRing* ring, std::array<const char*, 4> names) {
+  nlohmann::json times = nlohmann::json::array();
+  std::array<nlohmann::json, 4> columns;
+  for (auto& column : columns) column = nlohmann::json::array();
+  if (ring != nullptr) {
+    for (const Sample& sample : ring->points()) {
+      times.push_back(sample.unix_ms);
+      for (size_t i = 0; i < names.size(); ++i) {
+        if (names[i] != nullptr) columns[i].push_back(sample.values[i]);
+      }
+    }
+  }
+  nlohmann::json out = {{"interval_ms", ring ? ring->interval_ms() : Telemetry::kIntervalMs},
+                        {"t_ms", times}};
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] != nullptr) out[names[i]] = columns[i];
+  }
+  return out;
+}
+
 void metric_header(std::string& text, const char* name, const char* type, const char* help) {
   text += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
 }
 
 }  // namespace
 
-BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metrics, int64_t now_ms,
-                           bool ready) {
+BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metrics,
+                           Telemetry& telemetry, int64_t now_ms, bool ready) {
   using nlohmann::json;
   BoardSnapshot snapshot;
   snapshot.ready = ready;
   json jobs = json::array();
   std::string partitions_text, rows_text, bytes_text, stages_text, skipped_text;
   const int64_t now_unix = unix_time_seconds();
+  const int64_t now_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
   for (const JobRecord* job : scheduler.jobs()) {
     const JobTotals totals = scheduler.totals(job->id);
     std::array<uint64_t, kStates.size()> by_state{};
+    PartitionGrid grid(job->partitions_total);
     for (uint32_t index = 0; index < job->partitions_total; ++index) {
-      by_state[static_cast<size_t>(scheduler.partition(job->id, index)->state)]++;
+      const PartitionRecord& partition = *scheduler.partition(job->id, index);
+      by_state[static_cast<size_t>(partition.state)]++;
+      grid.add(index, static_cast<uint8_t>(partition.state), stage_code(*job, partition));
+    }
+    const Sample sample{
+        now_unix_ms, {totals.rows_in, totals.rows_out, totals.bytes_read, totals.partitions_done}};
+    if (job->state == JobState::kRunning) {
+      telemetry.sample_job(job->id, job->created_unix, sample);
+    } else {
+      telemetry.end_job(job->id, job->created_unix, sample, now_unix - job->finished_unix < 60);
     }
     json stages = json::array();
     for (const StageView& stage : scheduler.stages(job->id)) {
@@ -60,6 +110,7 @@ BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metric
                  {"state", job_state_name(job->state)},
                  {"error", job->error},
                  {"output", job->output_dir},
+                 {"created_unix", job->created_unix},
                  {"partitions_total", job->partitions_total},
                  {"partitions_done", totals.partitions_done},
                  {"partitions_by_state", states},
@@ -73,7 +124,18 @@ BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metric
                  {"bytes_total", totals.bytes_total},
                  {"elapsed_s", elapsed_s},
                  {"mb_per_s", static_cast<double>(totals.bytes_read) / 1e6 / elapsed_s}};
-    snapshot.job_json[job->id] = item.dump(-1, ' ', false, json::error_handler_t::replace);
+    json detail = item;
+    detail["samples"] =
+        samples_json(telemetry.job(job->id), {"rows_in", "rows_out", "bytes_read", "tasks_done"});
+    json state_names = json::array();
+    for (PartitionState state : kStates) state_names.push_back(partition_state_name(state));
+    detail["partitions"] = {{"total", job->partitions_total},
+                            {"per_cell", grid.per_cell()},
+                            {"cells", grid.states()},
+                            {"stages", grid.stages()},
+                            {"state_names", state_names}};
+    snapshot.job_json[job->id] = detail.dump(-1, ' ', false, json::error_handler_t::replace);
+    snapshot.job_output_dir[job->id] = job->output_dir;
     jobs.push_back(std::move(item));
     rows_text += fmt::format(
         "sluice_rows_in_total{{job=\"{0}\"}} {1}\nsluice_rows_out_total{{job=\"{0}\"}} {2}\n"
@@ -86,14 +148,35 @@ BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metric
                                 job->id, totals.row_groups_skipped);
   }
   json workers = json::array();
+  std::vector<std::string> connected;
+  std::string memory_text;
+  for (const WorkerView& worker : scheduler.workers()) connected.push_back(worker.identity);
+  telemetry.sample_workers(connected, now_unix_ms);
   for (const WorkerView& worker : scheduler.workers()) {
+    auto series = telemetry.workers().find(worker.identity);
+    const uint64_t memory = series == telemetry.workers().end() ? 0 : series->second.latest_bytes;
     workers.push_back({{"id", worker.identity},
                        {"slots", worker.slots},
                        {"active", worker.active},
-                       {"heartbeat_age_ms", now_ms - worker.last_seen_ms}});
+                       {"heartbeat_age_ms", now_ms - worker.last_seen_ms},
+                       {"memory_bytes", memory}});
+    if (series != telemetry.workers().end()) {
+      memory_text += fmt::format("sluice_worker_memory_bytes{{worker=\"{}\"}} {}\n",
+                                 label_value(worker.identity), memory);
+    }
   }
   snapshot.jobs_json = json{{"jobs", jobs}, {"workers", workers}}.dump(
       -1, ' ', false, json::error_handler_t::replace);
+  json series_json = json::array();
+  for (const auto& [identity, series] : telemetry.workers()) {
+    series_json.push_back(
+        {{"id", identity},
+         {"connected", std::find(connected.begin(), connected.end(), identity) != connected.end()},
+         {"memory_bytes", series.latest_bytes},
+         {"samples", samples_json(&series.ring, {"memory_bytes", nullptr, nullptr, nullptr})}});
+  }
+  snapshot.workers_json =
+      json{{"workers", series_json}}.dump(-1, ' ', false, json::error_handler_t::replace);
 
   std::string& text = snapshot.metrics_text;
   metric_header(text, "sluice_partitions", "gauge", "Partitions by job and state.");
@@ -114,6 +197,9 @@ BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metric
   text += skipped_text;
   metric_header(text, "sluice_workers_connected", "gauge", "Registered workers.");
   text += fmt::format("sluice_workers_connected {}\n", scheduler.workers().size());
+  metric_header(text, "sluice_worker_memory_bytes", "gauge",
+                "Anonymous resident memory of each worker (RssAnon), from its heartbeats.");
+  text += memory_text;
   metric_header(text, "sluice_lease_expiries_total", "counter", "Workers whose leases expired.");
   text += fmt::format("sluice_lease_expiries_total {}\n", metrics.lease_expiries);
   metric_header(text, "sluice_retries_total", "counter", "Attempts that failed and were retried.");

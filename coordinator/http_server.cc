@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "coordinator/dashboard_html.h"
+#include "coordinator/rejects_view.h"
 
 namespace sluice {
 
@@ -26,29 +27,44 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& address
     response.set_content("ok\n", "text/plain");
   });
   server.Get("/readyz", [&board](const httplib::Request&, httplib::Response& response) {
-    const bool ready = board.read().ready;
+    const bool ready = board.read()->ready;
     response.status = ready ? 200 : 503;
     response.set_content(ready ? "ready\n" : "not ready\n", "text/plain");
   });
   server.Get("/metrics", [&board](const httplib::Request&, httplib::Response& response) {
-    response.set_content(board.read().metrics_text, "text/plain; version=0.0.4");
+    response.set_content(board.read()->metrics_text, "text/plain; version=0.0.4");
   });
   server.Get("/api/jobs", [&board](const httplib::Request&, httplib::Response& response) {
-    response.set_content(board.read().jobs_json, "application/json");
+    response.set_content(board.read()->jobs_json, "application/json");
   });
   server.Get(R"(/api/jobs/([0-9a-f]+))",
              [&board](const httplib::Request& request, httplib::Response& response) {
-               const BoardSnapshot snapshot = board.read();
-               auto it = snapshot.job_json.find(request.matches[1]);
-               if (it == snapshot.job_json.end()) {
+               const auto snapshot = board.read();
+               auto it = snapshot->job_json.find(request.matches[1]);
+               if (it == snapshot->job_json.end()) {
                  response.status = 404;
                  response.set_content(R"({"error":"no such job"})", "application/json");
                  return;
                }
                response.set_content(it->second, "application/json");
              });
-  server.Get("/", [](const httplib::Request&, httplib::Response& response) {
-    response.set_content(kDashboardHtml, "text/html; charset=utf-8");
+  // Read here, on the HTTP thread, at most RejectsLimits of the files.
+  server.Get(R"(/api/jobs/([0-9a-f]+)/rejects)",
+             [&board](const httplib::Request& request, httplib::Response& response) {
+               const auto snapshot = board.read();
+               auto it = snapshot->job_output_dir.find(request.matches[1]);
+               if (it == snapshot->job_output_dir.end()) {
+                 response.status = 404;
+                 response.set_content(R"({"error":"no such job"})", "application/json");
+                 return;
+               }
+               response.set_content(read_rejects_json(it->second), "application/json");
+             });
+  server.Get("/api/workers", [&board](const httplib::Request&, httplib::Response& response) {
+    response.set_content(board.read()->workers_json, "application/json");
+  });
+  server.Get("/", [page = dashboard_html()](const httplib::Request&, httplib::Response& response) {
+    response.set_content(page, "text/html; charset=utf-8");
   });
   if (port == 0) {
     http->port_ = server.bind_to_any_port(host);

@@ -79,7 +79,7 @@ class CoordinatorService::Impl {
       SLUICE_ASSIGN_OR_RETURN(http_, HttpServer::start(options.http_address, board_));
       log_->info("http listening address={} port={}", options.http_address, http_->port());
     }
-    board_.publish(render_board(scheduler_, metrics_, clock_.now_ms(), true));
+    board_.publish(render_board(scheduler_, metrics_, telemetry_, clock_.now_ms(), true));
     if (!curve) log_->warn("plaintext mode: no --curve-secret given, peers are not authenticated");
     return Status::ok();
   }
@@ -117,7 +117,7 @@ class CoordinatorService::Impl {
       }
       if (http_ && now - last_board_ms >= 500) {
         last_board_ms = now;
-        board_.publish(render_board(scheduler_, metrics_, now, true));
+        board_.publish(render_board(scheduler_, metrics_, telemetry_, now, true));
       }
     }
     return Status::ok();
@@ -222,6 +222,7 @@ class CoordinatorService::Impl {
       case Envelope::HEARTBEAT: {
         SLUICE_RETURN_IF_ERROR(on_worker_message(identity));
         if (envelope.getHeartbeat().getActiveTasks() == 0) scheduler_.on_idle_heartbeat(identity);
+        telemetry_.worker_memory(identity, envelope.getHeartbeat().getRssAnonBytes());
         return Status::ok();
       }
       case Envelope::REQUEST_WORK: {
@@ -454,9 +455,8 @@ class CoordinatorService::Impl {
 
   // Deaths reported by report_worker_exit(), from another thread.
   void take_worker_exits() {
-    for (const WorkerExit& exit : worker_exits_.take()) {
+    for (const WorkerExit& exit : worker_exits_.take())
       scheduler_.worker_died(host_name(), exit.pid, exit.signal);
-    }
   }
 
  public:
@@ -489,9 +489,8 @@ class CoordinatorService::Impl {
       }
       const JobRecord& job = *scheduler_.job(job_id);
       std::vector<PartitionRecord> partitions;
-      for (uint32_t index = 0; index < job.partitions_total; ++index) {
+      for (uint32_t index = 0; index < job.partitions_total; ++index)
         partitions.push_back(*scheduler_.partition(job_id, index));
-      }
       Status finished = finish_output(job, partitions, scheduler_.seen_files(job.lineage_id));
       if (!finished.is_ok()) {
         SLUICE_RETURN_IF_ERROR(stop(job_id, JobState::kFailed, finished.message()));
@@ -549,6 +548,7 @@ class CoordinatorService::Impl {
   std::string endpoint_;
   std::shared_ptr<spdlog::logger> log_;
   LoopMetrics metrics_;
+  Telemetry telemetry_;  // samples for the dashboard's charts
   StatusBoard board_;
   std::unique_ptr<HttpServer> http_;
   // Done reports received this round, handled after its leases.

@@ -6,32 +6,37 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
 namespace sluice {
 
 struct BoardSnapshot {
-  bool ready = false;                           // state loaded and socket bound
-  std::string jobs_json = "[]";                 // /api/jobs
-  std::map<std::string, std::string> job_json;  // /api/jobs/ID
-  std::string metrics_text;                     // /metrics (Prometheus text format)
+  bool ready = false;                                 // state loaded and socket bound
+  std::string jobs_json = "[]";                       // /api/jobs
+  std::map<std::string, std::string> job_json;        // /api/jobs/ID (with samples and grid)
+  std::map<std::string, std::string> job_output_dir;  // where /api/jobs/ID/rejects reads
+  std::string workers_json = "{}";                    // /api/workers (memory series)
+  std::string metrics_text;                           // /metrics (Prometheus text format)
 };
 
 class StatusBoard {
  public:
   void publish(BoardSnapshot snapshot) {
+    auto shared = std::make_shared<const BoardSnapshot>(std::move(snapshot));
     std::lock_guard lock(mutex_);
-    snapshot_ = std::move(snapshot);
+    snapshot_ = std::move(shared);
   }
-  BoardSnapshot read() const {
+  // The last snapshot, shared (a request copies no JSON).
+  std::shared_ptr<const BoardSnapshot> read() const {
     std::lock_guard lock(mutex_);
     return snapshot_;
   }
 
  private:
   mutable std::mutex mutex_;
-  BoardSnapshot snapshot_;
+  std::shared_ptr<const BoardSnapshot> snapshot_ = std::make_shared<const BoardSnapshot>();
 };
 
 // Counters kept by the loop for /metrics.

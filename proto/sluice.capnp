@@ -46,6 +46,9 @@ struct Welcome {
 # either way, when nothing else was sent for heartbeatMs.
 struct Heartbeat {
   activeTasks @0 :UInt32;
+  # worker -> coordinator: the worker's anonymous resident memory
+  # (/proc/self/status RssAnon) in bytes; 0 when unknown or from the coordinator.
+  rssAnonBytes @1 :UInt64;
 }
 
 # worker -> coordinator: credit. The coordinator sends at most freeSlots tasks.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -22,6 +23,24 @@
 
 namespace sluice {
 namespace {
+
+// A busy worker's heartbeat, carrying its memory, goes at least this often
+// (the coordinator samples it once a second for the dashboard).
+constexpr int64_t kMemoryReportMs = 1000;
+
+// This process's anonymous resident memory (RssAnon in /proc/self/status),
+// in bytes; 0 where there is no such file.
+uint64_t rss_anon_bytes() {
+  std::FILE* file = std::fopen("/proc/self/status", "r");
+  if (file == nullptr) return 0;
+  char line[256];
+  unsigned long long kib = 0;
+  while (std::fgets(line, sizeof line, file) != nullptr) {
+    if (std::sscanf(line, "RssAnon: %llu kB", &kib) == 1) break;
+  }
+  std::fclose(file);
+  return static_cast<uint64_t>(kib) * 1024;
+}
 
 using proto::to_string;
 
@@ -70,7 +89,11 @@ class WorkerLink {
         last_progress_ms = now;
         send_progress();
       }
-      if (now - last_sent_ms_ >= limits::kHeartbeatMs) send_heartbeat();
+      // A busy worker's other messages count as heartbeats; its memory is
+      // still reported every kMemoryReportMs.
+      if (now - last_sent_ms_ >= limits::kHeartbeatMs ||
+          now - last_heartbeat_ms_ >= kMemoryReportMs)
+        send_heartbeat();
       if (now - last_heard_ms_ > limits::kLeaseMs && now >= next_reconnect_ms_) reconnect();
     }
     log_->info("worker stopping worker={}", options_.worker_id);
@@ -141,9 +164,11 @@ class WorkerLink {
 
   void send_heartbeat() {
     capnp::MallocMessageBuilder builder;
-    builder.initRoot<proto::Envelope>().initHeartbeat().setActiveTasks(
-        static_cast<uint32_t>(tasks_.size()));
+    auto heartbeat = builder.initRoot<proto::Envelope>().initHeartbeat();
+    heartbeat.setActiveTasks(static_cast<uint32_t>(tasks_.size()));
+    heartbeat.setRssAnonBytes(rss_anon_bytes());
     send(builder);
+    last_heartbeat_ms_ = clock_.now_ms();
   }
 
   uint32_t free_slots() const {
@@ -402,6 +427,7 @@ class WorkerLink {
   std::list<std::unique_ptr<RunningTask>> tasks_;
   int64_t last_heard_ms_ = 0;
   int64_t last_sent_ms_ = 0;
+  int64_t last_heartbeat_ms_ = 0;
   int64_t next_reconnect_ms_ = 0;
   int64_t backoff_ms_ = limits::kReconnectBackoffMsMin;
 };

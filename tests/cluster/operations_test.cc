@@ -59,9 +59,37 @@ TEST(Operations, ServesHealthMetricsJobsAndDashboard) {
   EXPECT_EQ(parsed["jobs"][0]["rows_in"], 2000);
   EXPECT_EQ(parsed["workers"].size(), 1u);
 
+  // The worker's memory, from its heartbeats: in /api/jobs, /api/workers and /metrics.
+  EXPECT_GT(parsed["workers"][0]["memory_bytes"].get<uint64_t>(), 0u) << jobs->body;
+  const size_t gauge = metrics->body.find("sluice_worker_memory_bytes{worker=\"");
+  ASSERT_NE(gauge, std::string::npos) << metrics->body;
+  const size_t value = metrics->body.find("} ", gauge);
+  EXPECT_GT(std::stoull(metrics->body.substr(value + 2)), 0u) << metrics->body.substr(gauge, 120);
+  auto workers = http.Get("/api/workers");
+  ASSERT_TRUE(workers);
+  auto series = nlohmann::json::parse(workers->body)["workers"];
+  ASSERT_EQ(series.size(), 1u) << workers->body;
+  EXPECT_GE(series[0]["samples"]["memory_bytes"].size(), 1u) << workers->body;
+  EXPECT_GT(series[0]["samples"]["memory_bytes"][0].get<uint64_t>(), 0u) << workers->body;
+
+  // One job: its samples and its partition grid (all published: '4').
   auto one = http.Get("/api/jobs/" + job_id);
   ASSERT_TRUE(one);
   EXPECT_EQ(one->status, 200);
+  auto detail = nlohmann::json::parse(one->body);
+  const uint32_t partitions_total = detail["partitions_total"];
+  EXPECT_GT(partitions_total, 1u);
+  EXPECT_EQ(detail["partitions"]["cells"], std::string(partitions_total, '4')) << one->body;
+  EXPECT_EQ(detail["partitions"]["stages"], std::string(partitions_total, 'r')) << one->body;
+  EXPECT_EQ(detail["partitions"]["per_cell"], 1);
+  const auto& samples = detail["samples"];
+  ASSERT_GE(samples["t_ms"].size(), 1u) << one->body;
+  EXPECT_EQ(samples["rows_in"].back(), 2000) << one->body;  // the final sample
+  EXPECT_EQ(samples["tasks_done"].back(), partitions_total) << one->body;
+  EXPECT_EQ(samples["rows_in"].size(), samples["t_ms"].size());
+  auto no_rejects = http.Get("/api/jobs/" + job_id + "/rejects");
+  ASSERT_TRUE(no_rejects);
+  EXPECT_EQ(nlohmann::json::parse(no_rejects->body)["rejects"].size(), 0u) << no_rejects->body;
   auto missing = http.Get("/api/jobs/0123456789abcdef");
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->status, 404);
@@ -69,6 +97,31 @@ TEST(Operations, ServesHealthMetricsJobsAndDashboard) {
   auto page = http.Get("/");
   ASSERT_TRUE(page);
   EXPECT_NE(page->body.find("<title>sluice</title>"), std::string::npos);
+
+  // The rejects of a job, read on request, with their reasons.
+  write_file(dir / "bad.csv", "id,n\n1,5\n2,x\n3,7\n4,y\n5,500\n");
+  write_file(dir / "bad.yaml",
+             "name: bad\ninput: {path: bad.csv}\nschema:\n  columns:\n"
+             "    n: {type: int32, max: 100}\noutput: {path: bad-out/}\n");
+  auto bad = run({sluice_binary(), "submit", dir / "bad.yaml", "--coordinator",
+                  coordinator.endpoint(), "--wait"},
+                 dir.path());
+  ASSERT_EQ(bad.exit_code, 0) << bad.err;
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  auto rejects = http.Get("/api/jobs/" + bad.out.substr(0, 16) + "/rejects");
+  ASSERT_TRUE(rejects);
+  auto rejected = nlohmann::json::parse(rejects->body);
+  ASSERT_EQ(rejected["rejects"].size(), 3u) << rejects->body;
+  EXPECT_NE(rejected["rejects"][0]["source_file"].get<std::string>().find("bad.csv"),
+            std::string::npos)
+      << rejects->body;
+  EXPECT_EQ(rejected["rejects"][0]["record"], "2,x") << rejects->body;
+  EXPECT_FALSE(rejected["rejects"][0]["reason"].get<std::string>().empty()) << rejects->body;
+  uint64_t counted = 0;
+  for (const auto& [reason, count] : rejected["by_reason"].items())
+    counted += count.get<uint64_t>();
+  EXPECT_EQ(counted, 3u) << rejects->body;
+  EXPECT_EQ(rejected["truncated"], false);
 
   // --log-format json: every log line is a JSON object.
   const std::string log = coordinator.log();

@@ -214,9 +214,12 @@ void build_message(FuzzedDataProvider& data, Harness& harness, const std::string
       message.setProtocolVersion(data.ConsumeIntegral<uint32_t>());
       break;
     }
-    case 1:
-      envelope.initHeartbeat().setActiveTasks(data.ConsumeIntegral<uint32_t>());
+    case 1: {
+      auto heartbeat = envelope.initHeartbeat();
+      heartbeat.setActiveTasks(data.ConsumeIntegral<uint32_t>());
+      heartbeat.setRssAnonBytes(data.ConsumeIntegral<uint64_t>());
       break;
+    }
     case 2:
       envelope.initRequestWork().setFreeSlots(pick_small(data));
       break;

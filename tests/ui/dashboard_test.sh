@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The dashboard as a person sees it: a coordinator with --http runs a job,
-# headless Chromium loads "/" and runs its JavaScript; the test checks the
-# rendered page lists the job as succeeded with its partitions and rows, and
-# that the screenshot is a real picture (many colours, the expected size).
+# The dashboard as a person sees it: a coordinator with --http runs a job
+# (a few seconds long, with schema rejects), headless Chromium loads "/" and
+# runs its JavaScript; the test checks the rendered page lists the job as
+# succeeded with its partitions and rows, shows its partition grid (one
+# published cell per partition), the throughput and memory charts' SVG paths
+# and a reject reason, and that the screenshot is a real picture (many
+# colours, the expected size).
 # Usage: tests/ui/dashboard_test.sh SLUICE_BINARY [SCREENSHOT.png]
 set -euo pipefail
 sluice=$(realpath "${1:?usage: dashboard_test.sh SLUICE_BINARY [SCREENSHOT.png]}")
@@ -26,8 +29,13 @@ trap cleanup EXIT
 cat > "$work/job.yaml" <<YAML
 name: dashboard-check
 input: {path: $work/parking.csv, split_size: 32KiB}
+schema:
+  on_error: reject
+  columns:
+    Violation Code: {type: int32, min: 1, max: 90}
 steps:
   - filter: "\"Registration State\" = 'NJ'"
+  - exec: {command: [sh, -c, 'sleep 0.4; cat'], timeout: 30s}
 output: {path: $work/out/}
 YAML
 
@@ -42,15 +50,18 @@ endpoint=$(grep -o -- '--coordinator tcp://[0-9.:]*' "$work/coordinator.log" | h
 port=$(grep -o 'http port [0-9]*' "$work/coordinator.log" | head -1 | awk '{print $3}')
 [[ -n "$endpoint" && -n "$port" ]] || { echo "dashboard: FAILED: coordinator did not start" >&2; cat "$work/coordinator.log" >&2; exit 1; }
 
-"$sluice" worker --coordinator "$endpoint" 2> "$work/worker.log" &
+"$sluice" worker --coordinator "$endpoint" --slots 2 2> "$work/worker.log" &  # the job lasts a few s
 pids+=($!)
 "$sluice" submit "$work/job.yaml" --coordinator "$endpoint" --wait --no-progress > "$work/submit.out"
 job_id=$(head -1 "$work/submit.out")
-sleep 1  # one snapshot period of the status board
+sleep 1.5  # one snapshot period of the status board, and a few memory samples
+api() { python3 -c 'import sys,urllib.request;print(urllib.request.urlopen(sys.argv[1]).read().decode())' "http://127.0.0.1:$port$1"; }
+api "/api/jobs/$job_id" > "$work/job.json"
+api "/api/jobs/$job_id/rejects" > "$work/rejects.json"
 
 chrome_flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
   --disable-background-networking --disable-component-update --disable-sync
-  --user-data-dir="$work/chrome" --virtual-time-budget=4000 --window-size=1200,700)
+  --user-data-dir="$work/chrome" --virtual-time-budget=4000 --window-size=1200,1100)
 "$browser" "${chrome_flags[@]}" --dump-dom "http://127.0.0.1:$port/" > "$work/dom.html" 2> "$work/chrome.log"
 for expected in "$job_id" "dashboard-check" "succeeded" "3000" "1 jobs, 1 workers connected"; do
   if ! grep -q -- "$expected" "$work/dom.html"; then
@@ -58,6 +69,34 @@ for expected in "$job_id" "dashboard-check" "succeeded" "3000" "1 jobs, 1 worker
     exit 1
   fi
 done
+# The grid, the charts and the rejects, against what the API says.
+python3 - "$work/dom.html" "$work/job.json" "$work/rejects.json" <<'PY'
+import html, json, re, sys
+dom = open(sys.argv[1]).read()
+job = json.load(open(sys.argv[2]))
+rejects = json.load(open(sys.argv[3]))
+def fail(message):
+    sys.exit(f'dashboard: FAILED: {message}')
+grid = job['partitions']
+if grid['total'] < 5 or grid['cells'] != '4' * grid['total']:
+    fail(f'the job should have several published partitions, API says {grid}')
+cells = re.findall(r'<div class="cell (s\d) g-r"', dom)
+if len(cells) != grid['total'] or set(cells) != {'s4'}:
+    fail(f'grid shows {len(cells)} cells {sorted(set(cells))}, want {grid["total"]} published (s4)')
+if len(job['samples']['t_ms']) < 3:
+    fail(f'too few samples for a chart: {job["samples"]}')
+for chart in ('id="rate-rows"', 'id="rate-mb"', 'class="line mem-line"'):
+    match = re.search(r'<path [^>]*' + re.escape(chart) + r'[^>]*>', dom) or \
+        re.search(r'<path [^>]*d="M[^"]*L[^"]*"[^>]*' + re.escape(chart), dom)
+    if not match or ' L' not in match.group(0):
+        fail(f'no drawn SVG path {chart} in the page')
+if job['rows_rejected'] == 0 or not rejects['rejects']:
+    fail(f'the job should have rejects: {rejects}')
+reason = rejects['rejects'][0]['reason']
+if f'<td class="reason">{html.escape(reason, quote=False)}</td>' not in dom:
+    fail(f'the reject reason {reason!r} is not on the page')
+print(f'dashboard: {len(cells)} grid cells, charts drawn, reject reason {reason!r} shown')
+PY
 
 "$browser" "${chrome_flags[@]}" --screenshot="$work/dashboard.png" "http://127.0.0.1:$port/" \
   2>> "$work/chrome.log"
@@ -76,7 +115,7 @@ while pos < len(data):
     elif kind == b'IDAT':
         idat += body
     pos += 12 + length
-assert (width, height) == (1200, 700), f'screenshot is {width}x{height}'
+assert (width, height) == (1200, 1100), f'screenshot is {width}x{height}'
 raw = zlib.decompress(idat)
 stride = width * channels + 1
 colours = set()
