@@ -83,7 +83,7 @@ TEST(ExprBinder, ReportsComparisonTypeMismatchAtTheOperator) {
   EXPECT_EQ(
       error.message,
       "cannot compare string with int64 (column \"Registration State\" is a string: give it a "
-      "type in the schema or CAST it)");
+      "type in the schema, CAST it, or set input.infer_types: true)");
 }
 
 TEST(ExprBinder, ReportsArithmeticOnStrings) {
