@@ -31,4 +31,11 @@ struct Token {
 // that starts no token.
 bool tokenize(std::string_view text, std::vector<Token>& tokens, ExprError& error);
 
+// The one token that starts at `pos` (not a blank, not the end): its kind
+// and text into `token` (position = pos), `pos` moved past it. Symbols are
+// the two-character ones (|| == != <> <= >=) and the characters of
+// `single_symbols`. The SQL lexer (common/sql) reads its tokens with it.
+bool read_token(std::string_view text, size_t& pos, std::string_view single_symbols, Token& token,
+                ExprError& error);
+
 }  // namespace sluice::expr
