@@ -133,27 +133,18 @@ class ReaderAdapter final : public RecordReader {
   uint64_t end_offset() const override { return reader_.end_offset(); }
   uint64_t bytes_read() const override { return reader_.bytes_read(); }
   uint64_t records_read() const override { return reader_.records_read(); }
+  // What pushdown skipped (readers that skip: Parquet), else none.
+  uint64_t rows_skipped() const override {
+    if constexpr (requires { reader_.rows_skipped(); }) return reader_.rows_skipped();
+    return 0;
+  }
+  uint64_t row_groups_skipped() const override {
+    if constexpr (requires { reader_.row_groups_skipped(); }) return reader_.row_groups_skipped();
+    return 0;
+  }
 
  private:
   Reader reader_;
-};
-
-class ParquetReaderAdapter final : public RecordReader {
- public:
-  ParquetReaderAdapter(ByteSource& source, parquet::ParquetRangeOptions options)
-      : reader_(source, std::move(options)) {}
-  Result<bool> next(RecordBatch& batch, std::vector<RejectedRecord>& rejects) override {
-    return reader_.next(batch, rejects);
-  }
-  uint64_t start_offset() const override { return reader_.start_offset(); }
-  uint64_t end_offset() const override { return reader_.end_offset(); }
-  uint64_t bytes_read() const override { return reader_.bytes_read(); }
-  uint64_t records_read() const override { return reader_.records_read(); }
-  uint64_t rows_skipped() const override { return reader_.rows_skipped(); }
-  uint64_t row_groups_skipped() const override { return reader_.row_groups_skipped(); }
-
- private:
-  parquet::ParquetRangeReader reader_;
 };
 
 }  // namespace
@@ -177,7 +168,7 @@ std::unique_ptr<RecordReader> open_record_reader(const JobSpec& spec, ByteSource
     options.max_value_bytes = spec.input.max_record_size_bytes;
     options.keep_raw = spec.schema.has_value();  // only the schema gate rejects rows
     options.skip_row_group = parquet::row_group_pruner(spec);
-    return std::make_unique<ParquetReaderAdapter>(source, std::move(options));
+    return std::make_unique<ReaderAdapter<parquet::ParquetRangeReader>>(source, std::move(options));
   }
   if (spec.input.format == InputFormat::kJsonl) {
     JsonlRangeOptions options;

@@ -5,25 +5,10 @@
 #include <algorithm>
 
 #include "common/base/limits.h"
+#include "common/io/text_format.h"
 
 namespace sluice::parquet {
-namespace {
-
-// A field as RFC 4180 CSV, for the raw record of a reject.
-void append_csv_field(std::string& out, std::string_view value) {
-  if (value.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out += value;
-    return;
-  }
-  out += '"';
-  for (char c : value) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
-
-}  // namespace
+namespace {}  // namespace
 
 ParquetRangeReader::ParquetRangeReader(ByteSource& source, ParquetRangeOptions options)
     : source_(source), options_(std::move(options)) {}

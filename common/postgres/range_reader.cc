@@ -8,25 +8,10 @@
 
 #include "common/base/crash_point.h"
 #include "common/base/limits.h"
+#include "common/io/text_format.h"
 
 namespace sluice {
-namespace {
-
-// One field as RFC 4180 CSV, for the raw record of a reject.
-void append_csv_field(std::string& out, std::string_view value) {
-  if (value.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out += value;
-    return;
-  }
-  out += '"';
-  for (char c : value) {
-    out += c;
-    if (c == '"') out += '"';
-  }
-  out += '"';
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Result<std::unique_ptr<PostgresRangeReader>> PostgresRangeReader::open(
     PostgresRangeOptions options) {
