@@ -74,10 +74,24 @@ struct JoinClause {
   size_t position = 0;
 };
 
+// SELECT TRANSFORM (items) USING 'command' [AS (name [type], …)]
+// [WITH (batch_rows 500, timeout '10s', max_attempts 2)]: Spark's script
+// transform, run as an `exec` step.
+struct TransformClause {
+  std::string command;
+  size_t command_position = 0;
+  std::vector<std::string> columns;  // AS (…); empty: the items' names
+  std::vector<std::string> types;    // parallel to columns; "" when none given
+  std::vector<size_t> type_positions;
+  std::vector<SqlOption> options;
+  size_t position = 0;
+};
+
 struct SelectStatement {
   bool distinct = false;
   size_t distinct_position = 0;
-  std::vector<SelectItem> items;
+  std::vector<SelectItem> items;  // with TRANSFORM: its items
+  std::optional<TransformClause> transform;
   SqlSource from;
   std::optional<JoinClause> join;
   std::optional<SqlExpr> where;

@@ -141,7 +141,9 @@ bool Compiler::run() {
   if (!name_outputs()) return false;
   bool aggregate = !q_.group_by.empty() || q_.group_by_all || q_.having.has_value();
   for (const OutputColumn& output : outputs_) aggregate = aggregate || output.aggregate;
-  if (q_.join) {
+  if (q_.transform) {
+    if (!compile_transform()) return false;
+  } else if (q_.join) {
     if (aggregate) {
       return fail(q_.group_by_position != 0 ? q_.group_by_position : q_.items[0].position,
                   "an aggregate with a JOIN is not supported yet (one exchange per job): write "

@@ -55,6 +55,8 @@ class Compiler {
   // before the join step at `join_index` (`on`: the join's key pairs).
   void project_before_join(size_t join_index, const YAML::Node& on);
   bool compile_aggregate();
+  bool compile_transform();  // compile_transform.cc
+  bool compile_transform_order();
 
   const Statement& s_;
   const SelectStatement& q_;

@@ -201,8 +201,9 @@ class Parser {
     return true;
   }
 
-  // [DISTINCT | ALL] item, …
+  // [DISTINCT | ALL] item, … | TRANSFORM (item, …) USING 'command' …
   bool select_list(SelectStatement& q) {
+    if (word("transform") && symbol("(", 1)) return transform(q);
     if (word("distinct")) {
       q.distinct = true;
       q.distinct_position = advance().begin;
@@ -293,6 +294,39 @@ class Parser {
       q.limit_position = advance().begin;
       if (symbol("%") || word("percent")) return fail(peek(), "LIMIT … PERCENT is not supported");
     }
+    return true;
+  }
+
+  bool transform(SelectStatement& q) {
+    TransformClause clause;
+    clause.position = advance().begin;  // TRANSFORM
+    advance();                          // (
+    do {
+      if (!select_item(q)) return false;
+    } while (accept_symbol(","));
+    if (!expect_symbol(")", "after TRANSFORM's columns") || !expect_word("using")) return false;
+    if (peek().kind != TokenKind::kString) {
+      return fail(peek(), "expected the command in quotes after USING ('python3 udf.py')");
+    }
+    clause.command = peek().text;
+    clause.command_position = advance().begin;
+    if (accept_word("as")) {
+      if (!expect_symbol("(", "before the script's output columns")) return false;
+      do {
+        std::string column;
+        if (!name(column, "an output column")) return false;
+        clause.columns.push_back(std::move(column));
+        clause.type_positions.push_back(peek().begin);
+        clause.types.emplace_back(peek().kind == TokenKind::kIdentifier ? advance().text : "");
+      } while (accept_symbol(","));
+      if (!expect_symbol(")", "after the script's output columns")) return false;
+    }
+    if (accept_word("with")) {
+      if (!expect_symbol("(", "before the script's options") ||
+          !options(clause.options, "an option of the script (batch_rows, timeout, max_attempts)"))
+        return false;
+    }
+    q.transform = std::move(clause);
     return true;
   }
 
@@ -474,11 +508,16 @@ class Parser {
     return true;
   }
 
-  bool copy_options() {
+  bool copy_options() { return options(s_.copy_options, "a COPY option"); }
+
+  // name value, … ) — a value in parentheses is a list of names; a name
+  // alone is a flag (OVERWRITE).
+  bool options(std::vector<SqlOption>& out, std::string_view what) {
     do {
       SqlOption option;
       option.position = peek().begin;
-      if (peek().kind != TokenKind::kIdentifier) return fail(peek(), "expected a COPY option");
+      if (peek().kind != TokenKind::kIdentifier)
+        return fail(peek(), fmt::format("expected {}", what));
       option.name = lower(advance().text);
       if (symbol("(")) {
         option.value.kind = SqlValue::Kind::kList;
@@ -499,9 +538,9 @@ class Parser {
         option.value.text = "true";
         option.value.position = option.position;
       }
-      s_.copy_options.push_back(std::move(option));
+      out.push_back(std::move(option));
     } while (accept_symbol(","));
-    return expect_symbol(")", "to close COPY's options");
+    return expect_symbol(")", "to close the options");
   }
 
   Statement& s_;

@@ -117,6 +117,19 @@ TEST_F(Sql, W3AsOneStatementWritesTheSamePartsAsItsJobFile) {
   EXPECT_GT(std::count(sorted.begin(), sorted.end(), '\n'), 100);
 }
 
+// The exec step's SQL form (Spark's script transform): the same parts as
+// examples/exec-street-suffix.yaml.
+TEST_F(Sql, TransformThroughAPythonScriptWritesTheSamePartsAsTheExecJobFile) {
+  fs::create_directories(dir_ / "examples");
+  fs::copy_file(source_dir() + "/examples/street_suffix.py", dir_ / "examples/street_suffix.py");
+  expect_same_output(
+      "exec-street-suffix.yaml",
+      "SELECT TRANSFORM (\"Summons Number\" AS summons, \"Street Name\" AS street) USING "
+      "'python3 examples/street_suffix.py' AS (summons, street) WITH (batch_rows 1000, timeout "
+      "'30s', max_attempts 3) FROM read_csv('INPUT', split_size='96KiB') WHERE \"Registration "
+      "State\" = 'NY'");
+}
+
 TEST_F(Sql, W5GlobalSortAsOneStatementWritesTheSamePartsAsItsJobFile) {
   expect_same_output(
       "w5-sort-by-date.yaml",

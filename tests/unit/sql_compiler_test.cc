@@ -235,6 +235,20 @@ TEST(SqlCompiler, JoinBecomesAJoinStepKeepingTheRightColumnsTheQueryNames) {
       << anti;
 }
 
+TEST(SqlCompiler, TransformIsAnExecStepWithItsCommandSplitAsAShellWould) {
+  EXPECT_EQ(compiled("SELECT TRANSFORM (\"Summons Number\" AS summons, street) USING 'python3 "
+                     "\"my udf.py\" --mode=a\\ b' AS (summons int64, street) WITH (batch_rows "
+                     "500, timeout '10s') FROM 'p.csv' WHERE s = 'NY' ORDER BY 1 DESC LIMIT 3"),
+            "{input: {path: p.csv, format: csv}, steps: [{filter: s = 'NY'}, "
+            "{select: {summons: \"\\\"Summons Number\\\"\", street: street}}, {exec: "
+            "{command: [python3, my udf.py, --mode=a b], columns: [summons, street], "
+            "batch_rows: 500, timeout: 10s}}, {select: {summons: CAST(\"summons\" AS int64), "
+            "street: \"\\\"street\\\"\"}}, {sort: [{summons: desc}]}, {limit: 3}]}");
+  // Without AS (…) the script answers the columns it was given; FROM first.
+  EXPECT_EQ(compiled("FROM 'p.csv' SELECT TRANSFORM (*) USING 'tr a-z A-Z'"),
+            "{input: {path: p.csv, format: csv}, steps: [{exec: {command: [tr, a-z, A-Z]}}]}");
+}
+
 struct Refusal {
   const char* query;
   size_t position;
@@ -266,6 +280,15 @@ TEST(SqlCompiler, RefusesWhatItCannotDoAtTheExactPosition) {
       {"SELECT DISTINCT a FROM 'p.csv' LIMIT 3", 37, "needs an ORDER BY"},
       {"SELECT 'unterminated FROM 'p.csv'", 32, "unterminated string literal"},
       {"SELECT a FROM 'p.csv' WHERE a = 'x' OR", 38, "expected"},
+      {"SELECT TRANSFORM (a) USING 'python3 \"x.py' FROM 'p.csv'", 27, "unclosed double quote"},
+      {"SELECT TRANSFORM (a) USING udf FROM 'p.csv'", 27, "expected the command in quotes"},
+      {"SELECT TRANSFORM (a) USING 'x' WITH (retries 2) FROM 'p.csv'", 37,
+       "unknown option \"retries\" of TRANSFORM"},
+      {"SELECT TRANSFORM (a) USING 'x' AS (a decimal) FROM 'p.csv'", 37, "unknown type"},
+      {"SELECT TRANSFORM (count(*)) USING 'x' FROM 'p.csv'", 7, "an aggregate in TRANSFORM"},
+      {"SELECT TRANSFORM (a) USING 'x' FROM 'p.csv' GROUP BY a", 44, "GROUP BY with TRANSFORM"},
+      {"SELECT TRANSFORM (a) USING 'x' AS (b) FROM 'p.csv' ORDER BY 2", 60,
+       "not one of TRANSFORM's AS"},
   };
   for (const Refusal& refusal : refusals) {
     const auto [position, message] = refused(refusal.query);
