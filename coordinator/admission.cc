@@ -21,7 +21,7 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
   SLUICE_ASSIGN_OR_RETURN(JobSpec spec, parse_job_spec(spec_yaml, spec_file));
   // input.infer_types: the sampled types join the schema, pinned in the
   // job's file as the workers will read it.
-  std::vector<ColumnRule> inferred;
+  InferredSchema inferred;
   SLUICE_RETURN_IF_ERROR(apply_inferred_types(spec, base_dir, &inferred));
   SLUICE_ASSIGN_OR_RETURN(CheckedJob checked, check_job(spec, base_dir));
   // format: postgres: the key's range, read now, is the input's identity and its plan.

@@ -214,8 +214,10 @@ int dispatch(int argc, char** argv) {
   auto* describe_app =
       app.add_subcommand("describe", "show a CSV input's columns and the types inferred from it");
   describe_app->add_option("path", describe.path, "a CSV file, directory or glob")->required();
-  describe_app->add_option("--delimiter", describe.delimiter, "field delimiter (default ,)");
-  describe_app->add_flag("--no-header", describe.no_header, "the first line is data");
+  auto* describe_delimiter = describe_app->add_option(
+      "--delimiter", describe.delimiter, "field delimiter (default: guessed from the file)");
+  describe_app->add_flag("--no-header", describe.no_header,
+                         "the first line is data (default: guessed from the file)");
   describe_app->add_option("--null", describe.null_values, "a text read as NULL (repeatable)");
   describe_app->footer(example("sluice describe data/parking.csv"));
 
@@ -225,6 +227,7 @@ int dispatch(int argc, char** argv) {
     const int code = app.exit(error);
     return code == 0 ? kExitOk : kExitUsage;
   }
+  describe.delimiter_given = describe_delimiter->count() > 0;
   // A table on the terminal (`sluice sql` without --out) is not mixed with
   // the embedded coordinator's log lines unless asked for.
   if (*sql_app && sql.out.empty() && log_level_option->count() == 0 &&

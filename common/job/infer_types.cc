@@ -107,9 +107,45 @@ Result<InferredTypes> infer_csv_types(const JobSpec& spec, const std::string& ba
   return invalid_argument("no rows to infer types from: every input file is empty");
 }
 
-Status apply_inferred_types(JobSpec& spec, const std::string& base_dir,
-                            std::vector<ColumnRule>* added) {
+Result<CsvDialect> sniff_input_dialect(const JobSpec& spec, const std::string& base_dir) {
+  const CsvDialect given{spec.input.delimiter, spec.input.quote, spec.input.header};
+  const DialectToSniff what{!spec.input.delimiter_given, !spec.input.quote_given,
+                            !spec.input.header_given};
+  SLUICE_ASSIGN_OR_RETURN(std::vector<InputFile> files, resolve_inputs(spec.input.paths, base_dir));
+  for (const InputFile& file : files) {
+    if (file.size_bytes == 0) continue;
+    SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, open_input_source(file.path));
+    std::string sample(kSniffSampleBytes, '\0');
+    size_t filled = 0;
+    while (filled < sample.size()) {
+      SLUICE_ASSIGN_OR_RETURN(
+          size_t got, source->read_at(filled, sample.data() + filled, sample.size() - filled));
+      if (got == 0) break;
+      filled += got;
+    }
+    sample.resize(filled);
+    return sniff_csv_dialect(sample, filled < kSniffSampleBytes, given, what);
+  }
+  return given;
+}
+
+Status apply_inferred_types(JobSpec& spec, const std::string& base_dir, InferredSchema* added) {
   if (!spec.input.infer_types) return Status::ok();
+  if (!spec.input.delimiter_given || !spec.input.quote_given || !spec.input.header_given) {
+    auto dialect = sniff_input_dialect(spec, base_dir);
+    if (!dialect.is_ok()) {
+      return invalid_argument(
+          fmt::format("{}: input.infer_types: {}", spec.source_file, dialect.status().message()));
+    }
+    spec.input.delimiter = dialect->delimiter;
+    spec.input.quote = dialect->quote;
+    spec.input.header = dialect->header;
+    spec.input.delimiter_given = spec.input.quote_given = spec.input.header_given = true;
+    if (added != nullptr) {
+      added->dialect_sniffed = true;
+      added->dialect = dialect.value();
+    }
+  }
   auto types = infer_csv_types(spec, base_dir);
   if (!types.is_ok()) {
     return invalid_argument(
@@ -128,14 +164,13 @@ Status apply_inferred_types(JobSpec& spec, const std::string& base_dir,
     rule.name = column.name;
     rule.type = column.type;
     spec.schema->columns.push_back(rule);
-    if (added != nullptr) added->push_back(rule);
+    if (added != nullptr) added->columns.push_back(rule);
   }
   spec.input.infer_types = false;
   return Status::ok();
 }
 
-Result<std::string> pin_inferred_types(const std::string& spec_yaml,
-                                       const std::vector<ColumnRule>& added) {
+Result<std::string> pin_inferred_types(const std::string& spec_yaml, const InferredSchema& added) {
   try {
     YAML::Node root = YAML::Load(spec_yaml);
     if (root["query"]) {
@@ -153,7 +188,14 @@ Result<std::string> pin_inferred_types(const std::string& spec_yaml,
         if (!root[key]) root[key] = section.second;
       }
     }
-    if (root["input"] && root["input"].IsMap()) root["input"].remove("infer_types");
+    if (root["input"] && root["input"].IsMap()) {
+      root["input"].remove("infer_types");
+      if (added.dialect_sniffed) {
+        root["input"]["header"] = added.dialect.header;
+        root["input"]["delimiter"] = std::string(1, added.dialect.delimiter);
+        root["input"]["quote"] = std::string(1, added.dialect.quote);
+      }
+    }
     YAML::Node schema = root["schema"];
     if (!schema || !schema.IsMap()) {
       root["schema"] = YAML::Node(YAML::NodeType::Map);
@@ -163,7 +205,7 @@ Result<std::string> pin_inferred_types(const std::string& spec_yaml,
       schema["columns"] = YAML::Node(YAML::NodeType::Map);
     }
     YAML::Node columns = schema["columns"];
-    for (const ColumnRule& rule : added) columns[rule.name] = rule.type;
+    for (const ColumnRule& rule : added.columns) columns[rule.name] = rule.type;
     YAML::Emitter out;
     out << root;
     if (!out.good()) return internal_error("pinning inferred types: " + out.GetLastError());
@@ -173,10 +215,13 @@ Result<std::string> pin_inferred_types(const std::string& spec_yaml,
   }
 }
 
-std::string inferred_types_yaml(const InferredTypes& types) {
+std::string inferred_types_yaml(const CsvDialect& dialect, const InferredTypes& types) {
   YAML::Emitter out;
-  out << YAML::BeginMap << YAML::Key << "schema" << YAML::Value << YAML::BeginMap << YAML::Key
-      << "columns" << YAML::Value << YAML::BeginMap;
+  out << YAML::BeginMap << YAML::Key << "input" << YAML::Value << YAML::BeginMap << YAML::Key
+      << "header" << YAML::Value << dialect.header << YAML::Key << "delimiter" << YAML::Value
+      << std::string(1, dialect.delimiter) << YAML::Key << "quote" << YAML::Value
+      << std::string(1, dialect.quote) << YAML::EndMap << YAML::Key << "schema" << YAML::Value
+      << YAML::BeginMap << YAML::Key << "columns" << YAML::Value << YAML::BeginMap;
   for (const InferredColumn& column : types.columns) {
     out << YAML::Key << column.name << YAML::Value << column.type;
   }

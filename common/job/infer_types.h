@@ -23,6 +23,7 @@
 
 #include "common/base/status.h"
 #include "common/job/job_spec.h"
+#include "common/job/sniff_dialect.h"
 
 namespace sluice {
 
@@ -58,19 +59,33 @@ class TypeVote {
 // `base_dir`).
 Result<InferredTypes> infer_csv_types(const JobSpec& spec, const std::string& base_dir);
 
-// For `input.infer_types: true`: adds a rule for each inferred column the
-// steps read and the schema does not name (string columns too, as
-// documentation) and clears infer_types. `inferred` receives what was added. Other specs:
-// unchanged.
+// What `input.infer_types: true` added to a job.
+struct InferredSchema {
+  std::vector<ColumnRule> columns;  // schema rules added
+  // The CSV dialect sniffed for the keys the job did not give (sniff_dialect.h).
+  bool dialect_sniffed = false;
+  CsvDialect dialect;
+  bool empty() const { return columns.empty() && !dialect_sniffed; }
+};
+
+// For `input.infer_types: true`: guesses the header, delimiter and quote
+// the input does not give (sniff_dialect.h), then adds a rule for each
+// inferred column the steps read and the schema does not name (string
+// columns too, as documentation), and clears infer_types. `added` receives
+// what was added. Other specs: unchanged.
 Status apply_inferred_types(JobSpec& spec, const std::string& base_dir,
-                            std::vector<ColumnRule>* added = nullptr);
+                            InferredSchema* added = nullptr);
 
-// `spec_yaml` with `input.infer_types` removed and `added` written into its
-// `schema.columns`: what workers parse, so they never infer again.
-Result<std::string> pin_inferred_types(const std::string& spec_yaml,
-                                       const std::vector<ColumnRule>& added);
+// `spec_yaml` with `input.infer_types` removed, the sniffed dialect written
+// into `input` and the columns into `schema.columns`: what workers parse, so
+// they never infer again.
+Result<std::string> pin_inferred_types(const std::string& spec_yaml, const InferredSchema& added);
 
-// The YAML of an input and schema that pins `types` (sluice describe).
-std::string inferred_types_yaml(const InferredTypes& types);
+// The first non-empty file's sniffed dialect for the keys `spec` does not
+// give (sluice describe, apply_inferred_types).
+Result<CsvDialect> sniff_input_dialect(const JobSpec& spec, const std::string& base_dir);
+
+// The YAML of an input and schema that pins `dialect` and `types` (sluice describe).
+std::string inferred_types_yaml(const CsvDialect& dialect, const InferredTypes& types);
 
 }  // namespace sluice

@@ -44,6 +44,11 @@ struct InputSpec {
   // input.infer_types: column types from a sample, added to the schema at
   // submission (common/job/infer_types.h). CSV only.
   bool infer_types = false;
+  // Whether the job gave header/delimiter/quote: what infer_types leaves
+  // alone (it guesses the others: common/job/sniff_dialect.h).
+  bool header_given = false;
+  bool delimiter_given = false;
+  bool quote_given = false;
   // format: postgres (docs/POSTGRES.md). Partitions are ranges of `key`.
   std::string dsn;            // libpq connection string; never holds a password
   std::string query;          // SELECT ...; read as (query) q

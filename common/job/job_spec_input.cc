@@ -134,6 +134,7 @@ Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& i
   }
   if (node["header"]) {
     SLUICE_ASSIGN_OR_RETURN(input.header, reader.boolean(node["header"], key + ".header"));
+    input.header_given = true;
   }
   if (node["infer_types"]) {
     SLUICE_ASSIGN_OR_RETURN(input.infer_types,
@@ -151,9 +152,11 @@ Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& i
   if (node["delimiter"]) {
     SLUICE_ASSIGN_OR_RETURN(input.delimiter,
                             reader.single_char(node["delimiter"], key + ".delimiter"));
+    input.delimiter_given = true;
   }
   if (node["quote"]) {
     SLUICE_ASSIGN_OR_RETURN(input.quote, reader.single_char(node["quote"], key + ".quote"));
+    input.quote_given = true;
   }
   if (input.quote == input.delimiter) {
     return reader.error(node, key + ".quote", "the quote and the delimiter must differ");

@@ -156,6 +156,46 @@ TEST_F(InferTypes, ALaterValueThatDoesNotFitIsARejectWithItsReason) {
   EXPECT_EQ(std::count(rejects.begin(), rejects.end(), '\n'), 2) << rejects;  // header + 1
 }
 
+// The dialect is guessed too (common/job/sniff_dialect.h): a seeded file
+// with a random delimiter, quote and header, read by `sluice sql` without
+// options over small splits, gives the count and sum computed here.
+TEST_F(InferTypes, SqlReadsAFileOfAnyDialectWithoutOptions) {
+  const uint64_t seed = test_seed();
+  std::mt19937_64 random(seed);
+  const char delimiters[] = {',', ';', '\t', '|'};
+  const char delimiter = delimiters[random() % 4];
+  const char quote = random() % 2 == 0 ? '"' : '\'';
+  const bool header = random() % 2 == 0;
+  std::string csv = header ? std::string("id") + delimiter + "note" + delimiter + "amount\n" : "";
+  int64_t count = 0, total = 0;
+  for (int i = 1; i <= 5000; ++i) {
+    const int64_t amount = static_cast<int64_t>(random() % 100);
+    // Every third note holds the delimiter, so it is quoted.
+    const std::string note = i % 3 == 0 ? std::string(1, quote) + "a" + delimiter + "b" + quote
+                                        : "n" + std::to_string(i);
+    csv += std::to_string(i) + delimiter + note + delimiter + std::to_string(amount) + "\n";
+    if (amount > 10) {
+      ++count;
+      total += amount;
+    }
+  }
+  write_file(dir_ / "any.csv", csv);
+  const std::string amount = header ? "amount" : "column2";
+  auto result =
+      run({sluice_binary(), "sql",
+           "SELECT count(*) AS n, sum(" + amount +
+               ") AS total FROM read_csv('any.csv', "
+               "split_size='7KiB') WHERE " +
+               amount + " > 10",
+           "--out", "out-any", "--workers", "2", "--state", dir_ / "state-any", "--no-progress"},
+          dir_.path());
+  ASSERT_EQ(result.exit_code, 0) << "seed " << seed << ": " << result.err;
+  EXPECT_EQ(concat_parts(dir_ / "out-any"),
+            "n,total\n" + std::to_string(count) + "," + std::to_string(total) + "\n")
+      << "seed " << seed << ": delimiter " << int(delimiter) << ", quote " << quote << ", header "
+      << header;
+}
+
 TEST_F(InferTypes, RefusedForPostgresAndOnEmptyInputs) {
   write_file(dir_ / "empty.csv", "");
   auto empty = run_job("empty",

@@ -47,11 +47,18 @@ TEST(PinInferredTypes, AddsTheTypesToTheSchemaAndDropsInferTypes) {
   ColumnRule spaced;
   spaced.name = "Days  ";
   spaced.type = "string";
-  auto pinned = pin_inferred_types(yaml, {a, spaced});
+  InferredSchema inferred;
+  inferred.columns = {a, spaced};
+  inferred.dialect_sniffed = true;
+  inferred.dialect = {'\t', '\'', false};
+  auto pinned = pin_inferred_types(yaml, inferred);
   ASSERT_TRUE(pinned.is_ok()) << pinned.status().to_string();
   auto spec = parse_job_spec(*pinned, "pinned.yaml");
   ASSERT_TRUE(spec.is_ok()) << spec.status().to_string() << "\n" << *pinned;
   EXPECT_FALSE(spec->input.infer_types);
+  EXPECT_EQ(spec->input.delimiter, '\t');
+  EXPECT_EQ(spec->input.quote, '\'');
+  EXPECT_FALSE(spec->input.header);
   ASSERT_TRUE(spec->schema.has_value());
   EXPECT_TRUE(spec->schema->fail_on_error);
   ASSERT_EQ(spec->schema->columns.size(), 3u) << *pinned;
@@ -60,6 +67,45 @@ TEST(PinInferredTypes, AddsTheTypesToTheSchemaAndDropsInferTypes) {
   EXPECT_EQ(spec->schema->columns[1].name, "a");
   EXPECT_EQ(spec->schema->columns[1].type, "timestamp");
   EXPECT_EQ(spec->schema->columns[2].name, "Days  ");
+}
+
+CsvDialect sniffed(std::string_view sample, bool whole = true) {
+  return sniff_csv_dialect(sample, whole, CsvDialect{}, DialectToSniff{true, true, true});
+}
+
+TEST(SniffDialect, FindsTheDelimiterUnderWhichRecordsHaveTheSameWidth) {
+  EXPECT_EQ(sniffed("a;b;c\n1;2,5;x\n3;4,0;y\n").delimiter, ';');  // decimal commas
+  EXPECT_EQ(sniffed("a\tb\n1\t2\n").delimiter, '\t');
+  EXPECT_EQ(sniffed("a|b|c\n1|2|3\n4|5|6\n").delimiter, '|');
+  EXPECT_EQ(sniffed("a,b;c\n1,2;x\n3,4;y\n").delimiter, ',');  // a tie: more fields, then ','
+  // One column: nothing splits it; the given dialect stays.
+  const CsvDialect one = sniffed("name\nann\nbob\n");
+  EXPECT_EQ(one.delimiter, ',');
+  EXPECT_EQ(one.quote, '"');
+}
+
+TEST(SniffDialect, FindsTheQuoteThatKeepsDelimitersInsideFields) {
+  EXPECT_EQ(sniffed("a,b\n'x, y',1\n'z, w',2\n'q',3\n").quote, '\'');
+  EXPECT_EQ(sniffed("a,b\n\"x, y\",1\n\"O'Brien, J\",2\n").quote, '"');
+  EXPECT_EQ(sniffed("a,b\nx,1\ny,2\n").quote, '"');  // no quotes at all
+}
+
+TEST(SniffDialect, AFirstRecordThatDoesNotFitItsColumnsIsAHeader) {
+  EXPECT_TRUE(sniffed("name,fine\nann,10\nbob,20\n").header);
+  EXPECT_FALSE(sniffed("ann,10\nbob,20\ncy,30\n").header);  // fits: data
+  EXPECT_TRUE(sniffed("a,b\nx,y\nz,w\n").header);           // all text: DuckDB's rule
+  EXPECT_FALSE(sniffed("1,2020-01-02\n2,2020-01-03\n").header);
+  EXPECT_TRUE(sniffed("id,day\n1,2020-01-02\n2,2020-01-03\n").header);
+  // A cut last record (the sample is not the whole file) is not read.
+  EXPECT_TRUE(sniffed("n\tm\n1\t2\n3\t4\n5\tthis record is cu", false).header);
+}
+
+TEST(SniffDialect, KeepsWhatTheJobGives) {
+  const CsvDialect given{';', '"', false};
+  const CsvDialect out =
+      sniff_csv_dialect("a,b\nx,1\n", true, given, DialectToSniff{false, true, false});
+  EXPECT_EQ(out.delimiter, ';');
+  EXPECT_FALSE(out.header);
 }
 
 }  // namespace

@@ -95,7 +95,8 @@ int gen_command(const GenFlags& flags);
 struct DescribeFlags {
   std::string path;  // a file, directory or glob: its first non-empty file is sampled
   char delimiter = ',';
-  bool no_header = false;
+  bool delimiter_given = false;  // else guessed, as the quote is
+  bool no_header = false;        // else the header is guessed
   std::vector<std::string> null_values;
 };
 int describe_command(const DescribeFlags& flags);

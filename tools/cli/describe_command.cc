@@ -16,10 +16,21 @@ int describe_command(const DescribeFlags& flags) {
   spec.input.paths = {flags.path};
   spec.input.format = InputFormat::kCsv;
   spec.input.header = !flags.no_header;
+  spec.input.header_given = flags.no_header;
   spec.input.delimiter = flags.delimiter;
+  spec.input.delimiter_given = flags.delimiter_given;
   spec.input.null_values = flags.null_values;
   spec.input.max_record_size_bytes = 16ull << 20;
-  auto types = infer_csv_types(spec, std::filesystem::current_path().string());
+  const std::string base_dir = std::filesystem::current_path().string();
+  auto dialect = sniff_input_dialect(spec, base_dir);
+  if (!dialect.is_ok()) {
+    report_error("describe: " + dialect.status().message());
+    return kExitUsage;
+  }
+  spec.input.header = dialect->header;
+  spec.input.delimiter = dialect->delimiter;
+  spec.input.quote = dialect->quote;
+  auto types = infer_csv_types(spec, base_dir);
   if (!types.is_ok()) {
     report_error("describe: " + types.status().message());
     return kExitUsage;
@@ -28,7 +39,10 @@ int describe_command(const DescribeFlags& flags) {
   for (const InferredColumn& column : types->columns) {
     name_width = std::max(name_width, column.name.size());
   }
-  fmt::print("{}: {} rows sampled\n\n", types->path, types->rows_sampled);
+  fmt::print("{}: {} rows sampled; delimiter {}, quote {}, {}\n\n", types->path,
+             types->rows_sampled,
+             dialect->delimiter == '\t' ? "TAB" : std::string(1, dialect->delimiter),
+             std::string(1, dialect->quote), dialect->header ? "a header row" : "no header row");
   fmt::print("{:<{}}  {:<9}  {:>8}  {}\n", "column", name_width, "type", "values", "example");
   for (const InferredColumn& column : types->columns) {
     std::string example = column.example.substr(0, 40);
@@ -38,7 +52,7 @@ int describe_command(const DescribeFlags& flags) {
   fmt::print(
       "\n# To pin these types in a job file (or let it infer them at submission\n"
       "# with input.infer_types: true):\n{}",
-      inferred_types_yaml(types.value()));
+      inferred_types_yaml(dialect.value(), types.value()));
   return kExitOk;
 }
 
