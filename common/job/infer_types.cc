@@ -39,6 +39,41 @@ bool is_null(const JobSpec& spec, std::string_view value) {
          spec.input.null_values.end();
 }
 
+template <size_t N>
+std::vector<expr::DateFormat> compile_formats(const char* const (&formats)[N]) {
+  std::vector<expr::DateFormat> compiled;
+  for (const char* format : formats) compiled.push_back(expr::DateFormat::compile(format).value());
+  return compiled;
+}
+
+const std::vector<expr::DateFormat>& date_formats() {
+  static const auto* formats =
+      new std::vector<expr::DateFormat>(compile_formats(kInferredDateFormats));
+  return *formats;
+}
+
+const std::vector<expr::DateFormat>& timestamp_formats() {
+  static const auto* formats =
+      new std::vector<expr::DateFormat>(compile_formats(kInferredTimestampFormats));
+  return *formats;
+}
+
+// Clears the bits of `alive` whose format does not read `value`.
+void vote_formats(uint32_t& alive, const std::vector<expr::DateFormat>& formats,
+                  std::string_view value) {
+  for (size_t i = 0; i < formats.size(); ++i) {
+    if ((alive >> i & 1u) != 0 && !formats[i].parse(value)) alive &= ~(1u << i);
+  }
+}
+
+// The first format left alive, or -1.
+int first_alive(uint32_t alive, size_t count) {
+  for (size_t i = 0; i < count; ++i) {
+    if ((alive >> i & 1u) != 0) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 }  // namespace
 
 void TypeVote::add(std::string_view value) {
@@ -49,6 +84,8 @@ void TypeVote::add(std::string_view value) {
   if (is_float_ && !(numeric_text && expr::parse_float64(value))) is_float_ = false;
   if (is_date_ && !expr::parse_iso_date(value)) is_date_ = false;
   if (is_timestamp_ && !expr::parse_iso_timestamp(value)) is_timestamp_ = false;
+  if (date_formats_ != 0) vote_formats(date_formats_, date_formats(), value);
+  if (timestamp_formats_ != 0) vote_formats(timestamp_formats_, timestamp_formats(), value);
 }
 
 std::string TypeVote::type() const {
@@ -56,9 +93,19 @@ std::string TypeVote::type() const {
   if (is_bool_) return "bool";
   if (is_int_) return "int64";
   if (is_float_) return "float64";
-  if (is_date_) return "date";
-  if (is_timestamp_) return "timestamp";
+  if (is_date_ || first_alive(date_formats_, date_formats().size()) >= 0) return "date";
+  if (is_timestamp_ || first_alive(timestamp_formats_, timestamp_formats().size()) >= 0)
+    return "timestamp";
   return "string";
+}
+
+std::string TypeVote::format() const {
+  const std::string kind = type();
+  if (kind == "date" && !is_date_)
+    return kInferredDateFormats[first_alive(date_formats_, date_formats().size())];
+  if (kind == "timestamp" && !is_timestamp_)
+    return kInferredTimestampFormats[first_alive(timestamp_formats_, timestamp_formats().size())];
+  return "";
 }
 
 Result<InferredTypes> infer_csv_types(const JobSpec& spec, const std::string& base_dir) {
@@ -99,6 +146,7 @@ Result<InferredTypes> infer_csv_types(const JobSpec& spec, const std::string& ba
     for (size_t column = 0; column < names.size(); ++column) {
       types.columns[column].name = names[column];
       types.columns[column].type = votes[column].type();
+      types.columns[column].format = votes[column].format();
       types.columns[column].values = votes[column].values();
       types.columns[column].example = std::move(examples[column]);
     }
@@ -163,6 +211,7 @@ Status apply_inferred_types(JobSpec& spec, const std::string& base_dir, Inferred
     ColumnRule rule;
     rule.name = column.name;
     rule.type = column.type;
+    if (!column.format.empty()) rule.format = column.format;
     spec.schema->columns.push_back(rule);
     if (added != nullptr) added->columns.push_back(rule);
   }
@@ -205,7 +254,14 @@ Result<std::string> pin_inferred_types(const std::string& spec_yaml, const Infer
       schema["columns"] = YAML::Node(YAML::NodeType::Map);
     }
     YAML::Node columns = schema["columns"];
-    for (const ColumnRule& rule : added.columns) columns[rule.name] = rule.type;
+    for (const ColumnRule& rule : added.columns) {
+      if (rule.format) {
+        columns[rule.name]["type"] = rule.type;
+        columns[rule.name]["format"] = *rule.format;
+      } else {
+        columns[rule.name] = rule.type;
+      }
+    }
     YAML::Emitter out;
     out << root;
     if (!out.good()) return internal_error("pinning inferred types: " + out.GetLastError());
@@ -223,7 +279,13 @@ std::string inferred_types_yaml(const CsvDialect& dialect, const InferredTypes& 
       << std::string(1, dialect.quote) << YAML::EndMap << YAML::Key << "schema" << YAML::Value
       << YAML::BeginMap << YAML::Key << "columns" << YAML::Value << YAML::BeginMap;
   for (const InferredColumn& column : types.columns) {
-    out << YAML::Key << column.name << YAML::Value << column.type;
+    out << YAML::Key << column.name << YAML::Value;
+    if (column.format.empty()) {
+      out << column.type;
+    } else {
+      out << YAML::Flow << YAML::BeginMap << YAML::Key << "type" << YAML::Value << column.type
+          << YAML::Key << "format" << YAML::Value << column.format << YAML::EndMap;
+    }
   }
   out << YAML::EndMap << YAML::EndMap << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

@@ -33,6 +33,7 @@ inline constexpr uint64_t kInferSampleBytes = 8ull << 20;
 struct InferredColumn {
   std::string name;
   std::string type;     // string int64 float64 bool date timestamp
+  std::string format;   // date/timestamp not in ISO form: its strptime format
   uint64_t values = 0;  // non-NULL values sampled
   std::string example;  // the first non-NULL value seen
 };
@@ -44,16 +45,29 @@ struct InferredTypes {
 };
 
 // The type a column's sampled values fit (see above); `values` excludes NULLs.
+// Dates and timestamps are ISO, or in one of the formats of
+// kInferredDateFormats / kInferredTimestampFormats (the first every value
+// fits: 01/02/2020 is January 2nd).
 class TypeVote {
  public:
   void add(std::string_view value);
   std::string type() const;
+  // For a date or timestamp type: "" (ISO) or its strptime format.
+  std::string format() const;
   uint64_t values() const { return values_; }
 
  private:
   uint64_t values_ = 0;
   bool is_bool_ = true, is_int_ = true, is_float_ = true, is_date_ = true, is_timestamp_ = true;
+  uint32_t date_formats_ = ~0u;  // bit i: every value fits kInferredDateFormats[i]
+  uint32_t timestamp_formats_ = ~0u;
 };
+
+inline constexpr const char* kInferredDateFormats[] = {"%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d",
+                                                       "%d.%m.%Y", "%m-%d-%Y", "%d-%m-%Y"};
+inline constexpr const char* kInferredTimestampFormats[] = {
+    "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%d.%m.%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",    "%d/%m/%Y %H:%M",    "%Y-%m-%d %H:%M",    "%Y-%m-%dT%H:%M:%SZ"};
 
 // Samples the first non-empty file of `spec`'s CSV input (resolved against
 // `base_dir`).

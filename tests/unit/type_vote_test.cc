@@ -36,6 +36,27 @@ TEST(TypeVote, LeadingZerosStayText) {
   EXPECT_EQ(type_of({"-012"}), "string");
 }
 
+std::pair<std::string, std::string> type_and_format(
+    std::initializer_list<std::string_view> values) {
+  TypeVote vote;
+  for (std::string_view value : values) vote.add(value);
+  return {vote.type(), vote.format()};
+}
+
+TEST(TypeVote, DatesAndTimestampsInOtherFormatsKeepTheirFormat) {
+  using Pair = std::pair<std::string, std::string>;
+  EXPECT_EQ(type_and_format({"2020-01-02", "2021-12-31"}), Pair("date", ""));
+  EXPECT_EQ(type_and_format({"01/02/2020", "12/31/2021"}), Pair("date", "%m/%d/%Y"));
+  EXPECT_EQ(type_and_format({"01/02/2020", "31/12/2021"}), Pair("date", "%d/%m/%Y"));
+  EXPECT_EQ(type_and_format({"31.12.2021"}), Pair("date", "%d.%m.%Y"));
+  EXPECT_EQ(type_and_format({"07/10/2016 13:05:00"}), Pair("timestamp", "%m/%d/%Y %H:%M:%S"));
+  EXPECT_EQ(type_and_format({"2016-07-10 13:05"}), Pair("timestamp", "%Y-%m-%d %H:%M"));
+  EXPECT_EQ(type_and_format({"2016-07-10 13:05:00", "2016-07-10"}), Pair("timestamp", ""));
+  // Mixed formats, or not a real day: text.
+  EXPECT_EQ(type_and_format({"01/02/2020", "2020-01-02"}), Pair("string", ""));
+  EXPECT_EQ(type_and_format({"02/30/2020"}), Pair("string", ""));
+}
+
 TEST(PinInferredTypes, AddsTheTypesToTheSchemaAndDropsInferTypes) {
   const std::string yaml =
       "name: j\ninput:\n  path: a.csv\n  infer_types: true\n"
@@ -47,8 +68,12 @@ TEST(PinInferredTypes, AddsTheTypesToTheSchemaAndDropsInferTypes) {
   ColumnRule spaced;
   spaced.name = "Days  ";
   spaced.type = "string";
+  ColumnRule day;
+  day.name = "day";
+  day.type = "date";
+  day.format = "%m/%d/%Y";
   InferredSchema inferred;
-  inferred.columns = {a, spaced};
+  inferred.columns = {a, spaced, day};
   inferred.dialect_sniffed = true;
   inferred.dialect = {'\t', '\'', false};
   auto pinned = pin_inferred_types(yaml, inferred);
@@ -61,7 +86,8 @@ TEST(PinInferredTypes, AddsTheTypesToTheSchemaAndDropsInferTypes) {
   EXPECT_FALSE(spec->input.header);
   ASSERT_TRUE(spec->schema.has_value());
   EXPECT_TRUE(spec->schema->fail_on_error);
-  ASSERT_EQ(spec->schema->columns.size(), 3u) << *pinned;
+  ASSERT_EQ(spec->schema->columns.size(), 4u) << *pinned;
+  EXPECT_EQ(spec->schema->columns[3].format, "%m/%d/%Y");
   EXPECT_EQ(spec->schema->columns[0].name, "b");
   EXPECT_EQ(spec->schema->columns[0].min, 0.0);
   EXPECT_EQ(spec->schema->columns[1].name, "a");

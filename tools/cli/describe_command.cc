@@ -43,11 +43,19 @@ int describe_command(const DescribeFlags& flags) {
              types->rows_sampled,
              dialect->delimiter == '\t' ? "TAB" : std::string(1, dialect->delimiter),
              std::string(1, dialect->quote), dialect->header ? "a header row" : "no header row");
-  fmt::print("{:<{}}  {:<9}  {:>8}  {}\n", "column", name_width, "type", "values", "example");
+  size_t type_width = 9;
+  const auto type_text = [](const InferredColumn& column) {
+    return column.format.empty() ? column.type : column.type + " " + column.format;
+  };
+  for (const InferredColumn& column : types->columns) {
+    type_width = std::max(type_width, type_text(column).size());
+  }
+  fmt::print("{:<{}}  {:<{}}  {:>8}  {}\n", "column", name_width, "type", type_width, "values",
+             "example");
   for (const InferredColumn& column : types->columns) {
     std::string example = column.example.substr(0, 40);
-    fmt::print("{:<{}}  {:<9}  {:>8}  {}\n", column.name, name_width, column.type, column.values,
-               example);
+    fmt::print("{:<{}}  {:<{}}  {:>8}  {}\n", column.name, name_width, type_text(column),
+               type_width, column.values, example);
   }
   fmt::print(
       "\n# To pin these types in a job file (or let it infer them at submission\n"
