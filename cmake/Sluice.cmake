@@ -24,9 +24,10 @@ function(sluice_add_library name)
   sluice_target_defaults(sluice_${name})
 endfunction()
 
-# sluice_add_test(NAME SOURCE LIBS...) -> a GoogleTest binary registered with ctest
-function(sluice_add_test name source)
-  add_executable(${name} ${source})
+# sluice_add_test(NAME SOURCES LIBS...) -> a GoogleTest binary registered with
+# ctest; SOURCES is one file or a ;-list given quoted.
+function(sluice_add_test name sources)
+  add_executable(${name} ${sources})
   target_link_libraries(${name} PRIVATE ${ARGN} GTest::gtest GTest::gtest_main)
   sluice_target_defaults(${name})
   include(GoogleTest)

@@ -11,8 +11,9 @@ fi
 if [[ ! -d "$here/node_modules/@duckdb/node-api" || ! -d "$here/node_modules/nodejs-polars-linux-x64-gnu" ]]; then
   (cd "$here" && npm install --no-audit --no-fund --loglevel=error >&2)
 fi
-# The unit test binary beside the sluice binary writes the fixture files.
-fixtures=$(dirname "$(dirname "$sluice")")/tests/parquet_writer_test
+# The unit test binary beside the sluice binary writes the fixture files
+# (its ParquetFixtures.* cases).
+fixtures=$(dirname "$(dirname "$sluice")")/tests/unit_tests
 [[ -x "$fixtures" ]] || fixtures=""
 cd "$here"
 exec node check.mjs "$sluice" "${2:-20000}" $fixtures
