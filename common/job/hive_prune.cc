@@ -22,6 +22,7 @@ void split_and(expr::NodePtr node, std::vector<expr::NodePtr>& out) {
     if (next->kind == expr::NodeKind::kAnd && next->children.size() == 2) {
       pending.push_back(std::move(next->children[1]));
       pending.push_back(std::move(next->children[0]));
+      next->children.clear();  // ~Node walks its children: none left null
     } else {
       out.push_back(std::move(next));
     }
