@@ -131,6 +131,7 @@ namespace {
 
 bool schema_types_only_hive_keys(const JobSpec& spec) {
   const std::vector<std::string> keys = hive_keys(spec.input);
+  if (keys.empty()) return false;
   for (const ColumnRule& rule : spec.schema->columns) {
     if (std::find(keys.begin(), keys.end(), rule.name) == keys.end()) return false;
   }
