@@ -172,9 +172,9 @@ Result<std::optional<HiveLayout>> discover_hive_layout(const JobSpec& spec,
     if (type.empty()) type = hive_type_of(column);
     for (size_t f = 0; f < files.size(); ++f) {
       if (column[f] && !fits_type(*column[f], type)) {
-        return invalid_argument(fmt::format("{}input.hive_types: {}: '{}' is not a {} ({}={})",
-                                            spec.source_file, files[f].path, *column[f], type,
-                                            layout.keys[k], *column[f]));
+        return invalid_argument(fmt::format(
+            "{}input.hive_types: {}: '{}' does not read as {} ({}={})", spec.source_file,
+            files[f].path, *column[f], type, layout.keys[k], *column[f]));
       }
     }
     layout.types.push_back(std::move(type));

@@ -15,6 +15,7 @@
 #include "common/job/hive_reader.h"
 #include "common/job/input_listing.h"
 #include "common/layout/hive_path.h"
+#include "common/parquet/pushdown.h"
 
 namespace sluice {
 namespace {
@@ -179,6 +180,54 @@ TEST(HivePrune, OnlyLeadingFiltersOverPartitionColumnsAlonePrune) {
                 job_with(input, {"year IS NOT NULL", "year BETWEEN 2020 AND 2030"}, typed),
                 {{"2019"}, {"2020"}, {std::nullopt}}),
             (std::vector<bool>{true, false, true}));
+}
+
+TEST(HivePartitions, DiscoversKeysAndTypesAndRefusesMismatchedLayouts) {
+  const std::filesystem::path root =
+      std::filesystem::temp_directory_path() / ("hive_layout_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(root);
+  JobSpec spec = job_with(InputSpec{}, {});
+  spec.input.paths = {root.string()};
+  const auto files = [&](std::vector<std::string> relative) {
+    std::vector<InputFile> out;
+    for (const std::string& path : relative) out.push_back(InputFile{root.string() + path, 1, 0});
+    return out;
+  };
+  auto layout = discover_hive_layout(
+      spec, files({"/y=2020/c=007/raw/a.csv", "/y=2021/c=8/b.csv", "/y=/c=9/c.csv"}),
+      root.string());
+  ASSERT_TRUE(layout.is_ok()) << layout.status().message();
+  ASSERT_TRUE(layout.value().has_value());
+  EXPECT_EQ(layout.value()->keys, (std::vector<std::string>{"y", "c"}));
+  EXPECT_EQ(layout.value()->types, (std::vector<std::string>{"int64", "string"}));
+  EXPECT_EQ(layout.value()->values[2], (Values{std::nullopt, "9"}));
+  // Auto: no key=value directory below the root is no partitioning.
+  auto plain = discover_hive_layout(spec, files({"/a.csv"}), root.string());
+  ASSERT_TRUE(plain.is_ok());
+  EXPECT_FALSE(plain.value().has_value());
+  spec.input.hive_partitioning = true;
+  EXPECT_FALSE(discover_hive_layout(spec, files({"/a.csv"}), root.string()).is_ok());
+  // Keys in another order: an error naming both files.
+  auto mixed =
+      discover_hive_layout(spec, files({"/y=1/c=2/a.csv", "/c=2/y=1/b.csv"}), root.string());
+  ASSERT_FALSE(mixed.is_ok());
+  EXPECT_NE(mixed.status().message().find("/c=2/y=1/b.csv has c, y"), std::string::npos)
+      << mixed.status().message();
+  // A value that is not of its given type names the file.
+  spec.input.hive_types = {{"c", "int64"}};
+  auto typed =
+      discover_hive_layout(spec, files({"/y=1/c=2/a.csv", "/y=1/c=x/b.csv"}), root.string());
+  ASSERT_FALSE(typed.is_ok());
+  EXPECT_NE(typed.status().message().find("'x' does not read as int64"), std::string::npos)
+      << typed.status().message();
+  std::filesystem::remove_all(root);
+}
+
+TEST(HivePrune, ParquetPushdownStaysOnWhenTheSchemaOnlyTypesPartitionKeys) {
+  JobSpec spec = job_with(decided({{"year", "int64"}}), {"plate = 'X'"}, {rule("year", "int64")});
+  EXPECT_TRUE(static_cast<bool>(parquet::row_group_pruner(spec)));
+  spec.schema->columns.push_back(rule("amount", "int64"));  // could reject rows: off
+  EXPECT_FALSE(static_cast<bool>(parquet::row_group_pruner(spec)));
 }
 
 TEST(HiveReader, AppendsPartitionValuesAfterTheProjectedFileColumns) {
