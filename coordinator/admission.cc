@@ -7,6 +7,8 @@
 #include "common/base/limits.h"
 #include "common/exchange/exchange.h"
 #include "common/job/check.h"
+#include "common/job/hive_partitions.h"
+#include "common/job/hive_prune.h"
 #include "common/job/infer_types.h"
 #include "common/job/job_spec.h"
 #include "common/job/join_plan.h"
@@ -23,7 +25,12 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
   // job's file as the workers will read it.
   InferredSchema inferred;
   SLUICE_RETURN_IF_ERROR(apply_inferred_types(spec, base_dir, &inferred));
+  // Hive-partitioned input: the keys and their types, pinned likewise.
+  std::vector<ColumnRule> hive_typed;
+  SLUICE_RETURN_IF_ERROR(apply_hive_partitioning(spec, base_dir, &hive_typed));
   SLUICE_ASSIGN_OR_RETURN(CheckedJob checked, check_job(spec, base_dir));
+  // Files the filters rule out by their partition values: never planned.
+  SLUICE_ASSIGN_OR_RETURN(HivePruning pruning, prune_hive_files(spec, checked.inputs));
   // format: postgres: the key's range, read now, is the input's identity and its plan.
   std::vector<PlannedRange> key_ranges;
   if (spec.input.format == InputFormat::kPostgres) {
@@ -56,9 +63,15 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
   job.id = hex64(hash64(identity));
   job.name = spec.name;
   job.spec_yaml = spec_yaml;
-  if (!inferred.empty()) {
+  if (hive_partitioning_on(spec.input)) {
+    std::vector<ColumnRule> added = inferred;
+    added.insert(added.end(), hive_typed.begin(), hive_typed.end());
+    SLUICE_ASSIGN_OR_RETURN(job.spec_yaml, pin_hive_partitioning(spec_yaml, spec.input, added));
+  } else if (!inferred.empty()) {
     SLUICE_ASSIGN_OR_RETURN(job.spec_yaml, pin_inferred_types(spec_yaml, inferred));
   }
+  job.hive_files_skipped = pruning.files_skipped;
+  job.hive_bytes_skipped = pruning.bytes_skipped;
   job.spec_file = spec_file;
   job.base_dir = base_dir;
   job.output_dir = absolute_path(spec.output.path, base_dir);
@@ -73,13 +86,10 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
   job.created_unix = unix_time_seconds();
 
   // Parquet files are cut at row group starts (their footers, read now).
-  std::vector<std::vector<uint64_t>> row_group_starts;
-  if (spec.input.format == InputFormat::kParquet)
-    row_group_starts = parquet_row_group_starts(checked.inputs);
   std::vector<PlannedRange> ranges =
       spec.input.format == InputFormat::kPostgres
           ? key_ranges
-          : plan_ranges(checked.inputs, spec.input.split_size_bytes, &row_group_starts);
+          : plan_input_ranges(spec.input, checked.inputs, pruning.skipped);
   job.join_broadcast = checked.join_broadcast;
   if (checked.join_broadcast) {
     // A lookup (join_as_lookup): the workers load the right file whole.

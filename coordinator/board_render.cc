@@ -63,7 +63,7 @@ BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metric
   BoardSnapshot snapshot;
   snapshot.ready = ready;
   json jobs = json::array();
-  std::string partitions_text, rows_text, bytes_text, stages_text, skipped_text;
+  std::string partitions_text, rows_text, bytes_text, stages_text, skipped_text, hive_text;
   const int64_t now_unix = unix_time_seconds();
   const int64_t now_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                   std::chrono::system_clock::now().time_since_epoch())
@@ -120,6 +120,8 @@ BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metric
                  {"rows_filtered", totals.rows_filtered},
                  {"rows_rejected", totals.rows_rejected},
                  {"row_groups_skipped", totals.row_groups_skipped},
+                 {"hive_files_skipped", job->hive_files_skipped},
+                 {"hive_bytes_skipped", job->hive_bytes_skipped},
                  {"bytes_read", totals.bytes_read},
                  {"bytes_total", totals.bytes_total},
                  {"elapsed_s", elapsed_s},
@@ -146,6 +148,10 @@ BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metric
         fmt::format("sluice_input_read_bytes{{job=\"{}\"}} {}\n", job->id, totals.bytes_read);
     skipped_text += fmt::format("sluice_parquet_row_groups_skipped_total{{job=\"{}\"}} {}\n",
                                 job->id, totals.row_groups_skipped);
+    hive_text += fmt::format(
+        "sluice_hive_files_skipped_total{{job=\"{0}\"}} {1}\n"
+        "sluice_hive_bytes_skipped_total{{job=\"{0}\"}} {2}\n",
+        job->id, job->hive_files_skipped, job->hive_bytes_skipped);
   }
   json workers = json::array();
   std::vector<std::string> connected;
@@ -195,6 +201,11 @@ BoardSnapshot render_board(const Scheduler& scheduler, const LoopMetrics& metric
   metric_header(text, "sluice_parquet_row_groups_skipped_total", "counter",
                 "Parquet row groups skipped by predicate pushdown (committed partitions), by job.");
   text += skipped_text;
+  metric_header(text, "sluice_hive_files_skipped_total", "counter",
+                "Hive-partitioned input files ruled out by the filters at planning, by job.");
+  metric_header(text, "sluice_hive_bytes_skipped_total", "counter",
+                "Bytes of the Hive-partitioned input files ruled out at planning, by job.");
+  text += hive_text;
   metric_header(text, "sluice_workers_connected", "gauge", "Registered workers.");
   text += fmt::format("sluice_workers_connected {}\n", scheduler.workers().size());
   metric_header(text, "sluice_worker_memory_bytes", "gauge",

@@ -12,6 +12,7 @@
 #include "common/base/hash.h"
 #include "common/base/log.h"
 #include "common/io/byte_source.h"
+#include "common/job/hive_prune.h"
 #include "common/job/inputs.h"
 #include "common/job/job_spec.h"
 #include "coordinator/json_text.h"
@@ -275,7 +276,11 @@ Status plan_incremental_run(Scheduler& scheduler, AdmittedJob& admitted) {
             : "their parts hold the old content (input.on_change: reprocess replaces them)");
   }
 
-  const std::vector<PlannedRange> ranges = plan_ranges(inputs, spec.input.split_size_bytes);
+  // Hive partitions: files the filters rule out are seen but never planned.
+  SLUICE_ASSIGN_OR_RETURN(HivePruning pruning, prune_hive_files(spec, inputs));
+  record.hive_files_skipped = pruning.files_skipped;
+  record.hive_bytes_skipped = pruning.bytes_skipped;
+  const std::vector<PlannedRange> ranges = plan_input_ranges(spec.input, inputs, pruning.skipped);
   admitted.partitions.clear();
   for (uint32_t index = 0; index < ranges.size(); ++index) {
     PartitionRecord partition;

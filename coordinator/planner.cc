@@ -65,6 +65,19 @@ std::vector<std::vector<uint64_t>> parquet_row_group_starts(const std::vector<In
   return starts;
 }
 
+std::vector<PlannedRange> plan_input_ranges(const InputSpec& input,
+                                            const std::vector<InputFile>& files,
+                                            const std::vector<bool>& skipped) {
+  // A skipped file is planned as an empty one is: no range, no footer read.
+  std::vector<InputFile> planned = files;
+  for (size_t i = 0; i < planned.size() && i < skipped.size(); ++i) {
+    if (skipped[i]) planned[i].size_bytes = 0;
+  }
+  std::vector<std::vector<uint64_t>> row_group_starts;
+  if (input.format == InputFormat::kParquet) row_group_starts = parquet_row_group_starts(planned);
+  return plan_ranges(planned, input.split_size_bytes, &row_group_starts);
+}
+
 std::vector<PlannedRange> plan_key_ranges(uint64_t span, uint64_t rows, uint64_t split_rows) {
   SLUICE_ASSERT(split_rows > 0, "split rows must be positive");
   if (span == 0 || rows == 0) return {PlannedRange{0, 0, 0}};

@@ -9,6 +9,7 @@
 
 #include "common/base/status.h"
 #include "common/job/inputs.h"
+#include "common/job/job_spec.h"
 
 namespace sluice {
 
@@ -38,6 +39,14 @@ std::vector<PlannedRange> plan_ranges(
 // whose footer cannot be read gets none: it is planned by bytes, and its
 // reader reports what is wrong with it.
 std::vector<std::vector<uint64_t>> parquet_row_group_starts(const std::vector<InputFile>& files);
+
+// A job's files (not postgres) planned: Parquet files at their row group
+// starts, the others by bytes; the files `skipped` marks (Hive partition
+// pruning, common/job/hive_prune.h; parallel to `files`, may be empty) get
+// no range and their footers are not read.
+std::vector<PlannedRange> plan_input_ranges(const InputSpec& input,
+                                            const std::vector<InputFile>& files,
+                                            const std::vector<bool>& skipped);
 
 // format: postgres (docs/POSTGRES.md). Partitions of a key range: `span`
 // keys relative to the min key ([0, span)), split into ceil(rows /

@@ -287,6 +287,11 @@ static json manifest_json(const JobRecord& job, bool aggregate, const ManifestCo
   if (!job.partition_by.empty()) manifest["partition_by"] = job.partition_by;
   // Parquet input with predicate pushdown: written only when some were.
   if (content.row_groups_skipped > 0) manifest["row_groups_skipped"] = content.row_groups_skipped;
+  // Hive-partitioned input: the files the filters ruled out at planning.
+  if (job.hive_files_skipped > 0) {
+    manifest["hive_files_skipped"] = job.hive_files_skipped;
+    manifest["hive_bytes_skipped"] = job.hive_bytes_skipped;
+  }
   return manifest;
 }
 

@@ -111,6 +111,9 @@ std::string encode_job(const JobRecord& job) {
     record["part_base"] = job.part_base;
   }
   if (!job.partition_by.empty()) record["partition_by"] = job.partition_by;
+  if (job.hive_files_skipped > 0) {
+    record["hive_skipped"] = {job.hive_files_skipped, job.hive_bytes_skipped};
+  }
   return json_text(record);
 }
 
@@ -157,6 +160,10 @@ Result<JobRecord> decode_job(const std::string& text) {
     job.part_base = record.value("part_base", 0u);
     if (record.contains("partition_by")) {
       job.partition_by = record.at("partition_by").get<std::vector<std::string>>();
+    }
+    if (record.contains("hive_skipped")) {
+      job.hive_files_skipped = record.at("hive_skipped").at(0);
+      job.hive_bytes_skipped = record.at("hive_skipped").at(1);
     }
     if (record.contains("lineage_id")) {
       job.lineage_id = record.at("lineage_id");

@@ -170,6 +170,10 @@ struct JobRecord {
   // output.partition_by: parts are files OUT/<dir>/part-NNNNN.<ext>, one
   // per partition value a task met (PartStats::files).
   std::vector<std::string> partition_by;
+  // Hive-partitioned input (common/job/hive_prune.h): the files of `inputs`
+  // the filters ruled out by their partition values, never planned.
+  uint64_t hive_files_skipped = 0;
+  uint64_t hive_bytes_skipped = 0;
 };
 
 std::string encode_job(const JobRecord& job);

@@ -249,6 +249,8 @@ JobTotals Scheduler::totals(const std::string& job_id) const {
   const JobEntry* job = find(job_id);
   if (job == nullptr) return sums;
   for (const InputFile& input : job->record.inputs) sums.bytes_total += input.size_bytes;
+  // Files Hive partition pruning left unplanned are never read.
+  sums.bytes_total -= std::min(sums.bytes_total, job->record.hive_bytes_skipped);
   for (const PartitionRecord& partition : job->partitions) {
     if (!is_decided(partition.state)) continue;
     if (partition.state == PartitionState::kPublished) sums.partitions_done++;

@@ -16,6 +16,8 @@
 #include "common/io/byte_source.h"
 #include "common/io/row_writer.h"
 #include "common/job/check.h"
+#include "common/job/hive_partitions.h"
+#include "common/job/hive_reader.h"
 #include "common/job/inputs.h"
 #include "common/job/job_spec.h"
 #include "common/job/join_plan.h"
@@ -263,6 +265,8 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   std::unique_ptr<ByteSource> source;
   std::unique_ptr<RecordReader> reader_holder;
   std::vector<std::string> columns;
+  std::vector<std::string> file_columns;  // hive partitioning: the file's own
+  std::optional<std::vector<std::optional<std::string>>> hive_values;
   if (postgres) {
     PostgresRangeOptions options;
     options.input = spec.input;
@@ -282,6 +286,14 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
     auto read = read_input_columns(spec, task.path);
     if (!read.is_ok()) return failure(read.status().message(), true);
     columns = std::move(read).value();
+    if (hive_partitioning_on(spec.input)) {
+      // The file's partition values follow its columns (hive_partitions.h).
+      auto values = hive_values_of(spec.input, task.path);
+      if (!values.is_ok()) return failure(values.status().message(), false);
+      hive_values = std::move(values).value();
+      file_columns = columns;
+      columns = columns_with_hive_keys(file_columns, spec.input);
+    }
   }
   auto pipeline = Pipeline::compile(spec, columns);
   if (!pipeline.is_ok()) return failure(pipeline.status().message(), false);
@@ -343,7 +355,10 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
         read_columns = std::move(read);
       }
     }
-    reader_holder = open_record_reader(spec, *source, columns, range, std::move(read_columns));
+    reader_holder =
+        hive_values ? open_hive_record_reader(spec, *source, file_columns, std::move(*hive_values),
+                                              range, std::move(read_columns))
+                    : open_record_reader(spec, *source, columns, range, std::move(read_columns));
   }
   RecordReader& reader = *reader_holder;
 

@@ -9,6 +9,7 @@
 #include "common/csv/range_reader.h"
 #include "common/io/byte_source.h"
 #include "common/io/http_source.h"
+#include "common/job/hive_partitions.h"
 #include "common/job/join_plan.h"
 #include "common/jsonl/range_reader.h"
 #include "common/parquet/file_reader.h"
@@ -54,7 +55,8 @@ Result<InputColumns> job_input_columns(const JobSpec& spec, const std::vector<In
     if (!names.is_ok()) {
       return Status(names.status().code(), input.path + ": " + names.status().message());
     }
-    columns.names = std::move(names).value();
+    // Hive partition keys follow the file's columns (hive_partitions.h).
+    columns.names = columns_with_hive_keys(names.value(), spec.input);
     return columns;
   }
   columns.names = columns_read_by_steps(spec);

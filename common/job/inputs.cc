@@ -11,6 +11,7 @@
 #include "common/csv/range_reader.h"
 #include "common/io/decompress_source.h"
 #include "common/io/http_source.h"
+#include "common/job/input_listing.h"
 #include "common/jsonl/range_reader.h"
 #include "common/parquet/pushdown.h"
 #include "common/parquet/range_reader.h"
@@ -27,25 +28,15 @@ bool is_glob(const std::string& pattern) {
 Result<std::vector<std::string>> expand(const std::string& pattern) {
   std::vector<std::string> paths;
   if (is_glob(pattern)) {
-    glob_t matches{};
-    if (::glob(pattern.c_str(), 0, nullptr, &matches) == 0) {
-      for (size_t i = 0; i < matches.gl_pathc; ++i) paths.emplace_back(matches.gl_pathv[i]);
-    }
-    ::globfree(&matches);
+    paths = expand_glob(pattern);  // `**` too (input_listing.h)
     if (paths.empty()) return not_found("input " + pattern + " matches no file");
-    std::sort(paths.begin(), paths.end());
     return paths;
   }
   std::error_code error;
   if (fs::is_directory(pattern, error)) {
-    for (const auto& entry : fs::directory_iterator(pattern, error)) {
-      const std::string name = entry.path().filename().string();
-      if (name.empty() || name[0] == '.' || name[0] == '_') continue;  // hidden, _SUCCESS, ...
-      if (entry.is_regular_file(error)) paths.push_back(entry.path().string());
-    }
-    if (error) return io_error("cannot list " + pattern + ": " + error.message());
+    // Recursive, passing over hidden and _-prefixed entries (input_listing.h).
+    SLUICE_ASSIGN_OR_RETURN(paths, list_directory_files(pattern));
     if (paths.empty()) return not_found("input directory " + pattern + " holds no file");
-    std::sort(paths.begin(), paths.end());
     return paths;
   }
   paths.push_back(pattern);

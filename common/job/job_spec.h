@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/base/status.h"
@@ -49,6 +50,11 @@ struct InputSpec {
   bool header_given = false;
   bool delimiter_given = false;
   bool quote_given = false;
+  // input.hive_partitioning (common/job/hive_partitions.h): nullopt is auto.
+  // input.hive_types: a key's type; after apply_hive_partitioning, every
+  // key in path order (what the workers read).
+  std::optional<bool> hive_partitioning;
+  std::vector<std::pair<std::string, std::string>> hive_types;
   // format: postgres (docs/POSTGRES.md). Partitions are ranges of `key`.
   std::string dsn;            // libpq connection string; never holds a password
   std::string query;          // SELECT ...; read as (query) q

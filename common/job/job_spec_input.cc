@@ -1,4 +1,6 @@
 // The job file's `input:` (files, or format: postgres) and `schema:` sections.
+#include <algorithm>
+
 #include "common/base/limits.h"
 #include "common/job/job_spec_reader.h"
 #include "common/postgres/connection.h"
@@ -11,8 +13,9 @@ namespace {
 Status read_postgres_input(const SpecReader& reader, const YAML::Node& node, InputSpec& input,
                            const std::string& prefix) {
   input.format = InputFormat::kPostgres;
-  for (const char* file_key : {"path", "header", "delimiter", "quote", "split_size",
-                               "max_record_size", "incremental", "on_change", "infer_types"}) {
+  for (const char* file_key :
+       {"path", "header", "delimiter", "quote", "split_size", "max_record_size", "incremental",
+        "on_change", "infer_types", "hive_partitioning", "hive_types"}) {
     if (node[file_key]) {
       return reader.error(node[file_key], prefix + "." + file_key,
                           "not used with format: postgres");
@@ -69,6 +72,43 @@ Status read_postgres_input(const SpecReader& reader, const YAML::Node& node, Inp
   return Status::ok();
 }
 
+// input.hive_partitioning: true | false | auto, and input.hive_types:
+// {key: type} (docs/INPUTS.md, "Hive-partitioned inputs").
+Status read_hive_keys(const SpecReader& reader, const YAML::Node& node, InputSpec& input,
+                      const std::string& key) {
+  if (const YAML::Node on = node["hive_partitioning"]) {
+    if (on.IsScalar() && on.Scalar() == "auto") {
+      input.hive_partitioning.reset();
+    } else {
+      SLUICE_ASSIGN_OR_RETURN(input.hive_partitioning,
+                              reader.boolean(on, key + ".hive_partitioning"));
+    }
+  }
+  const YAML::Node types = node["hive_types"];
+  if (!types) return Status::ok();
+  if (!types.IsMap()) {
+    return reader.error(types, key + ".hive_types", "expected a mapping of partition key to type");
+  }
+  if (input.hive_partitioning == false) {
+    return reader.error(types, key + ".hive_types", "given with hive_partitioning: false");
+  }
+  for (const auto& entry : types) {
+    const std::string name = entry.first.as<std::string>();
+    SLUICE_ASSIGN_OR_RETURN(std::string type,
+                            reader.scalar(entry.second, key + ".hive_types." + name));
+    static const std::vector<std::string> kTypes = {"string", "int32", "int64",     "float64",
+                                                    "bool",   "date",  "timestamp", "category"};
+    if (std::find(kTypes.begin(), kTypes.end(), type) == kTypes.end()) {
+      return reader.error(entry.second, key + ".hive_types." + name,
+                          "unknown type '" + type +
+                              "' (string, int32, int64, float64, bool, date, timestamp, "
+                              "category)");
+    }
+    input.hive_types.emplace_back(name, type);
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& input,
@@ -82,11 +122,27 @@ Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& i
                           "max_record_size", "null_values", "schema", "dsn", "query", "key",
                           "split_rows", "fetch_rows", "password_file", "password_env"}));
   } else {
-    SLUICE_RETURN_IF_ERROR(reader.only_keys(
-        node, "input",
-        {"path", "format", "header", "delimiter", "quote", "split_size", "max_record_size",
-         "null_values", "dsn", "query", "key", "split_rows", "fetch_rows", "password_file",
-         "password_env", "incremental", "on_change", "infer_types"}));
+    SLUICE_RETURN_IF_ERROR(reader.only_keys(node, "input",
+                                            {"path",
+                                             "format",
+                                             "header",
+                                             "delimiter",
+                                             "quote",
+                                             "split_size",
+                                             "max_record_size",
+                                             "null_values",
+                                             "dsn",
+                                             "query",
+                                             "key",
+                                             "split_rows",
+                                             "fetch_rows",
+                                             "password_file",
+                                             "password_env",
+                                             "incremental",
+                                             "on_change",
+                                             "infer_types",
+                                             "hive_partitioning",
+                                             "hive_types"}));
   }
   // Incremental runs (docs/ARCHITECTURE.md): read before the format's own
   // keys; check_job refuses them where they do not apply.
@@ -184,7 +240,7 @@ Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& i
     SLUICE_ASSIGN_OR_RETURN(input.null_values,
                             reader.strings(node["null_values"], key + ".null_values"));
   }
-  return Status::ok();
+  return read_hive_keys(reader, node, input, key);
 }
 
 Status read_schema(const SpecReader& reader, const YAML::Node& node, SchemaSpec& schema,

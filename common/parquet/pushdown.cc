@@ -1,5 +1,6 @@
 #include "common/parquet/pushdown.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <memory>
@@ -7,6 +8,7 @@
 #include "common/expr/ast.h"
 #include "common/expr/datetime.h"
 #include "common/expr/parser.h"
+#include "common/job/hive_partitions.h"
 
 namespace sluice::parquet {
 namespace {
@@ -125,8 +127,23 @@ bool refutes_chunk(const Conjunct& conjunct, const ColumnInfo& column, const Chu
 
 }  // namespace
 
+namespace {
+
+bool schema_types_only_hive_keys(const JobSpec& spec) {
+  const std::vector<std::string> keys = hive_keys(spec.input);
+  if (keys.empty()) return false;
+  for (const ColumnRule& rule : spec.schema->columns) {
+    if (std::find(keys.begin(), keys.end(), rule.name) == keys.end()) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 RowGroupPredicate row_group_pruner(const JobSpec& spec) {
-  if (spec.schema.has_value()) return {};
+  // A schema whose rules are all a Hive partition key's type (pinned at
+  // submission, common/job/hive_partitions.h) rejects no row of a file.
+  if (spec.schema.has_value() && !schema_types_only_hive_keys(spec)) return {};
   auto conjuncts = std::make_shared<std::vector<Conjunct>>();
   for (const StepSpec& step : spec.steps) {
     if (step.kind != StepKind::kFilter) break;

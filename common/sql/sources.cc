@@ -62,8 +62,11 @@ const char* type_of(std::string name) {
   return nullptr;
 }
 
+// `types=` into schema.columns (or, with `section` hive_types, into the
+// input's hive_types).
 bool schema_columns(const SqlOption& option, YAML::Node& schema, const std::string& schema_key,
-                    CompiledSql& compiled, expr::ExprError& error) {
+                    CompiledSql& compiled, expr::ExprError& error,
+                    const std::string& section = "columns") {
   if (option.value.kind != Kind::kMap) {
     return fail(error, option.value.position,
                 fmt::format("{} takes a map of column to type: {{'Violation Code': 'INTEGER'}}",
@@ -77,8 +80,8 @@ bool schema_columns(const SqlOption& option, YAML::Node& schema, const std::stri
       return fail(error, type.position,
                   "unknown type (VARCHAR, INTEGER, BIGINT, DOUBLE, BOOLEAN, DATE, TIMESTAMP)");
     }
-    schema["columns"][option.value.keys[i]] = sluice_type;
-    compiled.key_positions.emplace_back(schema_key + ".columns." + option.value.keys[i],
+    schema[section][option.value.keys[i]] = sluice_type;
+    compiled.key_positions.emplace_back(schema_key + "." + section + "." + option.value.keys[i],
                                         type.position);
   }
   return true;
@@ -161,6 +164,22 @@ bool compile_source(const SqlSource& source, const std::string& key, YAML::Node&
       }
       continue;
     }
+    // Hive-partitioned files (docs/INPUTS.md), as DuckDB spells the options.
+    if (name == "hive_types" && key == "input" && !postgres) {
+      if (!schema_columns(option, input, key, compiled, error, "hive_types")) return false;
+      continue;
+    }
+    if (name == "hive_partitioning" && key == "input" && !postgres) {
+      if (!scalar(option, text, error)) return false;
+      if (text == "1") text = "true";
+      if (text == "0") text = "false";
+      if (text != "true" && text != "false" && text != "auto") {
+        return fail(error, option.value.position, "hive_partitioning takes true, false or auto");
+      }
+      input["hive_partitioning"] = text;
+      note("hive_partitioning", option.value.position);
+      continue;
+    }
     const bool parquet = input["format"].Scalar() == "parquet";
     if (postgres) {
       for (std::string_view known :
@@ -197,10 +216,11 @@ bool compile_source(const SqlSource& source, const std::string& key, YAML::Node&
                                            "fetch_rows, password_file, password_env)",
                                           name)
                   : parquet ? fmt::format("unknown or unsupported option '{}' of read_parquet "
-                                          "(split_size, types)",
+                                          "(split_size, types, hive_partitioning, hive_types)",
                                           name)
                             : fmt::format("unknown or unsupported option '{}' (delim, header, "
-                                          "quote, nullstr, types, split_size, max_line_size{})",
+                                          "quote, nullstr, types, split_size, max_line_size, "
+                                          "hive_partitioning, hive_types{})",
                                           name, key == "input" ? ", incremental" : ""));
     }
     if (input[yaml_key]) return fail(error, option.position, "option given twice");

@@ -383,5 +383,16 @@ TEST(SqlCompiler, SpacingCommentsAndKeywordCaseDoNotChangeTheSteps) {
   }
 }
 
+TEST(SqlCompiler, HivePartitioningOptionsAreDuckDbs) {
+  EXPECT_EQ(compiled("SELECT * FROM read_csv('d/**/*.csv', hive_partitioning=true, "
+                     "hive_types={'year': 'BIGINT'})"),
+            "{input: {path: d/**/*.csv, format: csv, hive_partitioning: true, hive_types: {year: "
+            "int64}}}");
+  EXPECT_EQ(compiled("SELECT * FROM read_parquet('d', hive_partitioning=0)"),
+            "{input: {path: d, format: parquet, hive_partitioning: false}}");
+  EXPECT_EQ(refused("SELECT * FROM read_csv('d', hive_partitioning='maybe')").second,
+            "hive_partitioning takes true, false or auto");
+}
+
 }  // namespace
 }  // namespace sluice::sql

@@ -14,6 +14,8 @@
 #include "common/base/limits.h"
 #include "common/exchange/exchange.h"
 #include "common/job/check.h"
+#include "common/job/hive_partitions.h"
+#include "common/job/hive_prune.h"
 #include "common/job/join_plan.h"
 #include "common/pipeline/pipeline.h"
 #include "coordinator/planner.h"
@@ -173,13 +175,25 @@ int explain(const LoadedJob& job, const CheckedJob& checked, const std::string& 
     line(fmt::format("input       {}, {} file{}, {}: {}", format_name(input.format),
                      checked.inputs.size(), checked.inputs.size() == 1 ? "" : "s",
                      bytes_text(total), fmt::join(input.paths, ", ")));
-    // Parquet files are cut at row group starts, as admission cuts them.
-    std::vector<std::vector<uint64_t>> row_group_starts;
-    if (input.format == InputFormat::kParquet) {
-      row_group_starts = parquet_row_group_starts(checked.inputs);
+    // Hive partitions: the files the filters rule out are not planned.
+    auto pruning = prune_hive_files(spec, checked.inputs);
+    if (!pruning.is_ok()) {
+      fmt::print(stderr, "sluice explain: {}\n", pruning.status().message());
+      return kExitUsage;
     }
+    if (hive_partitioning_on(input)) {
+      std::vector<std::string> keys;
+      for (const auto& [key, type] : input.hive_types) keys.push_back(key + " " + type);
+      line(fmt::format("hive        partition columns {} (from the key=value directories)",
+                       fmt::join(keys, ", ")));
+      line(fmt::format("            {} of {} file{} skipped by their partition values ({}){}{}",
+                       pruning->files_skipped, checked.inputs.size(),
+                       checked.inputs.size() == 1 ? "" : "s", bytes_text(pruning->bytes_skipped),
+                       pruning->filters.empty() ? "" : ": ", fmt::join(pruning->filters, " AND ")));
+    }
+    // Parquet files are cut at row group starts, as admission cuts them.
     const std::vector<PlannedRange> ranges =
-        plan_ranges(checked.inputs, input.split_size_bytes, &row_group_starts);
+        plan_input_ranges(input, checked.inputs, pruning->skipped);
     tasks = ranges.size();
     line(fmt::format("partitions  {} (split_size {}){}{}", ranges.size(),
                      bytes_text(input.split_size_bytes), ranges.empty() ? "" : ": ",

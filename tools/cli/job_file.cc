@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "common/job/check.h"
+#include "common/job/hive_partitions.h"
 #include "common/job/infer_types.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/report.h"
@@ -23,6 +24,11 @@ std::optional<LoadedJob> load_checked_job(const std::string& job_file) {
   Status inferred = apply_inferred_types(loaded.spec, loaded.base_dir);
   if (!inferred.is_ok()) {
     report_error(inferred.message());
+    return std::nullopt;
+  }
+  Status hive = apply_hive_partitioning(loaded.spec, loaded.base_dir);
+  if (!hive.is_ok()) {
+    report_error(hive.message());
     return std::nullopt;
   }
   auto checked = check_job(loaded.spec, loaded.base_dir);

@@ -8,6 +8,7 @@
 #include "common/base/hash.h"
 #include "common/base/log.h"
 #include "common/job/check.h"
+#include "common/job/hive_partitions.h"
 #include "common/job/infer_types.h"
 #include "common/sql/sql.h"
 #include "tools/cli/report.h"
@@ -112,6 +113,11 @@ std::optional<LoadedJob> load_sql_job(const SqlJobRequest& request, const std::s
   Status inferred = apply_inferred_types(loaded.spec, loaded.base_dir);
   if (!inferred.is_ok()) {
     print_error(command, inferred.message());
+    return std::nullopt;
+  }
+  Status hive = apply_hive_partitioning(loaded.spec, loaded.base_dir);
+  if (!hive.is_ok()) {
+    print_error(command, hive.message());
     return std::nullopt;
   }
   auto checked = check_job(loaded.spec, loaded.base_dir);
