@@ -39,7 +39,8 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
     // Parquet files are cut at row group starts (their footers, read now).
     std::vector<std::vector<uint64_t>> right_starts;
     if (join->input.format == InputFormat::kParquet)
-      right_starts = parquet_row_group_starts(checked.right_inputs);
+      right_starts =
+          parquet_row_group_starts(checked.right_inputs, input_s3_options(join->input, base_dir));
     right_ranges = plan_ranges(checked.right_inputs, join->input.split_size_bytes, &right_starts);
   }
 
@@ -75,7 +76,8 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
   // Parquet files are cut at row group starts (their footers, read now).
   std::vector<std::vector<uint64_t>> row_group_starts;
   if (spec.input.format == InputFormat::kParquet)
-    row_group_starts = parquet_row_group_starts(checked.inputs);
+    row_group_starts =
+        parquet_row_group_starts(checked.inputs, input_s3_options(spec.input, base_dir));
   std::vector<PlannedRange> ranges =
       spec.input.format == InputFormat::kPostgres
           ? key_ranges

@@ -49,11 +49,12 @@ std::vector<PlannedRange> plan_ranges(const std::vector<InputFile>& files,
   return ranges;
 }
 
-std::vector<std::vector<uint64_t>> parquet_row_group_starts(const std::vector<InputFile>& files) {
+std::vector<std::vector<uint64_t>> parquet_row_group_starts(const std::vector<InputFile>& files,
+                                                            const S3Options& s3) {
   std::vector<std::vector<uint64_t>> starts(files.size());
   for (size_t i = 0; i < files.size(); ++i) {
     if (files[i].size_bytes == 0) continue;
-    auto source = open_input_source(files[i].path);
+    auto source = open_input_source(files[i].path, s3);
     if (!source.is_ok()) continue;
     auto info = parquet::read_file_metadata(*source.value());
     if (!info.is_ok()) continue;

@@ -37,7 +37,8 @@ std::vector<PlannedRange> plan_ranges(
 // caller's thread: at most limits::kParquetFooterBytesMax a file). A file
 // whose footer cannot be read gets none: it is planned by bytes, and its
 // reader reports what is wrong with it.
-std::vector<std::vector<uint64_t>> parquet_row_group_starts(const std::vector<InputFile>& files);
+std::vector<std::vector<uint64_t>> parquet_row_group_starts(const std::vector<InputFile>& files,
+                                                            const S3Options& s3 = {});
 
 // format: postgres (docs/POSTGRES.md). Partitions of a key range: `span`
 // keys relative to the min key ([0, span)), split into ceil(rows /

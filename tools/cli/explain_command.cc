@@ -176,7 +176,8 @@ int explain(const LoadedJob& job, const CheckedJob& checked, const std::string& 
     // Parquet files are cut at row group starts, as admission cuts them.
     std::vector<std::vector<uint64_t>> row_group_starts;
     if (input.format == InputFormat::kParquet) {
-      row_group_starts = parquet_row_group_starts(checked.inputs);
+      row_group_starts =
+          parquet_row_group_starts(checked.inputs, input_s3_options(input, job.base_dir));
     }
     const std::vector<PlannedRange> ranges =
         plan_ranges(checked.inputs, input.split_size_bytes, &row_group_starts);
