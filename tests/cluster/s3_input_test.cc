@@ -202,6 +202,33 @@ TEST_F(S3Inputs, AChangedObjectFailsTheJobNamingIt) {
   EXPECT_FALSE(fs::exists(dir_ / "out/_MANIFEST.json"));
 }
 
+// No input.s3 at all: AWS_ENDPOINT_URL and AWS_ACCESS_KEY_ID /
+// AWS_SECRET_ACCESS_KEY, as an AWS SDK or DuckDB user would set them.
+TEST_F(S3Inputs, TheEnvironmentGivesTheEndpointAndCredentials) {
+  start();
+  if (!client_) return;
+  generate(dir_ / "a.csv", 3000, 9);
+  upload(dir_ / "a.csv", "env/a.csv");
+  auto local = run_job("local.yaml", w1_job("a.csv", "out-local/", "32KiB"));
+  ASSERT_EQ(local.exit_code, 0) << local.err;
+  write_file(dir_ / "env.yaml", w1_job(url("env/a.csv"), "out-env/", "32KiB"));
+  auto from_env = run(
+      {"env", "AWS_ENDPOINT_URL=" + server_->endpoint(), "AWS_ACCESS_KEY_ID=S3RVER",
+       "AWS_SECRET_ACCESS_KEY=S3RVER", "AWS_SHARED_CREDENTIALS_FILE=/nonexistent", sluice_binary(),
+       "run", dir_ / "env.yaml", "--workers", "2", "--state", dir_ / "state-env", "--no-progress"},
+      dir_.path());
+  ASSERT_EQ(from_env.exit_code, 0) << from_env.err;
+  expect_same_parts("out-local", "out-env");
+  // Without them, and without a credentials file, it says where it looked.
+  auto none = run({"env", "-u", "AWS_ACCESS_KEY_ID", "-u", "AWS_SECRET_ACCESS_KEY",
+                   "AWS_ENDPOINT_URL=" + server_->endpoint(),
+                   "AWS_SHARED_CREDENTIALS_FILE=/nonexistent/credentials", sluice_binary(), "check",
+                   dir_ / "env.yaml"},
+                  dir_.path());
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("no S3 credentials"), std::string::npos) << none.err;
+}
+
 TEST_F(S3Inputs, BadOptionsAndMissingObjectsAreRefusedBeforeRunning) {
   start();
   if (!client_) return;

@@ -9,7 +9,8 @@ the tests prove sluice signs as S3 wants. It can also fail requests: every
 Nth answered 503 SlowDown (--fail-every N), every Mth connection dropped
 without an answer (--drop-every M), and a request whose target contains a
 marker failed (--fail-match TEXT, --fail-count K: the first K such). Each
-request is logged to --log as "METHOD target status".
+request is logged to --log as "METHOD target status", then " token" when it
+carried x-amz-security-token.
 
 Usage: s3_proxy.py --port P --upstream PORT --secret KEY:SECRET [...]
 """
@@ -107,7 +108,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_line(self, status):
         if ARGS.log:
             with LOCK, open(ARGS.log, "a") as log:
-                log.write(f"{self.command} {self.path} {status}\n")
+                token = " token" if "x-amz-security-token" in self.headers else ""
+                log.write(f"{self.command} {self.path} {status}{token}\n")
 
     def read_body(self):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -123,6 +125,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def answer(self, status, body, headers=()):
+        self.log_line(status)  # before the answer: a client reading the log after it sees it
         self.send_response(status)
         for name, value in headers:
             self.send_header(name, value)
@@ -131,7 +134,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
-        self.log_line(status)
 
     def handle_any(self):
         body = self.read_body()

@@ -94,6 +94,26 @@ TEST_F(S3ClientTest, AWrongSecretIsRefusedAndNeverPrinted) {
   EXPECT_EQ(put.status().message().find("xyzzy"), std::string::npos);
 }
 
+TEST_F(S3ClientTest, ASessionTokenIsSentAndSigned) {
+  start();
+  if (!client_) return;
+  testing::write_file(dir_ / "temporary",
+                      "[ci]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n"
+                      "aws_session_token = FwoGZXIvYXdzEBQaDtoken/with+chars==\n");
+  S3Options options = options_;
+  options.credentials_file = dir_ / "temporary";
+  options.profile = "ci";
+  auto settings = resolve_s3_settings(options);
+  ASSERT_TRUE(settings.is_ok());
+  auto client = S3Client::create(*settings);
+  ASSERT_TRUE(client.is_ok()) << client.status().message();
+  auto put = client.value()->put(at("with-token.csv"), "a\n1\n");
+  ASSERT_TRUE(put.is_ok()) << put.status().message() << server_->proxy_log();
+  EXPECT_NE(server_->request_log().find("PUT /sluice-test/with-token.csv 200 token"),
+            std::string::npos)
+      << server_->request_log();
+}
+
 TEST_F(S3ClientTest, ListFollowsPagesAndGlobsMatchKeys) {
   start();
   if (!client_) return;
