@@ -202,6 +202,45 @@ TEST_F(S3Inputs, AChangedObjectFailsTheJobNamingIt) {
   EXPECT_FALSE(fs::exists(dir_ / "out/_MANIFEST.json"));
 }
 
+// `sluice verify s3://bucket/prefix` audits a copy of an output in S3 as
+// it audits the directory: exact when whole, a changed part and a stray
+// part found.
+TEST_F(S3Inputs, VerifyAuditsACopyOfAnOutputInS3) {
+  start();
+  if (!client_) return;
+  generate(dir_ / "a.csv", 4000, 12);
+  auto local = run_job("local.yaml", w1_job("a.csv", "out/", "32KiB"));
+  ASSERT_EQ(local.exit_code, 0) << local.err;
+  for (const auto& entry : fs::recursive_directory_iterator(dir_ / "out")) {
+    if (!entry.is_regular_file()) continue;
+    upload(entry.path().string(), "copy/" + fs::relative(entry.path(), dir_ / "out").string());
+  }
+  const std::vector<std::string> env = {"env", "AWS_ENDPOINT_URL=" + server_->endpoint(),
+                                        "AWS_ACCESS_KEY_ID=S3RVER", "AWS_SECRET_ACCESS_KEY=S3RVER"};
+  auto verify = [&](const std::string& prefix) {
+    std::vector<std::string> argv = env;
+    argv.insert(argv.end(), {sluice_binary(), "verify", url(prefix)});
+    return run(argv);
+  };
+  auto whole = verify("copy");
+  EXPECT_EQ(whole.exit_code, 0) << whole.out << whole.err;
+  EXPECT_NE(whole.out.find("verified " + url("copy")), std::string::npos) << whole.out;
+  const auto parts = part_files(dir_ / "out");
+  ASSERT_GT(parts.size(), 2u);
+  std::string changed = read_file(dir_ / ("out/" + parts[1]));
+  changed[changed.size() - 2] = changed[changed.size() - 2] == 'x' ? 'y' : 'x';
+  ASSERT_TRUE(client_->put(S3Location{kS3TestBucket, "copy/" + parts[1]}, changed).is_ok());
+  ASSERT_TRUE(client_->put(S3Location{kS3TestBucket, "copy/part-99999.csv"}, "a\n").is_ok());
+  auto damaged = verify("copy");
+  EXPECT_EQ(damaged.exit_code, 1) << damaged.out << damaged.err;
+  EXPECT_NE(damaged.err.find(parts[1] + ": checksum"), std::string::npos) << damaged.err;
+  EXPECT_NE(damaged.err.find("part-99999.csv: not in the manifest"), std::string::npos)
+      << damaged.err;
+  auto missing = verify("nothing-here");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("no _MANIFEST.json"), std::string::npos) << missing.err;
+}
+
 // No input.s3 at all: AWS_ENDPOINT_URL and AWS_ACCESS_KEY_ID /
 // AWS_SECRET_ACCESS_KEY, as an AWS SDK or DuckDB user would set them.
 TEST_F(S3Inputs, TheEnvironmentGivesTheEndpointAndCredentials) {
