@@ -46,7 +46,8 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
     // Parquet files are cut at row group starts (their footers, read now).
     std::vector<std::vector<uint64_t>> right_starts;
     if (join->input.format == InputFormat::kParquet)
-      right_starts = parquet_row_group_starts(checked.right_inputs);
+      right_starts =
+          parquet_row_group_starts(checked.right_inputs, input_s3_options(join->input, base_dir));
     right_ranges = plan_ranges(checked.right_inputs, join->input.split_size_bytes, &right_starts);
   }
 
@@ -64,8 +65,8 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
   job.name = spec.name;
   job.spec_yaml = spec_yaml;
   if (hive_partitioning_on(spec.input)) {
-    std::vector<ColumnRule> added = inferred;
-    added.insert(added.end(), hive_typed.begin(), hive_typed.end());
+    InferredSchema added = inferred;
+    added.columns.insert(added.columns.end(), hive_typed.begin(), hive_typed.end());
     SLUICE_ASSIGN_OR_RETURN(job.spec_yaml, pin_hive_partitioning(spec_yaml, spec.input, added));
   } else if (!inferred.empty()) {
     SLUICE_ASSIGN_OR_RETURN(job.spec_yaml, pin_inferred_types(spec_yaml, inferred));
@@ -89,7 +90,8 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
   std::vector<PlannedRange> ranges =
       spec.input.format == InputFormat::kPostgres
           ? key_ranges
-          : plan_input_ranges(spec.input, checked.inputs, pruning.skipped);
+          : plan_input_ranges(spec.input, checked.inputs, pruning.skipped,
+                              input_s3_options(spec.input, base_dir));
   job.join_broadcast = checked.join_broadcast;
   if (checked.join_broadcast) {
     // A lookup (join_as_lookup): the workers load the right file whole.

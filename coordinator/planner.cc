@@ -49,11 +49,12 @@ std::vector<PlannedRange> plan_ranges(const std::vector<InputFile>& files,
   return ranges;
 }
 
-std::vector<std::vector<uint64_t>> parquet_row_group_starts(const std::vector<InputFile>& files) {
+std::vector<std::vector<uint64_t>> parquet_row_group_starts(const std::vector<InputFile>& files,
+                                                            const S3Options& s3) {
   std::vector<std::vector<uint64_t>> starts(files.size());
   for (size_t i = 0; i < files.size(); ++i) {
     if (files[i].size_bytes == 0) continue;
-    auto source = open_input_source(files[i].path);
+    auto source = open_input_source(files[i].path, s3);
     if (!source.is_ok()) continue;
     auto info = parquet::read_file_metadata(*source.value());
     if (!info.is_ok()) continue;
@@ -67,14 +68,15 @@ std::vector<std::vector<uint64_t>> parquet_row_group_starts(const std::vector<In
 
 std::vector<PlannedRange> plan_input_ranges(const InputSpec& input,
                                             const std::vector<InputFile>& files,
-                                            const std::vector<bool>& skipped) {
+                                            const std::vector<bool>& skipped,
+                                            const S3Options& s3) {
   // A skipped file is planned as an empty one is: no range, no footer read.
   std::vector<InputFile> planned = files;
   for (size_t i = 0; i < planned.size() && i < skipped.size(); ++i) {
     if (skipped[i]) planned[i].size_bytes = 0;
   }
   std::vector<std::vector<uint64_t>> row_group_starts;
-  if (input.format == InputFormat::kParquet) row_group_starts = parquet_row_group_starts(planned);
+  if (input.format == InputFormat::kParquet) row_group_starts = parquet_row_group_starts(planned, s3);
   return plan_ranges(planned, input.split_size_bytes, &row_group_starts);
 }
 

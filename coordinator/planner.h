@@ -38,7 +38,8 @@ std::vector<PlannedRange> plan_ranges(
 // caller's thread: at most limits::kParquetFooterBytesMax a file). A file
 // whose footer cannot be read gets none: it is planned by bytes, and its
 // reader reports what is wrong with it.
-std::vector<std::vector<uint64_t>> parquet_row_group_starts(const std::vector<InputFile>& files);
+std::vector<std::vector<uint64_t>> parquet_row_group_starts(const std::vector<InputFile>& files,
+                                                            const S3Options& s3 = {});
 
 // A job's files (not postgres) planned: Parquet files at their row group
 // starts, the others by bytes; the files `skipped` marks (Hive partition
@@ -46,7 +47,8 @@ std::vector<std::vector<uint64_t>> parquet_row_group_starts(const std::vector<In
 // no range and their footers are not read.
 std::vector<PlannedRange> plan_input_ranges(const InputSpec& input,
                                             const std::vector<InputFile>& files,
-                                            const std::vector<bool>& skipped);
+                                            const std::vector<bool>& skipped,
+                                            const S3Options& s3 = {});
 
 // format: postgres (docs/POSTGRES.md). Partitions of a key range: `span`
 // keys relative to the min key ([0, span)), split into ceil(rows /

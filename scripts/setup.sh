@@ -29,7 +29,8 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium)
   # tests/python: Result.to_pandas() with Debian's pandas.
   packages+=(python3-pandas)
-  # tests/parquet/check.sh reads Parquet back with DuckDB and Polars from npm.
+  # tests/parquet/check.sh reads Parquet back with DuckDB and Polars from npm;
+  # the S3 tests start s3rver from npm (tests/s3, installed below).
   packages+=(nodejs)
   command -v npm >/dev/null || packages+=(npm)
 fi
@@ -42,16 +43,23 @@ for package in "${packages[@]}"; do
   fi
 done
 
-if [[ ${#missing[@]} -eq 0 ]]; then
-  exit 0
+if [[ ${#missing[@]} -gt 0 ]]; then
+  sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then
+    sudo_cmd=(sudo)
+  fi
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
-sudo_cmd=()
-if [[ $(id -u) -ne 0 ]]; then
-  sudo_cmd=(sudo)
+# The S3 tests' server: s3rver from npm into tests/s3/node_modules (the tests
+# also install it on first use; here so that a test run needs no network).
+if [[ "${1:-}" == "--test" ]]; then
+  s3_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/s3"
+  if [[ ! -f "$s3_dir/node_modules/s3rver/bin/s3rver.js" ]] && command -v npm >/dev/null; then
+    echo "setup: npm install in tests/s3 (s3rver)" >&2
+    (cd "$s3_dir" && npm install --no-audit --no-fund --loglevel=error >&2)
+  fi
 fi
-
-echo "setup: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

@@ -185,7 +185,12 @@ int dispatch(int argc, char** argv) {
 
   std::string output_dir;
   auto* verify_app = app.add_subcommand("verify", "audit an output directory against its manifest");
-  verify_app->add_option("output", output_dir, "output directory")->required();
+  verify_app
+      ->add_option("output", output_dir,
+                   "output directory, or its copy s3://bucket/prefix (the store and credentials "
+                   "from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or "
+                   "~/.aws/credentials)")
+      ->required();
   verify_app->footer(example("sluice verify out/w1/"));
 
   std::string key_prefix;

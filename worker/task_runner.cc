@@ -48,8 +48,8 @@ namespace {
 
 // The input must be the file that was planned: same size, same mtime (for a
 // URL: same Content-Length, same ETag/Last-Modified hash).
-std::optional<std::string> changed_input(const TaskSpec& task) {
-  auto now = stat_input(task.path);
+std::optional<std::string> changed_input(const TaskSpec& task, const S3Options& s3) {
+  auto now = stat_input(task.path, s3);
   if (!now.is_ok()) return "input file " + task.path + " is gone: " + now.status().message();
   if (now->size_bytes != task.file_size_bytes || now->mtime_ns != task.file_mtime_ns) {
     return fmt::format(
@@ -259,7 +259,8 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   // place between attempts are not detected (docs/POSTGRES.md).
   const bool postgres = spec.input.format == InputFormat::kPostgres;
   if (!postgres) {
-    if (auto changed = changed_input(task)) return failure(*changed, false);
+    if (auto changed = changed_input(task, input_s3_options(spec.input, spec.base_dir)))
+      return failure(*changed, false);
   }
 
   std::unique_ptr<ByteSource> source;
@@ -280,7 +281,7 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
     columns = opened.value()->columns();
     reader_holder = std::move(opened).value();
   } else {
-    auto opened = open_input_source(task.path);
+    auto opened = open_input_source(task.path, input_s3_options(spec.input, spec.base_dir));
     if (!opened.is_ok()) return failure(opened.status().message(), true);
     source = std::move(opened).value();
     auto read = read_input_columns(spec, task.path);
@@ -419,7 +420,8 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   // Past the last record: a crash from here on is no record's.
   if (task.isolating) announce(control, reader.end_offset(), 0);
   if (!postgres) {
-    if (auto changed = changed_input(task)) return failure(*changed, false);
+    if (auto changed = changed_input(task, input_s3_options(spec.input, spec.base_dir)))
+      return failure(*changed, false);
   }
   if (partial) {
     output.clear();

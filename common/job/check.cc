@@ -21,7 +21,8 @@ namespace sluice {
 Result<std::vector<std::string>> read_input_columns(const JobSpec& spec, const std::string& path) {
   if (spec.input.format == InputFormat::kPostgres)
     return postgres_columns(spec.input, spec.base_dir);
-  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, open_input_source(path));
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source,
+                          open_input_source(path, input_s3_options(spec.input, spec.base_dir)));
   if (spec.input.format == InputFormat::kJsonl) {
     return read_jsonl_columns(*source, spec.input.max_record_size_bytes);
   }
@@ -78,8 +79,8 @@ Status check_incremental(const JobSpec& spec, const std::string& base_dir) {
     return invalid_argument(where + "only for csv and jsonl files");
   }
   for (const std::string& pattern : spec.input.paths) {
-    if (is_http_url(pattern)) {
-      return invalid_argument(where + pattern + " is a URL; give a directory or a glob");
+    if (is_http_url(pattern) || is_s3_url(pattern)) {
+      return invalid_argument(where + pattern + " is a URL; give a local directory or a glob");
     }
     const bool glob = pattern.find_first_of("*?[") != std::string::npos;
     std::error_code error;
@@ -92,11 +93,18 @@ Status check_incremental(const JobSpec& spec, const std::string& base_dir) {
 
 Result<CheckedJob> check_job(const JobSpec& spec, const std::string& base_dir) {
   SLUICE_RETURN_IF_ERROR(check_incremental(spec, base_dir));
+  if (is_s3_url(spec.output.path)) {
+    // Until outputs are published to S3 exactly once, an s3:// output is
+    // refused rather than written to a local directory named "s3:".
+    return invalid_argument(spec.source_file + ": output.path: " + spec.output.path +
+                            ": writing to S3 is not supported yet; write to a directory");
+  }
   CheckedJob checked;
   // A postgres input is one query: its InputFile is filled when planned.
-  auto inputs = spec.input.format == InputFormat::kPostgres
-                    ? Result<std::vector<InputFile>>(std::vector<InputFile>(1))
-                    : resolve_inputs(spec.input.paths, base_dir);
+  auto inputs =
+      spec.input.format == InputFormat::kPostgres
+          ? Result<std::vector<InputFile>>(std::vector<InputFile>(1))
+          : resolve_inputs(spec.input.paths, base_dir, input_s3_options(spec.input, base_dir));
   if (!inputs.is_ok()) {
     return invalid_argument(spec.source_file + ": input.path: " + inputs.status().message());
   }

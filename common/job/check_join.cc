@@ -46,8 +46,9 @@ bool may_broadcast(const JobSpec& spec, const JoinSpec& join, const CheckedJob& 
     return false;
   }
   const InputFile& file = checked.right_inputs.front();
-  return !is_http_url(file.path) && !is_compressed_input(file.path) && file.size_bytes > 0 &&
-         file.size_bytes <= join.broadcast_max_bytes && !layout.right_kept.empty();
+  return !is_http_url(file.path) && !is_s3_url(file.path) && !is_compressed_input(file.path) &&
+         file.size_bytes > 0 && file.size_bytes <= join.broadcast_max_bytes &&
+         !layout.right_kept.empty();
 }
 
 }  // namespace
@@ -64,9 +65,10 @@ Status check_join_job(const JobSpec& spec, const std::string& base_dir, CheckedJ
 
   // A postgres query is one input whose InputFile is filled when planned
   // (plan_postgres_input), as the job's own.
-  auto inputs = join.input.format == InputFormat::kPostgres
-                    ? Result<std::vector<InputFile>>(std::vector<InputFile>(1))
-                    : resolve_inputs(join.input.paths, base_dir);
+  auto inputs =
+      join.input.format == InputFormat::kPostgres
+          ? Result<std::vector<InputFile>>(std::vector<InputFile>(1))
+          : resolve_inputs(join.input.paths, base_dir, input_s3_options(join.input, base_dir));
   if (!inputs.is_ok()) {
     return invalid_argument(
         fmt::format("{}: {}.input.path: {}", spec.source_file, key, inputs.status().message()));

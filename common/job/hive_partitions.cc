@@ -270,7 +270,7 @@ Result<std::vector<std::optional<std::string>>> hive_values_of(const InputSpec& 
 namespace sluice {
 
 Result<std::string> pin_hive_partitioning(const std::string& spec_yaml, const InputSpec& input,
-                                          const std::vector<ColumnRule>& added) {
+                                          const InferredSchema& added) {
   // pin_inferred_types writes the query's sections out and the rules in.
   SLUICE_ASSIGN_OR_RETURN(std::string pinned, pin_inferred_types(spec_yaml, added));
   try {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/base/status.h"
+#include "common/job/infer_types.h"
 #include "common/job/inputs.h"
 #include "common/job/job_spec.h"
 
@@ -77,7 +78,7 @@ Status apply_hive_partitioning(JobSpec& spec, const std::string& base_dir,
 // `spec_yaml` with `input.hive_partitioning`, `input.hive_types` and the
 // `added` schema rules written in (a query: its sections written out).
 Result<std::string> pin_hive_partitioning(const std::string& spec_yaml, const InputSpec& input,
-                                          const std::vector<ColumnRule>& added);
+                                          const InferredSchema& added);
 
 // Whether the job reads partition columns (decided: true).
 inline bool hive_partitioning_on(const InputSpec& input) {

@@ -112,13 +112,19 @@ Result<InferredTypes> infer_csv_types(const JobSpec& spec, const std::string& ba
   if (spec.input.format != InputFormat::kCsv) {
     return invalid_argument("types are inferred for CSV inputs only");
   }
-  SLUICE_ASSIGN_OR_RETURN(std::vector<InputFile> files, resolve_inputs(spec.input.paths, base_dir));
+  SLUICE_ASSIGN_OR_RETURN(
+      std::vector<InputFile> files,
+      resolve_inputs(spec.input.paths, base_dir, input_s3_options(spec.input, base_dir)));
   InferredTypes types;
   for (const InputFile& file : files) {
     if (file.size_bytes == 0) continue;
     types.path = file.path;
-    SLUICE_ASSIGN_OR_RETURN(std::vector<std::string> names, read_input_columns(spec, file.path));
-    SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, open_input_source(file.path));
+    JobSpec with_base = spec;  // read_input_columns resolves input.s3 against it
+    if (with_base.base_dir.empty()) with_base.base_dir = base_dir;
+    SLUICE_ASSIGN_OR_RETURN(std::vector<std::string> names,
+                            read_input_columns(with_base, file.path));
+    SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source,
+                            open_input_source(file.path, input_s3_options(spec.input, base_dir)));
     InputRange range;
     range.end_offset = std::min<uint64_t>(file.size_bytes, kInferSampleBytes);
     if (is_compressed_input(file.path)) range.end_offset = file.size_bytes;

@@ -12,9 +12,11 @@
 #include "common/io/decompress_source.h"
 #include "common/io/http_source.h"
 #include "common/job/input_listing.h"
+#include "common/job/s3_inputs.h"
 #include "common/jsonl/range_reader.h"
 #include "common/parquet/pushdown.h"
 #include "common/parquet/range_reader.h"
+#include "common/s3/s3_source.h"
 
 namespace sluice {
 namespace {
@@ -45,7 +47,8 @@ Result<std::vector<std::string>> expand(const std::string& pattern) {
 
 }  // namespace
 
-Result<InputFile> stat_input(const std::string& path) {
+Result<InputFile> stat_input(const std::string& path, const S3Options& s3) {
+  if (is_s3_url(path)) return stat_s3_input(path, s3);
   if (is_http_url(path)) {
     SLUICE_ASSIGN_OR_RETURN(HttpObject object, http_head(path));
     InputFile file;
@@ -70,11 +73,27 @@ std::string absolute_path(const std::string& path, const std::string& base_dir) 
   return result.lexically_normal().string();
 }
 
+S3Options input_s3_options(const InputSpec& input, const std::string& base_dir) {
+  S3Options options = input.s3;
+  if (!options.credentials_file.empty()) {
+    options.credentials_file =
+        absolute_path(options.credentials_file, base_dir.empty() ? "." : base_dir);
+  }
+  return options;
+}
+
 Result<std::vector<InputFile>> resolve_inputs(const std::vector<std::string>& patterns,
-                                              const std::string& base_dir) {
+                                              const std::string& base_dir, const S3Options& s3) {
   std::vector<InputFile> files;
   std::set<std::string> seen;
   for (const std::string& pattern : patterns) {
+    if (is_s3_url(pattern)) {
+      SLUICE_ASSIGN_OR_RETURN(std::vector<InputFile> objects, resolve_s3_inputs(pattern, s3));
+      for (InputFile& object : objects) {
+        if (seen.insert(object.path).second) files.push_back(std::move(object));
+      }
+      continue;
+    }
     if (is_http_url(pattern)) {  // a URL is one input: no globbing, no listing
       if (!seen.insert(pattern).second) continue;
       SLUICE_ASSIGN_OR_RETURN(InputFile file, stat_input(pattern));
@@ -94,9 +113,13 @@ Result<std::vector<InputFile>> resolve_inputs(const std::vector<std::string>& pa
 
 bool is_compressed_input(const std::string& path) { return codec_of_path(path) != Codec::kNone; }
 
-Result<std::unique_ptr<ByteSource>> open_input_source(const std::string& path) {
+Result<std::unique_ptr<ByteSource>> open_input_source(const std::string& path,
+                                                      const S3Options& s3) {
   std::unique_ptr<ByteSource> source;
-  if (is_http_url(path)) {
+  if (is_s3_url(path)) {
+    SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<S3Client> client, open_s3_client(s3));
+    SLUICE_ASSIGN_OR_RETURN(source, S3Source::open(std::move(client), path));
+  } else if (is_http_url(path)) {
     SLUICE_ASSIGN_OR_RETURN(source, HttpSource::open(path));
   } else {
     SLUICE_ASSIGN_OR_RETURN(source, FileSource::open(path));

@@ -16,29 +16,39 @@
 namespace sluice {
 
 struct InputFile {
-  std::string path;  // absolute, or an http(s):// URL as written
+  std::string path;  // absolute, or an http(s):// or s3:// URL as written
   uint64_t size_bytes = 0;
   // A file's modification time; for a URL, a hash of its ETag (else of its
-  // Last-Modified, else 0): what changes when the object does.
+  // Last-Modified, else 0); for an S3 object, a hash of its ETag: what
+  // changes when the object does.
   int64_t mtime_ns = 0;
 };
 
 // Expands files, directories (their regular files not starting with '.' or
 // '_', sorted) and globs (sorted), resolving relative paths against
-// `base_dir`. Each file appears once, in the order written; an input that
-// matches nothing is an error.
+// `base_dir`; s3:// objects, prefixes and globs with `s3`
+// (common/job/s3_inputs.h). Each file appears once, in the order written; an
+// input that matches nothing is an error.
 Result<std::vector<InputFile>> resolve_inputs(const std::vector<std::string>& patterns,
-                                              const std::string& base_dir);
+                                              const std::string& base_dir,
+                                              const S3Options& s3 = {});
 
-// The file's current size and modification time (a URL: HEAD).
-Result<InputFile> stat_input(const std::string& path);
+// The file's current size and modification time (a URL: HEAD; s3://: HEAD
+// with `s3`).
+Result<InputFile> stat_input(const std::string& path, const S3Options& s3 = {});
+
+// input.s3 with its credentials_file made absolute against `base_dir` (the
+// options every s3:// call of a job takes).
+S3Options input_s3_options(const InputSpec& input, const std::string& base_dir);
 
 // A path ending in .gz or .zst: read whole as one partition, decompressed.
 bool is_compressed_input(const std::string& path);
 
 // The bytes of an input as the readers see them: a FileSource, an HttpSource
-// for http(s):// URLs, wrapped in a DecompressSource for .gz/.zst.
-Result<std::unique_ptr<ByteSource>> open_input_source(const std::string& path);
+// for http(s):// URLs, an S3Source for s3:// (with `s3`), wrapped in a
+// DecompressSource for .gz/.zst.
+Result<std::unique_ptr<ByteSource>> open_input_source(const std::string& path,
+                                                      const S3Options& s3 = {});
 
 // The records of one range of an input, whatever its format: a
 // CsvRangeReader or a JsonlRangeReader behind one interface (one virtual

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/base/status.h"
+#include "common/s3/location.h"
 
 namespace sluice {
 
@@ -63,6 +64,9 @@ struct InputSpec {
   uint64_t fetch_rows = 0;    // rows per FETCH; filled with kPostgresFetchRowsDefault
   std::string password_file;  // first line is the password; relative to base_dir
   std::string password_env;   // name of an environment variable holding it
+  // input.s3: the store of s3:// paths (endpoint, region, credentials_file
+  // relative to base_dir, profile, url_style); docs/INPUTS.md, "S3".
+  S3Options s3;
 };
 
 struct ColumnRule {
@@ -188,6 +192,7 @@ struct OutputSpec {
   // Hive-style directories `col=value/` by these output columns, which
   // leave the files (common/layout/partitioned_writer.h).
   std::vector<std::string> partition_by;
+  S3Options s3;  // output.s3, for an s3:// output path (as input.s3)
 };
 
 struct RejectsSpec {

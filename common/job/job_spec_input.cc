@@ -15,7 +15,8 @@ Status read_postgres_input(const SpecReader& reader, const YAML::Node& node, Inp
   input.format = InputFormat::kPostgres;
   for (const char* file_key :
        {"path", "header", "delimiter", "quote", "split_size", "max_record_size", "incremental",
-        "on_change", "infer_types", "hive_partitioning", "hive_types"}) {
+        "on_change", "infer_types", "hive_partitioning", "hive_types",
+         "s3"}) {
     if (node[file_key]) {
       return reader.error(node[file_key], prefix + "." + file_key,
                           "not used with format: postgres");
@@ -120,7 +121,7 @@ Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& i
         reader.only_keys(node, key,
                          {"path", "format", "header", "delimiter", "quote", "split_size",
                           "max_record_size", "null_values", "schema", "dsn", "query", "key",
-                          "split_rows", "fetch_rows", "password_file", "password_env"}));
+                          "split_rows", "fetch_rows", "password_file", "password_env", "s3"}));
   } else {
     SLUICE_RETURN_IF_ERROR(reader.only_keys(node, "input",
                                             {"path",
@@ -142,7 +143,8 @@ Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& i
                                              "on_change",
                                              "infer_types",
                                              "hive_partitioning",
-                                             "hive_types"}));
+                                             "hive_types",
+                                             "s3"}));
   }
   // Incremental runs (docs/ARCHITECTURE.md): read before the format's own
   // keys; check_job refuses them where they do not apply.
@@ -240,7 +242,45 @@ Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& i
     SLUICE_ASSIGN_OR_RETURN(input.null_values,
                             reader.strings(node["null_values"], key + ".null_values"));
   }
+  if (node["s3"])
+    SLUICE_RETURN_IF_ERROR(read_s3_options(reader, node["s3"], key + ".s3", input.s3));
   return read_hive_keys(reader, node, input, key);
+}
+
+Status read_s3_options(const SpecReader& reader, const YAML::Node& node, const std::string& key,
+                       S3Options& options) {
+  if (!node.IsMap()) return reader.error(node, key, "expected a mapping (endpoint, region, ...)");
+  SLUICE_RETURN_IF_ERROR(reader.only_keys(
+      node, key, {"endpoint", "region", "credentials_file", "profile", "url_style"}));
+  if (node["endpoint"]) {
+    SLUICE_ASSIGN_OR_RETURN(options.endpoint, reader.scalar(node["endpoint"], key + ".endpoint"));
+  }
+  if (node["region"]) {
+    SLUICE_ASSIGN_OR_RETURN(options.region, reader.scalar(node["region"], key + ".region"));
+  }
+  if (node["credentials_file"]) {
+    SLUICE_ASSIGN_OR_RETURN(options.credentials_file,
+                            reader.scalar(node["credentials_file"], key + ".credentials_file"));
+    if (options.credentials_file.empty()) {
+      return reader.error(node["credentials_file"], key + ".credentials_file", "empty");
+    }
+  }
+  if (node["profile"]) {
+    SLUICE_ASSIGN_OR_RETURN(options.profile, reader.scalar(node["profile"], key + ".profile"));
+  }
+  if (node["url_style"]) {
+    SLUICE_ASSIGN_OR_RETURN(std::string style,
+                            reader.scalar(node["url_style"], key + ".url_style"));
+    if (style != "path" && style != "vhost") {
+      return reader.error(node["url_style"], key + ".url_style",
+                          "expected path or vhost, found '" + style + "'");
+    }
+    options.path_style = style == "path";
+  }
+  // The endpoint and region are checked as the client will use them.
+  auto settings = resolve_s3_settings(options);
+  if (!settings.is_ok()) return reader.error(node, key, settings.status().message());
+  return Status::ok();
 }
 
 Status read_schema(const SpecReader& reader, const YAML::Node& node, SchemaSpec& schema,

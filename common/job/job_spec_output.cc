@@ -6,8 +6,8 @@
 namespace sluice {
 
 Status read_output(const SpecReader& reader, const YAML::Node& node, OutputSpec& output) {
-  SLUICE_RETURN_IF_ERROR(
-      reader.only_keys(node, "output", {"path", "format", "compression", "mode", "partition_by"}));
+  SLUICE_RETURN_IF_ERROR(reader.only_keys(
+      node, "output", {"path", "format", "compression", "mode", "partition_by", "s3"}));
   if (!node["path"]) return reader.error(node, "output.path", "missing");
   SLUICE_ASSIGN_OR_RETURN(output.path, reader.scalar(node["path"], "output.path"));
   if (output.path.empty()) return reader.error(node["path"], "output.path", "empty");
@@ -78,6 +78,8 @@ Status read_output(const SpecReader& reader, const YAML::Node& node, OutputSpec&
       output.partition_by.push_back(std::move(column));
     }
   }
+  if (node["s3"])
+    SLUICE_RETURN_IF_ERROR(read_s3_options(reader, node["s3"], "output.s3", output.s3));
   return Status::ok();
 }
 

@@ -113,6 +113,10 @@ class SpecReader {
 // job_spec_steps.cc: steps[i]; job_spec_output.cc: output).
 // `key`: where the section is ("input", or a join's "steps[2].join.input"),
 // for messages.
+// input.s3 / output.s3: {endpoint, region, credentials_file, profile,
+// url_style: path | vhost} (docs/INPUTS.md, "S3").
+Status read_s3_options(const SpecReader& reader, const YAML::Node& node, const std::string& key,
+                       S3Options& options);
 Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& input,
                   const std::string& key = "input");
 Status read_schema(const SpecReader& reader, const YAML::Node& node, SchemaSpec& schema,

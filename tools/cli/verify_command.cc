@@ -1,20 +1,25 @@
-// `sluice verify OUTPUT_DIR`: audits a finished output against its manifest —
+// `sluice verify OUTPUT_DIR`: audits a finished output (a directory, or its
+// copy under s3://bucket/prefix) against its manifest —
 // every file present with its size and checksum, row counts recounted, the
 // counts adding up (rows in = out + filtered + rejected for every partition
 // and in total), no stray part or reject file (in OUT, and in the col=value/
 // directories of a partitioned output).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "common/base/hash.h"
+#include "common/base/limits.h"
 #include "common/csv/range_reader.h"
 #include "common/io/byte_source.h"
 #include "common/io/publish.h"
+#include "common/parquet/file_reader.h"
 #include "common/parquet/writer.h"
+#include "common/s3/s3_source.h"
 #include "tools/cli/commands.h"
 
 namespace sluice {
@@ -62,9 +67,103 @@ Result<uint64_t> count_parquet_rows(const std::string& path) {
   return footer.rows;
 }
 
+// An S3 copy of an output (s3://bucket/prefix): its files read through
+// S3Source, with the store and credentials from the environment
+// (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ~/.aws/credentials, ...).
+struct S3Output {
+  S3Options options;
+  std::string prefix_url;  // s3://bucket/prefix, no trailing '/'
+
+  Result<std::unique_ptr<S3Source>> open(const std::string& name) const {
+    SLUICE_ASSIGN_OR_RETURN(S3Settings settings, resolve_s3_settings(options));
+    SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<S3Client> client, S3Client::create(settings));
+    return S3Source::open(std::move(client), prefix_url + "/" + name);
+  }
+};
+
+// Reads `source` whole in chunks: its xxh64, and its '\n'-ended lines (a
+// last line without one counts, as getline counts it).
+Status scan_source(ByteSource& source, uint64_t& checksum, uint64_t& lines) {
+  std::string buffer(limits::kReadChunkBytes, '\0');
+  Hasher hasher;
+  lines = 0;
+  char last = '\n';
+  for (uint64_t offset = 0; offset < source.size_bytes();) {
+    const size_t want =
+        static_cast<size_t>(std::min<uint64_t>(buffer.size(), source.size_bytes() - offset));
+    SLUICE_RETURN_IF_ERROR(read_exactly(source, offset, buffer.data(), want, "the file"));
+    const std::string_view chunk(buffer.data(), want);
+    hasher.update(chunk);
+    lines += static_cast<uint64_t>(std::count(chunk.begin(), chunk.end(), '\n'));
+    last = chunk.back();
+    offset += want;
+  }
+  if (last != '\n') lines += 1;
+  checksum = hasher.digest();
+  return Status::ok();
+}
+
+// check_file's S3 half: size, checksum and rows of `name` under the prefix.
+std::optional<std::string> check_s3_file(const S3Output& s3, const std::string& name,
+                                         const json& entry, const std::string& extension) {
+  auto source = s3.open(name);
+  if (!source.is_ok()) {
+    if (source.status().code() == StatusCode::kNotFound) return name + ": missing";
+    return name + ": " + source.status().message();
+  }
+  const uint64_t size = source.value()->size_bytes();
+  if (size != entry.at("bytes").get<uint64_t>()) {
+    return fmt::format("{}: {} bytes, manifest says {}", name, size,
+                       entry.at("bytes").get<uint64_t>());
+  }
+  uint64_t checksum = 0;
+  uint64_t lines = 0;
+  Status scanned = scan_source(*source.value(), checksum, lines);
+  if (!scanned.is_ok()) return name + ": " + scanned.message();
+  if (hex64(checksum) != entry.at("checksum").get<std::string>()) {
+    return fmt::format("{}: checksum {}, manifest says {}", name, hex64(checksum),
+                       entry.at("checksum").get<std::string>());
+  }
+  Result<uint64_t> counted = entry.at("rows").get<uint64_t>();
+  if (extension == ".jsonl") counted = lines;
+  if (extension == ".csv") {
+    CsvRangeOptions options;
+    options.end_offset = size;
+    options.dialect.header = true;
+    CsvRangeReader reader(*source.value(), options);
+    RecordBatch batch;
+    std::vector<RejectedRecord> rejects;
+    uint64_t rows = 0;
+    while (true) {
+      auto more = reader.next(batch, rejects);
+      if (!more.is_ok()) return name + ": " + more.status().message();
+      rows += batch.row_count;
+      if (!more.value()) break;
+    }
+    counted = rejects.empty() ? Result<uint64_t>(rows)
+                              : data_error(fmt::format("{} malformed rows", rejects.size()));
+  }
+  if (extension == ".parquet") {
+    auto info = parquet::read_file_metadata(*source.value());
+    if (!info.is_ok()) return name + ": " + info.status().message();
+    uint64_t grouped = 0;
+    for (const parquet::RowGroupInfo& group : info->row_groups) grouped += group.rows;
+    counted = grouped == info->rows
+                  ? Result<uint64_t>(grouped)
+                  : data_error(fmt::format("footer says {} rows, its row groups hold {}",
+                                           info->rows, grouped));
+  }
+  if (!counted.is_ok()) return name + ": " + counted.status().message();
+  if (counted.value() != entry.at("rows").get<uint64_t>()) {
+    return fmt::format("{}: {} rows, manifest says {}", name, counted.value(),
+                       entry.at("rows").get<uint64_t>());
+  }
+  return std::nullopt;
+}
+
 class Audit {
  public:
-  explicit Audit(fs::path dir) : dir_(std::move(dir)) {}
+  explicit Audit(fs::path dir, const S3Output* s3 = nullptr) : dir_(std::move(dir)), s3_(s3) {}
   void fail(std::string problem) { problems_.push_back(std::move(problem)); }
   bool ok() const { return problems_.empty(); }
   const std::vector<std::string>& problems() const { return problems_; }
@@ -74,6 +173,10 @@ class Audit {
   void check_file(const json& entry, const std::string& extension) {
     const std::string name = entry.at("file");
     listed_.insert(name);
+    if (s3_ != nullptr) {
+      if (auto problem = check_s3_file(*s3_, name, entry, extension)) fail(*problem);
+      return;
+    }
     const fs::path path = dir_ / name;
     std::error_code error;
     const auto size = fs::file_size(path, error);
@@ -102,6 +205,7 @@ class Audit {
 
  private:
   fs::path dir_;
+  const S3Output* s3_;
   std::vector<std::string> problems_;
   std::set<std::string> listed_;
 };
@@ -146,9 +250,86 @@ void audit_manifest(const json& manifest, Audit& audit, uint64_t& parts_rows) {
   }
 }
 
+int report(const Audit& audit, const json& manifest, const std::string& output_dir,
+           uint64_t parts_rows) {
+  if (!audit.ok()) {
+    for (const std::string& problem : audit.problems()) fmt::print(stderr, "  {}\n", problem);
+    fmt::print(stderr, "sluice: verify failed: {} problems in {}\n", audit.problems().size(),
+               output_dir);
+    return kExitJobFailed;
+  }
+  fmt::print(
+      "verified {}: {} part files with {} rows; rows in {} = out {} + filtered {} + rejected {}\n",
+      output_dir, manifest.at("parts").size(), parts_rows, manifest.at("rows_in").get<uint64_t>(),
+      manifest.at("rows_out").get<uint64_t>(), manifest.at("rows_filtered").get<uint64_t>(),
+      manifest.at("rows_rejected").get<uint64_t>());
+  return kExitOk;
+}
+
+// `sluice verify s3://bucket/prefix`: the same audit of an output's copy in
+// S3 (the objects the manifest lists; part-* and _rejects/ objects it does
+// not list are strays).
+int verify_s3(const std::string& url) {
+  S3Output s3;
+  s3.prefix_url = url;
+  while (s3.prefix_url.ends_with('/')) s3.prefix_url.pop_back();
+  auto location = parse_s3_url(s3.prefix_url + "/");
+  auto settings = resolve_s3_settings(s3.options);
+  if (!location.is_ok() || !settings.is_ok()) {
+    fmt::print(stderr, "sluice: {}\n",
+               (!location.is_ok() ? location.status() : settings.status()).message());
+    return kExitUsage;
+  }
+  auto client = S3Client::create(*settings);
+  if (!client.is_ok()) {
+    fmt::print(stderr, "sluice: {}\n", client.status().message());
+    return kExitUsage;
+  }
+  auto text =
+      client.value()->get_object(S3Location{location->bucket, location->key + "_MANIFEST.json"});
+  if (!text.is_ok()) {
+    fmt::print(stderr, "sluice: {}: no _MANIFEST.json (job not finished?): {}\n", url,
+               text.status().message());
+    return kExitJobFailed;
+  }
+  json manifest;
+  try {
+    manifest = json::parse(*text);
+  } catch (const json::exception& error) {
+    fmt::print(stderr, "sluice: {}/_MANIFEST.json is not valid JSON: {}\n", url, error.what());
+    return kExitJobFailed;
+  }
+  Audit audit(fs::path(), &s3);
+  if (!client.value()->head(S3Location{location->bucket, location->key + "_SUCCESS"}).is_ok()) {
+    audit.fail("_SUCCESS is missing");
+  }
+  uint64_t parts_rows = 0;
+  try {
+    audit_manifest(manifest, audit, parts_rows);
+  } catch (const json::exception& error) {
+    audit.fail(std::string("the manifest is incomplete: ") + error.what());
+  }
+  auto listed = client.value()->list(location->bucket, location->key);
+  if (!listed.is_ok()) {
+    audit.fail("cannot list " + url + ": " + listed.status().message());
+  } else {
+    for (const S3Object& object : *listed) {
+      const std::string relative = object.key.substr(location->key.size());
+      const std::string base = relative.substr(relative.rfind('/') + 1);
+      const bool in_rejects = relative.starts_with("_rejects/");
+      const bool part = base.starts_with("part-") && !relative.starts_with("_");
+      if ((part || in_rejects) && audit.listed().count(relative) == 0) {
+        audit.fail(relative + ": not in the manifest");
+      }
+    }
+  }
+  return report(audit, manifest, url, parts_rows);
+}
+
 }  // namespace
 
 int verify_command(const std::string& output_dir) {
+  if (is_s3_url(output_dir)) return verify_s3(output_dir);
   const fs::path dir(output_dir);
   std::ifstream manifest_file(dir / "_MANIFEST.json");
   if (!manifest_file) {
@@ -193,18 +374,7 @@ int verify_command(const std::string& output_dir) {
     const std::string name = "_rejects/" + entry.path().filename().string();
     if (audit.listed().count(name) == 0) audit.fail(name + ": not in the manifest");
   }
-  if (!audit.ok()) {
-    for (const std::string& problem : audit.problems()) fmt::print(stderr, "  {}\n", problem);
-    fmt::print(stderr, "sluice: verify failed: {} problems in {}\n", audit.problems().size(),
-               output_dir);
-    return kExitJobFailed;
-  }
-  fmt::print(
-      "verified {}: {} part files with {} rows; rows in {} = out {} + filtered {} + rejected {}\n",
-      output_dir, manifest.at("parts").size(), parts_rows, manifest.at("rows_in").get<uint64_t>(),
-      manifest.at("rows_out").get<uint64_t>(), manifest.at("rows_filtered").get<uint64_t>(),
-      manifest.at("rows_rejected").get<uint64_t>());
-  return kExitOk;
+  return report(audit, manifest, output_dir, parts_rows);
 }
 
 }  // namespace sluice
