@@ -68,15 +68,15 @@ std::vector<std::vector<uint64_t>> parquet_row_group_starts(const std::vector<In
 
 std::vector<PlannedRange> plan_input_ranges(const InputSpec& input,
                                             const std::vector<InputFile>& files,
-                                            const std::vector<bool>& skipped,
-                                            const S3Options& s3) {
+                                            const std::vector<bool>& skipped, const S3Options& s3) {
   // A skipped file is planned as an empty one is: no range, no footer read.
   std::vector<InputFile> planned = files;
   for (size_t i = 0; i < planned.size() && i < skipped.size(); ++i) {
     if (skipped[i]) planned[i].size_bytes = 0;
   }
   std::vector<std::vector<uint64_t>> row_group_starts;
-  if (input.format == InputFormat::kParquet) row_group_starts = parquet_row_group_starts(planned, s3);
+  if (input.format == InputFormat::kParquet)
+    row_group_starts = parquet_row_group_starts(planned, s3);
   return plan_ranges(planned, input.split_size_bytes, &row_group_starts);
 }
 

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/base/hash.h"
+#include "common/io/http_retry.h"
 
 namespace sluice {
 namespace {
@@ -67,23 +68,6 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   return bytes;
 }
 
-bool transient_status(long status) { return status == 408 || status == 429 || status >= 500; }
-
-bool transient_curl(CURLcode code) {
-  switch (code) {
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_COULDNT_RESOLVE_HOST:
-      return true;
-    default:
-      return false;
-  }
-}
-
 void common_options(CURL* curl, const std::string& url, Headers* headers) {
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
@@ -126,7 +110,7 @@ Result<HttpObject> http_head(const std::string& url) {
     const CURLcode code = curl_easy_perform(curl.get());
     if (code != CURLE_OK) {
       last_error = fmt::format("HEAD {}: {}", url, curl_easy_strerror(code));
-      if (transient_curl(code)) continue;
+      if (transient_curl_error(code)) continue;
       return io_error(last_error);
     }
     long status = 0;
@@ -136,7 +120,7 @@ Result<HttpObject> http_head(const std::string& url) {
     }
     if (status != 200) {
       last_error = fmt::format("HEAD {}: HTTP {}", url, status);
-      if (transient_status(status)) continue;
+      if (transient_http_status(status)) continue;
       return io_error(last_error);
     }
     curl_off_t length = -1;
@@ -176,14 +160,14 @@ Result<size_t> HttpSource::get_range(uint64_t offset, char* buffer, size_t lengt
   const CURLcode code = curl_easy_perform(curl);
   curl_easy_setopt(curl, CURLOPT_RANGE, nullptr);
   if (code != CURLE_OK) {
-    transient = transient_curl(code);
+    transient = transient_curl_error(code);
     return io_error(fmt::format("GET {} bytes {}: {}", url_, range, curl_easy_strerror(code)));
   }
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   const bool whole = status == 200 && offset == 0 && length == object_.size_bytes;
   if (status != 206 && !whole) {
-    transient = transient_status(status);
+    transient = transient_http_status(status);
     if (status == 404 || status == 410 || status == 412 || status == 416) {
       return data_error(fmt::format("input {} changed while the job ran (HTTP {} for bytes {})",
                                     url_, status, range));

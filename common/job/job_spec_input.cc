@@ -15,8 +15,7 @@ Status read_postgres_input(const SpecReader& reader, const YAML::Node& node, Inp
   input.format = InputFormat::kPostgres;
   for (const char* file_key :
        {"path", "header", "delimiter", "quote", "split_size", "max_record_size", "incremental",
-        "on_change", "infer_types", "hive_partitioning", "hive_types",
-         "s3"}) {
+        "on_change", "infer_types", "hive_partitioning", "hive_types", "s3"}) {
     if (node[file_key]) {
       return reader.error(node[file_key], prefix + "." + file_key,
                           "not used with format: postgres");

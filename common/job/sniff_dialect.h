@@ -18,13 +18,9 @@
 #include <cstddef>
 #include <string_view>
 
-namespace sluice {
+#include "common/csv/dialect.h"
 
-struct CsvDialect {
-  char delimiter = ',';
-  char quote = '"';
-  bool header = true;
-};
+namespace sluice {
 
 // What to guess; the rest is taken from `given`.
 struct DialectToSniff {

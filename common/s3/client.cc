@@ -10,6 +10,7 @@
 #include <cstring>
 #include <thread>
 
+#include "common/io/http_retry.h"
 #include "common/s3/client_request.h"
 #include "common/s3/xml.h"
 
@@ -98,24 +99,6 @@ size_t on_read(char* data, size_t size, size_t count, void* user) {
     if (got <= 0) return CURL_READFUNC_ABORT;  // the file shrank or cannot be read
     transfer->body_sent += static_cast<uint64_t>(got);
     return static_cast<size_t>(got);
-  }
-}
-
-bool transient_status(long status) { return status == 408 || status == 429 || status >= 500; }
-
-bool transient_curl(CURLcode code) {
-  switch (code) {
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_SSL_CONNECT_ERROR:
-      return true;
-    default:
-      return false;
   }
 }
 
@@ -213,7 +196,7 @@ Result<S3Client::Response> S3Client::perform_once(const Request& request, bool& 
   const CURLcode code = curl_easy_perform(curl);
   curl_slist_free_all(headers);
   if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && transfer.overflow)) {
-    transient = transient_curl(code);
+    transient = transient_curl_error(code);
     return io_error(fmt::format("S3 {} {}: {}", request.method, s3_url(request.location),
                                 curl_easy_strerror(code)));
   }
@@ -225,7 +208,7 @@ Result<S3Client::Response> S3Client::perform_once(const Request& request, bool& 
   curl_off_t length = -1;
   curl_easy_getinfo(curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
   response.content_length = static_cast<int64_t>(length);
-  transient = transient_status(response.status);
+  transient = transient_http_status(response.status);
   return response;
 }
 

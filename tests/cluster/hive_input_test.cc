@@ -21,27 +21,12 @@
 #include <vector>
 
 #include "tests/support/cluster.h"
+#include "tests/support/hive_escape.h"
 
 namespace sluice::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Hive's escaping of a path name, from its rule (Spark's escapePathName).
-std::string hive_escape(const std::string& text) {
-  const std::string special = "\"#%'*/:=?\\{[]^";
-  std::string out;
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7F || special.find(static_cast<char>(c)) != std::string::npos) {
-      char hex[4];
-      std::snprintf(hex, sizeof hex, "%%%02X", c);
-      out += hex;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
 
 std::string hive_dir(const std::string& key, const std::optional<std::string>& value) {
   return key + "=" + (value ? hive_escape(*value) : std::string("__HIVE_DEFAULT_PARTITION__"));

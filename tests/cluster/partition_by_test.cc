@@ -21,28 +21,12 @@
 #include <vector>
 
 #include "tests/support/cluster.h"
+#include "tests/support/hive_escape.h"
 
 namespace sluice::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Hive's escaping of a path name, written out here from its rule (Spark's
-// ExternalCatalogUtils.escapePathName) rather than taken from the engine.
-std::string hive_escape(const std::string& text) {
-  const std::string special = "\"#%'*/:=?\\{[]^";
-  std::string out;
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7F || special.find(static_cast<char>(c)) != std::string::npos) {
-      char hex[4];
-      std::snprintf(hex, sizeof hex, "%%%02X", c);
-      out += hex;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
 
 std::string hive_dir(const std::string& column, const std::string& value) {
   return hive_escape(column) + "=" +

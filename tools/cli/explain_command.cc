@@ -192,9 +192,8 @@ int explain(const LoadedJob& job, const CheckedJob& checked, const std::string& 
                        pruning->filters.empty() ? "" : ": ", fmt::join(pruning->filters, " AND ")));
     }
     // Parquet files are cut at row group starts, as admission cuts them.
-    const std::vector<PlannedRange> ranges =
-        plan_input_ranges(input, checked.inputs, pruning->skipped,
-                          input_s3_options(input, job.base_dir));
+    const std::vector<PlannedRange> ranges = plan_input_ranges(
+        input, checked.inputs, pruning->skipped, input_s3_options(input, job.base_dir));
     tasks = ranges.size();
     line(fmt::format("partitions  {} (split_size {}){}{}", ranges.size(),
                      bytes_text(input.split_size_bytes), ranges.empty() ? "" : ": ",
