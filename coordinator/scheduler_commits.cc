@@ -51,6 +51,12 @@ Result<DoneOutcome> Scheduler::on_done(const std::string& identity, const DoneRe
     outcome.reason = "already committed";
     return outcome;
   }
+  if (partition.state == PartitionState::kWritten && current && !active) {
+    // The report again of an attempt waiting for its commit: its files stay.
+    outcome.accepted = true;
+    outcome.reason = "already written";
+    return outcome;
+  }
   if (job->record.state != JobState::kRunning) {
     outcome.reason = fmt::format("job is {}", job_state_name(job->record.state));
     outcome.discarded.push_back(report.attempt);
