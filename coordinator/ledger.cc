@@ -17,6 +17,10 @@ Result<std::unique_ptr<PartitionLedger>> PartitionLedger::open(const std::string
   return std::unique_ptr<PartitionLedger>(new PartitionLedger(std::move(store)));
 }
 
+std::unique_ptr<PartitionLedger> PartitionLedger::over(std::unique_ptr<KeyValueStore> store) {
+  return std::unique_ptr<PartitionLedger>(new PartitionLedger(std::move(store)));
+}
+
 Result<std::vector<JobRecord>> PartitionLedger::load_jobs() {
   SLUICE_ASSIGN_OR_RETURN(auto pairs, store_->scan("job/"));
   std::vector<JobRecord> jobs;

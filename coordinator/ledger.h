@@ -22,6 +22,8 @@ enum class CommitOutcome { kCommitted, kAlreadyCommitted };
 class PartitionLedger {
  public:
   static Result<std::unique_ptr<PartitionLedger>> open(const std::string& state_dir);
+  // Over another store (the simulation's MemoryStore, tests/sim/).
+  static std::unique_ptr<PartitionLedger> over(std::unique_ptr<KeyValueStore> store);
 
   Result<std::vector<JobRecord>> load_jobs();
   Result<std::vector<PartitionRecord>> load_partitions(const std::string& job_id);
@@ -48,8 +50,8 @@ class PartitionLedger {
   Result<CommitOutcome> commit(const std::string& job_id, const PartitionRecord& partition);
 
  private:
-  explicit PartitionLedger(std::unique_ptr<Store> store) : store_(std::move(store)) {}
-  std::unique_ptr<Store> store_;
+  explicit PartitionLedger(std::unique_ptr<KeyValueStore> store) : store_(std::move(store)) {}
+  std::unique_ptr<KeyValueStore> store_;
 };
 
 std::string partition_key(const std::string& job_id, uint32_t index);

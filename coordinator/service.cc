@@ -9,12 +9,12 @@
 #include <set>
 #include <zmq.hpp>
 
-#include "common/base/crash_point.h"
 #include "common/base/host.h"
 #include "common/base/limits.h"
 #include "common/base/log.h"
 #include "coordinator/admission.h"
 #include "coordinator/board_render.h"
+#include "coordinator/core.h"
 #include "coordinator/http_server.h"
 #include "coordinator/incremental.h"
 #include "coordinator/publisher.h"
@@ -31,22 +31,22 @@ namespace sluice {
 namespace fs = std::filesystem;
 using proto::to_string;
 
-class CoordinatorService::Impl {
+class CoordinatorService::Impl final : public Outbox {
  public:
   Impl(std::unique_ptr<PartitionLedger> ledger)
       : ledger_(std::move(ledger)),
         scheduler_(*ledger_, clock_),
+        core_(scheduler_, clock_, *this),
         router_(context_, zmq::socket_type::router),
         waker_(context_),
         log_(logger("coordinator")) {}
   // Workers are gone by now (`sluice run` stops them first): what one stopped
   // in the middle of an attempt of an ended job left goes.
-  ~Impl() { ended_jobs_.sweep(scheduler_.jobs()); }
+  ~Impl() override { core_.sweep(); }
 
   Status start(const CoordinatorOptions& options) {
     SLUICE_RETURN_IF_ERROR(scheduler_.load());
-    SLUICE_RETURN_IF_ERROR(recover());
-    ended_jobs_.seed(scheduler_.jobs());
+    SLUICE_RETURN_IF_ERROR(core_.recover());
     const bool curve = !options.curve_secret_path.empty() || !options.authorized_keys_path.empty();
     if (curve && (options.curve_secret_path.empty() || options.authorized_keys_path.empty())) {
       return invalid_argument("--curve-secret and --authorized-keys go together");
@@ -79,7 +79,7 @@ class CoordinatorService::Impl {
       SLUICE_ASSIGN_OR_RETURN(http_, HttpServer::start(options.http_address, board_));
       log_->info("http listening address={} port={}", options.http_address, http_->port());
     }
-    board_.publish(render_board(scheduler_, metrics_, telemetry_, clock_.now_ms(), true));
+    board_.publish(render_board(scheduler_, core_.metrics(), telemetry_, clock_.now_ms(), true));
     if (!curve) log_->warn("plaintext mode: no --curve-secret given, peers are not authenticated");
     return Status::ok();
   }
@@ -117,7 +117,7 @@ class CoordinatorService::Impl {
       }
       if (http_ && now - last_board_ms >= 500) {
         last_board_ms = now;
-        board_.publish(render_board(scheduler_, metrics_, telemetry_, now, true));
+        board_.publish(render_board(scheduler_, core_.metrics(), telemetry_, now, true));
       }
     }
     return Status::ok();
@@ -141,29 +141,6 @@ class CoordinatorService::Impl {
     ended_changed_.notify_all();
   }
 
-  // After a restart: publish what was committed, finish what was complete,
-  // and collect temporary files no written or committed attempt owns.
-  Status recover() {
-    for (const AttemptRef& ref : scheduler_.unpublished()) SLUICE_RETURN_IF_ERROR(publish(ref));
-    for (const JobRecord* job : scheduler_.jobs()) {
-      if (is_final(job->state)) {
-        collect_temporary(*job);
-        continue;
-      }
-      std::set<std::string> keep;
-      for (uint32_t index = 0; index < job->partitions_total; ++index) {
-        const PartitionRecord* partition = scheduler_.partition(job->id, index);
-        if (partition->state != PartitionState::kWritten) continue;
-        for (std::string& file : attempt_files(*job, index, partition->attempt)) {
-          keep.insert(std::move(file));
-        }
-      }
-      remove_temporaries_except(*job, keep);
-      log_->info("job resumed job={} name={}", job->id, job->name);
-    }
-    return Status::ok();
-  }
-
   void drain() {
     std::string identity;
     zmq::message_t payload;
@@ -178,7 +155,7 @@ class CoordinatorService::Impl {
   void handle(const std::string& identity, const zmq::message_t& payload, bool defer_done = false) {
     auto decoded = proto::decode(payload);
     if (!decoded.is_ok()) {
-      metrics_.messages_dropped++;
+      core_.metrics().messages_dropped++;
       log_->warn("message dropped peer={} reason={}", printable(identity),
                  decoded.status().message());
       return;
@@ -208,7 +185,7 @@ class CoordinatorService::Impl {
       if (!status.is_ok())
         log_->error("handling failed peer={} error={}", printable(identity), status.to_string());
     } catch (const kj::Exception& error) {
-      metrics_.messages_dropped++;
+      core_.metrics().messages_dropped++;
       log_->warn("message dropped peer={} reason=malformed: {}", printable(identity),
                  error.getDescription().cStr());
     }
@@ -220,18 +197,18 @@ class CoordinatorService::Impl {
       case Envelope::REGISTER:
         return on_register(identity, envelope.getRegister());
       case Envelope::HEARTBEAT: {
-        SLUICE_RETURN_IF_ERROR(on_worker_message(identity));
+        SLUICE_RETURN_IF_ERROR(core_.on_worker_message(identity));
         if (envelope.getHeartbeat().getActiveTasks() == 0) scheduler_.on_idle_heartbeat(identity);
         telemetry_.worker_memory(identity, envelope.getHeartbeat().getRssAnonBytes());
         return Status::ok();
       }
       case Envelope::REQUEST_WORK: {
-        SLUICE_RETURN_IF_ERROR(on_worker_message(identity));
+        SLUICE_RETURN_IF_ERROR(core_.on_worker_message(identity));
         scheduler_.set_credit(identity, envelope.getRequestWork().getFreeSlots());
         return Status::ok();
       }
       case Envelope::PROGRESS: {
-        SLUICE_RETURN_IF_ERROR(on_worker_message(identity));
+        SLUICE_RETURN_IF_ERROR(core_.on_worker_message(identity));
         auto progress = envelope.getProgress();
         const AttemptRef attempt{to_string(progress.getJobId()), progress.getPartition(),
                                  progress.getAttempt()};
@@ -282,93 +259,16 @@ class CoordinatorService::Impl {
     return Status::ok();
   }
 
-  // Any message from a worker counts as a heartbeat; an unknown worker (we
-  // restarted, or it was expired) is asked to register again.
-  Status on_worker_message(const std::string& identity) {
-    if (scheduler_.is_registered(identity)) {
-      scheduler_.touch(identity);
-      return Status::ok();
-    }
-    capnp::MallocMessageBuilder builder;
-    builder.initRoot<proto::Envelope>().initErrorReply().setMessage("register");
-    proto::send_to(router_, identity, builder);
-    return Status::ok();
-  }
-
   Status on_done(const std::string& identity, proto::Done::Reader message) {
-    const int64_t received_ms = clock_.now_ms();
-    scheduler_.touch(identity);
-    const DoneReport report = read_done_report(message);
-    // The temporary files must be there and whole before the attempt can
-    // win (a report that is no candidate: the scheduler refuses it).
-    const JobRecord* reported = scheduler_.job(report.attempt.job_id);
-    std::optional<std::string> problem;
-    if (reported != nullptr && scheduler_.is_leased(report.attempt)) {
-      problem = temporary_files_problem(*reported, report.attempt.partition, report.attempt.attempt,
-                                        report.stats);
-    }
-    if (problem) {
-      log_->warn("done refused job={} partition={} attempt={} reason={}", report.attempt.job_id,
-                 report.attempt.partition, report.attempt.attempt, *problem);
-      return scheduler_.on_failed(identity, report.attempt, *problem, true);
-    }
-    SLUICE_ASSIGN_OR_RETURN(DoneOutcome outcome, scheduler_.on_done(identity, report));
-    send_aborts(outcome.aborts);
-    for (const AttemptRef& ref : outcome.discarded) {
-      const JobRecord* job = scheduler_.job(ref.job_id);
-      if (job == nullptr) continue;
-      discard_attempt(*job, ref.partition, ref.attempt);
-      // A late attempt of a finished job recreated its temporary directory.
-      if (job->state == JobState::kSucceeded) collect_temporary(*job);
-    }
-    capnp::MallocMessageBuilder builder;
-    fill_commit_decision(builder.initRoot<proto::Envelope>().initCommitDecision(), report.attempt,
-                         outcome);
-    proto::send_to(router_, identity, builder);
-    if (!outcome.accepted) {
-      metrics_.attempts_refused++;
-      log_->info("attempt refused job={} partition={} attempt={} reason={}", report.attempt.job_id,
-                 report.attempt.partition, report.attempt.attempt, outcome.reason);
-    }
-    for (const AttemptRef& ref : outcome.committed) {
-      SLUICE_RETURN_IF_ERROR(publish(ref));
-      metrics_.commits++;
-      metrics_.commit_seconds_sum += static_cast<double>(clock_.now_ms() - received_ms) / 1000.0;
-    }
-    return Status::ok();
-  }
-
-  Status publish(const AttemptRef& ref) {
-    const JobRecord* job = scheduler_.job(ref.job_id);
-    const PartitionRecord* partition = scheduler_.partition(ref.job_id, ref.partition);
-    Status published = publish_partition(*job, *partition);
-    if (!published.is_ok()) {
-      // The commit stands; the rename is retried at the next restart. The job
-      // cannot finish without it, so fail it with the reason.
-      log_->error("publish failed job={} partition={} error={}", ref.job_id, ref.partition,
-                  published.to_string());
-      return stop(
-          ref.job_id, JobState::kFailed,
-          "cannot publish partition " + std::to_string(ref.partition) + ": " + published.message());
-    }
-    crash_point("renamed");
-    crash_point(partition->is_bucket ? "bucket-renamed" : "map-renamed");
-    return scheduler_.mark_published(ref);
+    return core_.on_done(identity, read_done_report(message));
   }
 
   Status on_failed(const std::string& identity, proto::Failed::Reader message) {
-    scheduler_.touch(identity);
-    AttemptRef ref{to_string(message.getJobId()), message.getPartition(), message.getAttempt()};
-    const std::string text = to_string(message.getMessage());
-    log_->warn("attempt failed job={} partition={} attempt={} retryable={} error={}", ref.job_id,
-               ref.partition, ref.attempt, message.getRetryable(), text);
-    if (const JobRecord* job = scheduler_.job(ref.job_id))
-      discard_attempt(*job, ref.partition, ref.attempt);
-    if (message.getRetryable()) metrics_.retries++;
-    if (message.getMapOutputLost()) {
-      return scheduler_.on_map_output_lost(identity, ref, message.getLostMapTask(), text);
-    }
-    return scheduler_.on_failed(identity, ref, text, message.getRetryable());
+    return core_.on_failed(
+        identity, FailedReport{AttemptRef{to_string(message.getJobId()), message.getPartition(),
+                                          message.getAttempt()},
+                               to_string(message.getMessage()), message.getRetryable(),
+                               message.getMapOutputLost(), message.getLostMapTask()});
   }
 
   Status on_submit(const std::string& identity, proto::SubmitJob::Reader message) {
@@ -399,7 +299,7 @@ class CoordinatorService::Impl {
         log_->info("job resumed job={} name={} reason=submitted again after it failed", record.id,
                    record.name);
         for (const AttemptRef& ref : scheduler_.unpublished()) {
-          if (ref.job_id == record.id) SLUICE_RETURN_IF_ERROR(publish(ref));
+          if (ref.job_id == record.id) SLUICE_RETURN_IF_ERROR(core_.publish(ref));
         }
       }
     }
@@ -435,16 +335,8 @@ class CoordinatorService::Impl {
       proto::send_to(router_, identity, builder);
       return Status::ok();
     }
-    SLUICE_RETURN_IF_ERROR(stop(job_id, JobState::kCancelled, "cancelled by request"));
+    SLUICE_RETURN_IF_ERROR(core_.stop(job_id, JobState::kCancelled, "cancelled by request"));
     return reply_status(identity, job_id);
-  }
-
-  Status stop(const std::string& job_id, JobState state, const std::string& error) {
-    SLUICE_ASSIGN_OR_RETURN(std::vector<Abort> aborts, scheduler_.stop_job(job_id, state, error));
-    send_aborts(aborts);  // the scheduler logged the job's end
-    // Its leftovers go before anyone hears it ended (a cancel's reply).
-    ended_jobs_.collect(scheduler_.jobs());
-    return Status::ok();
   }
 
   void send_progress_ack(const std::string& identity, const AttemptRef& attempt, uint64_t seq) {
@@ -466,68 +358,40 @@ class CoordinatorService::Impl {
   }
 
  private:
-  void send_aborts(const std::vector<Abort>& aborts) {
-    for (const Abort& abort : aborts) {
-      capnp::MallocMessageBuilder builder;
-      fill_task_abort(builder.initRoot<proto::Envelope>().initTaskAbort(), abort.attempt);
-      proto::send_to(router_, abort.worker, builder);
-    }
+  // Outbox: the core's messages, over the ROUTER socket.
+  void send_task(const std::string& worker, const JobRecord& job, const PartitionRecord& partition,
+                 uint32_t attempt) override {
+    capnp::MallocMessageBuilder builder;
+    fill_task(builder.initRoot<proto::Envelope>().initTask(), job, partition, attempt);
+    proto::send_to(router_, worker, builder);
+  }
+
+  void send_abort(const std::string& worker, const AttemptRef& attempt) override {
+    capnp::MallocMessageBuilder builder;
+    fill_task_abort(builder.initRoot<proto::Envelope>().initTaskAbort(), attempt);
+    proto::send_to(router_, worker, builder);
+  }
+
+  void send_commit_decision(const std::string& worker, const AttemptRef& attempt,
+                            const DoneOutcome& outcome) override {
+    capnp::MallocMessageBuilder builder;
+    fill_commit_decision(builder.initRoot<proto::Envelope>().initCommitDecision(), attempt,
+                         outcome);
+    proto::send_to(router_, worker, builder);
+  }
+
+  void send_register_again(const std::string& worker) override {
+    capnp::MallocMessageBuilder builder;
+    builder.initRoot<proto::Envelope>().initErrorReply().setMessage("register");
+    proto::send_to(router_, worker, builder);
   }
 
   Status tick() {
     take_worker_exits();
-    for (const std::string& identity : scheduler_.expire_workers()) {
-      metrics_.lease_expiries++;
-      log_->warn("worker expired worker={} reason=no message for {} ms", printable(identity),
-                 limits::kLeaseMs);
-    }
-    SLUICE_RETURN_IF_ERROR(assign_tasks());
-    for (const std::string& job_id : scheduler_.finishable_jobs()) {
-      if (auto error = scheduler_.reject_limit_error(job_id)) {
-        SLUICE_RETURN_IF_ERROR(stop(job_id, JobState::kFailed, *error));
-        continue;
-      }
-      const JobRecord& job = *scheduler_.job(job_id);
-      std::vector<PartitionRecord> partitions;
-      for (uint32_t index = 0; index < job.partitions_total; ++index)
-        partitions.push_back(*scheduler_.partition(job_id, index));
-      Status finished = finish_output(job, partitions, scheduler_.seen_files(job.lineage_id));
-      if (!finished.is_ok()) {
-        SLUICE_RETURN_IF_ERROR(stop(job_id, JobState::kFailed, finished.message()));
-        continue;
-      }
-      crash_point("finished-output");
-      SLUICE_RETURN_IF_ERROR(scheduler_.mark_succeeded(job_id));
-      collect_temporary(job);  // an incremental run's replaced parts go now
-      const JobTotals counts = scheduler_.totals(job_id);
-      log_->info(
-          "job ended job={} name={} state=succeeded output={} partitions={} rows_in={} "
-          "rows_out={} rows_filtered={} rows_rejected={}",
-          job_id, job.name, job.output_dir, job.partitions_total, counts.rows_in, counts.rows_out,
-          counts.rows_filtered, counts.rows_rejected);
-    }
-    ended_jobs_.collect(scheduler_.jobs());  // a failed or cancelled job leaves no temporaries
-    return Status::ok();
+    return core_.tick();
   }
 
-  Status assign_tasks() {
-    SLUICE_ASSIGN_OR_RETURN(std::vector<Assignment> assignments, scheduler_.assign());
-    for (const Assignment& assignment : assignments) send_task(assignment);
-    return Status::ok();
-  }
-
-  void send_task(const Assignment& assignment) {
-    const JobRecord& job = *scheduler_.job(assignment.attempt.job_id);
-    const PartitionRecord& partition =
-        *scheduler_.partition(assignment.attempt.job_id, assignment.attempt.partition);
-    capnp::MallocMessageBuilder builder;
-    fill_task(builder.initRoot<proto::Envelope>().initTask(), job, partition,
-              assignment.attempt.attempt);
-    proto::send_to(router_, assignment.worker, builder);
-    metrics_.tasks_dispatched++;
-    log_->debug("task sent job={} partition={} attempt={} worker={}", job.id, partition.index,
-                assignment.attempt.attempt, printable(assignment.worker));
-  }
+  Status assign_tasks() { return core_.assign_tasks(); }
 
   void heartbeat_workers() {
     for (const WorkerView& worker : scheduler_.workers()) {
@@ -541,13 +405,13 @@ class CoordinatorService::Impl {
   SteadyClock clock_;
   std::unique_ptr<PartitionLedger> ledger_;
   Scheduler scheduler_;
+  CoordinatorCore core_;  // the protocol: decisions carried out
   zmq::context_t context_;
   std::unique_ptr<proto::ZapHandler> zap_;  // before router_: outlives it
   zmq::socket_t router_;
   proto::Waker waker_;  // another thread -> the loop (stop now)
   std::string endpoint_;
   std::shared_ptr<spdlog::logger> log_;
-  LoopMetrics metrics_;
   Telemetry telemetry_;  // samples for the dashboard's charts
   StatusBoard board_;
   std::unique_ptr<HttpServer> http_;
@@ -556,7 +420,6 @@ class CoordinatorService::Impl {
   std::mutex ended_mutex_;
   std::condition_variable ended_changed_;
   uint64_t jobs_ended_ = 0;   // scheduler_.jobs_ended() as last announced; guarded by ended_mutex_
-  EndedJobs ended_jobs_;      // what jobs that ended left in their output directories
   WorkerExits worker_exits_;  // from report_worker_exit()
 };
 

@@ -30,10 +30,14 @@ const CrashSpec* crash_spec() {
 }
 
 std::atomic<long> g_hits{0};
+std::atomic<CrashPointHook> g_hook{nullptr};
 
 }  // namespace
 
+void set_crash_point_hook(CrashPointHook hook) { g_hook.store(hook); }
+
 void crash_point(const char* name) {
+  if (CrashPointHook hook = g_hook.load(std::memory_order_relaxed)) hook(name);
   const CrashSpec* spec = crash_spec();
   if (spec == nullptr || spec->name != name) return;
   if (g_hits.fetch_add(1) + 1 < spec->count) return;

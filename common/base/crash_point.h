@@ -8,4 +8,10 @@ namespace sluice {
 
 void crash_point(const char* name);
 
+// The deterministic simulation (tests/sim/) sees every crash point: a hook
+// set here is called first and may throw to stop the simulated coordinator
+// there, as a crash would. The product never sets one.
+using CrashPointHook = void (*)(const char* name);
+void set_crash_point_hook(CrashPointHook hook);
+
 }  // namespace sluice

@@ -23,23 +23,37 @@ namespace sluice {
 // itself (the WAL is written in order).
 enum class Durability { kSynced, kBuffered };
 
-class Store {
+// Ordered keys with durable and buffered writes: Store (RocksDB) in the
+// product, MemoryStore (memory_store.h) in the simulation (tests/sim/).
+class KeyValueStore {
+ public:
+  virtual ~KeyValueStore() = default;
+  virtual Status put(const std::string& key, const std::string& value,
+                     Durability durability = Durability::kSynced) = 0;
+  // Makes every buffered write so far durable (one fsync of the WAL).
+  virtual Status sync() = 0;
+  // Writes all pairs atomically and durably.
+  virtual Status put_all(const std::vector<std::pair<std::string, std::string>>& pairs) = 0;
+  virtual Result<std::optional<std::string>> get(const std::string& key) = 0;
+  // Every pair whose key starts with `prefix`, in key order.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> scan(
+      const std::string& prefix) = 0;
+};
+
+class Store final : public KeyValueStore {
  public:
   // Opens (creating if missing) the database in `directory`.
   static Result<std::unique_ptr<Store>> open(const std::string& directory);
-  ~Store();
+  ~Store() override;
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
   Status put(const std::string& key, const std::string& value,
-             Durability durability = Durability::kSynced);
-  // Makes every buffered write so far durable (one fsync of the WAL).
-  Status sync();
-  // Writes all pairs atomically and durably.
-  Status put_all(const std::vector<std::pair<std::string, std::string>>& pairs);
-  Result<std::optional<std::string>> get(const std::string& key);
-  // Every pair whose key starts with `prefix`, in key order.
-  Result<std::vector<std::pair<std::string, std::string>>> scan(const std::string& prefix);
+             Durability durability = Durability::kSynced) override;
+  Status sync() override;
+  Status put_all(const std::vector<std::pair<std::string, std::string>>& pairs) override;
+  Result<std::optional<std::string>> get(const std::string& key) override;
+  Result<std::vector<std::pair<std::string, std::string>>> scan(const std::string& prefix) override;
 
  private:
   explicit Store(rocksdb::DB* db);

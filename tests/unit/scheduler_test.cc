@@ -119,6 +119,25 @@ TEST_F(SchedulerTest, CommitsInOrderOnlyWhenStartMatchesPreviousEnd) {
   ASSERT_EQ(final_outcome.committed.size(), 1u);
 }
 
+// Found by the simulation (tests/sim, a duplicated Done): the second copy of
+// a written attempt's report was refused, and its refusal discarded the
+// temporary file the attempt was about to be committed with.
+TEST_F(SchedulerTest, RepeatedDoneOfAWrittenAttemptKeepsItsFiles) {
+  submit();
+  scheduler_->register_worker("w1", 3);
+  scheduler_->set_credit("w1", 3);
+  auto assignments = assign();
+  ASSERT_EQ(assignments.size(), 3u);
+  auto second = done("w1", assignments[1].attempt, 105, 210);  // written: waits for partition 0
+  ASSERT_TRUE(second.accepted);
+  auto again = done("w1", assignments[1].attempt, 105, 210);
+  EXPECT_TRUE(again.accepted);
+  EXPECT_TRUE(again.discarded.empty()) << again.reason;
+  auto first = done("w1", assignments[0].attempt, 0, 105);
+  ASSERT_EQ(first.committed.size(), 2u);
+  EXPECT_EQ(first.committed[1].attempt, assignments[1].attempt.attempt);
+}
+
 TEST_F(SchedulerTest, ExpiredLeaseIsReassignedAndLateReportRefused) {
   submit();
   scheduler_->register_worker("slow", 1);

@@ -1,0 +1,180 @@
+#include "coordinator/core.h"
+
+#include <set>
+
+#include "common/base/crash_point.h"
+#include "common/base/limits.h"
+#include "common/base/log.h"
+#include "coordinator/wire.h"
+
+namespace sluice {
+
+CoordinatorCore::CoordinatorCore(Scheduler& scheduler, const Clock& clock, Outbox& outbox)
+    : scheduler_(scheduler), clock_(clock), outbox_(outbox), log_(logger("coordinator")) {}
+
+Status CoordinatorCore::recover() {
+  for (const AttemptRef& ref : scheduler_.unpublished()) SLUICE_RETURN_IF_ERROR(publish(ref));
+  for (const JobRecord* job : scheduler_.jobs()) {
+    if (is_final(job->state)) {
+      collect_temporary(*job);
+      continue;
+    }
+    std::set<std::string> keep;
+    for (uint32_t index = 0; index < job->partitions_total; ++index) {
+      const PartitionRecord* partition = scheduler_.partition(job->id, index);
+      if (partition->state != PartitionState::kWritten) continue;
+      for (std::string& file : attempt_files(*job, index, partition->attempt)) {
+        keep.insert(std::move(file));
+      }
+    }
+    remove_temporaries_except(*job, keep);
+    log_->info("job resumed job={} name={}", job->id, job->name);
+  }
+  ended_jobs_.seed(scheduler_.jobs());
+  return Status::ok();
+}
+
+Status CoordinatorCore::on_worker_message(const std::string& identity) {
+  if (scheduler_.is_registered(identity)) {
+    scheduler_.touch(identity);
+    return Status::ok();
+  }
+  outbox_.send_register_again(identity);
+  return Status::ok();
+}
+
+Status CoordinatorCore::on_done(const std::string& identity, const DoneReport& report) {
+  const int64_t received_ms = clock_.now_ms();
+  scheduler_.touch(identity);
+  // The temporary files must be there and whole before the attempt can
+  // win (a report that is no candidate: the scheduler refuses it).
+  const JobRecord* reported = scheduler_.job(report.attempt.job_id);
+  std::optional<std::string> problem;
+  if (reported != nullptr && scheduler_.is_leased(report.attempt)) {
+    problem = temporary_files_problem(*reported, report.attempt.partition, report.attempt.attempt,
+                                      report.stats);
+  }
+  if (problem) {
+    log_->warn("done refused job={} partition={} attempt={} reason={}", report.attempt.job_id,
+               report.attempt.partition, report.attempt.attempt, *problem);
+    return scheduler_.on_failed(identity, report.attempt, *problem, true);
+  }
+  SLUICE_ASSIGN_OR_RETURN(DoneOutcome outcome, scheduler_.on_done(identity, report));
+  send_aborts(outcome.aborts);
+  for (const AttemptRef& ref : outcome.discarded) {
+    const JobRecord* job = scheduler_.job(ref.job_id);
+    if (job == nullptr) continue;
+    discard_attempt(*job, ref.partition, ref.attempt);
+    // A late attempt of a finished job recreated its temporary directory.
+    if (job->state == JobState::kSucceeded) collect_temporary(*job);
+  }
+  outbox_.send_commit_decision(identity, report.attempt, outcome);
+  if (!outcome.accepted) {
+    metrics_.attempts_refused++;
+    log_->info("attempt refused job={} partition={} attempt={} reason={}", report.attempt.job_id,
+               report.attempt.partition, report.attempt.attempt, outcome.reason);
+  }
+  for (const AttemptRef& ref : outcome.committed) {
+    SLUICE_RETURN_IF_ERROR(publish(ref));
+    metrics_.commits++;
+    metrics_.commit_seconds_sum += static_cast<double>(clock_.now_ms() - received_ms) / 1000.0;
+  }
+  return Status::ok();
+}
+
+Status CoordinatorCore::publish(const AttemptRef& ref) {
+  const JobRecord* job = scheduler_.job(ref.job_id);
+  const PartitionRecord* partition = scheduler_.partition(ref.job_id, ref.partition);
+  Status published = publish_partition(*job, *partition);
+  if (!published.is_ok()) {
+    // The commit stands; the rename is retried at the next restart. The job
+    // cannot finish without it, so fail it with the reason.
+    log_->error("publish failed job={} partition={} error={}", ref.job_id, ref.partition,
+                published.to_string());
+    return stop(
+        ref.job_id, JobState::kFailed,
+        "cannot publish partition " + std::to_string(ref.partition) + ": " + published.message());
+  }
+  crash_point("renamed");
+  crash_point(partition->is_bucket ? "bucket-renamed" : "map-renamed");
+  return scheduler_.mark_published(ref);
+}
+
+Status CoordinatorCore::on_failed(const std::string& identity, const FailedReport& report) {
+  scheduler_.touch(identity);
+  const AttemptRef& ref = report.attempt;
+  log_->warn("attempt failed job={} partition={} attempt={} retryable={} error={}", ref.job_id,
+             ref.partition, ref.attempt, report.retryable, report.message);
+  if (const JobRecord* job = scheduler_.job(ref.job_id))
+    discard_attempt(*job, ref.partition, ref.attempt);
+  if (report.retryable) metrics_.retries++;
+  if (report.map_output_lost) {
+    return scheduler_.on_map_output_lost(identity, ref, report.lost_map_task, report.message);
+  }
+  return scheduler_.on_failed(identity, ref, report.message, report.retryable);
+}
+
+Status CoordinatorCore::stop(const std::string& job_id, JobState state, const std::string& error) {
+  SLUICE_ASSIGN_OR_RETURN(std::vector<Abort> aborts, scheduler_.stop_job(job_id, state, error));
+  send_aborts(aborts);  // the scheduler logged the job's end
+  // Its leftovers go before anyone hears it ended (a cancel's reply).
+  ended_jobs_.collect(scheduler_.jobs());
+  return Status::ok();
+}
+
+void CoordinatorCore::send_aborts(const std::vector<Abort>& aborts) {
+  for (const Abort& abort : aborts) outbox_.send_abort(abort.worker, abort.attempt);
+}
+
+Status CoordinatorCore::tick() {
+  for (const std::string& identity : scheduler_.expire_workers()) {
+    metrics_.lease_expiries++;
+    log_->warn("worker expired worker={} reason=no message for {} ms", printable(identity),
+               limits::kLeaseMs);
+  }
+  SLUICE_RETURN_IF_ERROR(assign_tasks());
+  for (const std::string& job_id : scheduler_.finishable_jobs()) {
+    if (auto error = scheduler_.reject_limit_error(job_id)) {
+      SLUICE_RETURN_IF_ERROR(stop(job_id, JobState::kFailed, *error));
+      continue;
+    }
+    const JobRecord& job = *scheduler_.job(job_id);
+    std::vector<PartitionRecord> partitions;
+    for (uint32_t index = 0; index < job.partitions_total; ++index)
+      partitions.push_back(*scheduler_.partition(job_id, index));
+    Status finished = finish_output(job, partitions, scheduler_.seen_files(job.lineage_id));
+    if (!finished.is_ok()) {
+      SLUICE_RETURN_IF_ERROR(stop(job_id, JobState::kFailed, finished.message()));
+      continue;
+    }
+    crash_point("finished-output");
+    SLUICE_RETURN_IF_ERROR(scheduler_.mark_succeeded(job_id));
+    collect_temporary(job);  // an incremental run's replaced parts go now
+    const JobTotals counts = scheduler_.totals(job_id);
+    log_->info(
+        "job ended job={} name={} state=succeeded output={} partitions={} rows_in={} "
+        "rows_out={} rows_filtered={} rows_rejected={}",
+        job_id, job.name, job.output_dir, job.partitions_total, counts.rows_in, counts.rows_out,
+        counts.rows_filtered, counts.rows_rejected);
+  }
+  ended_jobs_.collect(scheduler_.jobs());  // a failed or cancelled job leaves no temporaries
+  return Status::ok();
+}
+
+Status CoordinatorCore::assign_tasks() {
+  SLUICE_ASSIGN_OR_RETURN(std::vector<Assignment> assignments, scheduler_.assign());
+  for (const Assignment& assignment : assignments) {
+    const JobRecord& job = *scheduler_.job(assignment.attempt.job_id);
+    const PartitionRecord& partition =
+        *scheduler_.partition(assignment.attempt.job_id, assignment.attempt.partition);
+    outbox_.send_task(assignment.worker, job, partition, assignment.attempt.attempt);
+    metrics_.tasks_dispatched++;
+    log_->debug("task sent job={} partition={} attempt={} worker={}", job.id, partition.index,
+                assignment.attempt.attempt, printable(assignment.worker));
+  }
+  return Status::ok();
+}
+
+void CoordinatorCore::sweep() const { ended_jobs_.sweep(scheduler_.jobs()); }
+
+}  // namespace sluice

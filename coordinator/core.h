@@ -1,0 +1,85 @@
+#pragma once
+// CoordinatorCore is the loop's protocol without sockets: it hands the
+// scheduler what workers report and carries out its decisions. A commit
+// becomes a rename (publisher.cc) only once the ledger has made it durable;
+// a refused or discarded attempt's temporary files go; the other attempts of
+// a partition that won are aborted; a finished job gets its manifest and
+// _SUCCESS; after a restart, what was committed is published and temporary
+// files no written attempt owns are collected. Messages go out through an
+// Outbox: ZeroMQ in service.cc, the simulated network in tests/sim/, so the
+// coordinator and the simulation run this same code.
+// Thread safety: owned by the loop thread.
+
+#include <string>
+
+#include "common/base/clock.h"
+#include "coordinator/publisher.h"
+#include "coordinator/scheduler.h"
+#include "coordinator/status_board.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace sluice {
+
+// Where the core's messages to workers go.
+class Outbox {
+ public:
+  virtual ~Outbox() = default;
+  virtual void send_task(const std::string& worker, const JobRecord& job,
+                         const PartitionRecord& partition, uint32_t attempt) = 0;
+  virtual void send_abort(const std::string& worker, const AttemptRef& attempt) = 0;
+  virtual void send_commit_decision(const std::string& worker, const AttemptRef& attempt,
+                                    const DoneOutcome& outcome) = 0;
+  // A worker we do not know (we restarted, or expired it) registers again.
+  virtual void send_register_again(const std::string& worker) = 0;
+};
+
+// A Failed message, read.
+struct FailedReport {
+  AttemptRef attempt;
+  std::string message;
+  bool retryable = false;
+  bool map_output_lost = false;  // a bucket task found map task lost_map_task's output bad
+  uint32_t lost_map_task = 0;
+};
+
+class CoordinatorCore {
+ public:
+  CoordinatorCore(Scheduler& scheduler, const Clock& clock, Outbox& outbox);
+
+  // After Scheduler::load(): publish what was committed, collect the
+  // temporary files no written attempt owns, and what ended jobs left.
+  Status recover();
+  // Any message from a worker counts as a heartbeat; an unknown worker is
+  // asked to register again.
+  Status on_worker_message(const std::string& identity);
+  Status on_done(const std::string& identity, const DoneReport& report);
+  Status on_failed(const std::string& identity, const FailedReport& report);
+  // Renames a committed attempt into place and records it published.
+  Status publish(const AttemptRef& ref);
+  // Fails or cancels a job: its running attempts are aborted, its leftovers collected.
+  Status stop(const std::string& job_id, JobState state, const std::string& error);
+  // One round's housekeeping: expired workers, leases, finished jobs.
+  Status tick();
+  Status assign_tasks();
+  // At shutdown (not at a crash): what a worker stopped in the middle of an
+  // attempt of an ended job left goes.
+  void sweep() const;
+
+  LoopMetrics& metrics() { return metrics_; }
+  const LoopMetrics& metrics() const { return metrics_; }
+
+ private:
+  void send_aborts(const std::vector<Abort>& aborts);
+
+  Scheduler& scheduler_;
+  const Clock& clock_;
+  Outbox& outbox_;
+  std::shared_ptr<spdlog::logger> log_;
+  LoopMetrics metrics_;
+  EndedJobs ended_jobs_;  // what jobs that ended left in their output directories
+};
+
+}  // namespace sluice

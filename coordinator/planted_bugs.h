@@ -1,0 +1,20 @@
+#pragma once
+// Protocol bugs planted on purpose for the deterministic simulation's own
+// test (tests/sim/), which must catch each one. All off unless that test
+// turns one on: no flag, option, job field or environment variable of the
+// product reaches them.
+
+namespace sluice {
+
+struct PlantedBugs {
+  // Scheduler::on_done accepts a Done from an attempt that no longer holds
+  // its lease (it expired, or the coordinator restarted since).
+  bool accept_done_without_lease = false;
+};
+
+inline PlantedBugs& planted_bugs() {
+  static PlantedBugs bugs;
+  return bugs;
+}
+
+}  // namespace sluice

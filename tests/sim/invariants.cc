@@ -1,0 +1,147 @@
+#include "tests/sim/invariants.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "coordinator/ledger.h"
+#include "coordinator/output_paths.h"
+
+namespace sluice::sim {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// "attempt N\n" first: the simulated worker's parts say who wrote them.
+std::optional<uint32_t> attempt_of(const std::string& text) {
+  if (!text.starts_with("attempt ")) return std::nullopt;
+  return static_cast<uint32_t>(std::strtoul(text.c_str() + 8, nullptr, 10));
+}
+
+std::optional<PartitionRecord> durable_partition(const MemoryDisk& disk, const JobRecord& job,
+                                                 uint32_t index) {
+  auto it = disk.durable().find(partition_key(job.id, index));
+  if (it == disk.durable().end()) return std::nullopt;
+  Result<PartitionRecord> decoded = decode_partition(it->second);
+  if (!decoded.is_ok()) return std::nullopt;
+  return *decoded;
+}
+
+bool decided(PartitionState state) {
+  return state == PartitionState::kCommitted || state == PartitionState::kPublished;
+}
+
+// The part number in "part-NNNNN.csv", or nullopt.
+std::optional<uint32_t> part_index(const std::string& name) {
+  if (!name.starts_with("part-") || name.size() < 10) return std::nullopt;
+  return static_cast<uint32_t>(std::strtoul(name.c_str() + 5, nullptr, 10));
+}
+
+}  // namespace
+
+void check_published_parts(const JobRecord& job, const MemoryDisk& disk, const std::string& dir,
+                           std::set<std::string>& checked, std::vector<std::string>& violations) {
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir + "/out", error)) {
+    const std::string name = entry.path().filename().string();
+    const std::optional<uint32_t> index = part_index(name);
+    if (!index || !checked.insert(name).second) continue;
+    const std::optional<uint32_t> attempt = attempt_of(read_text(entry.path()));
+    const std::optional<PartitionRecord> record = durable_partition(disk, job, *index);
+    if (!record || !decided(record->state) || !attempt || record->attempt != *attempt) {
+      violations.push_back(
+          fmt::format("{} (attempt {}) is published while the durable ledger says {} attempt {}",
+                      name, attempt ? static_cast<int64_t>(*attempt) : -1,
+                      record ? partition_state_name(record->state) : "nothing",
+                      record ? static_cast<int64_t>(record->attempt) : -1));
+    }
+  }
+}
+
+void check_final(const JobRecord& job, const Scheduler& scheduler, const MemoryDisk& disk,
+                 const Input& input, const std::string& dir, std::vector<std::string>& violations) {
+  const JobRecord* current = scheduler.job(job.id);
+  if (current == nullptr || current->state != JobState::kSucceeded) {
+    violations.push_back("the job did not succeed");
+    return;
+  }
+  auto durable_job = disk.durable().find("job/" + job.id);
+  if (durable_job == disk.durable().end() ||
+      decode_job(durable_job->second).value().state != JobState::kSucceeded) {
+    violations.push_back("a power cut now would lose the job's success");
+  }
+  const fs::path out = fs::path(dir) / "out";
+  std::set<std::string> expected = {"_MANIFEST.json", "_SUCCESS"};
+  std::map<std::string, size_t> seen;  // record id -> times found
+  auto count_records = [&](const std::string& text, bool rejects, const std::string& file) {
+    std::istringstream lines(text);
+    std::string line;
+    bool first = true;
+    while (std::getline(lines, line)) {
+      if (first && !rejects) {  // "attempt N"
+        first = false;
+        continue;
+      }
+      const std::string id = line.substr(0, line.find(','));
+      seen[id]++;
+      const size_t record = std::stoul(id) - 1;
+      if (record >= input.rejected.size() || input.rejected[record] != rejects) {
+        violations.push_back(fmt::format("record {} is in {}", id, file));
+      }
+    }
+  };
+  for (uint32_t index = 0; index < current->partitions_total; ++index) {
+    const PartitionRecord* partition = scheduler.partition(job.id, index);
+    if (partition->state != PartitionState::kPublished) {
+      violations.push_back(fmt::format("partition {} is {}, not published", index,
+                                       partition_state_name(partition->state)));
+      continue;
+    }
+    const std::optional<PartitionRecord> durable = durable_partition(disk, job, index);
+    if (!durable || !decided(durable->state) || durable->attempt != partition->attempt) {
+      violations.push_back(fmt::format("partition {}: its commit is not durable", index));
+    }
+    const std::string name = part_name(job, index);
+    expected.insert(name);
+    const std::string text = read_text(out / name);
+    const std::optional<uint32_t> attempt = attempt_of(text);
+    if (!attempt || *attempt != partition->attempt) {
+      violations.push_back(fmt::format("{} holds attempt {}, the ledger committed attempt {}", name,
+                                       attempt ? static_cast<int64_t>(*attempt) : -1,
+                                       partition->attempt));
+    }
+    count_records(text, false, name);
+    if (partition->stats.rows_rejected > 0) {
+      const std::string rejects = rejects_name(job, index);
+      expected.insert("_rejects");
+      expected.insert(rejects);
+      count_records(read_text(out / rejects), true, rejects);
+    }
+  }
+  for (const std::string& id : input.ids) {
+    const size_t times = seen.count(id) ? seen[id] : 0;
+    if (times != 1) violations.push_back(fmt::format("record {} is published {} times", id, times));
+  }
+  std::error_code error;
+  for (auto it = fs::recursive_directory_iterator(dir, error);
+       it != fs::recursive_directory_iterator(); it.increment(error)) {
+    const std::string relative = it->path().string().substr(dir.size() + 1);
+    if (relative == "input.csv" || relative == "job.yaml" || relative == "out") continue;
+    const std::string in_out = relative.substr(4);
+    if (!relative.starts_with("out/") || expected.count(in_out) == 0) {
+      violations.push_back("left behind: " + relative);
+    }
+  }
+}
+
+}  // namespace sluice::sim

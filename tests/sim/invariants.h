@@ -1,0 +1,32 @@
+#pragma once
+// The invariants checked after each run, and at every rename into place.
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/store/memory_store.h"
+#include "coordinator/scheduler.h"
+#include "tests/sim/sim_types.h"
+
+namespace sluice::sim {
+
+// At every rename into place (and after a restart's recovery): each part
+// file of `dir`/out not checked before must belong to an attempt whose
+// commit is durable — what a power cut now would leave says committed or
+// published, for that very attempt.
+void check_published_parts(const JobRecord& job, const MemoryDisk& disk, const std::string& dir,
+                           std::set<std::string>& checked, std::vector<std::string>& violations);
+
+// After the run:
+//  - the job succeeded, every partition is published, and a power cut now
+//    would leave it so (the durable ledger says so too);
+//  - each partition's part holds the attempt the ledger committed;
+//  - every input record is in exactly one part, or (rejected) in exactly
+//    one rejects file, and nowhere else: no loss, no duplicate;
+//  - nothing else is left: no temporary file, no stray part;
+//  - the manifest and _SUCCESS are there.
+void check_final(const JobRecord& job, const Scheduler& scheduler, const MemoryDisk& disk,
+                 const Input& input, const std::string& dir, std::vector<std::string>& violations);
+
+}  // namespace sluice::sim

@@ -1,0 +1,102 @@
+#pragma once
+// What the simulation's parts share: its random numbers (one seed drives
+// everything), the messages on its network, the input every worker reads,
+// and the faults of one run.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "coordinator/scheduler.h"
+
+namespace sluice::sim {
+
+// splitmix64: the same sequence on every platform and standard library.
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : state_(seed) {}
+  uint64_t next() {
+    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  // In [0, bound); bound > 0.
+  uint64_t below(uint64_t bound) { return next() % bound; }
+  int64_t between(int64_t low, int64_t high) {
+    return low + static_cast<int64_t>(below(static_cast<uint64_t>(high - low + 1)));
+  }
+  // True with probability per_million / 1e6.
+  bool chance(uint32_t per_million) { return below(1'000'000) < per_million; }
+
+ private:
+  uint64_t state_;
+};
+
+enum class Kind : uint8_t {
+  // worker -> coordinator
+  kRegister,
+  kRequestWork,
+  kHeartbeat,
+  kProgress,
+  kDone,
+  kFailed,
+  // coordinator -> worker
+  kWelcome,
+  kTask,
+  kAbort,
+  kCommitDecision,
+  kRegisterAgain,
+  kCoordinatorHeartbeat,
+};
+const char* kind_name(Kind kind);
+
+inline constexpr const char* kCoordinator = "coordinator";
+
+struct Message {
+  Kind kind = Kind::kHeartbeat;
+  std::string from, to;  // worker identities, or kCoordinator
+  uint32_t count = 0;    // Register: slots; RequestWork: free slots; Heartbeat: active tasks
+  AttemptRef attempt;
+  PartStats stats;  // Done
+  // Task: the partition's range and whether its start is exact.
+  PlannedRange range;
+  bool start_is_exact = false;
+  uint64_t exact_start_offset = 0;
+  bool accepted = false;  // CommitDecision
+};
+
+// The job's one input file, as every worker reads it.
+struct Input {
+  std::string text;
+  uint64_t header_end = 0;        // the first record's offset
+  std::vector<uint64_t> offsets;  // of each record
+  std::vector<std::string> ids;   // each record's id column
+  std::vector<bool> rejected;     // the simulated pipeline rejects it
+  // The first record starting at or after `offset` (size: none).
+  size_t first_at_or_after(uint64_t offset) const;
+  uint64_t offset_of(size_t record) const {
+    return record < offsets.size() ? offsets[record] : text.size();
+  }
+};
+
+// What can go wrong, and until when (faults_until_ms); afterwards the
+// network is reliable and in order, and nothing crashes.
+struct Faults {
+  int64_t faults_until_ms = 0;
+  uint32_t drop_per_million = 0;
+  uint32_t duplicate_per_million = 0;
+  int64_t delay_ms_max = 0;
+  uint32_t worker_crash_per_million = 0;       // per worker, per 10 ms step
+  uint32_t coordinator_crash_per_million = 0;  // per coordinator round
+  uint32_t crash_point_per_million = 0;        // per crash point reached
+  uint32_t power_cut_per_million = 0;          // of a coordinator crash: a power cut
+  uint32_t task_failure_per_million = 0;       // a task reports a retryable error
+  uint32_t wrong_guess_per_million = 0;        // a speculative start guessed wrong
+};
+
+// Planted protocol bugs the simulation must catch (its own test only).
+enum class PlantedBug { kNone, kFsyncLies, kAcceptDoneWithoutLease };
+
+}  // namespace sluice::sim

@@ -1,0 +1,60 @@
+#pragma once
+// A simulated worker: the protocol of worker/service.cc (register, credit,
+// heartbeats, Progress for its running attempts, one Done or Failed per
+// attempt, register again when asked or when the coordinator is silent for a
+// lease) with the work replaced by a deterministic function of the
+// partition: the input's records that start in its range, the rejected ones
+// to the rejects file. It writes real temporary files where a worker would.
+// A crash loses its running attempts (sometimes leaving half a file); it
+// comes back later under a new identity, as a new process would.
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tests/sim/world.h"
+
+namespace sluice::sim {
+
+class SimWorker {
+ public:
+  SimWorker(World& world, int index, uint32_t slots);
+
+  void receive(const Message& message);
+  // Timers: finished attempts reported, heartbeats, a restart after a crash.
+  void step();
+  void crash();
+  bool up() const { return up_; }
+  bool busy() const { return !running_.empty(); }
+  const std::string& identity() const { return identity_; }
+  // When step() next has something to do.
+  int64_t next_timer_ms() const;
+
+ private:
+  struct Running {
+    Message task;
+    int64_t finish_at_ms = 0;
+  };
+  void start();
+  void send(Kind kind, uint32_t count = 0, const AttemptRef& attempt = {});
+  void send_register();
+  void finish(const Running& running);
+  uint32_t free_slots() const;
+
+  World& world_;
+  int index_;
+  uint32_t slots_;
+  int incarnation_ = 0;
+  std::string identity_;
+  bool up_ = false;
+  int64_t restart_at_ms_ = 0;
+  int64_t last_heard_ms_ = 0;
+  int64_t next_heartbeat_ms_ = 0;
+  std::vector<Running> running_;
+  // Attempts this process ran: a Task delivered twice (the network
+  // duplicates) is not run twice.
+  std::set<AttemptRef> started_;
+};
+
+}  // namespace sluice::sim

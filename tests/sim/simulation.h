@@ -1,0 +1,41 @@
+#pragma once
+// One run of the simulation: a seed draws the job (its input, its
+// partitions), the cluster (1-3 workers of 1-2 slots) and the faults, then
+// drives the coordinator and workers in simulated time until the job has
+// finished after the faults stopped, and checks the invariants
+// (tests/sim/README.md). The same seed replays the same run exactly.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tests/sim/sim_types.h"
+
+namespace sluice::sim {
+
+struct RunOptions {
+  uint64_t seed = 0;
+  bool trace = false;                      // record every event (RunResult::trace)
+  PlantedBug planted = PlantedBug::kNone;  // the simulation's own test only
+  std::string root;                        // a directory for the run's files (tmpfs is fastest)
+};
+
+struct RunResult {
+  uint64_t seed = 0;
+  std::vector<std::string> violations;  // empty: every invariant held
+  std::string trace;
+  std::string summary;  // partitions, workers, faults, what happened
+  int64_t simulated_ms = 0;
+  // What happened, to show the faults were there.
+  int coordinator_crashes = 0, worker_crashes = 0, resubmissions = 0;
+  uint64_t messages_dropped = 0;
+  bool ok() const { return violations.empty(); }
+};
+
+RunResult run_simulation(const RunOptions& options);
+
+// A fresh directory for runs under $SIM_ROOT, /dev/shm or the temporary
+// directory, removed by the caller.
+std::string make_run_root();
+
+}  // namespace sluice::sim

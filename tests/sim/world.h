@@ -1,0 +1,39 @@
+#pragma once
+// What every simulated process sees: the clock, the random numbers, the
+// network, the faults, the input, the job, and the trace of events.
+
+#include <fmt/format.h>
+
+#include <string>
+
+#include "common/base/clock.h"
+#include "coordinator/records.h"
+#include "tests/sim/network.h"
+#include "tests/sim/sim_types.h"
+
+namespace sluice::sim {
+
+struct World {
+  FakeClock clock{0};
+  Rng rng;
+  Faults faults;
+  Network network;
+  Input input;
+  JobRecord job;  // as admitted: where its files go
+  bool tracing = false;
+  std::string trace;  // "t=<ms> <event>\n" lines, when tracing
+
+  explicit World(uint64_t seed) : rng(seed), network(rng, faults) {}
+  int64_t now_ms() const { return clock.now_ms(); }
+  bool faulty() const { return now_ms() < faults.faults_until_ms; }
+
+  template <typename... Args>
+  void note(fmt::format_string<Args...> format, Args&&... args) {
+    if (!tracing) return;
+    trace += fmt::format("t={} ", now_ms());
+    trace += fmt::format(format, std::forward<Args>(args)...);
+    trace += '\n';
+  }
+};
+
+}  // namespace sluice::sim
