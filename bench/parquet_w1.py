@@ -180,7 +180,7 @@ def print_report(rows, sections, args):
             f"W1 over the CSV by sluice gives the same rows: {section['same_as_csv']}",
             "",
             "| variant | tool | seconds | CPU s | peak anon MiB | row groups skipped "
-            "| same rows | sluice × (wall) | sluice × (CPU) | load |",
+            "| same rows | peer ÷ sluice (wall) | peer ÷ sluice (CPU) | load |",
             "|---|---|---:|---:|---:|---|---|---:|---:|---|",
         ]
         results = {r["tool"]: r for r in section["results"]}
