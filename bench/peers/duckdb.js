@@ -6,6 +6,8 @@
 // W4's output is the reference sluice's W4 is checked against.
 //   node duckdb.js w1|w2|w3|w4|w5 INPUT.csv OUT.csv
 //   node duckdb.js w6 TICKETS.csv OUT.csv REGISTRATIONS.csv
+// An INPUT ending in .parquet is read with read_parquet (bench/parquet_w1.py,
+// W1): a NULL there reads as NULL, which the queries coalesce to '' as above.
 "use strict";
 const { DuckDBInstance } = require("@duckdb/node-api");
 
@@ -18,7 +20,9 @@ if (!workload || !input || !output || (workload === "w6" && !right)) {
 const quote = (text) => `'${text.replace(/'/g, "''")}'`;
 // Every column as text; an empty field reads as NULL in DuckDB, so the
 // string steps coalesce it back to '' (Python's csv module semantics).
-const source = `read_csv(${quote(input)}, header = true, all_varchar = true, quote = '"', escape = '"')`;
+const source = input.endsWith(".parquet")
+  ? `read_parquet(${quote(input)})`
+  : `read_csv(${quote(input)}, header = true, all_varchar = true, quote = '"', escape = '"')`;
 const str = (column) => `coalesce("${column}", '')`;
 
 const queries = {

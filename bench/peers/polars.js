@@ -3,6 +3,9 @@
 // W2, W4) or a collect + write (W3, a few hundred rows). Threads: set
 // POLARS_MAX_THREADS (bench/run.py sets 2).
 //   node polars.js w1|w2|w3|w4|w5 INPUT.csv OUT.csv
+// An INPUT ending in .parquet is scanned with scanParquet (bench/parquet_w1.py,
+// W1 only: Parquet has NULLs where the CSV had empty fields; W1 fills the
+// ones it concatenates with '', as sluice reads a NULL in an untyped column).
 "use strict";
 const pl = require("nodejs-polars");
 
@@ -14,7 +17,12 @@ if (!workload || !input || !output || (workload === "w6" && !right)) {
 
 // Every column as text; an empty field is the empty string (as Python's csv
 // module and sluice read it), not null.
-const scan = () => pl.scanCSV(input, { inferSchemaLength: 0, missingUtf8IsEmptyString: true });
+const scan = () =>
+  input.endsWith(".parquet")
+    ? pl.scanParquet(input)
+    : pl.scanCSV(input, { inferSchemaLength: 0, missingUtf8IsEmptyString: true });
+// A NULL as the empty string (a no-op for the CSV, read without NULLs).
+const text = (column) => pl.col(column).fillNull(pl.lit(""));
 
 if (workload === "w1") {
   scan()
@@ -29,7 +37,7 @@ if (workload === "w1") {
       pl.col("Vehicle Make").alias("vehicle_make"),
       pl.lit("police").alias("issuing_agency"),
       pl
-        .concatString(["House Number", "Street Name", "Registration State"], ", ")
+        .concatString([text("House Number"), text("Street Name"), text("Registration State")], ", ")
         .alias("address"),
     )
     .sinkCSV(output)

@@ -279,16 +279,30 @@ Status ColumnChunkReader::read(size_t rows, TextArena& arena, std::vector<std::s
       Status got = levels_.get(level_scratch_.data(), n);
       if (!got.is_ok()) return fail("definition levels: " + got.message());
     }
+    if (values_.is_dictionary()) {
+      // The page's indexes in one call, then each value's text by index.
+      size_t present = n;
+      if (has_levels_)
+        present = static_cast<size_t>(std::count(level_scratch_.begin(), level_scratch_.end(), 1u));
+      index_scratch_.resize(present);
+      Status got = values_.next_indexes(index_scratch_.data(), present);
+      if (!got.is_ok()) return fail(got.message());
+      size_t next = 0;
+      for (size_t i = 0; i < n; ++i) {
+        if (has_levels_ && level_scratch_[i] == 0) {
+          out.emplace_back();  // NULL
+        } else {
+          out.push_back(dictionary_text_[index_scratch_[next++]]);
+        }
+      }
+      page_values_left_ -= n;
+      values_read_ += n;
+      done += n;
+      continue;
+    }
     for (size_t i = 0; i < n; ++i) {
       if (has_levels_ && level_scratch_[i] == 0) {
         out.emplace_back();  // NULL
-        continue;
-      }
-      if (values_.is_dictionary()) {
-        uint32_t index = 0;
-        Status got = values_.next_index(index);
-        if (!got.is_ok()) return fail(got.message());
-        out.push_back(dictionary_text_[index]);
         continue;
       }
       std::string_view value;

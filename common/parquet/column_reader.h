@@ -76,6 +76,7 @@ class ColumnChunkReader {
   RleDecoder levels_;
   ValueDecoder values_;
   std::vector<uint32_t> level_scratch_;
+  std::vector<uint32_t> index_scratch_;  // a read's dictionary indexes
 };
 
 }  // namespace sluice::parquet

@@ -124,9 +124,25 @@ Status RleDecoder::get(uint32_t* out, size_t count) {
     if (packed_left_ > 0) {
       const size_t n = static_cast<size_t>(std::min<uint64_t>(packed_left_, count - done));
       const char* base = data_.data() + packed_begin_;
-      for (size_t i = 0; i < n; ++i) {
-        out[done + i] = static_cast<uint32_t>(
-            bit_width_ == 0 ? 0 : unpack(base, (packed_index_ + i) * bit_width_, bit_width_));
+      if (bit_width_ == 0) {
+        std::fill_n(out + done, n, 0u);
+      } else {
+        // A value (≤ 32 bits at a bit shift ≤ 7) lies in the 8 bytes from
+        // its first byte: one little-endian load where those bytes are in
+        // the data, the byte loop near its end.
+        const size_t readable = data_.size() - packed_begin_;
+        const uint64_t mask = (uint64_t{1} << bit_width_) - 1;
+        for (size_t i = 0; i < n; ++i) {
+          const uint64_t bit = (packed_index_ + i) * static_cast<uint64_t>(bit_width_);
+          const size_t byte = static_cast<size_t>(bit / 8);
+          if (byte + 8 <= readable) {
+            uint64_t word = 0;
+            std::memcpy(&word, base + byte, 8);
+            out[done + i] = static_cast<uint32_t>((word >> (bit % 8)) & mask);
+          } else {
+            out[done + i] = static_cast<uint32_t>(unpack(base, bit, bit_width_));
+          }
+        }
       }
       packed_index_ += n;
       packed_left_ -= n;
@@ -350,6 +366,23 @@ Status ValueDecoder::next_index(uint32_t& index) {
     return data_error(fmt::format(
         "column '{}': dictionary index {} out of range (the dictionary holds {} values)",
         column_->name, index, dictionary_->size()));
+  }
+  return Status::ok();
+}
+
+Status ValueDecoder::next_indexes(uint32_t* out, size_t count) {
+  if (count > count_ - index_) return data_error("more values than the page holds");
+  size_t done = 0;
+  while (done < count && indexes_next_ < indexes_.size()) out[done++] = indexes_[indexes_next_++];
+  if (done < count) SLUICE_RETURN_IF_ERROR(rle_.get(out + done, count - done));
+  index_ += count;
+  const size_t entries = dictionary_->size();
+  for (size_t i = 0; i < count; ++i) {
+    if (out[i] >= entries) {
+      return data_error(fmt::format(
+          "column '{}': dictionary index {} out of range (the dictionary holds {} values)",
+          column_->name, out[i], entries));
+    }
   }
   return Status::ok();
 }

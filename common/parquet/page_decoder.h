@@ -101,6 +101,9 @@ class ValueDecoder {
   Status next(std::string_view& value);
   // For the dictionary encodings: the next index (bounds-checked).
   Status next_index(uint32_t& index);
+  // For the dictionary encodings: the next `count` indexes into `out`
+  // (bounds-checked), as `count` calls of next_index would give them.
+  Status next_indexes(uint32_t* out, size_t count);
   bool is_dictionary() const { return dictionary_ != nullptr; }
 
  private:

@@ -422,6 +422,64 @@ TEST(ParquetDecoders, RleHybridRoundTripsRandomRuns) {
   }
 }
 
+// Dictionary indexes taken many at a time (as the column reader does) give
+// what one at a time gives, whatever the mix of the two and the bit width;
+// an index past the dictionary is an error naming it, either way.
+TEST(ParquetDecoders, DictionaryIndexesInBatchesMatchOneByOne) {
+  const uint64_t seed = test_seed();
+  std::mt19937_64 random(seed);
+  ColumnInfo column;
+  column.name = "state";
+  column.physical = Physical::kByteArray;
+  for (int width : {1, 3, 7, 8, 12, 17, 24, 31, 32}) {
+    const uint64_t most = width == 32 ? 0xFFFFFFFFull : (uint64_t{1} << width) - 1;
+    const size_t entries = static_cast<size_t>(std::min<uint64_t>(most, 5000)) + 1;
+    std::vector<std::string> entry_text(entries);
+    std::vector<std::string_view> dictionary;
+    for (size_t i = 0; i < entries; ++i) entry_text[i] = fmt::format("v{}", i);
+    for (const std::string& text : entry_text) dictionary.push_back(text);
+    std::vector<uint32_t> values;
+    while (values.size() < 5000) {
+      const auto value = static_cast<uint32_t>(random() % entries);
+      values.insert(values.end(), random() % 2 == 0 ? 1 : random() % 30, value);
+    }
+    std::string page(1, static_cast<char>(width));
+    encode_rle_hybrid(values.data(), values.size(), width, page);
+    ValueDecoder decoder;
+    ASSERT_TRUE(decoder.init(column, encoding_id::kRleDictionary, page, values.size(), &dictionary)
+                    .is_ok());
+    std::vector<uint32_t> decoded(values.size());
+    size_t done = 0;
+    while (done < values.size()) {
+      const size_t n = std::min(values.size() - done, static_cast<size_t>(random() % 700));
+      if (random() % 3 == 0 && n > 0) {
+        for (size_t i = 0; i < n; ++i)
+          ASSERT_TRUE(decoder.next_index(decoded[done + i]).is_ok()) << "width " << width;
+      } else {
+        ASSERT_TRUE(decoder.next_indexes(decoded.data() + done, n).is_ok()) << "width " << width;
+      }
+      done += n;
+    }
+    ASSERT_EQ(decoded, values) << "width " << width << " seed=" << seed;
+    uint32_t past = 0;
+    EXPECT_FALSE(decoder.next_indexes(&past, 1).is_ok()) << "width " << width;
+  }
+  // An index past a dictionary of 3 entries.
+  std::vector<std::string_view> three = {"a", "b", "c"};
+  const std::vector<uint32_t> values = {0, 1, 2, 3, 1};
+  std::string page(1, static_cast<char>(2));
+  encode_rle_hybrid(values.data(), values.size(), 2, page);
+  ValueDecoder decoder;
+  ASSERT_TRUE(
+      decoder.init(column, encoding_id::kRleDictionary, page, values.size(), &three).is_ok());
+  std::vector<uint32_t> out(values.size());
+  Status bad = decoder.next_indexes(out.data(), out.size());
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_NE(bad.message().find("column 'state': dictionary index 3 out of range"),
+            std::string::npos)
+      << bad.message();
+}
+
 TEST(ParquetDecoders, ByteStreamSplitDoubles) {
   std::vector<double> values = {1.5, -2.25, 0.0, 1e300, -1e-300};
   std::string encoded(values.size() * 8, '\0');
