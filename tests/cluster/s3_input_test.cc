@@ -178,9 +178,10 @@ TEST_F(S3Inputs, AChangedObjectFailsTheJobNamingIt) {
   Process running(
       {sluice_binary(), "run", job, "--workers", "1", "--state", dir_ / "state", "--no-progress"},
       dir_ / "run.log", dir_.path());
-  // Rewrite the object (same size, other bytes) once the first part is out.
+  // Rewrite the object (same size, other bytes) once the first part is out
+  // (waiting up to 2 minutes: a loaded machine starts the job slowly).
   bool changed = false;
-  for (int i = 0; i < 1000 && running.running(); ++i) {
+  for (int i = 0; i < 6000 && running.running(); ++i) {
     if (fs::exists(dir_ / "out/part-00001.csv")) {
       std::string text = read_file(dir_ / "a.csv");
       text[text.size() - 2] = text[text.size() - 2] == 'x' ? 'y' : 'x';
