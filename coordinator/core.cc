@@ -1,10 +1,12 @@
 #include "coordinator/core.h"
 
+#include <map>
 #include <set>
 
 #include "common/base/crash_point.h"
 #include "common/base/limits.h"
 #include "common/base/log.h"
+#include "coordinator/s3_output.h"
 #include "coordinator/wire.h"
 
 namespace sluice {
@@ -51,10 +53,21 @@ Status CoordinatorCore::on_done(const std::string& identity, const DoneReport& r
   const JobRecord* reported = scheduler_.job(report.attempt.job_id);
   std::optional<std::string> problem;
   if (reported != nullptr && scheduler_.is_leased(report.attempt)) {
-    problem = temporary_files_problem(*reported, report.attempt.partition, report.attempt.attempt,
-                                      report.stats);
+    problem = is_s3_output(*reported)
+                  ? s3_uploads_problem(*reported, report.attempt.partition, report.stats)
+                  : temporary_files_problem(*reported, report.attempt.partition,
+                                            report.attempt.attempt, report.stats);
   }
+  // An s3:// output: uploads of written (not yet committed) attempts, which
+  // the scheduler forgets when it discards one.
+  const std::map<AttemptRef, std::vector<S3UploadRecord>> written =
+      reported != nullptr && is_s3_output(*reported)
+          ? written_uploads(report.attempt.job_id)
+          : std::map<AttemptRef, std::vector<S3UploadRecord>>{};
   if (problem) {
+    if (reported != nullptr && is_s3_output(*reported)) {
+      abort_s3_uploads(*reported, report.stats.uploads);
+    }
     log_->warn("done refused job={} partition={} attempt={} reason={}", report.attempt.job_id,
                report.attempt.partition, report.attempt.attempt, *problem);
     return scheduler_.on_failed(identity, report.attempt, *problem, true);
@@ -64,6 +77,13 @@ Status CoordinatorCore::on_done(const std::string& identity, const DoneReport& r
   for (const AttemptRef& ref : outcome.discarded) {
     const JobRecord* job = scheduler_.job(ref.job_id);
     if (job == nullptr) continue;
+    if (is_s3_output(*job)) {
+      if (ref == report.attempt) {
+        abort_s3_uploads(*job, report.stats.uploads);
+      } else if (auto found = written.find(ref); found != written.end()) {
+        abort_s3_uploads(*job, found->second);
+      }
+    }
     discard_attempt(*job, ref.partition, ref.attempt);
     // A late attempt of a finished job recreated its temporary directory.
     if (job->state == JobState::kSucceeded) collect_temporary(*job);
@@ -85,7 +105,8 @@ Status CoordinatorCore::on_done(const std::string& identity, const DoneReport& r
 Status CoordinatorCore::publish(const AttemptRef& ref) {
   const JobRecord* job = scheduler_.job(ref.job_id);
   const PartitionRecord* partition = scheduler_.partition(ref.job_id, ref.partition);
-  Status published = publish_partition(*job, *partition);
+  Status published = is_s3_output(*job) ? publish_s3_partition(*job, *partition)
+                                        : publish_partition(*job, *partition);
   if (!published.is_ok()) {
     // The commit stands; the rename is retried at the next restart. The job
     // cannot finish without it, so fail it with the reason.
@@ -173,6 +194,19 @@ Status CoordinatorCore::assign_tasks() {
                 assignment.attempt.attempt, printable(assignment.worker));
   }
   return Status::ok();
+}
+
+std::map<AttemptRef, std::vector<S3UploadRecord>> CoordinatorCore::written_uploads(
+    const std::string& job_id) const {
+  std::map<AttemptRef, std::vector<S3UploadRecord>> uploads;
+  const JobRecord* job = scheduler_.job(job_id);
+  if (job == nullptr) return uploads;
+  for (uint32_t index = 0; index < job->partitions_total; ++index) {
+    const PartitionRecord* partition = scheduler_.partition(job_id, index);
+    if (partition == nullptr || partition->state != PartitionState::kWritten) continue;
+    uploads[AttemptRef{job_id, index, partition->attempt}] = partition->stats.uploads;
+  }
+  return uploads;
 }
 
 void CoordinatorCore::sweep() const { ended_jobs_.sweep(scheduler_.jobs()); }

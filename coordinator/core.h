@@ -10,7 +10,9 @@
 // coordinator and the simulation run this same code.
 // Thread safety: owned by the loop thread.
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "common/base/clock.h"
 #include "coordinator/publisher.h"
@@ -73,6 +75,9 @@ class CoordinatorCore {
 
  private:
   void send_aborts(const std::vector<Abort>& aborts);
+  // An s3:// output's written (not yet committed) attempts' uploads.
+  std::map<AttemptRef, std::vector<S3UploadRecord>> written_uploads(
+      const std::string& job_id) const;
 
   Scheduler& scheduler_;
   const Clock& clock_;
