@@ -193,7 +193,7 @@ Status apply_hive_partitioning(JobSpec& spec, const std::string& base_dir,
     return Status::ok();
   }
   if (input.hive_partitioning == false) return Status::ok();
-  auto files = resolve_inputs(input.paths, base_dir);
+  auto files = resolve_inputs(input.paths, base_dir, input_s3_options(input, base_dir));
   if (!files.is_ok()) {
     return invalid_argument(spec.source_file + ": input.path: " + files.status().message());
   }

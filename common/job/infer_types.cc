@@ -165,10 +165,12 @@ Result<CsvDialect> sniff_input_dialect(const JobSpec& spec, const std::string& b
   const CsvDialect given{spec.input.delimiter, spec.input.quote, spec.input.header};
   const DialectToSniff what{!spec.input.delimiter_given, !spec.input.quote_given,
                             !spec.input.header_given};
-  SLUICE_ASSIGN_OR_RETURN(std::vector<InputFile> files, resolve_inputs(spec.input.paths, base_dir));
+  const S3Options s3 = input_s3_options(spec.input, base_dir);
+  SLUICE_ASSIGN_OR_RETURN(std::vector<InputFile> files,
+                          resolve_inputs(spec.input.paths, base_dir, s3));
   for (const InputFile& file : files) {
     if (file.size_bytes == 0) continue;
-    SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, open_input_source(file.path));
+    SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, open_input_source(file.path, s3));
     std::string sample(kSniffSampleBytes, '\0');
     size_t filled = 0;
     while (filled < sample.size()) {
