@@ -109,8 +109,23 @@ class S3Output : public ::testing::Test {
     ASSERT_TRUE(s3.count("_MANIFEST.json")) << "no manifest under " << prefix;
     const nlohmann::json local_manifest = nlohmann::json::parse(local["_MANIFEST.json"]);
     const nlohmann::json s3_manifest = nlohmann::json::parse(s3["_MANIFEST.json"]);
-    for (const char* list : {"parts", "rejects", "rows_in", "rows_out", "rows_rejected"}) {
+    for (const char* list : {"parts", "rows_in", "rows_out", "rows_rejected"}) {
       EXPECT_EQ(local_manifest.at(list), s3_manifest.at(list)) << list;
+    }
+    // A rejects file names its input (the local path or the s3:// URL).
+    ASSERT_EQ(local_manifest.at("rejects").size(), s3_manifest.at("rejects").size());
+    for (size_t i = 0; i < local_manifest.at("rejects").size(); ++i) {
+      EXPECT_EQ(local_manifest.at("rejects")[i].at("file"),
+                s3_manifest.at("rejects")[i].at("file"));
+      EXPECT_EQ(local_manifest.at("rejects")[i].at("rows"),
+                s3_manifest.at("rejects")[i].at("rows"));
+    }
+    for (auto& [name, bytes] : local) {
+      if (name.rfind("_rejects/", 0) != 0) continue;
+      const std::string path = dir_ / "parking.csv";
+      if (s3[name].find(url("in/parking.csv")) != std::string::npos) {
+        bytes.replace(bytes.find(path), path.size(), url("in/parking.csv"));
+      }
     }
     local.erase("_MANIFEST.json");
     s3.erase("_MANIFEST.json");
