@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -15,6 +16,9 @@
 
 namespace sluice {
 namespace {
+
+// Job clients kept at once (each holds a connection); more start afresh.
+constexpr size_t kJobClientsMax = 64;
 
 // The prefix's location, its key ending in '/' (or empty: the bucket's root).
 Result<S3Location> prefix_location(const JobRecord& job) {
@@ -70,6 +74,17 @@ std::optional<std::string> s3_output_unsupported(const JobRecord& job) {
   if (!job.lineage_id.empty()) return "input.incremental";
   if (job.output_mode != OutputMode::kError) return "output.mode other than error";
   return std::nullopt;
+}
+
+// One client per job for the coordinator's completes and PUTs, kept (its
+// connection with it) while the coordinator runs: the loop thread's.
+static Result<S3Client*> job_client(const JobRecord& job) {
+  static std::map<std::string, std::unique_ptr<S3Client>> clients;
+  auto found = clients.find(job.id);
+  if (found != clients.end()) return found->second.get();
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<S3Client> client, output_s3_client(job));
+  if (clients.size() >= kJobClientsMax) clients.clear();
+  return clients.emplace(job.id, std::move(client)).first->second.get();
 }
 
 Result<std::unique_ptr<S3Client>> output_s3_client(const JobRecord& job) {
@@ -137,7 +152,7 @@ std::optional<std::string> s3_uploads_problem(const JobRecord& job, uint32_t par
 
 Status publish_s3_partition(const JobRecord& job, const PartitionRecord& partition) {
   crash_point("s3-before-complete");
-  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<S3Client> client, output_s3_client(job));
+  SLUICE_ASSIGN_OR_RETURN(S3Client * client, job_client(job));
   for (const S3UploadRecord& upload : partition.stats.uploads) {
     SLUICE_ASSIGN_OR_RETURN(CompleteOutcome outcome, complete_upload_once(*client, upload));
     logger("coordinator")
@@ -150,7 +165,7 @@ Status publish_s3_partition(const JobRecord& job, const PartitionRecord& partiti
 
 void abort_s3_uploads(const JobRecord& job, const std::vector<S3UploadRecord>& uploads) {
   if (uploads.empty()) return;
-  auto client = output_s3_client(job);
+  auto client = job_client(job);
   for (const S3UploadRecord& upload : uploads) {
     Status aborted = client.is_ok() ? abort_upload_quietly(**client, upload) : client.status();
     if (!aborted.is_ok()) {
@@ -163,7 +178,7 @@ void abort_s3_uploads(const JobRecord& job, const std::vector<S3UploadRecord>& u
 
 Result<bool> s3_output_finished(const JobRecord& job) {
   SLUICE_ASSIGN_OR_RETURN(S3Location prefix, prefix_location(job));
-  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<S3Client> client, output_s3_client(job));
+  SLUICE_ASSIGN_OR_RETURN(S3Client * client, job_client(job));
   auto success = client->head(S3Location{prefix.bucket, prefix.key + "_SUCCESS"});
   if (!success.is_ok()) {
     if (success.status().code() == StatusCode::kNotFound) return false;
@@ -180,14 +195,14 @@ Result<bool> s3_output_finished(const JobRecord& job) {
 
 Status put_s3_object(const JobRecord& job, const std::string& name, const std::string& body) {
   SLUICE_ASSIGN_OR_RETURN(S3Location prefix, prefix_location(job));
-  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<S3Client> client, output_s3_client(job));
+  SLUICE_ASSIGN_OR_RETURN(S3Client * client, job_client(job));
   return client->put(S3Location{prefix.bucket, prefix.key + name}, body).status();
 }
 
 Status finish_s3_output(const JobRecord& job, const std::vector<PartitionRecord>& partitions,
                         const std::string& manifest_text) {
   SLUICE_ASSIGN_OR_RETURN(S3Location prefix, prefix_location(job));
-  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<S3Client> client, output_s3_client(job));
+  SLUICE_ASSIGN_OR_RETURN(S3Client * client, job_client(job));
   std::set<std::string> committed;
   for (const PartitionRecord& partition : partitions) {
     for (const S3UploadRecord& upload : partition.stats.uploads) committed.insert(upload.upload_id);
