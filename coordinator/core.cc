@@ -25,6 +25,10 @@ Status CoordinatorCore::recover() {
     for (uint32_t index = 0; index < job->partitions_total; ++index) {
       const PartitionRecord* partition = scheduler_.partition(job->id, index);
       if (partition->state != PartitionState::kWritten) continue;
+      if (is_s3_output(*job)) {
+        unconfirmed_uploads_[AttemptRef{job->id, index, partition->attempt}] =
+            partition->stats.uploads;
+      }
       for (std::string& file : attempt_files(*job, index, partition->attempt)) {
         keep.insert(std::move(file));
       }
@@ -58,12 +62,6 @@ Status CoordinatorCore::on_done(const std::string& identity, const DoneReport& r
                   : temporary_files_problem(*reported, report.attempt.partition,
                                             report.attempt.attempt, report.stats);
   }
-  // An s3:// output: uploads of written (not yet committed) attempts, which
-  // the scheduler forgets when it discards one.
-  const std::map<AttemptRef, std::vector<S3UploadRecord>> written =
-      reported != nullptr && is_s3_output(*reported)
-          ? written_uploads(report.attempt.job_id)
-          : std::map<AttemptRef, std::vector<S3UploadRecord>>{};
   if (problem) {
     if (reported != nullptr && is_s3_output(*reported)) {
       abort_s3_uploads(*reported, report.stats.uploads);
@@ -72,22 +70,27 @@ Status CoordinatorCore::on_done(const std::string& identity, const DoneReport& r
                report.attempt.partition, report.attempt.attempt, *problem);
     return scheduler_.on_failed(identity, report.attempt, *problem, true);
   }
+  bool unconfirmed = false;  // this report's uploads are new in unconfirmed_uploads_
+  if (reported != nullptr && is_s3_output(*reported)) {
+    unconfirmed = unconfirmed_uploads_.emplace(report.attempt, report.stats.uploads).second;
+  }
   SLUICE_ASSIGN_OR_RETURN(DoneOutcome outcome, scheduler_.on_done(identity, report));
   send_aborts(outcome.aborts);
   for (const AttemptRef& ref : outcome.discarded) {
     const JobRecord* job = scheduler_.job(ref.job_id);
-    if (job == nullptr) continue;
-    if (is_s3_output(*job)) {
-      if (ref == report.attempt) {
-        abort_s3_uploads(*job, report.stats.uploads);
-      } else if (auto found = written.find(ref); found != written.end()) {
-        abort_s3_uploads(*job, found->second);
-      }
+    if (auto found = unconfirmed_uploads_.find(ref); found != unconfirmed_uploads_.end()) {
+      if (job != nullptr) abort_s3_uploads(*job, found->second);
+      unconfirmed_uploads_.erase(found);
     }
+    if (job == nullptr) continue;
     discard_attempt(*job, ref.partition, ref.attempt);
     // A late attempt of a finished job recreated its temporary directory.
     if (job->state == JobState::kSucceeded) collect_temporary(*job);
   }
+  for (const AttemptRef& ref : outcome.committed) unconfirmed_uploads_.erase(ref);
+  // Refused, not discarded: a second Done of an attempt written or won,
+  // whose uploads stay (or were completed).
+  if (!outcome.accepted && unconfirmed) unconfirmed_uploads_.erase(report.attempt);
   outbox_.send_commit_decision(identity, report.attempt, outcome);
   if (!outcome.accepted) {
     metrics_.attempts_refused++;
@@ -138,6 +141,15 @@ Status CoordinatorCore::on_failed(const std::string& identity, const FailedRepor
 Status CoordinatorCore::stop(const std::string& job_id, JobState state, const std::string& error) {
   SLUICE_ASSIGN_OR_RETURN(std::vector<Abort> aborts, scheduler_.stop_job(job_id, state, error));
   send_aborts(aborts);  // the scheduler logged the job's end
+  // Its written attempts will not be committed now: their uploads go.
+  for (auto it = unconfirmed_uploads_.begin(); it != unconfirmed_uploads_.end();) {
+    if (it->first.job_id != job_id) {
+      ++it;
+      continue;
+    }
+    if (const JobRecord* job = scheduler_.job(job_id)) abort_s3_uploads(*job, it->second);
+    it = unconfirmed_uploads_.erase(it);
+  }
   // Its leftovers go before anyone hears it ended (a cancel's reply).
   ended_jobs_.collect(scheduler_.jobs());
   return Status::ok();
@@ -194,19 +206,6 @@ Status CoordinatorCore::assign_tasks() {
                 assignment.attempt.attempt, printable(assignment.worker));
   }
   return Status::ok();
-}
-
-std::map<AttemptRef, std::vector<S3UploadRecord>> CoordinatorCore::written_uploads(
-    const std::string& job_id) const {
-  std::map<AttemptRef, std::vector<S3UploadRecord>> uploads;
-  const JobRecord* job = scheduler_.job(job_id);
-  if (job == nullptr) return uploads;
-  for (uint32_t index = 0; index < job->partitions_total; ++index) {
-    const PartitionRecord* partition = scheduler_.partition(job_id, index);
-    if (partition == nullptr || partition->state != PartitionState::kWritten) continue;
-    uploads[AttemptRef{job_id, index, partition->attempt}] = partition->stats.uploads;
-  }
-  return uploads;
 }
 
 void CoordinatorCore::sweep() const { ended_jobs_.sweep(scheduler_.jobs()); }

@@ -75,9 +75,6 @@ class CoordinatorCore {
 
  private:
   void send_aborts(const std::vector<Abort>& aborts);
-  // An s3:// output's written (not yet committed) attempts' uploads.
-  std::map<AttemptRef, std::vector<S3UploadRecord>> written_uploads(
-      const std::string& job_id) const;
 
   Scheduler& scheduler_;
   const Clock& clock_;
@@ -85,6 +82,10 @@ class CoordinatorCore {
   std::shared_ptr<spdlog::logger> log_;
   LoopMetrics metrics_;
   EndedJobs ended_jobs_;  // what jobs that ended left in their output directories
+  // An s3:// output: the uploads of attempts reported Done and not yet
+  // committed or discarded (the scheduler forgets a discarded written
+  // attempt's); aborted when discarded or when the job stops.
+  std::map<AttemptRef, std::vector<S3UploadRecord>> unconfirmed_uploads_;
 };
 
 }  // namespace sluice
