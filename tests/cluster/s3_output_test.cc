@@ -238,6 +238,20 @@ TEST_F(S3Output, WorkerKilledWithItsUploadUnreportedLeavesNoDuplicate) {
           dir_.path());
   ASSERT_EQ(waited.exit_code, 0) << waited.out << waited.err << coordinator.log();
   expect_same_output("out-local", "out/killed");
+  // The victim's uploads were created and never completed: more uploads
+  // than objects, yet none is visible. The job's end asked the store for
+  // the prefix's uploads to abort them (s3rver does not list them: 501).
+  const std::string log = server_->request_log();
+  size_t creates = 0;
+  for (size_t at = log.find("POST /sluice-test/out/killed/"); at != std::string::npos;
+       at = log.find("POST /sluice-test/out/killed/", at + 1)) {
+    creates += log.compare(log.find('?', at), 10, "?uploads= ") == 0;
+  }
+  size_t objects = 0;
+  for (const auto& [name, bytes] : s3_objects("out/killed"))
+    objects += name[0] != '_' || name.rfind("_rejects/", 0) == 0;
+  EXPECT_GT(creates, objects);
+  EXPECT_NE(log.find("GET /sluice-test?prefix=out%2Fkilled%2F&uploads="), std::string::npos);
 }
 
 TEST_F(S3Output, ServerFailingRequestsStillPublishesExactlyOnce) {
