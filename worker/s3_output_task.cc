@@ -1,5 +1,6 @@
 #include "worker/s3_output_task.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -48,19 +49,14 @@ Status upload_outputs(const TaskSpec& task, TaskOutcome& outcome) {
 
 }  // namespace
 
-std::string s3_scratch_dir() {
-  return (fs::temp_directory_path() / ("sluice-worker-" + std::to_string(::getpid()))).string();
-}
-
-void remove_s3_scratch() {
-  std::error_code ignored;
-  fs::remove_all(s3_scratch_dir(), ignored);
-}
-
 TaskOutcome run_task_to_output(const TaskSpec& task, TaskControl& control) {
   if (task.output_url.empty()) return run_task(task, control);
   TaskSpec local = task;
-  const fs::path dir = fs::path(s3_scratch_dir()) / task.job_id;
+  // One directory per attempt, $TMPDIR/sluice-worker-<pid>-<job>-<partition>-<attempt>,
+  // removed whole after it (a worker killed leaves it).
+  const fs::path dir =
+      fs::temp_directory_path() / fmt::format("sluice-worker-{}-{}-{}-{}", ::getpid(), task.job_id,
+                                              task.partition, task.attempt);
   std::error_code error;
   fs::create_directories(dir, error);
   if (error) return failure("cannot create " + dir.string() + ": " + error.message(), true);
@@ -71,8 +67,7 @@ TaskOutcome run_task_to_output(const TaskSpec& task, TaskControl& control) {
     Status uploaded = upload_outputs(local, outcome);
     if (!uploaded.is_ok()) outcome = failure("upload: " + uploaded.message(), true);
   }
-  fs::remove(local.temp_path, error);
-  fs::remove(local.rejects_temp_path, error);
+  fs::remove_all(dir, error);
   return outcome;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // A task of a job writing to an s3:// output (Task.outputUrl set): it runs
-// like any other, writing its part and rejects to files under the worker's
-// own scratch directory (named as the coordinator's temporary paths), then
+// like any other, writing its part and rejects to files in a directory of its own
+// under $TMPDIR (named as the coordinator's temporary paths), then
 // uploads each to its final URL as a multipart upload it does not complete
 // (common/s3/upload.h) and reports the uploads in its Done; the local files
 // go either way. The coordinator completes the committed attempt's uploads
@@ -14,10 +14,5 @@ namespace sluice {
 
 // run_task, with the uploads of an s3:// output.
 TaskOutcome run_task_to_output(const TaskSpec& task, TaskControl& control);
-
-// The worker's scratch directory for S3 outputs: $TMPDIR/sluice-worker-<pid>.
-// remove_s3_scratch() at the worker's exit.
-std::string s3_scratch_dir();
-void remove_s3_scratch();
 
 }  // namespace sluice

@@ -453,9 +453,7 @@ class WorkerLink {
 Status run_worker(const WorkerOptions& options, const std::atomic<bool>& stop) {
   try {
     WorkerLink link(options);
-    Status ended = link.run(stop);
-    remove_s3_scratch();
-    return ended;
+    return link.run(stop);
   } catch (const zmq::error_t& error) {
     return Status(StatusCode::kUnavailable, std::string("worker socket error: ") + error.what());
   }
