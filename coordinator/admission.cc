@@ -14,6 +14,7 @@
 #include "common/job/join_plan.h"
 #include "coordinator/output_dir.h"
 #include "coordinator/planner.h"
+#include "coordinator/s3_output.h"
 #include "coordinator/scheduler.h"
 
 namespace sluice {
@@ -75,7 +76,8 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
   job.hive_bytes_skipped = pruning.bytes_skipped;
   job.spec_file = spec_file;
   job.base_dir = base_dir;
-  job.output_dir = absolute_path(spec.output.path, base_dir);
+  job.output_dir = is_s3_url(spec.output.path) ? without_trailing_slash(spec.output.path)
+                                               : absolute_path(spec.output.path, base_dir);
   job.extension = std::string(extension_of(spec.output.format, spec.output.compression));
   job.inputs = checked.inputs;
   job.max_attempts = spec.max_attempts;
@@ -177,6 +179,7 @@ Status claim_output(const Scheduler& scheduler, AdmittedJob& admitted) {
     return invalid_argument(fmt::format("{} is being written by {}, still running; {}", where,
                                         describe_job(scheduler, other->id, other->name), choices));
   }
+  if (is_s3_output(job)) return claim_s3_output(job);
   SLUICE_ASSIGN_OR_RETURN(OutputContents contents, read_output_contents(job.output_dir));
   if (!contents.exists) return Status::ok();
   // Temporary files: a job writing there now, or one interrupted. Refused in

@@ -1,10 +1,12 @@
 #include "coordinator/core.h"
 
+#include <map>
 #include <set>
 
 #include "common/base/crash_point.h"
 #include "common/base/limits.h"
 #include "common/base/log.h"
+#include "coordinator/s3_output.h"
 #include "coordinator/wire.h"
 
 namespace sluice {
@@ -23,6 +25,10 @@ Status CoordinatorCore::recover() {
     for (uint32_t index = 0; index < job->partitions_total; ++index) {
       const PartitionRecord* partition = scheduler_.partition(job->id, index);
       if (partition->state != PartitionState::kWritten) continue;
+      if (is_s3_output(*job)) {
+        unconfirmed_uploads_[AttemptRef{job->id, index, partition->attempt}] =
+            partition->stats.uploads;
+      }
       for (std::string& file : attempt_files(*job, index, partition->attempt)) {
         keep.insert(std::move(file));
       }
@@ -51,23 +57,40 @@ Status CoordinatorCore::on_done(const std::string& identity, const DoneReport& r
   const JobRecord* reported = scheduler_.job(report.attempt.job_id);
   std::optional<std::string> problem;
   if (reported != nullptr && scheduler_.is_leased(report.attempt)) {
-    problem = temporary_files_problem(*reported, report.attempt.partition, report.attempt.attempt,
-                                      report.stats);
+    problem = is_s3_output(*reported)
+                  ? s3_uploads_problem(*reported, report.attempt.partition, report.stats)
+                  : temporary_files_problem(*reported, report.attempt.partition,
+                                            report.attempt.attempt, report.stats);
   }
   if (problem) {
+    if (reported != nullptr && is_s3_output(*reported)) {
+      abort_s3_uploads(*reported, report.stats.uploads);
+    }
     log_->warn("done refused job={} partition={} attempt={} reason={}", report.attempt.job_id,
                report.attempt.partition, report.attempt.attempt, *problem);
     return scheduler_.on_failed(identity, report.attempt, *problem, true);
+  }
+  bool unconfirmed = false;  // this report's uploads are new in unconfirmed_uploads_
+  if (reported != nullptr && is_s3_output(*reported)) {
+    unconfirmed = unconfirmed_uploads_.emplace(report.attempt, report.stats.uploads).second;
   }
   SLUICE_ASSIGN_OR_RETURN(DoneOutcome outcome, scheduler_.on_done(identity, report));
   send_aborts(outcome.aborts);
   for (const AttemptRef& ref : outcome.discarded) {
     const JobRecord* job = scheduler_.job(ref.job_id);
+    if (auto found = unconfirmed_uploads_.find(ref); found != unconfirmed_uploads_.end()) {
+      if (job != nullptr) abort_s3_uploads(*job, found->second);
+      unconfirmed_uploads_.erase(found);
+    }
     if (job == nullptr) continue;
     discard_attempt(*job, ref.partition, ref.attempt);
     // A late attempt of a finished job recreated its temporary directory.
     if (job->state == JobState::kSucceeded) collect_temporary(*job);
   }
+  for (const AttemptRef& ref : outcome.committed) unconfirmed_uploads_.erase(ref);
+  // Refused, not discarded: a second Done of an attempt written or won,
+  // whose uploads stay (or were completed).
+  if (!outcome.accepted && unconfirmed) unconfirmed_uploads_.erase(report.attempt);
   outbox_.send_commit_decision(identity, report.attempt, outcome);
   if (!outcome.accepted) {
     metrics_.attempts_refused++;
@@ -85,7 +108,8 @@ Status CoordinatorCore::on_done(const std::string& identity, const DoneReport& r
 Status CoordinatorCore::publish(const AttemptRef& ref) {
   const JobRecord* job = scheduler_.job(ref.job_id);
   const PartitionRecord* partition = scheduler_.partition(ref.job_id, ref.partition);
-  Status published = publish_partition(*job, *partition);
+  Status published = is_s3_output(*job) ? publish_s3_partition(*job, *partition)
+                                        : publish_partition(*job, *partition);
   if (!published.is_ok()) {
     // The commit stands; the rename is retried at the next restart. The job
     // cannot finish without it, so fail it with the reason.
@@ -117,6 +141,15 @@ Status CoordinatorCore::on_failed(const std::string& identity, const FailedRepor
 Status CoordinatorCore::stop(const std::string& job_id, JobState state, const std::string& error) {
   SLUICE_ASSIGN_OR_RETURN(std::vector<Abort> aborts, scheduler_.stop_job(job_id, state, error));
   send_aborts(aborts);  // the scheduler logged the job's end
+  // Its written attempts will not be committed now: their uploads go.
+  for (auto it = unconfirmed_uploads_.begin(); it != unconfirmed_uploads_.end();) {
+    if (it->first.job_id != job_id) {
+      ++it;
+      continue;
+    }
+    if (const JobRecord* job = scheduler_.job(job_id)) abort_s3_uploads(*job, it->second);
+    it = unconfirmed_uploads_.erase(it);
+  }
   // Its leftovers go before anyone hears it ended (a cancel's reply).
   ended_jobs_.collect(scheduler_.jobs());
   return Status::ok();

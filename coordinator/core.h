@@ -10,7 +10,9 @@
 // coordinator and the simulation run this same code.
 // Thread safety: owned by the loop thread.
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "common/base/clock.h"
 #include "coordinator/publisher.h"
@@ -80,6 +82,10 @@ class CoordinatorCore {
   std::shared_ptr<spdlog::logger> log_;
   LoopMetrics metrics_;
   EndedJobs ended_jobs_;  // what jobs that ended left in their output directories
+  // An s3:// output: the uploads of attempts reported Done and not yet
+  // committed or discarded (the scheduler forgets a discarded written
+  // attempt's); aborted when discarded or when the job stops.
+  std::map<AttemptRef, std::vector<S3UploadRecord>> unconfirmed_uploads_;
 };
 
 }  // namespace sluice

@@ -6,6 +6,7 @@
 
 #include "coordinator/output_paths.h"
 #include "coordinator/publisher.h"
+#include "coordinator/s3_output.h"
 
 namespace sluice {
 
@@ -45,6 +46,9 @@ static void remove_partition_files(const JobRecord& job) {
 }
 
 static void remove_published(const JobRecord& job) {
+  // An s3:// output keeps what it published (a cancelled job's completed
+  // parts too: docs/JOBS.md, "S3 output").
+  if (is_s3_output(job)) return;
   std::error_code ignored;
   if (job.output_mode == OutputMode::kOverwrite) {
     if (job.state == JobState::kCancelled) fs::remove_all(work_dir(job), ignored);
@@ -68,6 +72,7 @@ static void remove_published(const JobRecord& job) {
 }
 
 void collect_temporary(const JobRecord& job) {
+  if (is_s3_output(job)) return;  // no local working directory (s3_output.h)
   std::error_code ignored;
   if (job.state == JobState::kSucceeded) {
     // Part numbers are never reused: a replaced name is never a live file.
@@ -100,7 +105,7 @@ void EndedJobs::collect(const std::vector<const JobRecord*>& jobs) {
 
 void EndedJobs::sweep(const std::vector<const JobRecord*>& jobs) const {
   for (const JobRecord* job : jobs) {
-    if (is_final(job->state)) remove_working_dirs(*job);
+    if (is_final(job->state) && !is_s3_output(*job)) remove_working_dirs(*job);
   }
 }
 

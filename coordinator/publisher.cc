@@ -23,6 +23,7 @@
 #include "coordinator/incremental.h"
 #include "coordinator/json_text.h"
 #include "coordinator/output_dir.h"
+#include "coordinator/s3_output.h"
 
 namespace sluice {
 namespace {
@@ -64,6 +65,14 @@ Result<CompiledJob> compile_job(const JobRecord& job) {
 // after a crash finds it in place: what it writes is deterministic, so the
 // bytes in place must be the bytes just written.
 Status place_part(const JobRecord& job, const std::string& temp, const PartFile& part) {
+  if (is_s3_output(job)) {  // deterministic bytes: a redo PUTs the same
+    std::ifstream file(temp, std::ios::binary);
+    const std::string body((std::istreambuf_iterator<char>(file)),
+                           std::istreambuf_iterator<char>());
+    std::error_code ignored;
+    fs::remove(temp, ignored);
+    return put_s3_object(job, part.name, body);
+  }
   const std::string final_path = in_output(job, part.name);
   if (fs::exists(final_path)) {
     SLUICE_ASSIGN_OR_RETURN(uint64_t existing, checksum_file(final_path));
@@ -95,7 +104,10 @@ Result<std::optional<PartFile>> write_empty_part(const JobRecord& job) {
   // No columns: not even a header line. A JSON Lines writer of no rows
   // writes nothing (but a compressor's framing), whatever the format.
   const OutputFormat format = columns.empty() ? OutputFormat::kJsonl : output.format;
-  const std::string temp = temporary_dir(job) + "/empty" + job.extension;
+  const std::string temp =
+      is_s3_output(job)
+          ? (fs::temp_directory_path() / ("sluice-" + job.id + "-empty" + job.extension)).string()
+          : temporary_dir(job) + "/empty" + job.extension;
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<RowWriter> writer,
                           open_row_writer(temp, format, output.compression, columns,
                                           compiled.pipeline->output_types()));
@@ -170,6 +182,7 @@ Status publish_partition(const JobRecord& job, const PartitionRecord& partition)
 // Removes _temporary/<job> and _partials/<job>, and the shared parents when
 // no other job uses them.
 void remove_working_dirs(const JobRecord& job) {
+  if (is_s3_output(job)) return;  // no local working directory (s3_output.h)
   std::error_code ignored;
   fs::remove_all(temporary_dir(job), ignored);
   fs::remove_all(partials_dir(job), ignored);
@@ -180,6 +193,7 @@ void remove_working_dirs(const JobRecord& job) {
 }
 
 void discard_attempt(const JobRecord& job, uint32_t partition, uint32_t attempt) {
+  if (is_s3_output(job)) return;  // its uploads are aborted (CoordinatorCore::on_done)
   std::error_code ignored;
   for (const std::string& file : attempt_files(job, partition, attempt)) {
     fs::remove_all(file, ignored);
@@ -215,6 +229,7 @@ std::optional<std::string> temporary_files_problem(const JobRecord& job, uint32_
 }
 
 void remove_temporaries_except(const JobRecord& job, const std::set<std::string>& keep) {
+  if (is_s3_output(job)) return;
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(temporary_dir(job), error)) {
     if (keep.count(entry.path().string()) == 0) fs::remove_all(entry.path(), error);
@@ -421,7 +436,10 @@ static Result<json> appended_manifest(const JobRecord& job, const json& own) {
 // manifest, _SUCCESS, temporary files collected.
 static Status write_output(const JobRecord& job, const std::vector<PartitionRecord>& partitions,
                            const std::map<std::string, SeenFile>& lineage_files) {
-  if (already_finished(job)) {
+  if (is_s3_output(job)) {
+    SLUICE_ASSIGN_OR_RETURN(bool finished, s3_output_finished(job));
+    if (finished) return Status::ok();
+  } else if (already_finished(job)) {
     collect_temporary(job);
     return Status::ok();
   }
@@ -474,6 +492,7 @@ static Status write_output(const JobRecord& job, const std::vector<PartitionReco
   if (job.output_mode == OutputMode::kAppend) {
     SLUICE_ASSIGN_OR_RETURN(manifest, appended_manifest(job, manifest));
   }
+  if (is_s3_output(job)) return finish_s3_output(job, partitions, json_text(manifest, 2) + "\n");
   SLUICE_RETURN_IF_ERROR(
       write_file_atomically(in_output(job, "_MANIFEST.json"), json_text(manifest, 2) + "\n"));
   crash_point("manifest-written");

@@ -213,6 +213,8 @@ std::string encode_partition(const PartitionRecord& p) {
   for (const PartitionFile& file : s.files) {
     record["files"].push_back({file.dir, file.rows, file.bytes, file.checksum});
   }
+  for (const S3UploadRecord& upload : s.uploads)
+    record["uploads"].push_back(upload_to_json(upload));
   for (const SkippedRecord& skipped : p.skipped) {
     record["skipped"].push_back({{"offset", skipped.offset}, {"reason", skipped.reason}});
   }
@@ -245,6 +247,14 @@ Result<PartitionRecord> decode_partition(const std::string& text) {
     if (record.contains("files")) {
       for (const json& file : record.at("files")) {
         p.stats.files.push_back(PartitionFile{file.at(0), file.at(1), file.at(2), file.at(3)});
+      }
+    }
+    if (record.contains("uploads")) {
+      for (const json& value : record.at("uploads")) {
+        Result<S3UploadRecord> upload = upload_from_json(value);
+        if (!upload.is_ok())
+          return internal_error("corrupt partition record: " + upload.status().message());
+        p.stats.uploads.push_back(std::move(upload).value());
       }
     }
     p.is_final = record.value("final", false);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/layout/hive_path.h"
+#include "common/s3/upload.h"
 #include "coordinator/planner.h"
 
 namespace sluice {
@@ -39,6 +40,10 @@ struct PartStats {
   uint64_t row_groups_skipped = 0;  // Parquet input: row groups pushdown skipped
   // output.partition_by: the attempt's files (bytes_written is their sum).
   std::vector<PartitionFile> files;
+  // An s3:// output: the attempt's uncompleted multipart uploads, its part's
+  // first, then its rejects' (when rows_rejected > 0); kept in the ledger
+  // with the commit, completed when published (coordinator/s3_output.h).
+  std::vector<S3UploadRecord> uploads;
 };
 
 // A record pinned as crashing the workers that process it: every later

@@ -7,6 +7,7 @@
 #include "common/base/clock.h"
 #include "common/base/limits.h"
 #include "coordinator/publisher.h"
+#include "coordinator/s3_output.h"
 #include "proto/socket.h"
 
 namespace sluice {
@@ -49,6 +50,16 @@ DoneReport read_done_report(proto::Done::Reader message) {
   for (proto::PartitionFile::Reader file : message.getFiles()) {
     stats.files.push_back(PartitionFile{to_string(file.getDir()), file.getRows(), file.getBytes(),
                                         file.getChecksum()});
+  }
+  // Bounded by the reader's traversal limit; s3_uploads_problem refuses
+  // more uploads or parts than an attempt can have.
+  for (proto::Upload::Reader message_upload : message.getUploads()) {
+    S3UploadRecord upload{
+        to_string(message_upload.getUrl()), to_string(message_upload.getUploadId()), {}};
+    for (proto::UploadPart::Reader part : message_upload.getParts()) {
+      upload.parts.push_back(S3Part{part.getNumber(), to_string(part.getEtag()), part.getBytes()});
+    }
+    stats.uploads.push_back(std::move(upload));
   }
   return report;
 }
@@ -107,6 +118,10 @@ void fill_task(proto::Task::Builder task, const JobRecord& job, const PartitionR
   task.setFileSizeBytes(input.size_bytes);
   task.setFileMtimeNs(input.mtime_ns);
   task.setRejectsTempPath(temp_rejects_path(job, partition.index, attempt));
+  if (is_s3_output(job)) {
+    task.setOutputUrl(s3_part_url(job, partition.index));
+    task.setRejectsUrl(s3_rejects_url(job, partition.index));
+  }
   task.setIsolating(partition.deaths.isolating);
   // No single records: an offset no record has.
   task.setIsolateFromOffset(partition.deaths.single_from.value_or(UINT64_MAX));

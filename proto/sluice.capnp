@@ -105,6 +105,12 @@ struct Task {
   # The join runs as a lookup of the right file (map-only): every task
   # rewrites it so (join_as_lookup, with joinRightColumns).
   joinBroadcast @31 :Bool;
+  # An s3:// output (docs/ARCHITECTURE.md, "Exactly-once on S3"): the worker
+  # writes the part (and rejects) under its own scratch directory, named as
+  # tempPath's (rejectsTempPath's) last component, and uploads each to its
+  # final URL as a multipart upload it does not complete (Done.uploads).
+  outputUrl @32 :Text;
+  rejectsUrl @33 :Text;
 }
 
 # worker -> coordinator while a task runs.
@@ -151,6 +157,22 @@ struct Done {
   # Parquet input: row groups skipped by predicate pushdown (their rows are
   # counted in rowsIn and rowsFiltered).
   rowGroupsSkipped @15 :UInt64;
+  # An s3:// output: the uncompleted multipart uploads of the part (and of
+  # the rejects, when rowsRejected > 0), at most two, each of at most
+  # 10,000 parts (S3's limit); the coordinator completes the committed one.
+  uploads @16 :List(Upload);
+}
+
+struct Upload {
+  url @0 :Text;                 # s3://bucket/key, the object's final place
+  uploadId @1 :Text;
+  parts @2 :List(UploadPart);   # numbers 1..N in order
+}
+
+struct UploadPart {
+  number @0 :UInt32;
+  etag @1 :Text;
+  bytes @2 :UInt64;
 }
 
 struct PartitionFile {

@@ -19,6 +19,7 @@
 #include "proto/security.h"
 #include "proto/socket.h"
 #include "proto/waker.h"
+#include "worker/s3_output_task.h"
 #include "worker/task_runner.h"
 
 namespace sluice {
@@ -293,6 +294,8 @@ class WorkerLink {
     for (auto column : message.getJoinRightColumns()) {
       spec.join_right_columns.push_back(to_string(column));
     }
+    spec.output_url = to_string(message.getOutputUrl());
+    spec.rejects_url = to_string(message.getRejectsUrl());
     task->control.wake_link = [this] { waker_.poke(); };
     if (spec.isolating) {
       log_->info("task isolating job={} partition={} attempt={} single_records_from={}",
@@ -311,7 +314,7 @@ class WorkerLink {
                 spec.attempt);
     RunningTask* raw = task.get();
     task->thread = std::thread([raw, this] {
-      raw->outcome = run_task(raw->spec, raw->control);
+      raw->outcome = run_task_to_output(raw->spec, raw->control);
       raw->finished.store(true, std::memory_order_release);
       waker_.poke();  // the link reports at once, not at its next tick
     });
@@ -361,6 +364,19 @@ class WorkerLink {
         file.setRows(outcome.files[i].rows);
         file.setBytes(outcome.files[i].bytes);
         file.setChecksum(outcome.files[i].checksum);
+      }
+      auto uploads = done.initUploads(static_cast<unsigned>(outcome.uploads.size()));
+      for (size_t i = 0; i < outcome.uploads.size(); ++i) {
+        const S3UploadRecord& upload = outcome.uploads[i];
+        auto item = uploads[static_cast<unsigned>(i)];
+        item.setUrl(upload.url);
+        item.setUploadId(upload.upload_id);
+        auto parts = item.initParts(static_cast<unsigned>(upload.parts.size()));
+        for (size_t j = 0; j < upload.parts.size(); ++j) {
+          parts[static_cast<unsigned>(j)].setNumber(upload.parts[j].number);
+          parts[static_cast<unsigned>(j)].setEtag(upload.parts[j].etag);
+          parts[static_cast<unsigned>(j)].setBytes(upload.parts[j].size_bytes);
+        }
       }
       log_->debug("task done job={} partition={} attempt={} rows_in={} rows_out={}", spec.job_id,
                   spec.partition, spec.attempt, outcome.rows_in, outcome.rows_out);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/layout/partitioned_writer.h"
+#include "common/s3/upload.h"
 
 namespace sluice {
 
@@ -61,6 +62,10 @@ struct TaskSpec {
   uint32_t map_tasks_right = 0;
   std::vector<std::string> join_right_columns;
   bool join_broadcast = false;  // the join runs as a lookup (join_as_lookup)
+  // An s3:// output (worker/s3_output_task.h): where the part and the
+  // rejects are uploaded; empty for a local output.
+  std::string output_url;
+  std::string rejects_url;
 };
 
 // What an isolating attempt is about to process: `rows` records from the one
@@ -100,6 +105,8 @@ struct TaskOutcome {
   // its checksum (the coordinator runs that map task again).
   bool map_output_lost = false;
   uint32_t lost_map_task = 0;
+  // An s3:// output: the uncompleted uploads of the part, then the rejects.
+  std::vector<S3UploadRecord> uploads;
 };
 
 TaskOutcome run_task(const TaskSpec& task, TaskControl& control);

@@ -94,10 +94,12 @@ Status check_incremental(const JobSpec& spec, const std::string& base_dir) {
 Result<CheckedJob> check_job(const JobSpec& spec, const std::string& base_dir) {
   SLUICE_RETURN_IF_ERROR(check_incremental(spec, base_dir));
   if (is_s3_url(spec.output.path)) {
-    // Until outputs are published to S3 exactly once, an s3:// output is
-    // refused rather than written to a local directory named "s3:".
-    return invalid_argument(spec.source_file + ": output.path: " + spec.output.path +
-                            ": writing to S3 is not supported yet; write to a directory");
+    // Published exactly once by the coordinator (coordinator/s3_output.h),
+    // which refuses what it cannot combine with an s3:// output yet.
+    auto location = parse_s3_url(spec.output.path);
+    if (!location.is_ok()) {
+      return invalid_argument(spec.source_file + ": output.path: " + location.status().message());
+    }
   }
   CheckedJob checked;
   // A postgres input is one query: its InputFile is filled when planned.

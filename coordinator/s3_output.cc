@@ -1,0 +1,230 @@
+#include "coordinator/s3_output.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "common/base/crash_point.h"
+#include "common/base/log.h"
+#include "common/job/inputs.h"
+#include "common/job/job_spec.h"
+#include "common/job/s3_inputs.h"
+#include "common/s3/location.h"
+#include "coordinator/output_paths.h"
+
+namespace sluice {
+namespace {
+
+// Job clients kept at once (each holds a connection); more start afresh.
+constexpr size_t kJobClientsMax = 64;
+
+// The prefix's location, its key ending in '/' (or empty: the bucket's root).
+Result<S3Location> prefix_location(const JobRecord& job) {
+  SLUICE_ASSIGN_OR_RETURN(S3Location location, parse_s3_url(job.output_dir));
+  if (!location.key.empty() && location.key.back() != '/') location.key += '/';
+  return location;
+}
+
+std::string object_url(const JobRecord& job, const std::string& name) {
+  std::string url = job.output_dir;
+  if (url.back() != '/') url += '/';
+  return url + name;
+}
+
+std::optional<std::string> upload_problem(const S3UploadRecord& upload, const std::string& url,
+                                          uint64_t bytes) {
+  if (upload.url != url) {
+    return fmt::format("an upload to {} where the partition writes {}", upload.url, url);
+  }
+  if (upload.upload_id.empty()) return fmt::format("the upload to {} has no upload id", url);
+  if (upload.parts.empty() || upload.parts.size() > kS3PartsMax) {
+    return fmt::format("the upload to {} has {} parts (1 to {})", url, upload.parts.size(),
+                       kS3PartsMax);
+  }
+  for (size_t i = 0; i < upload.parts.size(); ++i) {
+    if (upload.parts[i].number != i + 1) {
+      return fmt::format("the upload to {} numbers part {} as {}", url, i + 1,
+                         upload.parts[i].number);
+    }
+  }
+  if (upload.size_bytes() != bytes) {
+    return fmt::format("the upload to {} holds {} bytes, the worker wrote {}", url,
+                       upload.size_bytes(), bytes);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool is_s3_output(const JobRecord& job) { return is_s3_url(job.output_dir); }
+
+std::string s3_part_url(const JobRecord& job, uint32_t partition) {
+  return object_url(job, part_name(job, partition));
+}
+
+std::string s3_rejects_url(const JobRecord& job, uint32_t partition) {
+  return object_url(job, rejects_name(job, partition));
+}
+
+std::optional<std::string> s3_output_unsupported(const JobRecord& job) {
+  if (job.has_aggregate) return "an aggregate, sort or join exchange";
+  if (!job.partition_by.empty()) return "output.partition_by";
+  if (!job.lineage_id.empty()) return "input.incremental";
+  if (job.output_mode != OutputMode::kError) return "output.mode other than error";
+  return std::nullopt;
+}
+
+// One client per job for the coordinator's completes and PUTs, kept (its
+// connection with it) while the coordinator runs: the loop thread's.
+static Result<S3Client*> job_client(const JobRecord& job) {
+  static std::map<std::string, std::unique_ptr<S3Client>> clients;
+  auto found = clients.find(job.id);
+  if (found != clients.end()) return found->second.get();
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<S3Client> client, output_s3_client(job));
+  if (clients.size() >= kJobClientsMax) clients.clear();
+  return clients.emplace(job.id, std::move(client)).first->second.get();
+}
+
+Result<std::unique_ptr<S3Client>> output_s3_client(const JobRecord& job) {
+  SLUICE_ASSIGN_OR_RETURN(JobSpec spec, parse_job_spec(job.spec_yaml, job.spec_file));
+  S3Options options = spec.output.s3;
+  if (!options.credentials_file.empty()) {
+    options.credentials_file =
+        absolute_path(options.credentials_file, job.base_dir.empty() ? "." : job.base_dir);
+  }
+  return open_s3_client(options);
+}
+
+Status claim_s3_output(const JobRecord& job) {
+  const std::string where = fmt::format("{}: output.path: {}", job.spec_file, job.output_dir);
+  if (auto unsupported = s3_output_unsupported(job)) {
+    return invalid_argument(
+        fmt::format("{}: an s3:// output cannot be combined with {} yet; write to a directory",
+                    where, *unsupported));
+  }
+  SLUICE_ASSIGN_OR_RETURN(S3Location prefix, prefix_location(job));
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<S3Client> client, output_s3_client(job));
+  auto objects = client->list(prefix.bucket, prefix.key);
+  if (!objects.is_ok()) return invalid_argument(where + ": " + objects.status().message());
+  if (objects->empty()) return Status::ok();
+  auto manifest = client->get_object(S3Location{prefix.bucket, prefix.key + "_MANIFEST.json"});
+  if (!manifest.is_ok()) {
+    return invalid_argument(fmt::format(
+        "{} holds objects no _MANIFEST.json lists ({}…): another job's output, or one that "
+        "failed or was interrupted; an output prefix belongs to one job: give another path",
+        where, objects->front().key));
+  }
+  std::string owner;
+  try {
+    owner = nlohmann::json::parse(*manifest).at("job_id").get<std::string>();
+  } catch (const nlohmann::json::exception&) {
+    return invalid_argument(where + " holds a _MANIFEST.json that cannot be read");
+  }
+  if (owner != job.id) {
+    return invalid_argument(fmt::format(
+        "{} holds the output of job {}; an output prefix belongs to one job: give another path",
+        where, owner));
+  }
+  return invalid_argument(fmt::format(
+      "{} holds the finished output of this same job ({}) from a state directory that is gone: "
+      "nothing to do. Delete the objects to run the job again",
+      where, job.id));
+}
+
+std::optional<std::string> s3_uploads_problem(const JobRecord& job, uint32_t partition,
+                                              const PartStats& stats) {
+  const size_t expected = stats.rows_rejected > 0 ? 2 : 1;
+  if (stats.uploads.size() != expected) {
+    return fmt::format("the report lists {} uploads, the attempt writes {}", stats.uploads.size(),
+                       expected);
+  }
+  if (auto problem =
+          upload_problem(stats.uploads[0], s3_part_url(job, partition), stats.bytes_written)) {
+    return problem;
+  }
+  if (expected == 2) {
+    return upload_problem(stats.uploads[1], s3_rejects_url(job, partition), stats.rejects_bytes);
+  }
+  return std::nullopt;
+}
+
+Status publish_s3_partition(const JobRecord& job, const PartitionRecord& partition) {
+  crash_point("s3-before-complete");
+  SLUICE_ASSIGN_OR_RETURN(S3Client * client, job_client(job));
+  for (const S3UploadRecord& upload : partition.stats.uploads) {
+    SLUICE_ASSIGN_OR_RETURN(CompleteOutcome outcome, complete_upload_once(*client, upload));
+    logger("coordinator")
+        ->debug("upload completed job={} partition={} url={} redo={}", job.id, partition.index,
+                upload.url, outcome == CompleteOutcome::kAlreadyCompleted);
+    crash_point("s3-completed");
+  }
+  return Status::ok();
+}
+
+void abort_s3_uploads(const JobRecord& job, const std::vector<S3UploadRecord>& uploads) {
+  if (uploads.empty()) return;
+  auto client = job_client(job);
+  for (const S3UploadRecord& upload : uploads) {
+    Status aborted = client.is_ok() ? abort_upload_quietly(**client, upload) : client.status();
+    if (!aborted.is_ok()) {
+      logger("coordinator")
+          ->warn("upload not aborted job={} url={} upload_id={} error={}", job.id, upload.url,
+                 upload.upload_id, aborted.to_string());
+    }
+  }
+}
+
+Result<bool> s3_output_finished(const JobRecord& job) {
+  SLUICE_ASSIGN_OR_RETURN(S3Location prefix, prefix_location(job));
+  SLUICE_ASSIGN_OR_RETURN(S3Client * client, job_client(job));
+  auto success = client->head(S3Location{prefix.bucket, prefix.key + "_SUCCESS"});
+  if (!success.is_ok()) {
+    if (success.status().code() == StatusCode::kNotFound) return false;
+    return success.status();
+  }
+  SLUICE_ASSIGN_OR_RETURN(std::string manifest, client->get_object(S3Location{
+                                                    prefix.bucket, prefix.key + "_MANIFEST.json"}));
+  try {
+    return nlohmann::json::parse(manifest).at("job_id").get<std::string>() == job.id;
+  } catch (const nlohmann::json::exception&) {
+    return false;
+  }
+}
+
+Status put_s3_object(const JobRecord& job, const std::string& name, const std::string& body) {
+  SLUICE_ASSIGN_OR_RETURN(S3Location prefix, prefix_location(job));
+  SLUICE_ASSIGN_OR_RETURN(S3Client * client, job_client(job));
+  return client->put(S3Location{prefix.bucket, prefix.key + name}, body).status();
+}
+
+Status finish_s3_output(const JobRecord& job, const std::vector<PartitionRecord>& partitions,
+                        const std::string& manifest_text) {
+  SLUICE_ASSIGN_OR_RETURN(S3Location prefix, prefix_location(job));
+  SLUICE_ASSIGN_OR_RETURN(S3Client * client, job_client(job));
+  std::set<std::string> committed;
+  for (const PartitionRecord& partition : partitions) {
+    for (const S3UploadRecord& upload : partition.stats.uploads) committed.insert(upload.upload_id);
+  }
+  auto uploads = client->list_uploads(prefix.bucket, prefix.key);
+  if (uploads.is_ok()) {
+    for (const S3Upload& upload : *uploads) {
+      if (committed.count(upload.upload_id) != 0) continue;
+      Status aborted =
+          client->abort_upload(S3Location{prefix.bucket, upload.key}, upload.upload_id);
+      logger("coordinator")
+          ->info("abandoned upload aborted job={} key={} upload_id={} result={}", job.id,
+                 upload.key, upload.upload_id, aborted.to_string());
+    }
+  } else if (uploads.status().code() != StatusCode::kUnavailable) {
+    return uploads.status();
+  }
+  SLUICE_RETURN_IF_ERROR(
+      client->put(S3Location{prefix.bucket, prefix.key + "_MANIFEST.json"}, manifest_text)
+          .status());
+  crash_point("manifest-written");
+  return client->put(S3Location{prefix.bucket, prefix.key + "_SUCCESS"}, "").status();
+}
+
+}  // namespace sluice

@@ -1,0 +1,120 @@
+// The coordinator's side of exactly-once S3 output (coordinator/s3_output.h)
+// without a server: a Done's uploads read from the wire, kept in the
+// partition's ledger record and read back, and checked before the attempt
+// may win (a worker's report is not trusted with URLs, sizes or parts).
+#include <capnp/message.h>
+#include <gtest/gtest.h>
+
+#include "coordinator/records.h"
+#include "coordinator/s3_output.h"
+#include "coordinator/wire.h"
+
+namespace sluice {
+namespace {
+
+JobRecord s3_job() {
+  JobRecord job;
+  job.id = "job1";
+  job.output_dir = "s3://bucket/out/w1";
+  job.extension = ".csv";
+  return job;
+}
+
+PartStats stats_with(std::vector<S3UploadRecord> uploads, uint64_t bytes,
+                     uint64_t rows_rejected = 0, uint64_t rejects_bytes = 0) {
+  PartStats stats;
+  stats.bytes_written = bytes;
+  stats.rows_rejected = rows_rejected;
+  stats.rejects_bytes = rejects_bytes;
+  stats.uploads = std::move(uploads);
+  return stats;
+}
+
+TEST(S3OutputRecords, PartAndRejectsUrlsAreTheFinalKeys) {
+  const JobRecord job = s3_job();
+  EXPECT_TRUE(is_s3_output(job));
+  EXPECT_EQ(s3_part_url(job, 3), "s3://bucket/out/w1/part-00003.csv");
+  EXPECT_EQ(s3_rejects_url(job, 3), "s3://bucket/out/w1/_rejects/part-00003.csv");
+  JobRecord aggregate = job;
+  aggregate.has_aggregate = true;
+  EXPECT_TRUE(s3_output_unsupported(aggregate).has_value());
+  EXPECT_FALSE(s3_output_unsupported(job).has_value());
+}
+
+TEST(S3OutputRecords, UploadsSurviveTheLedgerRecord) {
+  PartitionRecord partition;
+  partition.index = 2;
+  partition.state = PartitionState::kCommitted;
+  partition.attempt = 4;
+  partition.stats = stats_with({S3UploadRecord{"s3://bucket/out/w1/part-00002.csv",
+                                               "up/1+=",
+                                               {S3Part{1, "\"a\"", 8}, S3Part{2, "\"b\"", 3}}}},
+                               11);
+  auto back = decode_partition(encode_partition(partition));
+  ASSERT_TRUE(back.is_ok()) << back.status().message();
+  ASSERT_EQ(back->stats.uploads.size(), 1u);
+  EXPECT_EQ(back->stats.uploads[0].url, partition.stats.uploads[0].url);
+  EXPECT_EQ(back->stats.uploads[0].upload_id, "up/1+=");
+  ASSERT_EQ(back->stats.uploads[0].parts.size(), 2u);
+  EXPECT_EQ(back->stats.uploads[0].parts[1].etag, "\"b\"");
+  EXPECT_EQ(back->stats.uploads[0].size_bytes(), 11u);
+  // A record written before S3 outputs has none; a damaged one is an error.
+  PartitionRecord local;
+  auto plain = decode_partition(encode_partition(local));
+  ASSERT_TRUE(plain.is_ok());
+  EXPECT_TRUE(plain->stats.uploads.empty());
+  std::string damaged = encode_partition(partition);
+  damaged.replace(damaged.find("\"upload_id\""), 11, "\"uploadid\"");
+  EXPECT_FALSE(decode_partition(damaged).is_ok());
+}
+
+TEST(S3OutputRecords, DoneUploadsAreReadFromTheWire) {
+  capnp::MallocMessageBuilder builder;
+  auto done = builder.initRoot<proto::Done>();
+  done.setJobId("job1");
+  done.setPartition(1);
+  done.setAttempt(2);
+  auto uploads = done.initUploads(1);
+  uploads[0].setUrl("s3://bucket/out/w1/part-00001.csv");
+  uploads[0].setUploadId("id-9");
+  auto parts = uploads[0].initParts(2);
+  parts[0].setNumber(1);
+  parts[0].setEtag("\"x\"");
+  parts[0].setBytes(10);
+  parts[1].setNumber(2);
+  parts[1].setEtag("\"y\"");
+  parts[1].setBytes(5);
+  const DoneReport report = read_done_report(done.asReader());
+  ASSERT_EQ(report.stats.uploads.size(), 1u);
+  EXPECT_EQ(report.stats.uploads[0].upload_id, "id-9");
+  EXPECT_EQ(report.stats.uploads[0].size_bytes(), 15u);
+  EXPECT_EQ(report.stats.uploads[0].parts[1].number, 2u);
+}
+
+TEST(S3OutputRecords, ReportedUploadsMustBeThePartitionsWhole) {
+  const JobRecord job = s3_job();
+  const std::string part = s3_part_url(job, 1);
+  const std::string rejects = s3_rejects_url(job, 1);
+  const S3UploadRecord good{part, "id", {S3Part{1, "\"a\"", 7}}};
+  EXPECT_FALSE(s3_uploads_problem(job, 1, stats_with({good}, 7)).has_value());
+  // Another partition's key, another size, no upload id, parts misnumbered.
+  EXPECT_TRUE(s3_uploads_problem(job, 2, stats_with({good}, 7)).has_value());
+  EXPECT_TRUE(s3_uploads_problem(job, 1, stats_with({good}, 8)).has_value());
+  EXPECT_TRUE(s3_uploads_problem(job, 1, stats_with({S3UploadRecord{part, "", good.parts}}, 7)));
+  EXPECT_TRUE(s3_uploads_problem(
+      job, 1, stats_with({S3UploadRecord{part, "id", {S3Part{2, "\"a\"", 7}}}}, 7)));
+  EXPECT_TRUE(s3_uploads_problem(job, 1, stats_with({}, 7)).has_value());
+  // Rejects: their upload must be there, to their key, of their size.
+  const S3UploadRecord rejected{rejects, "id2", {S3Part{1, "\"r\"", 30}}};
+  EXPECT_FALSE(s3_uploads_problem(job, 1, stats_with({good, rejected}, 7, 1, 30)).has_value());
+  EXPECT_TRUE(s3_uploads_problem(job, 1, stats_with({good}, 7, 1, 30)).has_value());
+  EXPECT_TRUE(s3_uploads_problem(job, 1, stats_with({good, rejected}, 7, 1, 31)).has_value());
+  EXPECT_TRUE(s3_uploads_problem(job, 1, stats_with({good, good}, 7, 1, 7)).has_value());
+  // More parts than S3 allows.
+  S3UploadRecord many{part, "id", {}};
+  for (uint32_t i = 1; i <= kS3PartsMax + 1; ++i) many.parts.push_back(S3Part{i, "\"p\"", 1});
+  EXPECT_TRUE(s3_uploads_problem(job, 1, stats_with({many}, kS3PartsMax + 1)).has_value());
+}
+
+}  // namespace
+}  // namespace sluice
