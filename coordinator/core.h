@@ -39,13 +39,7 @@ class Outbox {
 };
 
 // A Failed message, read.
-struct FailedReport {
-  AttemptRef attempt;
-  std::string message;
-  bool retryable = false;
-  bool map_output_lost = false;  // a bucket task found map task lost_map_task's output bad
-  uint32_t lost_map_task = 0;
-};
+using FailedReport = proto::Failed;
 
 class CoordinatorCore {
  public:

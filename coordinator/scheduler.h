@@ -24,12 +24,8 @@
 
 namespace sluice {
 
-struct AttemptRef {
-  std::string job_id;
-  uint32_t partition = 0;
-  uint32_t attempt = 0;
-  auto operator<=>(const AttemptRef&) const = default;
-};
+// One attempt of one partition of one job (proto/messages.h).
+using AttemptRef = proto::AttemptId;
 
 // What an isolating attempt announced it processes next (Progress).
 struct AttemptCheckpoint {
@@ -48,10 +44,8 @@ struct Abort {
   AttemptRef attempt;
 };
 
-struct DoneReport {
-  AttemptRef attempt;
-  PartStats stats;
-};
+// A Done message, read: the attempt and its PartStats.
+using DoneReport = proto::Done;
 
 struct DoneOutcome {
   bool accepted = false;

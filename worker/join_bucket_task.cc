@@ -134,10 +134,10 @@ TaskOutcome run_join_bucket_task(const TaskSpec& task, const JobSpec& job_spec,
   // Its rows in are the joined rows (what the steps after the join get),
   // so that in = out + filtered, as the coordinator checks.
   outcome.ok = true;
-  outcome.rows_in = joined_rows;
-  outcome.rows_out = written.value();
-  outcome.rows_filtered = joined_rows - written.value();
-  outcome.bytes_read = bytes_read;
+  outcome.stats.rows_in = joined_rows;
+  outcome.stats.rows_out = written.value();
+  outcome.stats.rows_filtered = joined_rows - written.value();
+  outcome.stats.bytes_read = bytes_read;
   return outcome;
 }
 

@@ -34,15 +34,15 @@ Status upload_outputs(const TaskSpec& task, TaskOutcome& outcome) {
   SLUICE_ASSIGN_OR_RETURN(S3UploadRecord part,
                           upload_file_parts(*client, task.temp_path, task.output_url));
   crash_point("s3-part-uploaded");  // tests: a worker killed with its upload not reported
-  if (outcome.rows_rejected > 0) {
+  if (outcome.stats.rows_rejected > 0) {
     auto rejects = upload_file_parts(*client, task.rejects_temp_path, task.rejects_url);
     if (!rejects.is_ok()) {
       (void)abort_upload_quietly(*client, part);
       return rejects.status();
     }
-    outcome.uploads = {std::move(part), std::move(rejects).value()};
+    outcome.stats.uploads = {std::move(part), std::move(rejects).value()};
   } else {
-    outcome.uploads = {std::move(part)};
+    outcome.stats.uploads = {std::move(part)};
   }
   return Status::ok();
 }

@@ -272,7 +272,7 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
     PostgresRangeOptions options;
     options.input = spec.input;
     options.base_dir = spec.base_dir;
-    options.min_key = task.file_mtime_ns;  // postgres_input_file: the planned min key
+    options.min_key = task.key_min;  // the planned minimum key (offsets are relative to it)
     options.begin_offset = task.begin_offset;
     options.end_offset = task.end_offset;
     options.keep_raw = spec.schema.has_value();  // only the schema gate rejects rows
@@ -435,8 +435,8 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   if (map_writer) {
     auto stats = map_writer->finish();
     if (!stats.is_ok()) return failure(stats.status().message(), true);
-    outcome.bytes_written = stats->bytes;
-    outcome.checksum = stats->checksum;
+    outcome.stats.bytes_written = stats->bytes;
+    outcome.stats.checksum = stats->checksum;
   } else {
     auto rows = part_writer->finish(outcome);
     if (!rows.is_ok()) {
@@ -447,16 +447,16 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   if (!reject_stats.is_ok()) return failure(reject_stats.status().message(), true);
 
   outcome.ok = true;
-  outcome.rows_in = counters.rows_in + reader_rejects + reader.rows_skipped();
-  outcome.rows_out = counters.rows_out;
-  outcome.rows_filtered = counters.rows_filtered + reader.rows_skipped();
-  outcome.row_groups_skipped = reader.row_groups_skipped();
-  outcome.rows_rejected = counters.rows_rejected + reader_rejects;
-  outcome.bytes_read = reader.bytes_read();
-  outcome.rejects_bytes = reject_stats->bytes;
-  outcome.rejects_checksum = reject_stats->checksum;
-  outcome.start_offset = reader.start_offset();
-  outcome.end_offset = reader.end_offset();
+  outcome.stats.rows_in = counters.rows_in + reader_rejects + reader.rows_skipped();
+  outcome.stats.rows_out = counters.rows_out;
+  outcome.stats.rows_filtered = counters.rows_filtered + reader.rows_skipped();
+  outcome.stats.row_groups_skipped = reader.row_groups_skipped();
+  outcome.stats.rows_rejected = counters.rows_rejected + reader_rejects;
+  outcome.stats.bytes_read = reader.bytes_read();
+  outcome.stats.rejects_bytes = reject_stats->bytes;
+  outcome.stats.rejects_checksum = reject_stats->checksum;
+  outcome.stats.start_offset = reader.start_offset();
+  outcome.stats.end_offset = reader.end_offset();
   return outcome;
 }
 
