@@ -246,7 +246,7 @@ int run(const Options& options) {
       static_cast<double>(anon_planned_kib - anon_start_kib) / 1024.0 * per_million,
       static_cast<double>(anon_peak_kib - anon_start_kib) / 1024.0 * per_million);
   const bool ok = job.state == JobState::kSucceeded &&
-                  totals.partitions_done == job.partitions_total && workers.refused == 0 &&
+                  totals.partitions_done == job.partitions_total &&
                   fs::exists(options.output_dir + "/_SUCCESS");
   if (!options.keep) {
     fs::remove_all(options.output_dir, error);
