@@ -80,10 +80,6 @@ Result<DoneOutcome> Scheduler::on_done(const std::string& identity, const DoneRe
   partition.attempt = report.attempt.attempt;
   partition.state = PartitionState::kWritten;
   partition.stats = report.stats;
-  // Buffered: lost in a power cut, the partition reads "leased" after the
-  // restart, so it is planned again and its temporary file collected. A
-  // commit that follows is synced and carries this write with it.
-  SLUICE_RETURN_IF_ERROR(ledger_.put_partition(job->record.id, partition, Durability::kBuffered));
   outcome.accepted = true;
   if (partition.is_bucket || partition.is_final) {
     // Nothing to verify: a bucket or merge task reads whole committed files.
@@ -91,6 +87,13 @@ Result<DoneOutcome> Scheduler::on_done(const std::string& identity, const DoneRe
     return outcome;
   }
   SLUICE_RETURN_IF_ERROR(advance_commits(*job, partition.range.file_index, outcome));
+  // Written, waiting for its predecessor: recorded, buffered. Lost in a
+  // power cut, the partition reads "leased" after the restart, so it is
+  // planned again and its temporary file collected. (Committed at once, the
+  // commit's record says more; refuted, release() wrote it planned.)
+  if (partition.state == PartitionState::kWritten) {
+    SLUICE_RETURN_IF_ERROR(ledger_.put_partition(job->record.id, partition, Durability::kBuffered));
+  }
   return outcome;
 }
 

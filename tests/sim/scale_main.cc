@@ -156,6 +156,7 @@ int run(const Options& options) {
   const std::string job_id = admitted->record.id;
   auto submitted = scheduler.submit(admitted->record, admitted->partitions);
   if (!submitted.is_ok()) return check(submitted.status(), "submit"), 1;
+  std::vector<PartitionRecord>().swap(admitted->partitions);  // as service.cc's on_submit ends
   const double plan_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - plan_start).count();
   const uint64_t anon_planned_kib = rss_anon_kib();
