@@ -253,6 +253,7 @@ int run(const Options& options) {
     fs::remove_all(options.output_dir, error);
     fs::remove_all(options.state_dir, error);
     fs::remove_all(base, error);
+    fs::remove(fs::path(options.state_dir).parent_path(), error);  // the default parent, when empty
   }
   std::printf("%s\n", ok ? "OK" : "FAILED");
   return ok ? 0 : 1;
