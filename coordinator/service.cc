@@ -109,8 +109,10 @@ class CoordinatorService::Impl final : public Outbox {
       if (readable) {
         drain();
         // A worker that reported Done asked for work in the same breath:
-        // lease its next partition (one WAL sync) before committing the last
-        // one (another), so it never waits for the commit.
+        // lease its next partition before committing the last one. Both are
+        // written buffered; the tick's flush makes the round's leases and
+        // commits durable with one WAL sync, then sends the Tasks first,
+        // then the commit decisions, then renames (group commit, core.h).
         SLUICE_RETURN_IF_ERROR(assign_tasks());
         handle_deferred_done();
       }
