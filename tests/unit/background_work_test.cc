@@ -59,13 +59,11 @@ TEST(BackgroundWork, AFullQueueRefusesMoreWork) {
 
 TEST(BackgroundWork, WorkThatThrowsHasNoCompletionAndTheThreadsGoOn) {
   BackgroundWork background(1, 4, nullptr);
-  ASSERT_TRUE(background.submit([]() -> BackgroundWork::Completion {
-    throw std::runtime_error("boom");
-  }));
+  ASSERT_TRUE(
+      background.submit([]() -> BackgroundWork::Completion { throw std::runtime_error("boom"); }));
   bool ran = false;
-  ASSERT_TRUE(background.submit([&]() -> BackgroundWork::Completion {
-    return [&] { ran = true; };
-  }));
+  ASSERT_TRUE(
+      background.submit([&]() -> BackgroundWork::Completion { return [&] { ran = true; }; }));
   background.wait_idle();
   EXPECT_EQ(background.run_completions(), 1u);
   EXPECT_TRUE(ran);
