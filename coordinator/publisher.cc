@@ -164,6 +164,7 @@ Status publish_partition(const JobRecord& job, const PartitionRecord& partition)
       fs::remove(in_output(job, rejects_name(job, partition.index)), ignored);
     }
     SLUICE_RETURN_IF_ERROR(publish_file(temp, target).status());
+    if (is_s3_output(job)) return Status::ok();  // its rejects: an upload (s3_output.h)
   } else {
     SLUICE_RETURN_IF_ERROR(publish_part(job, partition));
   }
@@ -182,8 +183,11 @@ Status publish_partition(const JobRecord& job, const PartitionRecord& partition)
 // Removes _temporary/<job> and _partials/<job>, and the shared parents when
 // no other job uses them.
 void remove_working_dirs(const JobRecord& job) {
-  if (is_s3_output(job)) return;  // no local working directory (s3_output.h)
   std::error_code ignored;
+  if (is_s3_output(job)) {  // its exchange directory, when it has one (s3_output.h)
+    if (!job.exchange_dir.empty()) fs::remove_all(job.exchange_dir, ignored);
+    return;
+  }
   fs::remove_all(temporary_dir(job), ignored);
   fs::remove_all(partials_dir(job), ignored);
   fs::remove(in_output(job, "_temporary"), ignored);
@@ -193,7 +197,9 @@ void remove_working_dirs(const JobRecord& job) {
 }
 
 void discard_attempt(const JobRecord& job, uint32_t partition, uint32_t attempt) {
-  if (is_s3_output(job)) return;  // its uploads are aborted (CoordinatorCore::on_done)
+  // Its uploads are aborted (CoordinatorCore::on_done); an exchange's local
+  // files go as a directory output's.
+  if (is_s3_output(job) && job.exchange_dir.empty()) return;
   std::error_code ignored;
   for (const std::string& file : attempt_files(job, partition, attempt)) {
     fs::remove_all(file, ignored);
@@ -212,6 +218,12 @@ std::optional<std::string> temporary_files_problem(const JobRecord& job, uint32_
       return fmt::format("{} holds {} bytes, the worker wrote {}", path, size, bytes);
     return std::nullopt;
   };
+  if (is_s3_output(job)) {
+    // Parts and rejects are uploads (s3_uploads_problem); a map or sorted
+    // output of an exchange is a local file.
+    if (writes_part(job, partition)) return std::nullopt;
+    return expect(temp_part_path(job, partition, attempt), stats.bytes_written);
+  }
   if (!job.partition_by.empty() && writes_part(job, partition)) {
     for (size_t i = 0; i < stats.files.size(); ++i) {
       if (auto problem =
@@ -229,7 +241,7 @@ std::optional<std::string> temporary_files_problem(const JobRecord& job, uint32_
 }
 
 void remove_temporaries_except(const JobRecord& job, const std::set<std::string>& keep) {
-  if (is_s3_output(job)) return;
+  if (is_s3_output(job) && job.exchange_dir.empty()) return;
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(temporary_dir(job), error)) {
     if (keep.count(entry.path().string()) == 0) fs::remove_all(entry.path(), error);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -61,16 +63,22 @@ std::optional<std::string> upload_problem(const S3UploadRecord& upload, const st
 bool is_s3_output(const JobRecord& job) { return is_s3_url(job.output_dir); }
 
 std::string s3_part_url(const JobRecord& job, uint32_t partition) {
-  return object_url(job, part_name(job, partition));
+  return object_url(job, fmt::format("part-{:05}{}", part_number(job, partition), job.extension));
 }
 
 std::string s3_rejects_url(const JobRecord& job, uint32_t partition) {
   return object_url(job, rejects_name(job, partition));
 }
 
+std::string s3_exchange_dir(const JobRecord& job) {
+  const char* shared = std::getenv("SLUICE_EXCHANGE_DIR");
+  if (shared != nullptr && shared[0] != '\0') {
+    return (std::filesystem::path(shared) / job.id).string();
+  }
+  return (std::filesystem::temp_directory_path() / ("sluice-exchange-" + job.id)).string();
+}
+
 std::optional<std::string> s3_output_unsupported(const JobRecord& job) {
-  if (job.has_aggregate) return "an aggregate, sort or join exchange";
-  if (!job.partition_by.empty()) return "output.partition_by";
   if (!job.lineage_id.empty()) return "input.incremental";
   if (job.output_mode != OutputMode::kError) return "output.mode other than error";
   return std::nullopt;
@@ -135,22 +143,37 @@ Status claim_s3_output(const JobRecord& job) {
 
 std::optional<std::string> s3_uploads_problem(const JobRecord& job, uint32_t partition,
                                               const PartStats& stats) {
-  const size_t expected = stats.rows_rejected > 0 ? 2 : 1;
-  if (stats.uploads.size() != expected) {
+  // The objects the attempt writes, in the order it reports them: its part
+  // (or its partition files), then its rejects. A map task of an exchange
+  // writes no part here (its output stays in the exchange directory).
+  std::vector<std::pair<std::string, uint64_t>> expected;
+  if (writes_part(job, partition)) {
+    if (job.partition_by.empty()) {
+      expected.emplace_back(s3_part_url(job, partition), stats.bytes_written);
+    } else {
+      for (const PartitionFile& file : stats.files) {
+        expected.emplace_back(object_url(job, partition_file_name(job, partition, file)),
+                              file.bytes);
+      }
+    }
+  }
+  if (stats.rows_rejected > 0) {
+    expected.emplace_back(s3_rejects_url(job, partition), stats.rejects_bytes);
+  }
+  if (stats.uploads.size() != expected.size()) {
     return fmt::format("the report lists {} uploads, the attempt writes {}", stats.uploads.size(),
-                       expected);
+                       expected.size());
   }
-  if (auto problem =
-          upload_problem(stats.uploads[0], s3_part_url(job, partition), stats.bytes_written)) {
-    return problem;
-  }
-  if (expected == 2) {
-    return upload_problem(stats.uploads[1], s3_rejects_url(job, partition), stats.rejects_bytes);
+  for (size_t i = 0; i < expected.size(); ++i) {
+    if (auto problem = upload_problem(stats.uploads[i], expected[i].first, expected[i].second)) {
+      return problem;
+    }
   }
   return std::nullopt;
 }
 
 Status publish_s3_partition(const JobRecord& job, const PartitionRecord& partition) {
+  if (partition.stats.uploads.empty()) return Status::ok();  // a map output and no rejects
   crash_point("s3-before-complete");
   SLUICE_ASSIGN_OR_RETURN(S3Client * client, job_client(job));
   for (const S3UploadRecord& upload : partition.stats.uploads) {

@@ -9,8 +9,12 @@
 // aborted; at the job's end the uploads under the prefix that belong to no
 // committed attempt (workers killed mid-upload) are aborted where the store
 // lists them; _MANIFEST.json and _SUCCESS are PUT last.
-// Supported for map-only jobs in output.mode: error; admission refuses the
-// rest (s3_output_unsupported). Blocking S3 calls on the loop thread.
+// Every kind of job in output.mode: error: the tasks that write parts (map
+// tasks of a map-only job, bucket and merge tasks of an exchange, each
+// partition file under output.partition_by) upload them; an exchange's map
+// and sorted outputs stay local, in the job's exchange_dir. Admission
+// refuses the rest (s3_output_unsupported). Blocking S3 calls on the loop
+// thread.
 
 #include <memory>
 #include <optional>
@@ -25,9 +29,15 @@
 namespace sluice {
 
 bool is_s3_output(const JobRecord& job);
-// s3://bucket/prefix/part-NNNNN.<ext> and s3://bucket/prefix/_rejects/part-NNNNN.csv.
+// s3://bucket/prefix/part-NNNNN.<ext> (the part partition `partition`
+// writes: writes_part) and s3://bucket/prefix/_rejects/part-NNNNN.csv.
 std::string s3_part_url(const JobRecord& job, uint32_t partition);
 std::string s3_rejects_url(const JobRecord& job, uint32_t partition);
+// The local directory of an exchange job's map and sorted outputs (and of
+// the coordinator's temporary files): $SLUICE_EXCHANGE_DIR/<job> when the
+// coordinator has it set (a directory its workers share), else
+// $TMPDIR/sluice-exchange-<job>. Fixed in the job's record at admission.
+std::string s3_exchange_dir(const JobRecord& job);
 // What an s3:// output cannot be combined with yet, or nullopt.
 std::optional<std::string> s3_output_unsupported(const JobRecord& job);
 // A client for the job's output (output.s3 of its job file).
@@ -38,9 +48,11 @@ Result<std::unique_ptr<S3Client>> output_s3_client(const JobRecord& job);
 // job or objects no manifest lists are refused.
 Status claim_s3_output(const JobRecord& job);
 // Why a Done's uploads cannot be the partition's (a worker's report is not
-// trusted with URLs), or nullopt: the part's upload to its final URL of
-// bytes_written bytes, then the rejects' when there are any, each of at
-// most kS3PartsMax parts numbered 1..N.
+// trusted with URLs), or nullopt: when the partition writes a part, the
+// part's upload to its final URL of bytes_written bytes (under
+// output.partition_by one per reported file, of its bytes, in its order),
+// then the rejects' when there are any, each of at most kS3PartsMax parts
+// numbered 1..N.
 std::optional<std::string> s3_uploads_problem(const JobRecord& job, uint32_t partition,
                                               const PartStats& stats);
 // Completes the committed attempt's uploads (idempotent).
