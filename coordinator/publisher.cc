@@ -412,16 +412,21 @@ bool already_finished(const JobRecord& job) {
 // this job's entries after its own: one manifest of every part. Read before
 // this job's manifest replaces it, so a redo after a crash reads the same.
 static Result<json> appended_manifest(const JobRecord& job, const json& own) {
-  std::ifstream file(in_output(job, "_MANIFEST.json"));
+  std::optional<std::string> text;
+  if (is_s3_output(job)) {
+    SLUICE_ASSIGN_OR_RETURN(text, get_s3_object(job, "_MANIFEST.json"));
+  } else if (std::ifstream file(in_output(job, "_MANIFEST.json")); file) {
+    text = std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  }
   json manifest = own;
   manifest["part_base"] = job.part_base;
-  if (!file) {
+  if (!text) {
     manifest["job_ids"] = json::array({job.id});
     return manifest;
   }
   json old;
   try {
-    old = json::parse(file);
+    old = json::parse(*text);
   } catch (const json::exception& error) {
     return data_error(in_output(job, "_MANIFEST.json") + ": cannot append to it: " + error.what());
   }
@@ -449,8 +454,12 @@ static Result<json> appended_manifest(const JobRecord& job, const json& own) {
 static Status write_output(const JobRecord& job, const std::vector<PartitionRecord>& partitions,
                            const std::map<std::string, SeenFile>& lineage_files) {
   if (is_s3_output(job)) {
+    // output.mode: overwrite: the old objects go once the new manifest is
+    // in place (a redo after a crash removes what is left).
     SLUICE_ASSIGN_OR_RETURN(bool finished, s3_output_finished(job));
-    if (finished) return Status::ok();
+    if (finished) {
+      return job.output_mode == OutputMode::kOverwrite ? remove_s3_replaced(job) : Status::ok();
+    }
   } else if (already_finished(job)) {
     collect_temporary(job);
     return Status::ok();
@@ -504,7 +513,10 @@ static Status write_output(const JobRecord& job, const std::vector<PartitionReco
   if (job.output_mode == OutputMode::kAppend) {
     SLUICE_ASSIGN_OR_RETURN(manifest, appended_manifest(job, manifest));
   }
-  if (is_s3_output(job)) return finish_s3_output(job, partitions, json_text(manifest, 2) + "\n");
+  if (is_s3_output(job)) {
+    SLUICE_RETURN_IF_ERROR(finish_s3_output(job, partitions, json_text(manifest, 2) + "\n"));
+    return job.output_mode == OutputMode::kOverwrite ? remove_s3_replaced(job) : Status::ok();
+  }
   SLUICE_RETURN_IF_ERROR(
       write_file_atomically(in_output(job, "_MANIFEST.json"), json_text(manifest, 2) + "\n"));
   crash_point("manifest-written");
@@ -555,7 +567,9 @@ static Status finish_overwrite(const JobRecord& job,
 
 Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& partitions,
                      const std::map<std::string, SeenFile>& lineage_files) {
-  if (job.output_mode == OutputMode::kOverwrite) return finish_overwrite(job, partitions);
+  if (job.output_mode == OutputMode::kOverwrite && !is_s3_output(job)) {
+    return finish_overwrite(job, partitions);
+  }
   return write_output(job, partitions, lineage_files);
 }
 

@@ -50,13 +50,13 @@ TEST_F(S3Output, CsvAndParquetFromAndToS3AreTheLocalOutput) {
   EXPECT_NE(again.err.find("finished output of this same job"), std::string::npos) << again.err;
   EXPECT_EQ(s3_objects("out/csv"), before);
   // What S3 outputs cannot be combined with yet is refused, not half done.
-  std::string overwrite = job("parking.csv", url("out/over"));
-  overwrite.replace(overwrite.find("  format: csv\n"), 14, "  format: csv\n  mode: overwrite\n");
-  auto refused = run_job("over.yaml", overwrite);
+  std::string incremental = job("parking*.csv", url("out/incremental"));
+  incremental.replace(incremental.find("  split_size"), 0, "  incremental: true\n");
+  auto refused = run_job("incremental.yaml", incremental);
   EXPECT_NE(refused.exit_code, 0);
-  EXPECT_NE(refused.err.find("cannot be combined with output.mode"), std::string::npos)
+  EXPECT_NE(refused.err.find("cannot be combined with input.incremental"), std::string::npos)
       << refused.err;
-  EXPECT_TRUE(s3_objects("out/over").empty());
+  EXPECT_TRUE(s3_objects("out/incremental").empty());
 }
 
 TEST_F(S3Output, CoordinatorKilledAtEachS3StepResumesToTheSameObjects) {
