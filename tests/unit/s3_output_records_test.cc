@@ -42,7 +42,10 @@ TEST(S3OutputRecords, PartAndRejectsUrlsAreTheFinalKeys) {
   EXPECT_FALSE(s3_output_unsupported(job).has_value());
   JobRecord overwrite = job;
   overwrite.output_mode = OutputMode::kOverwrite;
-  EXPECT_TRUE(s3_output_unsupported(overwrite).has_value());
+  EXPECT_FALSE(s3_output_unsupported(overwrite).has_value());
+  JobRecord incremental = job;
+  incremental.lineage_id = "lineage1";
+  EXPECT_TRUE(s3_output_unsupported(incremental).has_value());
 }
 
 TEST(S3OutputRecords, AnExchangesMapTasksUploadOnlyRejectsItsBucketTasksTheirParts) {
