@@ -127,15 +127,15 @@ Status claim_s3_output(JobRecord& job) {
       next_part_number = std::max(next_part_number, *number + 1);
     }
   }
+  if (job.output_mode == OutputMode::kOverwrite) {  // whatever the prefix holds
+    job.part_base = next_part_number;
+    return Status::ok();
+  }
   const char* choices =
       "an output prefix belongs to one job: give another path, or set output.mode: overwrite "
       "(replace that output once this one is complete) or append (add parts to it)";
   auto manifest = client->get_object(S3Location{prefix.bucket, prefix.key + "_MANIFEST.json"});
   if (!manifest.is_ok()) {
-    if (job.output_mode == OutputMode::kOverwrite) {
-      job.part_base = next_part_number;
-      return Status::ok();
-    }
     return invalid_argument(fmt::format(
         "{} holds objects no _MANIFEST.json lists ({}…): another job's output, or one that "
         "failed or was interrupted; {}",
@@ -150,16 +150,8 @@ Status claim_s3_output(JobRecord& job) {
     lineage = parsed.contains("lineage_id");
     owner_part_base = parsed.value("part_base", 0u);
   } catch (const nlohmann::json::exception&) {
-    if (job.output_mode == OutputMode::kOverwrite) {
-      job.part_base = next_part_number;
-      return Status::ok();
-    }
     return invalid_argument(
         fmt::format("{} holds a _MANIFEST.json that cannot be read; {}", where, choices));
-  }
-  if (job.output_mode == OutputMode::kOverwrite) {
-    job.part_base = next_part_number;
-    return Status::ok();
   }
   if (owner == job.id) {
     // Its own output from a state that is gone: an append redone names its
