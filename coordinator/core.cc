@@ -61,10 +61,13 @@ Status CoordinatorCore::on_done(const std::string& identity, const DoneReport& r
   const JobRecord* reported = scheduler_.job(report.attempt.job_id);
   std::optional<std::string> problem;
   if (reported != nullptr && scheduler_.is_leased(report.attempt)) {
-    problem = is_s3_output(*reported)
-                  ? s3_uploads_problem(*reported, report.attempt.partition, report.stats)
-                  : temporary_files_problem(*reported, report.attempt.partition,
-                                            report.attempt.attempt, report.stats);
+    if (is_s3_output(*reported)) {
+      problem = s3_uploads_problem(*reported, report.attempt.partition, report.stats);
+    }
+    if (!problem) {
+      problem = temporary_files_problem(*reported, report.attempt.partition, report.attempt.attempt,
+                                        report.stats);
+    }
   }
   if (problem) {
     if (reported != nullptr && is_s3_output(*reported)) {
@@ -147,8 +150,12 @@ Status CoordinatorCore::flush_decisions() {
 Status CoordinatorCore::publish(const AttemptRef& ref) {
   const JobRecord* job = scheduler_.job(ref.job_id);
   const PartitionRecord* partition = scheduler_.partition(ref.job_id, ref.partition);
-  Status published = is_s3_output(*job) ? publish_s3_partition(*job, *partition)
-                                        : publish_partition(*job, *partition);
+  // An s3:// output: a map or sorted output of an exchange is renamed into
+  // the exchange directory; the uploads (parts, rejects) are completed.
+  Status published = !is_s3_output(*job) || !writes_part(*job, ref.partition)
+                         ? publish_partition(*job, *partition)
+                         : Status::ok();
+  if (published.is_ok() && is_s3_output(*job)) published = publish_s3_partition(*job, *partition);
   if (!published.is_ok()) {
     // The commit stands; the rename is retried at the next restart. The job
     // cannot finish without it, so fail it with the reason.

@@ -77,6 +77,11 @@ void fill_task(proto::Task::Builder task, const JobRecord& job, const PartitionR
     // not an input: they compile the steps over the columns checked at
     // admission.
     task.setMapOutputDir(partials_dir(job));
+    // An s3:// output: a bucket or merge task that writes a part uploads it
+    // (a sorted output for the merge stays in the exchange directory).
+    if (is_s3_output(job) && writes_part(job, partition.index)) {
+      task.setOutputUrl(s3_part_url(job, partition.index));
+    }
     auto columns = task.initInputColumns(static_cast<unsigned>(job.input_columns.size()));
     for (size_t i = 0; i < job.input_columns.size(); ++i) {
       columns.set(static_cast<unsigned>(i), job.input_columns[i]);
@@ -119,7 +124,9 @@ void fill_task(proto::Task::Builder task, const JobRecord& job, const PartitionR
   task.setFileMtimeNs(input.mtime_ns);
   task.setRejectsTempPath(temp_rejects_path(job, partition.index, attempt));
   if (is_s3_output(job)) {
-    task.setOutputUrl(s3_part_url(job, partition.index));
+    // A map task of an exchange writes its map output to the exchange
+    // directory and uploads only its rejects.
+    if (writes_part(job, partition.index)) task.setOutputUrl(s3_part_url(job, partition.index));
     task.setRejectsUrl(s3_rejects_url(job, partition.index));
   }
   task.setIsolating(partition.deaths.isolating);

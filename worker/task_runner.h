@@ -63,7 +63,8 @@ struct TaskSpec {
   std::vector<std::string> join_right_columns;
   bool join_broadcast = false;  // the join runs as a lookup (join_as_lookup)
   // An s3:// output (worker/s3_output_task.h): where the part and the
-  // rejects are uploaded; empty for a local output.
+  // rejects are uploaded; empty for a local output (output_url also for a
+  // map task of an exchange, whose map output stays local).
   std::string output_url;
   std::string rejects_url;
 };
