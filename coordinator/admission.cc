@@ -86,6 +86,7 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
   job.partition_by = spec.output.partition_by;
   job.speculative = spec.speculative;
   job.output_mode = spec.output.mode;
+  if (is_s3_url(spec.output.path) && job.has_aggregate) job.exchange_dir = s3_exchange_dir(job);
   job.created_unix = unix_time_seconds();
 
   // Parquet files are cut at row group starts (their footers, read now).

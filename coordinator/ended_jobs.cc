@@ -72,7 +72,10 @@ static void remove_published(const JobRecord& job) {
 }
 
 void collect_temporary(const JobRecord& job) {
-  if (is_s3_output(job)) return;  // no local working directory (s3_output.h)
+  if (is_s3_output(job)) {  // its exchange directory only (s3_output.h)
+    remove_working_dirs(job);
+    return;
+  }
   std::error_code ignored;
   if (job.state == JobState::kSucceeded) {
     // Part numbers are never reused: a replaced name is never a live file.
@@ -105,7 +108,7 @@ void EndedJobs::collect(const std::vector<const JobRecord*>& jobs) {
 
 void EndedJobs::sweep(const std::vector<const JobRecord*>& jobs) const {
   for (const JobRecord* job : jobs) {
-    if (is_final(job->state) && !is_s3_output(*job)) remove_working_dirs(*job);
+    if (is_final(job->state)) remove_working_dirs(*job);
   }
 }
 

@@ -23,6 +23,7 @@ std::string in_output(const JobRecord& job, const std::string& name) {
 }
 
 std::string work_dir(const JobRecord& job) {
+  if (!job.exchange_dir.empty()) return job.exchange_dir;  // an s3:// output's exchange
   if (job.output_mode == OutputMode::kOverwrite) return staging_dir_of(job.output_dir, job.id);
   return job.output_dir;
 }

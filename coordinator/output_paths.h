@@ -15,7 +15,8 @@ namespace sluice {
 // `name` inside the job's working directory.
 std::string in_output(const JobRecord& job, const std::string& name);
 // Where the job writes: output_dir, or for output.mode: overwrite its
-// staging directory beside it.
+// staging directory beside it; for an s3:// output with an exchange, the
+// local exchange_dir (its map and sorted outputs; the parts go to S3).
 std::string work_dir(const JobRecord& job);
 std::string temporary_dir(const JobRecord& job);
 std::string temp_part_path(const JobRecord& job, uint32_t partition, uint32_t attempt);

@@ -164,6 +164,7 @@ Status publish_partition(const JobRecord& job, const PartitionRecord& partition)
       fs::remove(in_output(job, rejects_name(job, partition.index)), ignored);
     }
     SLUICE_RETURN_IF_ERROR(publish_file(temp, target).status());
+    if (is_s3_output(job)) return Status::ok();  // its rejects: an upload (s3_output.h)
   } else {
     SLUICE_RETURN_IF_ERROR(publish_part(job, partition));
   }
@@ -182,8 +183,11 @@ Status publish_partition(const JobRecord& job, const PartitionRecord& partition)
 // Removes _temporary/<job> and _partials/<job>, and the shared parents when
 // no other job uses them.
 void remove_working_dirs(const JobRecord& job) {
-  if (is_s3_output(job)) return;  // no local working directory (s3_output.h)
   std::error_code ignored;
+  if (is_s3_output(job)) {  // its exchange directory, when it has one (s3_output.h)
+    if (!job.exchange_dir.empty()) fs::remove_all(job.exchange_dir, ignored);
+    return;
+  }
   fs::remove_all(temporary_dir(job), ignored);
   fs::remove_all(partials_dir(job), ignored);
   fs::remove(in_output(job, "_temporary"), ignored);
@@ -193,7 +197,9 @@ void remove_working_dirs(const JobRecord& job) {
 }
 
 void discard_attempt(const JobRecord& job, uint32_t partition, uint32_t attempt) {
-  if (is_s3_output(job)) return;  // its uploads are aborted (CoordinatorCore::on_done)
+  // Its uploads are aborted (CoordinatorCore::on_done); an exchange's local
+  // files go as a directory output's.
+  if (is_s3_output(job) && job.exchange_dir.empty()) return;
   std::error_code ignored;
   for (const std::string& file : attempt_files(job, partition, attempt)) {
     fs::remove_all(file, ignored);
@@ -212,6 +218,12 @@ std::optional<std::string> temporary_files_problem(const JobRecord& job, uint32_
       return fmt::format("{} holds {} bytes, the worker wrote {}", path, size, bytes);
     return std::nullopt;
   };
+  if (is_s3_output(job)) {
+    // Parts and rejects are uploads (s3_uploads_problem); a map or sorted
+    // output of an exchange is a local file.
+    if (writes_part(job, partition)) return std::nullopt;
+    return expect(temp_part_path(job, partition, attempt), stats.bytes_written);
+  }
   if (!job.partition_by.empty() && writes_part(job, partition)) {
     for (size_t i = 0; i < stats.files.size(); ++i) {
       if (auto problem =
@@ -229,7 +241,7 @@ std::optional<std::string> temporary_files_problem(const JobRecord& job, uint32_
 }
 
 void remove_temporaries_except(const JobRecord& job, const std::set<std::string>& keep) {
-  if (is_s3_output(job)) return;
+  if (is_s3_output(job) && job.exchange_dir.empty()) return;
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(temporary_dir(job), error)) {
     if (keep.count(entry.path().string()) == 0) fs::remove_all(entry.path(), error);
@@ -400,16 +412,21 @@ bool already_finished(const JobRecord& job) {
 // this job's entries after its own: one manifest of every part. Read before
 // this job's manifest replaces it, so a redo after a crash reads the same.
 static Result<json> appended_manifest(const JobRecord& job, const json& own) {
-  std::ifstream file(in_output(job, "_MANIFEST.json"));
+  std::optional<std::string> text;
+  if (is_s3_output(job)) {
+    SLUICE_ASSIGN_OR_RETURN(text, get_s3_object(job, "_MANIFEST.json"));
+  } else if (std::ifstream file(in_output(job, "_MANIFEST.json")); file) {
+    text = std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  }
   json manifest = own;
   manifest["part_base"] = job.part_base;
-  if (!file) {
+  if (!text) {
     manifest["job_ids"] = json::array({job.id});
     return manifest;
   }
   json old;
   try {
-    old = json::parse(file);
+    old = json::parse(*text);
   } catch (const json::exception& error) {
     return data_error(in_output(job, "_MANIFEST.json") + ": cannot append to it: " + error.what());
   }
@@ -437,8 +454,12 @@ static Result<json> appended_manifest(const JobRecord& job, const json& own) {
 static Status write_output(const JobRecord& job, const std::vector<PartitionRecord>& partitions,
                            const std::map<std::string, SeenFile>& lineage_files) {
   if (is_s3_output(job)) {
+    // output.mode: overwrite: the old objects go once the new manifest is
+    // in place (a redo after a crash removes what is left).
     SLUICE_ASSIGN_OR_RETURN(bool finished, s3_output_finished(job));
-    if (finished) return Status::ok();
+    if (finished) {
+      return job.output_mode == OutputMode::kOverwrite ? remove_s3_replaced(job) : Status::ok();
+    }
   } else if (already_finished(job)) {
     collect_temporary(job);
     return Status::ok();
@@ -492,7 +513,10 @@ static Status write_output(const JobRecord& job, const std::vector<PartitionReco
   if (job.output_mode == OutputMode::kAppend) {
     SLUICE_ASSIGN_OR_RETURN(manifest, appended_manifest(job, manifest));
   }
-  if (is_s3_output(job)) return finish_s3_output(job, partitions, json_text(manifest, 2) + "\n");
+  if (is_s3_output(job)) {
+    SLUICE_RETURN_IF_ERROR(finish_s3_output(job, partitions, json_text(manifest, 2) + "\n"));
+    return job.output_mode == OutputMode::kOverwrite ? remove_s3_replaced(job) : Status::ok();
+  }
   SLUICE_RETURN_IF_ERROR(
       write_file_atomically(in_output(job, "_MANIFEST.json"), json_text(manifest, 2) + "\n"));
   crash_point("manifest-written");
@@ -543,7 +567,9 @@ static Status finish_overwrite(const JobRecord& job,
 
 Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& partitions,
                      const std::map<std::string, SeenFile>& lineage_files) {
-  if (job.output_mode == OutputMode::kOverwrite) return finish_overwrite(job, partitions);
+  if (job.output_mode == OutputMode::kOverwrite && !is_s3_output(job)) {
+    return finish_overwrite(job, partitions);
+  }
   return write_output(job, partitions, lineage_files);
 }
 

@@ -111,6 +111,7 @@ std::string encode_job(const JobRecord& job) {
     record["part_base"] = job.part_base;
   }
   if (!job.partition_by.empty()) record["partition_by"] = job.partition_by;
+  if (!job.exchange_dir.empty()) record["exchange_dir"] = job.exchange_dir;
   if (job.hive_files_skipped > 0) {
     record["hive_skipped"] = {job.hive_files_skipped, job.hive_bytes_skipped};
   }
@@ -161,6 +162,7 @@ Result<JobRecord> decode_job(const std::string& text) {
     if (record.contains("partition_by")) {
       job.partition_by = record.at("partition_by").get<std::vector<std::string>>();
     }
+    job.exchange_dir = record.value("exchange_dir", std::string());
     if (record.contains("hive_skipped")) {
       job.hive_files_skipped = record.at("hive_skipped").at(0);
       job.hive_bytes_skipped = record.at("hive_skipped").at(1);

@@ -163,6 +163,10 @@ struct JobRecord {
   // the filters ruled out by their partition values, never planned.
   uint64_t hive_files_skipped = 0;
   uint64_t hive_bytes_skipped = 0;
+  // An s3:// output: the local directory of its exchange (map outputs,
+  // sorted outputs; coordinator/s3_output.h), fixed at admission. Empty for
+  // a directory output (its working files live in it).
+  std::string exchange_dir;
 };
 
 std::string encode_job(const JobRecord& job);

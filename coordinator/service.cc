@@ -12,6 +12,7 @@
 #include "common/base/limits.h"
 #include "common/base/log.h"
 #include "coordinator/admission.h"
+#include "coordinator/background_work.h"
 #include "coordinator/board_render.h"
 #include "coordinator/core.h"
 #include "coordinator/http_server.h"
@@ -34,7 +35,10 @@ class CoordinatorService::Impl final : public Outbox {
       : ledger_(std::move(ledger)),
         scheduler_(*ledger_, clock_),
         core_(scheduler_, clock_, *this),
-        log_(logger("coordinator")) {}
+        log_(logger("coordinator")),
+        background_(limits::kAdmissionThreads, limits::kAdmissionQueueMax, [this] {
+          if (link_) link_->wake();
+        }) {}
   // Workers are gone by now (`sluice run` stops them first): what one stopped
   // in the middle of an attempt of an ended job left goes.
   ~Impl() override { core_.sweep(); }
@@ -71,8 +75,11 @@ class CoordinatorService::Impl final : public Outbox {
   const std::string& endpoint() const { return endpoint_; }
   int http_port() const { return http_ ? http_->port() : 0; }
 
+  // One frame, handled to the end: a submission's admission is waited for.
   Status handle_frame(const std::string& identity, const void* data, size_t size) {
     handle(identity, proto::decode(std::string_view(static_cast<const char*>(data), size)));
+    background_.wait_idle();
+    background_.run_completions();
     return tick();
   }
 
@@ -85,11 +92,14 @@ class CoordinatorService::Impl final : public Outbox {
       if (readable) {
         drain();
         // A worker that reported Done asked for work in the same breath:
-        // lease its next partition (one WAL sync) before committing the last
-        // one (another), so it never waits for the commit.
+        // lease its next partition before committing the last one. Both are
+        // written buffered; the tick's flush makes the round's leases and
+        // commits durable with one WAL sync, then sends the Tasks first,
+        // then the commit decisions, then renames (group commit, core.h).
         SLUICE_RETURN_IF_ERROR(assign_tasks());
         handle_deferred_done();
       }
+      background_.run_completions();  // admissions finished meanwhile
       SLUICE_RETURN_IF_ERROR(tick());
       announce_jobs_ended();
       const int64_t now = clock_.now_ms();
@@ -240,11 +250,41 @@ class CoordinatorService::Impl final : public Outbox {
     return Status::ok();
   }
 
+  // Admission runs on background_ (it may list S3, sniff files or query
+  // PostgreSQL); its completion, back on the loop, claims the output,
+  // submits the job and replies.
   Status on(const std::string& identity, const proto::SubmitJob& message) {
-    auto admitted = admit_job(message.spec_yaml, message.spec_file, message.base_dir);
+    // A run of an incremental lineage unfinished now is the one this
+    // submission returns, even if it finishes while the job is admitted.
+    auto work = [this, identity, unfinished = unfinished_jobs(scheduler_),
+                 message]() -> BackgroundWork::Completion {
+      auto admitted = std::make_shared<Result<AdmittedJob>>(internal_error("admission failed"));
+      try {
+        *admitted = admit_job(message.spec_yaml, message.spec_file, message.base_dir);
+      } catch (const std::exception& error) {
+        *admitted = internal_error(std::string("admission failed: ") + error.what());
+      }
+      return [this, identity, admitted, unfinished] {
+        Status status = finish_submit(identity, *admitted, unfinished);
+        if (status.is_ok()) return;
+        log_->error("submission failed peer={} error={}", printable(identity), status.to_string());
+        send_to(identity, proto::ErrorReply{status.message()});
+      };
+    };
+    if (!background_.submit(std::move(work))) {
+      send_to(identity,
+              proto::ErrorReply{"coordinator busy: " + std::to_string(limits::kAdmissionQueueMax) +
+                                " submissions wait for admission; submit again later"});
+    }
+    return Status::ok();
+  }
+
+  Status finish_submit(const std::string& identity, Result<AdmittedJob>& admitted,
+                       const std::set<std::string>& unfinished_at_receipt) {
     // An incremental job: this submission is a run of its lineage (new files only).
-    Status planned =
-        admitted.is_ok() ? plan_incremental_run(scheduler_, *admitted) : admitted.status();
+    Status planned = admitted.is_ok()
+                         ? plan_incremental_run(scheduler_, *admitted, unfinished_at_receipt)
+                         : admitted.status();
     if (planned.is_ok()) planned = claim_output(scheduler_, *admitted);  // the directory is free
     if (!planned.is_ok()) {
       send_to(identity, proto::ErrorReply{planned.message()});
@@ -255,6 +295,9 @@ class CoordinatorService::Impl final : public Outbox {
     if (created) {
       log_->info("job submitted job={} name={} partitions={} output={}", record.id, record.name,
                  record.partitions_total, record.output_dir);
+      if (http_)  // the dashboard lists the job at once
+        board_.publish(
+            render_board(scheduler_, core_.metrics(), telemetry_, clock_.now_ms(), true));
       if (auto plan = join_plan_text(record))
         log_->info("join planned job={} {}", record.id, *plan);
     } else {
@@ -354,8 +397,9 @@ class CoordinatorService::Impl final : public Outbox {
   std::vector<std::pair<std::string, proto::Done>> deferred_done_;
   std::mutex ended_mutex_;
   std::condition_variable ended_changed_;
-  uint64_t jobs_ended_ = 0;   // scheduler_.jobs_ended() as last announced; guarded by ended_mutex_
-  WorkerExits worker_exits_;  // from report_worker_exit()
+  uint64_t jobs_ended_ = 0;    // scheduler_.jobs_ended() as last announced; guarded by ended_mutex_
+  WorkerExits worker_exits_;   // from report_worker_exit()
+  BackgroundWork background_;  // last: its threads stop before what they use goes
 };
 
 CoordinatorService::CoordinatorService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -48,6 +48,11 @@ proto::Task task_for(const JobRecord& job, const PartitionRecord& partition, uin
     // not an input: they compile the steps over the columns checked at
     // admission.
     task.map_output_dir = partials_dir(job);
+    // An s3:// output: a bucket or merge task that writes a part uploads it
+    // (a sorted output for the merge stays in the exchange directory).
+    if (is_s3_output(job) && writes_part(job, partition.index)) {
+      task.output_url = s3_part_url(job, partition.index);
+    }
     task.input_columns = job.input_columns;
     task.header_known = job.header_known;
     if (partition.is_final) {
@@ -85,7 +90,9 @@ proto::Task task_for(const JobRecord& job, const PartitionRecord& partition, uin
   }
   task.rejects_temp_path = temp_rejects_path(job, partition.index, attempt);
   if (is_s3_output(job)) {
-    task.output_url = s3_part_url(job, partition.index);
+    // A map task of an exchange writes its map output to the exchange
+    // directory and uploads only its rejects.
+    if (writes_part(job, partition.index)) task.output_url = s3_part_url(job, partition.index);
     task.rejects_url = s3_rejects_url(job, partition.index);
   }
   task.isolating = partition.deaths.isolating;

@@ -109,6 +109,10 @@ struct Task {
   # writes the part (and rejects) under its own scratch directory, named as
   # tempPath's (rejectsTempPath's) last component, and uploads each to its
   # final URL as a multipart upload it does not complete (Done.uploads).
+  # outputUrl is empty for a task that writes no part (a map task of an
+  # exchange: its map output goes to tempPath, the job's exchange
+  # directory); under output.partition_by each partition file goes to
+  # outputUrl with its directory inserted before the file name.
   outputUrl @32 :Text;
   rejectsUrl @33 :Text;
   # A postgres input (docs/POSTGRES.md): the key the offsets are relative to

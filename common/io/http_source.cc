@@ -10,15 +10,11 @@
 #include <thread>
 
 #include "common/base/hash.h"
+#include "common/io/http_headers.h"
 #include "common/io/http_retry.h"
 
 namespace sluice {
 namespace {
-
-void init_curl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 // Headers of the last response (a redirect's headers are forgotten).
 struct Headers {
@@ -26,30 +22,13 @@ struct Headers {
   std::string last_modified;
 };
 
-std::string trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return std::string(text);
-}
-
-bool header_is(std::string_view line, std::string_view name) {
-  if (line.size() <= name.size() || line[name.size()] != ':') return false;
-  for (size_t i = 0; i < name.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(line[i])) != name[i]) return false;
-  }
-  return true;
-}
-
 size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto* headers = static_cast<Headers*>(user);
   std::string_view line(data, size * count);
   if (line.starts_with("HTTP/")) *headers = Headers{};  // a new response
-  if (header_is(line, "etag")) headers->etag = trim(line.substr(5));
-  if (header_is(line, "last-modified")) headers->last_modified = trim(line.substr(14));
+  if (auto etag = header_value(line, "etag")) headers->etag = std::move(*etag);
+  if (auto modified = header_value(line, "last-modified"))
+    headers->last_modified = std::move(*modified);
   return size * count;
 }
 

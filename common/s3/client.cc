@@ -10,35 +10,13 @@
 #include <cstring>
 #include <thread>
 
+#include "common/io/http_headers.h"
 #include "common/io/http_retry.h"
 #include "common/s3/client_request.h"
 #include "common/s3/xml.h"
 
 namespace sluice {
 namespace {
-
-void init_curl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-bool header_is(std::string_view line, std::string_view name) {
-  if (line.size() <= name.size() || line[name.size()] != ':') return false;
-  for (size_t i = 0; i < name.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(line[i])) != name[i]) return false;
-  }
-  return true;
-}
-
-std::string trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return std::string(text);
-}
 
 struct Transfer {
   CURL* curl = nullptr;
@@ -52,7 +30,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   std::string_view line(data, size * count);
   if (line.starts_with("HTTP/")) transfer->response->etag.clear();  // a new response
-  if (header_is(line, "etag")) transfer->response->etag = trim(line.substr(5));
+  if (auto etag = header_value(line, "etag")) transfer->response->etag = std::move(*etag);
   return size * count;
 }
 

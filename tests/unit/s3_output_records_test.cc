@@ -37,8 +37,49 @@ TEST(S3OutputRecords, PartAndRejectsUrlsAreTheFinalKeys) {
   EXPECT_EQ(s3_rejects_url(job, 3), "s3://bucket/out/w1/_rejects/part-00003.csv");
   JobRecord aggregate = job;
   aggregate.has_aggregate = true;
-  EXPECT_TRUE(s3_output_unsupported(aggregate).has_value());
+  aggregate.partition_by = {"state"};
+  EXPECT_FALSE(s3_output_unsupported(aggregate).has_value());
   EXPECT_FALSE(s3_output_unsupported(job).has_value());
+  JobRecord overwrite = job;
+  overwrite.output_mode = OutputMode::kOverwrite;
+  EXPECT_FALSE(s3_output_unsupported(overwrite).has_value());
+  JobRecord incremental = job;
+  incremental.lineage_id = "lineage1";
+  EXPECT_TRUE(s3_output_unsupported(incremental).has_value());
+}
+
+TEST(S3OutputRecords, AnExchangesMapTasksUploadOnlyRejectsItsBucketTasksTheirParts) {
+  JobRecord job = s3_job();
+  job.has_aggregate = true;
+  job.map_tasks = 2;
+  job.partitions_total = 4;  // map tasks 0 and 1, bucket tasks 2 and 3 (parts 0 and 1)
+  EXPECT_EQ(s3_part_url(job, 3), "s3://bucket/out/w1/part-00001.csv");
+  const S3UploadRecord rejected{s3_rejects_url(job, 1), "id", {S3Part{1, "\"r\"", 30}}};
+  EXPECT_FALSE(s3_uploads_problem(job, 1, stats_with({}, 500)).has_value());
+  EXPECT_FALSE(s3_uploads_problem(job, 1, stats_with({rejected}, 500, 1, 30)).has_value());
+  const S3UploadRecord map_part{s3_part_url(job, 1), "id", {S3Part{1, "\"m\"", 500}}};
+  EXPECT_TRUE(s3_uploads_problem(job, 1, stats_with({map_part}, 500)).has_value());
+  const S3UploadRecord bucket_part{s3_part_url(job, 3), "id", {S3Part{1, "\"b\"", 9}}};
+  EXPECT_FALSE(s3_uploads_problem(job, 3, stats_with({bucket_part}, 9)).has_value());
+  EXPECT_TRUE(s3_uploads_problem(job, 2, stats_with({bucket_part}, 9)).has_value());
+}
+
+TEST(S3OutputRecords, PartitionedPartsUploadEachFileToItsKey) {
+  JobRecord job = s3_job();
+  job.partition_by = {"state"};
+  PartStats stats = stats_with({}, 12);
+  stats.rows_out = 3;
+  stats.files = {PartitionFile{"state=NJ", 1, 5, 0}, PartitionFile{"state=NY", 2, 7, 0}};
+  const S3UploadRecord nj{
+      "s3://bucket/out/w1/state=NJ/part-00004.csv", "a", {S3Part{1, "\"a\"", 5}}};
+  const S3UploadRecord ny{
+      "s3://bucket/out/w1/state=NY/part-00004.csv", "b", {S3Part{1, "\"b\"", 7}}};
+  stats.uploads = {nj, ny};
+  EXPECT_FALSE(s3_uploads_problem(job, 4, stats).has_value());
+  stats.uploads = {ny, nj};  // in the files' order
+  EXPECT_TRUE(s3_uploads_problem(job, 4, stats).has_value());
+  stats.uploads = {nj};
+  EXPECT_TRUE(s3_uploads_problem(job, 4, stats).has_value());
 }
 
 TEST(S3OutputRecords, UploadsSurviveTheLedgerRecord) {
