@@ -55,7 +55,7 @@ struct TaskSpec {
   // A global sort's bucket task is number bucket_begin of bucket_tasks: it
   // merges that key range of every map output (worker/sort_bucket_task.h).
   uint32_t bucket_tasks = 0;
-  // A join (common/job/join_plan.h): a map task reading the join's input
+  // A join (common/exchange/join_plan.h): a map task reading the join's input
   // (join_right_side); a bucket task's last map_tasks_right map outputs are
   // the right side's, of columns join_right_columns.
   bool join_right_side = false;
