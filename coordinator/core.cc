@@ -6,6 +6,7 @@
 #include "common/base/crash_point.h"
 #include "common/base/limits.h"
 #include "common/base/log.h"
+#include "coordinator/planted_bugs.h"
 #include "coordinator/s3_output.h"
 #include "coordinator/wire.h"
 
@@ -15,6 +16,9 @@ CoordinatorCore::CoordinatorCore(Scheduler& scheduler, const Clock& clock, Outbo
     : scheduler_(scheduler), clock_(clock), outbox_(outbox), log_(logger("coordinator")) {}
 
 Status CoordinatorCore::recover() {
+  // What load() committed, and whatever a crashed process left in the WAL's
+  // buffers, is durable before anything is renamed on its word.
+  SLUICE_RETURN_IF_ERROR(scheduler_.sync());
   for (const AttemptRef& ref : scheduler_.unpublished()) SLUICE_RETURN_IF_ERROR(publish(ref));
   for (const JobRecord* job : scheduler_.jobs()) {
     if (is_final(job->state)) {
@@ -91,16 +95,51 @@ Status CoordinatorCore::on_done(const std::string& identity, const DoneReport& r
   // Refused, not discarded: a second Done of an attempt written or won,
   // whose uploads stay (or were completed).
   if (!outcome.accepted && unconfirmed) unconfirmed_uploads_.erase(report.attempt);
-  outbox_.send_commit_decision(identity, report.attempt, outcome);
   if (!outcome.accepted) {
     metrics_.attempts_refused++;
     log_->info("attempt refused job={} partition={} attempt={} reason={}", report.attempt.job_id,
                report.attempt.partition, report.attempt.attempt, outcome.reason);
   }
-  for (const AttemptRef& ref : outcome.committed) {
-    SLUICE_RETURN_IF_ERROR(publish(ref));
-    metrics_.commits++;
-    metrics_.commit_seconds_sum += static_cast<double>(clock_.now_ms() - received_ms) / 1000.0;
+  // Its commits are buffered: the decision and the renames wait for flush().
+  unsent_decisions_.push_back(Decision{identity, report.attempt, std::move(outcome), received_ms});
+  if (planted_bugs().publish_before_sync) return flush_decisions();
+  return Status::ok();
+}
+
+Status CoordinatorCore::flush() {
+  if (unsent_tasks_.empty() && unsent_decisions_.empty()) return Status::ok();
+  SLUICE_RETURN_IF_ERROR(scheduler_.sync());
+  crash_point("round-synced");
+  std::vector<Assignment> tasks;
+  tasks.swap(unsent_tasks_);
+  for (const Assignment& assignment : tasks) {
+    // A lease of the round may be gone already (a twin aborted by a Done of
+    // the same round, a stopped job): its Task is not sent.
+    if (!scheduler_.is_leased(assignment.attempt)) continue;
+    const JobRecord& job = *scheduler_.job(assignment.attempt.job_id);
+    const PartitionRecord& partition =
+        *scheduler_.partition(assignment.attempt.job_id, assignment.attempt.partition);
+    outbox_.send_task(assignment.worker, job, partition, assignment.attempt.attempt);
+    metrics_.tasks_dispatched++;
+    log_->debug("task sent job={} partition={} attempt={} worker={}", job.id, partition.index,
+                assignment.attempt.attempt, printable(assignment.worker));
+  }
+  return flush_decisions();
+}
+
+Status CoordinatorCore::flush_decisions() {
+  std::vector<Decision> decisions;
+  decisions.swap(unsent_decisions_);
+  for (const Decision& decision : decisions) {
+    outbox_.send_commit_decision(decision.worker, decision.attempt, decision.outcome);
+  }
+  for (const Decision& decision : decisions) {
+    for (const AttemptRef& ref : decision.outcome.committed) {
+      SLUICE_RETURN_IF_ERROR(publish(ref));
+      metrics_.commits++;
+      metrics_.commit_seconds_sum +=
+          static_cast<double>(clock_.now_ms() - decision.received_ms) / 1000.0;
+    }
   }
   return Status::ok();
 }
@@ -139,6 +178,9 @@ Status CoordinatorCore::on_failed(const std::string& identity, const FailedRepor
 }
 
 Status CoordinatorCore::stop(const std::string& job_id, JobState state, const std::string& error) {
+  // What the round committed is published first, as it would have been
+  // before the job stopped (a stopped job's temporary files are collected).
+  SLUICE_RETURN_IF_ERROR(flush());
   SLUICE_ASSIGN_OR_RETURN(std::vector<Abort> aborts, scheduler_.stop_job(job_id, state, error));
   send_aborts(aborts);  // the scheduler logged the job's end
   // Its written attempts will not be committed now: their uploads go.
@@ -160,12 +202,14 @@ void CoordinatorCore::send_aborts(const std::vector<Abort>& aborts) {
 }
 
 Status CoordinatorCore::tick() {
+  SLUICE_RETURN_IF_ERROR(flush());
   for (const std::string& identity : scheduler_.expire_workers()) {
     metrics_.lease_expiries++;
     log_->warn("worker expired worker={} reason=no message for {} ms", printable(identity),
                limits::kLeaseMs);
   }
   SLUICE_RETURN_IF_ERROR(assign_tasks());
+  SLUICE_RETURN_IF_ERROR(flush());
   for (const std::string& job_id : scheduler_.finishable_jobs()) {
     if (auto error = scheduler_.reject_limit_error(job_id)) {
       SLUICE_RETURN_IF_ERROR(stop(job_id, JobState::kFailed, *error));
@@ -196,15 +240,7 @@ Status CoordinatorCore::tick() {
 
 Status CoordinatorCore::assign_tasks() {
   SLUICE_ASSIGN_OR_RETURN(std::vector<Assignment> assignments, scheduler_.assign());
-  for (const Assignment& assignment : assignments) {
-    const JobRecord& job = *scheduler_.job(assignment.attempt.job_id);
-    const PartitionRecord& partition =
-        *scheduler_.partition(assignment.attempt.job_id, assignment.attempt.partition);
-    outbox_.send_task(assignment.worker, job, partition, assignment.attempt.attempt);
-    metrics_.tasks_dispatched++;
-    log_->debug("task sent job={} partition={} attempt={} worker={}", job.id, partition.index,
-                assignment.attempt.attempt, printable(assignment.worker));
-  }
+  for (Assignment& assignment : assignments) unsent_tasks_.push_back(std::move(assignment));
   return Status::ok();
 }
 

@@ -8,6 +8,12 @@
 // files no written attempt owns are collected. Messages go out through an
 // Outbox: ZeroMQ in service.cc, the simulated network in tests/sim/, so the
 // coordinator and the simulation run this same code.
+//
+// Group commit: the leases (assign_tasks) and commits (on_done) of a round
+// are written to the ledger buffered and made durable together by flush(),
+// one WAL fsync; only then does it release what must follow their
+// durability — the round's Tasks, its commit decisions, its renames — in
+// that order. tick() flushes first and again after its own leases.
 // Thread safety: owned by the loop thread.
 
 #include <map>
@@ -57,15 +63,22 @@ class CoordinatorCore {
   // Any message from a worker counts as a heartbeat; an unknown worker is
   // asked to register again.
   Status on_worker_message(const std::string& identity);
+  // The decision is sent, and a committed attempt renamed, at flush().
   Status on_done(const std::string& identity, const DoneReport& report);
   Status on_failed(const std::string& identity, const FailedReport& report);
   // Renames a committed attempt into place and records it published.
   Status publish(const AttemptRef& ref);
   // Fails or cancels a job: its running attempts are aborted, its leftovers collected.
   Status stop(const std::string& job_id, JobState state, const std::string& error);
-  // One round's housekeeping: expired workers, leases, finished jobs.
+  // One round's housekeeping: the round flushed, expired workers, leases
+  // (flushed), finished jobs.
   Status tick();
+  // Leases for workers with credit; their Tasks are sent at flush().
   Status assign_tasks();
+  // One WAL sync for everything the round wrote, then its Tasks (of leases
+  // still held), commit decisions and renames, in that order. Nothing is
+  // synced when nothing waits for it.
+  Status flush();
   // At shutdown (not at a crash): what a worker stopped in the middle of an
   // attempt of an ended job left goes.
   void sweep() const;
@@ -75,6 +88,17 @@ class CoordinatorCore {
 
  private:
   void send_aborts(const std::vector<Abort>& aborts);
+  // The round's commit decisions, then its renames: what must follow the
+  // sync. flush() calls it after the sync; the planted bug
+  // publish_before_sync (planted_bugs.h) at once.
+  Status flush_decisions();
+
+  struct Decision {
+    std::string worker;
+    AttemptRef attempt;
+    DoneOutcome outcome;
+    int64_t received_ms = 0;
+  };
 
   Scheduler& scheduler_;
   const Clock& clock_;
@@ -86,6 +110,9 @@ class CoordinatorCore {
   // committed or discarded (the scheduler forgets a discarded written
   // attempt's); aborted when discarded or when the job stops.
   std::map<AttemptRef, std::vector<S3UploadRecord>> unconfirmed_uploads_;
+  // What waits for the round's sync (flush()).
+  std::vector<Assignment> unsent_tasks_;
+  std::vector<Decision> unsent_decisions_;  // with their commits, to rename
 };
 
 }  // namespace sluice

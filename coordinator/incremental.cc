@@ -144,7 +144,16 @@ std::vector<std::string> output_files_of(const SeenFile& file) {
   return names;
 }
 
-Status plan_incremental_run(Scheduler& scheduler, AdmittedJob& admitted) {
+std::set<std::string> unfinished_jobs(const Scheduler& scheduler) {
+  std::set<std::string> ids;
+  for (const JobRecord* job : scheduler.jobs()) {
+    if (job->state == JobState::kRunning || job->state == JobState::kFailed) ids.insert(job->id);
+  }
+  return ids;
+}
+
+Status plan_incremental_run(Scheduler& scheduler, AdmittedJob& admitted,
+                            const std::set<std::string>& unfinished_at_receipt) {
   JobRecord& record = admitted.record;
   SLUICE_ASSIGN_OR_RETURN(JobSpec spec, parse_job_spec(record.spec_yaml, record.spec_file));
   if (!spec.input.incremental) return Status::ok();
@@ -171,7 +180,8 @@ Status plan_incremental_run(Scheduler& scheduler, AdmittedJob& admitted) {
         continue;
       }
     }
-    if (run->state == JobState::kRunning || run->state == JobState::kFailed) {
+    if (run->state == JobState::kRunning || run->state == JobState::kFailed ||
+        unfinished_at_receipt.count(run->id) > 0) {
       log->info(
           "incremental run unfinished, finishing it first lineage={} job={} generation={} "
           "state={}; files added since go to the next run",

@@ -28,6 +28,7 @@
 //
 // Thread safety: called from the coordinator loop thread.
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,13 @@ std::vector<std::string> output_files_of(const SeenFile& file);
 // A failed run whose inputs changed since it was planned can never succeed:
 // it is cancelled (Scheduler::supersede) and the new run reads its files.
 // A job that is not incremental is left as it is.
-Status plan_incremental_run(Scheduler& scheduler, AdmittedJob& admitted);
+// `unfinished_at_receipt`: the jobs that were running or failed when the
+// submission arrived (admission runs off the loop, and a run may finish
+// meanwhile): such a run is still the one this submission returns.
+Status plan_incremental_run(Scheduler& scheduler, AdmittedJob& admitted,
+                            const std::set<std::string>& unfinished_at_receipt);
+
+// The jobs of `scheduler` running or failed now.
+std::set<std::string> unfinished_jobs(const Scheduler& scheduler);
 
 }  // namespace sluice

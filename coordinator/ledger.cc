@@ -95,7 +95,8 @@ Status PartitionLedger::put_partition(const std::string& job_id, const Partition
 Status PartitionLedger::sync() { return store_->sync(); }
 
 Result<CommitOutcome> PartitionLedger::commit(const std::string& job_id,
-                                              const PartitionRecord& partition) {
+                                              const PartitionRecord& partition,
+                                              Durability durability) {
   const std::string key = partition_key(job_id, partition.index);
   SLUICE_ASSIGN_OR_RETURN(std::optional<std::string> existing, store_->get(key));
   if (existing) {
@@ -109,7 +110,7 @@ Result<CommitOutcome> PartitionLedger::commit(const std::string& job_id,
   }
   PartitionRecord committed = partition;
   committed.state = PartitionState::kCommitted;
-  SLUICE_RETURN_IF_ERROR(store_->put(key, encode_partition(committed)));
+  SLUICE_RETURN_IF_ERROR(store_->put(key, encode_partition(committed), durability));
   return CommitOutcome::kCommitted;
 }
 

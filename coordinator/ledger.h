@@ -45,9 +45,12 @@ class PartitionLedger {
   // Makes every buffered write so far durable (one WAL fsync): the leases of
   // one round of assignment share it.
   Status sync();
-  // Durably makes `partition.attempt` the winner. Returns kAlreadyCommitted if
+  // Makes `partition.attempt` the winner. Returns kAlreadyCommitted if
   // another attempt won; never an error to call twice for the same attempt.
-  Result<CommitOutcome> commit(const std::string& job_id, const PartitionRecord& partition);
+  // kBuffered (group commit, the Scheduler's): durable at the next sync(),
+  // and nothing that depends on it (a rename, a reply) may happen before.
+  Result<CommitOutcome> commit(const std::string& job_id, const PartitionRecord& partition,
+                               Durability durability = Durability::kSynced);
 
  private:
   explicit PartitionLedger(std::unique_ptr<KeyValueStore> store) : store_(std::move(store)) {}

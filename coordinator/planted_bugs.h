@@ -10,6 +10,9 @@ struct PlantedBugs {
   // Scheduler::on_done accepts a Done from an attempt that no longer holds
   // its lease (it expired, or the coordinator restarted since).
   bool accept_done_without_lease = false;
+  // CoordinatorCore::on_done renames a committed attempt into place at
+  // once, before the round's WAL sync has made its commit durable.
+  bool publish_before_sync = false;
 };
 
 inline PlantedBugs& planted_bugs() {

@@ -42,6 +42,7 @@ Status Scheduler::load() {
     entry.eligible_at_ms.assign(entry.partitions.size(), 0);
     entry.leased_at_ms.assign(entry.partitions.size(), 0);
     entry.speculative = entry.record.speculative;
+    index_files(entry);
     for (PartitionRecord& partition : entry.partitions) {
       if (partition.state == PartitionState::kLeased) partition.state = PartitionState::kPlanned;
     }
@@ -88,6 +89,7 @@ Result<bool> Scheduler::submit(const JobRecord& job,
   entry.eligible_at_ms.assign(partitions.size(), 0);
   entry.leased_at_ms.assign(partitions.size(), 0);
   entry.speculative = job.speculative;
+  index_files(entry);
   for (const PartitionRecord& partition : partitions) entry.planned.insert(partition.index);
   job_order_.push_back(job.id);
   JobEntry& added = jobs_.emplace(job.id, std::move(entry)).first->second;
@@ -103,13 +105,46 @@ std::vector<std::string> Scheduler::finishable_jobs() const {
     if (job.record.state != JobState::kRunning) continue;
     if (job.record.has_aggregate && !job.record.buckets_planned) continue;
     if (job.record.final_merge && !job.record.final_planned) continue;
-    const bool all_published =
-        std::all_of(job.partitions.begin(), job.partitions.end(),
-                    [](const PartitionRecord& p) { return p.state == PartitionState::kPublished; });
-    if (all_published) ids.push_back(job_id);
+    if (all_published(job)) ids.push_back(job_id);
   }
   return ids;
 }
+
+bool Scheduler::all_published(const JobEntry& job) {
+  // Partitions are published in about the order they are planned: the scan
+  // goes on from the first one found unpublished at the last call.
+  for (; job.publish_scan_from < job.partitions.size(); ++job.publish_scan_from) {
+    if (job.partitions[job.publish_scan_from].state != PartitionState::kPublished) return false;
+  }
+  return true;
+}
+
+void Scheduler::reset_scans(JobEntry& job) {
+  job.maps_scan_from = 0;
+  job.publish_scan_from = 0;
+  job.commit_scan_from.clear();
+}
+
+void Scheduler::index_files(JobEntry& job) {
+  job.file_begin.clear();
+  job.file_end.clear();
+  for (const PartitionRecord& partition : job.partitions) {
+    if (partition.is_bucket || partition.is_final) continue;
+    const uint32_t file = partition.range.file_index;
+    if (file >= job.file_end.size()) {
+      job.file_begin.resize(file + 1, UINT32_MAX);
+      job.file_end.resize(file + 1, 0);
+    }
+    job.file_begin[file] = std::min(job.file_begin[file], partition.index);
+    job.file_end[file] = std::max(job.file_end[file], partition.index + 1);
+  }
+  // A file without partitions (none: a file gets an entry from its first).
+  for (size_t file = 0; file < job.file_begin.size(); ++file) {
+    if (job.file_begin[file] == UINT32_MAX) job.file_begin[file] = 0;
+  }
+}
+
+Status Scheduler::sync() { return ledger_.sync(); }
 
 std::optional<std::string> Scheduler::reject_limit_error(const std::string& job_id) const {
   const JobEntry* job = find(job_id);
@@ -145,7 +180,7 @@ Result<bool> Scheduler::resume(const std::string& job_id) {
     partition.state = PartitionState::kPlanned;
     partition.stats = PartStats{};
     partition.attempts_failed = 0;
-    job->maps_scan_from = 0;
+    reset_scans(*job);
     SLUICE_RETURN_IF_ERROR(ledger_.put_partition(job_id, partition));
     if (partition.is_bucket || partition.is_final) continue;  // waits for the map outputs
     job->planned.insert(partition.index);

@@ -122,8 +122,14 @@ class Scheduler {
   void worker_died(const std::string& host, uint32_t pid, int signal);
 
   // --- partitions ---
-  // Leases runnable partitions to workers with credit; durable before returned.
+  // Group commit: the leases of assign() and the commits of on_done() (and
+  // of load()) are written buffered; they are durable once sync() returns,
+  // and the caller (CoordinatorCore::flush) sends no Task, commit decision
+  // or rename that depends on them before. One WAL fsync for a round.
+  Status sync();
+  // Leases runnable partitions to workers with credit (durable at sync()).
   Result<std::vector<Assignment>> assign();
+  // `committed` of the outcome: durable at sync().
   Result<DoneOutcome> on_done(const std::string& identity, const DoneReport& report);
   Status on_failed(const std::string& identity, const AttemptRef& attempt,
                    const std::string& message, bool retryable);
@@ -190,6 +196,16 @@ class Scheduler {
     bool speculative = false;           // job file: speculative: true
     uint64_t rejects_limit_count = 0;
     mutable uint32_t maps_scan_from = 0;  // maps_published(): map tasks before it are published
+    // Where a scan starts, so that a Done or a tick costs O(1), not O(P)
+    // (reset_scans() when a decided partition is planned again):
+    // advance_commits(): per input file, partitions before it are decided;
+    // all_published(): partitions before it are published.
+    std::map<uint32_t, uint32_t> commit_scan_from;
+    mutable uint32_t publish_scan_from = 0;
+    // Per input file, its first partition and one past its last (where
+    // advance_commits starts and stops).
+    std::vector<uint32_t> file_begin;
+    std::vector<uint32_t> file_end;
   };
   struct Worker {
     std::string host;
@@ -219,6 +235,12 @@ class Scheduler {
   Status lose_holder(JobEntry& job, const AttemptRef& attempt, const std::string& cause,
                      int signal);
   Status advance_commits(JobEntry& job, uint32_t file_index, DoneOutcome& outcome);
+  // Every partition published (a scan from publish_scan_from).
+  static bool all_published(const JobEntry& job);
+  // A decided partition of `job` is planned again: scans start over.
+  static void reset_scans(JobEntry& job);
+  // file_begin and file_end, from the partitions' ranges (at submission and load).
+  static void index_files(JobEntry& job);
   // The exchange (scheduler_stages.cc). A bucket task reads every map
   // output, so it runs only while they are all published.
   static bool maps_published(const JobEntry& job);

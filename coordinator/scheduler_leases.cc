@@ -157,9 +157,9 @@ Result<std::vector<Assignment>> Scheduler::assign() {
     }
     if (worker.credit > 0) SLUICE_RETURN_IF_ERROR(speculate(identity, worker, assignments));
   }
-  // Each lease was written buffered; one WAL fsync makes them all durable
-  // before any Task is sent (an attempt number is never handed out twice).
-  if (!assignments.empty()) SLUICE_RETURN_IF_ERROR(ledger_.sync());
+  // Each lease was written buffered; the caller's sync() makes them durable,
+  // with the round's commits, before any Task is sent (an attempt number is
+  // never handed out twice).
   return assignments;
 }
 
@@ -224,7 +224,7 @@ Status Scheduler::lease(JobEntry& job, uint32_t index, const std::string& identi
       partition.exact_start_offset = previous.stats.end_offset;
     }
   }
-  // Buffered: assign() syncs once for all the leases of its round.
+  // Buffered: one sync() for all the leases (and commits) of a round.
   SLUICE_RETURN_IF_ERROR(ledger_.put_partition(job.record.id, partition, Durability::kBuffered));
   crash_point("leased");
   job.leases[index][attempt] = identity;

@@ -163,6 +163,8 @@ Status Scheduler::on_map_output_lost(const std::string& identity, const AttemptR
     map.start_is_exact = false;
     SLUICE_RETURN_IF_ERROR(ledger_.put_partition(job->record.id, map));
     job->maps_scan_from = std::min(job->maps_scan_from, map_task);
+    job->publish_scan_from = std::min(job->publish_scan_from, map_task);
+    job->commit_scan_from.clear();
     job->eligible_at_ms[map_task] = 0;
     job->planned.insert(map_task);
   }

@@ -13,6 +13,7 @@
 #include "common/base/limits.h"
 #include "common/base/log.h"
 #include "coordinator/admission.h"
+#include "coordinator/background_work.h"
 #include "coordinator/board_render.h"
 #include "coordinator/core.h"
 #include "coordinator/http_server.h"
@@ -39,7 +40,9 @@ class CoordinatorService::Impl final : public Outbox {
         core_(scheduler_, clock_, *this),
         router_(context_, zmq::socket_type::router),
         waker_(context_),
-        log_(logger("coordinator")) {}
+        log_(logger("coordinator")),
+        background_(limits::kAdmissionThreads, limits::kAdmissionQueueMax,
+                    [this] { waker_.poke(); }) {}
   // Workers are gone by now (`sluice run` stops them first): what one stopped
   // in the middle of an attempt of an ended job left goes.
   ~Impl() override { core_.sweep(); }
@@ -87,8 +90,11 @@ class CoordinatorService::Impl final : public Outbox {
   const std::string& endpoint() const { return endpoint_; }
   int http_port() const { return http_ ? http_->port() : 0; }
 
+  // One frame, handled to the end: a submission's admission is waited for.
   Status handle_frame(const std::string& identity, const void* data, size_t size) {
     handle(identity, zmq::message_t(data, size));
+    background_.wait_idle();
+    background_.run_completions();
     return tick();
   }
 
@@ -103,11 +109,14 @@ class CoordinatorService::Impl final : public Outbox {
       if (readable) {
         drain();
         // A worker that reported Done asked for work in the same breath:
-        // lease its next partition (one WAL sync) before committing the last
-        // one (another), so it never waits for the commit.
+        // lease its next partition before committing the last one. Both are
+        // written buffered; the tick's flush makes the round's leases and
+        // commits durable with one WAL sync, then sends the Tasks first,
+        // then the commit decisions, then renames (group commit, core.h).
         SLUICE_RETURN_IF_ERROR(assign_tasks());
         handle_deferred_done();
       }
+      background_.run_completions();  // admissions finished meanwhile
       SLUICE_RETURN_IF_ERROR(tick());
       announce_jobs_ended();
       const int64_t now = clock_.now_ms();
@@ -271,18 +280,45 @@ class CoordinatorService::Impl final : public Outbox {
                                message.getMapOutputLost(), message.getLostMapTask()});
   }
 
+  // Admission runs on background_ (it may list S3, sniff files or query
+  // PostgreSQL); its completion, back on the loop, claims the output,
+  // submits the job and replies.
   Status on_submit(const std::string& identity, proto::SubmitJob::Reader message) {
-    auto admitted = admit_job(to_string(message.getSpecYaml()), to_string(message.getSpecFile()),
-                              to_string(message.getBaseDir()));
-    capnp::MallocMessageBuilder builder;
-    auto envelope = builder.initRoot<proto::Envelope>();
+    // A run of an incremental lineage unfinished now is the one this
+    // submission returns, even if it finishes while the job is admitted.
+    auto work = [this, identity, unfinished = unfinished_jobs(scheduler_),
+                 spec_yaml = to_string(message.getSpecYaml()),
+                 spec_file = to_string(message.getSpecFile()),
+                 base_dir = to_string(message.getBaseDir())]() -> BackgroundWork::Completion {
+      auto admitted = std::make_shared<Result<AdmittedJob>>(internal_error("admission failed"));
+      try {
+        *admitted = admit_job(spec_yaml, spec_file, base_dir);
+      } catch (const std::exception& error) {
+        *admitted = internal_error(std::string("admission failed: ") + error.what());
+      }
+      return [this, identity, admitted, unfinished] {
+        Status status = finish_submit(identity, *admitted, unfinished);
+        if (status.is_ok()) return;
+        log_->error("submission failed peer={} error={}", printable(identity), status.to_string());
+        reply_error(identity, status.message());
+      };
+    };
+    if (!background_.submit(std::move(work))) {
+      reply_error(identity, "coordinator busy: " + std::to_string(limits::kAdmissionQueueMax) +
+                                " submissions wait for admission; submit again later");
+    }
+    return Status::ok();
+  }
+
+  Status finish_submit(const std::string& identity, Result<AdmittedJob>& admitted,
+                       const std::set<std::string>& unfinished_at_receipt) {
     // An incremental job: this submission is a run of its lineage (new files only).
-    Status planned =
-        admitted.is_ok() ? plan_incremental_run(scheduler_, *admitted) : admitted.status();
+    Status planned = admitted.is_ok()
+                         ? plan_incremental_run(scheduler_, *admitted, unfinished_at_receipt)
+                         : admitted.status();
     if (planned.is_ok()) planned = claim_output(scheduler_, *admitted);  // the directory is free
     if (!planned.is_ok()) {
-      envelope.initErrorReply().setMessage(planned.message());
-      proto::send_to(router_, identity, builder);
+      reply_error(identity, planned.message());
       return Status::ok();
     }
     const JobRecord& record = admitted->record;
@@ -290,6 +326,9 @@ class CoordinatorService::Impl final : public Outbox {
     if (created) {
       log_->info("job submitted job={} name={} partitions={} output={}", record.id, record.name,
                  record.partitions_total, record.output_dir);
+      if (http_)  // the dashboard lists the job at once
+        board_.publish(
+            render_board(scheduler_, core_.metrics(), telemetry_, clock_.now_ms(), true));
       if (auto plan = join_plan_text(record))
         log_->info("join planned job={} {}", record.id, *plan);
     } else {
@@ -303,12 +342,19 @@ class CoordinatorService::Impl final : public Outbox {
         }
       }
     }
-    auto reply = envelope.initSubmitReply();
+    capnp::MallocMessageBuilder builder;
+    auto reply = builder.initRoot<proto::Envelope>().initSubmitReply();
     reply.setJobId(record.id);
     reply.setCreated(created);
     reply.setState(job_state_name(scheduler_.job(record.id)->state));
     proto::send_to(router_, identity, builder);
     return Status::ok();
+  }
+
+  void reply_error(const std::string& identity, const std::string& message) {
+    capnp::MallocMessageBuilder builder;
+    builder.initRoot<proto::Envelope>().initErrorReply().setMessage(message);
+    proto::send_to(router_, identity, builder);
   }
 
   Status reply_status(const std::string& identity, const std::string& job_id) {
@@ -419,8 +465,9 @@ class CoordinatorService::Impl final : public Outbox {
   std::vector<std::pair<std::string, std::unique_ptr<proto::Decoded>>> deferred_done_;
   std::mutex ended_mutex_;
   std::condition_variable ended_changed_;
-  uint64_t jobs_ended_ = 0;   // scheduler_.jobs_ended() as last announced; guarded by ended_mutex_
-  WorkerExits worker_exits_;  // from report_worker_exit()
+  uint64_t jobs_ended_ = 0;    // scheduler_.jobs_ended() as last announced; guarded by ended_mutex_
+  WorkerExits worker_exits_;   // from report_worker_exit()
+  BackgroundWork background_;  // last: its threads stop before what they use goes
 };
 
 CoordinatorService::CoordinatorService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -11,6 +11,7 @@
 #include "common/job/s3_inputs.h"
 #include "common/s3/upload.h"
 #include "common/spec/job_spec.h"
+#include "worker/compiled_jobs.h"
 
 namespace sluice {
 namespace {
@@ -19,8 +20,8 @@ namespace fs = std::filesystem;
 
 // The client for the job's output.s3 (credentials_file against base_dir).
 Result<std::unique_ptr<S3Client>> output_client(const TaskSpec& task) {
-  SLUICE_ASSIGN_OR_RETURN(JobSpec spec, parse_job_spec(task.spec_yaml, "job"));
-  S3Options options = spec.output.s3;
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const JobSpec> spec, compiled_job(task.spec_yaml));
+  S3Options options = spec->output.s3;
   if (!options.credentials_file.empty()) {
     options.credentials_file =
         absolute_path(options.credentials_file, task.base_dir.empty() ? "." : task.base_dir);

@@ -25,6 +25,7 @@
 #include "common/postgres/range_reader.h"
 #include "common/spec/job_spec.h"
 #include "worker/bucket_task.h"
+#include "worker/compiled_jobs.h"
 #include "worker/crash_trigger.h"
 #include "worker/join_bucket_task.h"
 #include "worker/part_writer.h"
@@ -238,9 +239,9 @@ Result<std::unique_ptr<RowWriter>> open_sort_map_writer(const TaskSpec& task, co
 }  // namespace
 
 TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
-  auto parsed = parse_job_spec(task.spec_yaml, "job");
-  if (!parsed.is_ok()) return failure(parsed.status().message(), false);
-  JobSpec& spec = parsed.value();
+  auto compiled = compiled_job(task.spec_yaml);
+  if (!compiled.is_ok()) return failure(compiled.status().message(), false);
+  JobSpec spec = *compiled.value();  // this task's copy: it may take one side of a join
   if (task.is_bucket_task && join_step_index(spec))
     return run_join_bucket_task(task, spec, control);
   if (task.is_bucket_task) return run_bucket_task(task, spec, control);

@@ -22,6 +22,11 @@ inline constexpr int64_t kReconnectBackoffMsMax = 2000;
 inline constexpr int64_t kRetryBackoffMsMin = 100;
 // The coordinator's poll timeout; bounds how late a lease expiry is noticed.
 inline constexpr int64_t kCoordinatorTickMs = 50;
+// Threads that admit submitted jobs off the coordinator's loop (listing S3,
+// sniffing files, asking PostgreSQL for key bounds), and submissions that may
+// wait for one; more are refused ("coordinator busy").
+inline constexpr size_t kAdmissionThreads = 2;
+inline constexpr size_t kAdmissionQueueMax = 64;
 // Speculative execution (when a job asks for it): a second attempt starts
 // for a partition running longer than this factor times the median, and
 // never before this many milliseconds.

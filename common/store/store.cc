@@ -28,7 +28,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& directory) {
   options.create_if_missing = true;
   options.max_open_files = 64;
   options.keep_log_file_num = 2;
-  options.write_buffer_size = 4 << 20;
+  options.write_buffer_size = 16 << 20;  // fewer flushes and compactions under a million partitions
   options.max_write_buffer_number = 2;
   rocksdb::DB* db = nullptr;
   rocksdb::Status status = rocksdb::DB::Open(options, directory, &db);

@@ -158,9 +158,16 @@ TEST(Operations, RunServesTheDashboardByDefaultAndNotWithHttpOff) {
   auto page = http.Get("/");
   ASSERT_TRUE(page) << "nothing served on port " << port << " while the job runs";
   EXPECT_NE(page->body.find("<title>sluice</title>"), std::string::npos);
-  auto jobs = http.Get("/api/jobs");
-  ASSERT_TRUE(jobs);
-  EXPECT_NE(jobs->body.find("\"name\":\"slow\""), std::string::npos) << jobs->body;
+  // The job is submitted after the dashboard is up, and runs for 3 s.
+  std::string listed;
+  for (int tries = 0; tries < 50 && listed.find("\"name\":\"slow\"") == std::string::npos;
+       ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto jobs = http.Get("/api/jobs");
+    ASSERT_TRUE(jobs);
+    listed = jobs->body;
+  }
+  EXPECT_NE(listed.find("\"name\":\"slow\""), std::string::npos) << listed;
   EXPECT_EQ(running.wait(), 0) << read_file(dir / "run.log");
 
   write_file(dir / "quick.yaml", "name: quick\ninput:\n  path: in.csv\noutput:\n  path: q/\n");

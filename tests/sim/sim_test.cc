@@ -112,6 +112,14 @@ TEST_F(Simulation, CatchesARenameBeforeTheCommitIsDurable) {
   EXPECT_NE(first_caught([&](uint64_t seed) { return run(seed, PlantedBug::kFsyncLies); }, 50), 0u);
 }
 
+TEST_F(Simulation, CatchesARenameReleasedBeforeItsRoundIsSynced) {
+  // Planted: group commit's rename released before the round's WAL sync
+  // (CoordinatorCore publishes at once what the ledger holds buffered).
+  EXPECT_NE(
+      first_caught([&](uint64_t seed) { return run(seed, PlantedBug::kPublishBeforeSync); }, 50),
+      0u);
+}
+
 TEST_F(Simulation, CatchesADoneAcceptedAfterItsLeaseExpired) {
   // Planted: the scheduler accepts a Done from an attempt whose lease is gone.
   EXPECT_NE(

@@ -97,6 +97,6 @@ struct Faults {
 };
 
 // Planted protocol bugs the simulation must catch (its own test only).
-enum class PlantedBug { kNone, kFsyncLies, kAcceptDoneWithoutLease };
+enum class PlantedBug { kNone, kFsyncLies, kAcceptDoneWithoutLease, kPublishBeforeSync };
 
 }  // namespace sluice::sim

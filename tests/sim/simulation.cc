@@ -78,6 +78,7 @@ class Simulation {
     disk_->set_fsync_lies(options.planted == PlantedBug::kFsyncLies);
     planted_bugs().accept_done_without_lease =
         options.planted == PlantedBug::kAcceptDoneWithoutLease;
+    planted_bugs().publish_before_sync = options.planted == PlantedBug::kPublishBeforeSync;
   }
 
   ~Simulation() {

@@ -40,7 +40,8 @@ class IncrementalState : public ::testing::Test {
   AdmittedJob plan() {
     auto admitted = admit_job(spec_, "inc.yaml", dir_.path());
     EXPECT_TRUE(admitted.is_ok()) << admitted.status().to_string();
-    Status planned = plan_incremental_run(*scheduler_, admitted.value());
+    Status planned =
+        plan_incremental_run(*scheduler_, admitted.value(), unfinished_jobs(*scheduler_));
     EXPECT_TRUE(planned.is_ok()) << planned.to_string();
     return admitted.value();
   }
