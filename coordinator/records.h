@@ -123,7 +123,7 @@ struct JobRecord {
   // neighbouring buckets, and write the parts.
   uint32_t map_tasks = 0;
   bool buckets_planned = false;
-  // A join (common/job/join_plan.h): the last map_tasks_right map tasks read
+  // A join (common/exchange/join_plan.h): the last map_tasks_right map tasks read
   // the join's input (its files are the last of `inputs`, from
   // right_inputs_from on); join_right_columns are its columns after its
   // schema gate, what those map tasks write.

@@ -1,5 +1,7 @@
 #include "worker/part_writer.h"
 
+#include "common/formats/row_writers.h"
+
 namespace sluice {
 
 Result<std::unique_ptr<PartWriter>> PartWriter::open(const std::string& temp_path,

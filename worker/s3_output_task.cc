@@ -7,10 +7,11 @@
 
 #include "common/base/crash_point.h"
 #include "common/job/inputs.h"
-#include "common/job/job_spec.h"
+#include "common/job/job_file.h"
 #include "common/job/s3_inputs.h"
 #include "common/layout/partitioned_writer.h"
 #include "common/s3/upload.h"
+#include "common/spec/job_spec.h"
 #include "worker/compiled_jobs.h"
 
 namespace sluice {

@@ -10,6 +10,7 @@
 #include "common/base/limits.h"
 #include "common/csv/range_reader.h"
 #include "common/exchange/exchange.h"
+#include "common/exchange/join_plan.h"
 #include "common/exchange/join_rows.h"
 #include "common/exchange/map_output.h"
 #include "common/exchange/sort_map_sink.h"
@@ -19,10 +20,10 @@
 #include "common/job/hive_partitions.h"
 #include "common/job/hive_reader.h"
 #include "common/job/inputs.h"
-#include "common/job/job_spec.h"
-#include "common/job/join_plan.h"
+#include "common/job/job_file.h"
 #include "common/pipeline/pipeline.h"
 #include "common/postgres/range_reader.h"
+#include "common/spec/job_spec.h"
 #include "worker/bucket_task.h"
 #include "worker/compiled_jobs.h"
 #include "worker/crash_trigger.h"
@@ -246,7 +247,7 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   if (task.is_bucket_task) return run_bucket_task(task, spec, control);
   if (task.is_final_merge) return run_merge_task(task, spec, control);
   spec.base_dir = task.base_dir;  // lookup files and exec programs resolve against it
-  // A join's map task runs one side of it (common/job/join_plan.h): the
+  // A join's map task runs one side of it (common/exchange/join_plan.h): the
   // steps before the join over the job's input, or the join input's gate;
   // a broadcast join is a lookup step, and the task a plain one.
   std::shared_ptr<const JoinSpec> join;
