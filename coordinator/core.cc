@@ -219,10 +219,10 @@ Status CoordinatorCore::tick() {
       continue;
     }
     const JobRecord& job = *scheduler_.job(job_id);
-    std::vector<PartitionRecord> partitions;
-    for (uint32_t index = 0; index < job.partitions_total; ++index)
-      partitions.push_back(*scheduler_.partition(job_id, index));
-    Status finished = finish_output(job, partitions, scheduler_.seen_files(job.lineage_id));
+    auto partition_at = [&](uint32_t index) -> const PartitionRecord& {
+      return *scheduler_.partition(job_id, index);
+    };
+    Status finished = finish_output(job, partition_at, scheduler_.seen_files(job.lineage_id));
     if (!finished.is_ok()) {
       SLUICE_RETURN_IF_ERROR(stop(job_id, JobState::kFailed, finished.message()));
       continue;
