@@ -18,6 +18,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/base/clock.h"
@@ -45,6 +46,10 @@ class Outbox {
 };
 
 // A Failed message, read.
+// The message of a worker's retryable Failed for a Task it had no free slot
+// for (worker/service.cc): nothing ran, no attempt is counted.
+inline constexpr std::string_view kNoFreeSlotMessage = "worker has no free slot";
+
 using FailedReport = proto::Failed;
 
 class CoordinatorCore {
