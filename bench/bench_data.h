@@ -15,7 +15,8 @@
 #include "common/base/batch.h"
 #include "common/csv/range_reader.h"
 #include "common/io/memory_source.h"
-#include "common/job/job_spec.h"
+#include "common/job/job_file.h"
+#include "common/spec/job_spec.h"
 #include "tools/gen/parking_generator.h"
 
 namespace sluice::bench {

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "bench/bench_data.h"
+#include "common/formats/row_writers.h"
 #include "common/io/row_writer.h"
 
 namespace sluice::bench {

@@ -33,3 +33,54 @@ function(sluice_add_test name sources)
   include(GoogleTest)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60)
 endfunction()
+
+# The library graph: one library per folder, declared with what it depends
+# on. DEPENDS names the sluice libraries (sluice_NAME) whose headers the
+# folder includes, every one of them (not only the nearest: the check is not
+# transitive); LIBRARIES the other targets it links (Debian's packages).
+# scripts/check-includes.py reads these calls as the graph that every
+# #include must follow and that has no cycle (docs/ARCHITECTURE.md, "The
+# library graph"); FOLDER tells it the folder when it is not the
+# CMakeLists.txt's own.
+#
+# sluice_folder_library(NAME [FOLDER dir] [SOURCES files...] DEPENDS names... [LIBRARIES targets...])
+#   -> static library sluice_NAME (alias sluice::NAME) of SOURCES, by default
+#      the folder's *.cc but main.cc.
+function(sluice_folder_library name)
+  cmake_parse_arguments(ARG "" "FOLDER" "SOURCES;DEPENDS;LIBRARIES" ${ARGN})
+  if(NOT ARG_SOURCES)
+    set(folder ${CMAKE_CURRENT_SOURCE_DIR})
+    if(ARG_FOLDER)
+      set(folder ${CMAKE_SOURCE_DIR}/${ARG_FOLDER})
+    endif()
+    file(GLOB ARG_SOURCES CONFIGURE_DEPENDS ${folder}/*.cc)
+    list(FILTER ARG_SOURCES EXCLUDE REGEX "/main\\.cc$")
+  endif()
+  sluice_add_library(${name} ${ARG_SOURCES})
+  sluice_folder_dependencies(${name} DEPENDS ${ARG_DEPENDS} LIBRARIES ${ARG_LIBRARIES})
+endfunction()
+
+# sluice_folder_dependencies(NAME [FOLDER dir] DEPENDS names... [LIBRARIES targets...])
+#   -> links an existing target sluice_NAME (made without sluice_folder_library).
+function(sluice_folder_dependencies name)
+  cmake_parse_arguments(ARG "" "FOLDER" "DEPENDS;LIBRARIES" ${ARGN})
+  foreach(dependency ${ARG_DEPENDS})
+    target_link_libraries(sluice_${name} PUBLIC sluice::${dependency})
+  endforeach()
+  if(ARG_LIBRARIES)
+    target_link_libraries(sluice_${name} PUBLIC ${ARG_LIBRARIES})
+  endif()
+endfunction()
+
+# sluice_folder_executable(NAME [FOLDER dir] SOURCES files... DEPENDS names... [LIBRARIES targets...])
+#   -> the executable NAME.
+function(sluice_folder_executable name)
+  cmake_parse_arguments(ARG "" "FOLDER" "SOURCES;DEPENDS;LIBRARIES" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR})
+  foreach(dependency ${ARG_DEPENDS})
+    target_link_libraries(${name} PRIVATE sluice::${dependency})
+  endforeach()
+  target_link_libraries(${name} PRIVATE ${ARG_LIBRARIES})
+  sluice_target_defaults(${name})
+endfunction()

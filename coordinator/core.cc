@@ -181,6 +181,9 @@ Status CoordinatorCore::on_failed(const std::string& identity, const FailedRepor
   if (report.map_output_lost) {
     return scheduler_.on_map_output_lost(identity, ref, report.lost_map_task, report.message);
   }
+  if (report.retryable && report.message == kNoFreeSlotMessage) {
+    return scheduler_.on_refused(identity, ref, report.message);
+  }
   return scheduler_.on_failed(identity, ref, report.message, report.retryable);
 }
 
@@ -223,10 +226,10 @@ Status CoordinatorCore::tick() {
       continue;
     }
     const JobRecord& job = *scheduler_.job(job_id);
-    std::vector<PartitionRecord> partitions;
-    for (uint32_t index = 0; index < job.partitions_total; ++index)
-      partitions.push_back(*scheduler_.partition(job_id, index));
-    Status finished = finish_output(job, partitions, scheduler_.seen_files(job.lineage_id));
+    auto partition_at = [&](uint32_t index) -> const PartitionRecord& {
+      return *scheduler_.partition(job_id, index);
+    };
+    Status finished = finish_output(job, partition_at, scheduler_.seen_files(job.lineage_id));
     if (!finished.is_ok()) {
       SLUICE_RETURN_IF_ERROR(stop(job_id, JobState::kFailed, finished.message()));
       continue;

@@ -18,6 +18,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/base/clock.h"
@@ -45,13 +46,11 @@ class Outbox {
 };
 
 // A Failed message, read.
-struct FailedReport {
-  AttemptRef attempt;
-  std::string message;
-  bool retryable = false;
-  bool map_output_lost = false;  // a bucket task found map task lost_map_task's output bad
-  uint32_t lost_map_task = 0;
-};
+// The message of a worker's retryable Failed for a Task it had no free slot
+// for (worker/service.cc): nothing ran, no attempt is counted.
+inline constexpr std::string_view kNoFreeSlotMessage = "worker has no free slot";
+
+using FailedReport = proto::Failed;
 
 class CoordinatorCore {
  public:

@@ -3,7 +3,10 @@
 // each of its partitions. It is the single source of truth for exactly-once
 // publication: a rename happens only after the ledger has durably recorded
 // the winning attempt, and a second attempt can never be committed.
-// Keys: "job/<id>" -> JobRecord, "part/<id>/<index, 8 digits>" -> PartitionRecord,
+// Keys: "job/<id>" -> JobRecord (JSON), "part/<id>/<index, 8 digits>" ->
+// PartitionRecord (binary, coordinator/partition_codec.cc: the ledger is the
+// coordinator's own, a state directory of a version that wrote JSON partition
+// records is not read),
 // "seen/<lineage>/<path>" -> SeenFile (incremental lineages: the files whose
 // output is published, written with the run that published it).
 // Thread safety: owned by the coordinator loop thread.

@@ -5,9 +5,9 @@
 #include <algorithm>
 
 #include "common/base/limits.h"
-#include "common/job/job_spec.h"
 #include "common/parquet/file_reader.h"
 #include "common/postgres/connection.h"
+#include "common/spec/job_spec.h"
 
 namespace sluice {
 std::vector<PlannedRange> plan_ranges(const std::vector<InputFile>& files,

@@ -9,7 +9,7 @@
 
 #include "common/base/status.h"
 #include "common/job/inputs.h"
-#include "common/job/job_spec.h"
+#include "common/spec/job_spec.h"
 
 namespace sluice {
 

@@ -12,16 +12,20 @@
 
 #include "common/base/crash_point.h"
 #include "common/base/hash.h"
+#include "common/exchange/join_plan.h"
+#include "common/formats/row_writers.h"
 #include "common/io/publish.h"
 #include "common/io/row_writer.h"
 #include "common/job/check.h"
-#include "common/job/job_spec.h"
-#include "common/job/join_plan.h"
+#include "common/job/job_file.h"
 #include "common/layout/partitioned_writer.h"
 #include "common/pipeline/merge.h"
 #include "common/pipeline/pipeline.h"
+#include "common/spec/job_spec.h"
 #include "coordinator/incremental.h"
 #include "coordinator/json_text.h"
+#include "coordinator/manifest.h"
+#include "coordinator/manifest_stream.h"
 #include "coordinator/output_dir.h"
 #include "coordinator/s3_output.h"
 
@@ -30,13 +34,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-struct PartFile {
-  std::string name;
-  uint64_t rows = 0;
-  uint64_t bytes = 0;
-  uint64_t checksum = 0;
-};
 
 // The job's pipeline as the coordinator compiles it (for the merge and for
 // the empty part): over the columns of its first input that is not empty.
@@ -248,154 +245,6 @@ void remove_temporaries_except(const JobRecord& job, const std::set<std::string>
   }
 }
 
-static json version_json(const InputVersion& version) {
-  return {{"size", version.size_bytes},
-          {"mtime_ns", version.mtime_ns},
-          {"head_xxh64", hex64(version.head_checksum)},
-          {"tail_xxh64", hex64(version.tail_checksum)}};
-}
-
-// What every manifest lists: inputs, parts, rejects, each partition's
-// accounting, and the row totals summed from it.
-struct ManifestContent {
-  json inputs = json::array();
-  json parts = json::array();
-  json rejects = json::array();
-  json accounting = json::array();
-  uint64_t rows_in = 0, rows_out = 0, rows_filtered = 0, rows_rejected = 0;
-  uint64_t row_groups_skipped = 0;
-
-  // The partition's part: its one file, or its partition files.
-  void add_part(const JobRecord& job, const PartitionRecord& p) {
-    const uint32_t number = part_number(job, p.index);
-    if (job.partition_by.empty()) {
-      parts.push_back({{"partition", number},
-                       {"file", part_name(job, number - job.part_base)},
-                       {"rows", p.stats.rows_out},
-                       {"bytes", p.stats.bytes_written},
-                       {"checksum", hex64(p.stats.checksum)}});
-      return;
-    }
-    for (const PartitionFile& file : p.stats.files) {
-      parts.push_back({{"partition", number},
-                       {"file", partition_file_name(job, p.index, file)},
-                       {"rows", file.rows},
-                       {"bytes", file.bytes},
-                       {"checksum", hex64(file.checksum)}});
-    }
-  }
-
-  void add_accounting(const json& entry) {
-    accounting.push_back(entry);
-    rows_in += entry.at("rows_in").get<uint64_t>();
-    rows_out += entry.at("rows_out").get<uint64_t>();
-    rows_filtered += entry.at("rows_filtered").get<uint64_t>();
-    rows_rejected += entry.at("rows_rejected").get<uint64_t>();
-    if (entry.contains("row_groups_skipped"))
-      row_groups_skipped += entry.at("row_groups_skipped").get<uint64_t>();
-  }
-};
-
-static json manifest_json(const JobRecord& job, bool aggregate, const ManifestContent& content) {
-  json manifest{{"format_version", 1},
-                {"job_id", job.id},
-                {"name", job.name},
-                {"spec_hash", hex64(hash64(job.spec_yaml))},
-                {"extension", job.extension},
-                {"aggregate", aggregate},
-                {"inputs", content.inputs},
-                {"rows_in", content.rows_in},
-                {"rows_out", content.rows_out},
-                {"rows_filtered", content.rows_filtered},
-                {"rows_rejected", content.rows_rejected},
-                {"parts", content.parts},
-                {"rejects", content.rejects},
-                {"partitions", content.accounting}};
-  if (!job.partition_by.empty()) manifest["partition_by"] = job.partition_by;
-  // Parquet input with predicate pushdown: written only when some were.
-  if (content.row_groups_skipped > 0) manifest["row_groups_skipped"] = content.row_groups_skipped;
-  // Hive-partitioned input: the files the filters ruled out at planning.
-  if (job.hive_files_skipped > 0) {
-    manifest["hive_files_skipped"] = job.hive_files_skipped;
-    manifest["hive_bytes_skipped"] = job.hive_bytes_skipped;
-  }
-  return manifest;
-}
-
-// A run of an incremental lineage: the generation's own manifest, then the
-// top one listing every current part (earlier runs' files, less those this
-// run replaces, then this run's), then _SUCCESS. Deterministic: a redo after
-// a crash writes the same bytes (lineage_files change only when the run is
-// marked succeeded, after this).
-static Status finish_incremental(const JobRecord& job,
-                                 const std::vector<PartitionRecord>& partitions,
-                                 const std::map<std::string, SeenFile>& lineage_files) {
-  std::set<std::string> replaced_paths;
-  for (const InputChange& change : job.changes) {
-    if (change.reprocess) replaced_paths.insert(change.now.path);
-  }
-  const std::vector<SeenFile> run_files = files_of_run(job, partitions);
-  std::vector<const SeenFile*> current;
-  for (const auto& [path, file] : lineage_files) {
-    if (replaced_paths.count(path) == 0) current.push_back(&file);
-  }
-  for (const SeenFile& file : run_files) current.push_back(&file);
-  std::stable_sort(current.begin(), current.end(), [](const SeenFile* a, const SeenFile* b) {
-    return std::tie(a->first_part, a->identity.path) < std::tie(b->first_part, b->identity.path);
-  });
-
-  json changed = json::array();
-  for (const InputChange& change : job.changes) {
-    changed.push_back({{"path", change.now.path},
-                       {"processed", version_json(change.before)},
-                       {"now", version_json(change.now)},
-                       {"action", change.reprocess ? "reprocessed" : "reported"}});
-  }
-  // A manifest over `files`: inputs, parts, rejects, per-partition accounting, totals.
-  auto manifest_of = [&](const std::vector<const SeenFile*>& files) {
-    ManifestContent content;
-    for (const SeenFile* file : files) {
-      json input = version_json(file->identity);
-      input["path"] = file->identity.path;
-      input["generation"] = file->generation;
-      input["job_id"] = file->job_id;
-      content.inputs.push_back(input);
-      const json output = json::parse(file->output_json);
-      for (const json& part : output.at("parts")) content.parts.push_back(part);
-      for (const json& entry : output.at("rejects")) content.rejects.push_back(entry);
-      for (const json& entry : output.at("partitions")) content.add_accounting(entry);
-    }
-    json manifest = manifest_json(job, false, content);
-    manifest["incremental"] = true;
-    manifest["lineage_id"] = job.lineage_id;
-    manifest["generation"] = job.generation;
-    manifest["changed_inputs"] = changed;
-    manifest["removed_files"] = job.replaced;
-    return manifest;
-  };
-  std::vector<const SeenFile*> added;
-  for (const SeenFile& file : run_files) added.push_back(&file);
-  const std::string generation_name =
-      fmt::format("_manifests/generation-{:05}.json", job.generation);
-  json own = manifest_of(added);
-  own["scope"] = "generation";
-  SLUICE_RETURN_IF_ERROR(make_directories(in_output(job, "_manifests")));
-  SLUICE_RETURN_IF_ERROR(
-      write_file_atomically(in_output(job, generation_name), json_text(own, 2) + "\n"));
-  json top = manifest_of(current);
-  top["scope"] = "table";
-  top["generation_manifest"] = generation_name;
-  json added_parts = json::array();
-  for (const json& part : own.at("parts")) added_parts.push_back(part.at("file"));
-  top["added_parts"] = added_parts;
-  SLUICE_RETURN_IF_ERROR(
-      write_file_atomically(in_output(job, "_MANIFEST.json"), json_text(top, 2) + "\n"));
-  crash_point("manifest-written");
-  SLUICE_RETURN_IF_ERROR(write_file_atomically(in_output(job, "_SUCCESS"), ""));
-  collect_temporary(job);
-  return Status::ok();
-}
-
 // True when this job's manifest and _SUCCESS are already in place (a crash
 // after they were written, before the ledger recorded the job's end).
 bool already_finished(const JobRecord& job) {
@@ -408,50 +257,20 @@ bool already_finished(const JobRecord& job) {
   }
 }
 
-// output.mode: append. The manifest in place (the output appended to) with
-// this job's entries after its own: one manifest of every part. Read before
-// this job's manifest replaces it, so a redo after a crash reads the same.
-static Result<json> appended_manifest(const JobRecord& job, const json& own) {
-  std::optional<std::string> text;
-  if (is_s3_output(job)) {
-    SLUICE_ASSIGN_OR_RETURN(text, get_s3_object(job, "_MANIFEST.json"));
-  } else if (std::ifstream file(in_output(job, "_MANIFEST.json")); file) {
-    text = std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  }
-  json manifest = own;
-  manifest["part_base"] = job.part_base;
-  if (!text) {
-    manifest["job_ids"] = json::array({job.id});
-    return manifest;
-  }
-  json old;
-  try {
-    old = json::parse(*text);
-  } catch (const json::exception& error) {
-    return data_error(in_output(job, "_MANIFEST.json") + ": cannot append to it: " + error.what());
-  }
-  try {
-    json job_ids = old.contains("job_ids") ? old.at("job_ids") : json::array({old.at("job_id")});
-    job_ids.push_back(job.id);
-    manifest["job_ids"] = job_ids;
-    for (const char* list : {"inputs", "parts", "rejects", "partitions"}) {
-      json merged = old.at(list);
-      for (const json& entry : own.at(list)) merged.push_back(entry);
-      manifest[list] = merged;
-    }
-    for (const char* total : {"rows_in", "rows_out", "rows_filtered", "rows_rejected"}) {
-      manifest[total] = old.at(total).get<uint64_t>() + own.at(total).get<uint64_t>();
-    }
-    manifest["aggregate"] = old.value("aggregate", false) || own.at("aggregate").get<bool>();
-  } catch (const json::exception& error) {
-    return data_error(in_output(job, "_MANIFEST.json") + ": cannot append to it: " + error.what());
-  }
-  return manifest;
+// The job's partition records, copied (an incremental run's and an S3
+// output's end still take them so).
+static std::vector<PartitionRecord> copy_partitions(const JobRecord& job,
+                                                    const PartitionAt& partition_at) {
+  std::vector<PartitionRecord> partitions;
+  partitions.reserve(job.partitions_total);
+  for (uint32_t index = 0; index < job.partitions_total; ++index)
+    partitions.push_back(partition_at(index));
+  return partitions;
 }
 
 // The output in work_dir(job): parts (merged or empty) in place, the
 // manifest, _SUCCESS, temporary files collected.
-static Status write_output(const JobRecord& job, const std::vector<PartitionRecord>& partitions,
+static Status write_output(const JobRecord& job, const PartitionAt& partition_at,
                            const std::map<std::string, SeenFile>& lineage_files) {
   if (is_s3_output(job)) {
     // output.mode: overwrite: the old objects go once the new manifest is
@@ -464,61 +283,24 @@ static Status write_output(const JobRecord& job, const std::vector<PartitionReco
     collect_temporary(job);
     return Status::ok();
   }
-  if (!job.lineage_id.empty()) return finish_incremental(job, partitions, lineage_files);
-  ManifestContent content;
-  for (const PartitionRecord& p : partitions) {
-    if (p.is_bucket && job.final_merge) continue;  // merged into the one part
-    if (p.is_bucket || p.is_final) {
-      // A bucket task's part: the groups of its buckets, after the steps
-      // that follow the aggregate (or the merge task's: all of them, sorted).
-      content.add_part(job, p);
-      continue;
-    }
-    const uint32_t number = job.part_base + p.index;  // the index unless appending
-    json entry = {{"partition", number},
-                  {"input_file", job.inputs[p.range.file_index].path},
-                  {"input_range", {p.range.begin_offset, p.range.end_offset}},
-                  {"attempt", p.attempt},
-                  {"rows_in", p.stats.rows_in},
-                  {"rows_out", p.stats.rows_out},
-                  {"rows_filtered", p.stats.rows_filtered},
-                  {"rows_rejected", p.stats.rows_rejected}};
-    if (p.stats.row_groups_skipped > 0) entry["row_groups_skipped"] = p.stats.row_groups_skipped;
-    content.add_accounting(entry);
-    if (!job.has_aggregate) content.add_part(job, p);
-    if (p.stats.rows_rejected > 0) {
-      content.rejects.push_back({{"partition", number},
-                                 {"file", rejects_name(job, p.index)},
-                                 {"rows", p.stats.rows_rejected},
-                                 {"bytes", p.stats.rejects_bytes},
-                                 {"checksum", hex64(p.stats.rejects_checksum)}});
-    }
+  if (!job.lineage_id.empty()) {
+    return finish_incremental(job, copy_partitions(job, partition_at), lineage_files);
   }
   std::optional<PartFile> written;
   // A partitioned output of no rows has no partition, hence no file.
-  if (partitions.empty() && !job.has_aggregate && job.partition_by.empty()) {
+  if (job.partitions_total == 0 && !job.has_aggregate && job.partition_by.empty()) {
     SLUICE_ASSIGN_OR_RETURN(written, write_empty_part(job));
   }
-  if (written) {
-    content.parts.push_back({{"file", written->name},
-                             {"rows", written->rows},
-                             {"bytes", written->bytes},
-                             {"checksum", hex64(written->checksum)}});
-  }
-  for (const InputFile& input : job.inputs) {
-    content.inputs.push_back(
-        {{"path", input.path}, {"size", input.size_bytes}, {"mtime_ns", input.mtime_ns}});
-  }
-  json manifest = manifest_json(job, job.has_aggregate, content);
-  if (job.output_mode == OutputMode::kAppend) {
-    SLUICE_ASSIGN_OR_RETURN(manifest, appended_manifest(job, manifest));
-  }
   if (is_s3_output(job)) {
-    SLUICE_RETURN_IF_ERROR(finish_s3_output(job, partitions, json_text(manifest, 2) + "\n"));
+    StringSink text;
+    SLUICE_RETURN_IF_ERROR(write_job_manifest(text, job, partition_at, written));
+    SLUICE_RETURN_IF_ERROR(finish_s3_output(job, copy_partitions(job, partition_at), text.text()));
     return job.output_mode == OutputMode::kOverwrite ? remove_s3_replaced(job) : Status::ok();
   }
-  SLUICE_RETURN_IF_ERROR(
-      write_file_atomically(in_output(job, "_MANIFEST.json"), json_text(manifest, 2) + "\n"));
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileSink> file,
+                          AtomicFileSink::create(in_output(job, "_MANIFEST.json")));
+  SLUICE_RETURN_IF_ERROR(write_job_manifest(*file, job, partition_at, written));
+  SLUICE_RETURN_IF_ERROR(file->commit());
   crash_point("manifest-written");
   SLUICE_RETURN_IF_ERROR(write_file_atomically(in_output(job, "_SUCCESS"), ""));
   collect_temporary(job);
@@ -542,8 +324,7 @@ static Status finish_swap(const JobRecord& job) {
 // output.mode: overwrite. Each step finds where a crash stopped the last:
 // built and marked in the staging directory -> swapped (the mark is in OUT)
 // -> old output and mark removed (OUT is this job's, nothing beside it).
-static Status finish_overwrite(const JobRecord& job,
-                               const std::vector<PartitionRecord>& partitions) {
+static Status finish_overwrite(const JobRecord& job, const PartitionAt& partition_at) {
   const std::string out = without_trailing_slash(job.output_dir);
   const std::string staged = work_dir(job);
   if (overwrite_mark_of(out) == job.id) return finish_swap(job);
@@ -556,7 +337,7 @@ static Status finish_overwrite(const JobRecord& job,
     }
     SLUICE_RETURN_IF_ERROR(make_directories(staged));  // no partitions published any part
   }
-  SLUICE_RETURN_IF_ERROR(write_output(job, partitions, {}));
+  SLUICE_RETURN_IF_ERROR(write_output(job, partition_at, {}));
   SLUICE_RETURN_IF_ERROR(
       write_file_atomically((fs::path(staged) / kOverwriteMarkName).string(), job.id + "\n"));
   crash_point("overwrite-staged");
@@ -565,12 +346,12 @@ static Status finish_overwrite(const JobRecord& job,
   return finish_swap(job);
 }
 
-Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& partitions,
+Status finish_output(const JobRecord& job, const PartitionAt& partition_at,
                      const std::map<std::string, SeenFile>& lineage_files) {
   if (job.output_mode == OutputMode::kOverwrite && !is_s3_output(job)) {
-    return finish_overwrite(job, partitions);
+    return finish_overwrite(job, partition_at);
   }
-  return write_output(job, partitions, lineage_files);
+  return write_output(job, partition_at, lineage_files);
 }
 
 // A failed job's files that a resubmission would not reuse: an aggregate

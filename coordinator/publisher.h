@@ -24,6 +24,7 @@
 // and keeps them), an aggregate's rejects and merged part go too (it runs
 // again whole). Cancelled (never resumed): its parts and rejects go.
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -47,12 +48,17 @@ std::optional<std::string> temporary_files_problem(const JobRecord& job, uint32_
 // Removes every file in _temporary/<job> whose path is not in `keep`
 // (after a restart: files no written attempt owns).
 void remove_temporaries_except(const JobRecord& job, const std::set<std::string>& keep);
-// Writes _MANIFEST.json (atomically) and _SUCCESS, and removes
+// The job's partition record `index` (0 .. job.partitions_total - 1), read
+// in place: the scheduler's, not copied.
+using PartitionAt = std::function<const PartitionRecord&(uint32_t index)>;
+
+// Writes _MANIFEST.json (atomically; streamed partition by partition, in
+// memory that does not grow with the job's partitions) and _SUCCESS, and removes
 // _temporary/<job> and _partials/<job>. A run of an incremental lineage
 // (job.lineage_id) also writes _manifests/generation-NNNNN.json, and its
 // _MANIFEST.json lists `lineage_files` (what earlier runs published, less
 // the files this run replaces) and its own parts.
-Status finish_output(const JobRecord& job, const std::vector<PartitionRecord>& partitions,
+Status finish_output(const JobRecord& job, const PartitionAt& partition_at,
                      const std::map<std::string, SeenFile>& lineage_files = {});
 // Removes _temporary/<job> and _partials/<job> (at job end, and for ended
 // jobs at restart); for a succeeded incremental run, also the output files

@@ -15,6 +15,7 @@
 #include "common/layout/hive_path.h"
 #include "common/s3/upload.h"
 #include "coordinator/planner.h"
+#include "proto/messages.h"
 
 namespace sluice {
 
@@ -25,26 +26,9 @@ const char* partition_state_name(PartitionState state);
 const char* job_state_name(JobState state);
 bool is_final(JobState state);
 
-struct PartStats {
-  uint64_t rows_in = 0;
-  uint64_t rows_out = 0;
-  uint64_t rows_filtered = 0;
-  uint64_t rows_rejected = 0;
-  uint64_t bytes_read = 0;
-  uint64_t bytes_written = 0;
-  uint64_t checksum = 0;
-  uint64_t rejects_bytes = 0;
-  uint64_t rejects_checksum = 0;
-  uint64_t start_offset = 0;        // where its first record started
-  uint64_t end_offset = 0;          // where the next partition's first record starts
-  uint64_t row_groups_skipped = 0;  // Parquet input: row groups pushdown skipped
-  // output.partition_by: the attempt's files (bytes_written is their sum).
-  std::vector<PartitionFile> files;
-  // An s3:// output: the attempt's uncompleted multipart uploads, its part's
-  // first, then its rejects' (when rows_rejected > 0); kept in the ledger
-  // with the commit, completed when published (coordinator/s3_output.h).
-  std::vector<S3UploadRecord> uploads;
-};
+// What an attempt produced: the one struct from the worker's outcome
+// through Done to this record (proto/messages.h).
+using PartStats = proto::PartStats;
 
 // A record pinned as crashing the workers that process it: every later
 // attempt of its partition rejects it with `reason` instead of processing it.
@@ -139,7 +123,7 @@ struct JobRecord {
   // neighbouring buckets, and write the parts.
   uint32_t map_tasks = 0;
   bool buckets_planned = false;
-  // A join (common/job/join_plan.h): the last map_tasks_right map tasks read
+  // A join (common/exchange/join_plan.h): the last map_tasks_right map tasks read
   // the join's input (its files are the last of `inputs`, from
   // right_inputs_from on); join_right_columns are its columns after its
   // schema gate, what those map tasks write.

@@ -12,9 +12,10 @@
 #include "common/base/crash_point.h"
 #include "common/base/log.h"
 #include "common/job/inputs.h"
-#include "common/job/job_spec.h"
+#include "common/job/job_file.h"
 #include "common/job/s3_inputs.h"
 #include "common/s3/location.h"
+#include "common/spec/job_spec.h"
 #include "coordinator/output_dir.h"
 #include "coordinator/output_paths.h"
 

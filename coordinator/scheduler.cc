@@ -10,7 +10,8 @@
 #include "common/base/assert.h"
 #include "common/base/crash_point.h"
 #include "common/base/log.h"
-#include "common/job/job_spec.h"
+#include "common/job/job_file.h"
+#include "common/spec/job_spec.h"
 #include "coordinator/incremental.h"
 
 namespace sluice {

@@ -24,12 +24,8 @@
 
 namespace sluice {
 
-struct AttemptRef {
-  std::string job_id;
-  uint32_t partition = 0;
-  uint32_t attempt = 0;
-  auto operator<=>(const AttemptRef&) const = default;
-};
+// One attempt of one partition of one job (proto/messages.h).
+using AttemptRef = proto::AttemptId;
 
 // What an isolating attempt announced it processes next (Progress).
 struct AttemptCheckpoint {
@@ -48,10 +44,8 @@ struct Abort {
   AttemptRef attempt;
 };
 
-struct DoneReport {
-  AttemptRef attempt;
-  PartStats stats;
-};
+// A Done message, read: the attempt and its PartStats.
+using DoneReport = proto::Done;
 
 struct DoneOutcome {
   bool accepted = false;
@@ -133,6 +127,13 @@ class Scheduler {
   Result<DoneOutcome> on_done(const std::string& identity, const DoneReport& report);
   Status on_failed(const std::string& identity, const AttemptRef& attempt,
                    const std::string& message, bool retryable);
+  // The worker refused the attempt's Task: it had no free slot (its credit
+  // here was stale, e.g. an idle Heartbeat delayed past an attempt it still
+  // runs). The cluster's problem, not the partition's: planned again at
+  // once, no attempt counted; the worker has no credit until it asks for
+  // work, and its idle Heartbeats give none for a lease.
+  Status on_refused(const std::string& identity, const AttemptRef& attempt,
+                    const std::string& message);
   // A bucket task found map task `map_task`'s published output missing or
   // corrupt: that map task runs again (and only it, as Spark's
   // FetchFailed), the bucket task waits for it; nothing is counted against
@@ -214,6 +215,7 @@ class Scheduler {
     uint32_t slots = 0;
     uint32_t credit = 0;
     int64_t last_seen_ms = 0;
+    int64_t refused_at_ms = -1;  // its last "no free slot" (on_refused), or -1
     std::set<AttemptRef> attempts;
   };
 

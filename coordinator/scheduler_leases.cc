@@ -43,6 +43,10 @@ void Scheduler::set_credit(const std::string& identity, uint32_t free_slots) {
 void Scheduler::on_idle_heartbeat(const std::string& identity) {
   auto it = workers_.find(identity);
   if (it == workers_.end() || !it->second.attempts.empty()) return;
+  // A worker that refused a Task for lack of a slot within a lease runs
+  // something we do not know of: an idle Heartbeat now is an old one.
+  const int64_t refused_at_ms = it->second.refused_at_ms;
+  if (refused_at_ms >= 0 && clock_.now_ms() - refused_at_ms <= limits::kLeaseMs) return;
   it->second.credit = it->second.slots;
 }
 
@@ -308,6 +312,22 @@ Status Scheduler::on_failed(const std::string& identity, const AttemptRef& attem
         .status();
   }
   return release(*job, attempt.partition, message, true);
+}
+
+Status Scheduler::on_refused(const std::string& identity, const AttemptRef& attempt,
+                             const std::string& message) {
+  if (auto worker = workers_.find(identity); worker != workers_.end()) {
+    worker->second.credit = 0;
+    worker->second.refused_at_ms = clock_.now_ms();
+  }
+  JobEntry* job = find(attempt.job_id);
+  if (job == nullptr || attempt.partition >= job->partitions.size()) return Status::ok();
+  if (!is_active(*job, attempt.partition, attempt.attempt)) return Status::ok();  // stale
+  if (job->record.state != JobState::kRunning || job->leases[attempt.partition].size() > 1) {
+    drop_attempt(*job, attempt.partition, attempt.attempt);  // stopped, or its twin goes on
+    return Status::ok();
+  }
+  return release(*job, attempt.partition, message, false);
 }
 
 }  // namespace sluice

@@ -12,7 +12,8 @@
 #include "common/base/crash_point.h"
 #include "common/base/log.h"
 #include "common/exchange/exchange.h"
-#include "common/job/job_spec.h"
+#include "common/job/job_file.h"
+#include "common/spec/job_spec.h"
 #include "coordinator/scheduler.h"
 
 namespace sluice {

@@ -1,13 +1,12 @@
 #include "coordinator/service.h"
 
-#include <kj/exception.h>
 #include <unistd.h>
 
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
 #include <set>
-#include <zmq.hpp>
+#include <variant>
 
 #include "common/base/host.h"
 #include "common/base/limits.h"
@@ -22,15 +21,13 @@
 #include "coordinator/scheduler.h"
 #include "coordinator/wire.h"
 #include "coordinator/worker_exits.h"
-#include "proto/codec.h"
+#include "proto/link.h"
 #include "proto/security.h"
-#include "proto/socket.h"
-#include "proto/waker.h"
+#include "proto/wire.h"
 
 namespace sluice {
 
 namespace fs = std::filesystem;
-using proto::to_string;
 
 class CoordinatorService::Impl final : public Outbox {
  public:
@@ -38,11 +35,10 @@ class CoordinatorService::Impl final : public Outbox {
       : ledger_(std::move(ledger)),
         scheduler_(*ledger_, clock_),
         core_(scheduler_, clock_, *this),
-        router_(context_, zmq::socket_type::router),
-        waker_(context_),
         log_(logger("coordinator")),
-        background_(limits::kAdmissionThreads, limits::kAdmissionQueueMax,
-                    [this] { waker_.poke(); }) {}
+        background_(limits::kAdmissionThreads, limits::kAdmissionQueueMax, [this] {
+          if (link_) link_->wake();
+        }) {}
   // Workers are gone by now (`sluice run` stops them first): what one stopped
   // in the middle of an attempt of an ended job left goes.
   ~Impl() override { core_.sweep(); }
@@ -54,28 +50,17 @@ class CoordinatorService::Impl final : public Outbox {
     if (curve && (options.curve_secret_path.empty() || options.authorized_keys_path.empty())) {
       return invalid_argument("--curve-secret and --authorized-keys go together");
     }
-    try {
-      proto::configure_socket(router_);
-      // A worker that reconnects (same routing id, new connection) is routed
-      // to at once; without this its new connection is ignored until the old
-      // one is torn down, and what is sent meanwhile is lost.
-      router_.set(zmq::sockopt::router_handover, 1);
-      if (curve) {
-        SLUICE_ASSIGN_OR_RETURN(proto::KeyPair keys,
-                                proto::load_key_pair(options.curve_secret_path));
-        SLUICE_ASSIGN_OR_RETURN(auto authorized,
-                                proto::load_authorized_keys(options.authorized_keys_path));
-        // The handler must exist before the socket binds.
-        zap_ = std::make_unique<proto::ZapHandler>(context_, std::move(authorized));
-        proto::apply_server_security(router_, keys);
-        log_->info("CURVE on: only authorized keys are admitted public_key={}", keys.public_z85);
-      }
-      router_.bind(options.listen);
-      endpoint_ = router_.get(zmq::sockopt::last_endpoint);
-    } catch (const zmq::error_t& error) {
-      return Status(StatusCode::kUnavailable,
-                    "cannot listen on " + options.listen + ": " + error.what());
+    proto::ServerSecurity security;
+    if (curve) {
+      SLUICE_ASSIGN_OR_RETURN(security.own, proto::load_key_pair(options.curve_secret_path));
+      SLUICE_ASSIGN_OR_RETURN(security.authorized_public_z85,
+                              proto::load_authorized_keys(options.authorized_keys_path));
+      security.enabled = true;
+      log_->info("CURVE on: only authorized keys are admitted public_key={}",
+                 security.own.public_z85);
     }
+    SLUICE_ASSIGN_OR_RETURN(link_, proto::Link::listen(options.listen, security));
+    endpoint_ = link_->endpoint();
     log_->info("coordinator listening endpoint={} state={} jobs={}", endpoint_, options.state_dir,
                scheduler_.jobs().size());
     if (!options.http_address.empty()) {
@@ -92,7 +77,7 @@ class CoordinatorService::Impl final : public Outbox {
 
   // One frame, handled to the end: a submission's admission is waited for.
   Status handle_frame(const std::string& identity, const void* data, size_t size) {
-    handle(identity, zmq::message_t(data, size));
+    handle(identity, proto::decode(std::string_view(static_cast<const char*>(data), size)));
     background_.wait_idle();
     background_.run_completions();
     return tick();
@@ -102,9 +87,7 @@ class CoordinatorService::Impl final : public Outbox {
     int64_t last_heartbeat_ms = 0;
     int64_t last_board_ms = 0;
     while (!stop.load()) {
-      const bool readable =
-          proto::poll_readable(router_, waker_.socket(), limits::kCoordinatorTickMs);
-      waker_.drain();
+      const bool readable = link_->poll(limits::kCoordinatorTickMs);
       if (stop.load()) break;
       if (readable) {
         drain();
@@ -132,7 +115,7 @@ class CoordinatorService::Impl final : public Outbox {
     return Status::ok();
   }
 
-  void wake() { waker_.poke(); }
+  void wake() { link_->wake(); }
 
   uint64_t wait_jobs_ended(uint64_t seen, std::chrono::milliseconds timeout) {
     std::unique_lock lock(ended_mutex_);
@@ -151,103 +134,104 @@ class CoordinatorService::Impl final : public Outbox {
   }
 
   void drain() {
-    std::string identity;
-    zmq::message_t payload;
     for (int handled = 0; handled < 1000; ++handled) {
-      if (!proto::receive_routed(router_, identity, payload)) return;
-      handle(identity, payload, true);
+      std::optional<proto::Received> received = link_->receive();
+      if (!received) return;
+      handle(received->peer, std::move(received->message), true);
     }
   }
 
   // `defer_done`: a Done report waits in deferred_done_ for
   // handle_deferred_done(), after this round's leases.
-  void handle(const std::string& identity, const zmq::message_t& payload, bool defer_done = false) {
-    auto decoded = proto::decode(payload);
+  void handle(const std::string& identity, Result<proto::Message> decoded,
+              bool defer_done = false) {
     if (!decoded.is_ok()) {
       core_.metrics().messages_dropped++;
       log_->warn("message dropped peer={} reason={}", printable(identity),
                  decoded.status().message());
       return;
     }
-    std::unique_ptr<proto::Decoded> message = std::move(decoded.value());
-    if (defer_done && proto::is_done_report(*message)) {
+    proto::Message& message = decoded.value();
+    if (auto* done = std::get_if<proto::Done>(&message); done != nullptr && defer_done) {
       // The worker's slot is free now (its RequestWork follows); the attempt
       // still holds its lease until the report is handled.
-      auto done = message->envelope().getDone();
-      scheduler_.on_attempt_finished(
-          identity, AttemptRef{to_string(done.getJobId()), done.getPartition(), done.getAttempt()});
-      deferred_done_.emplace_back(identity, std::move(message));
+      scheduler_.on_attempt_finished(identity, done->attempt);
+      deferred_done_.emplace_back(identity, std::move(*done));
       return;
     }
-    dispatch_decoded(identity, *message);
+    dispatch_logged(identity, message);
   }
 
   void handle_deferred_done() {
-    std::vector<std::pair<std::string, std::unique_ptr<proto::Decoded>>> reports;
+    std::vector<std::pair<std::string, proto::Done>> reports;
     reports.swap(deferred_done_);
-    for (auto& [identity, decoded] : reports) dispatch_decoded(identity, *decoded);
+    for (auto& [identity, done] : reports)
+      dispatch_logged(identity, proto::Message(std::move(done)));
   }
 
-  void dispatch_decoded(const std::string& identity, proto::Decoded& decoded) {
-    try {
-      Status status = dispatch(identity, decoded.envelope());
-      if (!status.is_ok())
-        log_->error("handling failed peer={} error={}", printable(identity), status.to_string());
-    } catch (const kj::Exception& error) {
-      core_.metrics().messages_dropped++;
-      log_->warn("message dropped peer={} reason=malformed: {}", printable(identity),
-                 error.getDescription().cStr());
+  void dispatch_logged(const std::string& identity, const proto::Message& message) {
+    Status status = std::visit([&](const auto& kind) { return on(identity, kind); }, message);
+    if (!status.is_ok())
+      log_->error("handling failed peer={} error={}", printable(identity), status.to_string());
+  }
+
+  Status on(const std::string& identity, const proto::Heartbeat& heartbeat) {
+    SLUICE_RETURN_IF_ERROR(core_.on_worker_message(identity));
+    if (heartbeat.active_tasks == 0) scheduler_.on_idle_heartbeat(identity);
+    telemetry_.worker_memory(identity, heartbeat.rss_anon_bytes);
+    return Status::ok();
+  }
+
+  Status on(const std::string& identity, const proto::RequestWork& request) {
+    SLUICE_RETURN_IF_ERROR(core_.on_worker_message(identity));
+    scheduler_.set_credit(identity, request.free_slots);
+    return Status::ok();
+  }
+
+  Status on(const std::string& identity, const proto::Progress& progress) {
+    SLUICE_RETURN_IF_ERROR(core_.on_worker_message(identity));
+    const AttemptCheckpoint checkpoint{progress.checkpoint_seq, progress.checkpoint_offset,
+                                       progress.checkpoint_rows};
+    scheduler_.on_progress(identity, progress.attempt, progress.bytes_read, checkpoint);
+    // An isolating attempt waits until its checkpoint is known here.
+    if (checkpoint.seq > 0) send_to(identity, proto::ProgressAck{progress.attempt, checkpoint.seq});
+    return Status::ok();
+  }
+
+  Status on(const std::string& identity, const proto::Done& done) {
+    return core_.on_done(identity, done);
+  }
+
+  Status on(const std::string& identity, const proto::Failed& failed) {
+    return core_.on_failed(identity, failed);
+  }
+
+  Status on(const std::string& identity, const proto::StatusRequest& request) {
+    return reply_status(identity, request.job_id);
+  }
+
+  Status on(const std::string& identity, const proto::CancelJob& cancel) {
+    return on_cancel(identity, cancel.job_id);
+  }
+
+  // Kinds only the coordinator sends.
+  template <typename Kind>
+  Status on(const std::string& identity, const Kind& message) {
+    log_->warn("message dropped peer={} reason=unexpected kind {}", printable(identity),
+               proto::kind_name(proto::Message(message)));
+    return Status::ok();
+  }
+
+  void send_to(const std::string& peer, const proto::Message& message) {
+    Status sent = link_->send_to(peer, message);
+    if (!sent.is_ok()) {
+      log_->debug("message not sent peer={} kind={} reason={}", printable(peer),
+                  proto::kind_name(message), sent.message());
     }
   }
 
-  Status dispatch(const std::string& identity, proto::Envelope::Reader envelope) {
-    using proto::Envelope;
-    switch (envelope.which()) {
-      case Envelope::REGISTER:
-        return on_register(identity, envelope.getRegister());
-      case Envelope::HEARTBEAT: {
-        SLUICE_RETURN_IF_ERROR(core_.on_worker_message(identity));
-        if (envelope.getHeartbeat().getActiveTasks() == 0) scheduler_.on_idle_heartbeat(identity);
-        telemetry_.worker_memory(identity, envelope.getHeartbeat().getRssAnonBytes());
-        return Status::ok();
-      }
-      case Envelope::REQUEST_WORK: {
-        SLUICE_RETURN_IF_ERROR(core_.on_worker_message(identity));
-        scheduler_.set_credit(identity, envelope.getRequestWork().getFreeSlots());
-        return Status::ok();
-      }
-      case Envelope::PROGRESS: {
-        SLUICE_RETURN_IF_ERROR(core_.on_worker_message(identity));
-        auto progress = envelope.getProgress();
-        const AttemptRef attempt{to_string(progress.getJobId()), progress.getPartition(),
-                                 progress.getAttempt()};
-        const AttemptCheckpoint checkpoint{progress.getCheckpointSeq(),
-                                           progress.getCheckpointOffset(),
-                                           progress.getCheckpointRows()};
-        scheduler_.on_progress(identity, attempt, progress.getBytesRead(), checkpoint);
-        // An isolating attempt waits until its checkpoint is known here.
-        if (checkpoint.seq > 0) send_progress_ack(identity, attempt, checkpoint.seq);
-        return Status::ok();
-      }
-      case Envelope::DONE:
-        return on_done(identity, envelope.getDone());
-      case Envelope::FAILED:
-        return on_failed(identity, envelope.getFailed());
-      case Envelope::SUBMIT_JOB:
-        return on_submit(identity, envelope.getSubmitJob());
-      case Envelope::STATUS_REQUEST:
-        return reply_status(identity, to_string(envelope.getStatusRequest().getJobId()));
-      case Envelope::CANCEL_JOB:
-        return on_cancel(identity, to_string(envelope.getCancelJob().getJobId()));
-      default:
-        log_->warn("message dropped peer={} reason=unexpected kind {}", printable(identity),
-                   static_cast<int>(envelope.which()));
-        return Status::ok();
-    }
-  }
-
-  Status on_register(const std::string& identity, proto::Register::Reader message) {
-    const uint32_t slots = std::clamp<uint32_t>(message.getSlots(), 1, limits::kWorkerSlotsMax);
+  Status on(const std::string& identity, const proto::Register& message) {
+    const uint32_t slots = std::clamp<uint32_t>(message.slots, 1, limits::kWorkerSlotsMax);
     // A routing id ZeroMQ made up (a leading zero byte) is not a worker's: it
     // is a replaced connection's leftovers (ROUTER handover renames the old
     // pipe). Registering it would lease partitions to a dead pipe.
@@ -259,40 +243,24 @@ class CoordinatorService::Impl final : public Outbox {
       log_->warn("worker refused peer={} reason=too many workers", printable(identity));
       return Status::ok();
     }
-    scheduler_.register_worker(identity, slots, to_string(message.getHost()), message.getPid());
+    scheduler_.register_worker(identity, slots, message.host, message.pid);
     log_->info("worker registered worker={} slots={} host={} pid={}", printable(identity), slots,
-               to_string(message.getHost()), message.getPid());
-    capnp::MallocMessageBuilder builder;
-    fill_welcome(builder.initRoot<proto::Envelope>().initWelcome(), endpoint_);
-    proto::send_to(router_, identity, builder);
+               message.host, message.pid);
+    send_to(identity, welcome(endpoint_));
     return Status::ok();
-  }
-
-  Status on_done(const std::string& identity, proto::Done::Reader message) {
-    return core_.on_done(identity, read_done_report(message));
-  }
-
-  Status on_failed(const std::string& identity, proto::Failed::Reader message) {
-    return core_.on_failed(
-        identity, FailedReport{AttemptRef{to_string(message.getJobId()), message.getPartition(),
-                                          message.getAttempt()},
-                               to_string(message.getMessage()), message.getRetryable(),
-                               message.getMapOutputLost(), message.getLostMapTask()});
   }
 
   // Admission runs on background_ (it may list S3, sniff files or query
   // PostgreSQL); its completion, back on the loop, claims the output,
   // submits the job and replies.
-  Status on_submit(const std::string& identity, proto::SubmitJob::Reader message) {
+  Status on(const std::string& identity, const proto::SubmitJob& message) {
     // A run of an incremental lineage unfinished now is the one this
     // submission returns, even if it finishes while the job is admitted.
     auto work = [this, identity, unfinished = unfinished_jobs(scheduler_),
-                 spec_yaml = to_string(message.getSpecYaml()),
-                 spec_file = to_string(message.getSpecFile()),
-                 base_dir = to_string(message.getBaseDir())]() -> BackgroundWork::Completion {
+                 message]() -> BackgroundWork::Completion {
       auto admitted = std::make_shared<Result<AdmittedJob>>(internal_error("admission failed"));
       try {
-        *admitted = admit_job(spec_yaml, spec_file, base_dir);
+        *admitted = admit_job(message.spec_yaml, message.spec_file, message.base_dir);
       } catch (const std::exception& error) {
         *admitted = internal_error(std::string("admission failed: ") + error.what());
       }
@@ -300,12 +268,13 @@ class CoordinatorService::Impl final : public Outbox {
         Status status = finish_submit(identity, *admitted, unfinished);
         if (status.is_ok()) return;
         log_->error("submission failed peer={} error={}", printable(identity), status.to_string());
-        reply_error(identity, status.message());
+        send_to(identity, proto::ErrorReply{status.message()});
       };
     };
     if (!background_.submit(std::move(work))) {
-      reply_error(identity, "coordinator busy: " + std::to_string(limits::kAdmissionQueueMax) +
-                                " submissions wait for admission; submit again later");
+      send_to(identity,
+              proto::ErrorReply{"coordinator busy: " + std::to_string(limits::kAdmissionQueueMax) +
+                                " submissions wait for admission; submit again later"});
     }
     return Status::ok();
   }
@@ -318,7 +287,7 @@ class CoordinatorService::Impl final : public Outbox {
                          : admitted.status();
     if (planned.is_ok()) planned = claim_output(scheduler_, *admitted);  // the directory is free
     if (!planned.is_ok()) {
-      reply_error(identity, planned.message());
+      send_to(identity, proto::ErrorReply{planned.message()});
       return Status::ok();
     }
     const JobRecord& record = admitted->record;
@@ -342,19 +311,9 @@ class CoordinatorService::Impl final : public Outbox {
         }
       }
     }
-    capnp::MallocMessageBuilder builder;
-    auto reply = builder.initRoot<proto::Envelope>().initSubmitReply();
-    reply.setJobId(record.id);
-    reply.setCreated(created);
-    reply.setState(job_state_name(scheduler_.job(record.id)->state));
-    proto::send_to(router_, identity, builder);
+    send_to(identity, proto::SubmitReply{record.id, created,
+                                         job_state_name(scheduler_.job(record.id)->state)});
     return Status::ok();
-  }
-
-  void reply_error(const std::string& identity, const std::string& message) {
-    capnp::MallocMessageBuilder builder;
-    builder.initRoot<proto::Envelope>().initErrorReply().setMessage(message);
-    proto::send_to(router_, identity, builder);
   }
 
   Status reply_status(const std::string& identity, const std::string& job_id) {
@@ -362,33 +321,21 @@ class CoordinatorService::Impl final : public Outbox {
     for (const JobRecord* job : scheduler_.jobs()) {
       if (job_id.empty() || job->id == job_id) jobs.push_back(job);
     }
-    capnp::MallocMessageBuilder builder;
-    auto envelope = builder.initRoot<proto::Envelope>();
     if (!job_id.empty() && jobs.empty()) {
-      envelope.initErrorReply().setMessage("no job " + job_id);
-      proto::send_to(router_, identity, builder);
+      send_to(identity, proto::ErrorReply{"no job " + job_id});
       return Status::ok();
     }
-    fill_status_reply(envelope.initStatusReply(), scheduler_, jobs);
-    proto::send_to(router_, identity, builder);
+    send_to(identity, status_reply(scheduler_, jobs));
     return Status::ok();
   }
 
   Status on_cancel(const std::string& identity, const std::string& job_id) {
     if (scheduler_.job(job_id) == nullptr) {
-      capnp::MallocMessageBuilder builder;
-      builder.initRoot<proto::Envelope>().initErrorReply().setMessage("no job " + job_id);
-      proto::send_to(router_, identity, builder);
+      send_to(identity, proto::ErrorReply{"no job " + job_id});
       return Status::ok();
     }
     SLUICE_RETURN_IF_ERROR(core_.stop(job_id, JobState::kCancelled, "cancelled by request"));
     return reply_status(identity, job_id);
-  }
-
-  void send_progress_ack(const std::string& identity, const AttemptRef& attempt, uint64_t seq) {
-    capnp::MallocMessageBuilder builder;
-    fill_progress_ack(builder.initRoot<proto::Envelope>().initProgressAck(), attempt, seq);
-    proto::send_to(router_, identity, builder);
   }
 
   // Deaths reported by report_worker_exit(), from another thread.
@@ -400,36 +347,27 @@ class CoordinatorService::Impl final : public Outbox {
  public:
   void report_worker_exit(uint32_t pid, int signal) {
     worker_exits_.push(WorkerExit{pid, signal});
-    waker_.poke();
+    link_->wake();
   }
 
  private:
-  // Outbox: the core's messages, over the ROUTER socket.
+  // Outbox: the core's messages, over the link.
   void send_task(const std::string& worker, const JobRecord& job, const PartitionRecord& partition,
                  uint32_t attempt) override {
-    capnp::MallocMessageBuilder builder;
-    fill_task(builder.initRoot<proto::Envelope>().initTask(), job, partition, attempt);
-    proto::send_to(router_, worker, builder);
+    send_to(worker, task_for(job, partition, attempt));
   }
 
   void send_abort(const std::string& worker, const AttemptRef& attempt) override {
-    capnp::MallocMessageBuilder builder;
-    fill_task_abort(builder.initRoot<proto::Envelope>().initTaskAbort(), attempt);
-    proto::send_to(router_, worker, builder);
+    send_to(worker, proto::TaskAbort{attempt});
   }
 
   void send_commit_decision(const std::string& worker, const AttemptRef& attempt,
                             const DoneOutcome& outcome) override {
-    capnp::MallocMessageBuilder builder;
-    fill_commit_decision(builder.initRoot<proto::Envelope>().initCommitDecision(), attempt,
-                         outcome);
-    proto::send_to(router_, worker, builder);
+    send_to(worker, commit_decision(attempt, outcome));
   }
 
   void send_register_again(const std::string& worker) override {
-    capnp::MallocMessageBuilder builder;
-    builder.initRoot<proto::Envelope>().initErrorReply().setMessage("register");
-    proto::send_to(router_, worker, builder);
+    send_to(worker, proto::ErrorReply{"register"});
   }
 
   Status tick() {
@@ -441,28 +379,22 @@ class CoordinatorService::Impl final : public Outbox {
 
   void heartbeat_workers() {
     for (const WorkerView& worker : scheduler_.workers()) {
-      capnp::MallocMessageBuilder builder;
-      builder.initRoot<proto::Envelope>().initHeartbeat().setActiveTasks(
-          static_cast<uint32_t>(worker.active));
-      proto::send_to(router_, worker.identity, builder);
+      send_to(worker.identity, proto::Heartbeat{static_cast<uint32_t>(worker.active), 0});
     }
   }
 
   SteadyClock clock_;
   std::unique_ptr<PartitionLedger> ledger_;
   Scheduler scheduler_;
-  CoordinatorCore core_;  // the protocol: decisions carried out
-  zmq::context_t context_;
-  std::unique_ptr<proto::ZapHandler> zap_;  // before router_: outlives it
-  zmq::socket_t router_;
-  proto::Waker waker_;  // another thread -> the loop (stop now)
+  CoordinatorCore core_;               // the protocol: decisions carried out
+  std::unique_ptr<proto::Link> link_;  // the ROUTER; wake(): another thread -> the loop
   std::string endpoint_;
   std::shared_ptr<spdlog::logger> log_;
   Telemetry telemetry_;  // samples for the dashboard's charts
   StatusBoard board_;
   std::unique_ptr<HttpServer> http_;
   // Done reports received this round, handled after its leases.
-  std::vector<std::pair<std::string, std::unique_ptr<proto::Decoded>>> deferred_done_;
+  std::vector<std::pair<std::string, proto::Done>> deferred_done_;
   std::mutex ended_mutex_;
   std::condition_variable ended_changed_;
   uint64_t jobs_ended_ = 0;    // scheduler_.jobs_ended() as last announced; guarded by ended_mutex_

@@ -24,6 +24,10 @@ Status check_port(std::string_view port, EndpointUse use) {
     value = value * 10 + static_cast<uint32_t>(c - '0');
   }
   if (value > 65535) return invalid_argument(fmt::format("port {} is over 65535", value));
+  // libzmq refuses to bind "00" (only "0" is any free port).
+  if (value == 0 && port.size() > 1) {
+    return invalid_argument(fmt::format("port '{}': write 0 for any free port", port));
+  }
   if (value == 0 && use == EndpointUse::kConnect) {
     return invalid_argument("port 0 (any free port) is only for binding (--listen)");
   }
@@ -95,6 +99,8 @@ Status check_endpoint(const std::string& endpoint, EndpointUse use) {
   if (transport == "tcp") return check_tcp(rest, use);
   if (transport == "ipc") {
     if (rest.empty()) return invalid_argument("no path after ipc://");
+    // A leading '@' is Linux's abstract namespace; libzmq needs a name after it.
+    if (rest == "@") return invalid_argument("no name after ipc://@ (an abstract socket)");
     constexpr size_t kPathBytesMax = sizeof(sockaddr_un::sun_path) - 1;
     if (rest.size() > kPathBytesMax) {
       return invalid_argument(fmt::format("ipc path of {} bytes is over the {} of a Unix socket",

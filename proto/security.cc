@@ -6,6 +6,7 @@
 
 #include "common/base/log.h"
 #include "proto/socket.h"
+#include "proto/zap.h"
 
 namespace sluice::proto {
 namespace {
@@ -29,6 +30,15 @@ Result<KeyPair> load_key_pair(const std::string& secret_path) {
     return invalid_argument(secret_path + ": not a valid CURVE secret key");
   }
   return KeyPair{public_key, secret};
+}
+
+Result<KeyPair> generate_key_pair() {
+  char public_key[41] = {};
+  char secret_key[41] = {};
+  if (zmq_curve_keypair(public_key, secret_key) != 0) {
+    return Status(StatusCode::kUnavailable, "this libzmq has no CURVE support");
+  }
+  return KeyPair{public_key, secret_key};
 }
 
 Result<std::string> load_public_key(const std::string& path) {

@@ -5,14 +5,8 @@
 // public keys listed in its authorized-keys file. Workers and clients connect
 // with their own key pair and the coordinator's public key.
 
-#include <spdlog/logger.h>
-
-#include <atomic>
-#include <memory>
 #include <set>
 #include <string>
-#include <thread>
-#include <zmq.hpp>
 
 #include "common/base/status.h"
 
@@ -39,32 +33,7 @@ struct ClientSecurity {
 // Loads client keys from flags; both empty means plaintext.
 Result<ClientSecurity> client_security(const std::string& secret_path,
                                        const std::string& coordinator_key_path);
-// The keys were checked when loaded: this throws zmq::error_t only when
-// libzmq has no CURVE, and callers catch it where they make the socket.
-void apply_client_security(zmq::socket_t& socket, const ClientSecurity& security);
-
-// The ZAP handler: a thread answering the context's authentication requests.
-class ZapHandler {
- public:
-  ZapHandler(zmq::context_t& context, std::set<std::string> authorized_public_z85);
-  ~ZapHandler();
-  ZapHandler(const ZapHandler&) = delete;
-  ZapHandler& operator=(const ZapHandler&) = delete;
-  uint64_t denied() const { return denied_.load(); }
-
- private:
-  void serve();
-  // Answers one request, if one comes within a poll; zmq errors propagate
-  // to serve(), which stops.
-  void serve_one(spdlog::logger& log);
-  zmq::socket_t socket_;
-  std::set<std::string> authorized_;
-  std::atomic<bool> stop_{false};
-  std::atomic<uint64_t> denied_{0};
-  std::thread thread_;
-};
-
-// Makes `socket` a CURVE server with `secret_z85`.
-void apply_server_security(zmq::socket_t& socket, const KeyPair& keys);
+// A new CURVE key pair (`sluice keygen`); an error when libzmq has no CURVE.
+Result<KeyPair> generate_key_pair();
 
 }  // namespace sluice::proto

@@ -1,6 +1,6 @@
 @0x802e9a8136d3478c;
 using Cxx = import "/capnp/c++.capnp";
-$Cxx.namespace("sluice::proto");
+$Cxx.namespace("sluice::proto::schema");
 # Messages between sluice peers. One Envelope per ZeroMQ frame; a union of
 # message kinds. Units are in field names. New fields go at the end of a
 # struct with the next number; never renumber.
@@ -69,7 +69,7 @@ struct Task {
   startIsExact @8 :Bool;     # true: the first record starts exactly at exactStartOffset
   exactStartOffset @9 :UInt64;
   fileSizeBytes @10 :UInt64; # as planned; a different size fails the job
-  fileMtimeNs @11 :Int64;
+  fileMtimeNs @11 :Int64;     # a file's identity; 0 for a postgres input
   tempPath @12 :Text;        # where to write the part, inside the output's _temporary/
   rejectsTempPath @13 :Text; # where to write the rejects of this attempt
   # Quarantine (docs/ARCHITECTURE.md, "A record that crashes workers"):
@@ -115,6 +115,9 @@ struct Task {
   # outputUrl with its directory inserted before the file name.
   outputUrl @32 :Text;
   rejectsUrl @33 :Text;
+  # A postgres input (docs/POSTGRES.md): the key the offsets are relative to
+  # (the query's minimum key when planned).
+  keyMin @34 :Int64;
 }
 
 # worker -> coordinator while a task runs.

@@ -5,7 +5,6 @@
 
 #include "common/base/limits.h"
 #include "common/base/log.h"
-#include "proto/codec.h"
 
 namespace sluice::proto {
 
@@ -77,26 +76,6 @@ bool receive_routed(zmq::socket_t& router, std::string& identity, zmq::message_t
     }
   } catch (const zmq::error_t& error) {
     logger("proto")->error("receive failed error={}", error.what());
-    return false;
-  }
-}
-
-bool send_to(zmq::socket_t& router, const std::string& identity, capnp::MessageBuilder& message) {
-  try {
-    zmq::message_t address(identity.data(), identity.size());
-    if (!router.send(address, zmq::send_flags::sndmore | zmq::send_flags::dontwait)) return false;
-    zmq::message_t payload = encode(message);
-    return router.send(payload, zmq::send_flags::dontwait).has_value();
-  } catch (const zmq::error_t&) {
-    return false;
-  }
-}
-
-bool send(zmq::socket_t& dealer, capnp::MessageBuilder& message) {
-  try {
-    zmq::message_t payload = encode(message);
-    return dealer.send(payload, zmq::send_flags::dontwait).has_value();
-  } catch (const zmq::error_t&) {
     return false;
   }
 }

@@ -2,8 +2,6 @@
 // Socket set-up and sending shared by every role. Each socket is owned by one
 // thread; linger is 0; frames are size-limited (ZMQ_MAXMSGSIZE).
 
-#include <capnp/message.h>
-
 #include <string>
 #include <zmq.hpp>
 
@@ -26,18 +24,10 @@ bool poll_readable(zmq::socket_t& socket, int64_t timeout_ms);
 // caller drains `wake`.
 bool poll_readable(zmq::socket_t& socket, zmq::socket_t& wake, int64_t timeout_ms);
 
-// ROUTER -> one peer: [identity][payload]. Never blocks; false if not sent.
 // A ROUTER's next message, without waiting: the sender's routing id and
 // its one payload frame (a message of more frames arrives with an empty
 // payload: the decoder drops it). False when nothing is waiting or the
 // socket failed (logged).
 bool receive_routed(zmq::socket_t& router, std::string& identity, zmq::message_t& payload);
-bool send_to(zmq::socket_t& router, const std::string& identity, capnp::MessageBuilder& message);
-// DEALER -> the coordinator. Never blocks; false if not sent.
-bool send(zmq::socket_t& dealer, capnp::MessageBuilder& message);
-
-inline std::string to_string(capnp::Text::Reader text) {
-  return std::string(text.cStr(), text.size());
-}
 
 }  // namespace sluice::proto

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian 12 machine: installs what is
-# missing, checks formatting, builds, runs every test (ctest), then builds
-# again with AddressSanitizer + UndefinedBehaviorSanitizer and runs the
-# tests there too. SLUICE_SKIP_SANITIZERS=1 skips the second pass.
+# missing, checks formatting and every #include against the library graph,
+# builds, runs every test (ctest), then builds again with AddressSanitizer +
+# UndefinedBehaviorSanitizer and runs the tests there too. SLUICE_SKIP_SANITIZERS=1 skips the second pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh --test
 bash scripts/check-format.sh
+python3 scripts/check-includes.py  # every #include follows the library graph (CMake DEPENDS)
 
 jobs=$(nproc)
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

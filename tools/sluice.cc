@@ -1,26 +1,20 @@
 // The one sluice binary: parses flags (CLI11) and dispatches to a subcommand.
-#include <capnp/common.h>
 #include <fmt/format.h>
-#include <kj/exception.h>
 #include <rocksdb/version.h>
-#include <zmq.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 
 #include "common/base/log.h"
+#include "proto/versions.h"
 #include "tools/cli/commands.h"
 
 namespace {
 
 std::string version_text() {
-  int zmq_major = 0, zmq_minor = 0, zmq_patch = 0;
-  zmq_version(&zmq_major, &zmq_minor, &zmq_patch);
-  return fmt::format(
-      "sluice {} (commit {})\ncompiler {}\nlibzmq {}.{}.{}\nCap'n Proto {}.{}.{}\nRocksDB {}.{}.{}",
-      SLUICE_VERSION, SLUICE_GIT_COMMIT, __VERSION__, zmq_major, zmq_minor, zmq_patch,
-      CAPNP_VERSION_MAJOR, CAPNP_VERSION_MINOR, CAPNP_VERSION_MICRO, ROCKSDB_MAJOR, ROCKSDB_MINOR,
-      ROCKSDB_PATCH);
+  return fmt::format("sluice {} (commit {})\ncompiler {}\n{}\nRocksDB {}.{}.{}", SLUICE_VERSION,
+                     SLUICE_GIT_COMMIT, __VERSION__, sluice::proto::library_versions(),
+                     ROCKSDB_MAJOR, ROCKSDB_MINOR, ROCKSDB_PATCH);
 }
 
 void add_connect_options(CLI::App* app, sluice::ConnectFlags& flags) {
@@ -62,8 +56,6 @@ int main(int argc, char** argv) {
     return dispatch(argc, argv);
   } catch (const std::exception& error) {
     fmt::print(stderr, "sluice: internal error: {}\n", error.what());
-  } catch (const kj::Exception& error) {
-    fmt::print(stderr, "sluice: internal error: {}\n", error.getDescription().cStr());
   } catch (...) {
     fmt::print(stderr, "sluice: internal error: unknown exception\n");
   }

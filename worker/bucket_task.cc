@@ -68,8 +68,8 @@ TaskOutcome run_merge_task(const TaskSpec& task, const JobSpec& spec, TaskContro
   auto rows = writer.value()->finish(outcome);
   if (!rows.is_ok()) return failed_writing(rows.status());
   outcome.ok = true;
-  outcome.rows_in = rows.value();
-  outcome.rows_out = rows.value();
+  outcome.stats.rows_in = rows.value();
+  outcome.stats.rows_out = rows.value();
   return outcome;
 }
 
@@ -170,8 +170,8 @@ TaskOutcome run_bucket_task(const TaskSpec& task, const JobSpec& spec, TaskContr
     auto stats = sorter->finish_to_file(task.temp_path);
     if (!stats.is_ok()) return failure(stats.status().message(), true);
     rows_out = stats->rows;
-    outcome.bytes_written = stats->bytes;
-    outcome.checksum = stats->checksum;
+    outcome.stats.bytes_written = stats->bytes;
+    outcome.stats.checksum = stats->checksum;
   } else {
     auto rows = writer->finish(outcome);
     if (!rows.is_ok()) return failed_writing(rows.status());
@@ -182,10 +182,10 @@ TaskOutcome run_bucket_task(const TaskSpec& task, const JobSpec& spec, TaskContr
   std::filesystem::remove_all(task.temp_path + ".sort", ignored);
 
   outcome.ok = true;
-  outcome.rows_in = groups;
-  outcome.rows_out = rows_out;
-  outcome.rows_filtered = groups - rows_out;
-  outcome.bytes_read = bytes_read;
+  outcome.stats.rows_in = groups;
+  outcome.stats.rows_out = rows_out;
+  outcome.stats.rows_filtered = groups - rows_out;
+  outcome.stats.bytes_read = bytes_read;
   return outcome;
 }
 

@@ -7,7 +7,7 @@
 // is missing or fails its checksum is reported (TaskOutcome::map_output_lost)
 // so the coordinator runs that map task again.
 
-#include "common/job/job_spec.h"
+#include "common/spec/job_spec.h"
 #include "worker/task_runner.h"
 
 namespace sluice {

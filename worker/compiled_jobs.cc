@@ -5,6 +5,8 @@
 #include <list>
 #include <mutex>
 
+#include "common/job/job_file.h"
+
 namespace sluice {
 namespace {
 

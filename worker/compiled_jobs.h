@@ -9,7 +9,7 @@
 #include <string>
 
 #include "common/base/status.h"
-#include "common/job/job_spec.h"
+#include "common/spec/job_spec.h"
 
 namespace sluice {
 

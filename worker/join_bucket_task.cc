@@ -9,10 +9,10 @@
 #include "common/csv/range_reader.h"
 #include "common/exchange/bucket_join.h"
 #include "common/exchange/exchange.h"
+#include "common/exchange/join_plan.h"
 #include "common/exchange/join_rows.h"
 #include "common/exchange/map_output.h"
 #include "common/io/byte_source.h"
-#include "common/job/join_plan.h"
 #include "common/pipeline/pipeline.h"
 #include "worker/map_output_reader.h"
 #include "worker/part_writer.h"
@@ -134,10 +134,10 @@ TaskOutcome run_join_bucket_task(const TaskSpec& task, const JobSpec& job_spec,
   // Its rows in are the joined rows (what the steps after the join get),
   // so that in = out + filtered, as the coordinator checks.
   outcome.ok = true;
-  outcome.rows_in = joined_rows;
-  outcome.rows_out = written.value();
-  outcome.rows_filtered = joined_rows - written.value();
-  outcome.bytes_read = bytes_read;
+  outcome.stats.rows_in = joined_rows;
+  outcome.stats.rows_out = written.value();
+  outcome.stats.rows_filtered = joined_rows - written.value();
+  outcome.stats.bytes_read = bytes_read;
   return outcome;
 }
 

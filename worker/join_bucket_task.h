@@ -7,7 +7,7 @@
 // checksum is reported (TaskOutcome::map_output_lost): that map task runs
 // again.
 
-#include "common/job/job_spec.h"
+#include "common/spec/job_spec.h"
 #include "worker/task_runner.h"
 
 namespace sluice {

@@ -1,5 +1,7 @@
 #include "worker/part_writer.h"
 
+#include "common/formats/row_writers.h"
+
 namespace sluice {
 
 Result<std::unique_ptr<PartWriter>> PartWriter::open(const std::string& temp_path,
@@ -33,17 +35,17 @@ Status PartWriter::write(const OutputBatch& batch) {
 Result<uint64_t> PartWriter::finish(TaskOutcome& outcome) {
   if (single_) {
     SLUICE_ASSIGN_OR_RETURN(WriteStats stats, single_->finish());
-    outcome.bytes_written = stats.bytes;
-    outcome.checksum = stats.checksum;
+    outcome.stats.bytes_written = stats.bytes;
+    outcome.stats.checksum = stats.checksum;
     return stats.rows;
   }
-  SLUICE_ASSIGN_OR_RETURN(outcome.files, partitioned_->finish());
+  SLUICE_ASSIGN_OR_RETURN(outcome.stats.files, partitioned_->finish());
   uint64_t rows = 0;
-  outcome.bytes_written = 0;
-  outcome.checksum = 0;
-  for (const PartitionFile& file : outcome.files) {
+  outcome.stats.bytes_written = 0;
+  outcome.stats.checksum = 0;
+  for (const PartitionFile& file : outcome.stats.files) {
     rows += file.rows;
-    outcome.bytes_written += file.bytes;
+    outcome.stats.bytes_written += file.bytes;
   }
   return rows;
 }

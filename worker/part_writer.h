@@ -13,8 +13,8 @@
 #include "common/base/status.h"
 #include "common/expr/types.h"
 #include "common/io/row_writer.h"
-#include "common/job/job_spec.h"
 #include "common/layout/partitioned_writer.h"
+#include "common/spec/job_spec.h"
 #include "worker/task_runner.h"
 
 namespace sluice {

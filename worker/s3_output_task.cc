@@ -7,10 +7,11 @@
 
 #include "common/base/crash_point.h"
 #include "common/job/inputs.h"
-#include "common/job/job_spec.h"
+#include "common/job/job_file.h"
 #include "common/job/s3_inputs.h"
 #include "common/layout/partitioned_writer.h"
 #include "common/s3/upload.h"
+#include "common/spec/job_spec.h"
 #include "worker/compiled_jobs.h"
 
 namespace sluice {
@@ -48,13 +49,13 @@ Status upload_outputs(const TaskSpec& task, TaskOutcome& outcome) {
       files.emplace_back(task.temp_path, task.output_url);
     } else {
       const std::string dir = partition_files_dir(task.temp_path);
-      for (size_t i = 0; i < outcome.files.size(); ++i) {
+      for (size_t i = 0; i < outcome.stats.files.size(); ++i) {
         files.emplace_back(PartitionedWriter::file_path(dir, i),
-                           partition_file_url(task.output_url, outcome.files[i]));
+                           partition_file_url(task.output_url, outcome.stats.files[i]));
       }
     }
   }
-  if (outcome.rows_rejected > 0 && !task.rejects_url.empty()) {
+  if (outcome.stats.rows_rejected > 0 && !task.rejects_url.empty()) {
     files.emplace_back(task.rejects_temp_path, task.rejects_url);
   }
   std::vector<S3UploadRecord> uploads;
@@ -68,7 +69,7 @@ Status upload_outputs(const TaskSpec& task, TaskOutcome& outcome) {
     // tests: a worker killed with its upload not reported
     if (uploads.size() == 1) crash_point("s3-part-uploaded");
   }
-  outcome.uploads = std::move(uploads);
+  outcome.stats.uploads = std::move(uploads);
   return Status::ok();
 }
 

@@ -111,9 +111,9 @@ TaskOutcome run_sort_bucket_task(const TaskSpec& task, const JobSpec& spec, Task
     return failure(written.status().message(), written.status().code() != StatusCode::kDataError);
   }
   outcome.ok = true;
-  outcome.rows_in = rows;
-  outcome.rows_out = written.value();
-  outcome.bytes_read = bytes_read;
+  outcome.stats.rows_in = rows;
+  outcome.stats.rows_out = written.value();
+  outcome.stats.bytes_read = bytes_read;
   return outcome;
 }
 

@@ -6,7 +6,7 @@
 // part n. A map output that is missing or fails a checksum is reported
 // (TaskOutcome::map_output_lost) so the coordinator runs that map task again.
 
-#include "common/job/job_spec.h"
+#include "common/spec/job_spec.h"
 #include "worker/task_runner.h"
 
 namespace sluice {

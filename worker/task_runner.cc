@@ -10,6 +10,7 @@
 #include "common/base/limits.h"
 #include "common/csv/range_reader.h"
 #include "common/exchange/exchange.h"
+#include "common/exchange/join_plan.h"
 #include "common/exchange/join_rows.h"
 #include "common/exchange/map_output.h"
 #include "common/exchange/sort_map_sink.h"
@@ -19,10 +20,10 @@
 #include "common/job/hive_partitions.h"
 #include "common/job/hive_reader.h"
 #include "common/job/inputs.h"
-#include "common/job/job_spec.h"
-#include "common/job/join_plan.h"
+#include "common/job/job_file.h"
 #include "common/pipeline/pipeline.h"
 #include "common/postgres/range_reader.h"
+#include "common/spec/job_spec.h"
 #include "worker/bucket_task.h"
 #include "worker/compiled_jobs.h"
 #include "worker/crash_trigger.h"
@@ -246,7 +247,7 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   if (task.is_bucket_task) return run_bucket_task(task, spec, control);
   if (task.is_final_merge) return run_merge_task(task, spec, control);
   spec.base_dir = task.base_dir;  // lookup files and exec programs resolve against it
-  // A join's map task runs one side of it (common/job/join_plan.h): the
+  // A join's map task runs one side of it (common/exchange/join_plan.h): the
   // steps before the join over the job's input, or the join input's gate;
   // a broadcast join is a lookup step, and the task a plain one.
   std::shared_ptr<const JoinSpec> join;
@@ -273,7 +274,7 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
     PostgresRangeOptions options;
     options.input = spec.input;
     options.base_dir = spec.base_dir;
-    options.min_key = task.file_mtime_ns;  // postgres_input_file: the planned min key
+    options.min_key = task.key_min;  // the planned minimum key (offsets are relative to it)
     options.begin_offset = task.begin_offset;
     options.end_offset = task.end_offset;
     options.keep_raw = spec.schema.has_value();  // only the schema gate rejects rows
@@ -436,8 +437,8 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   if (map_writer) {
     auto stats = map_writer->finish();
     if (!stats.is_ok()) return failure(stats.status().message(), true);
-    outcome.bytes_written = stats->bytes;
-    outcome.checksum = stats->checksum;
+    outcome.stats.bytes_written = stats->bytes;
+    outcome.stats.checksum = stats->checksum;
   } else {
     auto rows = part_writer->finish(outcome);
     if (!rows.is_ok()) {
@@ -448,16 +449,16 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   if (!reject_stats.is_ok()) return failure(reject_stats.status().message(), true);
 
   outcome.ok = true;
-  outcome.rows_in = counters.rows_in + reader_rejects + reader.rows_skipped();
-  outcome.rows_out = counters.rows_out;
-  outcome.rows_filtered = counters.rows_filtered + reader.rows_skipped();
-  outcome.row_groups_skipped = reader.row_groups_skipped();
-  outcome.rows_rejected = counters.rows_rejected + reader_rejects;
-  outcome.bytes_read = reader.bytes_read();
-  outcome.rejects_bytes = reject_stats->bytes;
-  outcome.rejects_checksum = reject_stats->checksum;
-  outcome.start_offset = reader.start_offset();
-  outcome.end_offset = reader.end_offset();
+  outcome.stats.rows_in = counters.rows_in + reader_rejects + reader.rows_skipped();
+  outcome.stats.rows_out = counters.rows_out;
+  outcome.stats.rows_filtered = counters.rows_filtered + reader.rows_skipped();
+  outcome.stats.row_groups_skipped = reader.row_groups_skipped();
+  outcome.stats.rows_rejected = counters.rows_rejected + reader_rejects;
+  outcome.stats.bytes_read = reader.bytes_read();
+  outcome.stats.rejects_bytes = reject_stats->bytes;
+  outcome.stats.rejects_checksum = reject_stats->checksum;
+  outcome.stats.start_offset = reader.start_offset();
+  outcome.stats.end_offset = reader.end_offset();
   return outcome;
 }
 

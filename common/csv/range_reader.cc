@@ -7,8 +7,8 @@
 #include <optional>
 
 #include "common/base/assert.h"
+#include "common/base/utf8.h"
 #include "common/csv/scan.h"
-#include "common/csv/utf8.h"
 
 namespace sluice {
 

@@ -33,7 +33,7 @@
 #include "common/base/batch.h"
 #include "common/base/status.h"
 #include "common/exchange/external_sort.h"
-#include "common/job/join_plan.h"
+#include "common/exchange/join_plan.h"
 
 namespace sluice {
 

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "common/base/status.h"
-#include "common/job/job_spec.h"
+#include "common/spec/output_spec.h"
 
 namespace sluice {
 

@@ -12,7 +12,7 @@
 #include "common/base/limits.h"
 #include "common/base/status.h"
 #include "common/io/compressor.h"
-#include "common/job/job_spec.h"
+#include "common/spec/output_spec.h"
 
 namespace sluice {
 

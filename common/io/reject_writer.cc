@@ -1,6 +1,6 @@
 #include <fmt/format.h>
 
-#include "common/csv/utf8.h"
+#include "common/base/utf8.h"
 #include "common/io/output_sink.h"
 #include "common/io/row_writer.h"
 #include "common/io/text_format.h"

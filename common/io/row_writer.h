@@ -1,9 +1,9 @@
 #pragma once
-// Writers of output rows to one file: CSV (RFC 4180, header row, minimal
-// quoting, '\n') or JSON lines, optionally gzip or zstd compressed, and the
-// rejects writer. Buffered (limits::kWriteBufferBytes); bytes and checksum
-// are of the file's bytes, after compression. Thread safety: one thread per
-// writer.
+// RowWriter, what every output format's writer is (CSV: common/csv/writer.h,
+// JSON lines: common/jsonl/writer.h, Parquet: common/parquet/writer.h; one is
+// chosen by open_row_writer, common/formats/row_writers.h), and the rejects
+// writer. Buffered (limits::kWriteBufferBytes); bytes and checksum are of
+// the file's bytes, after compression. Thread safety: one thread per writer.
 
 #include <cstdint>
 #include <memory>
@@ -11,10 +11,8 @@
 #include <vector>
 
 #include "common/base/batch.h"
-#include "common/base/limits.h"
 #include "common/base/status.h"
-#include "common/expr/types.h"
-#include "common/job/job_spec.h"
+#include "common/spec/output_spec.h"
 
 namespace sluice {
 
@@ -33,18 +31,9 @@ class RowWriter {
   virtual Result<WriteStats> finish() = 0;
 };
 
-// Creates `path` (and its parent directories). CSV gets its header row now.
-// NULL is an empty field in CSV (a lone column's empty value is written ""
-// so the row is not an empty line) and null in JSON lines, whose values are
-// otherwise JSON strings.
-// Parquet (common/parquet/writer.h) needs the columns' types, parallel to
-// `columns` (Pipeline::output_types()); without them every column is a
-// string. CSV and JSON lines ignore them, and the row group size, which
-// several files open at once keep smaller (common/layout/partitioned_writer.h).
-Result<std::unique_ptr<RowWriter>> open_row_writer(
-    const std::string& path, OutputFormat format, Compression compression,
-    const std::vector<std::string>& columns, const std::vector<expr::Type>& types = {},
-    uint64_t parquet_row_group_bytes_max = limits::kParquetRowGroupBytesMax);
+// kInternal unless `batch` holds `columns` columns and a field and a null
+// flag for each (an empty batch always fits); `path` names the file.
+Status check_batch_shape(const OutputBatch& batch, size_t columns, const std::string& path);
 
 class OutputSink;
 

@@ -1,6 +1,6 @@
 #include "common/io/text_format.h"
 
-#include "common/csv/utf8.h"
+#include "common/base/utf8.h"
 
 namespace sluice {
 

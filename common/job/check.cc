@@ -7,14 +7,15 @@
 #include <filesystem>
 
 #include "common/csv/range_reader.h"
+#include "common/exchange/join_plan.h"
 #include "common/io/byte_source.h"
 #include "common/io/http_source.h"
 #include "common/job/hive_partitions.h"
-#include "common/job/join_plan.h"
 #include "common/jsonl/range_reader.h"
 #include "common/parquet/file_reader.h"
 #include "common/pipeline/pipeline.h"
 #include "common/postgres/connection.h"
+#include "common/s3/location.h"
 
 namespace sluice {
 

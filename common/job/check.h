@@ -10,7 +10,7 @@
 
 #include "common/base/status.h"
 #include "common/job/inputs.h"
-#include "common/job/job_spec.h"
+#include "common/spec/job_spec.h"
 
 namespace sluice {
 
@@ -24,7 +24,7 @@ struct CheckedJob {
   // partitions are map tasks whose outputs bucket tasks read.
   bool has_aggregate = false;
   bool header_known = true;  // false: every input is empty (see job_input_columns)
-  // A join (common/job/join_plan.h): the join input's files and its columns
+  // A join (common/exchange/join_plan.h): the join input's files and its columns
   // after its schema gate (what the right map tasks write).
   std::vector<InputFile> right_inputs;
   std::vector<std::string> right_columns;

@@ -5,10 +5,11 @@
 
 #include <algorithm>
 
+#include "common/exchange/join_plan.h"
 #include "common/io/http_source.h"
 #include "common/job/check.h"
-#include "common/job/join_plan.h"
 #include "common/pipeline/pipeline.h"
+#include "common/s3/location.h"
 
 namespace sluice {
 namespace {

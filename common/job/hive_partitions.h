@@ -21,7 +21,8 @@
 #include "common/base/status.h"
 #include "common/job/infer_types.h"
 #include "common/job/inputs.h"
-#include "common/job/job_spec.h"
+#include "common/spec/hive_keys.h"
+#include "common/spec/job_spec.h"
 
 namespace sluice {
 
@@ -79,20 +80,6 @@ Status apply_hive_partitioning(JobSpec& spec, const std::string& base_dir,
 // `added` schema rules written in (a query: its sections written out).
 Result<std::string> pin_hive_partitioning(const std::string& spec_yaml, const InputSpec& input,
                                           const InferredSchema& added);
-
-// Whether the job reads partition columns (decided: true).
-inline bool hive_partitioning_on(const InputSpec& input) {
-  return input.hive_partitioning.value_or(false) && !input.hive_types.empty();
-}
-
-// The partition keys of a decided input, in path order.
-std::vector<std::string> hive_keys(const InputSpec& input);
-
-// The job's input columns: the file's, then each key that is not one of
-// them (a key that is a file column takes its place: the path's value wins,
-// as in DuckDB).
-std::vector<std::string> columns_with_hive_keys(const std::vector<std::string>& file_columns,
-                                                const InputSpec& input);
 
 // A file's partition values, parallel to hive_keys(input): the last
 // `key=value` directories of `path` must be exactly the keys, in order.

@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "common/base/status.h"
-#include "common/job/job_spec.h"
 #include "common/job/sniff_dialect.h"
+#include "common/spec/job_spec.h"
 
 namespace sluice {
 

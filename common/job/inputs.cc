@@ -67,12 +67,6 @@ Result<InputFile> stat_input(const std::string& path, const S3Options& s3) {
   return file;
 }
 
-std::string absolute_path(const std::string& path, const std::string& base_dir) {
-  fs::path result(path);
-  if (result.is_relative()) result = fs::path(base_dir) / result;
-  return result.lexically_normal().string();
-}
-
 S3Options input_s3_options(const InputSpec& input, const std::string& base_dir) {
   S3Options options = input.s3;
   if (!options.credentials_file.empty()) {
@@ -130,8 +124,6 @@ Result<std::unique_ptr<ByteSource>> open_input_source(const std::string& path,
                           DecompressSource::open(std::move(source), codec, path));
   return std::unique_ptr<ByteSource>(std::move(decompressed));
 }
-
-RecordReader::~RecordReader() = default;
 
 namespace {
 

@@ -9,20 +9,14 @@
 #include <vector>
 
 #include "common/base/batch.h"
+#include "common/base/paths.h"
 #include "common/base/status.h"
 #include "common/io/byte_source.h"
-#include "common/job/job_spec.h"
+#include "common/io/input_file.h"
+#include "common/io/record_reader.h"
+#include "common/spec/job_spec.h"
 
 namespace sluice {
-
-struct InputFile {
-  std::string path;  // absolute, or an http(s):// or s3:// URL as written
-  uint64_t size_bytes = 0;
-  // A file's modification time; for a URL, a hash of its ETag (else of its
-  // Last-Modified, else 0); for an S3 object, a hash of its ETag: what
-  // changes when the object does.
-  int64_t mtime_ns = 0;
-};
 
 // Expands files, directories (their regular files not starting with '.' or
 // '_', sorted) and globs (sorted), resolving relative paths against
@@ -50,31 +44,6 @@ bool is_compressed_input(const std::string& path);
 Result<std::unique_ptr<ByteSource>> open_input_source(const std::string& path,
                                                       const S3Options& s3 = {});
 
-// The records of one range of an input, whatever its format: a
-// CsvRangeReader or a JsonlRangeReader behind one interface (one virtual
-// call per batch). Same offset contract as CsvRangeReader.
-class RecordReader {
- public:
-  virtual ~RecordReader();
-  virtual Result<bool> next(RecordBatch& batch, std::vector<RejectedRecord>& rejects) = 0;
-  virtual uint64_t start_offset() const = 0;
-  virtual uint64_t end_offset() const = 0;
-  virtual uint64_t bytes_read() const = 0;
-  virtual uint64_t records_read() const = 0;
-  // Parquet: rows of row groups skipped by predicate pushdown (counted in
-  // records_read(), never in a batch: they are rows read and filtered), and
-  // those row groups.
-  virtual uint64_t rows_skipped() const { return 0; }
-  virtual uint64_t row_groups_skipped() const { return 0; }
-};
-
-struct InputRange {
-  uint64_t begin_offset = 0;
-  uint64_t end_offset = 0;
-  bool start_is_exact = false;
-  uint64_t exact_start_offset = 0;
-};
-
 // A reader of `range` of `source` (which must outlive it) in the job's input
 // format, for the job's `columns` (read_input_columns). `read_columns`: the
 // column indexes (ascending) its batches hold, when the format can skip the
@@ -87,8 +56,5 @@ std::unique_ptr<RecordReader> open_record_reader(
 // (CSV: records are still checked whole; JSONL: not, a duplicate key in a
 // left-out column would go unnoticed).
 bool projects_columns(InputFormat format);
-
-// `path` made absolute against `base_dir`, lexically normalised.
-std::string absolute_path(const std::string& path, const std::string& base_dir);
 
 }  // namespace sluice

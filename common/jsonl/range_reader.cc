@@ -7,7 +7,7 @@
 #include <unordered_set>
 
 #include "common/base/assert.h"
-#include "common/csv/utf8.h"
+#include "common/base/utf8.h"
 
 namespace sluice {
 namespace {

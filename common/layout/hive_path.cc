@@ -1,6 +1,6 @@
 #include "common/layout/hive_path.h"
 
-#include "common/csv/utf8.h"
+#include "common/base/utf8.h"
 
 namespace sluice {
 namespace {

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "common/base/limits.h"
+#include "common/formats/row_writers.h"
 #include "common/layout/hive_path.h"
 
 namespace sluice {

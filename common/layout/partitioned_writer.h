@@ -29,8 +29,8 @@
 #include "common/exchange/external_sort.h"
 #include "common/expr/types.h"
 #include "common/io/row_writer.h"
-#include "common/job/job_spec.h"
 #include "common/layout/hive_path.h"
+#include "common/spec/job_spec.h"
 
 namespace sluice {
 

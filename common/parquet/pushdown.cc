@@ -8,7 +8,7 @@
 #include "common/expr/ast.h"
 #include "common/expr/datetime.h"
 #include "common/expr/parser.h"
-#include "common/job/hive_partitions.h"
+#include "common/spec/hive_keys.h"
 
 namespace sluice::parquet {
 namespace {

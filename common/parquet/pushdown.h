@@ -22,8 +22,8 @@
 #include <string>
 #include <vector>
 
-#include "common/job/job_spec.h"
 #include "common/parquet/file_reader.h"
+#include "common/spec/job_spec.h"
 
 namespace sluice::parquet {
 

@@ -22,7 +22,7 @@
 #include "common/base/status.h"
 #include "common/expr/types.h"
 #include "common/io/row_writer.h"
-#include "common/job/job_spec.h"
+#include "common/spec/job_spec.h"
 
 namespace sluice::parquet {
 

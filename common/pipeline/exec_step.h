@@ -31,7 +31,7 @@
 
 #include "common/base/status.h"
 #include "common/expr/vector.h"
-#include "common/job/job_spec.h"
+#include "common/spec/job_spec.h"
 
 namespace sluice {
 

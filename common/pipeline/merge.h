@@ -10,7 +10,7 @@
 
 #include "common/base/batch.h"
 #include "common/base/status.h"
-#include "common/job/job_spec.h"
+#include "common/spec/job_spec.h"
 
 namespace sluice {
 

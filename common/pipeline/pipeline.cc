@@ -7,8 +7,8 @@
 
 #include "common/base/assert.h"
 #include "common/base/limits.h"
+#include "common/base/paths.h"
 #include "common/expr/parser.h"
-#include "common/job/inputs.h"
 
 namespace sluice {
 namespace {

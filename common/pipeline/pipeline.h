@@ -17,11 +17,11 @@
 #include "common/base/batch.h"
 #include "common/base/status.h"
 #include "common/expr/expression.h"
-#include "common/job/job_spec.h"
 #include "common/pipeline/aggregate.h"
 #include "common/pipeline/exec_step.h"
 #include "common/pipeline/lookup.h"
 #include "common/pipeline/schema_gate.h"
+#include "common/spec/job_spec.h"
 
 namespace sluice {
 

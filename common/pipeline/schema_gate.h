@@ -16,7 +16,7 @@
 #include "common/expr/regex.h"
 #include "common/expr/types.h"
 #include "common/expr/vector.h"
-#include "common/job/job_spec.h"
+#include "common/spec/job_spec.h"
 
 namespace sluice {
 

@@ -7,8 +7,9 @@
 #include <cstring>
 #include <fstream>
 
-#include "common/job/inputs.h"
-#include "common/job/job_spec.h"
+#include "common/base/paths.h"
+#include "common/io/input_file.h"
+#include "common/spec/job_spec.h"
 
 namespace sluice {
 namespace {

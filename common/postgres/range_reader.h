@@ -19,9 +19,9 @@
 #include <string>
 #include <vector>
 
-#include "common/job/inputs.h"
-#include "common/job/job_spec.h"
+#include "common/io/record_reader.h"
 #include "common/postgres/connection.h"
+#include "common/spec/job_spec.h"
 
 struct pg_result;
 

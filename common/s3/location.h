@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/base/status.h"
+#include "common/spec/s3_options.h"
 
 namespace sluice {
 
@@ -34,19 +35,6 @@ std::string s3_url(const S3Location& location);
 // (A-Z a-z 0-9 - _ . ~) kept, every other byte %XX (uppercase); '/' kept
 // when `keep_slash` (object keys in a path).
 std::string uri_encode(std::string_view text, bool keep_slash);
-
-// What a job says about the store (input.s3 / output.s3), before the
-// environment fills the blanks (resolve_s3_settings).
-struct S3Options {
-  std::string endpoint;          // "http://127.0.0.1:9000", "https://minio.local", "host:port"
-  std::string region;            // "us-east-1"
-  std::string credentials_file;  // an AWS shared-credentials file (INI), absolute
-  std::string profile;           // its section; default AWS_PROFILE, else "default"
-  // Addressing: true path-style (endpoint/bucket/key), false virtual-hosted
-  // (bucket.endpoint/key). Default: path-style with a custom endpoint,
-  // virtual-hosted on AWS.
-  std::optional<bool> path_style;
-};
 
 // The options with the environment's defaults applied: endpoint from
 // AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL (else AWS's

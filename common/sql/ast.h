@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "common/job/job_spec.h"
+#include "common/spec/job_spec.h"
 #include "common/sql/lexer.h"
 
 namespace sluice::sql {

@@ -12,16 +12,28 @@ Status from_rocksdb(const rocksdb::Status& status, const std::string& what) {
   return io_error(what + ": " + status.ToString());
 }
 
-rocksdb::WriteOptions write_options(Durability durability) {
-  rocksdb::WriteOptions options;
-  options.sync = durability == Durability::kSynced;
-  return options;
-}
+// Past this, buffered writes go to RocksDB unsynced (the memory of a batch
+// stays bounded when a restart commits many partitions at once).
+constexpr size_t kPendingBytesMax = 16 << 20;
 
 }  // namespace
 
-Store::Store(rocksdb::DB* db) : db_(db) {}
-Store::~Store() = default;
+Store::Store(rocksdb::DB* db) : db_(db), pending_(std::make_unique<rocksdb::WriteBatch>()) {}
+
+Store::~Store() {
+  // A clean close keeps what was buffered (as a killed process would not).
+  (void)write_pending(false);
+}
+
+Status Store::write_pending(bool synced) {
+  if (pending_->Count() == 0) return Status::ok();
+  rocksdb::WriteOptions options;
+  options.sync = synced;
+  SLUICE_RETURN_IF_ERROR(from_rocksdb(db_->Write(options, pending_.get()), "state write"));
+  pending_->Clear();
+  pending_values_.clear();
+  return Status::ok();
+}
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& directory) {
   rocksdb::Options options;
@@ -39,18 +51,25 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& directory) {
 }
 
 Status Store::put(const std::string& key, const std::string& value, Durability durability) {
-  return from_rocksdb(db_->Put(write_options(durability), key, value), "state write of " + key);
+  SLUICE_RETURN_IF_ERROR(from_rocksdb(pending_->Put(key, value), "state write of " + key));
+  if (durability == Durability::kSynced) return write_pending(true);
+  pending_values_[key] = value;
+  return pending_->GetDataSize() > kPendingBytesMax ? write_pending(false) : Status::ok();
 }
 
-Status Store::sync() { return from_rocksdb(db_->SyncWAL(), "state sync"); }
+Status Store::sync() { return write_pending(true); }
 
 Status Store::put_all(const std::vector<std::pair<std::string, std::string>>& pairs) {
-  rocksdb::WriteBatch batch;
-  for (const auto& [key, value] : pairs) batch.Put(key, value);
-  return from_rocksdb(db_->Write(write_options(Durability::kSynced), &batch), "state batch write");
+  for (const auto& [key, value] : pairs) {
+    SLUICE_RETURN_IF_ERROR(from_rocksdb(pending_->Put(key, value), "state write of " + key));
+  }
+  return write_pending(true);  // with what was buffered before, in one batch
 }
 
 Result<std::optional<std::string>> Store::get(const std::string& key) {
+  if (auto found = pending_values_.find(key); found != pending_values_.end()) {
+    return std::optional<std::string>(found->second);
+  }
   std::string value;
   rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), key, &value);
   if (status.IsNotFound()) return std::optional<std::string>();
@@ -59,6 +78,7 @@ Result<std::optional<std::string>> Store::get(const std::string& key) {
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> Store::scan(const std::string& prefix) {
+  SLUICE_RETURN_IF_ERROR(write_pending(false));  // the scan sees what was buffered
   std::vector<std::pair<std::string, std::string>> pairs;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {

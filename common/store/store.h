@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -13,14 +14,15 @@
 
 namespace rocksdb {
 class DB;
-}
+class WriteBatch;
+}  // namespace rocksdb
 
 namespace sluice {
 
 // kSynced: the write is in the fsynced WAL when put returns. kBuffered: it
-// is in the WAL in the OS's buffers — it survives the process being killed
-// but not a power cut, and the next synced write makes it durable with
-// itself (the WAL is written in order).
+// may be lost in a power cut (Store: also when the process is killed: it
+// waits in the process's batch), and the next synced write or sync() makes
+// it durable with itself (writes are made durable in order).
 enum class Durability { kSynced, kBuffered };
 
 // Ordered keys with durable and buffered writes: Store (RocksDB) in the
@@ -40,6 +42,10 @@ class KeyValueStore {
       const std::string& prefix) = 0;
 };
 
+// Buffered writes wait in one WriteBatch, which sync() or the next synced
+// write applies with sync=true: one WAL write, one memtable pass and one
+// fsync for a round of group commit. get() sees them; a scan(), or a batch
+// over kPendingBytesMax, first applies them unsynced (still in order).
 class Store final : public KeyValueStore {
  public:
   // Opens (creating if missing) the database in `directory`.
@@ -57,7 +63,12 @@ class Store final : public KeyValueStore {
 
  private:
   explicit Store(rocksdb::DB* db);
+  // Applies the pending batch (and clears it); `synced`: with a WAL fsync.
+  Status write_pending(bool synced);
+
   std::unique_ptr<rocksdb::DB> db_;
+  std::unique_ptr<rocksdb::WriteBatch> pending_;                 // buffered writes, in order
+  std::unordered_map<std::string, std::string> pending_values_;  // their last values, for get()
 };
 
 }  // namespace sluice

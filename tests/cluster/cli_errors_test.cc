@@ -50,6 +50,11 @@ const std::vector<std::pair<std::string, std::string>> kBadEndpoints = {
     {"tcp://nohost.invalid:7700", "nohost.invalid"},
     {"tcp://127.0.0.1:99999", "99999"},
     {"tcp://127.0.0.1:", "port"},
+    // Once accepted by the check and refused by libzmq after a socket was
+    // made (exit 1, "worker socket error"): an abstract socket with no name,
+    // port 0 written as 00 (bind).
+    {"ipc://@", "ipc://@"},
+    {"tcp://127.0.0.1:00", "127.0.0.1:00"},
 };
 
 class CliErrors : public ::testing::Test {

@@ -24,9 +24,9 @@
 #include <thread>
 
 #include "common/base/limits.h"
-#include "common/job/job_spec.h"
 #include "common/postgres/connection.h"
 #include "common/postgres/range_reader.h"
+#include "common/spec/job_spec.h"
 #include "tests/support/cluster.h"
 #include "tests/support/coordinator_process.h"
 #include "tests/support/postgres_server.h"

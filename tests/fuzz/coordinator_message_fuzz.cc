@@ -5,7 +5,7 @@
 //   byte 0 even: the rest is a raw frame (proto::decode on arbitrary bytes,
 //                then the handler when it decodes);
 //   byte 0 odd:  the rest drives a FuzzedDataProvider that builds a
-//                well-formed Envelope of any kind with fuzzed fields — often
+//                well-formed message (proto/messages.h) of any kind with fuzzed fields — often
 //                the real job id, partition and attempt, sometimes with the
 //                temporary file a Done claims — so the handlers' checks are
 //                reached, not just the decoder's.
@@ -31,7 +31,7 @@
 #include "coordinator/admission.h"
 #include "coordinator/publisher.h"
 #include "coordinator/service.h"
-#include "proto/codec.h"
+#include "proto/wire.h"
 
 namespace sluice {
 namespace {
@@ -64,8 +64,8 @@ std::string spec_for(int number) {
          std::to_string(number) + "/}\n";
 }
 
-void send(Harness& harness, const std::string& identity, capnp::MessageBuilder& builder) {
-  zmq::message_t frame = proto::encode(builder);
+void send(Harness& harness, const std::string& identity, const proto::Message& message) {
+  const std::string frame = proto::encode(message);
   (void)harness.service->handle_frame(identity, frame.data(), frame.size());
 }
 
@@ -74,9 +74,7 @@ void send(Harness& harness, const std::string& identity, capnp::MessageBuilder& 
 void submit_fresh_job(Harness& harness) {
   if (harness.job_number > 0) {
     // The previous job gives its leases back, so worker-a has slots for the new one.
-    capnp::MallocMessageBuilder cancel;
-    cancel.initRoot<proto::Envelope>().initCancelJob().setJobId(harness.job.id);
-    send(harness, "client", cancel);
+    send(harness, "client", proto::CancelJob{harness.job.id});
   }
   harness.job_number++;
   harness.inputs_on_job = 0;
@@ -87,20 +85,9 @@ void submit_fresh_job(Harness& harness) {
     std::abort();
   }
   harness.job = admitted->record;
-  capnp::MallocMessageBuilder submit;
-  auto message = submit.initRoot<proto::Envelope>().initSubmitJob();
-  message.setSpecYaml(harness.spec_yaml);
-  message.setSpecFile("fuzz.yaml");
-  message.setBaseDir(harness.dir);
-  send(harness, "client", submit);
-  capnp::MallocMessageBuilder hello;
-  auto registration = hello.initRoot<proto::Envelope>().initRegister();
-  registration.setWorkerId("worker-a");
-  registration.setSlots(4);
-  send(harness, "worker-a", hello);
-  capnp::MallocMessageBuilder credit;
-  credit.initRoot<proto::Envelope>().initRequestWork().setFreeSlots(4);
-  send(harness, "worker-a", credit);
+  send(harness, "client", proto::SubmitJob{harness.spec_yaml, "fuzz.yaml", harness.dir});
+  send(harness, "worker-a", proto::Register{"worker-a", 4, "", 0, 0});
+  send(harness, "worker-a", proto::RequestWork{4});
   // worker-a now holds attempt 1 of every partition. It finishes the first
   // ones well (every job: partition 0; every third job: all of them), so the
   // fuzzed messages meet committed, published and finished jobs too.
@@ -112,18 +99,14 @@ void submit_fresh_job(Harness& harness) {
     std::error_code error;
     fs::create_directories(temporary_dir(harness.job), error);
     std::ofstream(temp_part_path(harness.job, partition, 1), std::ios::trunc) << part;
-    capnp::MallocMessageBuilder report;
-    auto done = report.initRoot<proto::Envelope>().initDone();
-    done.setJobId(harness.job.id);
-    done.setPartition(partition);
-    done.setAttempt(1);
-    done.setRowsIn(2);
-    done.setRowsOut(1);
-    done.setRowsFiltered(1);
-    done.setBytesWritten(part.size());
-    done.setStartOffset(partition == 0 ? kHeaderBytes : begin);
-    done.setEndOffset(std::min(harness.input_bytes, begin + kSplitBytes));
-    send(harness, "worker-a", report);
+    proto::Done done{{harness.job.id, partition, 1}, {}};
+    done.stats.rows_in = 2;
+    done.stats.rows_out = 1;
+    done.stats.rows_filtered = 1;
+    done.stats.bytes_written = part.size();
+    done.stats.start_offset = partition == 0 ? kHeaderBytes : begin;
+    done.stats.end_offset = std::min(harness.input_bytes, begin + kSplitBytes);
+    send(harness, "worker-a", done);
   }
 }
 
@@ -198,127 +181,122 @@ void maybe_write_temporary(FuzzedDataProvider& data, const Harness& harness, uin
   file << std::string(bytes, 'x');
 }
 
-void build_message(FuzzedDataProvider& data, Harness& harness, const std::string& identity,
-                   proto::Envelope::Builder envelope) {
+proto::Message build_message(FuzzedDataProvider& data, Harness& harness,
+                             const std::string& identity) {
   int kind = data.ConsumeIntegralInRange(0, 15);
   // worker-a registering again voids its leases; let it happen rarely so
   // that reports can still win.
   if (kind == 0 && identity == "worker-a" && data.ConsumeIntegralInRange(0, 7) != 0) kind = 1;
   switch (kind) {
     case 0: {
-      auto message = envelope.initRegister();
-      message.setWorkerId(data.ConsumeRandomLengthString(64));
-      message.setSlots(data.ConsumeIntegral<uint32_t>());
-      message.setHost(data.ConsumeRandomLengthString(64));
-      message.setPid(data.ConsumeIntegral<uint32_t>());
-      message.setProtocolVersion(data.ConsumeIntegral<uint32_t>());
-      break;
+      proto::Register message;
+      message.worker_id = data.ConsumeRandomLengthString(64);
+      message.slots = data.ConsumeIntegral<uint32_t>();
+      message.host = data.ConsumeRandomLengthString(64);
+      message.pid = data.ConsumeIntegral<uint32_t>();
+      message.protocol_version = data.ConsumeIntegral<uint32_t>();
+      return message;
     }
     case 1: {
-      auto heartbeat = envelope.initHeartbeat();
-      heartbeat.setActiveTasks(data.ConsumeIntegral<uint32_t>());
-      heartbeat.setRssAnonBytes(data.ConsumeIntegral<uint64_t>());
-      break;
+      proto::Heartbeat heartbeat;
+      heartbeat.active_tasks = data.ConsumeIntegral<uint32_t>();
+      heartbeat.rss_anon_bytes = data.ConsumeIntegral<uint64_t>();
+      return heartbeat;
     }
     case 2:
-      envelope.initRequestWork().setFreeSlots(pick_small(data));
-      break;
+      return proto::RequestWork{pick_small(data)};
     case 3: {
-      auto message = envelope.initProgress();
-      message.setJobId(pick_job_id(data, harness));
-      message.setPartition(pick_small(data));
-      message.setAttempt(pick_small(data));
-      message.setBytesRead(data.ConsumeIntegral<uint64_t>());
-      message.setRowsRead(data.ConsumeIntegral<uint64_t>());
-      break;
+      proto::Progress message;
+      message.attempt.job_id = pick_job_id(data, harness);
+      message.attempt.partition = pick_small(data);
+      message.attempt.attempt = pick_small(data);
+      message.bytes_read = data.ConsumeIntegral<uint64_t>();
+      message.rows_read = data.ConsumeIntegral<uint64_t>();
+      return message;
     }
     case 4: {
-      auto message = envelope.initDone();
-      message.setJobId(pick_job_id(data, harness));
+      proto::Done message;
+      message.attempt.job_id = pick_job_id(data, harness);
       const uint32_t partition = pick_small(data);
       uint32_t attempt = pick_small(data);
-      message.setPartition(partition);
-      message.setAttempt(attempt);
+      message.attempt.partition = partition;
+      message.attempt.attempt = attempt;
+      proto::PartStats& stats = message.stats;
       const uint64_t written = data.ConsumeIntegralInRange<uint64_t>(0, 5000);
-      message.setBytesWritten(written);
-      message.setChecksum(data.ConsumeIntegral<uint64_t>());
-      message.setBytesRead(data.ConsumeIntegral<uint64_t>());
+      stats.bytes_written = written;
+      stats.checksum = data.ConsumeIntegral<uint64_t>();
+      stats.bytes_read = data.ConsumeIntegral<uint64_t>();
       if (data.ConsumeBool()) {
         // A report that adds up and chains with its neighbours' planned
         // ranges, so that the scheduler can commit it and the publisher run.
         const uint64_t begin = uint64_t{partition} * kSplitBytes;
         const uint64_t rows_out = data.ConsumeIntegralInRange<uint64_t>(0, 40);
         const uint64_t rows_filtered = data.ConsumeIntegralInRange<uint64_t>(0, 3);
-        message.setRowsIn(rows_out + rows_filtered);
-        message.setRowsOut(rows_out);
-        message.setRowsFiltered(rows_filtered);
+        stats.rows_in = rows_out + rows_filtered;
+        stats.rows_out = rows_out;
+        stats.rows_filtered = rows_filtered;
         attempt = data.ConsumeIntegralInRange<uint32_t>(1, 2);
-        message.setAttempt(attempt);
-        message.setStartOffset(partition == 0 ? kHeaderBytes : begin);
-        message.setEndOffset(std::min(harness.input_bytes, begin + kSplitBytes));
+        message.attempt.attempt = attempt;
+        stats.start_offset = partition == 0 ? kHeaderBytes : begin;
+        stats.end_offset = std::min(harness.input_bytes, begin + kSplitBytes);
       } else {
-        message.setRowsIn(data.ConsumeIntegral<uint64_t>());
-        message.setRowsOut(data.ConsumeIntegral<uint64_t>());
-        message.setRowsFiltered(data.ConsumeIntegral<uint64_t>());
-        message.setRowsRejected(data.ConsumeBool() ? 0 : data.ConsumeIntegral<uint64_t>());
-        message.setRejectsBytes(data.ConsumeIntegral<uint64_t>());
-        message.setRejectsChecksum(data.ConsumeIntegral<uint64_t>());
-        message.setStartOffset(data.ConsumeIntegralInRange<uint64_t>(0, 2 * kSplitBytes));
-        message.setEndOffset(data.ConsumeIntegralInRange<uint64_t>(0, 5 * kSplitBytes));
+        stats.rows_in = data.ConsumeIntegral<uint64_t>();
+        stats.rows_out = data.ConsumeIntegral<uint64_t>();
+        stats.rows_filtered = data.ConsumeIntegral<uint64_t>();
+        stats.rows_rejected = data.ConsumeBool() ? 0 : data.ConsumeIntegral<uint64_t>();
+        stats.rejects_bytes = data.ConsumeIntegral<uint64_t>();
+        stats.rejects_checksum = data.ConsumeIntegral<uint64_t>();
+        stats.start_offset = data.ConsumeIntegralInRange<uint64_t>(0, 2 * kSplitBytes);
+        stats.end_offset = data.ConsumeIntegralInRange<uint64_t>(0, 5 * kSplitBytes);
       }
       maybe_write_temporary(data, harness, partition, attempt, written);
-      break;
+      return message;
     }
     case 5: {
-      auto message = envelope.initFailed();
-      message.setJobId(pick_job_id(data, harness));
-      message.setPartition(pick_small(data));
-      message.setAttempt(pick_small(data));
-      message.setMessage(data.ConsumeRandomLengthString(200));
-      message.setRetryable(data.ConsumeBool());
-      break;
+      proto::Failed message;
+      message.attempt.job_id = pick_job_id(data, harness);
+      message.attempt.partition = pick_small(data);
+      message.attempt.attempt = pick_small(data);
+      message.message = data.ConsumeRandomLengthString(200);
+      message.retryable = data.ConsumeBool();
+      return message;
     }
     case 6: {
-      auto message = envelope.initSubmitJob();
-      message.setSpecYaml(data.ConsumeBool() ? harness.spec_yaml
-                                             : data.ConsumeRandomLengthString(400));
-      message.setSpecFile(data.ConsumeRandomLengthString(40));
-      message.setBaseDir(data.ConsumeBool() ? harness.dir : data.ConsumeRandomLengthString(40));
-      break;
+      proto::SubmitJob message;
+      message.spec_yaml =
+          data.ConsumeBool() ? harness.spec_yaml : data.ConsumeRandomLengthString(400);
+      message.spec_file = data.ConsumeRandomLengthString(40);
+      message.base_dir = data.ConsumeBool() ? harness.dir : data.ConsumeRandomLengthString(40);
+      return message;
     }
     case 7:
-      envelope.initStatusRequest().setJobId(data.ConsumeBool() ? "" : pick_job_id(data, harness));
-      break;
+      return proto::StatusRequest{data.ConsumeBool() ? "" : pick_job_id(data, harness)};
     case 8:  // rarely the real job: a cancelled job takes no more reports
-      envelope.initCancelJob().setJobId(data.ConsumeIntegralInRange(0, 63) == 0
-                                            ? harness.job.id
-                                            : data.ConsumeRandomLengthString(80));
-      break;
+      return proto::CancelJob{data.ConsumeIntegralInRange(0, 63) == 0
+                                  ? harness.job.id
+                                  : data.ConsumeRandomLengthString(80)};
     // Messages only the coordinator sends: a peer sending them is dropped.
     case 9:
-      envelope.initWelcome().setHeartbeatMs(data.ConsumeIntegral<uint32_t>());
-      break;
+      return proto::Welcome{"", data.ConsumeIntegral<uint32_t>(), 0};
     case 10: {
-      auto message = envelope.initTask();
-      message.setJobId(pick_job_id(data, harness));
-      message.setTempPath(data.ConsumeRandomLengthString(100));
-      break;
+      proto::Task message;
+      message.job_id = pick_job_id(data, harness);
+      message.temp_path = data.ConsumeRandomLengthString(100);
+      return message;
     }
     case 11:
-      envelope.initCommitDecision().setAccepted(data.ConsumeBool());
-      break;
+      return proto::CommitDecision{{}, data.ConsumeBool(), ""};
     case 12:
-      envelope.initSubmitReply().setJobId(data.ConsumeRandomLengthString(20));
-      break;
-    case 13:
-      envelope.initStatusReply().initJobs(data.ConsumeIntegralInRange<uint32_t>(0, 4));
-      break;
+      return proto::SubmitReply{data.ConsumeRandomLengthString(20), false, ""};
+    case 13: {
+      proto::StatusReply reply;
+      reply.jobs.resize(data.ConsumeIntegralInRange<uint32_t>(0, 4));
+      return reply;
+    }
     case 14:
-      envelope.initErrorReply().setMessage(data.ConsumeRandomLengthString(100));
-      break;
+      return proto::ErrorReply{data.ConsumeRandomLengthString(100)};
     default:
-      envelope.initTaskAbort().setJobId(pick_job_id(data, harness));
-      break;
+      return proto::TaskAbort{{pick_job_id(data, harness), 0, 0}};
   }
 }
 
@@ -339,8 +317,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   }
   FuzzedDataProvider data(bytes + 1, size - 1);
   const std::string identity = pick_identity(data);
-  capnp::MallocMessageBuilder builder;
-  build_message(data, state, identity, builder.initRoot<proto::Envelope>());
-  send(state, identity, builder);
+  send(state, identity, build_message(data, state, identity));
   return 0;
 }

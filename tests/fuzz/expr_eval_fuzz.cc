@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/csv/utf8.h"
+#include "common/base/utf8.h"
 #include "common/expr/expression.h"
 
 namespace {

@@ -10,7 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "common/job/job_spec.h"
+#include "common/job/job_file.h"
+#include "common/spec/job_spec.h"
 #include "common/sql/sql.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -95,6 +95,16 @@ TEST_F(Simulation, ReplaysASeedExactly) {
   }
 }
 
+TEST_F(Simulation, ANoFreeSlotRefusalCostsThePartitionNoAttempt) {
+  // Seed 28652 (the soak, bench/RESULTS.md run 12): idle Heartbeats delayed
+  // up to 8 s arrive while the worker runs an attempt the coordinator no
+  // longer knows; the coordinator leased on that stale credit and the
+  // worker's "no free slot" refusals used up the partition's max_attempts,
+  // so the job failed after the faults stopped.
+  const RunResult result = run(28652);
+  EXPECT_TRUE(result.ok()) << describe(result);
+}
+
 // The first seed of `limit` whose run breaks an invariant, or 0.
 uint64_t first_caught(const std::function<RunResult(uint64_t)>& run, uint64_t limit) {
   for (uint64_t seed = 1; seed <= limit; ++seed) {

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "common/csv/utf8.h"
+#include "common/base/utf8.h"
 
 namespace sluice {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "common/job/job_spec.h"
+#include "common/spec/job_spec.h"
 #include "coordinator/admission.h"
 #include "coordinator/incremental.h"
 #include "coordinator/scheduler.h"

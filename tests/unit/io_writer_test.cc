@@ -16,6 +16,7 @@
 
 #include "common/base/hash.h"
 #include "common/csv/range_reader.h"
+#include "common/formats/row_writers.h"
 #include "common/io/memory_source.h"
 #include "common/io/publish.h"
 #include "common/io/row_writer.h"

@@ -1,15 +1,16 @@
-// A join job cut in pieces (common/job/join_plan.h): the layout's key and
+// A join job cut in pieces (common/exchange/join_plan.h): the layout's key and
 // kept columns, defaults, renames and clashes; the left, right and after
 // specs; when a join may be a lookup and the lookup it becomes; the job
 // record keeping the join's fields.
-#include "common/job/join_plan.h"
+#include "common/exchange/join_plan.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "common/job/job_spec.h"
+#include "common/job/job_file.h"
+#include "common/spec/job_spec.h"
 #include "coordinator/records.h"
 
 namespace sluice {

@@ -8,7 +8,7 @@
 #include <optional>
 #include <random>
 
-#include "common/csv/utf8.h"
+#include "common/base/utf8.h"
 #include "common/io/memory_source.h"
 #include "common/jsonl/range_reader.h"
 #include "tests/support/cluster.h"

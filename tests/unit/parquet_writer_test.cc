@@ -16,9 +16,11 @@
 #include <random>
 
 #include "common/expr/datetime.h"
+#include "common/formats/row_writers.h"
 #include "common/io/row_writer.h"
-#include "common/job/job_spec.h"
+#include "common/job/job_file.h"
 #include "common/parquet/writer.h"
+#include "common/spec/job_spec.h"
 #include "tests/support/cluster.h"
 #include "tests/unit/parquet_decoder.h"
 

@@ -11,9 +11,10 @@
 #include <utility>
 #include <vector>
 
-#include "common/job/job_spec.h"
+#include "common/job/job_file.h"
 #include "common/pipeline/merge.h"
 #include "common/pipeline/pipeline.h"
+#include "common/spec/job_spec.h"
 #include "tests/support/cluster.h"
 #include "tests/unit/pipeline_aggregate_support.h"
 

@@ -10,8 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "common/job/job_spec.h"
+#include "common/job/job_file.h"
 #include "common/pipeline/pipeline.h"
+#include "common/spec/job_spec.h"
 #include "tests/support/batch_rows.h"
 #include "tests/support/cluster.h"
 

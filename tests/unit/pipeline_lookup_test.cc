@@ -7,9 +7,10 @@
 #include <vector>
 
 #include "common/base/limits.h"
-#include "common/job/job_spec.h"
+#include "common/job/job_file.h"
 #include "common/pipeline/lookup.h"
 #include "common/pipeline/pipeline.h"
+#include "common/spec/job_spec.h"
 #include "tests/support/batch_rows.h"
 #include "tests/support/cluster.h"
 

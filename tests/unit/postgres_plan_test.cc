@@ -6,8 +6,9 @@
 #include <limits>
 #include <random>
 
-#include "common/job/job_spec.h"
+#include "common/job/job_file.h"
 #include "common/postgres/connection.h"
+#include "common/spec/job_spec.h"
 #include "coordinator/planner.h"
 #include "tests/support/cluster.h"
 

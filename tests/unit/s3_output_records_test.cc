@@ -2,12 +2,12 @@
 // without a server: a Done's uploads read from the wire, kept in the
 // partition's ledger record and read back, and checked before the attempt
 // may win (a worker's report is not trusted with URLs, sizes or parts).
-#include <capnp/message.h>
 #include <gtest/gtest.h>
 
 #include "coordinator/records.h"
 #include "coordinator/s3_output.h"
 #include "coordinator/wire.h"
+#include "proto/wire.h"
 
 namespace sluice {
 namespace {
@@ -110,22 +110,12 @@ TEST(S3OutputRecords, UploadsSurviveTheLedgerRecord) {
 }
 
 TEST(S3OutputRecords, DoneUploadsAreReadFromTheWire) {
-  capnp::MallocMessageBuilder builder;
-  auto done = builder.initRoot<proto::Done>();
-  done.setJobId("job1");
-  done.setPartition(1);
-  done.setAttempt(2);
-  auto uploads = done.initUploads(1);
-  uploads[0].setUrl("s3://bucket/out/w1/part-00001.csv");
-  uploads[0].setUploadId("id-9");
-  auto parts = uploads[0].initParts(2);
-  parts[0].setNumber(1);
-  parts[0].setEtag("\"x\"");
-  parts[0].setBytes(10);
-  parts[1].setNumber(2);
-  parts[1].setEtag("\"y\"");
-  parts[1].setBytes(5);
-  const DoneReport report = read_done_report(done.asReader());
+  proto::Done done{AttemptRef{"job1", 1, 2}, {}};
+  done.stats.uploads.push_back(S3UploadRecord{
+      "s3://bucket/out/w1/part-00001.csv", "id-9", {{1, "\"x\"", 10}, {2, "\"y\"", 5}}});
+  auto decoded = proto::decode(proto::encode(done));
+  ASSERT_TRUE(decoded.is_ok()) << decoded.status().to_string();
+  const DoneReport report = std::get<proto::Done>(decoded.value());
   ASSERT_EQ(report.stats.uploads.size(), 1u);
   EXPECT_EQ(report.stats.uploads[0].upload_id, "id-9");
   EXPECT_EQ(report.stats.uploads[0].size_bytes(), 15u);

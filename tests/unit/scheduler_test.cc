@@ -87,6 +87,32 @@ TEST_F(SchedulerTest, IdleHeartbeatGivesAWorkerWithoutCreditItsSlotsBack) {
   EXPECT_TRUE(assign().empty());
 }
 
+// Found by the simulation's soak (seed 28652): a worker that refuses Tasks
+// for lack of a slot must not use up a partition's attempts.
+TEST_F(SchedulerTest, ANoFreeSlotRefusalCountsNoAttemptAndStopsStaleCredit) {
+  submit(/*max_attempts=*/1);
+  scheduler_->register_worker("w1", 1);
+  for (int refusal = 0; refusal < 3; ++refusal) {
+    scheduler_->on_idle_heartbeat("w1");  // a stale one, once the last refusal is a lease old
+    auto assigned = assign();
+    ASSERT_EQ(assigned.size(), 1u);
+    ASSERT_TRUE(
+        scheduler_->on_refused("w1", assigned[0].attempt, "worker has no free slot").is_ok());
+    const PartitionRecord* p0 = scheduler_->partition("job1", assigned[0].attempt.partition);
+    EXPECT_EQ(p0->attempts_failed, 0u);
+    EXPECT_EQ(p0->state, PartitionState::kPlanned);
+    // Idle Heartbeats within a lease of the refusal are old: no credit.
+    scheduler_->on_idle_heartbeat("w1");
+    EXPECT_TRUE(assign().empty());
+    clock_.advance_ms(limits::kLeaseMs + 1);
+    scheduler_->touch("w1");
+  }
+  EXPECT_EQ(scheduler_->job("job1")->state, JobState::kRunning);
+  // Its RequestWork gives credit at once.
+  scheduler_->set_credit("w1", 1);
+  EXPECT_EQ(assign().size(), 1u);
+}
+
 TEST_F(SchedulerTest, CommitsInOrderOnlyWhenStartMatchesPreviousEnd) {
   submit();
   scheduler_->register_worker("w1", 3);

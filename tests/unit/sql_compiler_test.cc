@@ -7,7 +7,8 @@
 #include <random>
 #include <string>
 
-#include "common/job/job_spec.h"
+#include "common/job/job_file.h"
+#include "common/spec/job_spec.h"
 #include "common/sql/sql.h"
 #include "tests/support/cluster.h"
 

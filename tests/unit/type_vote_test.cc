@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/job/infer_types.h"
+#include "common/job/job_file.h"
 
 namespace sluice {
 namespace {

@@ -8,21 +8,13 @@
 #include <vector>
 
 #include "common/base/status.h"
+#include "proto/messages.h"
 
 namespace sluice {
 
-struct JobSnapshot {
-  std::string job_id, name, state, error, output_path;
-  std::string stages;  // "map 19/19, buckets 2/3, merge 0/1"
-  uint32_t partitions_total = 0, partitions_done = 0;
-  uint64_t rows_in = 0, rows_out = 0, rows_filtered = 0, rows_rejected = 0;
-  uint64_t bytes_read = 0, bytes_total = 0, elapsed_ms = 0;
-};
-
-struct StatusSnapshot {
-  std::vector<JobSnapshot> jobs;
-  uint32_t workers_connected = 0;
-};
+// A job's line of `sluice status`, and the whole reply (proto/messages.h).
+using JobSnapshot = proto::JobStatus;
+using StatusSnapshot = proto::StatusReply;
 
 struct SubmitResult {
   std::string job_id;

@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include "common/job/job_spec.h"
+#include "common/spec/job_spec.h"
 #include "tools/cli/client.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/job_file.h"

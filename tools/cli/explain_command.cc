@@ -13,10 +13,10 @@
 
 #include "common/base/limits.h"
 #include "common/exchange/exchange.h"
+#include "common/exchange/join_plan.h"
 #include "common/job/check.h"
 #include "common/job/hive_partitions.h"
 #include "common/job/hive_prune.h"
-#include "common/job/join_plan.h"
 #include "common/pipeline/pipeline.h"
 #include "coordinator/planner.h"
 #include "tools/cli/commands.h"

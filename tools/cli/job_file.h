@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "common/job/job_spec.h"
+#include "common/spec/job_spec.h"
 #include "tools/cli/commands.h"
 
 namespace sluice {

@@ -1,10 +1,10 @@
 // `sluice keygen` and `sluice gen`.
 #include <fmt/format.h>
 #include <sys/stat.h>
-#include <zmq.h>
 
 #include <fstream>
 
+#include "proto/security.h"
 #include "tools/cli/commands.h"
 #include "tools/gen/parking_generator.h"
 #include "tools/gen/registrations_generator.h"
@@ -12,10 +12,9 @@
 namespace sluice {
 
 int keygen_command(const std::string& prefix) {
-  char public_key[41] = {};
-  char secret_key[41] = {};
-  if (zmq_curve_keypair(public_key, secret_key) != 0) {
-    fmt::print(stderr, "sluice: this libzmq has no CURVE support\n");
+  auto keys = proto::generate_key_pair();
+  if (!keys.is_ok()) {
+    fmt::print(stderr, "sluice: {}\n", keys.status().message());
     return kExitJobFailed;
   }
   const std::string secret_path = prefix + ".key";
@@ -28,7 +27,7 @@ int keygen_command(const std::string& prefix) {
       fmt::print(stderr, "sluice: cannot write {}\n", secret_path);
       return kExitJobFailed;
     }
-    secret << secret_key << '\n';
+    secret << keys->secret_z85 << '\n';
   }
   ::chmod(secret_path.c_str(), 0600);
   std::ofstream public_file(public_path, std::ios::trunc);
@@ -36,7 +35,7 @@ int keygen_command(const std::string& prefix) {
     fmt::print(stderr, "sluice: cannot write {}\n", public_path);
     return kExitJobFailed;
   }
-  public_file << public_key << '\n';
+  public_file << keys->public_z85 << '\n';
   fmt::print("{}\n{}\n", secret_path, public_path);
   return kExitOk;
 }

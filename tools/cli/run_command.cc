@@ -18,7 +18,7 @@
 
 #include "common/base/log.h"
 #include "common/base/signals.h"
-#include "common/job/job_spec.h"
+#include "common/spec/job_spec.h"
 #include "coordinator/service.h"
 #include "tools/cli/client.h"
 #include "tools/cli/commands.h"

@@ -10,6 +10,7 @@
 #include "common/job/check.h"
 #include "common/job/hive_partitions.h"
 #include "common/job/infer_types.h"
+#include "common/job/job_file.h"
 #include "common/sql/sql.h"
 #include "tools/cli/report.h"
 

@@ -1,7 +1,7 @@
-// The job file's `output:` section, and the file extension it gives parts.
+// The job file's `output:` section.
 #include <algorithm>
 
-#include "common/job/job_spec_reader.h"
+#include "common/job/job_file_reader.h"
 
 namespace sluice {
 
@@ -81,35 +81,6 @@ Status read_output(const SpecReader& reader, const YAML::Node& node, OutputSpec&
   if (node["s3"])
     SLUICE_RETURN_IF_ERROR(read_s3_options(reader, node["s3"], "output.s3", output.s3));
   return Status::ok();
-}
-
-const char* output_mode_name(OutputMode mode) {
-  switch (mode) {
-    case OutputMode::kError:
-      return "error";
-    case OutputMode::kOverwrite:
-      return "overwrite";
-    case OutputMode::kAppend:
-      return "append";
-  }
-  return "error";
-}
-
-std::string_view extension_of(OutputFormat format, Compression compression) {
-  // A Parquet file is compressed inside (per page); its name does not change.
-  if (format == OutputFormat::kParquet) return ".parquet";
-  const bool jsonl = format == OutputFormat::kJsonl;
-  switch (compression) {
-    case Compression::kNone:
-      return jsonl ? ".jsonl" : ".csv";
-    case Compression::kGzip:
-      return jsonl ? ".jsonl.gz" : ".csv.gz";
-    case Compression::kZstd:
-      return jsonl ? ".jsonl.zst" : ".csv.zst";
-    case Compression::kSnappy:
-      break;  // Parquet only
-  }
-  return ".csv";
 }
 
 }  // namespace sluice

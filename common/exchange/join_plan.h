@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "common/base/status.h"
-#include "common/job/job_spec.h"
+#include "common/spec/job_spec.h"
 
 namespace sluice {
 

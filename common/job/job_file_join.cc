@@ -1,27 +1,9 @@
 // The job file's `join:` step: a second input joined by key through the
 // exchange (docs/REFERENCE.md, "join").
 #include "common/base/limits.h"
-#include "common/job/job_spec_reader.h"
+#include "common/job/job_file_reader.h"
 
 namespace sluice {
-
-const char* join_how_name(JoinHow how) {
-  switch (how) {
-    case JoinHow::kInner:
-      return "inner";
-    case JoinHow::kLeft:
-      return "left";
-    case JoinHow::kRight:
-      return "right";
-    case JoinHow::kFull:
-      return "full";
-    case JoinHow::kSemi:
-      return "semi";
-    case JoinHow::kAnti:
-      return "anti";
-  }
-  return "unknown";
-}
 
 Status read_join(const SpecReader& reader, const YAML::Node& body, const std::string& key,
                  JoinSpec& join) {

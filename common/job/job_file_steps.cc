@@ -1,7 +1,7 @@
 // The job file's `steps:` entries: filter, derive, select, drop, aggregate,
-// sort, limit, lookup and exec (join: job_spec_join.cc).
+// sort, limit, lookup and exec (join: job_file_join.cc).
 #include "common/base/limits.h"
-#include "common/job/job_spec_reader.h"
+#include "common/job/job_file_reader.h"
 
 namespace sluice {
 namespace {

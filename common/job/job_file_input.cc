@@ -2,8 +2,9 @@
 #include <algorithm>
 
 #include "common/base/limits.h"
-#include "common/job/job_spec_reader.h"
+#include "common/job/job_file_reader.h"
 #include "common/postgres/connection.h"
+#include "common/s3/location.h"
 
 namespace sluice {
 namespace {

@@ -1,4 +1,4 @@
-#include "common/job/join_plan.h"
+#include "common/exchange/join_plan.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

@@ -1,7 +1,8 @@
 #pragma once
-// The job file (YAML) as a plain struct. Parsing checks shapes, types and
-// units and reports the file, line and key at fault; expressions are checked
-// later by the pipeline compiler, which also has the input's columns.
+// The job file (YAML) as plain structs: input, schema, steps, output (its
+// own header, output_spec.h), rejects. No behaviour but names of enums:
+// reading a job file is common/job/job_file.h; expressions are checked later
+// by the pipeline compiler, which also has the input's columns.
 
 #include <cstdint>
 #include <memory>
@@ -12,7 +13,8 @@
 #include <vector>
 
 #include "common/base/status.h"
-#include "common/s3/location.h"
+#include "common/spec/output_spec.h"
+#include "common/spec/s3_options.h"
 
 namespace sluice {
 
@@ -25,10 +27,6 @@ struct SpecLocation {
 };
 
 enum class InputFormat { kCsv, kJsonl, kPostgres, kParquet };
-enum class OutputFormat { kCsv, kJsonl, kParquet };
-// kSnappy is for Parquet only (compressed per page); CSV and JSON lines take
-// none, gzip or zstd (compressed whole).
-enum class Compression { kNone, kGzip, kZstd, kSnappy };
 
 struct InputSpec {
   std::vector<std::string> paths;  // files, directories or globs, as written
@@ -177,24 +175,6 @@ struct StepSpec {
   std::shared_ptr<JoinSpec> join;    // join (shared: a StepSpec is copied with its JobSpec)
 };
 
-// output.mode: what a job does with an output directory that holds another
-// job's output (docs/REFERENCE.md, "output.mode").
-//   kError      refused at submission, naming the other job (the default)
-//   kOverwrite  built beside it and swapped in whole once complete
-//   kAppend     new parts numbered after the existing ones, one manifest of all
-enum class OutputMode { kError, kOverwrite, kAppend };
-
-struct OutputSpec {
-  std::string path;
-  OutputFormat format = OutputFormat::kCsv;
-  Compression compression = Compression::kNone;
-  OutputMode mode = OutputMode::kError;
-  // Hive-style directories `col=value/` by these output columns, which
-  // leave the files (common/layout/partitioned_writer.h).
-  std::vector<std::string> partition_by;
-  S3Options s3;  // output.s3, for an s3:// output path (as input.s3)
-};
-
 struct RejectsSpec {
   std::optional<double> max_ratio;    // fail when rows_rejected / rows_read exceeds it
   std::optional<uint64_t> max_count;  // fail when rows_rejected exceeds it
@@ -220,14 +200,5 @@ struct JobSpec {
   // by check_job and the worker, not read from the file. Empty: the cwd.
   std::string base_dir;
 };
-
-// Parses a job file's text. `source_file` names it in errors. Relative paths
-// in input/output are kept as written; the caller resolves them.
-Result<JobSpec> parse_job_spec(std::string_view yaml_text, const std::string& source_file);
-// Reads and parses a job file.
-Result<JobSpec> load_job_spec(const std::string& path);
-
-std::string_view extension_of(OutputFormat format, Compression compression);
-const char* output_mode_name(OutputMode mode);  // "error", "overwrite", "append"
 
 }  // namespace sluice

@@ -1,7 +1,7 @@
 // The job file's top level: its keys, `rejects:`, `max_attempts:` and
-// `speculative:`, with the sections read by job_spec_input.cc,
-// job_spec_steps.cc and job_spec_output.cc; and loading the file.
-#include "common/job/job_spec.h"
+// `speculative:`, with the sections read by job_file_input.cc,
+// job_file_steps.cc and job_file_output.cc; and loading the file.
+#include "common/job/job_file.h"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "common/base/limits.h"
-#include "common/job/job_spec_reader.h"
+#include "common/job/job_file_reader.h"
 #include "common/sql/sql.h"
 
 namespace sluice {
@@ -105,13 +105,6 @@ Status query_error(const Status& status, const std::string& source_file, int que
 }
 
 }  // namespace
-
-std::string SpecLocation::to_string() const {
-  std::string text = file;
-  if (line > 0) text += ":" + std::to_string(line);
-  if (!key.empty()) text += ": " + key;
-  return text;
-}
 
 Result<JobSpec> parse_job_spec(std::string_view yaml_text, const std::string& source_file) {
   SpecReader reader(source_file);

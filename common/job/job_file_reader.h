@@ -14,7 +14,7 @@
 
 #include "common/base/status.h"
 #include "common/base/units.h"
-#include "common/job/job_spec.h"
+#include "common/spec/job_spec.h"
 
 namespace sluice {
 
@@ -109,8 +109,8 @@ class SpecReader {
   std::string file_;
 };
 
-// The sections of a job file (job_spec_input.cc: input and schema;
-// job_spec_steps.cc: steps[i]; job_spec_output.cc: output).
+// The sections of a job file (job_file_input.cc: input and schema;
+// job_file_steps.cc: steps[i]; job_file_output.cc: output).
 // `key`: where the section is ("input", or a join's "steps[2].join.input"),
 // for messages.
 // input.s3 / output.s3: {endpoint, region, credentials_file, profile,
@@ -121,7 +121,7 @@ Status read_input(const SpecReader& reader, const YAML::Node& node, InputSpec& i
                   const std::string& key = "input");
 Status read_schema(const SpecReader& reader, const YAML::Node& node, SchemaSpec& schema,
                    const std::string& key_prefix = "schema");
-// steps[i].join (job_spec_join.cc).
+// steps[i].join (job_file_join.cc).
 Status read_join(const SpecReader& reader, const YAML::Node& body, const std::string& key,
                  JoinSpec& join);
 Status read_step(const SpecReader& reader, const YAML::Node& node, size_t index, StepSpec& step);

@@ -1,0 +1,84 @@
+#pragma once
+// A manifest's JSON written as a stream: its long lists (a job's parts,
+// rejects and per-partition accounting, one entry per partition) entry by
+// entry, never as one tree or one string, so that the coordinator's memory
+// at a job's end does not grow with its number of partitions. The text is
+// byte for byte what json_text(manifest, 2) prints for the whole tree.
+// Thread safety: none; one writer per manifest.
+
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "common/base/status.h"
+
+namespace sluice {
+
+// Where a manifest's text goes.
+class TextSink {
+ public:
+  virtual ~TextSink() = default;
+  virtual Status append(std::string_view text) = 0;
+};
+
+// The whole text in memory (an S3 manifest, tests).
+class StringSink final : public TextSink {
+ public:
+  Status append(std::string_view text) override;
+  const std::string& text() const { return text_; }
+
+ private:
+  std::string text_;
+};
+
+// Replaces `path` with what was appended, atomically, at commit(): a
+// temporary file beside it written in 1 MiB pieces, fsync, rename,
+// directory fsync. Readers see the old or the new file, never a part;
+// destroyed without a commit, the temporary file goes.
+class AtomicFileSink final : public TextSink {
+ public:
+  static Result<std::unique_ptr<AtomicFileSink>> create(const std::string& path);
+  ~AtomicFileSink() override;
+  AtomicFileSink(const AtomicFileSink&) = delete;
+  AtomicFileSink& operator=(const AtomicFileSink&) = delete;
+
+  Status append(std::string_view text) override;
+  Status commit();
+
+ private:
+  AtomicFileSink(std::string path, std::string temp, int fd);
+  Status write_buffer();
+
+  std::string path_;
+  std::string temp_;
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+// One streamed list: add() each entry, as dump(2) prints an element of a
+// top-level array.
+class JsonListWriter {
+ public:
+  explicit JsonListWriter(TextSink& sink) : sink_(sink) {}
+  Status add(const nlohmann::json& entry);
+  // "[]" when nothing was added, else the closing bracket.
+  Status close();
+
+ private:
+  TextSink& sink_;
+  bool empty_ = true;
+};
+
+// The placeholder of a streamed list in write_streamed_json's `head`.
+nlohmann::json streamed_list();
+
+// Writes `head` as json_text(head, 2) + "\n" would, except that each of
+// its top-level keys whose value is streamed_list() is written by
+// `write_list(key, writer)` (in the order the keys print: sorted).
+Status write_streamed_json(
+    TextSink& sink, const nlohmann::json& head,
+    const std::function<Status(const std::string& key, JsonListWriter& writer)>& write_list);
+
+}  // namespace sluice
