@@ -100,46 +100,12 @@ TEST_F(S3ExchangeOutput, WorkerKilledWithABucketPartUploadedLeavesNoDuplicate) {
   if (!client_) return;
   auto local = run_job("local.yaml", job("parking.csv", "out-local", "csv", kAggregateByCounty));
   ASSERT_EQ(local.exit_code, 0) << local.err;
-  write_file(dir_ / "s3.yaml", job("parking.csv", url("out/killed"), "csv", kAggregateByCounty));
-  CoordinatorProcess coordinator(dir_);
-  ASSERT_FALSE(coordinator.endpoint().empty()) << coordinator.log();
-  const std::string endpoint = coordinator.endpoint();
   // Alone, the victim runs every map task (one upload: the rejects), then
-  // kills itself (SIGKILL) once a bucket task's part is uploaded, unreported.
-  Process victim({"env", "SLUICE_CRASH_AT=s3-part-uploaded:2", sluice_binary(), "worker",
-                  "--coordinator", endpoint, "--slots", "1"},
-                 dir_ / "victim.log");
-  auto submitted =
-      run({sluice_binary(), "submit", dir_ / "s3.yaml", "--coordinator", endpoint}, dir_.path());
-  ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
-  for (int i = 0; i < 300 && victim.running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  if (victim.running()) {
-    victim.signal(SIGKILL);
-    ADD_FAILURE() << "the victim never uploaded a bucket part: " << read_file(dir_ / "victim.log");
-  }
-  EXPECT_EQ(victim.wait(), 128 + SIGKILL) << read_file(dir_ / "victim.log");
-  Process survivor({sluice_binary(), "worker", "--coordinator", endpoint, "--slots", "2"},
-                   dir_ / "survivor.log");
-  auto waited =
-      run({sluice_binary(), "submit", dir_ / "s3.yaml", "--coordinator", endpoint, "--wait"},
-          dir_.path());
-  ASSERT_EQ(waited.exit_code, 0) << waited.out << waited.err << coordinator.log();
-  expect_same_output("out-local", "out/killed");
-  // The victim's upload was created and never completed: more uploads than
-  // objects, none of them visible twice.
-  const std::string log = server_->request_log();
-  size_t creates = 0;
-  for (size_t at = log.find("POST /sluice-test/out/killed/"); at != std::string::npos;
-       at = log.find("POST /sluice-test/out/killed/", at + 1)) {
-    creates += log.compare(log.find('?', at), 10, "?uploads= ") == 0;
-  }
-  size_t objects = 0;
-  for (const auto& [name, bytes] : s3_objects("out/killed")) {
-    objects += name[0] != '_' || name.rfind("_rejects/", 0) == 0;
-  }
-  EXPECT_GT(creates, objects);
+  // is killed once a bucket task's part is uploaded, unreported. The
+  // upload was created and never completed: more uploads than objects.
+  const UploadCounts counts = run_with_a_worker_killed_after_its_second_upload(
+      job("parking.csv", url("out/killed"), "csv", kAggregateByCounty), "out/killed", "out-local");
+  EXPECT_GT(counts.creates, counts.objects);
 }
 
 }  // namespace

@@ -6,14 +6,18 @@
 // comparison of a prefix's objects with a local output directory.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/s3/client.h"
 #include "tests/support/cluster.h"
+#include "tests/support/coordinator_process.h"
 #include "tests/support/s3_server.h"
 
 namespace sluice::testing {
@@ -26,12 +30,7 @@ class S3OutputFixture : public ::testing::Test {
   void start(S3Faults faults = {}) {
     server_ = std::make_unique<S3Server>(dir_ / "s3", faults);
     if (!server_->started()) GTEST_SKIP() << "skipped: " << server_->error();
-    S3Options options;
-    options.endpoint = server_->direct_endpoint();  // the test's own requests never fail
-    options.credentials_file = server_->credentials_file();
-    auto settings = resolve_s3_settings(options);
-    ASSERT_TRUE(settings.is_ok());
-    auto client = S3Client::create(*settings);
+    auto client = server_->client(/*direct=*/true);  // the test's own requests never fail
     ASSERT_TRUE(client.is_ok()) << client.status().message();
     client_ = std::move(client).value();
     // 20,000 rows and one that is rejected (too few fields), in 256 KiB partitions.
@@ -133,6 +132,56 @@ class S3OutputFixture : public ::testing::Test {
                          "AWS_SHARED_CREDENTIALS_FILE=" + server_->credentials_file(),
                          sluice_binary(), "verify", url(prefix)});
     EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  }
+
+  // Uploads created under `prefix`/ (the server's request log) and the
+  // parts and rejects there.
+  struct UploadCounts {
+    size_t creates = 0;
+    size_t objects = 0;
+  };
+
+  // `s3_job` (writing to `prefix`) with a worker, alone at first, that
+  // SIGKILLs itself once it has uploaded twice (SLUICE_CRASH_AT
+  // s3-part-uploaded:2), its last upload unreported; a survivor then
+  // finishes the job, whose output must be the local one in `local_dir`.
+  UploadCounts run_with_a_worker_killed_after_its_second_upload(const std::string& s3_job,
+                                                                const std::string& prefix,
+                                                                const std::string& local_dir) {
+    write_file(dir_ / "s3.yaml", s3_job);
+    CoordinatorProcess coordinator(dir_);
+    EXPECT_FALSE(coordinator.endpoint().empty()) << coordinator.log();
+    const std::string endpoint = coordinator.endpoint();
+    Process victim({"env", "SLUICE_CRASH_AT=s3-part-uploaded:2", sluice_binary(), "worker",
+                    "--coordinator", endpoint, "--slots", "1"},
+                   dir_ / "victim.log");
+    auto submitted =
+        run({sluice_binary(), "submit", dir_ / "s3.yaml", "--coordinator", endpoint}, dir_.path());
+    EXPECT_EQ(submitted.exit_code, 0) << submitted.err;
+    for (int i = 0; i < 300 && victim.running(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (victim.running()) {
+      victim.signal(SIGKILL);
+      ADD_FAILURE() << "the victim never uploaded twice: " << read_file(dir_ / "victim.log");
+    }
+    EXPECT_EQ(victim.wait(), 128 + SIGKILL) << read_file(dir_ / "victim.log");
+    Process survivor({sluice_binary(), "worker", "--coordinator", endpoint, "--slots", "2"},
+                     dir_ / "survivor.log");
+    auto waited =
+        run({sluice_binary(), "submit", dir_ / "s3.yaml", "--coordinator", endpoint, "--wait"},
+            dir_.path());
+    EXPECT_EQ(waited.exit_code, 0) << waited.out << waited.err << coordinator.log();
+    expect_same_output(local_dir, prefix);
+    UploadCounts counts;
+    const std::string log = server_->request_log();
+    const std::string create = "POST /" + std::string(kS3TestBucket) + "/" + prefix + "/";
+    for (size_t at = log.find(create); at != std::string::npos; at = log.find(create, at + 1)) {
+      counts.creates += log.compare(log.find('?', at), 10, "?uploads= ") == 0;
+    }
+    for (const auto& [name, bytes] : s3_objects(prefix))
+      counts.objects += name[0] != '_' || name.rfind("_rejects/", 0) == 0;
+    return counts;
   }
 
   TempDir dir_;

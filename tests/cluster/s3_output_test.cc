@@ -89,47 +89,16 @@ TEST_F(S3Output, WorkerKilledWithItsUploadUnreportedLeavesNoDuplicate) {
   if (!client_) return;
   auto local = run_job("local.yaml", job("parking.csv", "out-local"));
   ASSERT_EQ(local.exit_code, 0) << local.err;
-  write_file(dir_ / "s3.yaml", job("parking.csv", url("out/killed")));
-  CoordinatorProcess coordinator(dir_);
-  ASSERT_FALSE(coordinator.endpoint().empty()) << coordinator.log();
-  const std::string endpoint = coordinator.endpoint();
-  // The victim kills itself (SIGKILL) once it has uploaded its second part:
-  // an upload under the prefix that no Done reports.
-  Process victim({"env", "SLUICE_CRASH_AT=s3-part-uploaded:2", sluice_binary(), "worker",
-                  "--coordinator", endpoint, "--slots", "1"},
-                 dir_ / "victim.log");
-  auto submitted =
-      run({sluice_binary(), "submit", dir_ / "s3.yaml", "--coordinator", endpoint}, dir_.path());
-  ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
-  for (int i = 0; i < 300 && victim.running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  if (victim.running()) {
-    victim.signal(SIGKILL);
-    ADD_FAILURE() << "the victim never uploaded twice: " << read_file(dir_ / "victim.log");
-  }
-  EXPECT_EQ(victim.wait(), 128 + SIGKILL) << read_file(dir_ / "victim.log");
-  Process survivor({sluice_binary(), "worker", "--coordinator", endpoint, "--slots", "2"},
-                   dir_ / "survivor.log");
-  auto waited =
-      run({sluice_binary(), "submit", dir_ / "s3.yaml", "--coordinator", endpoint, "--wait"},
-          dir_.path());
-  ASSERT_EQ(waited.exit_code, 0) << waited.out << waited.err << coordinator.log();
-  expect_same_output("out-local", "out/killed");
-  // The victim's uploads were created and never completed: more uploads
-  // than objects, yet none is visible. The job's end asked the store for
-  // the prefix's uploads to abort them (s3rver does not list them: 501).
-  const std::string log = server_->request_log();
-  size_t creates = 0;
-  for (size_t at = log.find("POST /sluice-test/out/killed/"); at != std::string::npos;
-       at = log.find("POST /sluice-test/out/killed/", at + 1)) {
-    creates += log.compare(log.find('?', at), 10, "?uploads= ") == 0;
-  }
-  size_t objects = 0;
-  for (const auto& [name, bytes] : s3_objects("out/killed"))
-    objects += name[0] != '_' || name.rfind("_rejects/", 0) == 0;
-  EXPECT_GT(creates, objects);
-  EXPECT_NE(log.find("GET /sluice-test?prefix=out%2Fkilled%2F&uploads="), std::string::npos);
+  // The victim is killed once it has uploaded its second part: an upload
+  // under the prefix that no Done reports. The victim's uploads were
+  // created and never completed: more uploads than objects, yet none is
+  // visible. The job's end asked the store for the prefix's uploads to
+  // abort them (s3rver does not list them: 501).
+  const UploadCounts counts = run_with_a_worker_killed_after_its_second_upload(
+      job("parking.csv", url("out/killed")), "out/killed", "out-local");
+  EXPECT_GT(counts.creates, counts.objects);
+  EXPECT_NE(server_->request_log().find("GET /sluice-test?prefix=out%2Fkilled%2F&uploads="),
+            std::string::npos);
 }
 
 TEST_F(S3Output, ServerFailingRequestsStillPublishesExactlyOnce) {

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/s3/client.h"
 #include "tests/support/cluster.h"
 #include "tests/support/loopback.h"
 
@@ -88,6 +89,15 @@ class S3Server {
     return "http://127.0.0.1:" + std::to_string(upstream_port_);
   }
   std::string credentials_file() const { return work_ + "/credentials"; }
+  // A client of this server for a test's own requests: `direct` past the
+  // checking (and failing) proxy, else through it.
+  Result<std::unique_ptr<S3Client>> client(bool direct) const {
+    S3Options options;
+    options.endpoint = direct ? direct_endpoint() : endpoint();
+    options.credentials_file = credentials_file();
+    SLUICE_ASSIGN_OR_RETURN(S3Settings settings, resolve_s3_settings(options));
+    return S3Client::create(settings);
+  }
   // "METHOD target status" per request the proxy saw.
   std::string request_log() const { return read_file(work_ + "/requests.log"); }
   // What the proxy reported (signature mismatches, with the canonical request).

@@ -61,12 +61,7 @@ class S3UploadServer : public ::testing::Test {
   void start(S3Faults faults = {}) {
     server_ = std::make_unique<S3Server>(dir_ / "s3", faults);
     if (!server_->started()) GTEST_SKIP() << server_->error();
-    S3Options options;
-    options.endpoint = server_->endpoint();
-    options.credentials_file = server_->credentials_file();
-    auto settings = resolve_s3_settings(options);
-    ASSERT_TRUE(settings.is_ok());
-    auto client = S3Client::create(*settings);
+    auto client = server_->client(/*direct=*/false);
     ASSERT_TRUE(client.is_ok()) << client.status().message();
     client_ = std::move(client).value();
   }
