@@ -24,7 +24,8 @@ std::string with_mode(std::string text, const std::string& mode) {
 // The parts a manifest lists, concatenated in its order.
 std::string parts_bytes(const Objects& objects) {
   std::string bytes;
-  for (const auto& part : nlohmann::json::parse(objects.at("_MANIFEST.json")).at("parts")) {
+  const nlohmann::json manifest = nlohmann::json::parse(objects.at("_MANIFEST.json"));
+  for (const auto& part : manifest.at("parts")) {  // not a temporary's member: it would dangle
     bytes += objects.at(part.at("file").get<std::string>());
   }
   return bytes;
