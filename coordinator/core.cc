@@ -181,7 +181,7 @@ Status CoordinatorCore::on_failed(const std::string& identity, const FailedRepor
   if (report.map_output_lost) {
     return scheduler_.on_map_output_lost(identity, ref, report.lost_map_task, report.message);
   }
-  if (report.retryable && report.message == kNoFreeSlotMessage) {
+  if (report.no_free_slot) {
     return scheduler_.on_refused(identity, ref, report.message);
   }
   return scheduler_.on_failed(identity, ref, report.message, report.retryable);

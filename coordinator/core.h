@@ -45,11 +45,8 @@ class Outbox {
   virtual void send_register_again(const std::string& worker) = 0;
 };
 
-// A Failed message, read.
-// The message of a worker's retryable Failed for a Task it had no free slot
-// for (worker/service.cc): nothing ran, no attempt is counted.
-inline constexpr std::string_view kNoFreeSlotMessage = "worker has no free slot";
-
+// A Failed message, read (no_free_slot: the worker refused the Task for
+// want of a slot; nothing ran, no attempt is counted).
 using FailedReport = proto::Failed;
 
 class CoordinatorCore {

@@ -173,6 +173,8 @@ struct Failed {
   // that map task runs again, nothing is counted against either.
   bool map_output_lost = false;
   uint32_t lost_map_task = 0;
+  // The worker had no free slot for the Task: nothing ran, no attempt is counted.
+  bool no_free_slot = false;
   bool operator==(const Failed&) const = default;
 };
 

@@ -200,6 +200,9 @@ struct Failed {
   # corrupt: that map task runs again, nothing is counted against either.
   mapOutputLost @5 :Bool;
   lostMapTask @6 :UInt32;
+  # The worker had no free slot for the Task: nothing ran, and the
+  # partition's attempts are not counted (the cluster's problem, not the job's).
+  noFreeSlot @7 :Bool;
 }
 
 # coordinator -> worker: the outcome of a Done.

@@ -122,8 +122,8 @@ Done read(schema::Done::Reader in) {
 }
 
 Failed read(schema::Failed::Reader in) {
-  return Failed{attempt_of(in), text(in.getMessage()), in.getRetryable(), in.getMapOutputLost(),
-                in.getLostMapTask()};
+  return Failed{attempt_of(in),        text(in.getMessage()), in.getRetryable(),
+                in.getMapOutputLost(), in.getLostMapTask(),   in.getNoFreeSlot()};
 }
 
 CommitDecision read(schema::CommitDecision::Reader in) {

@@ -150,6 +150,7 @@ void fill(schema::Envelope::Builder envelope, const Failed& message) {
   out.setRetryable(message.retryable);
   out.setMapOutputLost(message.map_output_lost);
   out.setLostMapTask(message.lost_map_task);
+  out.setNoFreeSlot(message.no_free_slot);
 }
 
 void fill(schema::Envelope::Builder envelope, const CommitDecision& message) {

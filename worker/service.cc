@@ -233,6 +233,7 @@ class WorkerLink {
       TaskOutcome busy;
       busy.error = "worker has no free slot";
       busy.retryable = true;
+      busy.no_free_slot = true;
       report(spec, busy);
       return;
     }
@@ -272,7 +273,7 @@ class WorkerLink {
       log_->warn("task failed job={} partition={} attempt={} retryable={} error={}", spec.job_id,
                  spec.partition, spec.attempt, outcome.retryable, outcome.error);
       send(proto::Failed{spec.attempt_id(), outcome.error, outcome.retryable,
-                         outcome.map_output_lost, outcome.lost_map_task});
+                         outcome.map_output_lost, outcome.lost_map_task, outcome.no_free_slot});
     }
   }
 

@@ -54,6 +54,7 @@ struct TaskOutcome {
   // its checksum (the coordinator runs that map task again).
   bool map_output_lost = false;
   uint32_t lost_map_task = 0;
+  bool no_free_slot = false;  // refused for want of a slot: nothing ran
 };
 
 TaskOutcome run_task(const TaskSpec& task, TaskControl& control);

@@ -123,7 +123,7 @@ Status SimCoordinator::dispatch(const Message& message) {
           message.from,
           FailedReport{message.attempt,
                        message.count == 0 ? "worker has no free slot" : "simulated read error",
-                       true});
+                       true, false, 0, /*no_free_slot=*/message.count == 0});
     default:
       return Status::ok();
   }
