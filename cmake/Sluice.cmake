@@ -24,14 +24,20 @@ function(sluice_add_library name)
   sluice_target_defaults(sluice_${name})
 endfunction()
 
-# sluice_add_test(NAME SOURCES LIBS...) -> a GoogleTest binary registered with
-# ctest; SOURCES is one file or a ;-list given quoted.
+# sluice_add_test(NAME SOURCES LIBS... [LABEL label]) -> a GoogleTest binary
+# registered with ctest, every case labelled `label` when given; SOURCES is
+# one file or a ;-list given quoted.
 function(sluice_add_test name sources)
+  cmake_parse_arguments(PARSE_ARGV 2 arg "" "LABEL" "")
   add_executable(${name} ${sources})
-  target_link_libraries(${name} PRIVATE ${ARGN} GTest::gtest GTest::gtest_main)
+  target_link_libraries(${name} PRIVATE ${arg_UNPARSED_ARGUMENTS} GTest::gtest GTest::gtest_main)
   sluice_target_defaults(${name})
   include(GoogleTest)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60)
+  if(arg_LABEL)
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS ${arg_LABEL})
+  else()
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60)
+  endif()
 endfunction()
 
 # The library graph: one library per folder, declared with what it depends

@@ -4,12 +4,13 @@
 // about kLeaseMs, the partition runs elsewhere, and when the link comes back
 // the worker's late report is refused. The output is exact.
 // Needs root (ip netns add); skipped with the reason otherwise.
+#include <re2/re2.h>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <thread>
 
 #include "common/base/limits.h"
@@ -21,11 +22,19 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // The last "task started" of a worker's debug log: job, partition, attempt.
-std::optional<std::smatch> last_task_started(const std::string& log) {
-  static const std::regex started(
-      "task started job=([0-9a-f]+) partition=([0-9]+) attempt=([0-9]+)");
-  std::optional<std::smatch> last;
-  for (std::sregex_iterator it(log.begin(), log.end(), started), end; it != end; ++it) last = *it;
+struct TaskStarted {
+  std::string job_id;
+  uint32_t partition = 0;
+  uint32_t attempt = 0;
+};
+std::optional<TaskStarted> last_task_started(const std::string& log) {
+  static const RE2 started("task started job=([0-9a-f]+) partition=([0-9]+) attempt=([0-9]+)");
+  std::optional<TaskStarted> last;
+  re2::StringPiece rest(log);
+  TaskStarted seen;
+  while (RE2::FindAndConsume(&rest, started, &seen.job_id, &seen.partition, &seen.attempt)) {
+    last = seen;
+  }
   return last;
 }
 
@@ -51,10 +60,8 @@ TEST_F(NetworkPartition, CutOffWorkerLosesItsLeaseAndItsLateReportIsRefused) {
   Process far(far_argv, far_log);
   const std::string registered = wait_for_text(far_log, "worker registered", 10000);
   ASSERT_NE(registered.find("worker registered"), std::string::npos) << registered;
-  std::smatch id_match;
-  ASSERT_TRUE(
-      std::regex_search(registered, id_match, std::regex("worker connecting worker=(\\S+)")));
-  const std::string far_id = id_match[1];
+  std::string far_id;
+  ASSERT_TRUE(RE2::PartialMatch(registered, R"(worker connecting worker=(\S+))", &far_id));
   Process near({sluice_binary(), "worker", "--coordinator", coordinator.endpoint(), "--slots", "1"},
                dir_ / "near-worker.log");
 
@@ -66,9 +73,9 @@ TEST_F(NetworkPartition, CutOffWorkerLosesItsLeaseAndItsLateReportIsRefused) {
   ASSERT_TRUE(in_flight.has_value()) << started_log;
   ASSERT_EQ(netns.set_link(false).exit_code, 0);
   const auto cut_at = Clock::now();
-  const std::string job_id = (*in_flight)[1];
-  const uint32_t partition = std::stoul((*in_flight)[2]);
-  const uint32_t attempt = std::stoul((*in_flight)[3]);
+  const std::string job_id = in_flight->job_id;
+  const uint32_t partition = in_flight->partition;
+  const uint32_t attempt = in_flight->attempt;
 
   // The lease is lost within about kLeaseMs.
   const std::string expired_line = "worker expired worker=" + far_id;

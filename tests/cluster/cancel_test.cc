@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <regex>
 #include <thread>
 
 #include "tests/cluster/job_files.h"

@@ -3,10 +3,10 @@
 // attempt, worker) are keys of their own. The job's name holds quotes, a
 // backslash and a byte that is not UTF-8.
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 #include <signal.h>
 
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "tests/support/cluster.h"
 #include "tests/support/coordinator_process.h"
@@ -91,11 +91,11 @@ TEST_F(JsonLogs, RunAndTheWorkersItForksLogJson) {
            "2", "--no-progress", "--log-format", "json"},
           dir_.path());
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  std::smatch match;
-  ASSERT_TRUE(std::regex_search(result.out, match, std::regex("job ([0-9a-f]{16})"))) << result.out;
+  std::string job_id;
+  ASSERT_TRUE(RE2::PartialMatch(result.out, "job ([0-9a-f]{16})", &job_id)) << result.out;
   LogLines logs;
   parse_every_line("sluice run", result.err, logs);
-  expect_job_keys(logs, match[1]);
+  expect_job_keys(logs, job_id);
   size_t worker_lines = 0;
   for (const nlohmann::json& line : logs) worker_lines += line["logger"] == "worker";
   EXPECT_GE(worker_lines, 2u) << "the forked workers' lines are missing";

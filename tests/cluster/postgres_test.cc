@@ -19,7 +19,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <regex>
 #include <sstream>
 #include <thread>
 

@@ -1,11 +1,11 @@
 // The spine: W1 end to end through the real coordinator and worker processes,
 // compared row for row with an independent reference (Python's csv module).
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 #include <signal.h>
 #include <sys/stat.h>
 
 #include <chrono>
-#include <regex>
 #include <thread>
 
 #include "tests/cluster/job_files.h"
@@ -127,9 +127,8 @@ TEST_F(Spine, WorkerKilledMidJobStillGivesCompleteIdenticalOutput) {
   bool killed = false;
   for (int i = 0; i < 200 && !killed; ++i) {
     auto status = run({sluice_binary(), "status", "--coordinator", endpoint});
-    std::smatch done;
-    if (std::regex_search(status.out, done, std::regex(" ([0-9]+)/([0-9]+) "))) {
-      const int finished = std::stoi(done[1]);
+    int finished = 0;
+    if (RE2::PartialMatch(status.out, " ([0-9]+)/[0-9]+ ", &finished)) {
       if (finished >= 3) {
         victim->signal(SIGKILL);
         killed = true;

@@ -1,6 +1,6 @@
 #include "tests/support/coordinator_process.h"
 
-#include <regex>
+#include <re2/re2.h>
 
 namespace sluice::testing {
 
@@ -12,13 +12,8 @@ CoordinatorProcess::CoordinatorProcess(const TempDir& dir, const std::vector<std
   argv.insert(argv.end(), extra.begin(), extra.end());
   process_ = std::make_unique<Process>(argv, log_path_, dir.path());
   const std::string text = wait_for_text(log_path_, "--coordinator tcp://", 15000);
-  std::smatch match;
-  if (std::regex_search(text, match, std::regex("--coordinator (tcp://[0-9.:]+)"))) {
-    endpoint_ = match[1];
-  }
-  if (std::regex_search(text, match, std::regex("http port ([0-9]+)"))) {
-    http_port_ = std::stoi(match[1]);
-  }
+  RE2::PartialMatch(text, "--coordinator (tcp://[0-9.:]+)", &endpoint_);
+  RE2::PartialMatch(text, "http port ([0-9]+)", &http_port_);
 }
 
 }  // namespace sluice::testing

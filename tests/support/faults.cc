@@ -1,12 +1,12 @@
 #include "tests/support/faults.h"
 
+#include <re2/re2.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <map>
-#include <regex>
 #include <thread>
 
 namespace sluice::testing {
@@ -35,10 +35,7 @@ bool RestartableCoordinator::start() {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
     while (std::chrono::steady_clock::now() < deadline && process_->running()) {
       const std::string log = read_file(log_path_);
-      std::smatch match;
-      if (std::regex_search(log, match, std::regex("--coordinator (tcp://[0-9.]+:([0-9]+))"))) {
-        endpoint_ = match[1];
-        port_ = std::stoi(match[2]);
+      if (RE2::PartialMatch(log, "--coordinator (tcp://[0-9.]+:([0-9]+))", &endpoint_, &port_)) {
         return true;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
