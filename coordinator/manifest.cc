@@ -29,22 +29,25 @@ static json version_json(const InputVersion& version) {
 }
 
 // The partition's part: its one file, or its partition files.
-static std::vector<json> part_entries(const JobRecord& job, const PartitionRecord& p) {
+static std::vector<JsonEntry> part_entries(const JobRecord& job, const PartitionRecord& p) {
   const uint32_t number = part_number(job, p.index);
   if (job.partition_by.empty()) {
-    return {{{"partition", number},
-             {"file", part_name(job, number - job.part_base)},
-             {"rows", p.stats.rows_out},
-             {"bytes", p.stats.bytes_written},
-             {"checksum", hex64(p.stats.checksum)}}};
+    JsonEntry entry;
+    entry.number("partition", number)
+        .text("file", part_name(job, number - job.part_base))
+        .number("rows", p.stats.rows_out)
+        .number("bytes", p.stats.bytes_written)
+        .text("checksum", hex64(p.stats.checksum));
+    return {std::move(entry)};
   }
-  std::vector<json> entries;
+  std::vector<JsonEntry> entries;
   for (const PartitionFile& file : p.stats.files) {
-    entries.push_back({{"partition", number},
-                       {"file", partition_file_name(job, p.index, file)},
-                       {"rows", file.rows},
-                       {"bytes", file.bytes},
-                       {"checksum", hex64(file.checksum)}});
+    entries.emplace_back()
+        .number("partition", number)
+        .text("file", partition_file_name(job, p.index, file))
+        .number("rows", file.rows)
+        .number("bytes", file.bytes)
+        .text("checksum", hex64(file.checksum));
   }
   return entries;
 }
@@ -60,7 +63,15 @@ struct ManifestContent {
   uint64_t row_groups_skipped = 0;
 
   void add_part(const JobRecord& job, const PartitionRecord& p) {
-    for (json& entry : part_entries(job, p)) parts.push_back(std::move(entry));
+    for (const JsonEntry& entry : part_entries(job, p)) parts.push_back(entry.to_json());
+  }
+
+  void add_totals(const PartStats& stats) {
+    rows_in += stats.rows_in;
+    rows_out += stats.rows_out;
+    rows_filtered += stats.rows_filtered;
+    rows_rejected += stats.rows_rejected;
+    row_groups_skipped += stats.row_groups_skipped;
   }
 
   void add_accounting(const json& entry) {
@@ -216,7 +227,7 @@ static Result<std::optional<json>> manifest_appended_to(const JobRecord& job, js
 // partition's accounting, "parts", "rejects"), partition by partition.
 static Status partition_entries(const JobRecord& job, const PartitionAt& partition_at,
                                 const std::string& list,
-                                const std::function<Status(const json&)>& emit) {
+                                const std::function<Status(const JsonEntry&)>& emit) {
   for (uint32_t index = 0; index < job.partitions_total; ++index) {
     const PartitionRecord& p = partition_at(index);
     if (p.is_bucket && job.final_merge) continue;  // merged into the one part
@@ -224,29 +235,34 @@ static Status partition_entries(const JobRecord& job, const PartitionAt& partiti
       // A bucket task's part: the groups of its buckets, after the steps
       // that follow the aggregate (or the merge task's: all of them, sorted).
       if (list != "parts") continue;
-      for (const json& entry : part_entries(job, p)) SLUICE_RETURN_IF_ERROR(emit(entry));
+      for (const JsonEntry& entry : part_entries(job, p)) SLUICE_RETURN_IF_ERROR(emit(entry));
       continue;
     }
     const uint32_t number = job.part_base + p.index;  // the index unless appending
     if (list == "partitions") {
-      json entry = {{"partition", number},
-                    {"input_file", job.inputs[p.range.file_index].path},
-                    {"input_range", {p.range.begin_offset, p.range.end_offset}},
-                    {"attempt", p.attempt},
-                    {"rows_in", p.stats.rows_in},
-                    {"rows_out", p.stats.rows_out},
-                    {"rows_filtered", p.stats.rows_filtered},
-                    {"rows_rejected", p.stats.rows_rejected}};
-      if (p.stats.row_groups_skipped > 0) entry["row_groups_skipped"] = p.stats.row_groups_skipped;
+      JsonEntry entry;
+      entry.number("partition", number)
+          .text("input_file", job.inputs[p.range.file_index].path)
+          .pair("input_range", p.range.begin_offset, p.range.end_offset)
+          .number("attempt", p.attempt)
+          .number("rows_in", p.stats.rows_in)
+          .number("rows_out", p.stats.rows_out)
+          .number("rows_filtered", p.stats.rows_filtered)
+          .number("rows_rejected", p.stats.rows_rejected);
+      if (p.stats.row_groups_skipped > 0) {
+        entry.number("row_groups_skipped", p.stats.row_groups_skipped);
+      }
       SLUICE_RETURN_IF_ERROR(emit(entry));
     } else if (list == "parts" && !job.has_aggregate) {
-      for (const json& entry : part_entries(job, p)) SLUICE_RETURN_IF_ERROR(emit(entry));
+      for (const JsonEntry& entry : part_entries(job, p)) SLUICE_RETURN_IF_ERROR(emit(entry));
     } else if (list == "rejects" && p.stats.rows_rejected > 0) {
-      SLUICE_RETURN_IF_ERROR(emit({{"partition", number},
-                                   {"file", rejects_name(job, p.index)},
-                                   {"rows", p.stats.rows_rejected},
-                                   {"bytes", p.stats.rejects_bytes},
-                                   {"checksum", hex64(p.stats.rejects_checksum)}}));
+      JsonEntry entry;
+      entry.number("partition", number)
+          .text("file", rejects_name(job, p.index))
+          .number("rows", p.stats.rows_rejected)
+          .number("bytes", p.stats.rejects_bytes)
+          .text("checksum", hex64(p.stats.rejects_checksum));
+      SLUICE_RETURN_IF_ERROR(emit(entry));
     }
   }
   return Status::ok();
@@ -258,11 +274,10 @@ static Status partition_entries(const JobRecord& job, const PartitionAt& partiti
 Status write_job_manifest(TextSink& sink, const JobRecord& job, const PartitionAt& partition_at,
                           const std::optional<PartFile>& written) {
   ManifestContent totals;  // a first pass: the row totals come before the lists
-  SLUICE_RETURN_IF_ERROR(partition_entries(job, partition_at, "partitions", [&](const json& e) {
-    totals.add_accounting(e);
-    totals.accounting.clear();
-    return Status::ok();
-  }));
+  for (uint32_t index = 0; index < job.partitions_total; ++index) {
+    const PartitionRecord& p = partition_at(index);
+    if (!p.is_bucket && !p.is_final) totals.add_totals(p.stats);  // as "partitions" lists
+  }
   for (const InputFile& input : job.inputs) {
     totals.inputs.push_back(
         {{"path", input.path}, {"size", input.size_bytes}, {"mtime_ns", input.mtime_ns}});
@@ -277,8 +292,8 @@ Status write_job_manifest(TextSink& sink, const JobRecord& job, const PartitionA
     if (old) {
       for (const json& entry : old->at(list)) SLUICE_RETURN_IF_ERROR(writer.add(entry));
     }
-    SLUICE_RETURN_IF_ERROR(
-        partition_entries(job, partition_at, list, [&](const json& e) { return writer.add(e); }));
+    SLUICE_RETURN_IF_ERROR(partition_entries(job, partition_at, list,
+                                             [&](const JsonEntry& e) { return writer.add(e); }));
     if (list != "parts" || !written) return Status::ok();
     return writer.add({{"file", written->name},
                        {"rows", written->rows},

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -98,6 +99,95 @@ Status JsonListWriter::add(const nlohmann::json& entry) {
     if (c == '\n') text += "    ";  // JSON strings hold no raw newline
   }
   return sink_.append(text);
+}
+
+JsonEntry& JsonEntry::number(std::string_view key, uint64_t value) {
+  fields_.emplace_back(key, value);
+  return *this;
+}
+
+JsonEntry& JsonEntry::text(std::string_view key, std::string value) {
+  fields_.emplace_back(key, std::move(value));
+  return *this;
+}
+
+JsonEntry& JsonEntry::pair(std::string_view key, uint64_t first, uint64_t second) {
+  fields_.emplace_back(key, std::pair<uint64_t, uint64_t>(first, second));
+  return *this;
+}
+
+nlohmann::json JsonEntry::to_json() const {
+  nlohmann::json object = nlohmann::json::object();
+  for (const auto& [key, value] : fields_) {
+    nlohmann::json& field = object[std::string(key)];
+    if (const auto* number = std::get_if<uint64_t>(&value)) {
+      field = *number;
+    } else if (const auto* text = std::get_if<std::string>(&value)) {
+      field = *text;
+    } else {
+      const auto& [first, second] = std::get<std::pair<uint64_t, uint64_t>>(value);
+      field = {first, second};
+    }
+  }
+  return object;
+}
+
+namespace {
+
+// A JSON string as json_text prints it; plain ASCII without escapes
+// directly, anything else through nlohmann (escapes, U+FFFD).
+void print_string(std::string& out, std::string_view text) {
+  const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  });
+  if (!plain) {
+    out += json_text(nlohmann::json(std::string(text)));
+    return;
+  }
+  out += '"';
+  out += text;
+  out += '"';
+}
+
+}  // namespace
+
+void JsonEntry::print(std::string& out, int indent) const {
+  std::vector<const std::pair<std::string_view, Value>*> sorted;
+  sorted.reserve(fields_.size());
+  for (const auto& field : fields_) sorted.push_back(&field);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  if (sorted.empty()) {
+    out += "{}";
+    return;
+  }
+  const std::string inner(indent + 2, ' ');
+  out += "{\n";
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    const auto& [key, value] = *sorted[i];
+    out += inner;
+    print_string(out, key);
+    out += ": ";
+    if (const auto* number = std::get_if<uint64_t>(&value)) {
+      out += std::to_string(*number);
+    } else if (const auto* text = std::get_if<std::string>(&value)) {
+      print_string(out, *text);
+    } else {
+      const auto& [first, second] = std::get<std::pair<uint64_t, uint64_t>>(value);
+      const std::string item(indent + 4, ' ');
+      out += "[\n" + item + std::to_string(first) + ",\n" + item + std::to_string(second) + "\n";
+      out += inner + "]";
+    }
+    out += i + 1 < sorted.size() ? ",\n" : "\n";
+  }
+  out += std::string(indent, ' ') + "}";
+}
+
+Status JsonListWriter::add(const JsonEntry& entry) {
+  text_.assign(empty_ ? "[\n    " : ",\n    ");
+  empty_ = false;
+  entry.print(text_, 4);
+  return sink_.append(text_);
 }
 
 Status JsonListWriter::close() { return sink_.append(empty_ ? "[]" : "\n  ]"); }

@@ -11,6 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
 
 #include "common/base/status.h"
 
@@ -57,18 +60,40 @@ class AtomicFileSink final : public TextSink {
   std::string buffer_;
 };
 
+// A flat object of a streamed list (a part, a partition's accounting),
+// printed without building a tree: at a million partitions the trees were
+// most of a job's end. Values are numbers, strings (any bytes: what is not
+// UTF-8 prints as U+FFFD, as json_text does) and pairs of numbers. Keys are
+// string literals; they print sorted, as nlohmann's objects do.
+class JsonEntry {
+ public:
+  JsonEntry& number(std::string_view key, uint64_t value);
+  JsonEntry& text(std::string_view key, std::string value);
+  JsonEntry& pair(std::string_view key, uint64_t first, uint64_t second);
+  nlohmann::json to_json() const;
+  // dump(2) of the object as an element of a top-level array: fields at
+  // `indent` + 2 spaces, the closing brace at `indent`.
+  void print(std::string& out, int indent) const;
+
+ private:
+  using Value = std::variant<uint64_t, std::string, std::pair<uint64_t, uint64_t>>;
+  std::vector<std::pair<std::string_view, Value>> fields_;
+};
+
 // One streamed list: add() each entry, as dump(2) prints an element of a
 // top-level array.
 class JsonListWriter {
  public:
   explicit JsonListWriter(TextSink& sink) : sink_(sink) {}
   Status add(const nlohmann::json& entry);
+  Status add(const JsonEntry& entry);
   // "[]" when nothing was added, else the closing bracket.
   Status close();
 
  private:
   TextSink& sink_;
   bool empty_ = true;
+  std::string text_;  // the entry being printed, reused
 };
 
 // The placeholder of a streamed list in write_streamed_json's `head`.

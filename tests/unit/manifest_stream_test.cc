@@ -7,7 +7,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
+#include <vector>
 
 #include "coordinator/json_text.h"
 #include "tests/support/cluster.h"
@@ -81,6 +83,49 @@ TEST(ManifestStream, AtomicFileSinkWritesTheFileOnlyAtCommit) {
   std::stringstream text;
   text << file.rdbuf();
   EXPECT_EQ(text.str(), json_text(tree, 2) + "\n");
+}
+
+// A random string: plain ASCII, escapes, control bytes, UTF-8 and bytes
+// that are not UTF-8.
+std::string random_text(std::mt19937_64& random) {
+  static const std::vector<std::string> pieces = {"a",       "Z",        "/in/part-00001.csv",
+                                                  " ",       "\"",       "\\",
+                                                  "\n",      "\t",       "\x01",
+                                                  "\x7f",    "\xc3\xa9", "\xe2\x82\xac",
+                                                  "\xff",    "\xc3(",    "\xf0\x9f\x98\x80",
+                                                  "\xe2\x82"};
+  std::string text;
+  const size_t count = random() % 6;
+  for (size_t i = 0; i < count; ++i) text += pieces[random() % pieces.size()];
+  return text;
+}
+
+// A flat entry prints what nlohmann prints for the same object, in a list.
+TEST(ManifestStream, AFlatEntryPrintsAsItsTreeDoes) {
+  const uint64_t seed = testing::test_seed();
+  std::mt19937_64 random(seed);
+  for (int round = 0; round < 2000; ++round) {
+    std::vector<JsonEntry> entries(1 + random() % 3);
+    for (JsonEntry& entry : entries) {
+      // Keys in an order that is not sorted, as the manifest adds them.
+      entry.number("partition", random() % 100000)
+          .text("input_file", random_text(random))
+          .pair("input_range", random(), random() % 1000)
+          .number("attempt", random() % 4);
+      if (random() % 2) entry.text("checksum", random_text(random));
+      if (random() % 2) entry.number("zeta", random());
+    }
+    json tree = {{"parts", json::array()}, {"rows_in", 1}};
+    for (const JsonEntry& entry : entries) tree["parts"].push_back(entry.to_json());
+    json head = tree;
+    head["parts"] = streamed_list();
+    StringSink sink;
+    ASSERT_TRUE(write_streamed_json(sink, head, [&](const std::string&, JsonListWriter& writer) {
+                  for (const JsonEntry& entry : entries) SLUICE_RETURN_IF_ERROR(writer.add(entry));
+                  return Status::ok();
+                }).is_ok());
+    ASSERT_EQ(sink.text(), json_text(tree, 2) + "\n") << "seed=" << seed << " round=" << round;
+  }
 }
 
 }  // namespace
