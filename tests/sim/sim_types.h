@@ -53,6 +53,7 @@ enum class Kind : uint8_t {
 const char* kind_name(Kind kind);
 
 inline constexpr const char* kCoordinator = "coordinator";
+inline constexpr const char* kClient = "client";  // the user: submissions, cancels
 
 struct Message {
   Kind kind = Kind::kHeartbeat;
