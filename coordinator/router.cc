@@ -11,11 +11,7 @@
 namespace sluice {
 
 Router::Router(Scheduler& scheduler, CoordinatorCore& core, const Clock& clock, RouterPort& port)
-    : scheduler_(scheduler),
-      core_(core),
-      clock_(clock),
-      port_(port),
-      log_(logger("coordinator")) {}
+    : scheduler_(scheduler), core_(core), clock_(clock), port_(port), log_(logger("coordinator")) {}
 
 void Router::receive(const std::string& peer, Result<proto::Message> decoded) {
   if (decoded.is_ok()) {
@@ -108,8 +104,7 @@ Status Router::on(const std::string& peer, const proto::Progress& progress) {
                                      progress.checkpoint_rows};
   scheduler_.on_progress(peer, progress.attempt, progress.bytes_read, checkpoint);
   // An isolating attempt waits until its checkpoint is known here.
-  if (checkpoint.seq > 0)
-    port_.send_to(peer, proto::ProgressAck{progress.attempt, checkpoint.seq});
+  if (checkpoint.seq > 0) port_.send_to(peer, proto::ProgressAck{progress.attempt, checkpoint.seq});
   return Status::ok();
 }
 
@@ -176,8 +171,7 @@ Status Router::finish_submit(const std::string& peer, Result<AdmittedJob>& admit
     log_->info("job submitted job={} name={} partitions={} output={}", record.id, record.name,
                record.partitions_total, record.output_dir);
     port_.job_created(record);
-    if (auto plan = join_plan_text(record))
-      log_->info("join planned job={} {}", record.id, *plan);
+    if (auto plan = join_plan_text(record)) log_->info("join planned job={} {}", record.id, *plan);
   } else {
     // The same job again: a failed one resumes; what it published stays.
     SLUICE_ASSIGN_OR_RETURN(bool resumed, scheduler_.resume(record.id));
