@@ -9,6 +9,7 @@
 
 #include "coordinator/ledger.h"
 #include "coordinator/output_paths.h"
+#include "tests/sim/sim_exchange.h"
 
 namespace sluice::sim {
 namespace {
@@ -57,7 +58,9 @@ void check_published_parts(const JobRecord& job, const MemoryDisk& disk, const s
     const std::optional<uint32_t> index = part_index(name);
     if (!index || !checked.insert(name).second) continue;
     const std::optional<uint32_t> attempt = attempt_of(read_text(entry.path()));
-    const std::optional<PartitionRecord> record = durable_partition(disk, job, *index);
+    // An exchange's parts are its bucket tasks', after the map tasks.
+    const uint32_t partition = job.has_aggregate ? job.map_tasks + *index : *index;
+    const std::optional<PartitionRecord> record = durable_partition(disk, job, partition);
     if (!record || !decided(record->state) || !attempt || record->attempt != *attempt) {
       violations.push_back(
           fmt::format("{} (attempt {}) is published while the durable ledger says {} attempt {}",
@@ -69,7 +72,8 @@ void check_published_parts(const JobRecord& job, const MemoryDisk& disk, const s
 }
 
 void check_final(const JobRecord& job, const Scheduler& scheduler, const MemoryDisk& disk,
-                 const Input& input, const std::string& dir, std::vector<std::string>& violations) {
+                 const Input& input, JobKind kind, uint32_t buckets, const std::string& dir,
+                 std::vector<std::string>& violations) {
   const JobRecord* current = scheduler.job(job.id);
   if (current == nullptr || current->state != JobState::kSucceeded) {
     violations.push_back("the job did not succeed");
@@ -111,6 +115,7 @@ void check_final(const JobRecord& job, const Scheduler& scheduler, const MemoryD
     if (!durable || !decided(durable->state) || durable->attempt != partition->attempt) {
       violations.push_back(fmt::format("partition {}: its commit is not durable", index));
     }
+    if (kind != JobKind::kMapOnly) continue;  // below, by kind
     const std::string name = part_name(job, index);
     expected.insert(name);
     const std::string text = read_text(out / name);
@@ -128,9 +133,18 @@ void check_final(const JobRecord& job, const Scheduler& scheduler, const MemoryD
       count_records(read_text(out / rejects), true, rejects);
     }
   }
-  for (const std::string& id : input.ids) {
-    const size_t times = seen.count(id) ? seen[id] : 0;
-    if (times != 1) violations.push_back(fmt::format("record {} is published {} times", id, times));
+  if (kind == JobKind::kMapOnly) {
+    for (const std::string& id : input.ids) {
+      const size_t times = seen.count(id) ? seen[id] : 0;
+      if (times != 1)
+        violations.push_back(fmt::format("record {} is published {} times", id, times));
+    }
+  } else {
+    for (const std::string& file :
+         check_aggregate_output(job, scheduler, input, buckets, out.string(), violations)) {
+      if (file.starts_with("_rejects/")) expected.insert("_rejects");
+      expected.insert(file);
+    }
   }
   std::error_code error;
   for (auto it = fs::recursive_directory_iterator(dir, error);

@@ -34,6 +34,16 @@ const char* kind_name(Kind kind) {
   return "?";
 }
 
+const char* job_kind_name(JobKind kind) {
+  switch (kind) {
+    case JobKind::kMapOnly:
+      return "map-only";
+    case JobKind::kAggregate:
+      return "aggregate";
+  }
+  return "?";
+}
+
 namespace {
 
 bool is_work(Kind kind) {

@@ -67,6 +67,9 @@ void SimCoordinator::send_task(const std::string& worker, const JobRecord& job,
   message.range = partition.range;
   message.start_is_exact = partition.start_is_exact;
   message.exact_start_offset = partition.exact_start_offset;
+  message.is_bucket = partition.is_bucket;
+  message.bucket_begin = partition.bucket_begin;
+  message.bucket_end = partition.bucket_end;
   world_.note("coordinator leases {}#{} to {}", partition.index, attempt, worker);
   send(std::move(message));
 }
@@ -149,8 +152,12 @@ proto::Message to_proto(const Message& message) {
       proto::Failed failed;
       failed.attempt = message.attempt;
       failed.no_free_slot = message.count == 0;
-      failed.message = failed.no_free_slot ? "worker has no free slot" : "simulated read error";
+      failed.message = failed.no_free_slot       ? "worker has no free slot"
+                       : message.map_output_lost ? "map output missing"
+                                                 : "simulated read error";
       failed.retryable = true;
+      failed.map_output_lost = message.map_output_lost;
+      failed.lost_map_task = message.lost_map_task;
       return failed;
     }
     case Kind::kHeartbeat:

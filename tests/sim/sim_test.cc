@@ -138,5 +138,13 @@ TEST_F(Simulation, CatchesADoneAcceptedAfterItsLeaseExpired) {
       0u);
 }
 
+TEST_F(Simulation, CatchesALostMapOutputThatIsNeverRunAgain) {
+  // Planted: a bucket task reports a map output lost; the coordinator sends
+  // it back to wait but never runs the map task again (the job never ends).
+  EXPECT_NE(first_caught(
+                [&](uint64_t seed) { return run(seed, PlantedBug::kLostMapOutputForgotten); }, 200),
+            0u);
+}
+
 }  // namespace
 }  // namespace sluice::sim

@@ -66,7 +66,20 @@ struct Message {
   bool start_is_exact = false;
   uint64_t exact_start_offset = 0;
   bool accepted = false;  // CommitDecision
+  // Task: a bucket task of the exchange reads buckets [bucket_begin, bucket_end).
+  bool is_bucket = false;
+  uint32_t bucket_begin = 0, bucket_end = 0;
+  // Failed: a bucket task found map task lost_map_task's output missing.
+  bool map_output_lost = false;
+  uint32_t lost_map_task = 0;
 };
+
+// What the seed's job does (tests/sim/README.md).
+enum class JobKind : uint8_t {
+  kMapOnly,    // the records of each range into its part
+  kAggregate,  // an exchange: groups by the value's first letter, count and sum of ids
+};
+const char* job_kind_name(JobKind kind);
 
 // The job's one input file, as every worker reads it.
 struct Input {
@@ -95,9 +108,16 @@ struct Faults {
   uint32_t power_cut_per_million = 0;          // of a coordinator crash: a power cut
   uint32_t task_failure_per_million = 0;       // a task reports a retryable error
   uint32_t wrong_guess_per_million = 0;        // a speculative start guessed wrong
+  uint32_t map_output_loss_per_million = 0;    // per 10 ms step: a published map output lost
 };
 
 // Planted protocol bugs the simulation must catch (its own test only).
-enum class PlantedBug { kNone, kFsyncLies, kAcceptDoneWithoutLease, kPublishBeforeSync };
+enum class PlantedBug {
+  kNone,
+  kFsyncLies,
+  kAcceptDoneWithoutLease,
+  kPublishBeforeSync,
+  kLostMapOutputForgotten,
+};
 
 }  // namespace sluice::sim

@@ -8,6 +8,7 @@
 #include "common/base/hash.h"
 #include "common/base/limits.h"
 #include "coordinator/output_paths.h"
+#include "tests/sim/sim_exchange.h"
 
 namespace sluice::sim {
 namespace {
@@ -99,20 +100,16 @@ void SimWorker::finish(const Running& running) {
     send(Kind::kFailed, 1, attempt);
     return;
   }
-  const Input& input = world_.input;
-  // Where the first record starts: told, or guessed (sometimes wrongly, as a
-  // quoted field spanning the range's start would make a worker guess).
-  size_t first = 0;
-  if (task.start_is_exact) {
-    first = input.first_at_or_after(task.exact_start_offset);
-  } else {
-    first = input.first_at_or_after(std::max(task.range.begin_offset, input.header_end));
-    if (task.range.begin_offset > 0 && first < input.offsets.size() &&
-        world_.rng.chance(world_.faults.wrong_guess_per_million)) {
-      first++;
-    }
+  if (task.is_bucket) {
+    finish_bucket(task);
+    return;
   }
-  const size_t end = std::max(first, input.first_at_or_after(task.range.end_offset));
+  const auto [first, end] = records_of(task);
+  if (world_.kind == JobKind::kAggregate) {
+    finish_aggregate_map(task, first, end);
+    return;
+  }
+  const Input& input = world_.input;
   std::string part = fmt::format("attempt {}\n", attempt.attempt);
   std::string rejects;
   PartStats stats;
@@ -141,6 +138,66 @@ void SimWorker::finish(const Running& running) {
   }
   world_.note("{} done {} rows={} start={} end={}", identity_, attempt_text(attempt), stats.rows_in,
               stats.start_offset, stats.end_offset);
+  send_done(attempt, stats);
+}
+
+std::pair<size_t, size_t> SimWorker::records_of(const Message& task) {
+  const Input& input = world_.input;
+  // Where the first record starts: told, or guessed (sometimes wrongly, as a
+  // quoted field spanning the range's start would make a worker guess).
+  size_t first = 0;
+  if (task.start_is_exact) {
+    first = input.first_at_or_after(task.exact_start_offset);
+  } else {
+    first = input.first_at_or_after(std::max(task.range.begin_offset, input.header_end));
+    if (task.range.begin_offset > 0 && first < input.offsets.size() &&
+        world_.rng.chance(world_.faults.wrong_guess_per_million)) {
+      first++;
+    }
+  }
+  return {first, std::max(first, input.first_at_or_after(task.range.end_offset))};
+}
+
+void SimWorker::finish_aggregate_map(const Message& task, size_t first, size_t end) {
+  const AttemptRef& attempt = task.attempt;
+  MapOutput output = aggregate_map(world_.input, first, end, world_.buckets, attempt.attempt);
+  output.stats.start_offset = world_.input.offset_of(first);
+  output.stats.end_offset = world_.input.offset_of(end);
+  output.stats.bytes_read = task.range.end_offset - task.range.begin_offset;
+  write_file(temp_part_path(world_.job, attempt.partition, attempt.attempt), output.text);
+  if (output.stats.rows_rejected > 0) {
+    write_file(temp_rejects_path(world_.job, attempt.partition, attempt.attempt), output.rejects);
+  }
+  world_.note("{} done map {} rows={} start={} end={}", identity_, attempt_text(attempt),
+              output.stats.rows_in, output.stats.start_offset, output.stats.end_offset);
+  send_done(attempt, output.stats);
+}
+
+void SimWorker::finish_bucket(const Message& task) {
+  const AttemptRef& attempt = task.attempt;
+  BucketOutput output =
+      aggregate_bucket(world_.job, task.bucket_begin, task.bucket_end, attempt.attempt);
+  if (output.lost_map_task) {
+    world_.note("{} finds map output {} lost, for {}", identity_, *output.lost_map_task,
+                attempt_text(attempt));
+    Message failed;
+    failed.kind = Kind::kFailed;
+    failed.from = identity_;
+    failed.to = kCoordinator;
+    failed.count = 1;
+    failed.attempt = attempt;
+    failed.map_output_lost = true;
+    failed.lost_map_task = *output.lost_map_task;
+    world_.network.send(world_.now_ms(), std::move(failed));
+    return;
+  }
+  write_file(temp_part_path(world_.job, attempt.partition, attempt.attempt), output.text);
+  world_.note("{} done bucket {} groups={}", identity_, attempt_text(attempt),
+              output.stats.rows_out);
+  send_done(attempt, output.stats);
+}
+
+void SimWorker::send_done(const AttemptRef& attempt, const PartStats& stats) {
   Message done;
   done.kind = Kind::kDone;
   done.from = identity_;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/sim/world.h"
@@ -40,6 +41,13 @@ class SimWorker {
   void send(Kind kind, uint32_t count = 0, const AttemptRef& attempt = {});
   void send_register();
   void finish(const Running& running);
+  // The records of a read task's range: [first, end) (its start told, or
+  // guessed, sometimes wrongly).
+  std::pair<size_t, size_t> records_of(const Message& task);
+  // An exchange's tasks (sim_exchange.h).
+  void finish_aggregate_map(const Message& task, size_t first, size_t end);
+  void finish_bucket(const Message& task);
+  void send_done(const AttemptRef& attempt, const PartStats& stats);
   uint32_t free_slots() const;
 
   World& world_;

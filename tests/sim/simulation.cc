@@ -11,6 +11,7 @@
 #include "common/base/crash_point.h"
 #include "common/base/log.h"
 #include "coordinator/ledger.h"
+#include "coordinator/output_paths.h"
 #include "coordinator/planted_bugs.h"
 #include "tests/sim/invariants.h"
 #include "tests/sim/sim_coordinator.h"
@@ -79,6 +80,8 @@ class Simulation {
     planted_bugs().accept_done_without_lease =
         options.planted == PlantedBug::kAcceptDoneWithoutLease;
     planted_bugs().publish_before_sync = options.planted == PlantedBug::kPublishBeforeSync;
+    planted_bugs().lost_map_output_forgotten =
+        options.planted == PlantedBug::kLostMapOutputForgotten;
   }
 
   ~Simulation() {
@@ -99,8 +102,8 @@ class Simulation {
       drive();
       if (coordinator_->up()) coordinator_->shut_down();
       if (coordinator_->up()) {
-        check_final(world_.job, *coordinator_->scheduler(), *disk_, world_.input, dir_,
-                    violations_);
+        check_final(world_.job, *coordinator_->scheduler(), *disk_, world_.input, world_.kind,
+                    world_.buckets, dir_, violations_);
       }
     }
     result.violations = std::move(violations_);
@@ -111,12 +114,13 @@ class Simulation {
     result.resubmissions = resubmissions_;
     result.messages_dropped = world_.network.dropped();
     result.summary = fmt::format(
-        "partitions={} workers={} faults_until_ms={} drop={}% duplicate={}% delay_ms_max={} "
-        "coordinator_crashes={} worker_crashes={} resubmissions={} simulated_ms={}",
-        world_.job.partitions_total, workers_.size(), world_.faults.faults_until_ms,
-        world_.faults.drop_per_million / 10'000, world_.faults.duplicate_per_million / 10'000,
-        world_.faults.delay_ms_max, coordinator_crashes_, worker_crashes_, resubmissions_,
-        world_.now_ms());
+        "job={} partitions={} workers={} faults_until_ms={} drop={}% duplicate={}% "
+        "delay_ms_max={} coordinator_crashes={} worker_crashes={} resubmissions={} "
+        "simulated_ms={}",
+        job_kind_name(world_.kind), world_.job.partitions_total, workers_.size(),
+        world_.faults.faults_until_ms, world_.faults.drop_per_million / 10'000,
+        world_.faults.duplicate_per_million / 10'000, world_.faults.delay_ms_max,
+        coordinator_crashes_, worker_crashes_, resubmissions_, world_.now_ms());
     return result;
   }
 
@@ -151,10 +155,11 @@ class Simulation {
     write_text(dir_ + "/input.csv", world_.input.text);
     // A fixed modification time: the job id is the same in every replay.
     fs::last_write_time(dir_ + "/input.csv", fs::file_time_type(std::chrono::seconds(1)), error);
+    choose_job(rng);
     job_yaml_ = fmt::format(
         "name: sim\ninput:\n  path: input.csv\n  split_size: {}\noutput:\n  path: out/\n"
-        "rejects:\n  max_ratio: 1\nmax_attempts: 3\n",
-        kSplitBytes);
+        "rejects:\n  max_ratio: 1\nmax_attempts: 3\n{}",
+        kSplitBytes, job_steps_yaml());
     write_text(dir_ + "/job.yaml", job_yaml_);
     coordinator_ = std::make_unique<SimCoordinator>(world_, disk_);
     SLUICE_RETURN_IF_ERROR(coordinator_->start());
@@ -165,6 +170,39 @@ class Simulation {
           std::make_unique<SimWorker>(world_, static_cast<int>(i), rng.between(1, 2)));
     }
     return Status::ok();
+  }
+
+  // What the job does (sim_types.h JobKind) and the faults that go with it.
+  void choose_job(Rng& rng) {
+    world_.kind = rng.chance(500'000) ? JobKind::kAggregate : JobKind::kMapOnly;
+    if (world_.kind == JobKind::kAggregate) {
+      world_.buckets = static_cast<uint32_t>(rng.between(1, 4));
+      if (world_.faults.faults_until_ms > 0)
+        world_.faults.map_output_loss_per_million = static_cast<uint32_t>(rng.below(10'000));
+    }
+  }
+
+  // The steps the simulated workers stand for (sim_exchange.h: the
+  // aggregate by the value's first letter).
+  std::string job_steps_yaml() const {
+    if (world_.kind != JobKind::kAggregate) return "";
+    return fmt::format(
+        "schema:\n  columns:\n    id: int64\nsteps:\n  - derive: {{key: \"substr(value, 1, "
+        "1)\"}}\n  - aggregate:\n"
+        "      by: [key]\n      aggs: {{rows: \"count(*)\", total: \"sum(id)\"}}\n"
+        "parallelism: {}\n",
+        world_.buckets);
+  }
+
+  // A fault of the exchange's storage: a published map output is gone (a
+  // bucket task that reads it reports it lost; its map task runs again).
+  void lose_a_map_output() {
+    if (world_.kind != JobKind::kAggregate || world_.job.map_tasks == 0 ||
+        !world_.rng.chance(world_.faults.map_output_loss_per_million))
+      return;
+    const auto map = static_cast<uint32_t>(world_.rng.below(world_.job.map_tasks));
+    std::error_code error;
+    if (fs::remove(map_output_path(world_.job, map), error)) world_.note("map output {} lost", map);
   }
 
   Status submit() {
@@ -241,6 +279,7 @@ class Simulation {
       world_.clock.advance_ms(kStepMs);
       deliver();
       const bool faulty = world_.faulty();
+      if (faulty) lose_a_map_output();
       for (auto& worker : workers_) {
         if (faulty && worker->up() && world_.rng.chance(world_.faults.worker_crash_per_million)) {
           worker_crashes_++;

@@ -20,6 +20,8 @@ struct World {
   Network network;
   Input input;
   JobRecord job;  // as admitted: where its files go
+  JobKind kind = JobKind::kMapOnly;
+  uint32_t buckets = 0;  // an exchange's bucket count (parallelism)
   bool tracing = false;
   std::string trace;  // "t=<ms> <event>\n" lines, when tracing
 
