@@ -16,6 +16,9 @@ struct PlantedBugs {
   // Scheduler::on_map_output_lost sends the bucket task that found a map
   // output missing back to wait, but never runs that map task again.
   bool lost_map_output_forgotten = false;
+  // Scheduler::on_done takes a late Done of a cancelled (or failed) job's
+  // last lease as if the job still ran: it is committed and published.
+  bool late_done_of_stopped_job = false;
 };
 
 inline PlantedBugs& planted_bugs() {

@@ -158,4 +158,27 @@ void check_final(const JobRecord& job, const Scheduler& scheduler, const MemoryD
   }
 }
 
+void check_cancelled(const JobRecord& job, const Scheduler& scheduler, const MemoryDisk& disk,
+                     const std::string& dir, std::vector<std::string>& violations) {
+  const JobRecord* current = scheduler.job(job.id);
+  if (current == nullptr || current->state != JobState::kCancelled) {
+    violations.push_back("the cancelled job is not cancelled");
+    return;
+  }
+  auto durable_job = disk.durable().find("job/" + job.id);
+  if (durable_job == disk.durable().end() ||
+      decode_job(durable_job->second).value().state != JobState::kCancelled) {
+    violations.push_back("a power cut now would lose the job's cancel");
+  }
+  std::error_code error;
+  const fs::path out = fs::path(dir) / "out";
+  for (auto it = fs::recursive_directory_iterator(out, error);
+       it != fs::recursive_directory_iterator(); it.increment(error)) {
+    if (!it->is_directory(error)) {
+      violations.push_back("left behind by the cancelled job: " +
+                           it->path().string().substr(dir.size() + 1));
+    }
+  }
+}
+
 }  // namespace sluice::sim

@@ -146,5 +146,14 @@ TEST_F(Simulation, CatchesALostMapOutputThatIsNeverRunAgain) {
             0u);
 }
 
+TEST_F(Simulation, CatchesALateDoneOfACancelledJobPublished) {
+  // Planted: the Done of a cancelled job's last lease, arriving after the
+  // cancel, is committed and renamed into place as if the job still ran.
+  EXPECT_NE(
+      first_caught([&](uint64_t seed) { return run(seed, PlantedBug::kLateDoneOfCancelledJob); },
+                   1'000),
+      0u);
+}
+
 }  // namespace
 }  // namespace sluice::sim

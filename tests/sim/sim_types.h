@@ -118,6 +118,7 @@ enum class PlantedBug {
   kAcceptDoneWithoutLease,
   kPublishBeforeSync,
   kLostMapOutputForgotten,
+  kLateDoneOfCancelledJob,
 };
 
 }  // namespace sluice::sim

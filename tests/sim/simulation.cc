@@ -82,6 +82,8 @@ class Simulation {
     planted_bugs().publish_before_sync = options.planted == PlantedBug::kPublishBeforeSync;
     planted_bugs().lost_map_output_forgotten =
         options.planted == PlantedBug::kLostMapOutputForgotten;
+    planted_bugs().late_done_of_stopped_job =
+        options.planted == PlantedBug::kLateDoneOfCancelledJob;
   }
 
   ~Simulation() {
@@ -101,7 +103,9 @@ class Simulation {
     } else {
       drive();
       if (coordinator_->up()) coordinator_->shut_down();
-      if (coordinator_->up()) {
+      if (coordinator_->up() && cancelled_) {
+        check_cancelled(world_.job, *coordinator_->scheduler(), *disk_, dir_, violations_);
+      } else if (coordinator_->up()) {
         check_final(world_.job, *coordinator_->scheduler(), *disk_, world_.input, world_.kind,
                     world_.buckets, dir_, violations_);
       }
@@ -114,11 +118,11 @@ class Simulation {
     result.resubmissions = resubmissions_;
     result.messages_dropped = world_.network.dropped();
     result.summary = fmt::format(
-        "job={} partitions={} workers={} faults_until_ms={} drop={}% duplicate={}% "
+        "job={}{} partitions={} workers={} faults_until_ms={} drop={}% duplicate={}% "
         "delay_ms_max={} coordinator_crashes={} worker_crashes={} resubmissions={} "
         "simulated_ms={}",
-        job_kind_name(world_.kind), world_.job.partitions_total, workers_.size(),
-        world_.faults.faults_until_ms, world_.faults.drop_per_million / 10'000,
+        job_kind_name(world_.kind), cancelled_ ? " cancelled" : "", world_.job.partitions_total,
+        workers_.size(), world_.faults.faults_until_ms, world_.faults.drop_per_million / 10'000,
         world_.faults.duplicate_per_million / 10'000, world_.faults.delay_ms_max,
         coordinator_crashes_, worker_crashes_, resubmissions_, world_.now_ms());
     return result;
@@ -136,8 +140,10 @@ class Simulation {
 
   void at_crash_point(const char* name) {
     // Every rename into place: its commit must be durable by now.
-    if (std::string_view(name) == "renamed")
+    if (std::string_view(name) == "renamed") {
       check_published_parts(world_.job, *disk_, dir_, parts_checked_, violations_);
+      if (cancelled_) violation("a part was renamed into place after the job was cancelled");
+    }
     if (armed_ && world_.faulty() && world_.rng.chance(world_.faults.crash_point_per_million)) {
       throw SimulatedCrash{name};
     }
@@ -180,6 +186,28 @@ class Simulation {
       if (world_.faults.faults_until_ms > 0)
         world_.faults.map_output_loss_per_million = static_cast<uint32_t>(rng.below(10'000));
     }
+    // One seed in six: the user cancels the job, while the faults last.
+    if (rng.chance(170'000))
+      cancel_at_ms_ = rng.between(0, std::max<int64_t>(world_.faults.faults_until_ms, 2'000));
+  }
+
+  // The user's cancel, once due, while the job runs (a job that failed
+  // during the faults is cancelled after its resubmission; one that
+  // succeeded first is not cancelled). A coordinator that crashes in the
+  // middle gives no reply: the user asks again.
+  void cancel_if_due() {
+    if (cancel_at_ms_ < 0 || cancelled_ || world_.now_ms() < cancel_at_ms_ || !coordinator_->up())
+      return;
+    const JobRecord* job = coordinator_->scheduler()->job(world_.job.id);
+    if (job == nullptr || job->state == JobState::kFailed) return;
+    if (job->state == JobState::kSucceeded) {
+      cancel_at_ms_ = -1;  // too late: it finished
+      return;
+    }
+    coordinator_step([&] { return coordinator_->cancel(world_.job.id); });
+    if (!coordinator_->up()) return;
+    job = coordinator_->scheduler()->job(world_.job.id);
+    cancelled_ = job != nullptr && job->state == JobState::kCancelled;
   }
 
   // The steps the simulated workers stand for (sim_exchange.h: the
@@ -259,7 +287,8 @@ class Simulation {
       if (!worker->up() || worker->busy()) return false;
     }
     const JobRecord* job = coordinator_->scheduler()->job(world_.job.id);
-    return job != nullptr && job->state == JobState::kSucceeded;
+    return job != nullptr && (job->state == JobState::kSucceeded ||
+                              (cancelled_ && job->state == JobState::kCancelled));
   }
 
   void drive() {
@@ -302,6 +331,7 @@ class Simulation {
         crash_coordinator();
       }
       if (!faulty && coordinator_->up()) resubmit_if_failed();
+      cancel_if_due();
     }
   }
 
@@ -327,6 +357,8 @@ class Simulation {
   std::vector<std::string> violations_;
   std::set<std::string> parts_checked_;
   bool armed_ = false;
+  int64_t cancel_at_ms_ = -1;  // the user's cancel (choose_job); -1: none
+  bool cancelled_ = false;     // the cancel took effect: the job ended cancelled
   int coordinator_crashes_ = 0, worker_crashes_ = 0, resubmissions_ = 0;
 };
 
