@@ -70,7 +70,11 @@ void SimCoordinator::send_task(const std::string& worker, const JobRecord& job,
   message.is_bucket = partition.is_bucket;
   message.bucket_begin = partition.bucket_begin;
   message.bucket_end = partition.bucket_end;
-  world_.note("coordinator leases {}#{} to {}", partition.index, attempt, worker);
+  // A lease sets the partition's attempt, except a straggler's twin's.
+  const bool twin = partition.attempt != attempt;
+  if (twin) world_.speculative_tasks++;
+  world_.note("coordinator leases {}#{} to {}{}", partition.index, attempt, worker,
+              twin ? " (speculative)" : "");
   send(std::move(message));
 }
 

@@ -44,11 +44,14 @@ void expect_every_seed_holds(const std::function<RunResult(uint64_t)>& run, uint
                              uint64_t count) {
   const auto started = std::chrono::steady_clock::now();
   uint64_t failed = 0, coordinator_crashes = 0, worker_crashes = 0, dropped = 0;
+  uint64_t speculative_tasks = 0, cancels = 0;
   for (uint64_t seed = from; seed < from + count; ++seed) {
     const RunResult result = run(seed);
     coordinator_crashes += result.coordinator_crashes;
     worker_crashes += result.worker_crashes;
     dropped += result.messages_dropped;
+    speculative_tasks += result.speculative_tasks;
+    cancels += result.cancelled ? 1 : 0;
     if (!result.ok()) {
       ADD_FAILURE() << describe(result);
       if (++failed >= 10) break;
@@ -58,15 +61,18 @@ void expect_every_seed_holds(const std::function<RunResult(uint64_t)>& run, uint
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::printf(
       "seeds %llu..%llu in %.1f s: %llu coordinator crashes, %llu worker crashes, "
-      "%llu messages dropped\n",
+      "%llu messages dropped, %llu speculative tasks, %llu jobs cancelled\n",
       static_cast<unsigned long long>(from), static_cast<unsigned long long>(from + count - 1),
       seconds, static_cast<unsigned long long>(coordinator_crashes),
-      static_cast<unsigned long long>(worker_crashes), static_cast<unsigned long long>(dropped));
+      static_cast<unsigned long long>(worker_crashes), static_cast<unsigned long long>(dropped),
+      static_cast<unsigned long long>(speculative_tasks), static_cast<unsigned long long>(cancels));
   EXPECT_EQ(failed, 0u);
   if (count >= 1000) {
     EXPECT_GT(coordinator_crashes, count / 10);
     EXPECT_GT(worker_crashes, count / 10);
     EXPECT_GT(dropped, count);
+    EXPECT_GT(speculative_tasks, count / 100);
+    EXPECT_GT(cancels, count / 20);
   }
 }
 

@@ -117,14 +117,17 @@ class Simulation {
     result.worker_crashes = worker_crashes_;
     result.resubmissions = resubmissions_;
     result.messages_dropped = world_.network.dropped();
+    result.speculative_tasks = world_.speculative_tasks;
+    result.cancelled = cancelled_;
     result.summary = fmt::format(
         "job={}{} partitions={} workers={} faults_until_ms={} drop={}% duplicate={}% "
         "delay_ms_max={} coordinator_crashes={} worker_crashes={} resubmissions={} "
-        "simulated_ms={}",
+        "speculative_tasks={} simulated_ms={}",
         job_kind_name(world_.kind), cancelled_ ? " cancelled" : "", world_.job.partitions_total,
         workers_.size(), world_.faults.faults_until_ms, world_.faults.drop_per_million / 10'000,
         world_.faults.duplicate_per_million / 10'000, world_.faults.delay_ms_max,
-        coordinator_crashes_, worker_crashes_, resubmissions_, world_.now_ms());
+        coordinator_crashes_, worker_crashes_, resubmissions_, world_.speculative_tasks,
+        world_.now_ms());
     return result;
   }
 
@@ -164,8 +167,8 @@ class Simulation {
     choose_job(rng);
     job_yaml_ = fmt::format(
         "name: sim\ninput:\n  path: input.csv\n  split_size: {}\noutput:\n  path: out/\n"
-        "rejects:\n  max_ratio: 1\nmax_attempts: 3\n{}",
-        kSplitBytes, job_steps_yaml());
+        "rejects:\n  max_ratio: 1\nmax_attempts: 3\nspeculative: {}\n{}",
+        kSplitBytes, world_.speculative, job_steps_yaml());
     write_text(dir_ + "/job.yaml", job_yaml_);
     coordinator_ = std::make_unique<SimCoordinator>(world_, disk_);
     SLUICE_RETURN_IF_ERROR(coordinator_->start());
@@ -186,6 +189,8 @@ class Simulation {
       if (world_.faults.faults_until_ms > 0)
         world_.faults.map_output_loss_per_million = static_cast<uint32_t>(rng.below(10'000));
     }
+    // One seed in three: stragglers get a second attempt.
+    world_.speculative = rng.chance(330'000);
     // One seed in six: the user cancels the job, while the faults last.
     if (rng.chance(170'000))
       cancel_at_ms_ = rng.between(0, std::max<int64_t>(world_.faults.faults_until_ms, 2'000));
