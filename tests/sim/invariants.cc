@@ -48,16 +48,38 @@ std::optional<uint32_t> part_index(const std::string& name) {
   return static_cast<uint32_t>(std::strtoul(name.c_str() + 5, nullptr, 10));
 }
 
+// Every record of a partitioned output's file belongs in its directory.
+void check_partition_dir(const std::string& text, const std::string& dir, const Input& input,
+                         std::vector<std::string>& violations) {
+  std::istringstream lines(text);
+  std::string line;
+  std::getline(lines, line);  // "attempt N"
+  while (std::getline(lines, line)) {
+    const size_t record = std::stoul(line.substr(0, line.find(','))) - 1;
+    if (record < input.ids.size() && partition_dir_of(input, record) != dir) {
+      violations.push_back(fmt::format("record {} is in {}/, not in {}/", input.ids[record], dir,
+                                       partition_dir_of(input, record)));
+    }
+  }
+}
+
 }  // namespace
 
 void check_published_parts(const JobRecord& job, const MemoryDisk& disk, const std::string& dir,
                            std::set<std::string>& checked, std::vector<std::string>& violations) {
   std::error_code error;
-  for (const auto& entry : fs::directory_iterator(dir + "/out", error)) {
-    const std::string name = entry.path().filename().string();
+  const std::string out = dir + "/out";
+  // Parts in out/, and under output.partition_by in its key=value/ directories.
+  for (auto entry = fs::recursive_directory_iterator(out, error);
+       entry != fs::recursive_directory_iterator(); entry.increment(error)) {
+    const std::string name = entry->path().filename().string();
+    if (entry->is_directory(error) && name.starts_with("_")) {
+      entry.disable_recursion_pending();  // _temporary, _partials, _rejects
+      continue;
+    }
     const std::optional<uint32_t> index = part_index(name);
-    if (!index || !checked.insert(name).second) continue;
-    const std::optional<uint32_t> attempt = attempt_of(read_text(entry.path()));
+    if (!index || !checked.insert(entry->path().string().substr(out.size())).second) continue;
+    const std::optional<uint32_t> attempt = attempt_of(read_text(entry->path()));
     // An exchange's parts are its bucket tasks', after the map tasks.
     const uint32_t partition = job.has_aggregate ? job.map_tasks + *index : *index;
     const std::optional<PartitionRecord> record = durable_partition(disk, job, partition);
@@ -115,17 +137,28 @@ void check_final(const JobRecord& job, const Scheduler& scheduler, const MemoryD
     if (!durable || !decided(durable->state) || durable->attempt != partition->attempt) {
       violations.push_back(fmt::format("partition {}: its commit is not durable", index));
     }
-    if (kind != JobKind::kMapOnly) continue;  // below, by kind
-    const std::string name = part_name(job, index);
-    expected.insert(name);
-    const std::string text = read_text(out / name);
-    const std::optional<uint32_t> attempt = attempt_of(text);
-    if (!attempt || *attempt != partition->attempt) {
-      violations.push_back(fmt::format("{} holds attempt {}, the ledger committed attempt {}", name,
-                                       attempt ? static_cast<int64_t>(*attempt) : -1,
-                                       partition->attempt));
+    if (kind == JobKind::kAggregate) continue;  // below
+    auto check_part = [&](const std::string& name, const std::string* partition_dir) {
+      expected.insert(name);
+      const std::string text = read_text(out / name);
+      const std::optional<uint32_t> attempt = attempt_of(text);
+      if (!attempt || *attempt != partition->attempt) {
+        violations.push_back(fmt::format("{} holds attempt {}, the ledger committed attempt {}",
+                                         name, attempt ? static_cast<int64_t>(*attempt) : -1,
+                                         partition->attempt));
+      }
+      count_records(text, false, name);
+      if (partition_dir != nullptr) check_partition_dir(text, *partition_dir, input, violations);
+    };
+    if (kind == JobKind::kPartitioned) {
+      // Its part is a file per partition value it met, each in its directory.
+      for (const PartitionFile& file : partition->stats.files) {
+        for (fs::path up = file.dir; !up.empty(); up = up.parent_path()) expected.insert(up);
+        check_part(partition_file_name(job, index, file), &file.dir);
+      }
+    } else {
+      check_part(part_name(job, index), nullptr);
     }
-    count_records(text, false, name);
     if (partition->stats.rows_rejected > 0) {
       const std::string rejects = rejects_name(job, index);
       expected.insert("_rejects");
@@ -133,7 +166,7 @@ void check_final(const JobRecord& job, const Scheduler& scheduler, const MemoryD
       count_records(read_text(out / rejects), true, rejects);
     }
   }
-  if (kind == JobKind::kMapOnly) {
+  if (kind != JobKind::kAggregate) {
     for (const std::string& id : input.ids) {
       const size_t times = seen.count(id) ? seen[id] : 0;
       if (times != 1)

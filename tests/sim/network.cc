@@ -40,6 +40,8 @@ const char* job_kind_name(JobKind kind) {
       return "map-only";
     case JobKind::kAggregate:
       return "aggregate";
+    case JobKind::kPartitioned:
+      return "partition_by";
   }
   return "?";
 }

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/base/hash.h"
+#include "common/layout/hive_path.h"
 #include "coordinator/output_paths.h"
 
 namespace sluice::sim {
@@ -60,6 +61,40 @@ std::string group_key(const Input& input, size_t record) {
 
 uint32_t bucket_of(const std::string& key, uint32_t buckets) {
   return static_cast<uint32_t>(hash64(key) % buckets);
+}
+
+std::string partition_dir_of(const Input& input, size_t record) {
+  const std::string key = group_key(input, record);
+  return hive_component("key", key.empty() ? std::nullopt : std::optional<std::string_view>(key));
+}
+
+PartitionedOutput partitioned_part(const Input& input, size_t first, size_t end, uint32_t attempt) {
+  PartitionedOutput output;
+  std::map<std::string, std::pair<std::string, uint64_t>> files;  // dir -> (text, rows)
+  for (size_t record = first; record < end; ++record) {
+    const std::string line = input.text.substr(input.offsets[record],
+                                               input.offset_of(record + 1) - input.offsets[record]);
+    output.stats.rows_in++;
+    if (input.rejected[record]) {
+      output.stats.rows_rejected++;
+      output.rejects += line;
+      continue;
+    }
+    output.stats.rows_out++;
+    auto [it, added] = files.try_emplace(partition_dir_of(input, record));
+    if (added) it->second.first = fmt::format("attempt {}\n", attempt);
+    it->second.first += line;
+    it->second.second++;
+  }
+  for (auto& [dir, file] : files) {
+    output.stats.files.push_back(
+        PartitionFile{dir, file.second, file.first.size(), hash64(file.first)});
+    output.stats.bytes_written += file.first.size();
+    output.texts.push_back(std::move(file.first));
+  }
+  output.stats.rejects_bytes = output.stats.rows_rejected > 0 ? output.rejects.size() : 0;
+  output.stats.rejects_checksum = hash64(output.rejects);
+  return output;
 }
 
 MapOutput aggregate_map(const Input& input, size_t first, size_t end, uint32_t buckets,

@@ -30,6 +30,20 @@ struct Group {
 // The group key of input record `record`, and its bucket among `buckets`.
 std::string group_key(const Input& input, size_t record);
 uint32_t bucket_of(const std::string& key, uint32_t buckets);
+// output.partition_by: [key] — the Hive directory of input record `record`
+// ("key=a", or the default partition for the empty key).
+std::string partition_dir_of(const Input& input, size_t record);
+
+// A read task of a partitioned output over records [first, end): one file
+// per partition directory met ("attempt N" then its records), in directory
+// order, its rejects, and its stats (PartStats::files; offsets left to the
+// caller).
+struct PartitionedOutput {
+  std::vector<std::string> texts;  // parallel to stats.files
+  std::string rejects;
+  PartStats stats;
+};
+PartitionedOutput partitioned_part(const Input& input, size_t first, size_t end, uint32_t attempt);
 
 // A map task over records [first, end): its map output's text, its rejects'
 // text, and the stats it reports (offsets left to the caller).

@@ -76,8 +76,9 @@ struct Message {
 
 // What the seed's job does (tests/sim/README.md).
 enum class JobKind : uint8_t {
-  kMapOnly,    // the records of each range into its part
-  kAggregate,  // an exchange: groups by the value's first letter, count and sum of ids
+  kMapOnly,      // the records of each range into its part
+  kAggregate,    // an exchange: groups by the value's first letter, count and sum of ids
+  kPartitioned,  // map-only, output.partition_by the value's first letter
 };
 const char* job_kind_name(JobKind kind);
 

@@ -109,6 +109,10 @@ void SimWorker::finish(const Running& running) {
     finish_aggregate_map(task, first, end);
     return;
   }
+  if (world_.kind == JobKind::kPartitioned) {
+    finish_partitioned(task, first, end);
+    return;
+  }
   const Input& input = world_.input;
   std::string part = fmt::format("attempt {}\n", attempt.attempt);
   std::string rejects;
@@ -170,6 +174,25 @@ void SimWorker::finish_aggregate_map(const Message& task, size_t first, size_t e
   }
   world_.note("{} done map {} rows={} start={} end={}", identity_, attempt_text(attempt),
               output.stats.rows_in, output.stats.start_offset, output.stats.end_offset);
+  send_done(attempt, output.stats);
+}
+
+void SimWorker::finish_partitioned(const Message& task, size_t first, size_t end) {
+  const AttemptRef& attempt = task.attempt;
+  PartitionedOutput output = partitioned_part(world_.input, first, end, attempt.attempt);
+  output.stats.start_offset = world_.input.offset_of(first);
+  output.stats.end_offset = world_.input.offset_of(end);
+  output.stats.bytes_read = task.range.end_offset - task.range.begin_offset;
+  for (size_t i = 0; i < output.texts.size(); ++i) {
+    write_file(temp_partition_file_path(world_.job, attempt.partition, attempt.attempt, i),
+               output.texts[i]);
+  }
+  if (output.stats.rows_rejected > 0) {
+    write_file(temp_rejects_path(world_.job, attempt.partition, attempt.attempt), output.rejects);
+  }
+  world_.note("{} done {} rows={} files={} start={} end={}", identity_, attempt_text(attempt),
+              output.stats.rows_in, output.texts.size(), output.stats.start_offset,
+              output.stats.end_offset);
   send_done(attempt, output.stats);
 }
 

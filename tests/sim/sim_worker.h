@@ -44,9 +44,10 @@ class SimWorker {
   // The records of a read task's range: [first, end) (its start told, or
   // guessed, sometimes wrongly).
   std::pair<size_t, size_t> records_of(const Message& task);
-  // An exchange's tasks (sim_exchange.h).
+  // An exchange's tasks and a partitioned output's (sim_exchange.h).
   void finish_aggregate_map(const Message& task, size_t first, size_t end);
   void finish_bucket(const Message& task);
+  void finish_partitioned(const Message& task, size_t first, size_t end);
   void send_done(const AttemptRef& attempt, const PartStats& stats);
   uint32_t free_slots() const;
 

@@ -166,9 +166,10 @@ class Simulation {
     fs::last_write_time(dir_ + "/input.csv", fs::file_time_type(std::chrono::seconds(1)), error);
     choose_job(rng);
     job_yaml_ = fmt::format(
-        "name: sim\ninput:\n  path: input.csv\n  split_size: {}\noutput:\n  path: out/\n"
+        "name: sim\ninput:\n  path: input.csv\n  split_size: {}\noutput:\n  path: out/\n{}"
         "rejects:\n  max_ratio: 1\nmax_attempts: 3\nspeculative: {}\n{}",
-        kSplitBytes, world_.speculative, job_steps_yaml());
+        kSplitBytes, world_.kind == JobKind::kPartitioned ? "  partition_by: [key]\n" : "",
+        world_.speculative, job_steps_yaml());
     write_text(dir_ + "/job.yaml", job_yaml_);
     coordinator_ = std::make_unique<SimCoordinator>(world_, disk_);
     SLUICE_RETURN_IF_ERROR(coordinator_->start());
@@ -183,7 +184,10 @@ class Simulation {
 
   // What the job does (sim_types.h JobKind) and the faults that go with it.
   void choose_job(Rng& rng) {
-    world_.kind = rng.chance(500'000) ? JobKind::kAggregate : JobKind::kMapOnly;
+    const uint64_t kind = rng.below(6);  // map-only 3 in 6, aggregate 2, partition_by 1
+    world_.kind = kind < 3   ? JobKind::kMapOnly
+                  : kind < 5 ? JobKind::kAggregate
+                             : JobKind::kPartitioned;
     if (world_.kind == JobKind::kAggregate) {
       world_.buckets = static_cast<uint32_t>(rng.between(1, 4));
       if (world_.faults.faults_until_ms > 0)
@@ -218,6 +222,9 @@ class Simulation {
   // The steps the simulated workers stand for (sim_exchange.h: the
   // aggregate by the value's first letter).
   std::string job_steps_yaml() const {
+    if (world_.kind == JobKind::kPartitioned) {
+      return "steps:\n  - derive: {key: \"substr(value, 1, 1)\"}\n";
+    }
     if (world_.kind != JobKind::kAggregate) return "";
     return fmt::format(
         "schema:\n  columns:\n    id: int64\nsteps:\n  - derive: {{key: \"substr(value, 1, "
