@@ -121,7 +121,9 @@ void check_final(const JobRecord& job, const Scheduler& scheduler, const MemoryD
       const std::string id = line.substr(0, line.find(','));
       seen[id]++;
       const size_t record = std::stoul(id) - 1;
-      if (record >= input.rejected.size() || input.rejected[record] != rejects) {
+      // The poison record is rejected once the quarantine pins it.
+      if (record >= input.rejected.size() ||
+          (input.rejected[record] || record == input.poison) != rejects) {
         violations.push_back(fmt::format("record {} is in {}", id, file));
       }
     }

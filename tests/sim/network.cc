@@ -30,6 +30,8 @@ const char* kind_name(Kind kind) {
       return "RegisterAgain";
     case Kind::kCoordinatorHeartbeat:
       return "CoordinatorHeartbeat";
+    case Kind::kProgressAck:
+      return "ProgressAck";
   }
   return "?";
 }

@@ -2,6 +2,7 @@
 
 #include "common/base/limits.h"
 #include "coordinator/incremental.h"
+#include "coordinator/wire.h"
 
 namespace sluice::sim {
 
@@ -67,6 +68,11 @@ void SimCoordinator::send_task(const std::string& worker, const JobRecord& job,
   message.range = partition.range;
   message.start_is_exact = partition.start_is_exact;
   message.exact_start_offset = partition.exact_start_offset;
+  // The quarantine's fields as the product's Task carries them (wire.h).
+  const proto::Task task = task_for(job, partition, attempt);
+  message.isolating = task.isolating;
+  message.isolate_from_offset = task.isolate_from_offset;
+  message.skip_offsets = task.skip_offsets;
   message.is_bucket = partition.is_bucket;
   message.bucket_begin = partition.bucket_begin;
   message.bucket_end = partition.bucket_end;
@@ -121,8 +127,12 @@ void SimCoordinator::send_to(const std::string& peer, const proto::Message& mess
   } else if (const auto* error = std::get_if<proto::ErrorReply>(&message)) {
     if (error->message != "register") return;
     out.kind = Kind::kRegisterAgain;
+  } else if (const auto* ack = std::get_if<proto::ProgressAck>(&message)) {
+    out.kind = Kind::kProgressAck;
+    out.attempt = ack->attempt;
+    out.checkpoint_seq = ack->checkpoint_seq;
   } else {
-    return;  // ProgressAck: the simulated workers do not isolate
+    return;
   }
   send(std::move(out));
 }
@@ -148,6 +158,9 @@ proto::Message to_proto(const Message& message) {
     case Kind::kProgress: {
       proto::Progress progress;
       progress.attempt = message.attempt;
+      progress.checkpoint_seq = message.checkpoint_seq;
+      progress.checkpoint_offset = message.checkpoint_offset;
+      progress.checkpoint_rows = message.checkpoint_rows;
       return progress;
     }
     case Kind::kDone:

@@ -111,6 +111,15 @@ TEST_F(Simulation, ANoFreeSlotRefusalCostsThePartitionNoAttempt) {
   EXPECT_TRUE(result.ok()) << describe(result);
 }
 
+TEST_F(Simulation, AWorkerKillingRecordInASpeculativeJobIsQuarantined) {
+  // Seed 1070: a record kills every worker that processes it, in a job with
+  // speculative: true. Each holder died while a twin ran, so no death was
+  // counted, nothing was isolated and twins were started without end: the
+  // job never finished.
+  const RunResult result = run(1070);
+  EXPECT_TRUE(result.ok()) << describe(result);
+}
+
 // The first seed of `limit` whose run breaks an invariant, or 0.
 uint64_t first_caught(const std::function<RunResult(uint64_t)>& run, uint64_t limit) {
   for (uint64_t seed = 1; seed <= limit; ++seed) {

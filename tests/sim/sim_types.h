@@ -49,6 +49,7 @@ enum class Kind : uint8_t {
   kCommitDecision,
   kRegisterAgain,
   kCoordinatorHeartbeat,
+  kProgressAck,
 };
 const char* kind_name(Kind kind);
 
@@ -69,6 +70,15 @@ struct Message {
   // Task: a bucket task of the exchange reads buckets [bucket_begin, bucket_end).
   bool is_bucket = false;
   uint32_t bucket_begin = 0, bucket_end = 0;
+  // Task: the quarantine's (docs/ARCHITECTURE.md): announce batches of
+  // records, single ones from isolate_from_offset; reject skip_offsets.
+  bool isolating = false;
+  uint64_t isolate_from_offset = UINT64_MAX;
+  std::vector<uint64_t> skip_offsets;
+  // Progress of an isolating attempt, and its ProgressAck (seq): the next
+  // checkpoint_rows records from the one at checkpoint_offset.
+  uint64_t checkpoint_seq = 0, checkpoint_offset = 0;
+  uint32_t checkpoint_rows = 0;
   // Failed: a bucket task found map task lost_map_task's output missing.
   bool map_output_lost = false;
   uint32_t lost_map_task = 0;
@@ -89,6 +99,7 @@ struct Input {
   std::vector<uint64_t> offsets;  // of each record
   std::vector<std::string> ids;   // each record's id column
   std::vector<bool> rejected;     // the simulated pipeline rejects it
+  size_t poison = SIZE_MAX;       // a record that kills every worker processing it
   // The first record starting at or after `offset` (size: none).
   size_t first_at_or_after(uint64_t offset) const;
   uint64_t offset_of(size_t record) const {

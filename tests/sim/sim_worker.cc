@@ -75,10 +75,15 @@ void SimWorker::receive(const Message& message) {
       const int64_t duration_ms = world_.rng.chance(100'000) ? world_.rng.between(3000, 9000)
                                                              : world_.rng.between(20, 1500);
       started_.insert(message.attempt);
-      running_.push_back(Running{message, world_.now_ms() + duration_ms});
-      world_.note("{} runs {} for {} ms", identity_, attempt_text(message.attempt), duration_ms);
+      running_.push_back(Running{message, world_.now_ms() + duration_ms, {}, {}});
+      if (message.isolating) start_isolating(running_.back());
+      world_.note("{} runs {} for {} ms{}", identity_, attempt_text(message.attempt), duration_ms,
+                  message.isolating ? " isolating" : "");
       return;
     }
+    case Kind::kProgressAck:
+      on_progress_ack(message);
+      return;
     case Kind::kAbort:
       std::erase_if(running_, [&](const Running& running) {
         return running.task.attempt == message.attempt;
@@ -104,7 +109,12 @@ void SimWorker::finish(const Running& running) {
     finish_bucket(task);
     return;
   }
-  const auto [first, end] = records_of(task);
+  const auto [first, end] = running.records ? *running.records : records_of(task);
+  if (processes_poison(task, first, end)) {
+    world_.note("{} dies on the poison record, running {}", identity_, attempt_text(attempt));
+    crash();
+    return;
+  }
   if (world_.kind == JobKind::kAggregate) {
     finish_aggregate_map(task, first, end);
     return;
@@ -121,7 +131,9 @@ void SimWorker::finish(const Running& running) {
     const std::string line = input.text.substr(input.offsets[record],
                                                input.offset_of(record + 1) - input.offsets[record]);
     stats.rows_in++;
-    if (input.rejected[record]) {
+    const bool skipped = std::find(task.skip_offsets.begin(), task.skip_offsets.end(),
+                                   input.offsets[record]) != task.skip_offsets.end();
+    if (input.rejected[record] || skipped) {
       stats.rows_rejected++;
       rejects += line;
     } else {
@@ -238,6 +250,7 @@ void SimWorker::step() {
   }
   bool freed = false;
   for (auto it = running_.begin(); it != running_.end();) {
+    if (it->isolation && !step_isolating(*it)) return;  // it died
     if (it->finish_at_ms > now) {
       ++it;
       continue;
@@ -245,6 +258,7 @@ void SimWorker::step() {
     const Running running = *it;
     it = running_.erase(it);
     finish(running);
+    if (!up_) return;  // it died on the poison record
     freed = true;
   }
   if (freed) send(Kind::kRequestWork, free_slots());
@@ -257,6 +271,81 @@ void SimWorker::step() {
       last_heard_ms_ = now;
       send_register();
     }
+  }
+}
+
+bool SimWorker::processes_poison(const Message& task, size_t first, size_t end) const {
+  const Input& input = world_.input;
+  if (input.poison < first || input.poison >= end) return false;
+  return std::find(task.skip_offsets.begin(), task.skip_offsets.end(),
+                   input.offsets[input.poison]) == task.skip_offsets.end();
+}
+
+void SimWorker::start_isolating(Running& running) {
+  running.records = records_of(running.task);
+  running.isolation =
+      Isolation{running.records->first, 0, 0, false, world_.now_ms() + world_.rng.between(10, 100)};
+  running.finish_at_ms = INT64_MAX;  // once every batch is processed
+}
+
+bool SimWorker::step_isolating(Running& running) {
+  Isolation& isolation = *running.isolation;
+  const int64_t now = world_.now_ms();
+  if (now < isolation.ready_at_ms || running.finish_at_ms != INT64_MAX) return true;
+  const Input& input = world_.input;
+  const Message& task = running.task;
+  if (isolation.waiting) {
+    // Acknowledged, or a lease without an ack: the batch runs.
+    isolation.waiting = false;
+    if (processes_poison(task, isolation.next, isolation.batch_end)) {
+      world_.note("{} dies on the poison record, isolating {}", identity_,
+                  attempt_text(task.attempt));
+      crash();
+      return false;
+    }
+    isolation.next = isolation.batch_end;
+    isolation.ready_at_ms = now + world_.rng.between(10, 100);
+    return true;
+  }
+  const size_t end = running.records->second;
+  if (isolation.next >= end) {
+    running.finish_at_ms = now;
+    return true;
+  }
+  // kIsolateBatchRows records at a time; single ones for as many from
+  // isolate_from_offset on (worker/task_runner.cc isolated_slice_rows).
+  const size_t batch = limits::kIsolateBatchRows;
+  const size_t single_from = input.first_at_or_after(task.isolate_from_offset);
+  size_t batch_end = std::min(end, isolation.next + batch);
+  if (isolation.next >= single_from && isolation.next < single_from + batch) {
+    batch_end = isolation.next + 1;
+  } else if (isolation.next < single_from) {
+    batch_end = std::min(batch_end, single_from);
+  }
+  isolation.batch_end = batch_end;
+  isolation.seq++;
+  isolation.waiting = true;
+  isolation.ready_at_ms = now + limits::kLeaseMs;
+  Message progress;
+  progress.kind = Kind::kProgress;
+  progress.from = identity_;
+  progress.to = kCoordinator;
+  progress.attempt = task.attempt;
+  progress.checkpoint_seq = isolation.seq;
+  progress.checkpoint_offset = input.offset_of(isolation.next);
+  progress.checkpoint_rows = static_cast<uint32_t>(batch_end - isolation.next);
+  world_.note("{} announces {} records from {} for {}", identity_, progress.checkpoint_rows,
+              progress.checkpoint_offset, attempt_text(task.attempt));
+  world_.network.send(now, std::move(progress));
+  return true;
+}
+
+void SimWorker::on_progress_ack(const Message& ack) {
+  for (Running& running : running_) {
+    if (running.task.attempt != ack.attempt || !running.isolation) continue;
+    Isolation& isolation = *running.isolation;
+    if (isolation.waiting && isolation.seq == ack.checkpoint_seq)
+      isolation.ready_at_ms = world_.now_ms();
   }
 }
 

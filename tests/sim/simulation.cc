@@ -120,10 +120,11 @@ class Simulation {
     result.speculative_tasks = world_.speculative_tasks;
     result.cancelled = cancelled_;
     result.summary = fmt::format(
-        "job={}{} partitions={} workers={} faults_until_ms={} drop={}% duplicate={}% "
+        "job={}{}{} partitions={} workers={} faults_until_ms={} drop={}% duplicate={}% "
         "delay_ms_max={} coordinator_crashes={} worker_crashes={} resubmissions={} "
         "speculative_tasks={} simulated_ms={}",
-        job_kind_name(world_.kind), cancelled_ ? " cancelled" : "", world_.job.partitions_total,
+        job_kind_name(world_.kind), cancelled_ ? " cancelled" : "",
+        world_.input.poison != SIZE_MAX ? " poison" : "", world_.job.partitions_total,
         workers_.size(), world_.faults.faults_until_ms, world_.faults.drop_per_million / 10'000,
         world_.faults.duplicate_per_million / 10'000, world_.faults.delay_ms_max,
         coordinator_crashes_, worker_crashes_, resubmissions_, world_.speculative_tasks,
@@ -192,6 +193,12 @@ class Simulation {
       world_.buckets = static_cast<uint32_t>(rng.between(1, 4));
       if (world_.faults.faults_until_ms > 0)
         world_.faults.map_output_loss_per_million = static_cast<uint32_t>(rng.below(10'000));
+    }
+    // One map-only seed in four: a record kills every worker that processes
+    // it, until the quarantine pins it (a reject).
+    if (world_.kind == JobKind::kMapOnly && rng.chance(250'000)) {
+      world_.input.poison = rng.below(world_.input.ids.size());
+      world_.input.rejected[world_.input.poison] = false;
     }
     // One seed in three: stragglers get a second attempt.
     world_.speculative = rng.chance(330'000);
