@@ -120,6 +120,14 @@ TEST_F(Simulation, AWorkerKillingRecordInASpeculativeJobIsQuarantined) {
   EXPECT_TRUE(result.ok()) << describe(result);
 }
 
+TEST_F(Simulation, OnlyTheRecordThatKillsWorkersIsPinned) {
+  // Seed 5436: a worker of two slots ran two isolating partitions in step;
+  // the deaths the poison record of one caused were blamed on the other's
+  // record at the same place too, and that good record was pinned (rejected).
+  const RunResult result = run(5436);
+  EXPECT_TRUE(result.ok()) << describe(result);
+}
+
 // The first seed of `limit` whose run breaks an invariant, or 0.
 uint64_t first_caught(const std::function<RunResult(uint64_t)>& run, uint64_t limit) {
   for (uint64_t seed = 1; seed <= limit; ++seed) {
