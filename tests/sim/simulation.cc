@@ -196,7 +196,7 @@ class Simulation {
     }
     // One map-only seed in four: a record kills every worker that processes
     // it, until the quarantine pins it (a reject).
-    if (world_.kind == JobKind::kMapOnly && rng.chance(250'000)) {
+    if (world_.kind == JobKind::kMapOnly && !world_.input.ids.empty() && rng.chance(250'000)) {
       world_.input.poison = rng.below(world_.input.ids.size());
       world_.input.rejected[world_.input.poison] = false;
     }
