@@ -5,8 +5,6 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
-#include <set>
-#include <variant>
 
 #include "common/base/host.h"
 #include "common/base/limits.h"
