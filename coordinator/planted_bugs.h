@@ -13,6 +13,12 @@ struct PlantedBugs {
   // CoordinatorCore::on_done renames a committed attempt into place at
   // once, before the round's WAL sync has made its commit durable.
   bool publish_before_sync = false;
+  // Scheduler::on_map_output_lost sends the bucket task that found a map
+  // output missing back to wait, but never runs that map task again.
+  bool lost_map_output_forgotten = false;
+  // Scheduler::on_done takes a late Done of a cancelled (or failed) job's
+  // last lease as if the job still ran: it is committed and published.
+  bool late_done_of_stopped_job = false;
 };
 
 inline PlantedBugs& planted_bugs() {

@@ -225,6 +225,9 @@ class Scheduler {
   const JobEntry* find(const std::string& job_id) const;
   Status lease(JobEntry& job, uint32_t index, const std::string& identity, Assignment& out,
                bool speculative = false);
+  // Whether the worker runs an attempt of an isolating partition (which
+  // runs alone on its worker).
+  bool runs_isolating(const Worker& worker) const;
   // A second attempt for a straggler, when the job allows it.
   Status speculate(const std::string& identity, Worker& worker, std::vector<Assignment>& out);
   bool is_active(const JobEntry& job, uint32_t index, uint32_t attempt) const;

@@ -59,14 +59,19 @@ Result<DoneOutcome> Scheduler::on_done(const std::string& identity, const DoneRe
     outcome.reason = "already written";
     return outcome;
   }
-  if (job->record.state != JobState::kRunning) {
+  // Planted (planted_bugs.h): the report of a stopped job's last lease
+  // taken as if the job still ran.
+  const bool planted_late_done = planted_bugs().late_done_of_stopped_job &&
+                                 job->record.state != JobState::kRunning &&
+                                 partition.state == PartitionState::kLeased && current;
+  if (job->record.state != JobState::kRunning && !planted_late_done) {
     outcome.reason = fmt::format("job is {}", job_state_name(job->record.state));
     outcome.discarded.push_back(report.attempt);
     if (active) drop_attempt(*job, report.attempt.partition, report.attempt.attempt);
     return outcome;
   }
   if (partition.state != PartitionState::kLeased ||
-      (!active && !planted_bugs().accept_done_without_lease)) {
+      (!active && !planted_bugs().accept_done_without_lease && !planted_late_done)) {
     outcome.reason = fmt::format("attempt {} is not the current lease (partition is {} attempt {})",
                                  report.attempt.attempt, partition_state_name(partition.state),
                                  partition.attempt);

@@ -80,11 +80,7 @@ std::vector<std::string> Scheduler::expire_workers() {
       JobEntry* job = find(attempt.job_id);
       if (job == nullptr) continue;
       if (!is_active(*job, attempt.partition, attempt.attempt)) continue;
-      if (job->leases[attempt.partition].size() > 1) {
-        drop_attempt(*job, attempt.partition, attempt.attempt);  // its twin goes on
-        continue;
-      }
-      Status status = lose_holder(*job, attempt, cause, signal);
+      Status status = lose_holder(*job, attempt, cause, signal);  // a twin goes on
       if (!status.is_ok())
         logger("coordinator")->error("lease release failed: {}", status.to_string());
     }
@@ -142,12 +138,18 @@ Result<std::vector<Assignment>> Scheduler::assign() {
   std::vector<Assignment> assignments;
   const int64_t now = clock_.now_ms();
   for (auto& [identity, worker] : workers_) {
+    // An isolating attempt runs alone on its worker: a death of the worker
+    // then blames the record that attempt announced, not one of another
+    // attempt that happened to run beside it.
+    if (runs_isolating(worker)) continue;
+    bool alone = false;
     for (const std::string& job_id : job_order_) {
       JobEntry& job = jobs_.at(job_id);
       if (job.record.state != JobState::kRunning) continue;
       for (auto it = job.planned.begin(); it != job.planned.end() && worker.credit > 0;) {
         const uint32_t index = *it;
-        if (job.eligible_at_ms[index] > now) {
+        const bool isolating = job.partitions[index].deaths.isolating;
+        if (job.eligible_at_ms[index] > now || (isolating && !worker.attempts.empty())) {
           ++it;
           continue;
         }
@@ -156,15 +158,28 @@ Result<std::vector<Assignment>> Scheduler::assign() {
         SLUICE_RETURN_IF_ERROR(lease(job, index, identity, assignment));
         worker.credit--;
         assignments.push_back(std::move(assignment));
+        if (isolating) {
+          alone = true;
+          break;
+        }
       }
-      if (worker.credit == 0) break;
+      if (worker.credit == 0 || alone) break;
     }
-    if (worker.credit > 0) SLUICE_RETURN_IF_ERROR(speculate(identity, worker, assignments));
+    if (worker.credit > 0 && !alone)
+      SLUICE_RETURN_IF_ERROR(speculate(identity, worker, assignments));
   }
   // Each lease was written buffered; the caller's sync() makes them durable,
   // with the round's commits, before any Task is sent (an attempt number is
   // never handed out twice).
   return assignments;
+}
+
+bool Scheduler::runs_isolating(const Worker& worker) const {
+  for (const AttemptRef& attempt : worker.attempts) {
+    const PartitionRecord* held = partition(attempt.job_id, attempt.partition);
+    if (held != nullptr && held->deaths.isolating) return true;
+  }
+  return false;
 }
 
 Status Scheduler::speculate(const std::string& identity, Worker& worker,
@@ -186,6 +201,8 @@ Status Scheduler::speculate(const std::string& identity, Worker& worker,
     for (auto& [index, attempts] : job.leases) {
       if (worker.credit == 0) return Status::ok();
       if (attempts.size() != 1 || attempts.begin()->second == identity) continue;
+      // A partition whose holders die is no straggler: a twin would only die too.
+      if (job.partitions[index].deaths.in_a_row > 0) continue;
       if (now - job.leased_at_ms[index] < slow_ms) continue;
       logger("coordinator")
           ->info("speculating job={} partition={} running_ms={} median_ms={}", job_id, index,

@@ -39,6 +39,11 @@ std::string crash_reason(int signal) {
 
 Status Scheduler::lose_holder(JobEntry& job, const AttemptRef& attempt, const std::string& cause,
                               int signal) {
+  // A holder that dies while a speculative twin of it runs is a death all
+  // the same: counted (else a record that kills every worker would make
+  // twins without end, never isolated); the twin goes on.
+  const bool twin_runs = job.leases[attempt.partition].size() > 1;
+  if (twin_runs) drop_attempt(job, attempt.partition, attempt.attempt);
   PartitionRecord& partition = job.partitions[attempt.partition];
   HolderDeaths& deaths = partition.deaths;
   auto log = logger("coordinator");
@@ -83,6 +88,10 @@ Status Scheduler::lose_holder(JobEntry& job, const AttemptRef& attempt, const st
                                 "to blame; last: {}",
                                 attempt.partition, deaths.in_a_row, cause))
         .status();
+  }
+  if (twin_runs) {
+    // Its record keeps the deaths (buffered: losing them costs only time).
+    return ledger_.put_partition(job.record.id, partition, Durability::kBuffered);
   }
   return release(job, attempt.partition, cause, false);
 }

@@ -14,6 +14,7 @@
 #include "common/exchange/exchange.h"
 #include "common/job/job_file.h"
 #include "common/spec/job_spec.h"
+#include "coordinator/planted_bugs.h"
 #include "coordinator/scheduler.h"
 
 namespace sluice {
@@ -156,7 +157,9 @@ Status Scheduler::on_map_output_lost(const std::string& identity, const AttemptR
   logger("coordinator")
       ->warn("map output lost job={} map_task={} reader={} reason=\"{}\": the map task runs again",
              job->record.id, map_task, attempt.partition, message);
-  if (map.state == PartitionState::kPublished || map.state == PartitionState::kCommitted) {
+  const bool rerun = !planted_bugs().lost_map_output_forgotten;
+  if (rerun &&
+      (map.state == PartitionState::kPublished || map.state == PartitionState::kCommitted)) {
     // Planned again whole: its start is verified again by its predecessor.
     map.state = PartitionState::kPlanned;
     map.stats = PartStats{};

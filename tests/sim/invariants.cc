@@ -9,6 +9,7 @@
 
 #include "coordinator/ledger.h"
 #include "coordinator/output_paths.h"
+#include "tests/sim/sim_exchange.h"
 
 namespace sluice::sim {
 namespace {
@@ -47,17 +48,41 @@ std::optional<uint32_t> part_index(const std::string& name) {
   return static_cast<uint32_t>(std::strtoul(name.c_str() + 5, nullptr, 10));
 }
 
+// Every record of a partitioned output's file belongs in its directory.
+void check_partition_dir(const std::string& text, const std::string& dir, const Input& input,
+                         std::vector<std::string>& violations) {
+  std::istringstream lines(text);
+  std::string line;
+  std::getline(lines, line);  // "attempt N"
+  while (std::getline(lines, line)) {
+    const size_t record = std::stoul(line.substr(0, line.find(','))) - 1;
+    if (record < input.ids.size() && partition_dir_of(input, record) != dir) {
+      violations.push_back(fmt::format("record {} is in {}/, not in {}/", input.ids[record], dir,
+                                       partition_dir_of(input, record)));
+    }
+  }
+}
+
 }  // namespace
 
 void check_published_parts(const JobRecord& job, const MemoryDisk& disk, const std::string& dir,
                            std::set<std::string>& checked, std::vector<std::string>& violations) {
   std::error_code error;
-  for (const auto& entry : fs::directory_iterator(dir + "/out", error)) {
-    const std::string name = entry.path().filename().string();
+  const std::string out = dir + "/out";
+  // Parts in out/, and under output.partition_by in its key=value/ directories.
+  for (auto entry = fs::recursive_directory_iterator(out, error);
+       entry != fs::recursive_directory_iterator(); entry.increment(error)) {
+    const std::string name = entry->path().filename().string();
+    if (entry->is_directory(error) && name.starts_with("_")) {
+      entry.disable_recursion_pending();  // _temporary, _partials, _rejects
+      continue;
+    }
     const std::optional<uint32_t> index = part_index(name);
-    if (!index || !checked.insert(name).second) continue;
-    const std::optional<uint32_t> attempt = attempt_of(read_text(entry.path()));
-    const std::optional<PartitionRecord> record = durable_partition(disk, job, *index);
+    if (!index || !checked.insert(entry->path().string().substr(out.size())).second) continue;
+    const std::optional<uint32_t> attempt = attempt_of(read_text(entry->path()));
+    // An exchange's parts are its bucket tasks', after the map tasks.
+    const uint32_t partition = job.has_aggregate ? job.map_tasks + *index : *index;
+    const std::optional<PartitionRecord> record = durable_partition(disk, job, partition);
     if (!record || !decided(record->state) || !attempt || record->attempt != *attempt) {
       violations.push_back(
           fmt::format("{} (attempt {}) is published while the durable ledger says {} attempt {}",
@@ -69,7 +94,8 @@ void check_published_parts(const JobRecord& job, const MemoryDisk& disk, const s
 }
 
 void check_final(const JobRecord& job, const Scheduler& scheduler, const MemoryDisk& disk,
-                 const Input& input, const std::string& dir, std::vector<std::string>& violations) {
+                 const Input& input, JobKind kind, uint32_t buckets, const std::string& dir,
+                 std::vector<std::string>& violations) {
   const JobRecord* current = scheduler.job(job.id);
   if (current == nullptr || current->state != JobState::kSucceeded) {
     violations.push_back("the job did not succeed");
@@ -95,7 +121,9 @@ void check_final(const JobRecord& job, const Scheduler& scheduler, const MemoryD
       const std::string id = line.substr(0, line.find(','));
       seen[id]++;
       const size_t record = std::stoul(id) - 1;
-      if (record >= input.rejected.size() || input.rejected[record] != rejects) {
+      // The poison record is rejected once the quarantine pins it.
+      if (record >= input.rejected.size() ||
+          (input.rejected[record] || record == input.poison) != rejects) {
         violations.push_back(fmt::format("record {} is in {}", id, file));
       }
     }
@@ -111,16 +139,28 @@ void check_final(const JobRecord& job, const Scheduler& scheduler, const MemoryD
     if (!durable || !decided(durable->state) || durable->attempt != partition->attempt) {
       violations.push_back(fmt::format("partition {}: its commit is not durable", index));
     }
-    const std::string name = part_name(job, index);
-    expected.insert(name);
-    const std::string text = read_text(out / name);
-    const std::optional<uint32_t> attempt = attempt_of(text);
-    if (!attempt || *attempt != partition->attempt) {
-      violations.push_back(fmt::format("{} holds attempt {}, the ledger committed attempt {}", name,
-                                       attempt ? static_cast<int64_t>(*attempt) : -1,
-                                       partition->attempt));
+    if (kind == JobKind::kAggregate) continue;  // below
+    auto check_part = [&](const std::string& name, const std::string* partition_dir) {
+      expected.insert(name);
+      const std::string text = read_text(out / name);
+      const std::optional<uint32_t> attempt = attempt_of(text);
+      if (!attempt || *attempt != partition->attempt) {
+        violations.push_back(fmt::format("{} holds attempt {}, the ledger committed attempt {}",
+                                         name, attempt ? static_cast<int64_t>(*attempt) : -1,
+                                         partition->attempt));
+      }
+      count_records(text, false, name);
+      if (partition_dir != nullptr) check_partition_dir(text, *partition_dir, input, violations);
+    };
+    if (kind == JobKind::kPartitioned) {
+      // Its part is a file per partition value it met, each in its directory.
+      for (const PartitionFile& file : partition->stats.files) {
+        for (fs::path up = file.dir; !up.empty(); up = up.parent_path()) expected.insert(up);
+        check_part(partition_file_name(job, index, file), &file.dir);
+      }
+    } else {
+      check_part(part_name(job, index), nullptr);
     }
-    count_records(text, false, name);
     if (partition->stats.rows_rejected > 0) {
       const std::string rejects = rejects_name(job, index);
       expected.insert("_rejects");
@@ -128,9 +168,18 @@ void check_final(const JobRecord& job, const Scheduler& scheduler, const MemoryD
       count_records(read_text(out / rejects), true, rejects);
     }
   }
-  for (const std::string& id : input.ids) {
-    const size_t times = seen.count(id) ? seen[id] : 0;
-    if (times != 1) violations.push_back(fmt::format("record {} is published {} times", id, times));
+  if (kind != JobKind::kAggregate) {
+    for (const std::string& id : input.ids) {
+      const size_t times = seen.count(id) ? seen[id] : 0;
+      if (times != 1)
+        violations.push_back(fmt::format("record {} is published {} times", id, times));
+    }
+  } else {
+    for (const std::string& file :
+         check_aggregate_output(job, scheduler, input, buckets, out.string(), violations)) {
+      if (file.starts_with("_rejects/")) expected.insert("_rejects");
+      expected.insert(file);
+    }
   }
   std::error_code error;
   for (auto it = fs::recursive_directory_iterator(dir, error);
@@ -140,6 +189,29 @@ void check_final(const JobRecord& job, const Scheduler& scheduler, const MemoryD
     const std::string in_out = relative.substr(4);
     if (!relative.starts_with("out/") || expected.count(in_out) == 0) {
       violations.push_back("left behind: " + relative);
+    }
+  }
+}
+
+void check_cancelled(const JobRecord& job, const Scheduler& scheduler, const MemoryDisk& disk,
+                     const std::string& dir, std::vector<std::string>& violations) {
+  const JobRecord* current = scheduler.job(job.id);
+  if (current == nullptr || current->state != JobState::kCancelled) {
+    violations.push_back("the cancelled job is not cancelled");
+    return;
+  }
+  auto durable_job = disk.durable().find("job/" + job.id);
+  if (durable_job == disk.durable().end() ||
+      decode_job(durable_job->second).value().state != JobState::kCancelled) {
+    violations.push_back("a power cut now would lose the job's cancel");
+  }
+  std::error_code error;
+  const fs::path out = fs::path(dir) / "out";
+  for (auto it = fs::recursive_directory_iterator(out, error);
+       it != fs::recursive_directory_iterator(); it.increment(error)) {
+    if (!it->is_directory(error)) {
+      violations.push_back("left behind by the cancelled job: " +
+                           it->path().string().substr(dir.size() + 1));
     }
   }
 }

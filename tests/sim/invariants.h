@@ -26,7 +26,17 @@ void check_published_parts(const JobRecord& job, const MemoryDisk& disk, const s
 //    one rejects file, and nowhere else: no loss, no duplicate;
 //  - nothing else is left: no temporary file, no stray part;
 //  - the manifest and _SUCCESS are there.
+//  - an aggregate (`kind`): check_aggregate_output (sim_exchange.h).
 void check_final(const JobRecord& job, const Scheduler& scheduler, const MemoryDisk& disk,
-                 const Input& input, const std::string& dir, std::vector<std::string>& violations);
+                 const Input& input, JobKind kind, uint32_t buckets, const std::string& dir,
+                 std::vector<std::string>& violations);
+
+// After a run whose job the user cancelled: the job ended cancelled, and a
+// power cut now would leave it so; nothing of it is left in the output
+// directory — no part, rejects, map output, manifest or temporary file
+// (empty directories aside). (That no part was renamed into place after
+// the cancel is checked at every rename.)
+void check_cancelled(const JobRecord& job, const Scheduler& scheduler, const MemoryDisk& disk,
+                     const std::string& dir, std::vector<std::string>& violations);
 
 }  // namespace sluice::sim

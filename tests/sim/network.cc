@@ -30,6 +30,20 @@ const char* kind_name(Kind kind) {
       return "RegisterAgain";
     case Kind::kCoordinatorHeartbeat:
       return "CoordinatorHeartbeat";
+    case Kind::kProgressAck:
+      return "ProgressAck";
+  }
+  return "?";
+}
+
+const char* job_kind_name(JobKind kind) {
+  switch (kind) {
+    case JobKind::kMapOnly:
+      return "map-only";
+    case JobKind::kAggregate:
+      return "aggregate";
+    case JobKind::kPartitioned:
+      return "partition_by";
   }
   return "?";
 }

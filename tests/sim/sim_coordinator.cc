@@ -1,6 +1,8 @@
 #include "tests/sim/sim_coordinator.h"
 
 #include "common/base/limits.h"
+#include "coordinator/incremental.h"
+#include "coordinator/wire.h"
 
 namespace sluice::sim {
 
@@ -13,28 +15,32 @@ Status SimCoordinator::start() {
   ledger_ = PartitionLedger::over(std::make_unique<MemoryStore>(disk_));
   scheduler_ = std::make_unique<Scheduler>(*ledger_, world_.clock);
   core_ = std::make_unique<CoordinatorCore>(*scheduler_, world_.clock, *this);
+  router_ = std::make_unique<Router>(*scheduler_, *core_, world_.clock, *this);
+  router_->set_coordinator_id(kCoordinator);
   world_.note("coordinator starts");
   SLUICE_RETURN_IF_ERROR(scheduler_->load());
   return core_->recover();
 }
 
 Status SimCoordinator::submit(AdmittedJob admitted) {
-  SLUICE_RETURN_IF_ERROR(claim_output(*scheduler_, admitted));
-  const std::string job_id = admitted.record.id;
-  SLUICE_ASSIGN_OR_RETURN(bool created, scheduler_->submit(admitted.record, admitted.partitions));
-  if (created) return Status::ok();
-  // service.cc's on_submit: the same job again resumes a failed one.
-  SLUICE_ASSIGN_OR_RETURN(bool resumed, scheduler_->resume(job_id));
-  if (!resumed) return Status::ok();
-  world_.note("job resumed");
-  for (const AttemptRef& ref : scheduler_->unpublished()) {
-    if (ref.job_id == job_id) SLUICE_RETURN_IF_ERROR(core_->publish(ref));
-  }
+  client_error_.clear();
+  Result<AdmittedJob> result(std::move(admitted));
+  SLUICE_RETURN_IF_ERROR(router_->finish_submit(kClient, result, unfinished_jobs(*scheduler_)));
+  if (!client_error_.empty()) return internal_error("submission refused: " + client_error_);
+  return Status::ok();
+}
+
+Status SimCoordinator::cancel(const std::string& job_id) {
+  world_.note("user cancels the job");
+  client_error_.clear();
+  router_->handle_now(kClient, proto::Message(proto::CancelJob{job_id}));
+  if (!client_error_.empty()) return internal_error("cancel refused: " + client_error_);
   return Status::ok();
 }
 
 void SimCoordinator::crash(bool power_cut) {
   world_.note("coordinator crashes power_cut={}", power_cut);
+  router_.reset();
   core_.reset();
   scheduler_.reset();
   ledger_.reset();
@@ -62,7 +68,19 @@ void SimCoordinator::send_task(const std::string& worker, const JobRecord& job,
   message.range = partition.range;
   message.start_is_exact = partition.start_is_exact;
   message.exact_start_offset = partition.exact_start_offset;
-  world_.note("coordinator leases {}#{} to {}", partition.index, attempt, worker);
+  // The quarantine's fields as the product's Task carries them (wire.h).
+  const proto::Task task = task_for(job, partition, attempt);
+  message.isolating = task.isolating;
+  message.isolate_from_offset = task.isolate_from_offset;
+  message.skip_offsets = task.skip_offsets;
+  message.is_bucket = partition.is_bucket;
+  message.bucket_begin = partition.bucket_begin;
+  message.bucket_end = partition.bucket_end;
+  // A lease sets the partition's attempt, except a straggler's twin's.
+  const bool twin = partition.attempt != attempt;
+  if (twin) world_.speculative_tasks++;
+  world_.note("coordinator leases {}#{} to {}{}", partition.index, attempt, worker,
+              twin ? " (speculative)" : "");
   send(std::move(message));
 }
 
@@ -93,76 +111,88 @@ void SimCoordinator::send_register_again(const std::string& worker) {
   send(std::move(message));
 }
 
-// service.cc's dispatch, over the simulation's messages.
-Status SimCoordinator::dispatch(const Message& message) {
+void SimCoordinator::send_to(const std::string& peer, const proto::Message& message) {
+  if (peer == kClient) {
+    if (const auto* error = std::get_if<proto::ErrorReply>(&message))
+      client_error_ = error->message;
+    return;
+  }
+  Message out;
+  out.to = peer;
+  if (std::holds_alternative<proto::Welcome>(message)) {
+    out.kind = Kind::kWelcome;
+  } else if (const auto* heartbeat = std::get_if<proto::Heartbeat>(&message)) {
+    out.kind = Kind::kCoordinatorHeartbeat;
+    out.count = heartbeat->active_tasks;
+  } else if (const auto* error = std::get_if<proto::ErrorReply>(&message)) {
+    if (error->message != "register") return;
+    out.kind = Kind::kRegisterAgain;
+  } else if (const auto* ack = std::get_if<proto::ProgressAck>(&message)) {
+    out.kind = Kind::kProgressAck;
+    out.attempt = ack->attempt;
+    out.checkpoint_seq = ack->checkpoint_seq;
+  } else {
+    return;
+  }
+  send(std::move(out));
+}
+
+void SimCoordinator::admit(const std::string& peer, const proto::SubmitJob& /*submit*/) {
+  // Submissions come through submit(), admitted by the simulation itself.
+  world_.note("coordinator got a SubmitJob from {} over the network", peer);
+}
+
+namespace {
+
+// The simulation's message as the wire's (proto/messages.h).
+proto::Message to_proto(const Message& message) {
   switch (message.kind) {
     case Kind::kRegister: {
-      scheduler_->register_worker(message.from, message.count);
-      Message welcome;
-      welcome.kind = Kind::kWelcome;
-      welcome.to = message.from;
-      send(std::move(welcome));
-      return Status::ok();
+      proto::Register registration;
+      registration.worker_id = message.from;
+      registration.slots = message.count;
+      return registration;
+    }
+    case Kind::kRequestWork:
+      return proto::RequestWork{message.count};
+    case Kind::kProgress: {
+      proto::Progress progress;
+      progress.attempt = message.attempt;
+      progress.checkpoint_seq = message.checkpoint_seq;
+      progress.checkpoint_offset = message.checkpoint_offset;
+      progress.checkpoint_rows = message.checkpoint_rows;
+      return progress;
+    }
+    case Kind::kDone:
+      return proto::Done{message.attempt, message.stats};
+    case Kind::kFailed: {
+      proto::Failed failed;
+      failed.attempt = message.attempt;
+      failed.no_free_slot = message.count == 0;
+      failed.message = failed.no_free_slot       ? "worker has no free slot"
+                       : message.map_output_lost ? "map output missing"
+                                                 : "simulated read error";
+      failed.retryable = true;
+      failed.map_output_lost = message.map_output_lost;
+      failed.lost_map_task = message.lost_map_task;
+      return failed;
     }
     case Kind::kHeartbeat:
-      SLUICE_RETURN_IF_ERROR(core_->on_worker_message(message.from));
-      if (message.count == 0) scheduler_->on_idle_heartbeat(message.from);
-      return Status::ok();
-    case Kind::kRequestWork:
-      SLUICE_RETURN_IF_ERROR(core_->on_worker_message(message.from));
-      scheduler_->set_credit(message.from, message.count);
-      return Status::ok();
-    case Kind::kProgress:
-      SLUICE_RETURN_IF_ERROR(core_->on_worker_message(message.from));
-      scheduler_->on_progress(message.from, message.attempt);
-      return Status::ok();
-    case Kind::kDone:
-      return core_->on_done(message.from, DoneReport{message.attempt, message.stats});
-    case Kind::kFailed:
-      return core_->on_failed(
-          message.from,
-          FailedReport{message.attempt,
-                       message.count == 0 ? "worker has no free slot" : "simulated read error",
-                       true, false, 0, /*no_free_slot=*/message.count == 0});
     default:
-      return Status::ok();
+      return proto::Heartbeat{message.count, 0};
   }
 }
 
+}  // namespace
+
+// One round in the router's order (router.h): this round's messages (Done
+// reports held), leases, the held Done reports, the tick and heartbeats.
 Status SimCoordinator::round() {
   std::vector<Message> messages;
   messages.swap(inbox_);
-  std::vector<const Message*> done_reports;
-  if (!messages.empty()) {
-    for (const Message& message : messages) {
-      if (message.kind == Kind::kDone) {
-        // The slot is free now; the attempt holds its lease until its report is handled.
-        scheduler_->on_attempt_finished(message.from, message.attempt);
-        done_reports.push_back(&message);
-        continue;
-      }
-      Status status = dispatch(message);
-      if (!status.is_ok()) world_.note("coordinator handling failed {}", status.to_string());
-    }
-    SLUICE_RETURN_IF_ERROR(core_->assign_tasks());
-    for (const Message* message : done_reports) {
-      Status status = dispatch(*message);
-      if (!status.is_ok()) world_.note("coordinator handling failed {}", status.to_string());
-    }
-  }
-  SLUICE_RETURN_IF_ERROR(core_->tick());
-  const int64_t now = world_.now_ms();
-  if (now - last_heartbeat_ms_ >= limits::kHeartbeatMs) {
-    last_heartbeat_ms_ = now;
-    for (const WorkerView& worker : scheduler_->workers()) {
-      Message heartbeat;
-      heartbeat.kind = Kind::kCoordinatorHeartbeat;
-      heartbeat.to = worker.identity;
-      heartbeat.count = static_cast<uint32_t>(worker.active);
-      send(std::move(heartbeat));
-    }
-  }
-  return Status::ok();
+  for (const Message& message : messages) router_->receive(message.from, to_proto(message));
+  if (!messages.empty()) SLUICE_RETURN_IF_ERROR(router_->end_of_messages());
+  return router_->tick();
 }
 
 }  // namespace sluice::sim

@@ -1,11 +1,10 @@
 #pragma once
-// The simulated coordinator: the product's Scheduler, PartitionLedger and
+// The simulated coordinator: the product's Scheduler, PartitionLedger,
 // CoordinatorCore (coordinator/core.h: commits, renames, aborts, discards,
-// job ends, recovery) over a MemoryStore, a FakeClock and the simulated
-// network. Only the routing of service.cc is written again here (which
-// message calls which scheduler or core function, and the order of one
-// round: every waiting message, then leases, then the round's Done reports,
-// then the tick) since that file owns the ZeroMQ socket.
+// job ends, recovery) and Router (coordinator/router.h: which message calls
+// what, the order of a round, submissions and cancels) over a MemoryStore, a
+// FakeClock and the simulated network. What is left here is the transport:
+// the simulation's messages translated to and from proto/messages.h.
 // A crash destroys the scheduler, ledger and core (no cleanup); a power cut
 // also loses the ledger's unsynced writes. A restart loads the ledger and
 // recovers, as CoordinatorService::open does.
@@ -18,6 +17,7 @@
 #include "coordinator/admission.h"
 #include "coordinator/core.h"
 #include "coordinator/ledger.h"
+#include "coordinator/router.h"
 #include "tests/sim/world.h"
 
 namespace sluice::sim {
@@ -27,14 +27,18 @@ struct SimulatedCrash {
   std::string point;
 };
 
-class SimCoordinator final : public Outbox {
+class SimCoordinator final : public Outbox, public RouterPort {
  public:
   SimCoordinator(World& world, std::shared_ptr<MemoryDisk> disk);
   ~SimCoordinator() override;
 
   // Starts (or restarts): loads the ledger and recovers.
   Status start();
+  // A user's submission, admitted (Router::finish_submit); an error reply
+  // to the user is an error.
   Status submit(AdmittedJob admitted);
+  // A user's cancel (a CancelJob through the router).
+  Status cancel(const std::string& job_id);
   void receive(Message message);
   // One pass of the loop: this round's messages, leases, Done reports, tick.
   Status round();
@@ -56,18 +60,21 @@ class SimCoordinator final : public Outbox {
   void send_commit_decision(const std::string& worker, const AttemptRef& attempt,
                             const DoneOutcome& outcome) override;
   void send_register_again(const std::string& worker) override;
+  // RouterPort
+  void send_to(const std::string& peer, const proto::Message& message) override;
+  void admit(const std::string& peer, const proto::SubmitJob& submit) override;
 
  private:
   void send(Message message);
-  Status dispatch(const Message& message);
 
   World& world_;
   std::shared_ptr<MemoryDisk> disk_;
   std::unique_ptr<PartitionLedger> ledger_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<CoordinatorCore> core_;
+  std::unique_ptr<Router> router_;
   std::vector<Message> inbox_;
-  int64_t last_heartbeat_ms_ = 0;
+  std::string client_error_;  // the last ErrorReply to the user
 };
 
 }  // namespace sluice::sim

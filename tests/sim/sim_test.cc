@@ -44,11 +44,14 @@ void expect_every_seed_holds(const std::function<RunResult(uint64_t)>& run, uint
                              uint64_t count) {
   const auto started = std::chrono::steady_clock::now();
   uint64_t failed = 0, coordinator_crashes = 0, worker_crashes = 0, dropped = 0;
+  uint64_t speculative_tasks = 0, cancels = 0;
   for (uint64_t seed = from; seed < from + count; ++seed) {
     const RunResult result = run(seed);
     coordinator_crashes += result.coordinator_crashes;
     worker_crashes += result.worker_crashes;
     dropped += result.messages_dropped;
+    speculative_tasks += result.speculative_tasks;
+    cancels += result.cancelled ? 1 : 0;
     if (!result.ok()) {
       ADD_FAILURE() << describe(result);
       if (++failed >= 10) break;
@@ -58,15 +61,18 @@ void expect_every_seed_holds(const std::function<RunResult(uint64_t)>& run, uint
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::printf(
       "seeds %llu..%llu in %.1f s: %llu coordinator crashes, %llu worker crashes, "
-      "%llu messages dropped\n",
+      "%llu messages dropped, %llu speculative tasks, %llu jobs cancelled\n",
       static_cast<unsigned long long>(from), static_cast<unsigned long long>(from + count - 1),
       seconds, static_cast<unsigned long long>(coordinator_crashes),
-      static_cast<unsigned long long>(worker_crashes), static_cast<unsigned long long>(dropped));
+      static_cast<unsigned long long>(worker_crashes), static_cast<unsigned long long>(dropped),
+      static_cast<unsigned long long>(speculative_tasks), static_cast<unsigned long long>(cancels));
   EXPECT_EQ(failed, 0u);
   if (count >= 1000) {
     EXPECT_GT(coordinator_crashes, count / 10);
     EXPECT_GT(worker_crashes, count / 10);
     EXPECT_GT(dropped, count);
+    EXPECT_GT(speculative_tasks, count / 100);
+    EXPECT_GT(cancels, count / 20);
   }
 }
 
@@ -105,6 +111,23 @@ TEST_F(Simulation, ANoFreeSlotRefusalCostsThePartitionNoAttempt) {
   EXPECT_TRUE(result.ok()) << describe(result);
 }
 
+TEST_F(Simulation, AWorkerKillingRecordInASpeculativeJobIsQuarantined) {
+  // Seed 1070: a record kills every worker that processes it, in a job with
+  // speculative: true. Each holder died while a twin ran, so no death was
+  // counted, nothing was isolated and twins were started without end: the
+  // job never finished.
+  const RunResult result = run(1070);
+  EXPECT_TRUE(result.ok()) << describe(result);
+}
+
+TEST_F(Simulation, OnlyTheRecordThatKillsWorkersIsPinned) {
+  // Seed 5436: a worker of two slots ran two isolating partitions in step;
+  // the deaths the poison record of one caused were blamed on the other's
+  // record at the same place too, and that good record was pinned (rejected).
+  const RunResult result = run(5436);
+  EXPECT_TRUE(result.ok()) << describe(result);
+}
+
 // The first seed of `limit` whose run breaks an invariant, or 0.
 uint64_t first_caught(const std::function<RunResult(uint64_t)>& run, uint64_t limit) {
   for (uint64_t seed = 1; seed <= limit; ++seed) {
@@ -135,6 +158,23 @@ TEST_F(Simulation, CatchesADoneAcceptedAfterItsLeaseExpired) {
   EXPECT_NE(
       first_caught([&](uint64_t seed) { return run(seed, PlantedBug::kAcceptDoneWithoutLease); },
                    5'000),
+      0u);
+}
+
+TEST_F(Simulation, CatchesALostMapOutputThatIsNeverRunAgain) {
+  // Planted: a bucket task reports a map output lost; the coordinator sends
+  // it back to wait but never runs the map task again (the job never ends).
+  EXPECT_NE(first_caught(
+                [&](uint64_t seed) { return run(seed, PlantedBug::kLostMapOutputForgotten); }, 200),
+            0u);
+}
+
+TEST_F(Simulation, CatchesALateDoneOfACancelledJobPublished) {
+  // Planted: the Done of a cancelled job's last lease, arriving after the
+  // cancel, is committed and renamed into place as if the job still ran.
+  EXPECT_NE(
+      first_caught([&](uint64_t seed) { return run(seed, PlantedBug::kLateDoneOfCancelledJob); },
+                   1'000),
       0u);
 }
 

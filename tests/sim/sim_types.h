@@ -49,10 +49,12 @@ enum class Kind : uint8_t {
   kCommitDecision,
   kRegisterAgain,
   kCoordinatorHeartbeat,
+  kProgressAck,
 };
 const char* kind_name(Kind kind);
 
 inline constexpr const char* kCoordinator = "coordinator";
+inline constexpr const char* kClient = "client";  // the user: submissions, cancels
 
 struct Message {
   Kind kind = Kind::kHeartbeat;
@@ -65,7 +67,30 @@ struct Message {
   bool start_is_exact = false;
   uint64_t exact_start_offset = 0;
   bool accepted = false;  // CommitDecision
+  // Task: a bucket task of the exchange reads buckets [bucket_begin, bucket_end).
+  bool is_bucket = false;
+  uint32_t bucket_begin = 0, bucket_end = 0;
+  // Task: the quarantine's (docs/ARCHITECTURE.md): announce batches of
+  // records, single ones from isolate_from_offset; reject skip_offsets.
+  bool isolating = false;
+  uint64_t isolate_from_offset = UINT64_MAX;
+  std::vector<uint64_t> skip_offsets;
+  // Progress of an isolating attempt, and its ProgressAck (seq): the next
+  // checkpoint_rows records from the one at checkpoint_offset.
+  uint64_t checkpoint_seq = 0, checkpoint_offset = 0;
+  uint32_t checkpoint_rows = 0;
+  // Failed: a bucket task found map task lost_map_task's output missing.
+  bool map_output_lost = false;
+  uint32_t lost_map_task = 0;
 };
+
+// What the seed's job does (tests/sim/README.md).
+enum class JobKind : uint8_t {
+  kMapOnly,      // the records of each range into its part
+  kAggregate,    // an exchange: groups by the value's first letter, count and sum of ids
+  kPartitioned,  // map-only, output.partition_by the value's first letter
+};
+const char* job_kind_name(JobKind kind);
 
 // The job's one input file, as every worker reads it.
 struct Input {
@@ -74,6 +99,7 @@ struct Input {
   std::vector<uint64_t> offsets;  // of each record
   std::vector<std::string> ids;   // each record's id column
   std::vector<bool> rejected;     // the simulated pipeline rejects it
+  size_t poison = SIZE_MAX;       // a record that kills every worker processing it
   // The first record starting at or after `offset` (size: none).
   size_t first_at_or_after(uint64_t offset) const;
   uint64_t offset_of(size_t record) const {
@@ -94,9 +120,17 @@ struct Faults {
   uint32_t power_cut_per_million = 0;          // of a coordinator crash: a power cut
   uint32_t task_failure_per_million = 0;       // a task reports a retryable error
   uint32_t wrong_guess_per_million = 0;        // a speculative start guessed wrong
+  uint32_t map_output_loss_per_million = 0;    // per 10 ms step: a published map output lost
 };
 
 // Planted protocol bugs the simulation must catch (its own test only).
-enum class PlantedBug { kNone, kFsyncLies, kAcceptDoneWithoutLease, kPublishBeforeSync };
+enum class PlantedBug {
+  kNone,
+  kFsyncLies,
+  kAcceptDoneWithoutLease,
+  kPublishBeforeSync,
+  kLostMapOutputForgotten,
+  kLateDoneOfCancelledJob,
+};
 
 }  // namespace sluice::sim

@@ -8,6 +8,7 @@
 #include "common/base/hash.h"
 #include "common/base/limits.h"
 #include "coordinator/output_paths.h"
+#include "tests/sim/sim_exchange.h"
 
 namespace sluice::sim {
 namespace {
@@ -74,10 +75,15 @@ void SimWorker::receive(const Message& message) {
       const int64_t duration_ms = world_.rng.chance(100'000) ? world_.rng.between(3000, 9000)
                                                              : world_.rng.between(20, 1500);
       started_.insert(message.attempt);
-      running_.push_back(Running{message, world_.now_ms() + duration_ms});
-      world_.note("{} runs {} for {} ms", identity_, attempt_text(message.attempt), duration_ms);
+      running_.push_back(Running{message, world_.now_ms() + duration_ms, {}, {}});
+      if (message.isolating) start_isolating(running_.back());
+      world_.note("{} runs {} for {} ms{}", identity_, attempt_text(message.attempt), duration_ms,
+                  message.isolating ? " isolating" : "");
       return;
     }
+    case Kind::kProgressAck:
+      on_progress_ack(message);
+      return;
     case Kind::kAbort:
       std::erase_if(running_, [&](const Running& running) {
         return running.task.attempt == message.attempt;
@@ -99,20 +105,25 @@ void SimWorker::finish(const Running& running) {
     send(Kind::kFailed, 1, attempt);
     return;
   }
-  const Input& input = world_.input;
-  // Where the first record starts: told, or guessed (sometimes wrongly, as a
-  // quoted field spanning the range's start would make a worker guess).
-  size_t first = 0;
-  if (task.start_is_exact) {
-    first = input.first_at_or_after(task.exact_start_offset);
-  } else {
-    first = input.first_at_or_after(std::max(task.range.begin_offset, input.header_end));
-    if (task.range.begin_offset > 0 && first < input.offsets.size() &&
-        world_.rng.chance(world_.faults.wrong_guess_per_million)) {
-      first++;
-    }
+  if (task.is_bucket) {
+    finish_bucket(task);
+    return;
   }
-  const size_t end = std::max(first, input.first_at_or_after(task.range.end_offset));
+  const auto [first, end] = running.records ? *running.records : records_of(task);
+  if (processes_poison(task, first, end)) {
+    world_.note("{} dies on the poison record, running {}", identity_, attempt_text(attempt));
+    crash();
+    return;
+  }
+  if (world_.kind == JobKind::kAggregate) {
+    finish_aggregate_map(task, first, end);
+    return;
+  }
+  if (world_.kind == JobKind::kPartitioned) {
+    finish_partitioned(task, first, end);
+    return;
+  }
+  const Input& input = world_.input;
   std::string part = fmt::format("attempt {}\n", attempt.attempt);
   std::string rejects;
   PartStats stats;
@@ -120,7 +131,9 @@ void SimWorker::finish(const Running& running) {
     const std::string line = input.text.substr(input.offsets[record],
                                                input.offset_of(record + 1) - input.offsets[record]);
     stats.rows_in++;
-    if (input.rejected[record]) {
+    const bool skipped = std::find(task.skip_offsets.begin(), task.skip_offsets.end(),
+                                   input.offsets[record]) != task.skip_offsets.end();
+    if (input.rejected[record] || skipped) {
       stats.rows_rejected++;
       rejects += line;
     } else {
@@ -141,6 +154,85 @@ void SimWorker::finish(const Running& running) {
   }
   world_.note("{} done {} rows={} start={} end={}", identity_, attempt_text(attempt), stats.rows_in,
               stats.start_offset, stats.end_offset);
+  send_done(attempt, stats);
+}
+
+std::pair<size_t, size_t> SimWorker::records_of(const Message& task) {
+  const Input& input = world_.input;
+  // Where the first record starts: told, or guessed (sometimes wrongly, as a
+  // quoted field spanning the range's start would make a worker guess).
+  size_t first = 0;
+  if (task.start_is_exact) {
+    first = input.first_at_or_after(task.exact_start_offset);
+  } else {
+    first = input.first_at_or_after(std::max(task.range.begin_offset, input.header_end));
+    if (task.range.begin_offset > 0 && first < input.offsets.size() &&
+        world_.rng.chance(world_.faults.wrong_guess_per_million)) {
+      first++;
+    }
+  }
+  return {first, std::max(first, input.first_at_or_after(task.range.end_offset))};
+}
+
+void SimWorker::finish_aggregate_map(const Message& task, size_t first, size_t end) {
+  const AttemptRef& attempt = task.attempt;
+  MapOutput output = aggregate_map(world_.input, first, end, world_.buckets, attempt.attempt);
+  output.stats.start_offset = world_.input.offset_of(first);
+  output.stats.end_offset = world_.input.offset_of(end);
+  output.stats.bytes_read = task.range.end_offset - task.range.begin_offset;
+  write_file(temp_part_path(world_.job, attempt.partition, attempt.attempt), output.text);
+  if (output.stats.rows_rejected > 0) {
+    write_file(temp_rejects_path(world_.job, attempt.partition, attempt.attempt), output.rejects);
+  }
+  world_.note("{} done map {} rows={} start={} end={}", identity_, attempt_text(attempt),
+              output.stats.rows_in, output.stats.start_offset, output.stats.end_offset);
+  send_done(attempt, output.stats);
+}
+
+void SimWorker::finish_partitioned(const Message& task, size_t first, size_t end) {
+  const AttemptRef& attempt = task.attempt;
+  PartitionedOutput output = partitioned_part(world_.input, first, end, attempt.attempt);
+  output.stats.start_offset = world_.input.offset_of(first);
+  output.stats.end_offset = world_.input.offset_of(end);
+  output.stats.bytes_read = task.range.end_offset - task.range.begin_offset;
+  for (size_t i = 0; i < output.texts.size(); ++i) {
+    write_file(temp_partition_file_path(world_.job, attempt.partition, attempt.attempt, i),
+               output.texts[i]);
+  }
+  if (output.stats.rows_rejected > 0) {
+    write_file(temp_rejects_path(world_.job, attempt.partition, attempt.attempt), output.rejects);
+  }
+  world_.note("{} done {} rows={} files={} start={} end={}", identity_, attempt_text(attempt),
+              output.stats.rows_in, output.texts.size(), output.stats.start_offset,
+              output.stats.end_offset);
+  send_done(attempt, output.stats);
+}
+
+void SimWorker::finish_bucket(const Message& task) {
+  const AttemptRef& attempt = task.attempt;
+  BucketOutput output =
+      aggregate_bucket(world_.job, task.bucket_begin, task.bucket_end, attempt.attempt);
+  if (output.lost_map_task) {
+    world_.note("{} finds map output {} lost, for {}", identity_, *output.lost_map_task,
+                attempt_text(attempt));
+    Message failed;
+    failed.kind = Kind::kFailed;
+    failed.from = identity_;
+    failed.to = kCoordinator;
+    failed.count = 1;
+    failed.attempt = attempt;
+    failed.map_output_lost = true;
+    failed.lost_map_task = *output.lost_map_task;
+    world_.network.send(world_.now_ms(), std::move(failed));
+    return;
+  }
+  write_file(temp_part_path(world_.job, attempt.partition, attempt.attempt), output.text);
+  world_.note("{} done bucket {} groups={}", identity_, attempt_text(attempt),
+              output.stats.rows_out);
+  send_done(attempt, output.stats);
+}
+
+void SimWorker::send_done(const AttemptRef& attempt, const PartStats& stats) {
   Message done;
   done.kind = Kind::kDone;
   done.from = identity_;
@@ -158,6 +250,7 @@ void SimWorker::step() {
   }
   bool freed = false;
   for (auto it = running_.begin(); it != running_.end();) {
+    if (it->isolation && !step_isolating(*it)) return;  // it died
     if (it->finish_at_ms > now) {
       ++it;
       continue;
@@ -165,6 +258,7 @@ void SimWorker::step() {
     const Running running = *it;
     it = running_.erase(it);
     finish(running);
+    if (!up_) return;  // it died on the poison record
     freed = true;
   }
   if (freed) send(Kind::kRequestWork, free_slots());
@@ -177,6 +271,81 @@ void SimWorker::step() {
       last_heard_ms_ = now;
       send_register();
     }
+  }
+}
+
+bool SimWorker::processes_poison(const Message& task, size_t first, size_t end) const {
+  const Input& input = world_.input;
+  if (input.poison < first || input.poison >= end) return false;
+  return std::find(task.skip_offsets.begin(), task.skip_offsets.end(),
+                   input.offsets[input.poison]) == task.skip_offsets.end();
+}
+
+void SimWorker::start_isolating(Running& running) {
+  running.records = records_of(running.task);
+  running.isolation =
+      Isolation{running.records->first, 0, 0, false, world_.now_ms() + world_.rng.between(10, 100)};
+  running.finish_at_ms = INT64_MAX;  // once every batch is processed
+}
+
+bool SimWorker::step_isolating(Running& running) {
+  Isolation& isolation = *running.isolation;
+  const int64_t now = world_.now_ms();
+  if (now < isolation.ready_at_ms || running.finish_at_ms != INT64_MAX) return true;
+  const Input& input = world_.input;
+  const Message& task = running.task;
+  if (isolation.waiting) {
+    // Acknowledged, or a lease without an ack: the batch runs.
+    isolation.waiting = false;
+    if (processes_poison(task, isolation.next, isolation.batch_end)) {
+      world_.note("{} dies on the poison record, isolating {}", identity_,
+                  attempt_text(task.attempt));
+      crash();
+      return false;
+    }
+    isolation.next = isolation.batch_end;
+    isolation.ready_at_ms = now + world_.rng.between(10, 100);
+    return true;
+  }
+  const size_t end = running.records->second;
+  if (isolation.next >= end) {
+    running.finish_at_ms = now;
+    return true;
+  }
+  // kIsolateBatchRows records at a time; single ones for as many from
+  // isolate_from_offset on (worker/task_runner.cc isolated_slice_rows).
+  const size_t batch = limits::kIsolateBatchRows;
+  const size_t single_from = input.first_at_or_after(task.isolate_from_offset);
+  size_t batch_end = std::min(end, isolation.next + batch);
+  if (isolation.next >= single_from && isolation.next < single_from + batch) {
+    batch_end = isolation.next + 1;
+  } else if (isolation.next < single_from) {
+    batch_end = std::min(batch_end, single_from);
+  }
+  isolation.batch_end = batch_end;
+  isolation.seq++;
+  isolation.waiting = true;
+  isolation.ready_at_ms = now + limits::kLeaseMs;
+  Message progress;
+  progress.kind = Kind::kProgress;
+  progress.from = identity_;
+  progress.to = kCoordinator;
+  progress.attempt = task.attempt;
+  progress.checkpoint_seq = isolation.seq;
+  progress.checkpoint_offset = input.offset_of(isolation.next);
+  progress.checkpoint_rows = static_cast<uint32_t>(batch_end - isolation.next);
+  world_.note("{} announces {} records from {} for {}", identity_, progress.checkpoint_rows,
+              progress.checkpoint_offset, attempt_text(task.attempt));
+  world_.network.send(now, std::move(progress));
+  return true;
+}
+
+void SimWorker::on_progress_ack(const Message& ack) {
+  for (Running& running : running_) {
+    if (running.task.attempt != ack.attempt || !running.isolation) continue;
+    Isolation& isolation = *running.isolation;
+    if (isolation.waiting && isolation.seq == ack.checkpoint_seq)
+      isolation.ready_at_ms = world_.now_ms();
   }
 }
 

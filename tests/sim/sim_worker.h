@@ -9,8 +9,10 @@
 // comes back later under a new identity, as a new process would.
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/sim/world.h"
@@ -32,14 +34,39 @@ class SimWorker {
   int64_t next_timer_ms() const;
 
  private:
+  // An isolating attempt's progress through its records: each batch is
+  // announced (a checkpoint) and processed once acknowledged, or after a
+  // lease without an ack (as worker/task_runner.cc waits).
+  struct Isolation {
+    size_t next = 0, batch_end = 0;
+    uint64_t seq = 0;
+    bool waiting = false;
+    int64_t ready_at_ms = 0;  // when the next batch is announced, or (waiting) given up on
+  };
   struct Running {
     Message task;
     int64_t finish_at_ms = 0;
+    std::optional<std::pair<size_t, size_t>> records;  // fixed at the start when isolating
+    std::optional<Isolation> isolation;
   };
   void start();
   void send(Kind kind, uint32_t count = 0, const AttemptRef& attempt = {});
   void send_register();
   void finish(const Running& running);
+  // The records of a read task's range: [first, end) (its start told, or
+  // guessed, sometimes wrongly).
+  std::pair<size_t, size_t> records_of(const Message& task);
+  // An exchange's tasks and a partitioned output's (sim_exchange.h).
+  void finish_aggregate_map(const Message& task, size_t first, size_t end);
+  void finish_bucket(const Message& task);
+  void finish_partitioned(const Message& task, size_t first, size_t end);
+  void send_done(const AttemptRef& attempt, const PartStats& stats);
+  // The quarantine: the poison record kills the worker that processes it.
+  bool processes_poison(const Message& task, size_t first, size_t end) const;
+  void start_isolating(Running& running);
+  // False when the worker died.
+  bool step_isolating(Running& running);
+  void on_progress_ack(const Message& ack);
   uint32_t free_slots() const;
 
   World& world_;

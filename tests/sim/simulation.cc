@@ -11,6 +11,7 @@
 #include "common/base/crash_point.h"
 #include "common/base/log.h"
 #include "coordinator/ledger.h"
+#include "coordinator/output_paths.h"
 #include "coordinator/planted_bugs.h"
 #include "tests/sim/invariants.h"
 #include "tests/sim/sim_coordinator.h"
@@ -79,6 +80,10 @@ class Simulation {
     planted_bugs().accept_done_without_lease =
         options.planted == PlantedBug::kAcceptDoneWithoutLease;
     planted_bugs().publish_before_sync = options.planted == PlantedBug::kPublishBeforeSync;
+    planted_bugs().lost_map_output_forgotten =
+        options.planted == PlantedBug::kLostMapOutputForgotten;
+    planted_bugs().late_done_of_stopped_job =
+        options.planted == PlantedBug::kLateDoneOfCancelledJob;
   }
 
   ~Simulation() {
@@ -98,9 +103,11 @@ class Simulation {
     } else {
       drive();
       if (coordinator_->up()) coordinator_->shut_down();
-      if (coordinator_->up()) {
-        check_final(world_.job, *coordinator_->scheduler(), *disk_, world_.input, dir_,
-                    violations_);
+      if (coordinator_->up() && cancelled_) {
+        check_cancelled(world_.job, *coordinator_->scheduler(), *disk_, dir_, violations_);
+      } else if (coordinator_->up()) {
+        check_final(world_.job, *coordinator_->scheduler(), *disk_, world_.input, world_.kind,
+                    world_.buckets, dir_, violations_);
       }
     }
     result.violations = std::move(violations_);
@@ -110,12 +117,17 @@ class Simulation {
     result.worker_crashes = worker_crashes_;
     result.resubmissions = resubmissions_;
     result.messages_dropped = world_.network.dropped();
+    result.speculative_tasks = world_.speculative_tasks;
+    result.cancelled = cancelled_;
     result.summary = fmt::format(
-        "partitions={} workers={} faults_until_ms={} drop={}% duplicate={}% delay_ms_max={} "
-        "coordinator_crashes={} worker_crashes={} resubmissions={} simulated_ms={}",
-        world_.job.partitions_total, workers_.size(), world_.faults.faults_until_ms,
-        world_.faults.drop_per_million / 10'000, world_.faults.duplicate_per_million / 10'000,
-        world_.faults.delay_ms_max, coordinator_crashes_, worker_crashes_, resubmissions_,
+        "job={}{}{} partitions={} workers={} faults_until_ms={} drop={}% duplicate={}% "
+        "delay_ms_max={} coordinator_crashes={} worker_crashes={} resubmissions={} "
+        "speculative_tasks={} simulated_ms={}",
+        job_kind_name(world_.kind), cancelled_ ? " cancelled" : "",
+        world_.input.poison != SIZE_MAX ? " poison" : "", world_.job.partitions_total,
+        workers_.size(), world_.faults.faults_until_ms, world_.faults.drop_per_million / 10'000,
+        world_.faults.duplicate_per_million / 10'000, world_.faults.delay_ms_max,
+        coordinator_crashes_, worker_crashes_, resubmissions_, world_.speculative_tasks,
         world_.now_ms());
     return result;
   }
@@ -132,8 +144,10 @@ class Simulation {
 
   void at_crash_point(const char* name) {
     // Every rename into place: its commit must be durable by now.
-    if (std::string_view(name) == "renamed")
+    if (std::string_view(name) == "renamed") {
       check_published_parts(world_.job, *disk_, dir_, parts_checked_, violations_);
+      if (cancelled_) violation("a part was renamed into place after the job was cancelled");
+    }
     if (armed_ && world_.faulty() && world_.rng.chance(world_.faults.crash_point_per_million)) {
       throw SimulatedCrash{name};
     }
@@ -151,10 +165,12 @@ class Simulation {
     write_text(dir_ + "/input.csv", world_.input.text);
     // A fixed modification time: the job id is the same in every replay.
     fs::last_write_time(dir_ + "/input.csv", fs::file_time_type(std::chrono::seconds(1)), error);
+    choose_job(rng);
     job_yaml_ = fmt::format(
-        "name: sim\ninput:\n  path: input.csv\n  split_size: {}\noutput:\n  path: out/\n"
-        "rejects:\n  max_ratio: 1\nmax_attempts: 3\n",
-        kSplitBytes);
+        "name: sim\ninput:\n  path: input.csv\n  split_size: {}\noutput:\n  path: out/\n{}"
+        "rejects:\n  max_ratio: 1\nmax_attempts: 3\nspeculative: {}\n{}",
+        kSplitBytes, world_.kind == JobKind::kPartitioned ? "  partition_by: [key]\n" : "",
+        world_.speculative, job_steps_yaml());
     write_text(dir_ + "/job.yaml", job_yaml_);
     coordinator_ = std::make_unique<SimCoordinator>(world_, disk_);
     SLUICE_RETURN_IF_ERROR(coordinator_->start());
@@ -165,6 +181,75 @@ class Simulation {
           std::make_unique<SimWorker>(world_, static_cast<int>(i), rng.between(1, 2)));
     }
     return Status::ok();
+  }
+
+  // What the job does (sim_types.h JobKind) and the faults that go with it.
+  void choose_job(Rng& rng) {
+    const uint64_t kind = rng.below(6);  // map-only 3 in 6, aggregate 2, partition_by 1
+    world_.kind = kind < 3   ? JobKind::kMapOnly
+                  : kind < 5 ? JobKind::kAggregate
+                             : JobKind::kPartitioned;
+    if (world_.kind == JobKind::kAggregate) {
+      world_.buckets = static_cast<uint32_t>(rng.between(1, 4));
+      if (world_.faults.faults_until_ms > 0)
+        world_.faults.map_output_loss_per_million = static_cast<uint32_t>(rng.below(10'000));
+    }
+    // One map-only seed in four: a record kills every worker that processes
+    // it, until the quarantine pins it (a reject).
+    if (world_.kind == JobKind::kMapOnly && !world_.input.ids.empty() && rng.chance(250'000)) {
+      world_.input.poison = rng.below(world_.input.ids.size());
+      world_.input.rejected[world_.input.poison] = false;
+    }
+    // One seed in three: stragglers get a second attempt.
+    world_.speculative = rng.chance(330'000);
+    // One seed in six: the user cancels the job, while the faults last.
+    if (rng.chance(170'000))
+      cancel_at_ms_ = rng.between(0, std::max<int64_t>(world_.faults.faults_until_ms, 2'000));
+  }
+
+  // The user's cancel, once due, while the job runs (a job that failed
+  // during the faults is cancelled after its resubmission; one that
+  // succeeded first is not cancelled). A coordinator that crashes in the
+  // middle gives no reply: the user asks again.
+  void cancel_if_due() {
+    if (cancel_at_ms_ < 0 || cancelled_ || world_.now_ms() < cancel_at_ms_ || !coordinator_->up())
+      return;
+    const JobRecord* job = coordinator_->scheduler()->job(world_.job.id);
+    if (job == nullptr || job->state == JobState::kFailed) return;
+    if (job->state == JobState::kSucceeded) {
+      cancel_at_ms_ = -1;  // too late: it finished
+      return;
+    }
+    coordinator_step([&] { return coordinator_->cancel(world_.job.id); });
+    if (!coordinator_->up()) return;
+    job = coordinator_->scheduler()->job(world_.job.id);
+    cancelled_ = job != nullptr && job->state == JobState::kCancelled;
+  }
+
+  // The steps the simulated workers stand for (sim_exchange.h: the
+  // aggregate by the value's first letter).
+  std::string job_steps_yaml() const {
+    if (world_.kind == JobKind::kPartitioned) {
+      return "steps:\n  - derive: {key: \"substr(value, 1, 1)\"}\n";
+    }
+    if (world_.kind != JobKind::kAggregate) return "";
+    return fmt::format(
+        "schema:\n  columns:\n    id: int64\nsteps:\n  - derive: {{key: \"substr(value, 1, "
+        "1)\"}}\n  - aggregate:\n"
+        "      by: [key]\n      aggs: {{rows: \"count(*)\", total: \"sum(id)\"}}\n"
+        "parallelism: {}\n",
+        world_.buckets);
+  }
+
+  // A fault of the exchange's storage: a published map output is gone (a
+  // bucket task that reads it reports it lost; its map task runs again).
+  void lose_a_map_output() {
+    if (world_.kind != JobKind::kAggregate || world_.job.map_tasks == 0 ||
+        !world_.rng.chance(world_.faults.map_output_loss_per_million))
+      return;
+    const auto map = static_cast<uint32_t>(world_.rng.below(world_.job.map_tasks));
+    std::error_code error;
+    if (fs::remove(map_output_path(world_.job, map), error)) world_.note("map output {} lost", map);
   }
 
   Status submit() {
@@ -221,7 +306,8 @@ class Simulation {
       if (!worker->up() || worker->busy()) return false;
     }
     const JobRecord* job = coordinator_->scheduler()->job(world_.job.id);
-    return job != nullptr && job->state == JobState::kSucceeded;
+    return job != nullptr && (job->state == JobState::kSucceeded ||
+                              (cancelled_ && job->state == JobState::kCancelled));
   }
 
   void drive() {
@@ -241,6 +327,7 @@ class Simulation {
       world_.clock.advance_ms(kStepMs);
       deliver();
       const bool faulty = world_.faulty();
+      if (faulty) lose_a_map_output();
       for (auto& worker : workers_) {
         if (faulty && worker->up() && world_.rng.chance(world_.faults.worker_crash_per_million)) {
           worker_crashes_++;
@@ -263,6 +350,7 @@ class Simulation {
         crash_coordinator();
       }
       if (!faulty && coordinator_->up()) resubmit_if_failed();
+      cancel_if_due();
     }
   }
 
@@ -288,6 +376,8 @@ class Simulation {
   std::vector<std::string> violations_;
   std::set<std::string> parts_checked_;
   bool armed_ = false;
+  int64_t cancel_at_ms_ = -1;  // the user's cancel (choose_job); -1: none
+  bool cancelled_ = false;     // the cancel took effect: the job ended cancelled
   int coordinator_crashes_ = 0, worker_crashes_ = 0, resubmissions_ = 0;
 };
 

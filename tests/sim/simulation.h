@@ -29,6 +29,8 @@ struct RunResult {
   // What happened, to show the faults were there.
   int coordinator_crashes = 0, worker_crashes = 0, resubmissions = 0;
   uint64_t messages_dropped = 0;
+  uint64_t speculative_tasks = 0;  // second attempts of stragglers
+  bool cancelled = false;          // the user's cancel took effect
   bool ok() const { return violations.empty(); }
 };
 

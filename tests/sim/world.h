@@ -20,6 +20,10 @@ struct World {
   Network network;
   Input input;
   JobRecord job;  // as admitted: where its files go
+  JobKind kind = JobKind::kMapOnly;
+  uint32_t buckets = 0;            // an exchange's bucket count (parallelism)
+  bool speculative = false;        // the job file says speculative: true
+  uint64_t speculative_tasks = 0;  // second attempts of stragglers sent
   bool tracing = false;
   std::string trace;  // "t=<ms> <event>\n" lines, when tracing
 

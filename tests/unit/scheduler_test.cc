@@ -295,6 +295,76 @@ TEST_F(SchedulerTest, StragglerGetsASecondAttemptAndTheFirstToFinishWins) {
   EXPECT_EQ(scheduler_->partition("job1", 0)->attempt, backup[0].attempt.attempt);
 }
 
+TEST_F(SchedulerTest, AHolderThatDiesWhileItsTwinRunsStillCountsAsALostHolder) {
+  // Found by the simulation (seed 1070 of tests/sim): a record that kills
+  // every worker in a speculative job. Each holder died while a twin of it
+  // ran, so each death dropped only that attempt, none was counted, no
+  // record was isolated and twins were started without end.
+  submit(3, true);
+  scheduler_->register_worker("slow", 1);
+  scheduler_->register_worker("fast", 1);
+  scheduler_->set_credit("slow", 1);
+  auto slow = assign();
+  ASSERT_EQ(slow.size(), 1u);
+  for (uint32_t expected : {1u, 2u}) {
+    scheduler_->set_credit("fast", 1);
+    auto quick = assign();
+    ASSERT_EQ(quick.size(), 1u);
+    clock_.advance_ms(100);
+    done("fast", quick[0].attempt, expected * 100, expected * 100 + 100);
+  }
+  clock_.advance_ms(limits::kSpeculationMinMs);
+  scheduler_->touch("fast");
+  scheduler_->set_credit("fast", 1);
+  auto twin = assign();
+  ASSERT_EQ(twin.size(), 1u);
+  ASSERT_EQ(twin[0].attempt.partition, 0u);
+  // The slow worker died (silent for a lease); its twin goes on.
+  clock_.advance_ms(limits::kLeaseMs + 1);
+  scheduler_->touch("fast");
+  scheduler_->on_progress("fast", twin[0].attempt);
+  const std::vector<std::string> expired = scheduler_->expire_workers();
+  ASSERT_EQ(expired, std::vector<std::string>{"slow"});
+  EXPECT_TRUE(scheduler_->is_leased(twin[0].attempt));
+  EXPECT_EQ(scheduler_->partition("job1", 0)->deaths.in_a_row, 1u);
+  // A partition whose holders die is no straggler: no twin for the twin.
+  clock_.advance_ms(limits::kSpeculationMinMs * 10);
+  scheduler_->register_worker("spare", 1);
+  scheduler_->set_credit("spare", 1);
+  scheduler_->touch("fast");
+  scheduler_->on_progress("fast", twin[0].attempt);
+  EXPECT_TRUE(assign().empty());
+}
+
+TEST_F(SchedulerTest, AnIsolatingAttemptRunsAloneOnItsWorker) {
+  // Found by the simulation (seed 5436 of tests/sim): a worker of two slots
+  // ran an isolating attempt of the partition holding a record that kills
+  // workers beside one of another partition, in step. Each death was
+  // blamed on both, and the other partition's innocent record was pinned:
+  // a good record went to the rejects.
+  submit();
+  for (const char* holder : {"w1", "w2"}) {
+    scheduler_->register_worker(holder, 1);
+    scheduler_->set_credit(holder, 1);
+    auto leased = assign();
+    ASSERT_EQ(leased.size(), 1u);
+    ASSERT_EQ(leased[0].attempt.partition, 0u);
+    clock_.advance_ms(limits::kLeaseMs + 1);
+    scheduler_->expire_workers();  // the holder died
+  }
+  ASSERT_TRUE(scheduler_->partition("job1", 0)->deaths.isolating);
+  scheduler_->register_worker("w3", 2);
+  scheduler_->set_credit("w3", 2);
+  auto leased = assign();
+  ASSERT_EQ(leased.size(), 1u);  // nothing beside it
+  EXPECT_EQ(leased[0].attempt.partition, 0u);
+  EXPECT_TRUE(assign().empty());  // not while it runs either
+  // Once it is done, the worker takes other partitions again.
+  scheduler_->on_attempt_finished("w3", leased[0].attempt);
+  scheduler_->set_credit("w3", 2);
+  EXPECT_EQ(assign().size(), 2u);
+}
+
 TEST_F(SchedulerTest, NoSecondAttemptWithoutSpeculation) {
   submit(3, false);
   scheduler_->register_worker("slow", 1);
