@@ -77,16 +77,20 @@ proto::Task task_for(const JobRecord& job, const PartitionRecord& partition, uin
   // A join's right map tasks are the last map_tasks_right (admission.cc).
   task.join_right_side =
       partition.index < job.map_tasks && partition.index >= job.map_tasks - job.map_tasks_right;
-  task.path = input.path;
-  task.begin_offset = partition.range.begin_offset;
-  task.end_offset = partition.range.end_offset;
-  task.start_is_exact = partition.start_is_exact;
-  task.exact_start_offset = partition.exact_start_offset;
-  task.file_size_bytes = input.size_bytes;
   if (is_postgres_input(input)) {
-    task.key_min = input.mtime_ns;  // postgres_input_file: the planned minimum key
+    // postgres_input_file: the planned minimum key is the input's mtime_ns.
+    task.input = QueryKeyRange{.name = input.path,
+                               .key_min = input.mtime_ns,
+                               .begin_offset = partition.range.begin_offset,
+                               .end_offset = partition.range.end_offset};
   } else {
-    task.file_mtime_ns = input.mtime_ns;
+    task.input = ByteRange{.path = input.path,
+                           .begin_offset = partition.range.begin_offset,
+                           .end_offset = partition.range.end_offset,
+                           .start_is_exact = partition.start_is_exact,
+                           .exact_start_offset = partition.exact_start_offset,
+                           .file_size_bytes = input.size_bytes,
+                           .file_mtime_ns = input.mtime_ns};
   }
   task.rejects_temp_path = temp_rejects_path(job, partition.index, attempt);
   if (is_s3_output(job)) {
