@@ -5,6 +5,8 @@
 // together give each of its records once; projection, the planned file
 // checked before and after, a range of the wrong kind refused. A postgres
 // key range is read through it by tests/cluster/postgres_test.cc.
+#include "common/sources/record_source.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -17,7 +19,6 @@
 #include "common/job/inputs.h"
 #include "common/job/job_file.h"
 #include "common/parquet/writer.h"
-#include "common/sources/record_source.h"
 #include "tests/support/cluster.h"
 
 namespace sluice {
@@ -56,8 +57,7 @@ Rows drain(RecordReader& reader) {
     SLUICE_ASSERT(more.is_ok(), "{}", more.status().message());
     for (size_t row = 0; row < batch.row_count; ++row) {
       std::vector<std::string> fields;
-      for (size_t c = 0; c < batch.column_count; ++c)
-        fields.emplace_back(batch.field(row, c));
+      for (size_t c = 0; c < batch.column_count; ++c) fields.emplace_back(batch.field(row, c));
       rows.push_back(std::move(fields));
     }
     if (!more.value()) return rows;
@@ -99,8 +99,8 @@ void expect_ranges_match(const JobSpec& spec, const std::string& path, uint64_t 
           std::min<uint64_t>(whole.end_offset, begin + 1 + random() % (whole.end_offset / 4));
       const ByteRange range = range_of(path, begin, end);
       const Rows rows = read_source(spec, range);
-      ASSERT_EQ(rows, read_direct(spec, range)) << "range " << begin << ".." << end
-                                                << " seed=" << seed;
+      ASSERT_EQ(rows, read_direct(spec, range))
+          << "range " << begin << ".." << end << " seed=" << seed;
       joined.insert(joined.end(), rows.begin(), rows.end());
       begin = end;
     }
@@ -155,17 +155,19 @@ TEST(RecordSource, ParquetByteRangesGiveTheReadersRecords) {
     auto writer = open_row_writer(path, OutputFormat::kParquet, Compression::kNone, {"n", "s"},
                                   {expr::Type::kInt64, expr::Type::kString}, 2048);
     ASSERT_TRUE(writer.is_ok()) << writer.status().message();
-    OutputBatch batch;
-    batch.column_count = 2;
-    for (int i = 0; i < 2000; ++i) {
-      batch.owned.push_back(std::to_string(i));
-      batch.fields.push_back(batch.owned.back());
-      batch.owned.push_back("text " + std::to_string(i * 11));
-      batch.fields.push_back(batch.owned.back());
-      batch.nulls.insert(batch.nulls.end(), {0, 0});
-      batch.row_count++;
+    for (int chunk = 0; chunk < 20; ++chunk) {  // a row group closes between batches
+      OutputBatch batch;
+      batch.column_count = 2;
+      for (int i = chunk * 100; i < (chunk + 1) * 100; ++i) {
+        batch.owned.push_back(std::to_string(i));
+        batch.fields.push_back(batch.owned.back());
+        batch.owned.push_back("text " + std::to_string(i * 11));
+        batch.fields.push_back(batch.owned.back());
+        batch.nulls.insert(batch.nulls.end(), {0, 0});
+        batch.row_count++;
+      }
+      ASSERT_TRUE(writer.value()->write(batch).is_ok());
     }
-    ASSERT_TRUE(writer.value()->write(batch).is_ok());
     ASSERT_TRUE(writer.value()->finish().is_ok());
   }
   auto footer = parquet::read_footer(path);
@@ -226,8 +228,8 @@ TEST(RecordSource, ARangeOfTheWrongKindIsRefused) {
   const std::string path = dir / "in.csv";
   std::ofstream(path) << "a\n1\n";
   bool retryable = true;
-  auto keys = open_record_source(spec_for(path, "csv"), QueryKeyRange{"postgres: x", 0, 0, 10},
-                                 retryable);
+  auto keys =
+      open_record_source(spec_for(path, "csv"), QueryKeyRange{"postgres: x", 0, 0, 10}, retryable);
   ASSERT_FALSE(keys.is_ok());
   EXPECT_FALSE(retryable);
   EXPECT_EQ(keys.status().code(), StatusCode::kInvalidArgument);
