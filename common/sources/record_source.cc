@@ -56,11 +56,11 @@ class FileRecordSource final : public RecordSource {
 
   Result<bool> next(RecordBatch& batch, std::vector<RejectedRecord>& rejects) override {
     if (reader_ == nullptr) {
-      reader_ = hive_values_ ? open_hive_record_reader(spec_, *bytes_, file_columns_,
-                                                       std::move(*hive_values_), range_,
-                                                       std::move(read_columns_))
-                             : open_record_reader(spec_, *bytes_, columns_, range_,
-                                                  std::move(read_columns_));
+      reader_ =
+          hive_values_
+              ? open_hive_record_reader(spec_, *bytes_, file_columns_, std::move(*hive_values_),
+                                        range_, std::move(read_columns_))
+              : open_record_reader(spec_, *bytes_, columns_, range_, std::move(read_columns_));
     }
     return reader_->next(batch, rejects);
   }
@@ -134,8 +134,8 @@ Result<std::unique_ptr<RecordSource>> open_byte_range(const JobSpec& spec, const
       spec, range, std::move(bytes), std::move(columns), std::move(hive_values)));
 }
 
-Result<std::unique_ptr<RecordSource>> open_key_range(const JobSpec& spec, const QueryKeyRange& range,
-                                                     bool& retryable) {
+Result<std::unique_ptr<RecordSource>> open_key_range(const JobSpec& spec,
+                                                     const QueryKeyRange& range, bool& retryable) {
   retryable = true;
   PostgresRangeOptions options;
   options.input = spec.input;
