@@ -6,6 +6,7 @@
 
 #include "common/base/clock.h"
 #include "common/base/limits.h"
+#include "common/postgres/connection.h"
 #include "coordinator/publisher.h"
 #include "coordinator/s3_output.h"
 
@@ -26,14 +27,6 @@ std::optional<std::string> join_plan_text(const JobRecord& job) {
   return fmt::format("plan=exchange map_tasks_left={} map_tasks_right={}",
                      job.map_tasks - job.map_tasks_right, job.map_tasks_right);
 }
-
-namespace {
-
-// postgres_input_file (common/postgres/connection.h) names the input
-// "postgres: DSN; key=…"; a file's path is absolute or a URL.
-bool is_postgres_input(const InputFile& input) { return input.path.rfind("postgres: ", 0) == 0; }
-
-}  // namespace
 
 proto::Task task_for(const JobRecord& job, const PartitionRecord& partition, uint32_t attempt) {
   proto::Task task;
@@ -77,12 +70,9 @@ proto::Task task_for(const JobRecord& job, const PartitionRecord& partition, uin
   // A join's right map tasks are the last map_tasks_right (admission.cc).
   task.join_right_side =
       partition.index < job.map_tasks && partition.index >= job.map_tasks - job.map_tasks_right;
-  if (is_postgres_input(input)) {
-    // postgres_input_file: the planned minimum key is the input's mtime_ns.
-    task.input = QueryKeyRange{.name = input.path,
-                               .key_min = input.mtime_ns,
-                               .begin_offset = partition.range.begin_offset,
-                               .end_offset = partition.range.end_offset};
+  if (is_postgres_input_file(input)) {
+    task.input =
+        postgres_key_range(input, partition.range.begin_offset, partition.range.end_offset);
   } else {
     task.input = ByteRange{.path = input.path,
                            .begin_offset = partition.range.begin_offset,
