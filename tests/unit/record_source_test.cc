@@ -177,6 +177,33 @@ TEST(RecordSource, ParquetByteRangesGiveTheReadersRecords) {
   expect_ranges_match(spec, path, test_seed());
 }
 
+// A compressed file is planned as one range of its compressed size; the
+// source reads all of its decompressed records.
+TEST(RecordSource, ACompressedFileIsReadWhole) {
+  TempDir dir;
+  const std::string path = dir / "in.csv.gz";
+  {
+    auto writer = open_row_writer(path, OutputFormat::kCsv, Compression::kGzip, {"n", "s"});
+    ASSERT_TRUE(writer.is_ok()) << writer.status().message();
+    OutputBatch batch;
+    batch.column_count = 2;
+    for (int i = 0; i < 3000; ++i) {
+      batch.owned.push_back(std::to_string(i));
+      batch.fields.push_back(batch.owned.back());
+      batch.fields.push_back("the same text, compressible");
+      batch.nulls.insert(batch.nulls.end(), {0, 0});
+      batch.row_count++;
+    }
+    ASSERT_TRUE(writer.value()->write(batch).is_ok());
+    ASSERT_TRUE(writer.value()->finish().is_ok());
+  }
+  const ByteRange planned = whole(path);
+  const Rows rows = read_source(spec_for(path, "csv"), planned);
+  ASSERT_EQ(rows.size(), 3000u);
+  EXPECT_EQ(rows.back(), (std::vector<std::string>{"2999", "the same text, compressible"}));
+  EXPECT_LT(planned.end_offset, 3000u * 30);  // fewer bytes than the records hold
+}
+
 TEST(RecordSource, HivePartitionedFileGetsItsValuesAsColumns) {
   TempDir dir;
   std::filesystem::create_directories(dir / "year=2024");
