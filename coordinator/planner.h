@@ -13,6 +13,11 @@
 
 namespace sluice {
 
+// A planned range as the ledger keeps it (partition_codec.cc): an index into
+// JobRecord::inputs and [begin, end). A task reads it as an InputRange
+// (common/spec/input_range.h), which task_for (wire.cc) makes from it and the
+// file: a ByteRange, or for the postgres input a QueryKeyRange
+// (postgres_key_range).
 struct PlannedRange {
   uint32_t file_index = 0;
   uint64_t begin_offset = 0;  // records that start in [begin, end) belong to it

@@ -6,6 +6,7 @@
 
 #include "common/base/clock.h"
 #include "common/base/limits.h"
+#include "common/postgres/connection.h"
 #include "coordinator/publisher.h"
 #include "coordinator/s3_output.h"
 
@@ -26,14 +27,6 @@ std::optional<std::string> join_plan_text(const JobRecord& job) {
   return fmt::format("plan=exchange map_tasks_left={} map_tasks_right={}",
                      job.map_tasks - job.map_tasks_right, job.map_tasks_right);
 }
-
-namespace {
-
-// postgres_input_file (common/postgres/connection.h) names the input
-// "postgres: DSN; key=…"; a file's path is absolute or a URL.
-bool is_postgres_input(const InputFile& input) { return input.path.rfind("postgres: ", 0) == 0; }
-
-}  // namespace
 
 proto::Task task_for(const JobRecord& job, const PartitionRecord& partition, uint32_t attempt) {
   proto::Task task;
@@ -77,16 +70,17 @@ proto::Task task_for(const JobRecord& job, const PartitionRecord& partition, uin
   // A join's right map tasks are the last map_tasks_right (admission.cc).
   task.join_right_side =
       partition.index < job.map_tasks && partition.index >= job.map_tasks - job.map_tasks_right;
-  task.path = input.path;
-  task.begin_offset = partition.range.begin_offset;
-  task.end_offset = partition.range.end_offset;
-  task.start_is_exact = partition.start_is_exact;
-  task.exact_start_offset = partition.exact_start_offset;
-  task.file_size_bytes = input.size_bytes;
-  if (is_postgres_input(input)) {
-    task.key_min = input.mtime_ns;  // postgres_input_file: the planned minimum key
+  if (is_postgres_input_file(input)) {
+    task.input =
+        postgres_key_range(input, partition.range.begin_offset, partition.range.end_offset);
   } else {
-    task.file_mtime_ns = input.mtime_ns;
+    task.input = ByteRange{.path = input.path,
+                           .begin_offset = partition.range.begin_offset,
+                           .end_offset = partition.range.end_offset,
+                           .start_is_exact = partition.start_is_exact,
+                           .exact_start_offset = partition.exact_start_offset,
+                           .file_size_bytes = input.size_bytes,
+                           .file_mtime_ns = input.mtime_ns};
   }
   task.rejects_temp_path = temp_rejects_path(job, partition.index, attempt);
   if (is_s3_output(job)) {

@@ -14,6 +14,7 @@
 
 #include "common/layout/hive_path.h"
 #include "common/s3/upload.h"
+#include "common/spec/input_range.h"
 
 namespace sluice::proto {
 
@@ -80,24 +81,16 @@ struct RequestWork {
   bool operator==(const RequestWork&) const = default;
 };
 
-// coordinator -> worker: one attempt of one partition. Which input it reads,
-// for a map-side task: `path` and [begin_offset, end_offset): bytes of a
-// file (CSV, JSON Lines; Parquet cut at row group starts), or, for a
-// postgres input, keys relative to `key_min` (docs/POSTGRES.md).
+// coordinator -> worker: one attempt of one partition. A map-side task reads
+// `input`: a byte range of a file or a key range of a postgres query
+// (common/spec/input_range.h); a bucket or merge task reads none.
 struct Task {
   std::string job_id;
   uint32_t partition = 0;
   uint32_t attempt = 0;
   std::string spec_yaml;  // the job file, compiled (and cached) by the worker
   std::string base_dir;   // relative paths in the spec resolve against it
-  std::string path;       // the input file of this partition
-  uint64_t begin_offset = 0;
-  uint64_t end_offset = 0;
-  bool start_is_exact = false;  // the first record starts exactly at exact_start_offset
-  uint64_t exact_start_offset = 0;
-  uint64_t file_size_bytes = 0;  // as planned; a different size fails the job
-  int64_t file_mtime_ns = 0;
-  int64_t key_min = 0;  // postgres: the planned minimum key (offsets are relative to it)
+  InputRange input;
   std::string temp_path;
   std::string rejects_temp_path;
   // Quarantine (docs/ARCHITECTURE.md, "A record that crashes workers").
@@ -107,7 +100,7 @@ struct Task {
   std::vector<std::string> skip_reasons;  // parallel to skip_offsets
   // A bucket task of the exchange (worker/bucket_task.h): reads buckets
   // [bucket_begin, bucket_end) of map_output_dir/map-NNNNN.bin for every
-  // NNNNN < map_output_count; `path` and the offsets are unused.
+  // NNNNN < map_output_count; `input` is unused.
   bool is_bucket_task = false;
   uint32_t bucket_begin = 0;
   uint32_t bucket_end = 0;

@@ -118,6 +118,10 @@ struct Task {
   # A postgres input (docs/POSTGRES.md): the key the offsets are relative to
   # (the query's minimum key when planned).
   keyMin @34 :Int64;
+  # The range is a postgres key range (path is the input's name, the
+  # offsets keys relative to keyMin; startIsExact, fileSizeBytes and
+  # fileMtimeNs unused), not a byte range of the file at path.
+  rangeIsKeys @35 :Bool;
 }
 
 # worker -> coordinator while a task runs.

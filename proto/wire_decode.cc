@@ -51,14 +51,20 @@ Task read(schema::Task::Reader in) {
   task.attempt = in.getAttempt();
   task.spec_yaml = text(in.getSpecYaml());
   task.base_dir = text(in.getBaseDir());
-  task.path = text(in.getPath());
-  task.begin_offset = in.getBeginOffset();
-  task.end_offset = in.getEndOffset();
-  task.start_is_exact = in.getStartIsExact();
-  task.exact_start_offset = in.getExactStartOffset();
-  task.file_size_bytes = in.getFileSizeBytes();
-  task.file_mtime_ns = in.getFileMtimeNs();
-  task.key_min = in.getKeyMin();
+  if (in.getRangeIsKeys()) {
+    task.input = QueryKeyRange{.name = text(in.getPath()),
+                               .key_min = in.getKeyMin(),
+                               .begin_offset = in.getBeginOffset(),
+                               .end_offset = in.getEndOffset()};
+  } else {
+    task.input = ByteRange{.path = text(in.getPath()),
+                           .begin_offset = in.getBeginOffset(),
+                           .end_offset = in.getEndOffset(),
+                           .start_is_exact = in.getStartIsExact(),
+                           .exact_start_offset = in.getExactStartOffset(),
+                           .file_size_bytes = in.getFileSizeBytes(),
+                           .file_mtime_ns = in.getFileMtimeNs()};
+  }
   task.temp_path = text(in.getTempPath());
   task.rejects_temp_path = text(in.getRejectsTempPath());
   task.isolating = in.getIsolating();

@@ -58,14 +58,22 @@ void fill(schema::Envelope::Builder envelope, const Task& task) {
   set_attempt(out, task.attempt_id());
   out.setSpecYaml(text(task.spec_yaml));
   out.setBaseDir(text(task.base_dir));
-  out.setPath(text(task.path));
-  out.setBeginOffset(task.begin_offset);
-  out.setEndOffset(task.end_offset);
-  out.setStartIsExact(task.start_is_exact);
-  out.setExactStartOffset(task.exact_start_offset);
-  out.setFileSizeBytes(task.file_size_bytes);
-  out.setFileMtimeNs(task.file_mtime_ns);
-  out.setKeyMin(task.key_min);
+  if (const auto* bytes = std::get_if<ByteRange>(&task.input)) {
+    out.setPath(text(bytes->path));
+    out.setBeginOffset(bytes->begin_offset);
+    out.setEndOffset(bytes->end_offset);
+    out.setStartIsExact(bytes->start_is_exact);
+    out.setExactStartOffset(bytes->exact_start_offset);
+    out.setFileSizeBytes(bytes->file_size_bytes);
+    out.setFileMtimeNs(bytes->file_mtime_ns);
+  } else {
+    const QueryKeyRange& keys = std::get<QueryKeyRange>(task.input);
+    out.setRangeIsKeys(true);
+    out.setPath(text(keys.name));
+    out.setKeyMin(keys.key_min);
+    out.setBeginOffset(keys.begin_offset);
+    out.setEndOffset(keys.end_offset);
+  }
   out.setTempPath(text(task.temp_path));
   out.setRejectsTempPath(text(task.rejects_temp_path));
   out.setIsolating(task.isolating);

@@ -8,21 +8,15 @@
 
 #include "common/base/batch.h"
 #include "common/base/limits.h"
-#include "common/csv/range_reader.h"
 #include "common/exchange/exchange.h"
 #include "common/exchange/join_plan.h"
 #include "common/exchange/join_rows.h"
 #include "common/exchange/map_output.h"
 #include "common/exchange/sort_map_sink.h"
-#include "common/io/byte_source.h"
 #include "common/io/row_writer.h"
-#include "common/job/check.h"
-#include "common/job/hive_partitions.h"
-#include "common/job/hive_reader.h"
-#include "common/job/inputs.h"
 #include "common/job/job_file.h"
 #include "common/pipeline/pipeline.h"
-#include "common/postgres/range_reader.h"
+#include "common/sources/record_source.h"
 #include "common/spec/job_spec.h"
 #include "worker/bucket_task.h"
 #include "worker/compiled_jobs.h"
@@ -47,19 +41,6 @@ TaskOutcome map_output_lost(uint32_t map_task, std::string error) {
 }
 
 namespace {
-
-// The input must be the file that was planned: same size, same mtime (for a
-// URL: same Content-Length, same ETag/Last-Modified hash).
-std::optional<std::string> changed_input(const TaskSpec& task, const S3Options& s3) {
-  auto now = stat_input(task.path, s3);
-  if (!now.is_ok()) return "input file " + task.path + " is gone: " + now.status().message();
-  if (now->size_bytes != task.file_size_bytes || now->mtime_ns != task.file_mtime_ns) {
-    return fmt::format(
-        "input file {} changed while the job ran (size {} -> {} bytes, mtime {} -> {} ns)",
-        task.path, task.file_size_bytes, now->size_bytes, task.file_mtime_ns, now->mtime_ns);
-  }
-  return std::nullopt;
-}
 
 // Records the coordinator pinned as crashing workers leave the batch for the
 // rejects, with the coordinator's reason; the pipeline never sees them.
@@ -187,8 +168,8 @@ Result<std::unique_ptr<RowWriter>> open_join_map_writer(const TaskSpec& task, co
   for (const std::string& name : names) {
     auto found = std::find(columns.begin(), columns.end(), name);
     if (found == columns.end()) {
-      return invalid_argument(
-          fmt::format("{}: the join key '{}' is not one of its columns", task.path, name));
+      return invalid_argument(fmt::format("{}: the join key '{}' is not one of its columns",
+                                          input_name(task.input), name));
     }
     keys.push_back(static_cast<size_t>(found - columns.begin()));
   }
@@ -257,47 +238,13 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
     join = spec.steps[*index].join;
     spec = task.join_right_side ? join_right_spec(spec) : join_left_spec(spec);
   }
-  // A postgres input is read by key range through a cursor; rows changed in
-  // place between attempts are not detected (docs/POSTGRES.md).
-  const bool postgres = spec.input.format == InputFormat::kPostgres;
-  if (!postgres) {
-    if (auto changed = changed_input(task, input_s3_options(spec.input, spec.base_dir)))
-      return failure(*changed, false);
-  }
-
-  std::unique_ptr<ByteSource> source;
-  std::unique_ptr<RecordReader> reader_holder;
-  std::vector<std::string> columns;
-  std::vector<std::string> file_columns;  // hive partitioning: the file's own
-  std::optional<std::vector<std::optional<std::string>>> hive_values;
-  if (postgres) {
-    PostgresRangeOptions options;
-    options.input = spec.input;
-    options.base_dir = spec.base_dir;
-    options.min_key = task.key_min;  // the planned minimum key (offsets are relative to it)
-    options.begin_offset = task.begin_offset;
-    options.end_offset = task.end_offset;
-    options.keep_raw = spec.schema.has_value();  // only the schema gate rejects rows
-    auto opened = PostgresRangeReader::open(std::move(options));
-    if (!opened.is_ok()) return failure(opened.status().message(), true);
-    columns = opened.value()->columns();
-    reader_holder = std::move(opened).value();
-  } else {
-    auto opened = open_input_source(task.path, input_s3_options(spec.input, spec.base_dir));
-    if (!opened.is_ok()) return failure(opened.status().message(), true);
-    source = std::move(opened).value();
-    auto read = read_input_columns(spec, task.path);
-    if (!read.is_ok()) return failure(read.status().message(), true);
-    columns = std::move(read).value();
-    if (hive_partitioning_on(spec.input)) {
-      // The file's partition values follow its columns (hive_partitions.h).
-      auto values = hive_values_of(spec.input, task.path);
-      if (!values.is_ok()) return failure(values.status().message(), false);
-      hive_values = std::move(values).value();
-      file_columns = columns;
-      columns = columns_with_hive_keys(file_columns, spec.input);
-    }
-  }
+  // The task's range of the input (a file's bytes, a postgres query's keys),
+  // checked against the input as planned.
+  bool retryable = true;
+  auto opened_source = open_record_source(spec, task.input, retryable);
+  if (!opened_source.is_ok()) return failure(opened_source.status().message(), retryable);
+  RecordSource& reader = *opened_source.value();
+  const std::vector<std::string>& columns = reader.columns();
   auto pipeline = Pipeline::compile(spec, columns);
   if (!pipeline.is_ok()) return failure(pipeline.status().message(), false);
   pipeline.value()->set_abort(&control.abort);
@@ -337,33 +284,18 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
     return map_writer ? map_writer->write(rows) : part_writer->write(rows);
   };
   auto reject_writer =
-      open_reject_writer(task.rejects_temp_path, task.path,
-                         postgres ? RejectOffsets::kSignedKeys : RejectOffsets::kBytes);
+      open_reject_writer(task.rejects_temp_path, input_name(task.input), reader.offsets());
   if (!reject_writer.is_ok()) return failure(reject_writer.status().message(), true);
 
-  if (!postgres) {
-    InputRange range;
-    range.begin_offset = task.begin_offset;
-    // A compressed input is one range: all of its decompressed bytes.
-    range.end_offset = is_compressed_input(task.path) ? source->size_bytes() : task.end_offset;
-    range.start_is_exact = task.start_is_exact;
-    range.exact_start_offset = task.exact_start_offset;
-    // Projection pushdown: the reader materializes only the columns the
-    // pipeline reads.
-    std::optional<std::vector<size_t>> read_columns;
-    if (projects_columns(spec.input.format)) {
-      std::vector<size_t> read = pipeline.value()->input_columns_read();
-      if (read.size() < columns.size()) {
-        pipeline.value()->read_projected(read);
-        read_columns = std::move(read);
-      }
+  // Projection pushdown: the reader materializes only the columns the
+  // pipeline reads.
+  if (reader.projects_columns()) {
+    std::vector<size_t> read = pipeline.value()->input_columns_read();
+    if (read.size() < columns.size()) {
+      pipeline.value()->read_projected(read);
+      reader.project(std::move(read));
     }
-    reader_holder =
-        hive_values ? open_hive_record_reader(spec, *source, file_columns, std::move(*hive_values),
-                                              range, std::move(read_columns))
-                    : open_record_reader(spec, *source, columns, range, std::move(read_columns));
   }
-  RecordReader& reader = *reader_holder;
 
   RecordBatch batch;
   RecordBatch slice;
@@ -421,10 +353,7 @@ TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
   }
   // Past the last record: a crash from here on is no record's.
   if (task.isolating) announce(control, reader.end_offset(), 0);
-  if (!postgres) {
-    if (auto changed = changed_input(task, input_s3_options(spec.input, spec.base_dir)))
-      return failure(*changed, false);
-  }
+  if (auto changed = reader.input_changed()) return failure(*changed, false);
   if (partial) {
     output.clear();
     Status finished = pipeline.value()->finish_partial(output);

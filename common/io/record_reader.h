@@ -1,6 +1,7 @@
 #pragma once
 // RecordReader: the records of one range of an input, whatever its format
-// (CSV, JSON lines, Parquet, PostgreSQL), and the byte range a reader reads.
+// (CSV, JSON lines, Parquet, PostgreSQL). The range itself is
+// common/spec/input_range.h; common/sources opens the reader of one.
 
 #include <cstdint>
 #include <vector>
@@ -26,13 +27,6 @@ class RecordReader {
   // those row groups.
   virtual uint64_t rows_skipped() const { return 0; }
   virtual uint64_t row_groups_skipped() const { return 0; }
-};
-
-struct InputRange {
-  uint64_t begin_offset = 0;
-  uint64_t end_offset = 0;
-  bool start_is_exact = false;
-  uint64_t exact_start_offset = 0;
 };
 
 }  // namespace sluice

@@ -125,7 +125,8 @@ Result<InferredTypes> infer_csv_types(const JobSpec& spec, const std::string& ba
                             read_input_columns(with_base, file.path));
     SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source,
                             open_input_source(file.path, input_s3_options(spec.input, base_dir)));
-    InputRange range;
+    ByteRange range;
+    range.path = file.path;
     range.end_offset = std::min<uint64_t>(file.size_bytes, kInferSampleBytes);
     if (is_compressed_input(file.path)) range.end_offset = file.size_bytes;
     std::unique_ptr<RecordReader> reader = open_record_reader(spec, *source, names, range);

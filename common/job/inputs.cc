@@ -161,7 +161,7 @@ bool projects_columns(InputFormat format) {
 
 std::unique_ptr<RecordReader> open_record_reader(const JobSpec& spec, ByteSource& source,
                                                  const std::vector<std::string>& columns,
-                                                 const InputRange& range,
+                                                 const ByteRange& range,
                                                  std::optional<std::vector<size_t>> read_columns) {
   SLUICE_ASSERT(!read_columns || projects_columns(spec.input.format),
                 "a projection for an input format that cannot skip columns");

@@ -14,6 +14,7 @@
 #include "common/io/byte_source.h"
 #include "common/io/input_file.h"
 #include "common/io/record_reader.h"
+#include "common/spec/input_range.h"
 #include "common/spec/job_spec.h"
 
 namespace sluice {
@@ -44,13 +45,14 @@ bool is_compressed_input(const std::string& path);
 Result<std::unique_ptr<ByteSource>> open_input_source(const std::string& path,
                                                       const S3Options& s3 = {});
 
-// A reader of `range` of `source` (which must outlive it) in the job's input
+// A reader of the bytes [range.begin_offset, range.end_offset) of `source`
+// (which must outlive it; range.path is not opened) in the job's input
 // format, for the job's `columns` (read_input_columns). `read_columns`: the
 // column indexes (ascending) its batches hold, when the format can skip the
 // others (CSV; see projects_columns); nullopt: every column.
 std::unique_ptr<RecordReader> open_record_reader(
     const JobSpec& spec, ByteSource& source, const std::vector<std::string>& columns,
-    const InputRange& range, std::optional<std::vector<size_t>> read_columns = std::nullopt);
+    const ByteRange& range, std::optional<std::vector<size_t>> read_columns = std::nullopt);
 
 // Whether open_record_reader can leave columns out for this input format
 // (CSV: records are still checked whole; JSONL: not, a duplicate key in a

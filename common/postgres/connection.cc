@@ -232,4 +232,14 @@ InputFile postgres_input_file(const InputSpec& input, const PostgresKeyStats& st
   return file;
 }
 
+bool is_postgres_input_file(const InputFile& file) { return file.path.rfind("postgres: ", 0) == 0; }
+
+QueryKeyRange postgres_key_range(const InputFile& file, uint64_t begin_offset,
+                                 uint64_t end_offset) {
+  return QueryKeyRange{.name = file.path,
+                       .key_min = file.mtime_ns,
+                       .begin_offset = begin_offset,
+                       .end_offset = end_offset};
+}
+
 }  // namespace sluice

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/base/status.h"
+#include "common/spec/input_range.h"
 
 struct pg_conn;
 
@@ -84,5 +85,10 @@ Result<PostgresKeyStats> postgres_key_stats(const InputSpec& input, const std::s
 // Partition offsets are keys relative to the min key: [begin, end) holds the
 // rows with min + begin <= key < min + end.
 InputFile postgres_input_file(const InputSpec& input, const PostgresKeyStats& stats);
+// Whether `file` is a postgres_input_file (a file's path is absolute or a URL).
+bool is_postgres_input_file(const InputFile& file);
+// The key range [begin, end) of the postgres_input_file `file` as a task
+// reads it: its name, its min key.
+QueryKeyRange postgres_key_range(const InputFile& file, uint64_t begin_offset, uint64_t end_offset);
 
 }  // namespace sluice

@@ -15,15 +15,15 @@ namespace {}  // namespace
 
 Result<std::unique_ptr<PostgresRangeReader>> PostgresRangeReader::open(
     PostgresRangeOptions options) {
-  SLUICE_ASSERT(options.begin_offset <= options.end_offset, "range {}..{}", options.begin_offset,
-                options.end_offset);
+  SLUICE_ASSERT(options.range.begin_offset <= options.range.end_offset, "range {}..{}",
+                options.range.begin_offset, options.range.end_offset);
   std::unique_ptr<PostgresRangeReader> reader(new PostgresRangeReader(std::move(options)));
   const PostgresRangeOptions& o = reader->options_;
   SLUICE_ASSIGN_OR_RETURN(reader->connection_, PgConnection::open(o.input, o.base_dir));
   // Keys relative to the planned min: [min + begin, min + end). An end past
   // int64 (the max key was INT64_MAX) needs no upper bound.
-  const __int128 low = static_cast<__int128>(o.min_key) + o.begin_offset;
-  const __int128 high = static_cast<__int128>(o.min_key) + o.end_offset;
+  const __int128 low = static_cast<__int128>(o.range.key_min) + o.range.begin_offset;
+  const __int128 high = static_cast<__int128>(o.range.key_min) + o.range.end_offset;
   const std::string key = postgres_identifier(o.input.key);
   std::string where = fmt::format("q.{} >= {}", key, static_cast<int64_t>(low));
   if (high <= std::numeric_limits<int64_t>::max()) {
@@ -77,9 +77,9 @@ Status PostgresRangeReader::fetch() {
     }
     pending_ = false;
     if (PQresultStatus(result_) != PGRES_TUPLES_OK) {
-      return io_error(connection_->error("reading keys " + std::to_string(options_.begin_offset) +
-                                         ".." + std::to_string(options_.end_offset) +
-                                         " (relative to the min key)"));
+      return io_error(connection_->error(
+          "reading keys " + std::to_string(options_.range.begin_offset) + ".." +
+          std::to_string(options_.range.end_offset) + " (relative to the min key)"));
     }
     const uint64_t rows = static_cast<uint64_t>(PQntuples(result_));
     if (rows == 0) done_ = true;

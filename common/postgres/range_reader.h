@@ -21,6 +21,7 @@
 
 #include "common/io/record_reader.h"
 #include "common/postgres/connection.h"
+#include "common/spec/input_range.h"
 #include "common/spec/job_spec.h"
 
 struct pg_result;
@@ -30,9 +31,7 @@ namespace sluice {
 struct PostgresRangeOptions {
   InputSpec input;
   std::string base_dir;  // password_file resolves against it
-  int64_t min_key = 0;   // as planned
-  uint64_t begin_offset = 0;
-  uint64_t end_offset = 0;
+  QueryKeyRange range;   // keys range.key_min + [begin_offset, end_offset)
   // Render each row as CSV for the raw record of a reject. Only the schema
   // gate rejects rows: without a schema the raw records stay empty.
   bool keep_raw = true;
@@ -50,8 +49,8 @@ class PostgresRangeReader final : public RecordReader {
   const std::string& select_sql() const { return select_sql_; }
 
   Result<bool> next(RecordBatch& batch, std::vector<RejectedRecord>& rejects) override;
-  uint64_t start_offset() const override { return options_.begin_offset; }
-  uint64_t end_offset() const override { return options_.end_offset; }
+  uint64_t start_offset() const override { return options_.range.begin_offset; }
+  uint64_t end_offset() const override { return options_.range.end_offset; }
   // Bytes of text values received (plus one a field).
   uint64_t bytes_read() const override { return bytes_read_; }
   uint64_t records_read() const override { return records_read_; }

@@ -414,9 +414,9 @@ TEST_F(Postgres, RangeReaderFetchesBoundedBatchesOfItsRangeOnly) {
   input.password_file = dir_ / "pw.txt";
   PostgresRangeOptions options;
   options.input = input;
-  options.min_key = -4997;
-  options.begin_offset = 3000;  // keys -1997 ..
-  options.end_offset = 33000;   // .. 28002 (exclusive): 10,000 rows
+  options.range.key_min = -4997;
+  options.range.begin_offset = 3000;  // keys -1997 ..
+  options.range.end_offset = 33000;   // .. 28002 (exclusive): 10,000 rows
   auto reader = PostgresRangeReader::open(options);
   ASSERT_TRUE(reader.is_ok()) << reader.status().to_string();
   EXPECT_EQ(reader.value()->columns(), (std::vector<std::string>{"id", "note"}));

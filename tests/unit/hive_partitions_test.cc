@@ -12,10 +12,10 @@
 
 #include "common/io/byte_source.h"
 #include "common/job/hive_prune.h"
-#include "common/job/hive_reader.h"
 #include "common/job/input_listing.h"
 #include "common/layout/hive_path.h"
 #include "common/parquet/pushdown.h"
+#include "common/sources/hive_reader.h"
 
 namespace sluice {
 namespace {
@@ -240,7 +240,7 @@ TEST(HiveReader, AppendsPartitionValuesAfterTheProjectedFileColumns) {
   spec.input.max_record_size_bytes = 1 << 20;
   auto source = FileSource::open(path);
   ASSERT_TRUE(source.is_ok());
-  InputRange range;
+  ByteRange range;
   range.end_offset = source.value()->size_bytes();
   // Columns: a, city (the path's value wins), b, year. Read a, city, year.
   auto reader =

@@ -85,6 +85,10 @@ TEST(PostgresPlan, KeyStatsSpanAndInputFile) {
   EXPECT_EQ(file.path, "postgres: host=db dbname=x user=u; key=id; query=SELECT * FROM t");
   EXPECT_EQ(file.size_bytes, 16u);
   EXPECT_EQ(file.mtime_ns, -5);
+  // A task's range of it: the name and the min key travel with the offsets.
+  EXPECT_TRUE(is_postgres_input_file(file));
+  EXPECT_FALSE(is_postgres_input_file(InputFile{"/data/postgres: x.csv", 1, 2}));
+  EXPECT_EQ(postgres_key_range(file, 3, 9), (QueryKeyRange{file.path, -5, 3, 9}));
   EXPECT_EQ((PostgresKeyStats{0, 0, 0}.key_span()), 0u);
   const int64_t lowest = std::numeric_limits<int64_t>::min();
   const int64_t highest = std::numeric_limits<int64_t>::max();

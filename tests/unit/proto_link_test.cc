@@ -41,12 +41,12 @@ TEST(Link, TypedMessagesGoBothWays) {
 
   Task task;
   task.job_id = "job";
-  task.key_min = -3;
+  task.input = QueryKeyRange{"postgres: q", -3, 0, 10};
   ASSERT_TRUE(server.value()->send_to("worker-1", task).is_ok());
   auto back = next(*client.value());
   ASSERT_TRUE(back.has_value());
   ASSERT_TRUE(back->message.is_ok());
-  EXPECT_EQ(std::get<Task>(back->message.value()).key_min, -3);
+  EXPECT_EQ(std::get<Task>(back->message.value()).input, task.input);
 }
 
 TEST(Link, OversizedMessagesAreRefusedBeforeSending) {

@@ -91,14 +91,11 @@ Task random_task(Random& r) {
   task.attempt = r.u32();
   task.spec_yaml = r.text();
   task.base_dir = r.text();
-  task.path = r.text();
-  task.begin_offset = r.u64();
-  task.end_offset = r.u64();
-  task.start_is_exact = r.flag();
-  task.exact_start_offset = r.u64();
-  task.file_size_bytes = r.u64();
-  task.file_mtime_ns = r.i64();
-  task.key_min = r.i64();
+  if (r.flag()) {
+    task.input = QueryKeyRange{r.text(), r.i64(), r.u64(), r.u64()};
+  } else {
+    task.input = ByteRange{r.text(), r.u64(), r.u64(), r.flag(), r.u64(), r.u64(), r.i64()};
+  }
   task.temp_path = r.text();
   task.rejects_temp_path = r.text();
   task.isolating = r.flag();
@@ -209,12 +206,35 @@ TEST(Wire, EveryKindRoundTripsWithRandomFields) {
 
 TEST(Wire, DefaultsRoundTripAndNewFieldsArrive) {
   EXPECT_TRUE(decode(encode(Task{})).value() == Message(Task{}));
-  Task task;
-  task.key_min = -5;  // a postgres key range's minimum key travels in its own field
-  task.file_mtime_ns = 0;
-  const Message read = decode(encode(task)).value();
-  EXPECT_EQ(std::get<Task>(read).key_min, -5);
-  EXPECT_EQ(std::get<Task>(read).file_mtime_ns, 0);
+  EXPECT_TRUE(std::holds_alternative<ByteRange>(Task{}.input));
+}
+
+// Each kind of input range arrives as the kind it was, every field intact.
+TEST(Wire, TaskInputRangesKeepTheirKind) {
+  Task bytes;
+  bytes.input = ByteRange{"s3://bucket/a b.csv",
+                          1ull << 40,
+                          (1ull << 40) + 7,
+                          true,
+                          (1ull << 40) + 3,
+                          1ull << 41,
+                          -12345};
+  const Task read_bytes = std::get<Task>(decode(encode(bytes)).value());
+  ASSERT_TRUE(std::holds_alternative<ByteRange>(read_bytes.input));
+  EXPECT_EQ(std::get<ByteRange>(read_bytes.input), std::get<ByteRange>(bytes.input));
+
+  Task keys;
+  // A key range starting at key 0 relative to a negative minimum key.
+  keys.input = QueryKeyRange{"postgres: dbname=x; key=id; query=SELECT 1", -5, 0, 1000};
+  const Task read_keys = std::get<Task>(decode(encode(keys)).value());
+  ASSERT_TRUE(std::holds_alternative<QueryKeyRange>(read_keys.input));
+  EXPECT_EQ(std::get<QueryKeyRange>(read_keys.input), std::get<QueryKeyRange>(keys.input));
+  EXPECT_EQ(input_name(read_keys.input), "postgres: dbname=x; key=id; query=SELECT 1");
+
+  // An empty key range of key 0 is still a key range.
+  keys.input = QueryKeyRange{};
+  EXPECT_TRUE(
+      std::holds_alternative<QueryKeyRange>(std::get<Task>(decode(encode(keys)).value()).input));
 }
 
 TEST(Wire, TruncatedFramesAreErrors) {

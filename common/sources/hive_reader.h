@@ -19,7 +19,7 @@ namespace sluice {
 // A NULL value is an empty view with no data, as the readers mark NULLs.
 std::unique_ptr<RecordReader> open_hive_record_reader(
     const JobSpec& spec, ByteSource& source, const std::vector<std::string>& file_columns,
-    std::vector<std::optional<std::string>> values, const InputRange& range,
+    std::vector<std::optional<std::string>> values, const ByteRange& range,
     std::optional<std::vector<size_t>> read_columns);
 
 }  // namespace sluice

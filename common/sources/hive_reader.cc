@@ -1,4 +1,4 @@
-#include "common/job/hive_reader.h"
+#include "common/sources/hive_reader.h"
 
 #include <algorithm>
 
@@ -62,7 +62,7 @@ class HiveRecordReader final : public RecordReader {
 
 std::unique_ptr<RecordReader> open_hive_record_reader(
     const JobSpec& spec, ByteSource& source, const std::vector<std::string>& file_columns,
-    std::vector<std::optional<std::string>> values, const InputRange& range,
+    std::vector<std::optional<std::string>> values, const ByteRange& range,
     std::optional<std::vector<size_t>> read_columns) {
   const std::vector<std::string> keys = hive_keys(spec.input);
   const std::vector<std::string> columns = columns_with_hive_keys(file_columns, spec.input);
