@@ -12,8 +12,14 @@
 
 namespace sluice {
 
-CoordinatorCore::CoordinatorCore(Scheduler& scheduler, const Clock& clock, Outbox& outbox)
-    : scheduler_(scheduler), clock_(clock), outbox_(outbox), log_(logger("coordinator")) {}
+CoordinatorCore::CoordinatorCore(Scheduler& scheduler, const Clock& clock, Outbox& outbox,
+                                 Filesystem& files)
+    : scheduler_(scheduler),
+      clock_(clock),
+      outbox_(outbox),
+      files_(files),
+      log_(logger("coordinator")),
+      ended_jobs_(files) {}
 
 Status CoordinatorCore::recover() {
   // What load() committed, and whatever a crashed process left in the WAL's
@@ -22,7 +28,7 @@ Status CoordinatorCore::recover() {
   for (const AttemptRef& ref : scheduler_.unpublished()) SLUICE_RETURN_IF_ERROR(publish(ref));
   for (const JobRecord* job : scheduler_.jobs()) {
     if (is_final(job->state)) {
-      collect_temporary(*job);
+      collect_temporary(files_, *job);
       continue;
     }
     std::set<std::string> keep;
@@ -37,7 +43,7 @@ Status CoordinatorCore::recover() {
         keep.insert(std::move(file));
       }
     }
-    remove_temporaries_except(*job, keep);
+    remove_temporaries_except(files_, *job, keep);
     log_->info("job resumed job={} name={}", job->id, job->name);
   }
   ended_jobs_.seed(scheduler_.jobs());
@@ -65,8 +71,8 @@ Status CoordinatorCore::on_done(const std::string& identity, const DoneReport& r
       problem = s3_uploads_problem(*reported, report.attempt.partition, report.stats);
     }
     if (!problem) {
-      problem = temporary_files_problem(*reported, report.attempt.partition, report.attempt.attempt,
-                                        report.stats);
+      problem = temporary_files_problem(files_, *reported, report.attempt.partition,
+                                        report.attempt.attempt, report.stats);
     }
   }
   if (problem) {
@@ -90,9 +96,9 @@ Status CoordinatorCore::on_done(const std::string& identity, const DoneReport& r
       unconfirmed_uploads_.erase(found);
     }
     if (job == nullptr) continue;
-    discard_attempt(*job, ref.partition, ref.attempt);
+    discard_attempt(files_, *job, ref.partition, ref.attempt);
     // A late attempt of a finished job recreated its temporary directory.
-    if (job->state == JobState::kSucceeded) collect_temporary(*job);
+    if (job->state == JobState::kSucceeded) collect_temporary(files_, *job);
   }
   for (const AttemptRef& ref : outcome.committed) unconfirmed_uploads_.erase(ref);
   // Refused, not discarded: a second Done of an attempt written or won,
@@ -153,7 +159,7 @@ Status CoordinatorCore::publish(const AttemptRef& ref) {
   // An s3:// output: a map or sorted output of an exchange is renamed into
   // the exchange directory; the uploads (parts, rejects) are completed.
   Status published = !is_s3_output(*job) || !writes_part(*job, ref.partition)
-                         ? publish_partition(*job, *partition)
+                         ? publish_partition(files_, *job, *partition)
                          : Status::ok();
   if (published.is_ok() && is_s3_output(*job)) published = publish_s3_partition(*job, *partition);
   if (!published.is_ok()) {
@@ -176,7 +182,7 @@ Status CoordinatorCore::on_failed(const std::string& identity, const FailedRepor
   log_->warn("attempt failed job={} partition={} attempt={} retryable={} error={}", ref.job_id,
              ref.partition, ref.attempt, report.retryable, report.message);
   if (const JobRecord* job = scheduler_.job(ref.job_id))
-    discard_attempt(*job, ref.partition, ref.attempt);
+    discard_attempt(files_, *job, ref.partition, ref.attempt);
   if (report.retryable) metrics_.retries++;
   if (report.map_output_lost) {
     return scheduler_.on_map_output_lost(identity, ref, report.lost_map_task, report.message);
@@ -229,14 +235,15 @@ Status CoordinatorCore::tick() {
     auto partition_at = [&](uint32_t index) -> const PartitionRecord& {
       return *scheduler_.partition(job_id, index);
     };
-    Status finished = finish_output(job, partition_at, scheduler_.seen_files(job.lineage_id));
+    Status finished =
+        finish_output(files_, job, partition_at, scheduler_.seen_files(job.lineage_id));
     if (!finished.is_ok()) {
       SLUICE_RETURN_IF_ERROR(stop(job_id, JobState::kFailed, finished.message()));
       continue;
     }
     crash_point("finished-output");
     SLUICE_RETURN_IF_ERROR(scheduler_.mark_succeeded(job_id));
-    collect_temporary(job);  // an incremental run's replaced parts go now
+    collect_temporary(files_, job);  // an incremental run's replaced parts go now
     const JobTotals counts = scheduler_.totals(job_id);
     log_->info(
         "job ended job={} name={} state=succeeded output={} partitions={} rows_in={} "

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/base/clock.h"
+#include "common/io/filesystem.h"
 #include "coordinator/publisher.h"
 #include "coordinator/scheduler.h"
 #include "coordinator/status_board.h"
@@ -51,7 +52,9 @@ using FailedReport = proto::Failed;
 
 class CoordinatorCore {
  public:
-  CoordinatorCore(Scheduler& scheduler, const Clock& clock, Outbox& outbox);
+  // `files`: the output directories' (publishing, job ends, collection).
+  CoordinatorCore(Scheduler& scheduler, const Clock& clock, Outbox& outbox,
+                  Filesystem& files = real_filesystem());
 
   // After Scheduler::load(): publish what was committed, collect the
   // temporary files no written attempt owns, and what ended jobs left.
@@ -99,6 +102,7 @@ class CoordinatorCore {
   Scheduler& scheduler_;
   const Clock& clock_;
   Outbox& outbox_;
+  Filesystem& files_;
   std::shared_ptr<spdlog::logger> log_;
   LoopMetrics metrics_;
   EndedJobs ended_jobs_;  // what jobs that ended left in their output directories
