@@ -13,6 +13,10 @@ struct PlantedBugs {
   // CoordinatorCore::on_done renames a committed attempt into place at
   // once, before the round's WAL sync has made its commit durable.
   bool publish_before_sync = false;
+  // publish_partition renames a part into place without fsyncing its
+  // directory: the ledger then records it published while a power cut can
+  // still undo the rename.
+  bool publish_before_directory_sync = false;
 };
 
 inline PlantedBugs& planted_bugs() {

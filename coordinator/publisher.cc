@@ -27,6 +27,7 @@
 #include "coordinator/manifest.h"
 #include "coordinator/manifest_stream.h"
 #include "coordinator/output_dir.h"
+#include "coordinator/planted_bugs.h"
 #include "coordinator/s3_output.h"
 
 namespace sluice {
@@ -117,6 +118,16 @@ Result<std::optional<PartFile>> write_empty_part(Filesystem& files, const JobRec
 
 }  // namespace
 
+// The planted bug publish_before_directory_sync (planted_bugs.h): the
+// rename without the directory's fsync that makes it durable.
+static Status rename_without_directory_sync(Filesystem& files, const std::string& temp,
+                                            const std::string& final_path) {
+  SLUICE_ASSIGN_OR_RETURN(FileStatus temp_status, files.stat(temp));
+  if (!temp_status.exists) return Status::ok();  // a redo: in place already
+  SLUICE_RETURN_IF_ERROR(files.fsync_file(temp));
+  return files.rename(temp, final_path, RenameMode::kNoReplace);
+}
+
 // A part into place: its one file, or under output.partition_by each of its
 // files into its partition's directory (a redo after a crash skips those
 // already renamed).
@@ -126,7 +137,11 @@ static Status publish_part(Filesystem& files, const JobRecord& job,
   const std::string temp = temp_part_path(job, partition.index, attempt);
   if (job.partition_by.empty()) {
     const uint32_t number = part_number(job, partition.index) - job.part_base;
-    return publish_file(temp, in_output(job, part_name(job, number)), files).status();
+    const std::string final_path = in_output(job, part_name(job, number));
+    if (planted_bugs().publish_before_directory_sync) {
+      return rename_without_directory_sync(files, temp, final_path);
+    }
+    return publish_file(temp, final_path, files).status();
   }
   for (size_t i = 0; i < partition.stats.files.size(); ++i) {
     const PartitionFile& file = partition.stats.files[i];

@@ -29,7 +29,9 @@ struct SimulatedCrash {
 
 class SimCoordinator final : public Outbox {
  public:
-  SimCoordinator(World& world, std::shared_ptr<MemoryDisk> disk);
+  // `files`: the output directory as the coordinator sees it (a power cut
+  // loses what it did not sync: sim_filesystem.h).
+  SimCoordinator(World& world, std::shared_ptr<MemoryDisk> disk, Filesystem& files);
   ~SimCoordinator() override;
 
   // Starts (or restarts): loads the ledger and recovers.
@@ -63,6 +65,7 @@ class SimCoordinator final : public Outbox {
 
   World& world_;
   std::shared_ptr<MemoryDisk> disk_;
+  Filesystem& files_;
   std::unique_ptr<PartitionLedger> ledger_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<CoordinatorCore> core_;

@@ -97,6 +97,12 @@ struct Faults {
 };
 
 // Planted protocol bugs the simulation must catch (its own test only).
-enum class PlantedBug { kNone, kFsyncLies, kAcceptDoneWithoutLease, kPublishBeforeSync };
+enum class PlantedBug {
+  kNone,
+  kFsyncLies,
+  kAcceptDoneWithoutLease,
+  kPublishBeforeSync,
+  kPublishBeforeDirectorySync,
+};
 
 }  // namespace sluice::sim

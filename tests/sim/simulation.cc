@@ -14,6 +14,7 @@
 #include "coordinator/planted_bugs.h"
 #include "tests/sim/invariants.h"
 #include "tests/sim/sim_coordinator.h"
+#include "tests/sim/sim_filesystem.h"
 #include "tests/sim/sim_worker.h"
 
 namespace sluice::sim {
@@ -70,15 +71,20 @@ thread_local Simulation* g_current = nullptr;
 class Simulation {
  public:
   explicit Simulation(const RunOptions& options)
-      : options_(options), world_(options.seed), disk_(std::make_shared<MemoryDisk>()) {
+      : options_(options),
+        world_(options.seed),
+        disk_(std::make_shared<MemoryDisk>()),
+        dir_(options.root + "/s" + std::to_string(options.seed)),
+        files_(dir_ + ".unsynced") {
     world_.tracing = options.trace;
-    dir_ = options.root + "/s" + std::to_string(options.seed);
     g_current = this;
     set_crash_point_hook(&Simulation::on_crash_point);
     disk_->set_fsync_lies(options.planted == PlantedBug::kFsyncLies);
     planted_bugs().accept_done_without_lease =
         options.planted == PlantedBug::kAcceptDoneWithoutLease;
     planted_bugs().publish_before_sync = options.planted == PlantedBug::kPublishBeforeSync;
+    planted_bugs().publish_before_directory_sync =
+        options.planted == PlantedBug::kPublishBeforeDirectorySync;
   }
 
   ~Simulation() {
@@ -87,6 +93,7 @@ class Simulation {
     planted_bugs() = PlantedBugs{};
     std::error_code ignored;
     fs::remove_all(dir_, ignored);
+    fs::remove_all(dir_ + ".unsynced", ignored);
   }
 
   RunResult run() {
@@ -156,7 +163,7 @@ class Simulation {
         "rejects:\n  max_ratio: 1\nmax_attempts: 3\n",
         kSplitBytes);
     write_text(dir_ + "/job.yaml", job_yaml_);
-    coordinator_ = std::make_unique<SimCoordinator>(world_, disk_);
+    coordinator_ = std::make_unique<SimCoordinator>(world_, disk_, files_);
     SLUICE_RETURN_IF_ERROR(coordinator_->start());
     SLUICE_RETURN_IF_ERROR(submit());
     const auto workers = rng.between(1, 3);
@@ -189,8 +196,23 @@ class Simulation {
 
   void crash_coordinator() {
     coordinator_crashes_++;
-    coordinator_->crash(world_.rng.chance(world_.faults.power_cut_per_million));
+    const bool power_cut = world_.rng.chance(world_.faults.power_cut_per_million);
+    coordinator_->crash(power_cut);
+    if (power_cut) lose_unsynced_files();
     coordinator_->restart_at_ms = world_.now_ms() + world_.rng.between(10, 3'000);
+  }
+
+  // The output directory at a power cut: operations not yet made durable
+  // (the seed decides how many of the newest are lost), unsynced bytes.
+  // Nothing is drawn when nothing is unsynced: a run's events stay those of
+  // the seed before the simulated filesystem.
+  void lose_unsynced_files() {
+    const size_t unsynced = files_.unsynced_operations();
+    if (unsynced == 0 && files_.unsynced_files() == 0) return;
+    const size_t lost = world_.rng.chance(500'000) ? unsynced : world_.rng.below(unsynced + 1);
+    for (const std::string& operation : files_.power_cut(lost)) {
+      world_.note("power cut loses {}", operation);
+    }
   }
 
   void deliver() {
@@ -281,6 +303,7 @@ class Simulation {
   World world_;
   std::shared_ptr<MemoryDisk> disk_;
   std::string dir_;
+  SimFilesystem files_;  // the output directory: a power cut loses its unsynced operations
   std::string job_yaml_;
   std::unique_ptr<SimCoordinator> coordinator_;
   std::vector<std::unique_ptr<SimWorker>> workers_;
