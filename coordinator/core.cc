@@ -1,7 +1,10 @@
 #include "coordinator/core.h"
 
+#include <exception>
 #include <map>
+#include <optional>
 #include <set>
+#include <utility>
 
 #include "common/base/crash_point.h"
 #include "common/base/limits.h"
@@ -13,11 +16,12 @@
 namespace sluice {
 
 CoordinatorCore::CoordinatorCore(Scheduler& scheduler, const Clock& clock, Outbox& outbox,
-                                 Filesystem& files)
+                                 Filesystem& files, EffectExecutor& effects)
     : scheduler_(scheduler),
       clock_(clock),
       outbox_(outbox),
       files_(files),
+      effects_(effects),
       log_(logger("coordinator")),
       ended_jobs_(files) {}
 
@@ -194,6 +198,11 @@ Status CoordinatorCore::on_failed(const std::string& identity, const FailedRepor
 }
 
 Status CoordinatorCore::stop(const std::string& job_id, JobState state, const std::string& error) {
+  if (ending(job_id)) {
+    // Its end is writing the manifest: the stop waits for its outcome.
+    stops_while_ending_.emplace(job_id, std::make_pair(state, error));
+    return Status::ok();
+  }
   // What the round committed is published first, as it would have been
   // before the job stopped (a stopped job's temporary files are collected).
   SLUICE_RETURN_IF_ERROR(flush());
@@ -218,6 +227,9 @@ void CoordinatorCore::send_aborts(const std::vector<Abort>& aborts) {
 }
 
 Status CoordinatorCore::tick() {
+  // What a job end's completion hit (run between rounds) stops the loop as
+  // it would have inside the tick.
+  SLUICE_RETURN_IF_ERROR(std::exchange(job_end_failure_, Status::ok()));
   SLUICE_RETURN_IF_ERROR(flush());
   for (const std::string& identity : scheduler_.expire_workers()) {
     metrics_.lease_expiries++;
@@ -227,31 +239,75 @@ Status CoordinatorCore::tick() {
   SLUICE_RETURN_IF_ERROR(assign_tasks());
   SLUICE_RETURN_IF_ERROR(flush());
   for (const std::string& job_id : scheduler_.finishable_jobs()) {
+    if (ending(job_id)) continue;
     if (auto error = scheduler_.reject_limit_error(job_id)) {
       SLUICE_RETURN_IF_ERROR(stop(job_id, JobState::kFailed, *error));
       continue;
     }
-    const JobRecord& job = *scheduler_.job(job_id);
-    auto partition_at = [&](uint32_t index) -> const PartitionRecord& {
-      return *scheduler_.partition(job_id, index);
-    };
-    Status finished =
-        finish_output(files_, job, partition_at, scheduler_.seen_files(job.lineage_id));
-    if (!finished.is_ok()) {
-      SLUICE_RETURN_IF_ERROR(stop(job_id, JobState::kFailed, finished.message()));
-      continue;
+    submit_job_end(job_id);
+    // An inline executor ran the completion already: a failure it hit stops here.
+    if (Status failed = std::exchange(job_end_failure_, Status::ok()); !failed.is_ok()) {
+      return failed;
     }
-    crash_point("finished-output");
-    SLUICE_RETURN_IF_ERROR(scheduler_.mark_succeeded(job_id));
-    collect_temporary(files_, job);  // an incremental run's replaced parts go now
-    const JobTotals counts = scheduler_.totals(job_id);
-    log_->info(
-        "job ended job={} name={} state=succeeded output={} partitions={} rows_in={} "
-        "rows_out={} rows_filtered={} rows_rejected={}",
-        job_id, job.name, job.output_dir, job.partitions_total, counts.rows_in, counts.rows_out,
-        counts.rows_filtered, counts.rows_rejected);
   }
   ended_jobs_.collect(scheduler_.jobs());  // a failed or cancelled job leaves no temporaries
+  return Status::ok();
+}
+
+bool CoordinatorCore::submit_job_end(const std::string& job_id) {
+  // The effect reads its own copy of the job record, and the partition
+  // records in place: the scheduler changes no record of a published
+  // partition while its job runs, and keeps them where they are.
+  const JobRecord& record = *scheduler_.job(job_id);
+  const PartitionRecord* partitions =
+      record.partitions_total > 0 ? scheduler_.partition(job_id, 0) : nullptr;
+  std::map<std::string, SeenFile> lineage_files;
+  if (!record.lineage_id.empty()) lineage_files = scheduler_.seen_files(record.lineage_id);
+  ending_.insert(job_id);
+  EffectExecutor::Effect effect = [this, job = record, partitions,
+                                   lineage_files = std::move(lineage_files)]() mutable {
+    auto partition_at = [partitions](uint32_t index) -> const PartitionRecord& {
+      return partitions[index];
+    };
+    Status finished = Status::ok();
+    try {
+      finished = finish_output(files_, job, partition_at, lineage_files);
+    } catch (const std::exception& error) {
+      finished = internal_error(std::string("the job's end failed: ") + error.what());
+    }
+    return EffectExecutor::Completion([this, job_id = job.id, finished]() {
+      Status done = on_job_end(job_id, finished);
+      if (!done.is_ok() && job_end_failure_.is_ok()) job_end_failure_ = done;
+    });
+  };
+  if (effects_.submit(std::move(effect))) return true;
+  ending_.erase(job_id);
+  return false;
+}
+
+Status CoordinatorCore::on_job_end(const std::string& job_id, const Status& finished) {
+  ending_.erase(job_id);
+  std::optional<std::pair<JobState, std::string>> stop_asked;
+  if (auto it = stops_while_ending_.find(job_id); it != stops_while_ending_.end()) {
+    stop_asked = std::move(it->second);
+    stops_while_ending_.erase(it);
+  }
+  const JobRecord* record = scheduler_.job(job_id);
+  if (record == nullptr || record->state != JobState::kRunning) return Status::ok();
+  if (!finished.is_ok()) {
+    if (stop_asked) return stop(job_id, stop_asked->first, stop_asked->second);
+    return stop(job_id, JobState::kFailed, finished.message());
+  }
+  crash_point("finished-output");
+  SLUICE_RETURN_IF_ERROR(scheduler_.mark_succeeded(job_id));
+  const JobRecord& job = *scheduler_.job(job_id);
+  collect_temporary(files_, job);  // an incremental run's replaced parts go now
+  const JobTotals counts = scheduler_.totals(job_id);
+  log_->info(
+      "job ended job={} name={} state=succeeded output={} partitions={} rows_in={} "
+      "rows_out={} rows_filtered={} rows_rejected={}",
+      job_id, job.name, job.output_dir, job.partitions_total, counts.rows_in, counts.rows_out,
+      counts.rows_filtered, counts.rows_rejected);
   return Status::ok();
 }
 

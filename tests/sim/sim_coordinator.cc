@@ -4,15 +4,16 @@
 
 namespace sluice::sim {
 
-SimCoordinator::SimCoordinator(World& world, std::shared_ptr<MemoryDisk> disk, Filesystem& files)
-    : world_(world), disk_(std::move(disk)), files_(files) {}
+SimCoordinator::SimCoordinator(World& world, std::shared_ptr<MemoryDisk> disk, Filesystem& files,
+                               EffectExecutor& effects)
+    : world_(world), disk_(std::move(disk)), files_(files), effects_(effects) {}
 
 SimCoordinator::~SimCoordinator() = default;
 
 Status SimCoordinator::start() {
   ledger_ = PartitionLedger::over(std::make_unique<MemoryStore>(disk_));
   scheduler_ = std::make_unique<Scheduler>(*ledger_, world_.clock);
-  core_ = std::make_unique<CoordinatorCore>(*scheduler_, world_.clock, *this, files_);
+  core_ = std::make_unique<CoordinatorCore>(*scheduler_, world_.clock, *this, files_, effects_);
   world_.note("coordinator starts");
   SLUICE_RETURN_IF_ERROR(scheduler_->load());
   return core_->recover();

@@ -30,8 +30,10 @@ struct SimulatedCrash {
 class SimCoordinator final : public Outbox {
  public:
   // `files`: the output directory as the coordinator sees it (a power cut
-  // loses what it did not sync: sim_filesystem.h).
-  SimCoordinator(World& world, std::shared_ptr<MemoryDisk> disk, Filesystem& files);
+  // loses what it did not sync: sim_filesystem.h); `effects`: where its
+  // jobs' ends run (sim_executor.h: the seed decides when).
+  SimCoordinator(World& world, std::shared_ptr<MemoryDisk> disk, Filesystem& files,
+                 EffectExecutor& effects);
   ~SimCoordinator() override;
 
   // Starts (or restarts): loads the ledger and recovers.
@@ -66,6 +68,7 @@ class SimCoordinator final : public Outbox {
   World& world_;
   std::shared_ptr<MemoryDisk> disk_;
   Filesystem& files_;
+  EffectExecutor& effects_;
   std::unique_ptr<PartitionLedger> ledger_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<CoordinatorCore> core_;

@@ -14,6 +14,7 @@
 #include "coordinator/planted_bugs.h"
 #include "tests/sim/invariants.h"
 #include "tests/sim/sim_coordinator.h"
+#include "tests/sim/sim_executor.h"
 #include "tests/sim/sim_filesystem.h"
 #include "tests/sim/sim_worker.h"
 
@@ -163,7 +164,7 @@ class Simulation {
         "rejects:\n  max_ratio: 1\nmax_attempts: 3\n",
         kSplitBytes);
     write_text(dir_ + "/job.yaml", job_yaml_);
-    coordinator_ = std::make_unique<SimCoordinator>(world_, disk_, files_);
+    coordinator_ = std::make_unique<SimCoordinator>(world_, disk_, files_, effects_);
     SLUICE_RETURN_IF_ERROR(coordinator_->start());
     SLUICE_RETURN_IF_ERROR(submit());
     const auto workers = rng.between(1, 3);
@@ -197,6 +198,7 @@ class Simulation {
   void crash_coordinator() {
     coordinator_crashes_++;
     const bool power_cut = world_.rng.chance(world_.faults.power_cut_per_million);
+    effects_.clear();  // in flight: lost with the process
     coordinator_->crash(power_cut);
     if (power_cut) lose_unsynced_files();
     coordinator_->restart_at_ms = world_.now_ms() + world_.rng.between(10, 3'000);
@@ -277,6 +279,13 @@ class Simulation {
         for (Message& message : held_) coordinator_->receive(std::move(message));
         held_.clear();
       }
+      if (!effects_.idle()) {
+        coordinator_step([&] {
+          effects_.step(world_.rng);
+          return Status::ok();
+        });
+        if (!coordinator_->up()) continue;
+      }
       if (!coordinator_->has_messages() && world_.now_ms() < next_round_ms) continue;
       next_round_ms = world_.now_ms() + kCoordinatorTickMs;
       coordinator_step([&] { return coordinator_->round(); });
@@ -304,6 +313,7 @@ class Simulation {
   std::shared_ptr<MemoryDisk> disk_;
   std::string dir_;
   SimFilesystem files_;  // the output directory: a power cut loses its unsynced operations
+  SimExecutor effects_;  // the coordinator's effects (a job's end), stepped by the seed
   std::string job_yaml_;
   std::unique_ptr<SimCoordinator> coordinator_;
   std::vector<std::unique_ptr<SimWorker>> workers_;
