@@ -71,11 +71,27 @@ static void remove_published(Filesystem& files, const JobRecord& job) {
   (void)files.remove(in_output(job, "_rejects"));  // when empty
 }
 
+// What an atomic write a crash interrupted left in `dir` ("NAME.tmp-PID-N"
+// beside the manifests and _SUCCESS; the job's end is redone after it).
+static void remove_interrupted_writes(Filesystem& files, const std::string& dir) {
+  Result<std::vector<std::string>> names = files.list(dir);
+  if (!names.is_ok()) return;
+  for (const std::string& name : *names) {
+    if (name.find(".tmp-") == std::string::npos) continue;
+    if (name.starts_with("_MANIFEST.json.tmp-") || name.starts_with("_SUCCESS.tmp-") ||
+        name.starts_with("generation-")) {
+      (void)files.remove((fs::path(dir) / name).string());
+    }
+  }
+}
+
 void collect_temporary(Filesystem& files, const JobRecord& job) {
   if (is_s3_output(job)) {  // its exchange directory only (s3_output.h)
     remove_working_dirs(files, job);
     return;
   }
+  remove_interrupted_writes(files, work_dir(job));
+  remove_interrupted_writes(files, in_output(job, "_manifests"));
   if (job.state == JobState::kSucceeded) {
     // Part numbers are never reused: a replaced name is never a live file.
     for (const std::string& name : job.replaced) (void)files.remove(in_output(job, name));

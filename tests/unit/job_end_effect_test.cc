@@ -136,6 +136,9 @@ TEST_F(JobEndEffect, ACrashWithTheEndInFlightIsFinishedByRecovery) {
   ASSERT_TRUE(core_.tick().is_ok());
   executor_.run_effect();  // manifest and _SUCCESS written; the completion is lost
   ASSERT_TRUE(has_success());
+  // And a manifest write a kill interrupted before (its temporary file).
+  const fs::path interrupted = fs::path(job_.output_dir) / "_MANIFEST.json.tmp-1-0";
+  std::ofstream(interrupted) << "{";
   Scheduler restarted(*ledger_, clock_);
   CoordinatorCore core(restarted, clock_, outbox_);  // inline: the end runs in the tick
   ASSERT_TRUE(restarted.load().is_ok());
@@ -144,6 +147,7 @@ TEST_F(JobEndEffect, ACrashWithTheEndInFlightIsFinishedByRecovery) {
   ASSERT_TRUE(core.tick().is_ok());
   EXPECT_EQ(restarted.job(job_.id)->state, JobState::kSucceeded);
   EXPECT_TRUE(has_success());
+  EXPECT_FALSE(fs::exists(interrupted));
 }
 
 }  // namespace
