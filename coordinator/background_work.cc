@@ -6,6 +6,11 @@
 
 namespace sluice {
 
+InlineExecutor& inline_executor() {
+  static InlineExecutor executor;
+  return executor;
+}
+
 BackgroundWork::BackgroundWork(size_t threads, size_t queue_max, std::function<void()> on_ready)
     : queue_max_(queue_max), on_ready_(std::move(on_ready)) {
   threads_.reserve(threads);

@@ -1,5 +1,6 @@
 #pragma once
-// BackgroundWork runs the coordinator's slow work off its loop: admitting a
+// BackgroundWork runs the coordinator's slow work off its loop (two of them:
+// admissions, and the effects of effects.h): admitting a
 // job lists an S3 prefix, reads file headers to sniff a dialect, or asks
 // PostgreSQL for a key's bounds, and that must not stop the loop from
 // heartbeating, leasing and committing meanwhile. A few threads take the
@@ -17,22 +18,24 @@
 #include <thread>
 #include <vector>
 
+#include "coordinator/effects.h"
+
 namespace sluice {
 
-class BackgroundWork {
+class BackgroundWork final : public EffectExecutor {
  public:
   using Completion = std::function<void()>;
   using Work = std::function<Completion()>;
 
   BackgroundWork(size_t threads, size_t queue_max, std::function<void()> on_ready);
   // Lets running work finish (its completions are dropped); queued work is dropped.
-  ~BackgroundWork();
+  ~BackgroundWork() override;
   BackgroundWork(const BackgroundWork&) = delete;
   BackgroundWork& operator=(const BackgroundWork&) = delete;
 
   // False when queue_max pieces of work wait already: the caller refuses.
   // Work must not throw; if it does, it is logged and has no completion.
-  bool submit(Work work);
+  bool submit(Work work) override;
   // Runs the completions that are ready, in the order their work finished.
   size_t run_completions();
   // Until no work is queued or running (tests and the fuzz harness).

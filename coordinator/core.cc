@@ -1,7 +1,10 @@
 #include "coordinator/core.h"
 
+#include <exception>
 #include <map>
+#include <optional>
 #include <set>
+#include <utility>
 
 #include "common/base/crash_point.h"
 #include "common/base/limits.h"
@@ -12,8 +15,15 @@
 
 namespace sluice {
 
-CoordinatorCore::CoordinatorCore(Scheduler& scheduler, const Clock& clock, Outbox& outbox)
-    : scheduler_(scheduler), clock_(clock), outbox_(outbox), log_(logger("coordinator")) {}
+CoordinatorCore::CoordinatorCore(Scheduler& scheduler, const Clock& clock, Outbox& outbox,
+                                 Filesystem& files, EffectExecutor& effects)
+    : scheduler_(scheduler),
+      clock_(clock),
+      outbox_(outbox),
+      files_(files),
+      effects_(effects),
+      log_(logger("coordinator")),
+      ended_jobs_(files) {}
 
 Status CoordinatorCore::recover() {
   // What load() committed, and whatever a crashed process left in the WAL's
@@ -22,7 +32,7 @@ Status CoordinatorCore::recover() {
   for (const AttemptRef& ref : scheduler_.unpublished()) SLUICE_RETURN_IF_ERROR(publish(ref));
   for (const JobRecord* job : scheduler_.jobs()) {
     if (is_final(job->state)) {
-      collect_temporary(*job);
+      collect_temporary(files_, *job);
       continue;
     }
     std::set<std::string> keep;
@@ -37,7 +47,7 @@ Status CoordinatorCore::recover() {
         keep.insert(std::move(file));
       }
     }
-    remove_temporaries_except(*job, keep);
+    remove_temporaries_except(files_, *job, keep);
     log_->info("job resumed job={} name={}", job->id, job->name);
   }
   ended_jobs_.seed(scheduler_.jobs());
@@ -65,8 +75,8 @@ Status CoordinatorCore::on_done(const std::string& identity, const DoneReport& r
       problem = s3_uploads_problem(*reported, report.attempt.partition, report.stats);
     }
     if (!problem) {
-      problem = temporary_files_problem(*reported, report.attempt.partition, report.attempt.attempt,
-                                        report.stats);
+      problem = temporary_files_problem(files_, *reported, report.attempt.partition,
+                                        report.attempt.attempt, report.stats);
     }
   }
   if (problem) {
@@ -90,9 +100,9 @@ Status CoordinatorCore::on_done(const std::string& identity, const DoneReport& r
       unconfirmed_uploads_.erase(found);
     }
     if (job == nullptr) continue;
-    discard_attempt(*job, ref.partition, ref.attempt);
+    discard_attempt(files_, *job, ref.partition, ref.attempt);
     // A late attempt of a finished job recreated its temporary directory.
-    if (job->state == JobState::kSucceeded) collect_temporary(*job);
+    if (job->state == JobState::kSucceeded) collect_temporary(files_, *job);
   }
   for (const AttemptRef& ref : outcome.committed) unconfirmed_uploads_.erase(ref);
   // Refused, not discarded: a second Done of an attempt written or won,
@@ -153,7 +163,7 @@ Status CoordinatorCore::publish(const AttemptRef& ref) {
   // An s3:// output: a map or sorted output of an exchange is renamed into
   // the exchange directory; the uploads (parts, rejects) are completed.
   Status published = !is_s3_output(*job) || !writes_part(*job, ref.partition)
-                         ? publish_partition(*job, *partition)
+                         ? publish_partition(files_, *job, *partition)
                          : Status::ok();
   if (published.is_ok() && is_s3_output(*job)) published = publish_s3_partition(*job, *partition);
   if (!published.is_ok()) {
@@ -176,7 +186,7 @@ Status CoordinatorCore::on_failed(const std::string& identity, const FailedRepor
   log_->warn("attempt failed job={} partition={} attempt={} retryable={} error={}", ref.job_id,
              ref.partition, ref.attempt, report.retryable, report.message);
   if (const JobRecord* job = scheduler_.job(ref.job_id))
-    discard_attempt(*job, ref.partition, ref.attempt);
+    discard_attempt(files_, *job, ref.partition, ref.attempt);
   if (report.retryable) metrics_.retries++;
   if (report.map_output_lost) {
     return scheduler_.on_map_output_lost(identity, ref, report.lost_map_task, report.message);
@@ -188,6 +198,11 @@ Status CoordinatorCore::on_failed(const std::string& identity, const FailedRepor
 }
 
 Status CoordinatorCore::stop(const std::string& job_id, JobState state, const std::string& error) {
+  if (ending(job_id)) {
+    // Its end is writing the manifest: the stop waits for its outcome.
+    stops_while_ending_.emplace(job_id, std::make_pair(state, error));
+    return Status::ok();
+  }
   // What the round committed is published first, as it would have been
   // before the job stopped (a stopped job's temporary files are collected).
   SLUICE_RETURN_IF_ERROR(flush());
@@ -212,6 +227,9 @@ void CoordinatorCore::send_aborts(const std::vector<Abort>& aborts) {
 }
 
 Status CoordinatorCore::tick() {
+  // What a job end's completion hit (run between rounds) stops the loop as
+  // it would have inside the tick.
+  SLUICE_RETURN_IF_ERROR(std::exchange(job_end_failure_, Status::ok()));
   SLUICE_RETURN_IF_ERROR(flush());
   for (const std::string& identity : scheduler_.expire_workers()) {
     metrics_.lease_expiries++;
@@ -221,30 +239,75 @@ Status CoordinatorCore::tick() {
   SLUICE_RETURN_IF_ERROR(assign_tasks());
   SLUICE_RETURN_IF_ERROR(flush());
   for (const std::string& job_id : scheduler_.finishable_jobs()) {
+    if (ending(job_id)) continue;
     if (auto error = scheduler_.reject_limit_error(job_id)) {
       SLUICE_RETURN_IF_ERROR(stop(job_id, JobState::kFailed, *error));
       continue;
     }
-    const JobRecord& job = *scheduler_.job(job_id);
-    auto partition_at = [&](uint32_t index) -> const PartitionRecord& {
-      return *scheduler_.partition(job_id, index);
-    };
-    Status finished = finish_output(job, partition_at, scheduler_.seen_files(job.lineage_id));
-    if (!finished.is_ok()) {
-      SLUICE_RETURN_IF_ERROR(stop(job_id, JobState::kFailed, finished.message()));
-      continue;
+    submit_job_end(job_id);
+    // An inline executor ran the completion already: a failure it hit stops here.
+    if (Status failed = std::exchange(job_end_failure_, Status::ok()); !failed.is_ok()) {
+      return failed;
     }
-    crash_point("finished-output");
-    SLUICE_RETURN_IF_ERROR(scheduler_.mark_succeeded(job_id));
-    collect_temporary(job);  // an incremental run's replaced parts go now
-    const JobTotals counts = scheduler_.totals(job_id);
-    log_->info(
-        "job ended job={} name={} state=succeeded output={} partitions={} rows_in={} "
-        "rows_out={} rows_filtered={} rows_rejected={}",
-        job_id, job.name, job.output_dir, job.partitions_total, counts.rows_in, counts.rows_out,
-        counts.rows_filtered, counts.rows_rejected);
   }
   ended_jobs_.collect(scheduler_.jobs());  // a failed or cancelled job leaves no temporaries
+  return Status::ok();
+}
+
+bool CoordinatorCore::submit_job_end(const std::string& job_id) {
+  // The effect reads its own copy of the job record, and the partition
+  // records in place: the scheduler changes no record of a published
+  // partition while its job runs, and keeps them where they are.
+  const JobRecord& record = *scheduler_.job(job_id);
+  const PartitionRecord* partitions =
+      record.partitions_total > 0 ? scheduler_.partition(job_id, 0) : nullptr;
+  std::map<std::string, SeenFile> lineage_files;
+  if (!record.lineage_id.empty()) lineage_files = scheduler_.seen_files(record.lineage_id);
+  ending_.insert(job_id);
+  EffectExecutor::Effect effect = [this, job = record, partitions,
+                                   lineage_files = std::move(lineage_files)]() mutable {
+    auto partition_at = [partitions](uint32_t index) -> const PartitionRecord& {
+      return partitions[index];
+    };
+    Status finished = Status::ok();
+    try {
+      finished = finish_output(files_, job, partition_at, lineage_files);
+    } catch (const std::exception& error) {
+      finished = internal_error(std::string("the job's end failed: ") + error.what());
+    }
+    return EffectExecutor::Completion([this, job_id = job.id, finished]() {
+      Status done = on_job_end(job_id, finished);
+      if (!done.is_ok() && job_end_failure_.is_ok()) job_end_failure_ = done;
+    });
+  };
+  if (effects_.submit(std::move(effect))) return true;
+  ending_.erase(job_id);
+  return false;
+}
+
+Status CoordinatorCore::on_job_end(const std::string& job_id, const Status& finished) {
+  ending_.erase(job_id);
+  std::optional<std::pair<JobState, std::string>> stop_asked;
+  if (auto it = stops_while_ending_.find(job_id); it != stops_while_ending_.end()) {
+    stop_asked = std::move(it->second);
+    stops_while_ending_.erase(it);
+  }
+  const JobRecord* record = scheduler_.job(job_id);
+  if (record == nullptr || record->state != JobState::kRunning) return Status::ok();
+  if (!finished.is_ok()) {
+    if (stop_asked) return stop(job_id, stop_asked->first, stop_asked->second);
+    return stop(job_id, JobState::kFailed, finished.message());
+  }
+  crash_point("finished-output");
+  SLUICE_RETURN_IF_ERROR(scheduler_.mark_succeeded(job_id));
+  const JobRecord& job = *scheduler_.job(job_id);
+  collect_temporary(files_, job);  // an incremental run's replaced parts go now
+  const JobTotals counts = scheduler_.totals(job_id);
+  log_->info(
+      "job ended job={} name={} state=succeeded output={} partitions={} rows_in={} "
+      "rows_out={} rows_filtered={} rows_rejected={}",
+      job_id, job.name, job.output_dir, job.partitions_total, counts.rows_in, counts.rows_out,
+      counts.rows_filtered, counts.rows_rejected);
   return Status::ok();
 }
 

@@ -17,11 +17,14 @@
 // Thread safety: owned by the loop thread.
 
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/base/clock.h"
+#include "common/io/filesystem.h"
+#include "coordinator/effects.h"
 #include "coordinator/publisher.h"
 #include "coordinator/scheduler.h"
 #include "coordinator/status_board.h"
@@ -51,7 +54,12 @@ using FailedReport = proto::Failed;
 
 class CoordinatorCore {
  public:
-  CoordinatorCore(Scheduler& scheduler, const Clock& clock, Outbox& outbox);
+  // `files`: the output directories' (publishing, job ends, collection);
+  // `effects`: where a job's end runs (effects.h), its completion back on
+  // the loop.
+  CoordinatorCore(Scheduler& scheduler, const Clock& clock, Outbox& outbox,
+                  Filesystem& files = real_filesystem(),
+                  EffectExecutor& effects = inline_executor());
 
   // After Scheduler::load(): publish what was committed, collect the
   // temporary files no written attempt owns, and what ended jobs left.
@@ -64,10 +72,12 @@ class CoordinatorCore {
   Status on_failed(const std::string& identity, const FailedReport& report);
   // Renames a committed attempt into place and records it published.
   Status publish(const AttemptRef& ref);
-  // Fails or cancels a job: its running attempts are aborted, its leftovers collected.
+  // Fails or cancels a job: its running attempts are aborted, its leftovers
+  // collected. A job whose end is in flight is stopped only if its end fails.
   Status stop(const std::string& job_id, JobState state, const std::string& error);
   // One round's housekeeping: the round flushed, expired workers, leases
-  // (flushed), finished jobs.
+  // (flushed), finished jobs: each one's end submitted as an effect (its
+  // completion records it succeeded).
   Status tick();
   // Leases for workers with credit; their Tasks are sent at flush().
   Status assign_tasks();
@@ -79,11 +89,20 @@ class CoordinatorCore {
   // attempt of an ended job left goes.
   void sweep() const;
 
+  // True while the job's end is in flight (submitted, its completion not
+  // yet run): all its partitions are published and it is still running.
+  bool ending(const std::string& job_id) const { return ending_.count(job_id) > 0; }
+
   LoopMetrics& metrics() { return metrics_; }
   const LoopMetrics& metrics() const { return metrics_; }
 
  private:
   void send_aborts(const std::vector<Abort>& aborts);
+  // Submits the end of a finishable job (effects.h); false when the
+  // executor is full (the next tick tries again).
+  bool submit_job_end(const std::string& job_id);
+  // The completion of a job's end, on the loop.
+  Status on_job_end(const std::string& job_id, const Status& finished);
   // The round's commit decisions, then its renames: what must follow the
   // sync. flush() calls it after the sync; the planted bug
   // publish_before_sync (planted_bugs.h) at once.
@@ -99,6 +118,8 @@ class CoordinatorCore {
   Scheduler& scheduler_;
   const Clock& clock_;
   Outbox& outbox_;
+  Filesystem& files_;
+  EffectExecutor& effects_;
   std::shared_ptr<spdlog::logger> log_;
   LoopMetrics metrics_;
   EndedJobs ended_jobs_;  // what jobs that ended left in their output directories
@@ -109,6 +130,11 @@ class CoordinatorCore {
   // What waits for the round's sync (flush()).
   std::vector<Assignment> unsent_tasks_;
   std::vector<Decision> unsent_decisions_;  // with their commits, to rename
+  // Jobs whose end is in flight, and a stop asked for meanwhile (carried
+  // out if the end fails; after an end that succeeded it came too late).
+  std::set<std::string> ending_;
+  std::map<std::string, std::pair<JobState, std::string>> stops_while_ending_;
+  Status job_end_failure_;  // what a completion run inside tick() hit
 };
 
 }  // namespace sluice

@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 
 // A partitioned job's files: OUT/<col=v/...>/part-NNNNN<ext> for its part
 // numbers, and the partition directories left empty.
-static void remove_partition_files(const JobRecord& job) {
+static void remove_partition_files(Filesystem& files, const JobRecord& job) {
   const fs::path root(work_dir(job));
   const size_t depth = job.partition_by.size();
   std::vector<fs::path> dirs;
@@ -36,52 +36,67 @@ static void remove_partition_files(const JobRecord& job) {
     unsigned number = 0;
     if (std::sscanf(name.c_str(), "part-%5u", &number) != 1) continue;
     if (number < job.part_base || number >= job.part_base + job.partitions_total) continue;
-    fs::remove(it->path(), ignored);
+    (void)files.remove(it->path().string());
   }
   // Deepest first: a directory empties before its parent is tried.
   std::sort(dirs.begin(), dirs.end(), [](const fs::path& a, const fs::path& b) {
     return a.string().size() > b.string().size();
   });
-  for (const fs::path& dir : dirs) fs::remove(dir, error);  // only when empty; else an error
+  // Only when empty; else an error, and the directory stays.
+  for (const fs::path& dir : dirs) (void)files.remove(dir.string());
 }
 
-static void remove_published(const JobRecord& job) {
+static void remove_published(Filesystem& files, const JobRecord& job) {
   // An s3:// output keeps what it published (a cancelled job's completed
   // parts too: docs/JOBS.md, "S3 output").
   if (is_s3_output(job)) return;
-  std::error_code ignored;
   if (job.output_mode == OutputMode::kOverwrite) {
-    if (job.state == JobState::kCancelled) fs::remove_all(work_dir(job), ignored);
+    if (job.state == JobState::kCancelled) (void)files.remove_all(work_dir(job));
     if (job.state == JobState::kCancelled || !job.has_aggregate) return;
   }
   if (job.state == JobState::kFailed && !job.has_aggregate) return;
-  if (!job.partition_by.empty()) remove_partition_files(job);
+  if (!job.partition_by.empty()) remove_partition_files(files, job);
   for (uint32_t index = 0; index < job.partitions_total; ++index) {
     if (is_bucket_task(job, index)) {
       // A job that merges its buckets publishes one part, part 0.
-      fs::remove(in_output(job, part_name(job, job.final_merge ? 0 : index - job.map_tasks)),
-                 ignored);
+      (void)files.remove(
+          in_output(job, part_name(job, job.final_merge ? 0 : index - job.map_tasks)));
       continue;
     }
-    if (!job.has_aggregate) fs::remove(in_output(job, part_name(job, index)), ignored);
-    fs::remove(in_output(job, rejects_name(job, index)), ignored);
+    if (!job.has_aggregate) (void)files.remove(in_output(job, part_name(job, index)));
+    (void)files.remove(in_output(job, rejects_name(job, index)));
   }
   // The empty part of a job without partitions.
-  if (job.partitions_total == 0) fs::remove(in_output(job, part_name(job, 0)), ignored);
-  fs::remove(in_output(job, "_rejects"), ignored);  // when empty
+  if (job.partitions_total == 0) (void)files.remove(in_output(job, part_name(job, 0)));
+  (void)files.remove(in_output(job, "_rejects"));  // when empty
 }
 
-void collect_temporary(const JobRecord& job) {
+// What an atomic write a crash interrupted left in `dir` ("NAME.tmp-PID-N"
+// beside the manifests and _SUCCESS; the job's end is redone after it).
+static void remove_interrupted_writes(Filesystem& files, const std::string& dir) {
+  Result<std::vector<std::string>> names = files.list(dir);
+  if (!names.is_ok()) return;
+  for (const std::string& name : *names) {
+    if (name.find(".tmp-") == std::string::npos) continue;
+    if (name.starts_with("_MANIFEST.json.tmp-") || name.starts_with("_SUCCESS.tmp-") ||
+        name.starts_with("generation-")) {
+      (void)files.remove((fs::path(dir) / name).string());
+    }
+  }
+}
+
+void collect_temporary(Filesystem& files, const JobRecord& job) {
   if (is_s3_output(job)) {  // its exchange directory only (s3_output.h)
-    remove_working_dirs(job);
+    remove_working_dirs(files, job);
     return;
   }
-  std::error_code ignored;
+  remove_interrupted_writes(files, work_dir(job));
+  remove_interrupted_writes(files, in_output(job, "_manifests"));
   if (job.state == JobState::kSucceeded) {
     // Part numbers are never reused: a replaced name is never a live file.
-    for (const std::string& name : job.replaced) fs::remove(in_output(job, name), ignored);
+    for (const std::string& name : job.replaced) (void)files.remove(in_output(job, name));
   }
-  remove_working_dirs(job);
+  remove_working_dirs(files, job);
 }
 
 void EndedJobs::seed(const std::vector<const JobRecord*>& jobs) {
@@ -97,18 +112,18 @@ void EndedJobs::collect(const std::vector<const JobRecord*>& jobs) {
       continue;
     }
     if (!collected_.insert(job->id).second) continue;
-    collect_temporary(*job);
+    collect_temporary(files_, *job);
     // Once, at the job's end: by a later restart the directory may be
     // another job's (its file names the same).
     if (job->state == JobState::kFailed || job->state == JobState::kCancelled) {
-      remove_published(*job);
+      remove_published(files_, *job);
     }
   }
 }
 
 void EndedJobs::sweep(const std::vector<const JobRecord*>& jobs) const {
   for (const JobRecord* job : jobs) {
-    if (is_final(job->state)) remove_working_dirs(*job);
+    if (is_final(job->state)) remove_working_dirs(files_, *job);
   }
 }
 

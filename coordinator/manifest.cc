@@ -116,7 +116,8 @@ static json manifest_json(const JobRecord& job, bool aggregate, const ManifestCo
 // run replaces, then this run's), then _SUCCESS. Deterministic: a redo after
 // a crash writes the same bytes (lineage_files change only when the run is
 // marked succeeded, after this).
-Status finish_incremental(const JobRecord& job, const std::vector<PartitionRecord>& partitions,
+Status finish_incremental(Filesystem& files, const JobRecord& job,
+                          const std::vector<PartitionRecord>& partitions,
                           const std::map<std::string, SeenFile>& lineage_files) {
   std::set<std::string> replaced_paths;
   for (const InputChange& change : job.changes) {
@@ -167,9 +168,9 @@ Status finish_incremental(const JobRecord& job, const std::vector<PartitionRecor
       fmt::format("_manifests/generation-{:05}.json", job.generation);
   json own = manifest_of(added);
   own["scope"] = "generation";
-  SLUICE_RETURN_IF_ERROR(make_directories(in_output(job, "_manifests")));
+  SLUICE_RETURN_IF_ERROR(make_directories(in_output(job, "_manifests"), files));
   SLUICE_RETURN_IF_ERROR(
-      write_file_atomically(in_output(job, generation_name), json_text(own, 2) + "\n"));
+      write_file_atomically(in_output(job, generation_name), json_text(own, 2) + "\n", files));
   json top = manifest_of(current);
   top["scope"] = "table";
   top["generation_manifest"] = generation_name;
@@ -177,10 +178,10 @@ Status finish_incremental(const JobRecord& job, const std::vector<PartitionRecor
   for (const json& part : own.at("parts")) added_parts.push_back(part.at("file"));
   top["added_parts"] = added_parts;
   SLUICE_RETURN_IF_ERROR(
-      write_file_atomically(in_output(job, "_MANIFEST.json"), json_text(top, 2) + "\n"));
+      write_file_atomically(in_output(job, "_MANIFEST.json"), json_text(top, 2) + "\n", files));
   crash_point("manifest-written");
-  SLUICE_RETURN_IF_ERROR(write_file_atomically(in_output(job, "_SUCCESS"), ""));
-  collect_temporary(job);
+  SLUICE_RETURN_IF_ERROR(write_file_atomically(in_output(job, "_SUCCESS"), "", files));
+  collect_temporary(files, job);
   return Status::ok();
 }
 

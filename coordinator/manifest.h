@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/base/status.h"
+#include "common/io/filesystem.h"
 #include "coordinator/manifest_stream.h"
 #include "coordinator/publisher.h"
 #include "coordinator/records.h"
@@ -38,7 +39,8 @@ Status write_job_manifest(TextSink& sink, const JobRecord& job, const PartitionA
 // A run of an incremental lineage: the generation's own manifest, then the
 // top one listing every current part (earlier runs' files, less those this
 // run replaces, then this run's), then _SUCCESS.
-Status finish_incremental(const JobRecord& job, const std::vector<PartitionRecord>& partitions,
+Status finish_incremental(Filesystem& files, const JobRecord& job,
+                          const std::vector<PartitionRecord>& partitions,
                           const std::map<std::string, SeenFile>& lineage_files);
 
 }  // namespace sluice

@@ -1,14 +1,10 @@
 #include "coordinator/manifest_stream.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
 
 #include "common/io/publish.h"
 #include "coordinator/json_text.h"
@@ -18,13 +14,6 @@ namespace {
 
 constexpr size_t kWriteBytes = size_t{1} << 20;  // one write() per MiB of manifest
 
-std::string errno_message() { return std::strerror(errno); }
-
-std::string parent_of(const std::string& path) {
-  const std::string parent = std::filesystem::path(path).parent_path().string();
-  return parent.empty() ? "." : parent;
-}
-
 }  // namespace
 
 Status StringSink::append(std::string_view text) {
@@ -32,62 +21,50 @@ Status StringSink::append(std::string_view text) {
   return Status::ok();
 }
 
-AtomicFileSink::AtomicFileSink(std::string path, std::string temp, int fd)
-    : path_(std::move(path)), temp_(std::move(temp)), fd_(fd) {}
+AtomicFileSink::AtomicFileSink(Filesystem& files, std::string path, std::string temp,
+                               std::unique_ptr<WritableFile> file)
+    : files_(files), path_(std::move(path)), temp_(std::move(temp)), file_(std::move(file)) {}
 
-Result<std::unique_ptr<AtomicFileSink>> AtomicFileSink::create(const std::string& path) {
+Result<std::unique_ptr<AtomicFileSink>> AtomicFileSink::create(const std::string& path,
+                                                               Filesystem& files) {
   static std::atomic<uint64_t> counter{0};
-  SLUICE_RETURN_IF_ERROR(make_directories(parent_of(path)));
+  SLUICE_RETURN_IF_ERROR(make_directories(parent_directory(path), files));
   std::string temp = fmt::format("{}.tmp-{}-{}", path, ::getpid(), counter.fetch_add(1));
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return io_error(fmt::format("cannot create {}: {}", temp, errno_message()));
-  return std::unique_ptr<AtomicFileSink>(new AtomicFileSink(path, std::move(temp), fd));
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, files.create_file(temp));
+  return std::unique_ptr<AtomicFileSink>(
+      new AtomicFileSink(files, path, std::move(temp), std::move(file)));
 }
 
 AtomicFileSink::~AtomicFileSink() {
-  if (fd_ < 0) return;
-  ::close(fd_);
-  ::unlink(temp_.c_str());
+  if (file_ == nullptr) return;
+  file_.reset();
+  (void)files_.remove(temp_);
 }
 
 Status AtomicFileSink::append(std::string_view text) {
-  if (fd_ < 0) return internal_error(fmt::format("{} is already committed", path_));
+  if (file_ == nullptr) return internal_error(fmt::format("{} is already committed", path_));
   buffer_.append(text);
   return buffer_.size() >= kWriteBytes ? write_buffer() : Status::ok();
 }
 
 Status AtomicFileSink::write_buffer() {
-  std::string_view rest = buffer_;
-  while (!rest.empty()) {
-    const ssize_t count = ::write(fd_, rest.data(), rest.size());
-    if (count < 0) {
-      if (errno == EINTR) continue;
-      return io_error(fmt::format("cannot write {}: {}", temp_, errno_message()));
-    }
-    rest.remove_prefix(static_cast<size_t>(count));
-  }
+  SLUICE_RETURN_IF_ERROR(file_->append(buffer_));
   buffer_.clear();
   return Status::ok();
 }
 
 Status AtomicFileSink::commit() {
+  if (file_ == nullptr) return internal_error(fmt::format("{} is already committed", path_));
   SLUICE_RETURN_IF_ERROR(write_buffer());
-  if (::fsync(fd_) != 0)
-    return io_error(fmt::format("cannot fsync {}: {}", temp_, errno_message()));
-  const int fd = fd_;
-  fd_ = -1;
-  if (::close(fd) != 0) {
-    const std::string message = fmt::format("cannot close {}: {}", temp_, errno_message());
-    ::unlink(temp_.c_str());
-    return io_error(message);
+  SLUICE_RETURN_IF_ERROR(file_->sync());
+  std::unique_ptr<WritableFile> file = std::move(file_);
+  Status closed = file->close();
+  if (closed.is_ok()) closed = files_.rename(temp_, path_, RenameMode::kReplace);
+  if (!closed.is_ok()) {
+    (void)files_.remove(temp_);
+    return closed;
   }
-  if (::rename(temp_.c_str(), path_.c_str()) != 0) {
-    const std::string message =
-        fmt::format("cannot rename {} to {}: {}", temp_, path_, errno_message());
-    ::unlink(temp_.c_str());
-    return io_error(message);
-  }
-  return fsync_directory(parent_of(path_));
+  return files_.fsync_directory(parent_directory(path_));
 }
 
 Status JsonListWriter::add(const nlohmann::json& entry) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/base/status.h"
+#include "common/io/filesystem.h"
 
 namespace sluice {
 
@@ -38,11 +39,12 @@ class StringSink final : public TextSink {
 
 // Replaces `path` with what was appended, atomically, at commit(): a
 // temporary file beside it written in 1 MiB pieces, fsync, rename,
-// directory fsync. Readers see the old or the new file, never a part;
+// directory fsync, through `files`. Readers see the old or the new file, never a part;
 // destroyed without a commit, the temporary file goes.
 class AtomicFileSink final : public TextSink {
  public:
-  static Result<std::unique_ptr<AtomicFileSink>> create(const std::string& path);
+  static Result<std::unique_ptr<AtomicFileSink>> create(const std::string& path,
+                                                        Filesystem& files = real_filesystem());
   ~AtomicFileSink() override;
   AtomicFileSink(const AtomicFileSink&) = delete;
   AtomicFileSink& operator=(const AtomicFileSink&) = delete;
@@ -51,12 +53,14 @@ class AtomicFileSink final : public TextSink {
   Status commit();
 
  private:
-  AtomicFileSink(std::string path, std::string temp, int fd);
+  AtomicFileSink(Filesystem& files, std::string path, std::string temp,
+                 std::unique_ptr<WritableFile> file);
   Status write_buffer();
 
+  Filesystem& files_;
   std::string path_;
   std::string temp_;
-  int fd_ = -1;
+  std::unique_ptr<WritableFile> file_;  // null once committed
   std::string buffer_;
 };
 

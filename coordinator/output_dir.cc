@@ -1,46 +1,19 @@
 #include "coordinator/output_dir.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "common/io/publish.h"
 
-#ifndef RENAME_NOREPLACE
-#define RENAME_NOREPLACE (1 << 0)
-#endif
-#ifndef RENAME_EXCHANGE
-#define RENAME_EXCHANGE (1 << 1)
-#endif
-
 namespace sluice {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-int rename_with_flags(const std::string& from, const std::string& to, unsigned flags) {
-#if defined(SYS_renameat2)
-  return static_cast<int>(
-      ::syscall(SYS_renameat2, AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), flags));
-#else
-  errno = ENOSYS;
-  return -1;
-#endif
-}
-
-std::string parent_of(const std::string& path) {
-  const std::string parent = fs::path(path).parent_path().string();
-  return parent.empty() ? "." : parent;
-}
 
 OutputOwner owner_of(const json& manifest) {
   OutputOwner owner;
@@ -134,32 +107,28 @@ std::string overwrite_mark_of(const std::string& dir) {
   return job_id;
 }
 
-Status swap_into_place(const std::string& staged, const std::string& output_dir,
+Status swap_into_place(Filesystem& files, const std::string& staged, const std::string& output_dir,
                        const std::string& replaced) {
   const std::string out = without_trailing_slash(output_dir);
-  std::error_code error;
-  if (fs::exists(out, error)) {
-    if (rename_with_flags(staged, out, RENAME_EXCHANGE) == 0) {
-      return fsync_directory(parent_of(out));
-    }
-    if (errno != EINVAL && errno != ENOSYS) {
-      return io_error(
-          fmt::format("cannot exchange {} with {}: {}", staged, out, std::strerror(errno)));
-    }
+  const std::string parent = parent_directory(out);
+  SLUICE_ASSIGN_OR_RETURN(FileStatus out_status, files.stat(out));
+  if (out_status.exists) {
+    Status exchanged = files.rename(staged, out, RenameMode::kExchange);
+    if (exchanged.is_ok()) return files.fsync_directory(parent);
+    if (exchanged.code() != StatusCode::kInvalidArgument) return exchanged;
     // No RENAME_EXCHANGE on this filesystem: the old output moves aside first.
-    fs::remove_all(replaced, error);
-    if (::rename(out.c_str(), replaced.c_str()) != 0) {
-      return io_error(fmt::format("cannot move {} to {}: {}", out, replaced, std::strerror(errno)));
-    }
+    (void)files.remove_all(replaced);
+    SLUICE_RETURN_IF_ERROR(files.rename(out, replaced, RenameMode::kReplace));
   }
-  if (rename_with_flags(staged, out, RENAME_NOREPLACE) != 0) {
-    const int first = errno;
-    // No RENAME_NOREPLACE: `out` was just found absent, a plain rename will do.
-    if ((first != EINVAL && first != ENOSYS) || ::rename(staged.c_str(), out.c_str()) != 0) {
-      return io_error(fmt::format("cannot rename {} to {}: {}", staged, out, std::strerror(errno)));
-    }
+  Status renamed = files.rename(staged, out, RenameMode::kNoReplace);
+  if (!renamed.is_ok() && renamed.code() != StatusCode::kAlreadyExists &&
+      renamed.code() != StatusCode::kNotFound) {
+    // No RENAME_NOREPLACE (a directory cannot be linked): `out` was just
+    // found absent, a plain rename will do.
+    renamed = files.rename(staged, out, RenameMode::kReplace);
   }
-  return fsync_directory(parent_of(out));
+  SLUICE_RETURN_IF_ERROR(renamed);
+  return files.fsync_directory(parent);
 }
 
 }  // namespace sluice

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/base/status.h"
+#include "common/io/filesystem.h"
 
 namespace sluice {
 
@@ -69,7 +70,7 @@ std::string overwrite_mark_of(const std::string& dir);
 // yet. Where the filesystem cannot exchange (EINVAL), the old output is
 // moved to `replaced` first: a reader then finds no output for a moment,
 // never a mix. Parents are fsynced.
-Status swap_into_place(const std::string& staged, const std::string& output_dir,
+Status swap_into_place(Filesystem& files, const std::string& staged, const std::string& output_dir,
                        const std::string& replaced);
 
 }  // namespace sluice

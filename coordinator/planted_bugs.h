@@ -19,6 +19,10 @@ struct PlantedBugs {
   // Scheduler::on_done takes a late Done of a cancelled (or failed) job's
   // last lease as if the job still ran: it is committed and published.
   bool late_done_of_stopped_job = false;
+  // publish_partition renames a part into place without fsyncing its
+  // directory: the ledger then records it published while a power cut can
+  // still undo the rename.
+  bool publish_before_directory_sync = false;
 };
 
 inline PlantedBugs& planted_bugs() {

@@ -27,6 +27,7 @@
 #include "coordinator/manifest.h"
 #include "coordinator/manifest_stream.h"
 #include "coordinator/output_dir.h"
+#include "coordinator/planted_bugs.h"
 #include "coordinator/s3_output.h"
 
 namespace sluice {
@@ -61,7 +62,8 @@ Result<CompiledJob> compile_job(const JobRecord& job) {
 // Publishes a part the coordinator wrote to `temp` as `part.name`. A redo
 // after a crash finds it in place: what it writes is deterministic, so the
 // bytes in place must be the bytes just written.
-Status place_part(const JobRecord& job, const std::string& temp, const PartFile& part) {
+Status place_part(Filesystem& files, const JobRecord& job, const std::string& temp,
+                  const PartFile& part) {
   if (is_s3_output(job)) {  // deterministic bytes: a redo PUTs the same
     std::ifstream file(temp, std::ios::binary);
     const std::string body((std::istreambuf_iterator<char>(file)),
@@ -71,17 +73,17 @@ Status place_part(const JobRecord& job, const std::string& temp, const PartFile&
     return put_s3_object(job, part.name, body);
   }
   const std::string final_path = in_output(job, part.name);
-  if (fs::exists(final_path)) {
+  SLUICE_ASSIGN_OR_RETURN(FileStatus final_status, files.stat(final_path));
+  if (final_status.exists) {
     SLUICE_ASSIGN_OR_RETURN(uint64_t existing, checksum_file(final_path));
-    std::error_code ignored;
-    fs::remove(temp, ignored);
+    (void)files.remove(temp);
     if (existing != part.checksum) {
       return internal_error(final_path + " exists with other content than the merge produced");
     }
     return Status::ok();
   }
   crash_point("merged");
-  SLUICE_ASSIGN_OR_RETURN(PublishOutcome outcome, publish_file(temp, final_path));
+  SLUICE_ASSIGN_OR_RETURN(PublishOutcome outcome, publish_file(temp, final_path, files));
   crash_point("merge-published");
   (void)outcome;
   return Status::ok();
@@ -91,7 +93,7 @@ Status place_part(const JobRecord& job, const std::string& temp, const PartFile&
 // under the header of its output columns, as Spark and DuckDB write an empty
 // result; with no columns known (no select over an unknown header), 0 bytes.
 // Parquet cannot hold a file of no columns: then there is no part.
-Result<std::optional<PartFile>> write_empty_part(const JobRecord& job) {
+Result<std::optional<PartFile>> write_empty_part(Filesystem& files, const JobRecord& job) {
   SLUICE_ASSIGN_OR_RETURN(CompiledJob compiled, compile_job(job));
   const std::vector<std::string>& columns = compiled.pipeline->output_columns();
   const OutputSpec& output = compiled.spec.output;
@@ -110,109 +112,124 @@ Result<std::optional<PartFile>> write_empty_part(const JobRecord& job) {
                                           compiled.pipeline->output_types()));
   SLUICE_ASSIGN_OR_RETURN(WriteStats stats, writer->finish());
   PartFile part{part_name(job, 0), 0, stats.bytes, stats.checksum};
-  SLUICE_RETURN_IF_ERROR(place_part(job, temp, part));
+  SLUICE_RETURN_IF_ERROR(place_part(files, job, temp, part));
   return std::optional<PartFile>(part);
 }
 
 }  // namespace
 
+// The planted bug publish_before_directory_sync (planted_bugs.h): the
+// rename without the directory's fsync that makes it durable.
+static Status rename_without_directory_sync(Filesystem& files, const std::string& temp,
+                                            const std::string& final_path) {
+  SLUICE_ASSIGN_OR_RETURN(FileStatus temp_status, files.stat(temp));
+  if (!temp_status.exists) return Status::ok();  // a redo: in place already
+  SLUICE_RETURN_IF_ERROR(files.fsync_file(temp));
+  return files.rename(temp, final_path, RenameMode::kNoReplace);
+}
+
 // A part into place: its one file, or under output.partition_by each of its
 // files into its partition's directory (a redo after a crash skips those
 // already renamed).
-static Status publish_part(const JobRecord& job, const PartitionRecord& partition) {
+static Status publish_part(Filesystem& files, const JobRecord& job,
+                           const PartitionRecord& partition) {
   const uint32_t attempt = partition.attempt;
   const std::string temp = temp_part_path(job, partition.index, attempt);
   if (job.partition_by.empty()) {
     const uint32_t number = part_number(job, partition.index) - job.part_base;
-    return publish_file(temp, in_output(job, part_name(job, number))).status();
+    const std::string final_path = in_output(job, part_name(job, number));
+    if (planted_bugs().publish_before_directory_sync) {
+      return rename_without_directory_sync(files, temp, final_path);
+    }
+    return publish_file(temp, final_path, files).status();
   }
   for (size_t i = 0; i < partition.stats.files.size(); ++i) {
     const PartitionFile& file = partition.stats.files[i];
-    SLUICE_RETURN_IF_ERROR(make_directories(in_output(job, file.dir)));
+    SLUICE_RETURN_IF_ERROR(make_directories(in_output(job, file.dir), files));
     SLUICE_RETURN_IF_ERROR(
         publish_file(temp_partition_file_path(job, partition.index, attempt, i),
-                     in_output(job, partition_file_name(job, partition.index, file)))
+                     in_output(job, partition_file_name(job, partition.index, file)), files)
             .status());
     crash_point("partition-file-renamed");
   }
-  std::error_code ignored;
-  fs::remove_all(partition_files_dir(temp), ignored);
-  fs::remove(temp, ignored);
+  (void)files.remove_all(partition_files_dir(temp));
+  (void)files.remove(temp);
   return Status::ok();
 }
 
-Status publish_partition(const JobRecord& job, const PartitionRecord& partition) {
+Status publish_partition(Filesystem& files, const JobRecord& job,
+                         const PartitionRecord& partition) {
   const uint32_t attempt = partition.attempt;
   if (partition.is_bucket && job.final_merge) {
     return publish_file(temp_part_path(job, partition.index, attempt),
-                        sorted_output_path(job, partition.index))
+                        sorted_output_path(job, partition.index), files)
         .status();
   }
-  if (partition.is_final || partition.is_bucket) return publish_part(job, partition);
+  if (partition.is_final || partition.is_bucket) return publish_part(files, job, partition);
   if (job.has_aggregate) {
-    SLUICE_RETURN_IF_ERROR(make_directories(partials_dir(job)));
+    SLUICE_RETURN_IF_ERROR(make_directories(partials_dir(job), files));
     const std::string temp = temp_part_path(job, partition.index, attempt);
     const std::string target = map_output_path(job, partition.index);
-    std::error_code ignored;
     // A map task run again (its output was lost or corrupt) replaces what a
     // reader found wrong: map outputs are the job's own, never a user's.
-    if (fs::exists(temp, ignored)) {
-      fs::remove(target, ignored);
-      fs::remove(in_output(job, rejects_name(job, partition.index)), ignored);
+    Result<FileStatus> temp_status = files.stat(temp);
+    if (temp_status.is_ok() && temp_status->exists) {
+      (void)files.remove(target);
+      (void)files.remove(in_output(job, rejects_name(job, partition.index)));
     }
-    SLUICE_RETURN_IF_ERROR(publish_file(temp, target).status());
+    SLUICE_RETURN_IF_ERROR(publish_file(temp, target, files).status());
     if (is_s3_output(job)) return Status::ok();  // its rejects: an upload (s3_output.h)
   } else {
-    SLUICE_RETURN_IF_ERROR(publish_part(job, partition));
+    SLUICE_RETURN_IF_ERROR(publish_part(files, job, partition));
   }
   const std::string temp_rejects = temp_rejects_path(job, partition.index, attempt);
   if (partition.stats.rows_rejected > 0) {
-    SLUICE_RETURN_IF_ERROR(make_directories(in_output(job, "_rejects")));
+    SLUICE_RETURN_IF_ERROR(make_directories(in_output(job, "_rejects"), files));
     SLUICE_RETURN_IF_ERROR(
-        publish_file(temp_rejects, in_output(job, rejects_name(job, partition.index))).status());
+        publish_file(temp_rejects, in_output(job, rejects_name(job, partition.index)), files)
+            .status());
   } else {
-    std::error_code ignored;
-    fs::remove(temp_rejects, ignored);
+    (void)files.remove(temp_rejects);
   }
   return Status::ok();
 }
 
 // Removes _temporary/<job> and _partials/<job>, and the shared parents when
 // no other job uses them.
-void remove_working_dirs(const JobRecord& job) {
-  std::error_code ignored;
+void remove_working_dirs(Filesystem& files, const JobRecord& job) {
+  // Removing is best effort: what stays is collected at the next restart.
   if (is_s3_output(job)) {  // its exchange directory, when it has one (s3_output.h)
-    if (!job.exchange_dir.empty()) fs::remove_all(job.exchange_dir, ignored);
+    if (!job.exchange_dir.empty()) (void)files.remove_all(job.exchange_dir);
     return;
   }
-  fs::remove_all(temporary_dir(job), ignored);
-  fs::remove_all(partials_dir(job), ignored);
-  fs::remove(in_output(job, "_temporary"), ignored);
-  fs::remove(in_output(job, "_partials"), ignored);
+  (void)files.remove_all(temporary_dir(job));
+  (void)files.remove_all(partials_dir(job));
+  (void)files.remove(in_output(job, "_temporary"));  // only when empty
+  (void)files.remove(in_output(job, "_partials"));
   // An overwrite job's staging directory, once it holds nothing more.
-  if (job.output_mode == OutputMode::kOverwrite) fs::remove(work_dir(job), ignored);
+  if (job.output_mode == OutputMode::kOverwrite) (void)files.remove(work_dir(job));
 }
 
-void discard_attempt(const JobRecord& job, uint32_t partition, uint32_t attempt) {
+void discard_attempt(Filesystem& files, const JobRecord& job, uint32_t partition,
+                     uint32_t attempt) {
   // Its uploads are aborted (CoordinatorCore::on_done); an exchange's local
   // files go as a directory output's.
   if (is_s3_output(job) && job.exchange_dir.empty()) return;
-  std::error_code ignored;
   for (const std::string& file : attempt_files(job, partition, attempt)) {
-    fs::remove_all(file, ignored);
+    (void)files.remove_all(file);
   }
   // A late attempt of a job that ended recreated its temporary directory.
-  if (is_final(job.state)) remove_working_dirs(job);
+  if (is_final(job.state)) remove_working_dirs(files, job);
 }
 
-std::optional<std::string> temporary_files_problem(const JobRecord& job, uint32_t partition,
-                                                   uint32_t attempt, const PartStats& stats) {
-  auto expect = [](const std::string& path, uint64_t bytes) -> std::optional<std::string> {
-    std::error_code error;
-    const uint64_t size = fs::file_size(path, error);
-    if (error) return path + " is missing";
-    if (size != bytes)
-      return fmt::format("{} holds {} bytes, the worker wrote {}", path, size, bytes);
+std::optional<std::string> temporary_files_problem(Filesystem& files, const JobRecord& job,
+                                                   uint32_t partition, uint32_t attempt,
+                                                   const PartStats& stats) {
+  auto expect = [&files](const std::string& path, uint64_t bytes) -> std::optional<std::string> {
+    Result<FileStatus> status = files.stat(path);
+    if (!status.is_ok() || !status->exists || status->is_directory) return path + " is missing";
+    if (status->size_bytes != bytes)
+      return fmt::format("{} holds {} bytes, the worker wrote {}", path, status->size_bytes, bytes);
     return std::nullopt;
   };
   if (is_s3_output(job)) {
@@ -237,18 +254,23 @@ std::optional<std::string> temporary_files_problem(const JobRecord& job, uint32_
   return std::nullopt;
 }
 
-void remove_temporaries_except(const JobRecord& job, const std::set<std::string>& keep) {
+void remove_temporaries_except(Filesystem& files, const JobRecord& job,
+                               const std::set<std::string>& keep) {
   if (is_s3_output(job) && job.exchange_dir.empty()) return;
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator(temporary_dir(job), error)) {
-    if (keep.count(entry.path().string()) == 0) fs::remove_all(entry.path(), error);
+  const std::string dir = temporary_dir(job);
+  Result<std::vector<std::string>> names = files.list(dir);
+  if (!names.is_ok()) return;  // collected at the next restart
+  for (const std::string& name : *names) {
+    const std::string path = (fs::path(dir) / name).string();
+    if (keep.count(path) == 0) (void)files.remove_all(path);
   }
 }
 
 // True when this job's manifest and _SUCCESS are already in place (a crash
 // after they were written, before the ledger recorded the job's end).
-bool already_finished(const JobRecord& job) {
-  if (!fs::exists(in_output(job, "_SUCCESS"))) return false;
+bool already_finished(Filesystem& files, const JobRecord& job) {
+  Result<FileStatus> success = files.stat(in_output(job, "_SUCCESS"));
+  if (!success.is_ok() || !success->exists) return false;
   std::ifstream file(in_output(job, "_MANIFEST.json"));
   try {
     return nlohmann::json::parse(file).at("job_id").get<std::string>() == job.id;
@@ -270,7 +292,7 @@ static std::vector<PartitionRecord> copy_partitions(const JobRecord& job,
 
 // The output in work_dir(job): parts (merged or empty) in place, the
 // manifest, _SUCCESS, temporary files collected.
-static Status write_output(const JobRecord& job, const PartitionAt& partition_at,
+static Status write_output(Filesystem& files, const JobRecord& job, const PartitionAt& partition_at,
                            const std::map<std::string, SeenFile>& lineage_files) {
   if (is_s3_output(job)) {
     // output.mode: overwrite: the old objects go once the new manifest is
@@ -279,17 +301,17 @@ static Status write_output(const JobRecord& job, const PartitionAt& partition_at
     if (finished) {
       return job.output_mode == OutputMode::kOverwrite ? remove_s3_replaced(job) : Status::ok();
     }
-  } else if (already_finished(job)) {
-    collect_temporary(job);
+  } else if (already_finished(files, job)) {
+    collect_temporary(files, job);
     return Status::ok();
   }
   if (!job.lineage_id.empty()) {
-    return finish_incremental(job, copy_partitions(job, partition_at), lineage_files);
+    return finish_incremental(files, job, copy_partitions(job, partition_at), lineage_files);
   }
   std::optional<PartFile> written;
   // A partitioned output of no rows has no partition, hence no file.
   if (job.partitions_total == 0 && !job.has_aggregate && job.partition_by.empty()) {
-    SLUICE_ASSIGN_OR_RETURN(written, write_empty_part(job));
+    SLUICE_ASSIGN_OR_RETURN(written, write_empty_part(files, job));
   }
   if (is_s3_output(job)) {
     StringSink text;
@@ -298,60 +320,57 @@ static Status write_output(const JobRecord& job, const PartitionAt& partition_at
     return job.output_mode == OutputMode::kOverwrite ? remove_s3_replaced(job) : Status::ok();
   }
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileSink> file,
-                          AtomicFileSink::create(in_output(job, "_MANIFEST.json")));
+                          AtomicFileSink::create(in_output(job, "_MANIFEST.json"), files));
   SLUICE_RETURN_IF_ERROR(write_job_manifest(*file, job, partition_at, written));
   SLUICE_RETURN_IF_ERROR(file->commit());
   crash_point("manifest-written");
-  SLUICE_RETURN_IF_ERROR(write_file_atomically(in_output(job, "_SUCCESS"), ""));
-  collect_temporary(job);
+  SLUICE_RETURN_IF_ERROR(write_file_atomically(in_output(job, "_SUCCESS"), "", files));
+  collect_temporary(files, job);
   return Status::ok();
 }
 
 // The end of an overwrite swap: the old output (under the staging name, or
 // moved aside) is deleted, then the mark in the new one.
-static Status finish_swap(const JobRecord& job) {
+static Status finish_swap(Filesystem& files, const JobRecord& job) {
   const std::string out = without_trailing_slash(job.output_dir);
-  std::error_code error;
-  fs::remove_all(staging_dir_of(out, job.id), error);
-  if (error) return io_error("cannot remove the replaced output: " + error.message());
-  fs::remove_all(replaced_dir_of(out, job.id), error);
-  if (error) return io_error("cannot remove the replaced output: " + error.message());
-  fs::remove(fs::path(out) / kOverwriteMarkName, error);
-  if (error) return io_error("cannot remove the overwrite mark: " + error.message());
-  return fsync_directory(out);
+  SLUICE_RETURN_IF_ERROR(files.remove_all(staging_dir_of(out, job.id)));
+  SLUICE_RETURN_IF_ERROR(files.remove_all(replaced_dir_of(out, job.id)));
+  SLUICE_RETURN_IF_ERROR(files.remove((fs::path(out) / kOverwriteMarkName).string()));
+  return files.fsync_directory(out);
 }
 
 // output.mode: overwrite. Each step finds where a crash stopped the last:
 // built and marked in the staging directory -> swapped (the mark is in OUT)
 // -> old output and mark removed (OUT is this job's, nothing beside it).
-static Status finish_overwrite(const JobRecord& job, const PartitionAt& partition_at) {
+static Status finish_overwrite(Filesystem& files, const JobRecord& job,
+                               const PartitionAt& partition_at) {
   const std::string out = without_trailing_slash(job.output_dir);
   const std::string staged = work_dir(job);
-  if (overwrite_mark_of(out) == job.id) return finish_swap(job);
-  std::error_code error;
-  if (!fs::exists(staged, error)) {
+  if (overwrite_mark_of(out) == job.id) return finish_swap(files, job);
+  SLUICE_ASSIGN_OR_RETURN(FileStatus staged_status, files.stat(staged));
+  if (!staged_status.exists) {
     SLUICE_ASSIGN_OR_RETURN(OutputContents contents, read_output_contents(out));
     // Swapped and cleaned up before the ledger recorded the job's end.
     if (contents.manifest && contents.manifest->job_id == job.id && contents.success) {
       return Status::ok();
     }
-    SLUICE_RETURN_IF_ERROR(make_directories(staged));  // no partitions published any part
+    SLUICE_RETURN_IF_ERROR(make_directories(staged, files));  // no partition published a part
   }
-  SLUICE_RETURN_IF_ERROR(write_output(job, partition_at, {}));
-  SLUICE_RETURN_IF_ERROR(
-      write_file_atomically((fs::path(staged) / kOverwriteMarkName).string(), job.id + "\n"));
+  SLUICE_RETURN_IF_ERROR(write_output(files, job, partition_at, {}));
+  SLUICE_RETURN_IF_ERROR(write_file_atomically((fs::path(staged) / kOverwriteMarkName).string(),
+                                               job.id + "\n", files));
   crash_point("overwrite-staged");
-  SLUICE_RETURN_IF_ERROR(swap_into_place(staged, out, replaced_dir_of(out, job.id)));
+  SLUICE_RETURN_IF_ERROR(swap_into_place(files, staged, out, replaced_dir_of(out, job.id)));
   crash_point("overwrite-swapped");
-  return finish_swap(job);
+  return finish_swap(files, job);
 }
 
-Status finish_output(const JobRecord& job, const PartitionAt& partition_at,
+Status finish_output(Filesystem& files, const JobRecord& job, const PartitionAt& partition_at,
                      const std::map<std::string, SeenFile>& lineage_files) {
   if (job.output_mode == OutputMode::kOverwrite && !is_s3_output(job)) {
-    return finish_overwrite(job, partition_at);
+    return finish_overwrite(files, job, partition_at);
   }
-  return write_output(job, partition_at, lineage_files);
+  return write_output(files, job, partition_at, lineage_files);
 }
 
 // A failed job's files that a resubmission would not reuse: an aggregate

@@ -31,23 +31,26 @@
 #include <vector>
 
 #include "common/base/status.h"
+#include "common/io/filesystem.h"
 #include "coordinator/output_paths.h"
 #include "coordinator/records.h"
 
 namespace sluice {
 
 // Renames the partition's committed attempt into place.
-Status publish_partition(const JobRecord& job, const PartitionRecord& partition);
+Status publish_partition(Filesystem& files, const JobRecord& job, const PartitionRecord& partition);
 // Removes an attempt's temporary files (refused, discarded or aborted
 // attempts); for a job that ended, its temporary directory with them.
-void discard_attempt(const JobRecord& job, uint32_t partition, uint32_t attempt);
+void discard_attempt(Filesystem& files, const JobRecord& job, uint32_t partition, uint32_t attempt);
 // Why the temporary files of a reported attempt cannot win (missing, or
 // not the size the worker reported), or nullopt when they are whole.
-std::optional<std::string> temporary_files_problem(const JobRecord& job, uint32_t partition,
-                                                   uint32_t attempt, const PartStats& stats);
+std::optional<std::string> temporary_files_problem(Filesystem& files, const JobRecord& job,
+                                                   uint32_t partition, uint32_t attempt,
+                                                   const PartStats& stats);
 // Removes every file in _temporary/<job> whose path is not in `keep`
 // (after a restart: files no written attempt owns).
-void remove_temporaries_except(const JobRecord& job, const std::set<std::string>& keep);
+void remove_temporaries_except(Filesystem& files, const JobRecord& job,
+                               const std::set<std::string>& keep);
 // The job's partition record `index` (0 .. job.partitions_total - 1), read
 // in place: the scheduler's, not copied.
 using PartitionAt = std::function<const PartitionRecord&(uint32_t index)>;
@@ -58,16 +61,16 @@ using PartitionAt = std::function<const PartitionRecord&(uint32_t index)>;
 // (job.lineage_id) also writes _manifests/generation-NNNNN.json, and its
 // _MANIFEST.json lists `lineage_files` (what earlier runs published, less
 // the files this run replaces) and its own parts.
-Status finish_output(const JobRecord& job, const PartitionAt& partition_at,
+Status finish_output(Filesystem& files, const JobRecord& job, const PartitionAt& partition_at,
                      const std::map<std::string, SeenFile>& lineage_files = {});
 // Removes _temporary/<job> and _partials/<job> (at job end, and for ended
 // jobs at restart); for a succeeded incremental run, also the output files
 // it replaced (its manifest, durable, no longer lists them).
-void collect_temporary(const JobRecord& job);
+void collect_temporary(Filesystem& files, const JobRecord& job);
 
 // Removes _temporary/<job> and _partials/<job>, and the shared parents when
 // no other job uses them (ended_jobs.cc uses it too).
-void remove_working_dirs(const JobRecord& job);
+void remove_working_dirs(Filesystem& files, const JobRecord& job);
 
 // Collects (ended_jobs.cc), once per job, what a job that ended left: collect_temporary,
 // and for a failed or cancelled job the published files the header above
@@ -78,11 +81,13 @@ void remove_working_dirs(const JobRecord& job);
 // the middle of an attempt of an ended job may have left its file).
 class EndedJobs {
  public:
+  explicit EndedJobs(Filesystem& files) : files_(files) {}
   void seed(const std::vector<const JobRecord*>& jobs);
   void collect(const std::vector<const JobRecord*>& jobs);
   void sweep(const std::vector<const JobRecord*>& jobs) const;
 
  private:
+  Filesystem& files_;
   std::set<std::string> collected_;
 };
 

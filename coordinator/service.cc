@@ -33,10 +33,14 @@ class CoordinatorService::Impl final : public Outbox, public RouterPort {
   Impl(std::unique_ptr<PartitionLedger> ledger)
       : ledger_(std::move(ledger)),
         scheduler_(*ledger_, clock_),
-        core_(scheduler_, clock_, *this),
+        core_(scheduler_, clock_, *this, real_filesystem(), effects_),
         router_(scheduler_, core_, clock_, *this),
         log_(logger("coordinator")),
-        background_(limits::kAdmissionThreads, limits::kAdmissionQueueMax, [this] {
+        background_(limits::kAdmissionThreads, limits::kAdmissionQueueMax,
+                    [this] {
+                      if (link_) link_->wake();
+                    }),
+        effects_(limits::kEffectThreads, limits::kEffectQueueMax, [this] {
           if (link_) link_->wake();
         }) {}
   // Workers are gone by now (`sluice run` stops them first): what one stopped
@@ -82,7 +86,10 @@ class CoordinatorService::Impl final : public Outbox, public RouterPort {
                        proto::decode(std::string_view(static_cast<const char*>(data), size)));
     background_.wait_idle();
     background_.run_completions();
-    return tick();
+    SLUICE_RETURN_IF_ERROR(tick());
+    effects_.wait_idle();  // a job's end it started
+    effects_.run_completions();
+    return Status::ok();
   }
 
   // The rounds of the loop, in the router's order (router.h): every waiting
@@ -97,6 +104,7 @@ class CoordinatorService::Impl final : public Outbox, public RouterPort {
         SLUICE_RETURN_IF_ERROR(router_.end_of_messages());
       }
       background_.run_completions();  // admissions finished meanwhile
+      effects_.run_completions();     // jobs' ends finished meanwhile
       SLUICE_RETURN_IF_ERROR(tick());
       announce_jobs_ended();
       const int64_t now = clock_.now_ms();
@@ -232,6 +240,7 @@ class CoordinatorService::Impl final : public Outbox, public RouterPort {
   uint64_t jobs_ended_ = 0;    // scheduler_.jobs_ended() as last announced; guarded by ended_mutex_
   WorkerExits worker_exits_;   // from report_worker_exit()
   BackgroundWork background_;  // last: its threads stop before what they use goes
+  BackgroundWork effects_;     // the jobs' ends (effects.h); its threads stop first
 };
 
 CoordinatorService::CoordinatorService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -27,6 +27,11 @@ inline constexpr int64_t kCoordinatorTickMs = 50;
 // wait for one; more are refused ("coordinator busy").
 inline constexpr size_t kAdmissionThreads = 2;
 inline constexpr size_t kAdmissionQueueMax = 64;
+// Threads that carry out the coordinator's slow effects off its loop (a
+// job's end: manifest, _SUCCESS, overwrite swap, collection), and effects
+// that may wait for one; a full queue defers the effect to a later round.
+inline constexpr size_t kEffectThreads = 2;
+inline constexpr size_t kEffectQueueMax = 64;
 // Speculative execution (when a job asks for it): a second attempt starts
 // for a partition running longer than this factor times the median, and
 // never before this many milliseconds.

@@ -6,15 +6,16 @@
 
 namespace sluice::sim {
 
-SimCoordinator::SimCoordinator(World& world, std::shared_ptr<MemoryDisk> disk)
-    : world_(world), disk_(std::move(disk)) {}
+SimCoordinator::SimCoordinator(World& world, std::shared_ptr<MemoryDisk> disk, Filesystem& files,
+                               EffectExecutor& effects)
+    : world_(world), disk_(std::move(disk)), files_(files), effects_(effects) {}
 
 SimCoordinator::~SimCoordinator() = default;
 
 Status SimCoordinator::start() {
   ledger_ = PartitionLedger::over(std::make_unique<MemoryStore>(disk_));
   scheduler_ = std::make_unique<Scheduler>(*ledger_, world_.clock);
-  core_ = std::make_unique<CoordinatorCore>(*scheduler_, world_.clock, *this);
+  core_ = std::make_unique<CoordinatorCore>(*scheduler_, world_.clock, *this, files_, effects_);
   router_ = std::make_unique<Router>(*scheduler_, *core_, world_.clock, *this);
   router_->set_coordinator_id(kCoordinator);
   world_.note("coordinator starts");

@@ -29,7 +29,11 @@ struct SimulatedCrash {
 
 class SimCoordinator final : public Outbox, public RouterPort {
  public:
-  SimCoordinator(World& world, std::shared_ptr<MemoryDisk> disk);
+  // `files`: the output directory as the coordinator sees it (a power cut
+  // loses what it did not sync: sim_filesystem.h); `effects`: where its
+  // jobs' ends run (sim_executor.h: the seed decides when).
+  SimCoordinator(World& world, std::shared_ptr<MemoryDisk> disk, Filesystem& files,
+                 EffectExecutor& effects);
   ~SimCoordinator() override;
 
   // Starts (or restarts): loads the ledger and recovers.
@@ -69,6 +73,8 @@ class SimCoordinator final : public Outbox, public RouterPort {
 
   World& world_;
   std::shared_ptr<MemoryDisk> disk_;
+  Filesystem& files_;
+  EffectExecutor& effects_;
   std::unique_ptr<PartitionLedger> ledger_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<CoordinatorCore> core_;

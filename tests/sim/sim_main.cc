@@ -35,17 +35,19 @@ int main(int argc, char** argv) {
       count = std::strtoull(argv[++i], nullptr, 10);
     } else if (arg == "--planted" && has_value) {
       const std::string bug = argv[++i];
-      planted = bug == "fsync-lies"                   ? PlantedBug::kFsyncLies
-                : bug == "done-without-lease"         ? PlantedBug::kAcceptDoneWithoutLease
-                : bug == "publish-before-sync"        ? PlantedBug::kPublishBeforeSync
-                : bug == "lost-map-output-forgotten"  ? PlantedBug::kLostMapOutputForgotten
-                : bug == "late-done-of-cancelled-job" ? PlantedBug::kLateDoneOfCancelledJob
-                                                      : PlantedBug::kNone;
+      planted = bug == "fsync-lies"                      ? PlantedBug::kFsyncLies
+                : bug == "done-without-lease"            ? PlantedBug::kAcceptDoneWithoutLease
+                : bug == "publish-before-sync"           ? PlantedBug::kPublishBeforeSync
+                : bug == "lost-map-output-forgotten"     ? PlantedBug::kLostMapOutputForgotten
+                : bug == "late-done-of-cancelled-job"    ? PlantedBug::kLateDoneOfCancelledJob
+                : bug == "publish-before-directory-sync" ? PlantedBug::kPublishBeforeDirectorySync
+                                                         : PlantedBug::kNone;
     } else {
       std::fprintf(stderr,
                    "usage: sim_run [--seed N | --from S --seeds N] [--trace] "
                    "[--planted fsync-lies|done-without-lease|publish-before-sync|\n"
-                   "lost-map-output-forgotten|late-done-of-cancelled-job]\n");
+                   "lost-map-output-forgotten|late-done-of-cancelled-job|"
+                   "publish-before-directory-sync]\n");
       return 2;
     }
   }

@@ -153,6 +153,16 @@ TEST_F(Simulation, CatchesARenameReleasedBeforeItsRoundIsSynced) {
       0u);
 }
 
+TEST_F(Simulation, CatchesAPartCountedPublishedBeforeItsDirectorySync) {
+  // Planted: a part renamed into place without its directory's fsync; the
+  // ledger records it published, a power cut (the simulated filesystem)
+  // undoes the rename, and recovery does not publish it again.
+  EXPECT_NE(
+      first_caught(
+          [&](uint64_t seed) { return run(seed, PlantedBug::kPublishBeforeDirectorySync); }, 500),
+      0u);
+}
+
 TEST_F(Simulation, CatchesADoneAcceptedAfterItsLeaseExpired) {
   // Planted: the scheduler accepts a Done from an attempt whose lease is gone.
   EXPECT_NE(

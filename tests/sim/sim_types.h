@@ -131,6 +131,7 @@ enum class PlantedBug {
   kPublishBeforeSync,
   kLostMapOutputForgotten,
   kLateDoneOfCancelledJob,
+  kPublishBeforeDirectorySync,
 };
 
 }  // namespace sluice::sim

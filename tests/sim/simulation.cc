@@ -15,6 +15,8 @@
 #include "coordinator/planted_bugs.h"
 #include "tests/sim/invariants.h"
 #include "tests/sim/sim_coordinator.h"
+#include "tests/sim/sim_executor.h"
+#include "tests/sim/sim_filesystem.h"
 #include "tests/sim/sim_worker.h"
 
 namespace sluice::sim {
@@ -71,9 +73,12 @@ thread_local Simulation* g_current = nullptr;
 class Simulation {
  public:
   explicit Simulation(const RunOptions& options)
-      : options_(options), world_(options.seed), disk_(std::make_shared<MemoryDisk>()) {
+      : options_(options),
+        world_(options.seed),
+        disk_(std::make_shared<MemoryDisk>()),
+        dir_(options.root + "/s" + std::to_string(options.seed)),
+        files_(dir_ + ".unsynced") {
     world_.tracing = options.trace;
-    dir_ = options.root + "/s" + std::to_string(options.seed);
     g_current = this;
     set_crash_point_hook(&Simulation::on_crash_point);
     disk_->set_fsync_lies(options.planted == PlantedBug::kFsyncLies);
@@ -84,6 +89,8 @@ class Simulation {
         options.planted == PlantedBug::kLostMapOutputForgotten;
     planted_bugs().late_done_of_stopped_job =
         options.planted == PlantedBug::kLateDoneOfCancelledJob;
+    planted_bugs().publish_before_directory_sync =
+        options.planted == PlantedBug::kPublishBeforeDirectorySync;
   }
 
   ~Simulation() {
@@ -92,6 +99,7 @@ class Simulation {
     planted_bugs() = PlantedBugs{};
     std::error_code ignored;
     fs::remove_all(dir_, ignored);
+    fs::remove_all(dir_ + ".unsynced", ignored);
   }
 
   RunResult run() {
@@ -172,7 +180,7 @@ class Simulation {
         kSplitBytes, world_.kind == JobKind::kPartitioned ? "  partition_by: [key]\n" : "",
         world_.speculative, job_steps_yaml());
     write_text(dir_ + "/job.yaml", job_yaml_);
-    coordinator_ = std::make_unique<SimCoordinator>(world_, disk_);
+    coordinator_ = std::make_unique<SimCoordinator>(world_, disk_, files_, effects_);
     SLUICE_RETURN_IF_ERROR(coordinator_->start());
     SLUICE_RETURN_IF_ERROR(submit());
     const auto workers = rng.between(1, 3);
@@ -274,8 +282,24 @@ class Simulation {
 
   void crash_coordinator() {
     coordinator_crashes_++;
-    coordinator_->crash(world_.rng.chance(world_.faults.power_cut_per_million));
+    const bool power_cut = world_.rng.chance(world_.faults.power_cut_per_million);
+    effects_.clear();  // in flight: lost with the process
+    coordinator_->crash(power_cut);
+    if (power_cut) lose_unsynced_files();
     coordinator_->restart_at_ms = world_.now_ms() + world_.rng.between(10, 3'000);
+  }
+
+  // The output directory at a power cut: operations not yet made durable
+  // (the seed decides how many of the newest are lost), unsynced bytes.
+  // Nothing is drawn when nothing is unsynced: a run's events stay those of
+  // the seed before the simulated filesystem.
+  void lose_unsynced_files() {
+    const size_t unsynced = files_.unsynced_operations();
+    if (unsynced == 0 && files_.unsynced_files() == 0) return;
+    const size_t lost = world_.rng.chance(500'000) ? unsynced : world_.rng.below(unsynced + 1);
+    for (const std::string& operation : files_.power_cut(lost)) {
+      world_.note("power cut loses {}", operation);
+    }
   }
 
   void deliver() {
@@ -342,6 +366,13 @@ class Simulation {
         for (Message& message : held_) coordinator_->receive(std::move(message));
         held_.clear();
       }
+      if (!effects_.idle()) {
+        coordinator_step([&] {
+          effects_.step(world_.rng);
+          return Status::ok();
+        });
+        if (!coordinator_->up()) continue;
+      }
       if (!coordinator_->has_messages() && world_.now_ms() < next_round_ms) continue;
       next_round_ms = world_.now_ms() + kCoordinatorTickMs;
       coordinator_step([&] { return coordinator_->round(); });
@@ -369,6 +400,8 @@ class Simulation {
   World world_;
   std::shared_ptr<MemoryDisk> disk_;
   std::string dir_;
+  SimFilesystem files_;  // the output directory: a power cut loses its unsynced operations
+  SimExecutor effects_;  // the coordinator's effects (a job's end), stepped by the seed
   std::string job_yaml_;
   std::unique_ptr<SimCoordinator> coordinator_;
   std::vector<std::unique_ptr<SimWorker>> workers_;
