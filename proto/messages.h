@@ -88,9 +88,12 @@ struct Task {
   std::string job_id;
   uint32_t partition = 0;
   uint32_t attempt = 0;
-  std::string spec_yaml;  // the job file, compiled (and cached) by the worker
-  std::string base_dir;   // relative paths in the spec resolve against it
-  std::string path;       // the input file of this partition
+  // The job file, compiled and cached by the worker per job: carried by the
+  // first Task of a job the coordinator sends a worker, and again after the
+  // worker refused one for want of it (Failed.job_file_missing); else empty.
+  std::string spec_yaml;
+  std::string base_dir;  // relative paths in the spec resolve against it
+  std::string path;      // the input file of this partition
   uint64_t begin_offset = 0;
   uint64_t end_offset = 0;
   bool start_is_exact = false;  // the first record starts exactly at exact_start_offset
@@ -175,6 +178,10 @@ struct Failed {
   uint32_t lost_map_task = 0;
   // The worker had no free slot for the Task: nothing ran, no attempt is counted.
   bool no_free_slot = false;
+  // The Task carried no job file and the worker has not got the job's (never
+  // had it, or evicted it): nothing ran, no attempt is counted, and the
+  // coordinator sends the file with the job's next Task to this worker.
+  bool job_file_missing = false;
   bool operator==(const Failed&) const = default;
 };
 

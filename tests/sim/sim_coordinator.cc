@@ -54,7 +54,8 @@ void SimCoordinator::send(Message message) {
 }
 
 void SimCoordinator::send_task(const std::string& worker, const JobRecord& job,
-                               const PartitionRecord& partition, uint32_t attempt) {
+                               const PartitionRecord& partition, uint32_t attempt,
+                               bool with_job_file) {
   Message message;
   message.kind = Kind::kTask;
   message.to = worker;
@@ -62,7 +63,9 @@ void SimCoordinator::send_task(const std::string& worker, const JobRecord& job,
   message.range = partition.range;
   message.start_is_exact = partition.start_is_exact;
   message.exact_start_offset = partition.exact_start_offset;
-  world_.note("coordinator leases {}#{} to {}", partition.index, attempt, worker);
+  if (with_job_file) message.job_file = job.spec_yaml;
+  world_.note("coordinator leases {}#{} to {}{}", partition.index, attempt, worker,
+              with_job_file ? " with the job file" : "");
   send(std::move(message));
 }
 
@@ -122,8 +125,11 @@ Status SimCoordinator::dispatch(const Message& message) {
       return core_->on_failed(
           message.from,
           FailedReport{message.attempt,
-                       message.count == 0 ? "worker has no free slot" : "simulated read error",
-                       true, false, 0, /*no_free_slot=*/message.count == 0});
+                       message.count == kFailedNoFreeSlot  ? "worker has no free slot"
+                       : message.count == kFailedNoJobFile ? "worker has not got the job's file"
+                                                           : "simulated read error",
+                       true, false, 0, /*no_free_slot=*/message.count == kFailedNoFreeSlot,
+                       /*job_file_missing=*/message.count == kFailedNoJobFile});
     default:
       return Status::ok();
   }

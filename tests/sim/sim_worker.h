@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/sim/world.h"
@@ -41,6 +42,12 @@ class SimWorker {
   void send_register();
   void finish(const Running& running);
   uint32_t free_slots() const;
+  // Job files (worker/compiled_jobs.h): a Task's file kept, by job id, the
+  // limits::kWorkerJobFilesMax used last; evictions forced by the seed.
+  // Whether the worker has the Task's job file now.
+  bool take_job_file(const Message& task);
+  // The first Task carrying a job file, lost (Faults::lose_first_job_file).
+  bool lose_job_file_task(const Message& message);
 
   World& world_;
   int index_;
@@ -55,6 +62,8 @@ class SimWorker {
   // Attempts this process ran: a Task delivered twice (the network
   // duplicates) is not run twice.
   std::set<AttemptRef> started_;
+  // Job files kept, by job id, the most recently used first.
+  std::vector<std::pair<std::string, std::string>> job_files_;
 };
 
 }  // namespace sluice::sim

@@ -18,6 +18,10 @@ struct RunOptions {
   bool trace = false;                      // record every event (RunResult::trace)
   PlantedBug planted = PlantedBug::kNone;  // the simulation's own test only
   std::string root;                        // a directory for the run's files (tmpfs is fastest)
+  // Job files: by default the seed decides whether workers evict them
+  // (one run in five); these force a case.
+  bool evict_job_files = false;      // a worker evicts its job files at a third of its Tasks
+  bool lose_first_job_file = false;  // the first Task carrying a job file is lost
 };
 
 struct RunResult {
@@ -29,6 +33,7 @@ struct RunResult {
   // What happened, to show the faults were there.
   int coordinator_crashes = 0, worker_crashes = 0, resubmissions = 0;
   uint64_t messages_dropped = 0;
+  uint64_t job_file_refusals = 0;  // Tasks refused for want of their job's file
   bool ok() const { return violations.empty(); }
 };
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "common/base/limits.h"
+#include "coordinator/compiled_job.h"
 #include "tests/support/cluster.h"
 
 namespace sluice {
@@ -36,6 +37,7 @@ class SchedulerTest : public ::testing::Test {
       p.range = PlannedRange{0, i * 100ull, (i + 1) * 100ull};
       partitions.push_back(p);
     }
+    job.compiled = compile_job_file(job).value();
     auto created = scheduler_->submit(job, partitions);
     ASSERT_TRUE(created.is_ok());
     ASSERT_TRUE(created.value());
