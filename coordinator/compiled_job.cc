@@ -1,8 +1,8 @@
 #include "coordinator/compiled_job.h"
 
+#include "common/base/paths.h"
 #include "common/exchange/exchange.h"
 #include "common/job/job_file.h"
-#include "common/base/paths.h"
 #include "coordinator/records.h"
 
 namespace sluice {
@@ -13,8 +13,8 @@ std::shared_ptr<const CompiledJob> compile_job_file(const JobRecord& job, JobSpe
   compiled->buckets = exchange_buckets(spec);
   compiled->output_s3 = spec.output.s3;
   if (!compiled->output_s3.credentials_file.empty()) {
-    compiled->output_s3.credentials_file = absolute_path(
-        compiled->output_s3.credentials_file, job.base_dir.empty() ? "." : job.base_dir);
+    compiled->output_s3.credentials_file = absolute_path(compiled->output_s3.credentials_file,
+                                                         job.base_dir.empty() ? "." : job.base_dir);
   }
   compiled->spec = std::move(spec);
   return compiled;

@@ -168,6 +168,8 @@ Status plan_incremental_run(Scheduler& scheduler, AdmittedJob& admitted,
   }
   auto reuse = [&](const JobRecord& run) {
     record = run;
+    // A run that did not compile at load: the same job file, compiled now.
+    if (record.compiled == nullptr) record.compiled = compiled;
     admitted.partitions.clear();
   };
   // One run at a time, in order: an unfinished one finishes first.

@@ -93,12 +93,12 @@ Status Scheduler::load() {
 
 Result<bool> Scheduler::submit(const JobRecord& job,
                                const std::vector<PartitionRecord>& partitions) {
-  SLUICE_ASSERT(job.compiled != nullptr, "job={} submitted without its compiled job", job.id);
   if (auto known = jobs_.find(job.id); known != jobs_.end()) {
     // A job that did not compile at load gets the resubmission's.
     if (known->second.record.compiled == nullptr) known->second.record.compiled = job.compiled;
     return false;
   }
+  SLUICE_ASSERT(job.compiled != nullptr, "job={} submitted without its compiled job", job.id);
   SLUICE_RETURN_IF_ERROR(ledger_.create_job(job, partitions));
   crash_point("planned");
   JobEntry entry;
