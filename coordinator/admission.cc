@@ -14,6 +14,7 @@
 #include "common/job/job_file.h"
 #include "common/s3/location.h"
 #include "common/spec/job_spec.h"
+#include "coordinator/compiled_job.h"
 #include "coordinator/output_dir.h"
 #include "coordinator/planner.h"
 #include "coordinator/s3_output.h"
@@ -24,6 +25,7 @@ namespace sluice {
 Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& spec_file,
                               const std::string& base_dir) {
   SLUICE_ASSIGN_OR_RETURN(JobSpec spec, parse_job_spec(spec_yaml, spec_file));
+  JobSpec as_submitted = spec;  // the compiled job's, unless types are pinned below
   // input.infer_types: the sampled types join the schema, pinned in the
   // job's file as the workers will read it.
   InferredSchema inferred;
@@ -78,6 +80,13 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
   job.hive_bytes_skipped = pruning.bytes_skipped;
   job.spec_file = spec_file;
   job.base_dir = base_dir;
+  // The job compiled once, from the file the workers read: parsed again
+  // only when admission pinned types into it.
+  if (job.spec_yaml == spec_yaml) {
+    job.compiled = compile_job_file(job, std::move(as_submitted));
+  } else {
+    SLUICE_ASSIGN_OR_RETURN(job.compiled, compile_job_file(job));
+  }
   job.output_dir = is_s3_url(spec.output.path) ? without_trailing_slash(spec.output.path)
                                                : absolute_path(spec.output.path, base_dir);
   job.extension = std::string(extension_of(spec.output.format, spec.output.compression));

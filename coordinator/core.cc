@@ -132,10 +132,12 @@ Status CoordinatorCore::flush() {
     const JobRecord& job = *scheduler_.job(assignment.attempt.job_id);
     const PartitionRecord& partition =
         *scheduler_.partition(assignment.attempt.job_id, assignment.attempt.partition);
-    outbox_.send_task(assignment.worker, job, partition, assignment.attempt.attempt);
+    const bool with_job_file = job_files_sent_.must_carry(assignment.worker, job.id);
+    outbox_.send_task(assignment.worker, job, partition, assignment.attempt.attempt, with_job_file);
     metrics_.tasks_dispatched++;
-    log_->debug("task sent job={} partition={} attempt={} worker={}", job.id, partition.index,
-                assignment.attempt.attempt, printable(assignment.worker));
+    log_->debug("task sent job={} partition={} attempt={} worker={} job_file={}", job.id,
+                partition.index, assignment.attempt.attempt, printable(assignment.worker),
+                with_job_file);
   }
   return flush_decisions();
 }
@@ -194,6 +196,10 @@ Status CoordinatorCore::on_failed(const std::string& identity, const FailedRepor
   if (report.no_free_slot) {
     return scheduler_.on_refused(identity, ref, report.message);
   }
+  if (report.job_file_missing) {
+    job_files_sent_.forget(identity, ref.job_id);  // its next Task there carries the file
+    return scheduler_.on_job_file_missing(identity, ref, report.message);
+  }
   return scheduler_.on_failed(identity, ref, report.message, report.retryable);
 }
 
@@ -232,6 +238,7 @@ Status CoordinatorCore::tick() {
   SLUICE_RETURN_IF_ERROR(std::exchange(job_end_failure_, Status::ok()));
   SLUICE_RETURN_IF_ERROR(flush());
   for (const std::string& identity : scheduler_.expire_workers()) {
+    job_files_sent_.forget_worker(identity);
     metrics_.lease_expiries++;
     log_->warn("worker expired worker={} reason=no message for {} ms", printable(identity),
                limits::kLeaseMs);
@@ -251,6 +258,7 @@ Status CoordinatorCore::tick() {
     }
   }
   ended_jobs_.collect(scheduler_.jobs());  // a failed or cancelled job leaves no temporaries
+  forget_ended_jobs();
   return Status::ok();
 }
 
@@ -309,6 +317,12 @@ Status CoordinatorCore::on_job_end(const std::string& job_id, const Status& fini
       job_id, job.name, job.output_dir, job.partitions_total, counts.rows_in, counts.rows_out,
       counts.rows_filtered, counts.rows_rejected);
   return Status::ok();
+void CoordinatorCore::forget_ended_jobs() {
+  if (jobs_ended_seen_ == scheduler_.jobs_ended()) return;
+  jobs_ended_seen_ = scheduler_.jobs_ended();
+  for (const JobRecord* job : scheduler_.jobs()) {
+    if (job->state != JobState::kRunning) job_files_sent_.forget_job(job->id);
+  }
 }
 
 Status CoordinatorCore::assign_tasks() {

@@ -25,6 +25,7 @@
 #include "common/base/clock.h"
 #include "common/io/filesystem.h"
 #include "coordinator/effects.h"
+#include "coordinator/job_files_sent.h"
 #include "coordinator/publisher.h"
 #include "coordinator/scheduler.h"
 #include "coordinator/status_board.h"
@@ -39,8 +40,10 @@ namespace sluice {
 class Outbox {
  public:
   virtual ~Outbox() = default;
+  // `with_job_file`: the Task carries the job's file (JobFilesSent).
   virtual void send_task(const std::string& worker, const JobRecord& job,
-                         const PartitionRecord& partition, uint32_t attempt) = 0;
+                         const PartitionRecord& partition, uint32_t attempt,
+                         bool with_job_file) = 0;
   virtual void send_abort(const std::string& worker, const AttemptRef& attempt) = 0;
   virtual void send_commit_decision(const std::string& worker, const AttemptRef& attempt,
                                     const DoneOutcome& outcome) = 0;
@@ -49,7 +52,8 @@ class Outbox {
 };
 
 // A Failed message, read (no_free_slot: the worker refused the Task for
-// want of a slot; nothing ran, no attempt is counted).
+// want of a slot; job_file_missing: for want of the job's file; in both
+// nothing ran and no attempt is counted).
 using FailedReport = proto::Failed;
 
 class CoordinatorCore {
@@ -93,6 +97,8 @@ class CoordinatorCore {
   // yet run): all its partitions are published and it is still running.
   bool ending(const std::string& job_id) const { return ending_.count(job_id) > 0; }
 
+  // Which job files each worker was sent (its Tasks carry the file once).
+  const JobFilesSent& job_files_sent() const { return job_files_sent_; }
   LoopMetrics& metrics() { return metrics_; }
   const LoopMetrics& metrics() const { return metrics_; }
 
@@ -103,6 +109,8 @@ class CoordinatorCore {
   bool submit_job_end(const std::string& job_id);
   // The completion of a job's end, on the loop.
   Status on_job_end(const std::string& job_id, const Status& finished);
+  // Once a job has ended, no worker needs its file from us any more.
+  void forget_ended_jobs();
   // The round's commit decisions, then its renames: what must follow the
   // sync. flush() calls it after the sync; the planted bug
   // publish_before_sync (planted_bugs.h) at once.
@@ -127,6 +135,8 @@ class CoordinatorCore {
   // committed or discarded (the scheduler forgets a discarded written
   // attempt's); aborted when discarded or when the job stops.
   std::map<AttemptRef, std::vector<S3UploadRecord>> unconfirmed_uploads_;
+  JobFilesSent job_files_sent_;
+  uint64_t jobs_ended_seen_ = 0;  // scheduler_.jobs_ended() at the last forget_ended_jobs()
   // What waits for the round's sync (flush()).
   std::vector<Assignment> unsent_tasks_;
   std::vector<Decision> unsent_decisions_;  // with their commits, to rename

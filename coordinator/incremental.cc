@@ -14,8 +14,8 @@
 #include "common/io/byte_source.h"
 #include "common/job/hive_prune.h"
 #include "common/job/inputs.h"
-#include "common/job/job_file.h"
 #include "common/spec/job_spec.h"
+#include "coordinator/compiled_job.h"
 #include "coordinator/json_text.h"
 #include "coordinator/planner.h"
 #include "coordinator/publisher.h"
@@ -155,7 +155,10 @@ std::set<std::string> unfinished_jobs(const Scheduler& scheduler) {
 Status plan_incremental_run(Scheduler& scheduler, AdmittedJob& admitted,
                             const std::set<std::string>& unfinished_at_receipt) {
   JobRecord& record = admitted.record;
-  SLUICE_ASSIGN_OR_RETURN(JobSpec spec, parse_job_spec(record.spec_yaml, record.spec_file));
+  SLUICE_RETURN_IF_ERROR(compiled_of(record).status());
+  // Held here: reuse() below replaces the record (and its compiled job).
+  const std::shared_ptr<const CompiledJob> compiled = record.compiled;
+  const JobSpec& spec = compiled->spec;
   if (!spec.input.incremental) return Status::ok();
   auto log = logger("coordinator");
   const std::string lineage = lineage_id_of(record);
@@ -165,6 +168,8 @@ Status plan_incremental_run(Scheduler& scheduler, AdmittedJob& admitted,
   }
   auto reuse = [&](const JobRecord& run) {
     record = run;
+    // A run that did not compile at load: the same job file, compiled now.
+    if (record.compiled == nullptr) record.compiled = compiled;
     admitted.partitions.clear();
   };
   // One run at a time, in order: an unfinished one finishes first.

@@ -17,11 +17,11 @@
 #include "common/io/publish.h"
 #include "common/io/row_writer.h"
 #include "common/job/check.h"
-#include "common/job/job_file.h"
 #include "common/layout/partitioned_writer.h"
 #include "common/pipeline/merge.h"
 #include "common/pipeline/pipeline.h"
 #include "common/spec/job_spec.h"
+#include "coordinator/compiled_job.h"
 #include "coordinator/incremental.h"
 #include "coordinator/json_text.h"
 #include "coordinator/manifest.h"
@@ -46,7 +46,8 @@ struct CompiledJob {
 
 Result<CompiledJob> compile_job(const JobRecord& job) {
   CompiledJob compiled;
-  SLUICE_ASSIGN_OR_RETURN(compiled.spec, parse_job_spec(job.spec_yaml, job.spec_file));
+  SLUICE_ASSIGN_OR_RETURN(const sluice::CompiledJob* admitted, compiled_of(job));
+  compiled.spec = admitted->spec;
   compiled.spec.base_dir = job.base_dir;  // lookup files after the aggregate resolve against it
   if (job.join_broadcast) compiled.spec = join_as_lookup(compiled.spec, job.join_right_columns);
   SLUICE_ASSIGN_OR_RETURN(InputColumns columns, job_input_columns(compiled.spec, job.inputs));

@@ -8,6 +8,7 @@
 // "committed": the ledger durably chose this attempt; the rename may follow.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,8 @@
 #include "proto/messages.h"
 
 namespace sluice {
+
+struct CompiledJob;
 
 enum class PartitionState : uint8_t { kPlanned, kLeased, kWritten, kCommitted, kPublished };
 enum class JobState : uint8_t { kRunning, kSucceeded, kFailed, kCancelled };
@@ -167,6 +170,10 @@ struct JobRecord {
   // sorted outputs; coordinator/s3_output.h), fixed at admission. Empty for
   // a directory output (its working files live in it).
   std::string exchange_dir;
+  // Not stored: the job file compiled (coordinator/compiled_job.h), built at
+  // admission and when the ledger is loaded; shared by every copy of the
+  // record. encode_job leaves it out, decode_job leaves it null.
+  std::shared_ptr<const CompiledJob> compiled;
 };
 
 std::string encode_job(const JobRecord& job);

@@ -12,10 +12,10 @@
 #include "common/base/crash_point.h"
 #include "common/base/log.h"
 #include "common/job/inputs.h"
-#include "common/job/job_file.h"
 #include "common/job/s3_inputs.h"
 #include "common/s3/location.h"
 #include "common/spec/job_spec.h"
+#include "coordinator/compiled_job.h"
 #include "coordinator/output_dir.h"
 #include "coordinator/output_paths.h"
 
@@ -98,13 +98,8 @@ static Result<S3Client*> job_client(const JobRecord& job) {
 }
 
 Result<std::unique_ptr<S3Client>> output_s3_client(const JobRecord& job) {
-  SLUICE_ASSIGN_OR_RETURN(JobSpec spec, parse_job_spec(job.spec_yaml, job.spec_file));
-  S3Options options = spec.output.s3;
-  if (!options.credentials_file.empty()) {
-    options.credentials_file =
-        absolute_path(options.credentials_file, job.base_dir.empty() ? "." : job.base_dir);
-  }
-  return open_s3_client(options);
+  SLUICE_ASSIGN_OR_RETURN(const CompiledJob* compiled, compiled_of(job));
+  return open_s3_client(compiled->output_s3);
 }
 
 Status claim_s3_output(JobRecord& job) {

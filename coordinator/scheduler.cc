@@ -10,8 +10,8 @@
 #include "common/base/assert.h"
 #include "common/base/crash_point.h"
 #include "common/base/log.h"
-#include "common/job/job_file.h"
 #include "common/spec/job_spec.h"
+#include "coordinator/compiled_job.h"
 #include "coordinator/incremental.h"
 
 namespace sluice {
@@ -36,6 +36,19 @@ Status Scheduler::load() {
   for (JobRecord& record : jobs) {
     SLUICE_ASSIGN_OR_RETURN(std::vector<PartitionRecord> partitions,
                             ledger_.load_partitions(record.id));
+    // Compiled once, here: the ledger keeps only the job file. One that no
+    // longer compiles (another version's) cannot run: a running job fails
+    // (a submission of it again brings a compiled job and resumes it).
+    auto compiled = compile_job_file(record);
+    if (compiled.is_ok()) {
+      record.compiled = std::move(compiled.value());
+    } else if (record.state == JobState::kRunning) {
+      record.state = JobState::kFailed;
+      record.error = "its job file does not compile: " + compiled.status().message();
+      record.finished_unix = unix_time_seconds();
+      SLUICE_RETURN_IF_ERROR(ledger_.put_job(record));
+      logger("coordinator")->error("job failed at load job={} error={}", record.id, record.error);
+    }
     JobEntry entry;
     entry.record = std::move(record);
     entry.partitions = std::move(partitions);
@@ -80,7 +93,12 @@ Status Scheduler::load() {
 
 Result<bool> Scheduler::submit(const JobRecord& job,
                                const std::vector<PartitionRecord>& partitions) {
-  if (jobs_.count(job.id) != 0) return false;
+  if (auto known = jobs_.find(job.id); known != jobs_.end()) {
+    // A job that did not compile at load gets the resubmission's.
+    if (known->second.record.compiled == nullptr) known->second.record.compiled = job.compiled;
+    return false;
+  }
+  SLUICE_ASSERT(job.compiled != nullptr, "job={} submitted without its compiled job", job.id);
   SLUICE_RETURN_IF_ERROR(ledger_.create_job(job, partitions));
   crash_point("planned");
   JobEntry entry;
@@ -150,10 +168,9 @@ std::optional<std::string> Scheduler::reject_limit_error(const std::string& job_
   const JobEntry* job = find(job_id);
   if (job == nullptr) return std::nullopt;
   const JobTotals sums = totals(job_id);
-  // The limits come from the job file; parse them lazily from the record.
-  auto spec = parse_job_spec(job->record.spec_yaml, job->record.spec_file);
-  if (!spec.is_ok()) return std::nullopt;
-  const RejectsSpec& limits = spec->rejects;
+  // The limits come from the job file, compiled at admission.
+  if (job->record.compiled == nullptr) return std::nullopt;
+  const RejectsSpec& limits = job->record.compiled->spec.rejects;
   if (limits.max_count && sums.rows_rejected > *limits.max_count) {
     return fmt::format("too many rejects: {} rows rejected, rejects.max_count is {}",
                        sums.rows_rejected, *limits.max_count);

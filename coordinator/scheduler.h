@@ -134,6 +134,11 @@ class Scheduler {
   // work, and its idle Heartbeats give none for a lease.
   Status on_refused(const std::string& identity, const AttemptRef& attempt,
                     const std::string& message);
+  // The worker refused the attempt's Task for want of its job's file (the
+  // Task carried none: CoordinatorCore sends it once per worker). Planned
+  // again at once, no attempt counted; the worker's slot is credit again.
+  Status on_job_file_missing(const std::string& identity, const AttemptRef& attempt,
+                             const std::string& message);
   // A bucket task found map task `map_task`'s published output missing or
   // corrupt: that map task runs again (and only it, as Spark's
   // FetchFailed), the bucket task waits for it; nothing is counted against

@@ -347,4 +347,27 @@ Status Scheduler::on_refused(const std::string& identity, const AttemptRef& atte
   return release(*job, attempt.partition, message, false);
 }
 
+Status Scheduler::on_job_file_missing(const std::string& identity, const AttemptRef& attempt,
+                                      const std::string& message) {
+  JobEntry* job = find(attempt.job_id);
+  if (job == nullptr || attempt.partition >= job->partitions.size()) return Status::ok();
+  if (!is_active(*job, attempt.partition, attempt.attempt)) return Status::ok();  // stale
+  auto worker = workers_.find(identity);
+  const bool on_worker = worker != workers_.end() && worker->second.attempts.count(attempt) > 0;
+  if (job->record.state != JobState::kRunning || job->leases[attempt.partition].size() > 1) {
+    drop_attempt(*job, attempt.partition, attempt.attempt);  // stopped, or its twin goes on
+  } else {
+    SLUICE_RETURN_IF_ERROR(release(*job, attempt.partition, message, false));
+  }
+  // The slot the Task took is free: its credit comes back (the worker asks
+  // for work only when a task of its ends).
+  if (on_worker) {
+    Worker& holder = worker->second;
+    const uint32_t active = static_cast<uint32_t>(holder.attempts.size());
+    const uint32_t room = holder.slots > active ? holder.slots - active : 0;
+    holder.credit = std::min(holder.credit + 1, room);
+  }
+  return Status::ok();
+}
+
 }  // namespace sluice

@@ -12,9 +12,9 @@
 #include "common/base/crash_point.h"
 #include "common/base/log.h"
 #include "common/exchange/exchange.h"
-#include "common/job/job_file.h"
 #include "common/spec/job_spec.h"
 #include "coordinator/planted_bugs.h"
+#include "coordinator/compiled_job.h"
 #include "coordinator/scheduler.h"
 
 namespace sluice {
@@ -81,15 +81,16 @@ Status Scheduler::advance_stages(JobEntry& job) {
   for (uint32_t index = 0; index < job.record.map_tasks; ++index) {
     map_output_bytes += job.partitions[index].stats.bytes_written;
   }
-  SLUICE_ASSIGN_OR_RETURN(JobSpec spec, parse_job_spec(job.record.spec_yaml, job.record.spec_file));
+  SLUICE_ASSIGN_OR_RETURN(const CompiledJob* compiled, compiled_of(job.record));
   // A global sort's bucket task n of T merges the n-th key range, which it
   // computes itself from the map outputs' samples; an aggregate's reads a
   // run of hash buckets.
-  const bool sort = sorts_globally(spec);
-  const uint32_t buckets = sort ? plan_sort_tasks(spec, map_output_bytes) : exchange_buckets(spec);
+  const bool sort = compiled->sorts_globally;
+  const uint32_t buckets =
+      sort ? plan_sort_tasks(compiled->spec, map_output_bytes) : compiled->buckets;
   const std::vector<BucketRange> ranges =
       sort ? plan_bucket_tasks(buckets, buckets, map_output_bytes)
-           : plan_bucket_tasks(buckets, spec.parallelism, map_output_bytes);
+           : plan_bucket_tasks(buckets, compiled->spec.parallelism, map_output_bytes);
   std::vector<PartitionRecord> tasks;
   for (const BucketRange& range : ranges) {
     PartitionRecord partition;

@@ -202,8 +202,8 @@ class CoordinatorService::Impl final : public Outbox, public RouterPort {
  private:
   // Outbox: the core's messages, over the link.
   void send_task(const std::string& worker, const JobRecord& job, const PartitionRecord& partition,
-                 uint32_t attempt) override {
-    send_to(worker, task_for(job, partition, attempt));
+                 uint32_t attempt, bool with_job_file) override {
+    send_to(worker, task_for(job, partition, attempt, with_job_file));
   }
 
   void send_abort(const std::string& worker, const AttemptRef& attempt) override {

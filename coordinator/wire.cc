@@ -28,12 +28,13 @@ std::optional<std::string> join_plan_text(const JobRecord& job) {
                      job.map_tasks - job.map_tasks_right, job.map_tasks_right);
 }
 
-proto::Task task_for(const JobRecord& job, const PartitionRecord& partition, uint32_t attempt) {
+proto::Task task_for(const JobRecord& job, const PartitionRecord& partition, uint32_t attempt,
+                     bool with_job_file) {
   proto::Task task;
   task.job_id = job.id;
   task.partition = partition.index;
   task.attempt = attempt;
-  task.spec_yaml = job.spec_yaml;
+  if (with_job_file) task.spec_yaml = job.spec_yaml;
   task.base_dir = job.base_dir;
   task.temp_path = temp_part_path(job, partition.index, attempt);
   if (partition.is_bucket || partition.is_final) {

@@ -12,7 +12,10 @@
 
 namespace sluice {
 
-proto::Task task_for(const JobRecord& job, const PartitionRecord& partition, uint32_t attempt);
+// `with_job_file`: the Task carries the job's file (the worker has not got
+// it: coordinator/job_files_sent.h); else spec_yaml is empty.
+proto::Task task_for(const JobRecord& job, const PartitionRecord& partition, uint32_t attempt,
+                     bool with_job_file);
 proto::CommitDecision commit_decision(const AttemptRef& attempt, const DoneOutcome& outcome);
 // The answer to a Register: who we are, and the heartbeat and lease periods.
 proto::Welcome welcome(const std::string& coordinator_id);

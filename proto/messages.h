@@ -88,8 +88,11 @@ struct Task {
   std::string job_id;
   uint32_t partition = 0;
   uint32_t attempt = 0;
-  std::string spec_yaml;  // the job file, compiled (and cached) by the worker
-  std::string base_dir;   // relative paths in the spec resolve against it
+  // The job file, compiled and cached by the worker per job: carried by the
+  // first Task of a job the coordinator sends a worker, and again after the
+  // worker refused one for want of it (Failed.job_file_missing); else empty.
+  std::string spec_yaml;
+  std::string base_dir;  // relative paths in the spec resolve against it
   InputRange input;
   std::string temp_path;
   std::string rejects_temp_path;
@@ -168,6 +171,10 @@ struct Failed {
   uint32_t lost_map_task = 0;
   // The worker had no free slot for the Task: nothing ran, no attempt is counted.
   bool no_free_slot = false;
+  // The Task carried no job file and the worker has not got the job's (never
+  // had it, or evicted it): nothing ran, no attempt is counted, and the
+  // coordinator sends the file with the job's next Task to this worker.
+  bool job_file_missing = false;
   bool operator==(const Failed&) const = default;
 };
 

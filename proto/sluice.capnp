@@ -61,7 +61,9 @@ struct Task {
   jobId @0 :Text;
   partition @1 :UInt32;
   attempt @2 :UInt32;
-  specYaml @3 :Text;         # the job file, compiled (and cached) by the worker
+  specYaml @3 :Text;         # the job file (the worker compiles and caches it per job): only
+                             # in the first Task of a job to a worker, or after its refusal
+                             # (Failed.jobFileMissing); empty otherwise
   baseDir @4 :Text;          # relative paths in the spec resolve against it
   path @5 :Text;             # the input file of this partition
   beginOffset @6 :UInt64;    # the byte range [begin, end) in which its records start
@@ -207,6 +209,10 @@ struct Failed {
   # The worker had no free slot for the Task: nothing ran, and the
   # partition's attempts are not counted (the cluster's problem, not the job's).
   noFreeSlot @7 :Bool;
+  # The Task carried no job file and the worker has not got the job's (never
+  # had it, or evicted it): nothing ran, no attempt is counted; the next Task
+  # of the job to this worker carries the file.
+  jobFileMissing @8 :Bool;
 }
 
 # coordinator -> worker: the outcome of a Done.

@@ -129,7 +129,8 @@ Done read(schema::Done::Reader in) {
 
 Failed read(schema::Failed::Reader in) {
   return Failed{attempt_of(in),        text(in.getMessage()), in.getRetryable(),
-                in.getMapOutputLost(), in.getLostMapTask(),   in.getNoFreeSlot()};
+                in.getMapOutputLost(), in.getLostMapTask(),   in.getNoFreeSlot(),
+                in.getJobFileMissing()};
 }
 
 CommitDecision read(schema::CommitDecision::Reader in) {

@@ -159,6 +159,7 @@ void fill(schema::Envelope::Builder envelope, const Failed& message) {
   out.setMapOutputLost(message.map_output_lost);
   out.setLostMapTask(message.lost_map_task);
   out.setNoFreeSlot(message.no_free_slot);
+  out.setJobFileMissing(message.job_file_missing);
 }
 
 void fill(schema::Envelope::Builder envelope, const CommitDecision& message) {

@@ -2,43 +2,51 @@
 
 #include <algorithm>
 #include <atomic>
-#include <list>
-#include <mutex>
 
+#include "common/base/limits.h"
 #include "common/job/job_file.h"
 
 namespace sluice {
 namespace {
 
-struct Entry {
-  std::string spec_yaml;
-  std::shared_ptr<const JobSpec> spec;
-};
-
-std::mutex cache_mutex;
-std::list<Entry> cache;  // most recently used first
 std::atomic<uint64_t> compilations = 0;
 
 }  // namespace
 
-Result<std::shared_ptr<const JobSpec>> compiled_job(const std::string& spec_yaml) {
-  {
-    std::lock_guard lock(cache_mutex);
-    auto hit = std::find_if(cache.begin(), cache.end(),
-                            [&](const Entry& entry) { return entry.spec_yaml == spec_yaml; });
-    if (hit != cache.end()) {
-      cache.splice(cache.begin(), cache, hit);
-      return hit->spec;
+Result<std::shared_ptr<const JobSpec>> JobFile::compiled() const {
+  // Under the lock: a job's concurrent first tasks parse it once.
+  std::lock_guard lock(mutex_);
+  if (!done_) {
+    compilations++;
+    auto parsed = parse_job_spec(spec_yaml_, "job");
+    if (parsed.is_ok()) {
+      spec_ = std::make_shared<const JobSpec>(std::move(parsed).value());
+    } else {
+      error_ = parsed.status();
     }
+    done_ = true;
   }
-  // Parsed outside the lock: two tasks of a new job may both parse it once.
-  compilations++;
-  SLUICE_ASSIGN_OR_RETURN(JobSpec parsed, parse_job_spec(spec_yaml, "job"));
-  auto spec = std::make_shared<const JobSpec>(std::move(parsed));
-  std::lock_guard lock(cache_mutex);
-  cache.push_front(Entry{spec_yaml, spec});
-  if (cache.size() > kCompiledJobsCached) cache.pop_back();
-  return spec;
+  if (!error_.is_ok()) return error_;
+  return spec_;
+}
+
+std::shared_ptr<const JobFile> CompiledJobs::put(const std::string& job_id,
+                                                 const std::string& spec_yaml) {
+  std::shared_ptr<const JobFile> kept = find(job_id);
+  if (kept != nullptr && kept->spec_yaml() == spec_yaml) return kept;
+  if (kept != nullptr) jobs_.pop_front();  // find() moved it to the front
+  auto file = std::make_shared<const JobFile>(spec_yaml);
+  jobs_.emplace_front(job_id, file);
+  if (jobs_.size() > limits::kWorkerJobFilesMax) jobs_.pop_back();
+  return file;
+}
+
+std::shared_ptr<const JobFile> CompiledJobs::find(const std::string& job_id) {
+  auto found = std::find_if(jobs_.begin(), jobs_.end(),
+                            [&](const auto& entry) { return entry.first == job_id; });
+  if (found == jobs_.end()) return nullptr;
+  jobs_.splice(jobs_.begin(), jobs_, found);
+  return jobs_.front().second;
 }
 
 uint64_t job_compilations() { return compilations.load(); }

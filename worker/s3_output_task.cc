@@ -40,8 +40,8 @@ std::string partition_file_url(const std::string& part_url, const PartitionFile&
 // the part (or each partition file), then the rejects. The first error
 // fails the attempt (the uploads done before it are aborted: they will
 // never be reported).
-Status upload_outputs(const TaskSpec& task, TaskOutcome& outcome) {
-  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const JobSpec> spec, compiled_job(task.spec_yaml));
+Status upload_outputs(const TaskSpec& task, const JobFile& job, TaskOutcome& outcome) {
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const JobSpec> spec, job.compiled());
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<S3Client> client, output_client(task, *spec));
   std::vector<std::pair<std::string, std::string>> files;  // local path, URL
   if (!task.output_url.empty()) {
@@ -75,8 +75,8 @@ Status upload_outputs(const TaskSpec& task, TaskOutcome& outcome) {
 
 }  // namespace
 
-TaskOutcome run_task_to_output(const TaskSpec& task, TaskControl& control) {
-  if (task.output_url.empty() && task.rejects_url.empty()) return run_task(task, control);
+TaskOutcome run_task_to_output(const TaskSpec& task, const JobFile& job, TaskControl& control) {
+  if (task.output_url.empty() && task.rejects_url.empty()) return run_task(task, job, control);
   TaskSpec local = task;
   // One directory per attempt, $TMPDIR/sluice-worker-<pid>-<job>-<partition>-<attempt>,
   // removed whole after it (a worker killed leaves it).
@@ -94,9 +94,9 @@ TaskOutcome run_task_to_output(const TaskSpec& task, TaskControl& control) {
   if (!task.rejects_temp_path.empty()) {
     local.rejects_temp_path = (dir / fs::path(task.rejects_temp_path).filename()).string();
   }
-  TaskOutcome outcome = run_task(local, control);
+  TaskOutcome outcome = run_task(local, job, control);
   if (outcome.ok && !control.abort.load(std::memory_order_relaxed)) {
-    Status uploaded = upload_outputs(local, outcome);
+    Status uploaded = upload_outputs(local, job, outcome);
     if (!uploaded.is_ok()) outcome = failure("upload: " + uploaded.message(), true);
   }
   fs::remove_all(dir, error);

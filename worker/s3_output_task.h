@@ -16,6 +16,6 @@
 namespace sluice {
 
 // run_task, with the uploads of an s3:// output.
-TaskOutcome run_task_to_output(const TaskSpec& task, TaskControl& control);
+TaskOutcome run_task_to_output(const TaskSpec& task, const JobFile& job, TaskControl& control);
 
 }  // namespace sluice

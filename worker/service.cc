@@ -17,6 +17,7 @@
 #include "common/base/log.h"
 #include "proto/link.h"
 #include "proto/security.h"
+#include "worker/compiled_jobs.h"
 #include "worker/s3_output_task.h"
 #include "worker/task_runner.h"
 
@@ -43,6 +44,7 @@ uint64_t rss_anon_bytes() {
 
 struct RunningTask {
   TaskSpec spec;
+  std::shared_ptr<const JobFile> job;  // its job's file, shared with the cache
   TaskControl control;
   std::thread thread;
   std::atomic<bool> finished{false};
@@ -227,6 +229,9 @@ class WorkerLink {
       log_->info("task isolating job={} partition={} attempt={} single_records_from={}",
                  spec.job_id, spec.partition, spec.attempt, spec.isolate_from_offset);
     }
+    // The job's file: with this Task (the first of its job here), or kept.
+    task->job = spec.spec_yaml.empty() ? job_files_.find(spec.job_id)
+                                       : job_files_.put(spec.job_id, spec.spec_yaml);
     if (free_slots() == 0) {
       log_->warn("task refused job={} partition={} reason=no free slot", spec.job_id,
                  spec.partition);
@@ -237,11 +242,22 @@ class WorkerLink {
       report(spec, busy);
       return;
     }
+    if (task->job == nullptr) {
+      // Never sent here, or evicted: the coordinator sends it with the next Task.
+      log_->info("task refused job={} partition={} reason=no job file", spec.job_id,
+                 spec.partition);
+      TaskOutcome missing;
+      missing.error = "worker has not got the job's file";
+      missing.retryable = true;
+      missing.job_file_missing = true;
+      report(spec, missing);
+      return;
+    }
     log_->debug("task started job={} partition={} attempt={}", spec.job_id, spec.partition,
                 spec.attempt);
     RunningTask* raw = task.get();
     task->thread = std::thread([raw, link] {
-      raw->outcome = run_task_to_output(raw->spec, raw->control);
+      raw->outcome = run_task_to_output(raw->spec, *raw->job, raw->control);
       raw->finished.store(true, std::memory_order_release);
       link->wake();  // the link reports at once, not at its next tick
     });
@@ -273,7 +289,8 @@ class WorkerLink {
       log_->warn("task failed job={} partition={} attempt={} retryable={} error={}", spec.job_id,
                  spec.partition, spec.attempt, outcome.retryable, outcome.error);
       send(proto::Failed{spec.attempt_id(), outcome.error, outcome.retryable,
-                         outcome.map_output_lost, outcome.lost_map_task, outcome.no_free_slot});
+                         outcome.map_output_lost, outcome.lost_map_task, outcome.no_free_slot,
+                         outcome.job_file_missing});
     }
   }
 
@@ -314,6 +331,7 @@ class WorkerLink {
   SteadyClock clock_;
   std::unique_ptr<proto::Link> link_;  // the DEALER; wake(): task threads -> the link
   std::list<std::unique_ptr<RunningTask>> tasks_;
+  CompiledJobs job_files_;  // by job id, the most recently used kept
   int64_t last_heard_ms_ = 0;
   int64_t last_sent_ms_ = 0;
   int64_t last_heartbeat_ms_ = 0;

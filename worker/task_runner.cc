@@ -219,8 +219,8 @@ Result<std::unique_ptr<RowWriter>> open_sort_map_writer(const TaskSpec& task, co
 
 }  // namespace
 
-TaskOutcome run_task(const TaskSpec& task, TaskControl& control) {
-  auto compiled = compiled_job(task.spec_yaml);
+TaskOutcome run_task(const TaskSpec& task, const JobFile& job, TaskControl& control) {
+  auto compiled = job.compiled();
   if (!compiled.is_ok()) return failure(compiled.status().message(), false);
   JobSpec spec = *compiled.value();  // this task's copy: it may take one side of a join
   if (task.is_bucket_task && join_step_index(spec))

@@ -54,10 +54,14 @@ struct TaskOutcome {
   // its checksum (the coordinator runs that map task again).
   bool map_output_lost = false;
   uint32_t lost_map_task = 0;
-  bool no_free_slot = false;  // refused for want of a slot: nothing ran
+  bool no_free_slot = false;      // refused for want of a slot: nothing ran
+  bool job_file_missing = false;  // refused for want of the job's file: nothing ran
 };
 
-TaskOutcome run_task(const TaskSpec& task, TaskControl& control);
+class JobFile;
+
+// `job`: the task's job file (worker/compiled_jobs.h), compiled here on first use.
+TaskOutcome run_task(const TaskSpec& task, const JobFile& job, TaskControl& control);
 
 // A failed outcome; `retryable`: the task's trouble, not the job's.
 TaskOutcome failure(std::string error, bool retryable);

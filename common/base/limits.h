@@ -41,6 +41,10 @@ inline constexpr int64_t kSpeculationMinMs = 1000;
 inline constexpr size_t kPeersMax = 1024;
 // Slots one worker may declare.
 inline constexpr uint32_t kWorkerSlotsMax = 256;
+// Jobs whose compiled file a worker keeps (least recently used out), and
+// that the coordinator remembers having sent each worker: a Task carries
+// its job's file only when the coordinator has not sent it to that worker.
+inline constexpr size_t kWorkerJobFilesMax = 16;
 
 // --- messages --------------------------------------------------------------
 // Largest frame accepted on any socket (ZMQ_MAXMSGSIZE): a task or report is

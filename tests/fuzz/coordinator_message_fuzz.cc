@@ -259,6 +259,7 @@ proto::Message build_message(FuzzedDataProvider& data, Harness& harness,
       message.attempt.attempt = pick_small(data);
       message.message = data.ConsumeRandomLengthString(200);
       message.retryable = data.ConsumeBool();
+      message.job_file_missing = data.ConsumeBool();  // a refusal: planned again, file resent
       return message;
     }
     case 6: {

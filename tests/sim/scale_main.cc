@@ -75,7 +75,7 @@ struct Message {
 class Workers final : public Outbox {
  public:
   void send_task(const std::string& worker, const JobRecord& job, const PartitionRecord& partition,
-                 uint32_t attempt) override {
+                 uint32_t attempt, bool) override {
     if (made_dirs_.insert(job.id).second) {
       std::error_code ignored;
       fs::create_directories(temporary_dir(job), ignored);

@@ -61,7 +61,8 @@ void SimCoordinator::send(Message message) {
 }
 
 void SimCoordinator::send_task(const std::string& worker, const JobRecord& job,
-                               const PartitionRecord& partition, uint32_t attempt) {
+                               const PartitionRecord& partition, uint32_t attempt,
+                               bool with_job_file) {
   Message message;
   message.kind = Kind::kTask;
   message.to = worker;
@@ -69,8 +70,9 @@ void SimCoordinator::send_task(const std::string& worker, const JobRecord& job,
   message.range = partition.range;
   message.start_is_exact = partition.start_is_exact;
   message.exact_start_offset = partition.exact_start_offset;
+  if (with_job_file) message.job_file = job.spec_yaml;
   // The quarantine's fields as the product's Task carries them (wire.h).
-  const proto::Task task = task_for(job, partition, attempt);
+  const proto::Task task = task_for(job, partition, attempt, with_job_file);
   message.isolating = task.isolating;
   message.isolate_from_offset = task.isolate_from_offset;
   message.skip_offsets = task.skip_offsets;
@@ -80,8 +82,8 @@ void SimCoordinator::send_task(const std::string& worker, const JobRecord& job,
   // A lease sets the partition's attempt, except a straggler's twin's.
   const bool twin = partition.attempt != attempt;
   if (twin) world_.speculative_tasks++;
-  world_.note("coordinator leases {}#{} to {}{}", partition.index, attempt, worker,
-              twin ? " (speculative)" : "");
+  world_.note("coordinator leases {}#{} to {}{}{}", partition.index, attempt, worker,
+              twin ? " (speculative)" : "", with_job_file ? " with the job file" : "");
   send(std::move(message));
 }
 
@@ -169,8 +171,10 @@ proto::Message to_proto(const Message& message) {
     case Kind::kFailed: {
       proto::Failed failed;
       failed.attempt = message.attempt;
-      failed.no_free_slot = message.count == 0;
+      failed.no_free_slot = message.count == kFailedNoFreeSlot;
+      failed.job_file_missing = message.count == kFailedNoJobFile;
       failed.message = failed.no_free_slot       ? "worker has no free slot"
+                       : failed.job_file_missing ? "worker has not got the job's file"
                        : message.map_output_lost ? "map output missing"
                                                  : "simulated read error";
       failed.retryable = true;

@@ -59,7 +59,7 @@ class SimCoordinator final : public Outbox, public RouterPort {
 
   // Outbox
   void send_task(const std::string& worker, const JobRecord& job, const PartitionRecord& partition,
-                 uint32_t attempt) override;
+                 uint32_t attempt, bool with_job_file) override;
   void send_abort(const std::string& worker, const AttemptRef& attempt) override;
   void send_commit_decision(const std::string& worker, const AttemptRef& attempt,
                             const DoneOutcome& outcome) override;

@@ -128,6 +128,39 @@ TEST_F(Simulation, OnlyTheRecordThatKillsWorkersIsPinned) {
   EXPECT_TRUE(result.ok()) << describe(result);
 }
 
+// Job files (coordinator/job_files_sent.h): the first Task of the job to a
+// worker carries its file; a worker without it refuses the Task.
+RunResult run_job_file_case(const std::string& root, uint64_t seed, bool evict, bool lose_first) {
+  RunOptions options{seed, false, PlantedBug::kNone, root};
+  options.evict_job_files = evict;
+  options.lose_first_job_file = lose_first;
+  return run_simulation(options);
+}
+
+TEST_F(Simulation, TheFirstTaskCarryingTheJobFileIsLost) {
+  // The worker that lost it refuses the job's next Task (no job file): no
+  // attempt is counted, the file comes again, the job finishes.
+  uint64_t refusals = 0;
+  for (uint64_t seed = 1; seed <= 200; ++seed) {
+    const RunResult result = run_job_file_case(root_, seed, false, true);
+    EXPECT_TRUE(result.ok()) << describe(result);
+    refusals += result.job_file_refusals;
+  }
+  EXPECT_GT(refusals, 20u) << "the lost job file was seldom missed: the case was not tried";
+}
+
+TEST_F(Simulation, WorkersEvictTheJobFile) {
+  // A worker evicts its job files at a third of its Tasks: each time, the
+  // job's next Task is refused and comes again with the file.
+  uint64_t refusals = 0;
+  for (uint64_t seed = 1; seed <= 200; ++seed) {
+    const RunResult result = run_job_file_case(root_, seed, true, false);
+    EXPECT_TRUE(result.ok()) << describe(result);
+    refusals += result.job_file_refusals;
+  }
+  EXPECT_GT(refusals, 100u) << "evictions seldom refused a Task: the case was not tried";
+}
+
 // The first seed of `limit` whose run breaks an invariant, or 0.
 uint64_t first_caught(const std::function<RunResult(uint64_t)>& run, uint64_t limit) {
   for (uint64_t seed = 1; seed <= limit; ++seed) {

@@ -56,10 +56,17 @@ const char* kind_name(Kind kind);
 inline constexpr const char* kCoordinator = "coordinator";
 inline constexpr const char* kClient = "client";  // the user: submissions, cancels
 
+// Failed: why (Message::count).
+inline constexpr uint32_t kFailedNoFreeSlot = 0;
+inline constexpr uint32_t kFailedTask = 1;       // a simulated read error, retryable
+inline constexpr uint32_t kFailedNoJobFile = 2;  // the worker has not got the job's file
+
 struct Message {
   Kind kind = Kind::kHeartbeat;
   std::string from, to;  // worker identities, or kCoordinator
-  uint32_t count = 0;    // Register: slots; RequestWork: free slots; Heartbeat: active tasks
+  uint32_t count = 0;    // Register: slots; RequestWork: free slots; Heartbeat: active tasks;
+                         // Failed: kFailed*
+  std::string job_file;  // Task: the job's file, when it carries it
   AttemptRef attempt;
   PartStats stats;  // Done
   // Task: the partition's range and whether its start is exact.
@@ -121,6 +128,12 @@ struct Faults {
   uint32_t task_failure_per_million = 0;       // a task reports a retryable error
   uint32_t wrong_guess_per_million = 0;        // a speculative start guessed wrong
   uint32_t map_output_loss_per_million = 0;    // per 10 ms step: a published map output lost
+  // Job files (not faults: they last the whole run). Per Task a worker
+  // receives, the chance it has evicted every job file it kept (a worker
+  // running more jobs than it keeps); and whether the first Task carrying a
+  // job file is lost.
+  uint32_t job_file_eviction_per_million = 0;
+  bool lose_first_job_file = false;
 };
 
 // Planted protocol bugs the simulation must catch (its own test only).

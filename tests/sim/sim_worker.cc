@@ -61,14 +61,50 @@ uint32_t SimWorker::free_slots() const {
   return active >= slots_ ? 0 : slots_ - active;
 }
 
+bool SimWorker::lose_job_file_task(const Message& message) {
+  if (!world_.faults.lose_first_job_file || world_.first_job_file_lost) return false;
+  if (message.kind != Kind::kTask || message.job_file.empty()) return false;
+  world_.first_job_file_lost = true;
+  world_.note("{} loses {} with the job file", identity_, attempt_text(message.attempt));
+  return true;
+}
+
+bool SimWorker::take_job_file(const Message& task) {
+  const std::string& job_id = task.attempt.job_id;
+  if (!job_files_.empty() &&
+      world_.job_files_rng.chance(world_.faults.job_file_eviction_per_million)) {
+    world_.note("{} evicts its job files", identity_);
+    job_files_.clear();
+  }
+  auto kept = std::find_if(job_files_.begin(), job_files_.end(),
+                           [&](const auto& entry) { return entry.first == job_id; });
+  if (kept != job_files_.end()) {
+    std::rotate(job_files_.begin(), kept, kept + 1);  // the most recently used first
+    if (!task.job_file.empty()) job_files_.front().second = task.job_file;
+    return true;
+  }
+  if (task.job_file.empty()) return false;
+  job_files_.insert(job_files_.begin(), {job_id, task.job_file});
+  if (job_files_.size() > limits::kWorkerJobFilesMax) job_files_.pop_back();
+  return true;
+}
+
 void SimWorker::receive(const Message& message) {
   if (!up_ || message.to != identity_) return;  // a message for a process that is gone
+  if (lose_job_file_task(message)) return;
   last_heard_ms_ = world_.now_ms();
   switch (message.kind) {
     case Kind::kTask: {
       if (started_.count(message.attempt) > 0) return;  // a duplicate
+      const bool has_job_file = take_job_file(message);
       if (free_slots() == 0) {
-        send(Kind::kFailed, 0, message.attempt);  // "worker has no free slot", retryable
+        send(Kind::kFailed, kFailedNoFreeSlot, message.attempt);  // retryable
+        return;
+      }
+      if (!has_job_file) {
+        world_.job_file_refusals++;
+        world_.note("{} refuses {}: no job file", identity_, attempt_text(message.attempt));
+        send(Kind::kFailed, kFailedNoJobFile, message.attempt);  // retryable, no attempt counted
         return;
       }
       // Most attempts take a fraction of a lease; some take longer than one.
@@ -102,7 +138,7 @@ void SimWorker::finish(const Running& running) {
   const AttemptRef& attempt = task.attempt;
   if (world_.faulty() && world_.rng.chance(world_.faults.task_failure_per_million)) {
     world_.note("{} fails {}", identity_, attempt_text(attempt));
-    send(Kind::kFailed, 1, attempt);
+    send(Kind::kFailed, kFailedTask, attempt);
     return;
   }
   if (task.is_bucket) {
@@ -361,6 +397,7 @@ void SimWorker::crash() {
   }
   running_.clear();
   started_.clear();
+  job_files_.clear();  // a new process has none
   up_ = false;
   restart_at_ms_ = world_.now_ms() + world_.rng.between(50, 4000);
 }

@@ -68,6 +68,12 @@ class SimWorker {
   bool step_isolating(Running& running);
   void on_progress_ack(const Message& ack);
   uint32_t free_slots() const;
+  // Job files (worker/compiled_jobs.h): a Task's file kept, by job id, the
+  // limits::kWorkerJobFilesMax used last; evictions forced by the seed.
+  // Whether the worker has the Task's job file now.
+  bool take_job_file(const Message& task);
+  // The first Task carrying a job file, lost (Faults::lose_first_job_file).
+  bool lose_job_file_task(const Message& message);
 
   World& world_;
   int index_;
@@ -82,6 +88,8 @@ class SimWorker {
   // Attempts this process ran: a Task delivered twice (the network
   // duplicates) is not run twice.
   std::set<AttemptRef> started_;
+  // Job files kept, by job id, the most recently used first.
+  std::vector<std::pair<std::string, std::string>> job_files_;
 };
 
 }  // namespace sluice::sim

@@ -127,16 +127,17 @@ class Simulation {
     result.messages_dropped = world_.network.dropped();
     result.speculative_tasks = world_.speculative_tasks;
     result.cancelled = cancelled_;
+    result.job_file_refusals = world_.job_file_refusals;
     result.summary = fmt::format(
         "job={}{}{} partitions={} workers={} faults_until_ms={} drop={}% duplicate={}% "
         "delay_ms_max={} coordinator_crashes={} worker_crashes={} resubmissions={} "
-        "speculative_tasks={} simulated_ms={}",
+        "speculative_tasks={} job_file_refusals={} simulated_ms={}",
         job_kind_name(world_.kind), cancelled_ ? " cancelled" : "",
         world_.input.poison != SIZE_MAX ? " poison" : "", world_.job.partitions_total,
         workers_.size(), world_.faults.faults_until_ms, world_.faults.drop_per_million / 10'000,
         world_.faults.duplicate_per_million / 10'000, world_.faults.delay_ms_max,
         coordinator_crashes_, worker_crashes_, resubmissions_, world_.speculative_tasks,
-        world_.now_ms());
+        world_.job_file_refusals, world_.now_ms());
     return result;
   }
 
@@ -166,6 +167,7 @@ class Simulation {
     const auto partitions = static_cast<uint32_t>(rng.between(1, 8));
     world_.input = make_input(rng, partitions);
     world_.faults = draw_faults(rng);
+    draw_job_file_cases();
     std::error_code error;
     fs::remove_all(dir_, error);
     fs::create_directories(dir_, error);
@@ -258,6 +260,18 @@ class Simulation {
     const auto map = static_cast<uint32_t>(world_.rng.below(world_.job.map_tasks));
     std::error_code error;
     if (fs::remove(map_output_path(world_.job, map), error)) world_.note("map output {} lost", map);
+  }
+
+  // Whether workers evict job files (forced, or one run in five) and the
+  // first Task carrying one is lost (forced only).
+  void draw_job_file_cases() {
+    Rng& side = world_.job_files_rng;
+    Faults& faults = world_.faults;
+    faults.job_file_eviction_per_million =
+        options_.evict_job_files ? 333'333
+        : side.chance(200'000)   ? static_cast<uint32_t>(side.between(10'000, 300'000))
+                                 : 0;
+    faults.lose_first_job_file = options_.lose_first_job_file;
   }
 
   Status submit() {

@@ -18,6 +18,10 @@ struct RunOptions {
   bool trace = false;                      // record every event (RunResult::trace)
   PlantedBug planted = PlantedBug::kNone;  // the simulation's own test only
   std::string root;                        // a directory for the run's files (tmpfs is fastest)
+  // Job files: by default the seed decides whether workers evict them
+  // (one run in five); these force a case.
+  bool evict_job_files = false;      // a worker evicts its job files at a third of its Tasks
+  bool lose_first_job_file = false;  // the first Task carrying a job file is lost
 };
 
 struct RunResult {
@@ -31,6 +35,7 @@ struct RunResult {
   uint64_t messages_dropped = 0;
   uint64_t speculative_tasks = 0;  // second attempts of stragglers
   bool cancelled = false;          // the user's cancel took effect
+  uint64_t job_file_refusals = 0;  // Tasks refused for want of their job's file
   bool ok() const { return violations.empty(); }
 };
 

@@ -16,6 +16,11 @@ namespace sluice::sim {
 struct World {
   FakeClock clock{0};
   Rng rng;
+  // Draws about job files, apart from `rng`: a run without evictions or a
+  // lost job file is the run it was before workers cached job files.
+  Rng job_files_rng;
+  uint64_t job_file_refusals = 0;    // Tasks workers refused for want of their job's file
+  bool first_job_file_lost = false;  // Faults::lose_first_job_file: done
   Faults faults;
   Network network;
   Input input;
@@ -27,7 +32,8 @@ struct World {
   bool tracing = false;
   std::string trace;  // "t=<ms> <event>\n" lines, when tracing
 
-  explicit World(uint64_t seed) : rng(seed), network(rng, faults) {}
+  explicit World(uint64_t seed)
+      : rng(seed), job_files_rng(seed ^ 0x6a6f6266696c6573ULL), network(rng, faults) {}
   int64_t now_ms() const { return clock.now_ms(); }
   bool faulty() const { return now_ms() < faults.faults_until_ms; }
 

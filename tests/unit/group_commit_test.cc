@@ -29,7 +29,7 @@ class RecordingOutbox final : public Outbox {
  public:
   explicit RecordingOutbox(Sent& sent) : sent_(sent) {}
   void send_task(const std::string&, const JobRecord& job, const PartitionRecord& partition,
-                 uint32_t attempt) override {
+                 uint32_t attempt, bool) override {
     sent_.tasks.push_back(AttemptRef{job.id, partition.index, attempt});
   }
   void send_abort(const std::string&, const AttemptRef&) override {}

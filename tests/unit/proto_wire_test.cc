@@ -166,7 +166,7 @@ Message random_message(Random& r, size_t kind) {
     case 6:
       return Done{r.attempt(), random_stats(r)};
     case 7:
-      return Failed{r.attempt(), r.text(), r.flag(), r.flag(), r.u32(), r.flag()};
+      return Failed{r.attempt(), r.text(), r.flag(), r.flag(), r.u32(), r.flag(), r.flag()};
     case 8:
       return CommitDecision{r.attempt(), r.flag(), r.text()};
     case 9:

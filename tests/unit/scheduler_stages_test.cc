@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "common/base/limits.h"
+#include "coordinator/compiled_job.h"
 #include "coordinator/scheduler.h"
 #include "tests/support/cluster.h"
 
@@ -42,6 +43,7 @@ class SchedulerStages : public ::testing::Test {
       p.range = PlannedRange{i, 0, 100};
       partitions.push_back(p);
     }
+    job.compiled = compile_job_file(job).value();
     ASSERT_TRUE(scheduler_->submit(job, partitions).is_ok());
     scheduler_->register_worker("w", 8);
   }
@@ -179,6 +181,7 @@ TEST_F(SchedulerStages, AnAggregateOverNoRangesHasItsBucketTaskAtOnce) {
   job.spec_yaml = "name: empty\ninput: {path: x}\noutput: {path: out}\n";
   job.max_attempts = 3;
   job.has_aggregate = true;
+  job.compiled = compile_job_file(job).value();
   ASSERT_TRUE(scheduler_->submit(job, {}).is_ok());
   ASSERT_NE(scheduler_->partition("empty", 0), nullptr);
   EXPECT_TRUE(scheduler_->partition("empty", 0)->is_bucket);

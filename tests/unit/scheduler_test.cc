@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "common/base/limits.h"
+#include "coordinator/compiled_job.h"
 #include "tests/support/cluster.h"
 
 namespace sluice {
@@ -36,6 +37,7 @@ class SchedulerTest : public ::testing::Test {
       p.range = PlannedRange{0, i * 100ull, (i + 1) * 100ull};
       partitions.push_back(p);
     }
+    job.compiled = compile_job_file(job).value();
     auto created = scheduler_->submit(job, partitions);
     ASSERT_TRUE(created.is_ok());
     ASSERT_TRUE(created.value());
@@ -226,6 +228,46 @@ TEST_F(SchedulerTest, FailsJobAfterMaxAttempts) {
   EXPECT_EQ(job->state, JobState::kFailed);
   EXPECT_NE(job->error.find("partition 0 failed after 2 attempts: disk on fire"), std::string::npos)
       << job->error;
+}
+
+TEST_F(SchedulerTest, CompilesEachJobOnceAtLoad) {
+  submit();
+  const CompiledJob* admitted = scheduler_->job("job1")->compiled.get();
+  ASSERT_NE(admitted, nullptr);
+  scheduler_ = std::make_unique<Scheduler>(*ledger_, clock_);
+  ASSERT_TRUE(scheduler_->load().is_ok());
+  const JobRecord* loaded = scheduler_->job("job1");
+  ASSERT_NE(loaded->compiled, nullptr) << "the ledger's job file is compiled at load";
+  EXPECT_EQ(loaded->compiled->spec.name, "test");
+  EXPECT_EQ(loaded->state, JobState::kRunning);
+}
+
+TEST_F(SchedulerTest, AJobWhoseFileNoLongerCompilesFailsAtLoadAndResumesWhenSubmitted) {
+  // As another version's job file would be: the ledger holds text this
+  // build does not read.
+  JobRecord job;
+  job.id = "old";
+  job.name = "old";
+  job.spec_yaml = "name: old\ninput: {path: x}\nsteps:\n  - filter: \"n >\"\n";
+  job.max_attempts = 3;
+  job.partitions_total = 1;
+  PartitionRecord partition;
+  partition.range = PlannedRange{0, 0, 100};
+  job.inputs = {{"/in.csv", 100, 1}};
+  ASSERT_TRUE(ledger_->create_job(job, {partition}).is_ok());
+  scheduler_ = std::make_unique<Scheduler>(*ledger_, clock_);
+  ASSERT_TRUE(scheduler_->load().is_ok()) << "one bad job does not stop the coordinator";
+  const JobRecord* loaded = scheduler_->job("old");
+  ASSERT_NE(loaded, nullptr);
+  EXPECT_EQ(loaded->state, JobState::kFailed);
+  EXPECT_NE(loaded->error.find("does not compile"), std::string::npos) << loaded->error;
+  EXPECT_EQ(loaded->compiled, nullptr);
+  // Submitted again (admission compiled it: here a file that compiles).
+  job.spec_yaml = "name: old\ninput: {path: x}\noutput: {path: out}\n";
+  job.compiled = compile_job_file(job).value();
+  EXPECT_FALSE(scheduler_->submit(job, {partition}).value());
+  ASSERT_TRUE(scheduler_->resume("old").value());
+  EXPECT_NE(scheduler_->job("old")->compiled, nullptr);
 }
 
 TEST_F(SchedulerTest, RestartVoidsLeasesButKeepsCommits) {

@@ -1,0 +1,106 @@
+// A real `sluice worker` against a coordinator this test plays (a ROUTER):
+// a Task of a job whose file the worker has not got is refused
+// (Failed.job_file_missing, retryable: nothing ran); the Task carrying the
+// file runs, and so does a later Task of the job without it (the worker
+// keeps the file by job id: worker/compiled_jobs.h).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <variant>
+
+#include "common/job/inputs.h"
+#include "proto/link.h"
+#include "tests/support/cluster.h"
+
+namespace sluice::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The next message of kind `Kind` from the worker within 10 s (others,
+// heartbeats and progress, are skipped); `peer` is set to its sender.
+template <typename Kind>
+std::optional<Kind> next(proto::Link& link, std::string* peer = nullptr) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::optional<proto::Received> received = link.receive();
+    if (!received) {
+      link.poll(50);
+      continue;
+    }
+    if (!received->message.is_ok()) continue;
+    if (auto* message = std::get_if<Kind>(&received->message.value())) {
+      if (peer != nullptr) *peer = received->peer;
+      return *message;
+    }
+  }
+  return std::nullopt;
+}
+
+TEST(JobFiles, AWorkerRefusesATaskWithoutItsJobFileAndKeepsTheFileOnceSent) {
+  TempDir dir;
+  write_file(dir / "in.csv", "id,name\n1,a\n2,b\n3,c\n");
+  const std::string job_yaml =
+      "name: files\ninput: {path: in.csv}\nsteps:\n  - filter: \"id <> '2'\"\n"
+      "output: {path: out/}\n";
+  auto input = stat_input(dir / "in.csv");
+  ASSERT_TRUE(input.is_ok());
+  auto server = proto::Link::listen("tcp://127.0.0.1:0", proto::ServerSecurity{});
+  ASSERT_TRUE(server.is_ok()) << server.status().to_string();
+  proto::Link& link = *server.value();
+  Process worker({sluice_binary(), "worker", "--coordinator", link.endpoint(), "--slots", "1"},
+                 dir / "worker.log");
+  std::string peer;
+  ASSERT_TRUE(next<proto::Register>(link, &peer).has_value()) << read_file(dir / "worker.log");
+  ASSERT_TRUE(link.send_to(peer, proto::Welcome{"test", 250, 3000}).is_ok());
+
+  auto task = [&](uint32_t attempt, bool with_job_file) {
+    proto::Task task;
+    task.job_id = "job-files";
+    task.partition = 0;
+    task.attempt = attempt;
+    if (with_job_file) task.spec_yaml = job_yaml;
+    task.base_dir = dir.path();
+    task.path = input->path;
+    task.begin_offset = 0;
+    task.end_offset = input->size_bytes;
+    task.start_is_exact = true;
+    task.file_size_bytes = input->size_bytes;
+    task.file_mtime_ns = input->mtime_ns;
+    task.temp_path = dir / ("part-attempt-" + std::to_string(attempt) + ".csv");
+    task.rejects_temp_path = dir / ("rejects-" + std::to_string(attempt) + ".csv");
+    return task;
+  };
+
+  // Never sent the file: refused, nothing written.
+  ASSERT_TRUE(link.send_to(peer, task(1, false)).is_ok());
+  auto refused = next<proto::Failed>(link);
+  ASSERT_TRUE(refused.has_value()) << read_file(dir / "worker.log");
+  EXPECT_EQ(refused->attempt.attempt, 1u);
+  EXPECT_TRUE(refused->job_file_missing) << refused->message;
+  EXPECT_TRUE(refused->retryable);
+  EXPECT_FALSE(refused->no_free_slot);
+  EXPECT_FALSE(fs::exists(dir / "part-attempt-1.csv"));
+
+  // Sent with the file: runs.
+  ASSERT_TRUE(link.send_to(peer, task(2, true)).is_ok());
+  auto done = next<proto::Done>(link);
+  ASSERT_TRUE(done.has_value()) << read_file(dir / "worker.log");
+  EXPECT_EQ(done->attempt.attempt, 2u);
+  EXPECT_EQ(done->stats.rows_out, 2u);
+
+  // The job's next Task comes without it: the worker kept it.
+  ASSERT_TRUE(link.send_to(peer, task(3, false)).is_ok());
+  auto again = next<proto::Done>(link);
+  ASSERT_TRUE(again.has_value()) << read_file(dir / "worker.log");
+  EXPECT_EQ(again->attempt.attempt, 3u);
+  EXPECT_EQ(again->stats.rows_out, 2u);
+  EXPECT_EQ(read_file(dir / "part-attempt-3.csv"), read_file(dir / "part-attempt-2.csv"));
+  worker.signal(SIGTERM);
+  worker.wait();
+}
+
+}  // namespace
+}  // namespace sluice::testing
