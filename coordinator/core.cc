@@ -317,6 +317,8 @@ Status CoordinatorCore::on_job_end(const std::string& job_id, const Status& fini
       job_id, job.name, job.output_dir, job.partitions_total, counts.rows_in, counts.rows_out,
       counts.rows_filtered, counts.rows_rejected);
   return Status::ok();
+}
+
 void CoordinatorCore::forget_ended_jobs() {
   if (jobs_ended_seen_ == scheduler_.jobs_ended()) return;
   jobs_ended_seen_ = scheduler_.jobs_ended();

@@ -13,8 +13,8 @@
 #include "common/base/log.h"
 #include "common/exchange/exchange.h"
 #include "common/spec/job_spec.h"
-#include "coordinator/planted_bugs.h"
 #include "coordinator/compiled_job.h"
+#include "coordinator/planted_bugs.h"
 #include "coordinator/scheduler.h"
 
 namespace sluice {

@@ -63,12 +63,12 @@ TEST(JobFiles, AWorkerRefusesATaskWithoutItsJobFileAndKeepsTheFileOnceSent) {
     task.attempt = attempt;
     if (with_job_file) task.spec_yaml = job_yaml;
     task.base_dir = dir.path();
-    task.path = input->path;
-    task.begin_offset = 0;
-    task.end_offset = input->size_bytes;
-    task.start_is_exact = true;
-    task.file_size_bytes = input->size_bytes;
-    task.file_mtime_ns = input->mtime_ns;
+    task.input = ByteRange{.path = input->path,
+                           .begin_offset = 0,
+                           .end_offset = input->size_bytes,
+                           .start_is_exact = true,
+                           .file_size_bytes = input->size_bytes,
+                           .file_mtime_ns = input->mtime_ns};
     task.temp_path = dir / ("part-attempt-" + std::to_string(attempt) + ".csv");
     task.rejects_temp_path = dir / ("rejects-" + std::to_string(attempt) + ".csv");
     return task;

@@ -44,7 +44,8 @@ class HeldExecutor final : public EffectExecutor {
 
 class SilentOutbox final : public Outbox {
  public:
-  void send_task(const std::string&, const JobRecord&, const PartitionRecord&, uint32_t) override {
+  void send_task(const std::string&, const JobRecord&, const PartitionRecord&, uint32_t,
+                 bool) override {
     tasks++;
   }
   void send_abort(const std::string&, const AttemptRef&) override {}

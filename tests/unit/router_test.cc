@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 class Recorder final : public Outbox, public RouterPort {
  public:
   void send_task(const std::string&, const JobRecord& job, const PartitionRecord& partition,
-                 uint32_t attempt) override {
+                 uint32_t attempt, bool) override {
     tasks.push_back(AttemptRef{job.id, partition.index, attempt});
   }
   void send_abort(const std::string&, const AttemptRef& attempt) override {
