@@ -10,24 +10,14 @@
 #include "coordinator/ledger.h"
 #include "coordinator/output_paths.h"
 #include "tests/sim/sim_exchange.h"
+#include "tests/sim/sim_files.h"
 
 namespace sluice::sim {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// "attempt N\n" first: the simulated worker's parts say who wrote them.
-std::optional<uint32_t> attempt_of(const std::string& text) {
-  if (!text.starts_with("attempt ")) return std::nullopt;
-  return static_cast<uint32_t>(std::strtoul(text.c_str() + 8, nullptr, 10));
-}
+std::string read_text(const fs::path& path) { return read_sim_file(path).value_or(""); }
 
 std::optional<PartitionRecord> durable_partition(const MemoryDisk& disk, const JobRecord& job,
                                                  uint32_t index) {

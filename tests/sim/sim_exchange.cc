@@ -10,25 +10,12 @@
 #include "common/base/hash.h"
 #include "common/layout/hive_path.h"
 #include "coordinator/output_paths.h"
+#include "tests/sim/sim_files.h"
 
 namespace sluice::sim {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// "attempt N\n" first, as every simulated output.
-std::optional<uint32_t> attempt_line(const std::string& text) {
-  if (!text.starts_with("attempt ")) return std::nullopt;
-  return static_cast<uint32_t>(std::strtoul(text.c_str() + 8, nullptr, 10));
-}
 
 // The lines after "attempt N", split at commas.
 std::vector<std::vector<std::string>> rows_after_attempt(const std::string& text) {
@@ -131,8 +118,8 @@ BucketOutput aggregate_bucket(const JobRecord& job, uint32_t bucket_begin, uint3
   BucketOutput output;
   std::map<std::string, Group> groups;
   for (uint32_t map = 0; map < job.map_tasks; ++map) {
-    const std::optional<std::string> text = read_file(map_output_path(job, map));
-    if (!text || !attempt_line(*text)) {
+    const std::optional<std::string> text = read_sim_file(map_output_path(job, map));
+    if (!text || !attempt_of(*text)) {
       output.lost_map_task = map;
       return output;
     }
@@ -177,7 +164,7 @@ std::vector<std::string> check_aggregate_output(const JobRecord& job, const Sche
       if (partition->stats.rows_rejected == 0) continue;
       const std::string name = rejects_name(job, index);
       files.push_back(name);
-      std::istringstream lines(read_file(out + "/" + name).value_or(""));
+      std::istringstream lines(read_sim_file(out + "/" + name).value_or(""));
       for (std::string line; std::getline(lines, line);) {
         const std::string id = line.substr(0, line.find(','));
         rejected_seen[id]++;
@@ -189,8 +176,8 @@ std::vector<std::string> check_aggregate_output(const JobRecord& job, const Sche
     }
     const std::string name = part_name(job, index - job.map_tasks);
     files.push_back(name);
-    const std::string text = read_file(out + "/" + name).value_or("");
-    const std::optional<uint32_t> attempt = attempt_line(text);
+    const std::string text = read_sim_file(out + "/" + name).value_or("");
+    const std::optional<uint32_t> attempt = attempt_of(text);
     if (!attempt || *attempt != partition->attempt) {
       violations.push_back(fmt::format("{} holds attempt {}, the ledger committed attempt {}", name,
                                        attempt ? static_cast<int64_t>(*attempt) : -1,
