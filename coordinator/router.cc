@@ -1,5 +1,7 @@
 #include "coordinator/router.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <variant>
 
@@ -72,6 +74,17 @@ Status Router::on(const std::string& peer, const proto::Register& message) {
   // pipe). Registering it would lease partitions to a dead pipe.
   if (peer.empty() || peer.front() == '\0') {
     log_->warn("register dropped peer={} reason=no worker routing id", printable(peer));
+    return Status::ok();
+  }
+  if (message.protocol_version != proto::kProtocolVersion) {
+    // Another sluice version: it would misread Tasks (or we its reports).
+    log_->warn("worker refused peer={} reason={} worker={} coordinator={}", printable(peer),
+               proto::kVersionMismatch, message.protocol_version, proto::kProtocolVersion);
+    port_.send_to(peer,
+                  proto::ErrorReply{fmt::format(
+                      "{}: the worker speaks {}, the coordinator {}; run one sluice "
+                      "version on every host",
+                      proto::kVersionMismatch, message.protocol_version, proto::kProtocolVersion)});
     return Status::ok();
   }
   if (!scheduler_.is_registered(peer) && scheduler_.workers().size() >= limits::kPeersMax) {

@@ -50,13 +50,21 @@ struct PartStats {
   bool operator==(const PartStats&) const;  // every field, the files' and uploads' too
 };
 
+// The protocol a worker and a coordinator speak. Both sides of a cluster run
+// one sluice version: the coordinator refuses the Register of a worker that
+// speaks another (an ErrorReply starting with kVersionMismatch), and that
+// worker exits saying why. 2: a Task's input range as one field (a file's
+// bytes or a query's keys), the job file sent once per worker and job.
+inline constexpr uint32_t kProtocolVersion = 2;
+inline constexpr const char* kVersionMismatch = "protocol version mismatch";
+
 // worker -> coordinator, first message on a connection (and after a restart).
 struct Register {
   std::string worker_id;
   uint32_t slots = 0;
   std::string host;
   uint32_t pid = 0;
-  uint32_t protocol_version = 0;
+  uint32_t protocol_version = kProtocolVersion;
   bool operator==(const Register&) const = default;
 };
 

@@ -74,6 +74,7 @@ class WorkerLink {
     int64_t last_progress_ms = 0;
     while (!stop.load()) {
       if (link_->poll(limits::kCoordinatorTickMs)) drain();
+      if (!refused_.is_ok()) return refused_;
       send_checkpoints();
       reap_finished();
       const int64_t now = clock_.now_ms();
@@ -143,7 +144,7 @@ class WorkerLink {
 
   void send_register() {
     send(proto::Register{options_.worker_id, options_.slots, host_name(),
-                         static_cast<uint32_t>(::getpid()), 1});
+                         static_cast<uint32_t>(::getpid()), proto::kProtocolVersion});
     request_work();
   }
 
@@ -210,6 +211,11 @@ class WorkerLink {
 
   void on(const proto::ErrorReply& error) {
     if (error.message == "register") send_register();
+    // A coordinator of another sluice version: nothing to do but say so.
+    if (error.message.rfind(proto::kVersionMismatch, 0) == 0 && refused_.is_ok()) {
+      log_->error("worker refused by the coordinator reason={}", error.message);
+      refused_ = invalid_argument(error.message);
+    }
   }
 
   // Kinds only workers and clients send.
@@ -326,6 +332,7 @@ class WorkerLink {
   }
 
   WorkerOptions options_;
+  Status refused_ = Status::ok();  // by a coordinator of another version: the worker stops
   proto::ClientSecurity security_;
   std::shared_ptr<spdlog::logger> log_;
   SteadyClock clock_;

@@ -66,7 +66,8 @@ TEST(HostileMessages, CoordinatorSurvivesAndKeepsServing) {
   // a huge partition number, a Register claiming a billion slots.
   peer.send(done_message(7, 100, 5), zmq::send_flags::none);
   peer.send(done_message(4'000'000'000u, 0, UINT64_MAX), zmq::send_flags::none);
-  peer.send(frame_of(proto::Register{std::string(100, '\x01'), 1'000'000'000, "", 0, 0}),
+  peer.send(frame_of(proto::Register{std::string(100, '\x01'), 1'000'000'000, "", 0,
+                                     proto::kProtocolVersion}),
             zmq::send_flags::none);
   // Several frames in one message.
   peer.send(zmq::str_buffer("a"), zmq::send_flags::sndmore);
@@ -126,7 +127,8 @@ TEST(HostileMessages, FailureReasonThatIsNotUtf8IsKept) {
   worker.set(zmq::sockopt::linger, 0);
   worker.set(zmq::sockopt::routing_id, "hostile-worker");
   worker.connect(coordinator.endpoint());
-  worker.send(frame_of(proto::Register{"hostile-worker", 1, "", 0, 0}), zmq::send_flags::none);
+  worker.send(frame_of(proto::Register{"hostile-worker", 1, "", 0, proto::kProtocolVersion}),
+              zmq::send_flags::none);
   ASSERT_TRUE(receive<proto::Welcome>(worker).has_value()) << coordinator.log();
   worker.send(frame_of(proto::RequestWork{1}), zmq::send_flags::none);
   auto task = receive<proto::Task>(worker);

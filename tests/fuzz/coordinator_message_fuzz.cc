@@ -86,7 +86,7 @@ void submit_fresh_job(Harness& harness) {
   }
   harness.job = admitted->record;
   send(harness, "client", proto::SubmitJob{harness.spec_yaml, "fuzz.yaml", harness.dir});
-  send(harness, "worker-a", proto::Register{"worker-a", 4, "", 0, 0});
+  send(harness, "worker-a", proto::Register{"worker-a", 4, "", 0, proto::kProtocolVersion});
   send(harness, "worker-a", proto::RequestWork{4});
   // worker-a now holds attempt 1 of every partition. It finishes the first
   // ones well (every job: partition 0; every third job: all of them), so the

@@ -107,6 +107,19 @@ TEST_F(RouterTest, WelcomesARegisteredWorkerAndAsksAnUnknownOneToRegister) {
   EXPECT_EQ(scheduler_.workers().size(), 1u);
 }
 
+TEST_F(RouterTest, RefusesAWorkerOfAnotherProtocolVersion) {
+  proto::Register registration;
+  registration.worker_id = "old";
+  registration.slots = 1;
+  registration.protocol_version = proto::kProtocolVersion + 1;
+  router_.receive("old", proto::Message(registration));
+  EXPECT_FALSE(scheduler_.is_registered("old"));
+  EXPECT_TRUE(replies_of_kind<proto::Welcome>().empty());
+  const auto errors = replies_of_kind<proto::ErrorReply>();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].message.rfind(proto::kVersionMismatch, 0), 0u) << errors[0].message;
+}
+
 TEST_F(RouterTest, LeasesTheRoundBeforeHandlingItsDoneReports) {
   const JobRecord job = submit();
   ASSERT_GE(partitions_.size(), 2u);
