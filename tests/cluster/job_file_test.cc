@@ -13,31 +13,12 @@
 #include "common/job/inputs.h"
 #include "proto/link.h"
 #include "tests/support/cluster.h"
+#include "tests/support/next_message.h"
 
 namespace sluice::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-// The next message of kind `Kind` from the worker within 10 s (others,
-// heartbeats and progress, are skipped); `peer` is set to its sender.
-template <typename Kind>
-std::optional<Kind> next(proto::Link& link, std::string* peer = nullptr) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::optional<proto::Received> received = link.receive();
-    if (!received) {
-      link.poll(50);
-      continue;
-    }
-    if (!received->message.is_ok()) continue;
-    if (auto* message = std::get_if<Kind>(&received->message.value())) {
-      if (peer != nullptr) *peer = received->peer;
-      return *message;
-    }
-  }
-  return std::nullopt;
-}
 
 TEST(JobFiles, AWorkerRefusesATaskWithoutItsJobFileAndKeepsTheFileOnceSent) {
   TempDir dir;
@@ -53,7 +34,8 @@ TEST(JobFiles, AWorkerRefusesATaskWithoutItsJobFileAndKeepsTheFileOnceSent) {
   Process worker({sluice_binary(), "worker", "--coordinator", link.endpoint(), "--slots", "1"},
                  dir / "worker.log");
   std::string peer;
-  ASSERT_TRUE(next<proto::Register>(link, &peer).has_value()) << read_file(dir / "worker.log");
+  ASSERT_TRUE(next_message<proto::Register>(link, &peer).has_value())
+      << read_file(dir / "worker.log");
   ASSERT_TRUE(link.send_to(peer, proto::Welcome{"test", 250, 3000}).is_ok());
 
   auto task = [&](uint32_t attempt, bool with_job_file) {
@@ -76,7 +58,7 @@ TEST(JobFiles, AWorkerRefusesATaskWithoutItsJobFileAndKeepsTheFileOnceSent) {
 
   // Never sent the file: refused, nothing written.
   ASSERT_TRUE(link.send_to(peer, task(1, false)).is_ok());
-  auto refused = next<proto::Failed>(link);
+  auto refused = next_message<proto::Failed>(link);
   ASSERT_TRUE(refused.has_value()) << read_file(dir / "worker.log");
   EXPECT_EQ(refused->attempt.attempt, 1u);
   EXPECT_TRUE(refused->job_file_missing) << refused->message;
@@ -86,14 +68,14 @@ TEST(JobFiles, AWorkerRefusesATaskWithoutItsJobFileAndKeepsTheFileOnceSent) {
 
   // Sent with the file: runs.
   ASSERT_TRUE(link.send_to(peer, task(2, true)).is_ok());
-  auto done = next<proto::Done>(link);
+  auto done = next_message<proto::Done>(link);
   ASSERT_TRUE(done.has_value()) << read_file(dir / "worker.log");
   EXPECT_EQ(done->attempt.attempt, 2u);
   EXPECT_EQ(done->stats.rows_out, 2u);
 
   // The job's next Task comes without it: the worker kept it.
   ASSERT_TRUE(link.send_to(peer, task(3, false)).is_ok());
-  auto again = next<proto::Done>(link);
+  auto again = next_message<proto::Done>(link);
   ASSERT_TRUE(again.has_value()) << read_file(dir / "worker.log");
   EXPECT_EQ(again->attempt.attempt, 3u);
   EXPECT_EQ(again->stats.rows_out, 2u);

@@ -12,29 +12,10 @@
 #include "proto/link.h"
 #include "tests/support/cluster.h"
 #include "tests/support/coordinator_process.h"
+#include "tests/support/next_message.h"
 
 namespace sluice::testing {
 namespace {
-
-// The next message of kind `Kind` within 10 s (others are skipped); `peer`
-// is set to its sender.
-template <typename Kind>
-std::optional<Kind> next(proto::Link& link, std::string* peer = nullptr) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::optional<proto::Received> received = link.receive();
-    if (!received) {
-      link.poll(50);
-      continue;
-    }
-    if (!received->message.is_ok()) continue;
-    if (auto* message = std::get_if<Kind>(&received->message.value())) {
-      if (peer != nullptr) *peer = received->peer;
-      return *message;
-    }
-  }
-  return std::nullopt;
-}
 
 TEST(ProtocolVersion, ACoordinatorRefusesAWorkerOfAnotherVersion) {
   TempDir dir;
@@ -47,7 +28,7 @@ TEST(ProtocolVersion, ACoordinatorRefusesAWorkerOfAnotherVersion) {
   proto::Link& link = *dialled.value();
   proto::Register old_worker{"old-worker", 1, "host", 1, proto::kProtocolVersion - 1};
   ASSERT_TRUE(link.send(old_worker).is_ok());
-  const auto refused = next<proto::ErrorReply>(link);
+  const auto refused = next_message<proto::ErrorReply>(link);
   ASSERT_TRUE(refused.has_value()) << coordinator.log();
   EXPECT_EQ(refused->message.rfind(proto::kVersionMismatch, 0), 0u) << refused->message;
   EXPECT_NE(refused->message.find(std::to_string(proto::kProtocolVersion)), std::string::npos)
@@ -56,7 +37,7 @@ TEST(ProtocolVersion, ACoordinatorRefusesAWorkerOfAnotherVersion) {
   // Refused, not registered: the same worker of this version is welcome.
   proto::Register this_worker{"old-worker", 1, "host", 1, proto::kProtocolVersion};
   ASSERT_TRUE(link.send(this_worker).is_ok());
-  EXPECT_TRUE(next<proto::Welcome>(link).has_value()) << coordinator.log();
+  EXPECT_TRUE(next_message<proto::Welcome>(link).has_value()) << coordinator.log();
   EXPECT_NE(coordinator.log().find("worker refused"), std::string::npos) << coordinator.log();
   EXPECT_TRUE(coordinator.process().running());
 }
@@ -69,7 +50,7 @@ TEST(ProtocolVersion, AWorkerRefusedForItsVersionExitsSayingWhy) {
   Process worker({sluice_binary(), "worker", "--coordinator", link.endpoint(), "--slots", "1"},
                  dir / "worker.log");
   std::string peer;
-  const auto registration = next<proto::Register>(link, &peer);
+  const auto registration = next_message<proto::Register>(link, &peer);
   ASSERT_TRUE(registration.has_value()) << read_file(dir / "worker.log");
   EXPECT_EQ(registration->protocol_version, proto::kProtocolVersion);
   const std::string reason = std::string(proto::kVersionMismatch) +
