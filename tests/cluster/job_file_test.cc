@@ -28,14 +28,12 @@ TEST(JobFiles, AWorkerRefusesATaskWithoutItsJobFileAndKeepsTheFileOnceSent) {
       "output: {path: out/}\n";
   auto input = stat_input(dir / "in.csv");
   ASSERT_TRUE(input.is_ok());
-  auto server = proto::Link::listen("tcp://127.0.0.1:0", proto::ServerSecurity{});
-  ASSERT_TRUE(server.is_ok()) << server.status().to_string();
-  proto::Link& link = *server.value();
-  Process worker({sluice_binary(), "worker", "--coordinator", link.endpoint(), "--slots", "1"},
-                 dir / "worker.log");
-  std::string peer;
-  ASSERT_TRUE(next_message<proto::Register>(link, &peer).has_value())
-      << read_file(dir / "worker.log");
+  PlayedCoordinator played(dir);
+  ASSERT_TRUE(played.link) << played.error;
+  ASSERT_TRUE(played.registration.has_value()) << played.worker_log();
+  proto::Link& link = *played.link;
+  const std::string& peer = played.peer;
+  Process& worker = *played.worker;
   ASSERT_TRUE(link.send_to(peer, proto::Welcome{"test", 250, 3000}).is_ok());
 
   auto task = [&](uint32_t attempt, bool with_job_file) {

@@ -44,15 +44,13 @@ TEST(ProtocolVersion, ACoordinatorRefusesAWorkerOfAnotherVersion) {
 
 TEST(ProtocolVersion, AWorkerRefusedForItsVersionExitsSayingWhy) {
   TempDir dir;
-  auto server = proto::Link::listen("tcp://127.0.0.1:0", proto::ServerSecurity{});
-  ASSERT_TRUE(server.is_ok()) << server.status().to_string();
-  proto::Link& link = *server.value();
-  Process worker({sluice_binary(), "worker", "--coordinator", link.endpoint(), "--slots", "1"},
-                 dir / "worker.log");
-  std::string peer;
-  const auto registration = next_message<proto::Register>(link, &peer);
-  ASSERT_TRUE(registration.has_value()) << read_file(dir / "worker.log");
-  EXPECT_EQ(registration->protocol_version, proto::kProtocolVersion);
+  PlayedCoordinator played(dir);
+  ASSERT_TRUE(played.link) << played.error;
+  ASSERT_TRUE(played.registration.has_value()) << played.worker_log();
+  EXPECT_EQ(played.registration->protocol_version, proto::kProtocolVersion);
+  proto::Link& link = *played.link;
+  const std::string& peer = played.peer;
+  Process& worker = *played.worker;
   const std::string reason = std::string(proto::kVersionMismatch) +
                              ": the worker speaks 2, the coordinator 3; run one sluice "
                              "version on every host";

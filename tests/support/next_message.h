@@ -4,11 +4,14 @@
 // Header-only: the test binaries that use it link sluice::proto.
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "proto/link.h"
+#include "tests/support/cluster.h"
 
 namespace sluice::testing {
 
@@ -31,5 +34,33 @@ std::optional<Kind> next_message(proto::Link& link, std::string* peer = nullptr)
   }
   return std::nullopt;
 }
+
+// A real `sluice worker` (one slot, its log dir / "worker.log") dialled to
+// a ROUTER the test plays on 127.0.0.1: `link` (null when it could not
+// listen, `error` says why), `registration` its first Register (nullopt
+// when none came within 10 s), `peer` its routing id.
+struct PlayedCoordinator {
+  explicit PlayedCoordinator(const TempDir& dir) : log_path(dir / "worker.log") {
+    auto listened = proto::Link::listen("tcp://127.0.0.1:0", proto::ServerSecurity{});
+    if (!listened.is_ok()) {
+      error = listened.status().to_string();
+      return;
+    }
+    link = std::move(listened).value();
+    worker = std::make_unique<Process>(
+        std::vector<std::string>{sluice_binary(), "worker", "--coordinator", link->endpoint(),
+                                 "--slots", "1"},
+        log_path);
+    registration = next_message<proto::Register>(*link, &peer);
+  }
+  std::string worker_log() const { return read_file(log_path); }
+
+  std::string log_path;
+  std::string error;
+  std::unique_ptr<proto::Link> link;
+  std::unique_ptr<Process> worker;
+  std::string peer;
+  std::optional<proto::Register> registration;
+};
 
 }  // namespace sluice::testing
