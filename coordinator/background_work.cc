@@ -52,6 +52,11 @@ void BackgroundWork::wait_idle() {
   idle_.wait(lock, [&] { return queue_.empty() && running_ == 0; });
 }
 
+void BackgroundWork::wait_until(const std::function<bool()>& done) {
+  std::unique_lock lock(mutex_);
+  idle_.wait(lock, [&] { return done() || (queue_.empty() && running_ == 0); });
+}
+
 size_t BackgroundWork::pending() const {
   std::lock_guard lock(mutex_);
   return queue_.size() + running_ + completions_.size();

@@ -40,6 +40,8 @@ class BackgroundWork final : public EffectExecutor {
   size_t run_completions();
   // Until no work is queued or running (tests and the fuzz harness).
   void wait_idle();
+  // Until `done()` or idle (effects.h).
+  void wait_until(const std::function<bool()>& done) override;
   size_t pending() const;
 
  private:

@@ -29,7 +29,7 @@ Status CoordinatorCore::recover() {
   // What load() committed, and whatever a crashed process left in the WAL's
   // buffers, is durable before anything is renamed on its word.
   SLUICE_RETURN_IF_ERROR(scheduler_.sync());
-  for (const AttemptRef& ref : scheduler_.unpublished()) SLUICE_RETURN_IF_ERROR(publish(ref));
+  for (const AttemptRef& ref : scheduler_.unpublished()) SLUICE_RETURN_IF_ERROR(publish_now(ref));
   for (const JobRecord* job : scheduler_.jobs()) {
     if (is_final(job->state)) {
       collect_temporary(files_, *job);
@@ -81,7 +81,7 @@ Status CoordinatorCore::on_done(const std::string& identity, const DoneReport& r
   }
   if (problem) {
     if (reported != nullptr && is_s3_output(*reported)) {
-      abort_s3_uploads(*reported, report.stats.uploads);
+      abort_uploads(*reported, report.stats.uploads);
     }
     log_->warn("done refused job={} partition={} attempt={} reason={}", report.attempt.job_id,
                report.attempt.partition, report.attempt.attempt, *problem);
@@ -96,7 +96,7 @@ Status CoordinatorCore::on_done(const std::string& identity, const DoneReport& r
   for (const AttemptRef& ref : outcome.discarded) {
     const JobRecord* job = scheduler_.job(ref.job_id);
     if (auto found = unconfirmed_uploads_.find(ref); found != unconfirmed_uploads_.end()) {
-      if (job != nullptr) abort_s3_uploads(*job, found->second);
+      if (job != nullptr) abort_uploads(*job, found->second);
       unconfirmed_uploads_.erase(found);
     }
     if (job == nullptr) continue;
@@ -120,7 +120,10 @@ Status CoordinatorCore::on_done(const std::string& identity, const DoneReport& r
 }
 
 Status CoordinatorCore::flush() {
-  if (unsent_tasks_.empty() && unsent_decisions_.empty()) return Status::ok();
+  if (unsent_tasks_.empty() && unsent_decisions_.empty()) {
+    submit_renames();  // what a full executor refused before
+    return Status::ok();
+  }
   SLUICE_RETURN_IF_ERROR(scheduler_.sync());
   crash_point("round-synced");
   std::vector<Assignment> tasks;
@@ -150,35 +153,18 @@ Status CoordinatorCore::flush_decisions() {
   }
   for (const Decision& decision : decisions) {
     for (const AttemptRef& ref : decision.outcome.committed) {
-      SLUICE_RETURN_IF_ERROR(publish(ref));
-      metrics_.commits++;
-      metrics_.commit_seconds_sum +=
-          static_cast<double>(clock_.now_ms() - decision.received_ms) / 1000.0;
+      unsubmitted_renames_.push_back(CommittedAttempt{ref, decision.received_ms});
     }
   }
+  submit_renames();
   return Status::ok();
 }
 
-Status CoordinatorCore::publish(const AttemptRef& ref) {
+Status CoordinatorCore::publish_now(const AttemptRef& ref) {
   const JobRecord* job = scheduler_.job(ref.job_id);
   const PartitionRecord* partition = scheduler_.partition(ref.job_id, ref.partition);
-  // An s3:// output: a map or sorted output of an exchange is renamed into
-  // the exchange directory; the uploads (parts, rejects) are completed.
-  Status published = !is_s3_output(*job) || !writes_part(*job, ref.partition)
-                         ? publish_partition(files_, *job, *partition)
-                         : Status::ok();
-  if (published.is_ok() && is_s3_output(*job)) published = publish_s3_partition(*job, *partition);
-  if (!published.is_ok()) {
-    // The commit stands; the rename is retried at the next restart. The job
-    // cannot finish without it, so fail it with the reason.
-    log_->error("publish failed job={} partition={} error={}", ref.job_id, ref.partition,
-                published.to_string());
-    return stop(
-        ref.job_id, JobState::kFailed,
-        "cannot publish partition " + std::to_string(ref.partition) + ": " + published.message());
-  }
-  crash_point("renamed");
-  crash_point(partition->is_bucket ? "bucket-renamed" : "map-renamed");
+  const Status published = rename_into_place(files_, *job, *partition);
+  if (!published.is_ok()) return publish_failed(ref, published);
   return scheduler_.mark_published(ref);
 }
 
@@ -210,8 +196,12 @@ Status CoordinatorCore::stop(const std::string& job_id, JobState state, const st
     return Status::ok();
   }
   // What the round committed is published first, as it would have been
-  // before the job stopped (a stopped job's temporary files are collected).
+  // before the job stopped (a stopped job's temporary files are collected,
+  // never under a rename in flight): the renames are done before the stop
+  // is recorded, so a crash meanwhile leaves the job running, and its
+  // cancel, asked again, collects what they published.
   SLUICE_RETURN_IF_ERROR(flush());
+  effects_.wait_until([&] { return !changing_output(job_id); });
   SLUICE_ASSIGN_OR_RETURN(std::vector<Abort> aborts, scheduler_.stop_job(job_id, state, error));
   send_aborts(aborts);  // the scheduler logged the job's end
   // Its written attempts will not be committed now: their uploads go.
@@ -220,11 +210,13 @@ Status CoordinatorCore::stop(const std::string& job_id, JobState state, const st
       ++it;
       continue;
     }
-    if (const JobRecord* job = scheduler_.job(job_id)) abort_s3_uploads(*job, it->second);
+    if (const JobRecord* job = scheduler_.job(job_id)) abort_uploads(*job, it->second);
     it = unconfirmed_uploads_.erase(it);
   }
-  // Its leftovers go before anyone hears it ended (a cancel's reply).
-  ended_jobs_.collect(scheduler_.jobs());
+  // Its leftovers go before anyone hears it ended (a cancel's reply), once
+  // its aborts in flight are done.
+  effects_.wait_until([&] { return !changing_output(job_id); });
+  collect_ended_jobs();
   return Status::ok();
 }
 
@@ -235,7 +227,7 @@ void CoordinatorCore::send_aborts(const std::vector<Abort>& aborts) {
 Status CoordinatorCore::tick() {
   // What a job end's completion hit (run between rounds) stops the loop as
   // it would have inside the tick.
-  SLUICE_RETURN_IF_ERROR(std::exchange(job_end_failure_, Status::ok()));
+  SLUICE_RETURN_IF_ERROR(std::exchange(completion_failure_, Status::ok()));
   SLUICE_RETURN_IF_ERROR(flush());
   for (const std::string& identity : scheduler_.expire_workers()) {
     job_files_sent_.forget_worker(identity);
@@ -253,11 +245,11 @@ Status CoordinatorCore::tick() {
     }
     submit_job_end(job_id);
     // An inline executor ran the completion already: a failure it hit stops here.
-    if (Status failed = std::exchange(job_end_failure_, Status::ok()); !failed.is_ok()) {
+    if (Status failed = std::exchange(completion_failure_, Status::ok()); !failed.is_ok()) {
       return failed;
     }
   }
-  ended_jobs_.collect(scheduler_.jobs());  // a failed or cancelled job leaves no temporaries
+  collect_ended_jobs();  // a failed or cancelled job leaves no temporaries
   forget_ended_jobs();
   return Status::ok();
 }
@@ -285,7 +277,7 @@ bool CoordinatorCore::submit_job_end(const std::string& job_id) {
     }
     return EffectExecutor::Completion([this, job_id = job.id, finished]() {
       Status done = on_job_end(job_id, finished);
-      if (!done.is_ok() && job_end_failure_.is_ok()) job_end_failure_ = done;
+      if (!done.is_ok() && completion_failure_.is_ok()) completion_failure_ = done;
     });
   };
   if (effects_.submit(std::move(effect))) return true;
@@ -333,6 +325,14 @@ Status CoordinatorCore::assign_tasks() {
   return Status::ok();
 }
 
-void CoordinatorCore::sweep() const { ended_jobs_.sweep(scheduler_.jobs()); }
+void CoordinatorCore::sweep() {
+  effects_.wait_until([&] { return output_effects_in_flight() == 0; });
+  ended_jobs_.sweep(scheduler_.jobs());
+}
+
+void CoordinatorCore::collect_ended_jobs() {
+  ended_jobs_.collect(scheduler_.jobs(),
+                      [this](const std::string& job_id) { return changing_output(job_id); });
+}
 
 }  // namespace sluice

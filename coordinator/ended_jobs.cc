@@ -105,12 +105,13 @@ void EndedJobs::seed(const std::vector<const JobRecord*>& jobs) {
   }
 }
 
-void EndedJobs::collect(const std::vector<const JobRecord*>& jobs) {
+void EndedJobs::collect(const std::vector<const JobRecord*>& jobs, const Busy& busy) {
   for (const JobRecord* job : jobs) {
     if (!is_final(job->state)) {
       collected_.erase(job->id);  // resumed: it may end again
       continue;
     }
+    if (busy && busy(job->id)) continue;  // a later call collects it
     if (!collected_.insert(job->id).second) continue;
     collect_temporary(files_, *job);
     // Once, at the job's end: by a later restart the directory may be

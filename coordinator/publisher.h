@@ -83,7 +83,9 @@ class EndedJobs {
  public:
   explicit EndedJobs(Filesystem& files) : files_(files) {}
   void seed(const std::vector<const JobRecord*>& jobs);
-  void collect(const std::vector<const JobRecord*>& jobs);
+  // Not (yet) a job `busy` names: its files are being renamed.
+  using Busy = std::function<bool(const std::string& job_id)>;
+  void collect(const std::vector<const JobRecord*>& jobs, const Busy& busy = {});
   void sweep(const std::vector<const JobRecord*>& jobs) const;
 
  private:

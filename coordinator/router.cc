@@ -187,13 +187,12 @@ Status Router::finish_submit(const std::string& peer, Result<AdmittedJob>& admit
     if (auto plan = join_plan_text(record)) log_->info("join planned job={} {}", record.id, *plan);
   } else {
     // The same job again: a failed one resumes; what it published stays.
+    if (scheduler_.job(record.id)->state == JobState::kFailed) core_.before_resume(record.id);
     SLUICE_ASSIGN_OR_RETURN(bool resumed, scheduler_.resume(record.id));
     if (resumed) {
       log_->info("job resumed job={} name={} reason=submitted again after it failed", record.id,
                  record.name);
-      for (const AttemptRef& ref : scheduler_.unpublished()) {
-        if (ref.job_id == record.id) SLUICE_RETURN_IF_ERROR(core_.publish(ref));
-      }
+      core_.publish_committed(record.id);
     }
   }
   port_.send_to(peer, proto::SubmitReply{record.id, created,

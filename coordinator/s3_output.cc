@@ -86,10 +86,11 @@ std::optional<std::string> s3_output_unsupported(const JobRecord& job) {
   return std::nullopt;
 }
 
-// One client per job for the coordinator's completes and PUTs, kept (its
-// connection with it) while the coordinator runs: the loop thread's.
+// One client per job and thread for the coordinator's completes, aborts and
+// PUTs, kept (its connection with it) while the coordinator runs: the loop's
+// and each effect thread's own (a client is used by one thread at a time).
 static Result<S3Client*> job_client(const JobRecord& job) {
-  static std::map<std::string, std::unique_ptr<S3Client>> clients;
+  thread_local std::map<std::string, std::unique_ptr<S3Client>> clients;
   auto found = clients.find(job.id);
   if (found != clients.end()) return found->second.get();
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<S3Client> client, output_s3_client(job));

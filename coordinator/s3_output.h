@@ -13,8 +13,10 @@
 // s3_output_unsupported): the tasks that write parts (map tasks of a
 // map-only job, bucket and merge tasks of an exchange, each partition file
 // under output.partition_by) upload them; an exchange's map and sorted
-// outputs stay local, in the job's exchange_dir. Blocking S3 calls on the
-// loop thread. output.mode: overwrite numbers the new parts after the old
+// outputs stay local, in the job's exchange_dir. The coordinator's S3
+// calls run off its loop: admission's (claim_s3_output) on its threads,
+// completes and aborts as effects (core_renames.cc), the manifest and
+// deletes in a job's end. output.mode: overwrite numbers the new parts after the old
 // ones and deletes the old objects once the new manifest is in place;
 // append numbers them after the old ones and PUTs a manifest of both.
 

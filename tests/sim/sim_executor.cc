@@ -22,6 +22,14 @@ void SimExecutor::step(Rng& rng) {
   }
 }
 
+void SimExecutor::wait_until(const std::function<bool()>& done) {
+  while (!done() && !effects_.empty()) {
+    Effect effect = std::move(effects_.front());
+    effects_.pop_front();
+    if (Completion completion = effect()) completions_.push_back(std::move(completion));
+  }
+}
+
 void SimExecutor::clear() {
   effects_.clear();
   completions_.clear();

@@ -7,6 +7,7 @@
 // not yet delivered. All on the simulation's one thread: a run replays.
 
 #include <deque>
+#include <functional>
 
 #include "coordinator/effects.h"
 #include "tests/sim/sim_types.h"
@@ -23,6 +24,9 @@ class SimExecutor final : public EffectExecutor {
   void step(Rng& rng);
   // A crash: what was in flight is lost (the effects' file changes stay).
   void clear();
+  // Runs the queued effects, oldest first, until `done()` (their
+  // completions wait as always).
+  void wait_until(const std::function<bool()>& done) override;
   bool idle() const { return effects_.empty() && completions_.empty(); }
 
  private:

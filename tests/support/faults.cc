@@ -1,10 +1,14 @@
 #include "tests/support/faults.h"
 
 #include <re2/re2.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <thread>
@@ -94,9 +98,33 @@ RowDiff compare_rows(const std::vector<std::string>& expected,
   return diff;
 }
 
+namespace {
+
+// Moves this (still single-threaded) test process, and so every process it
+// starts after, into a mount namespace of its own whose mounts propagate
+// nowhere. Without it a namespace another test creates meanwhile (`ip netns
+// exec` copies every mount) keeps the loop mount's superblock alive after
+// umount, and mounting the image again gets that superblock back, shut down:
+// every write fails with EIO. Empty on success, else why.
+std::string enter_private_mount_namespace() {
+  if (::unshare(CLONE_NEWNS) != 0) {
+    return std::string("unshare(CLONE_NEWNS) failed: ") + std::strerror(errno);
+  }
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    return std::string("making / private failed: ") + std::strerror(errno);
+  }
+  return {};
+}
+
+}  // namespace
+
 LoopMount::LoopMount(const std::string& dir, int size_mb)
     : image_(dir + "/disk.img"), mount_point_(dir + "/mnt") {
   fs::create_directories(mount_point_);
+  if (std::string failed = enter_private_mount_namespace(); !failed.empty()) {
+    error_ = "a power cut needs a private mount namespace (root): " + failed;
+    return;
+  }
   auto made = shell("dd if=/dev/zero of=" + image_ + " bs=1M count=" + std::to_string(size_mb) +
                     " status=none && mkfs.ext4 -q -F " + image_);
   if (made.exit_code != 0) {

@@ -65,7 +65,9 @@ RowDiff compare_rows(const std::vector<std::string>& expected,
                      const std::vector<std::string>& actual);
 
 // An ext4 image of `size_mb` mounted with -o loop at DIR/mnt; unmounted and
-// deleted at destruction. `error()` says why mounting failed.
+// deleted at destruction. `error()` says why mounting failed. Moves the test
+// process into a private mount namespace first (see faults.cc): the mount is
+// seen by the processes the test starts, and by no other test's.
 class LoopMount {
  public:
   LoopMount(const std::string& dir, int size_mb);

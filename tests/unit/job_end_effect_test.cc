@@ -24,14 +24,18 @@ namespace fs = std::filesystem;
 class HeldExecutor final : public EffectExecutor {
  public:
   bool submit(Effect effect) override {
+    if (full) return false;
     effects.push_back(std::move(effect));
     return true;
+  }
+  void wait_until(const std::function<bool()>& done) override {
+    while (!done() && !effects.empty()) run_effect();
   }
   // Runs the oldest effect; its completion waits.
   void run_effect() {
     Effect effect = std::move(effects.front());
     effects.pop_front();
-    completions.push_back(effect());
+    if (Completion completion = effect()) completions.push_back(std::move(completion));
   }
   void run_completion() {
     Completion completion = std::move(completions.front());
@@ -40,6 +44,7 @@ class HeldExecutor final : public EffectExecutor {
   }
   std::deque<Effect> effects;
   std::deque<Completion> completions;
+  bool full = false;  // refuses every effect, as a full queue does
 };
 
 class SilentOutbox final : public Outbox {
@@ -58,6 +63,16 @@ class JobEndEffect : public ::testing::Test {
  protected:
   // A job of one partition, run and published: finishable at the next tick.
   void SetUp() override {
+    commit_the_partition();
+    if (HasFatalFailure()) return;
+    ASSERT_EQ(executor_.effects.size(), 1u) << "no rename submitted";
+    executor_.run_effect();
+    executor_.run_completion();
+    ASSERT_EQ(scheduler_.partition(job_.id, 0)->state, PartitionState::kPublished);
+  }
+
+  // The job's one partition run and committed, its rename submitted and held.
+  void commit_the_partition() {
     std::ofstream(dir_ / "input.csv") << "id,value\n1,a\n2,b\n";
     const std::string yaml = "name: end\ninput:\n  path: input.csv\noutput:\n  path: out/\n";
     ASSERT_TRUE(scheduler_.load().is_ok());
@@ -83,8 +98,10 @@ class JobEndEffect : public ::testing::Test {
     scheduler_.on_attempt_finished("w", report.attempt);
     ASSERT_TRUE(core_.on_done("w", report).is_ok());
     ASSERT_TRUE(core_.flush().is_ok());
-    ASSERT_EQ(scheduler_.partition(job_.id, 0)->state, PartitionState::kPublished);
+    ASSERT_EQ(scheduler_.partition(job_.id, 0)->state, PartitionState::kCommitted);
   }
+
+  std::string part() const { return (fs::path(job_.output_dir) / "part-00000.csv").string(); }
 
   JobState state() const { return scheduler_.job(job_.id)->state; }
   bool has_success() const { return fs::exists(fs::path(job_.output_dir) / "_SUCCESS"); }
@@ -149,6 +166,79 @@ TEST_F(JobEndEffect, ACrashWithTheEndInFlightIsFinishedByRecovery) {
   EXPECT_EQ(restarted.job(job_.id)->state, JobState::kSucceeded);
   EXPECT_TRUE(has_success());
   EXPECT_FALSE(fs::exists(interrupted));
+}
+
+// The renames of a round's commits: an effect like a job's end.
+class RenameEffect : public JobEndEffect {
+ protected:
+  void SetUp() override { commit_the_partition(); }
+};
+
+TEST_F(RenameEffect, RunsOffTheLoopAndPublishesAtItsCompletion) {
+  ASSERT_EQ(executor_.effects.size(), 1u);
+  EXPECT_TRUE(core_.changing_output(job_.id));
+  EXPECT_FALSE(fs::exists(part())) << "renamed on the loop";
+  ASSERT_TRUE(core_.tick().is_ok());
+  EXPECT_EQ(executor_.effects.size(), 1u) << "renamed twice, or the job ended before its rename";
+
+  executor_.run_effect();
+  EXPECT_TRUE(fs::exists(part()));
+  EXPECT_FALSE(core_.changing_output(job_.id));
+  EXPECT_EQ(scheduler_.partition(job_.id, 0)->state, PartitionState::kCommitted)
+      << "published before the completion ran";
+  executor_.run_completion();
+  EXPECT_EQ(scheduler_.partition(job_.id, 0)->state, PartitionState::kPublished);
+  EXPECT_EQ(core_.metrics().commits, 1u);
+  ASSERT_TRUE(core_.tick().is_ok());
+  EXPECT_TRUE(core_.ending(job_.id)) << "its end was not submitted once all was published";
+}
+
+TEST_F(RenameEffect, ACancelWaitsForTheRenameInFlightAndLeavesNothing) {
+  ASSERT_TRUE(core_.changing_output(job_.id));
+  ASSERT_TRUE(core_.stop(job_.id, JobState::kCancelled, "cancelled by request").is_ok());
+  EXPECT_EQ(state(), JobState::kCancelled);
+  EXPECT_TRUE(executor_.effects.empty()) << "the stop did not wait for the rename";
+  // Collected after the rename, not under it: nothing is left.
+  EXPECT_FALSE(fs::exists(part()));
+  EXPECT_FALSE(fs::exists(temporary_dir(job_)));
+  executor_.run_completion();  // late: changes no file
+  ASSERT_TRUE(core_.tick().is_ok());
+  EXPECT_EQ(state(), JobState::kCancelled);
+  EXPECT_FALSE(fs::exists(part()));
+}
+
+TEST_F(RenameEffect, ARenameThatFailsFailsItsJobAtItsCompletion) {
+  const uint32_t attempt = scheduler_.partition(job_.id, 0)->attempt;
+  fs::remove(temp_part_path(job_, 0, attempt));  // gone before it is renamed
+  executor_.run_effect();
+  EXPECT_EQ(state(), JobState::kRunning);
+  executor_.run_completion();
+  EXPECT_EQ(state(), JobState::kFailed);
+  EXPECT_NE(scheduler_.job(job_.id)->error.find("cannot publish partition 0"), std::string::npos)
+      << scheduler_.job(job_.id)->error;
+  EXPECT_EQ(scheduler_.partition(job_.id, 0)->state, PartitionState::kCommitted);
+}
+
+class RenameEffectOnAFullExecutor : public JobEndEffect {
+ protected:
+  void SetUp() override {
+    executor_.full = true;
+    commit_the_partition();
+  }
+};
+
+TEST_F(RenameEffectOnAFullExecutor, TheRenameWaitsForALaterRound) {
+  EXPECT_TRUE(executor_.effects.empty());
+  EXPECT_FALSE(core_.changing_output(job_.id));
+  ASSERT_TRUE(core_.tick().is_ok());
+  EXPECT_FALSE(core_.ending(job_.id)) << "the job ended with a partition not renamed";
+  executor_.full = false;
+  ASSERT_TRUE(core_.tick().is_ok());
+  ASSERT_EQ(executor_.effects.size(), 1u) << "the refused rename was not submitted again";
+  executor_.run_effect();
+  executor_.run_completion();
+  EXPECT_EQ(scheduler_.partition(job_.id, 0)->state, PartitionState::kPublished);
+  EXPECT_TRUE(fs::exists(part()));
 }
 
 }  // namespace
