@@ -15,12 +15,34 @@
 #include "common/s3/location.h"
 #include "common/spec/job_spec.h"
 #include "coordinator/compiled_job.h"
+#include "coordinator/incremental.h"
 #include "coordinator/output_dir.h"
 #include "coordinator/planner.h"
 #include "coordinator/s3_output.h"
 #include "coordinator/scheduler.h"
 
 namespace sluice {
+
+namespace {
+
+AdmissionFacts read_admission_facts(const JobRecord& job, bool incremental) {
+  AdmissionFacts facts;
+  if (is_s3_output(job)) {
+    JobRecord claimed = job;
+    facts.s3_claim = claim_s3_output(claimed);
+    facts.s3_part_base = claimed.part_base;
+  } else {
+    facts.output = read_output_contents(job.output_dir);
+  }
+  if (!incremental) return facts;
+  for (const InputFile& input : job.inputs) {
+    facts.identities.emplace(input.path, identify_input(input));
+  }
+  facts.output_lineage = output_lineage(job.output_dir);
+  return facts;
+}
+
+}  // namespace
 
 Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& spec_file,
                               const std::string& base_dir) {
@@ -142,6 +164,7 @@ Result<AdmittedJob> admit_job(const std::string& spec_yaml, const std::string& s
     partition.range = ranges[index];
     admitted.partitions.push_back(partition);
   }
+  admitted.facts = read_admission_facts(job, spec.input.incremental);
   return admitted;
 }
 
@@ -191,8 +214,15 @@ Status claim_output(const Scheduler& scheduler, AdmittedJob& admitted) {
     return invalid_argument(fmt::format("{} is being written by {}, still running; {}", where,
                                         describe_job(scheduler, other->id, other->name), choices));
   }
-  if (is_s3_output(job)) return claim_s3_output(job);
-  SLUICE_ASSIGN_OR_RETURN(OutputContents contents, read_output_contents(job.output_dir));
+  if (is_s3_output(job)) {
+    // An incremental run is known as one only now (plan_incremental_run).
+    SLUICE_RETURN_IF_ERROR(check_s3_output_supported(job));
+    SLUICE_RETURN_IF_ERROR(admitted.facts.s3_claim);
+    job.part_base = admitted.facts.s3_part_base;
+    return Status::ok();
+  }
+  SLUICE_RETURN_IF_ERROR(admitted.facts.output.status());
+  const OutputContents& contents = *admitted.facts.output;
   if (!contents.exists) return Status::ok();
   // Temporary files: a job writing there now, or one interrupted. Refused in
   // every mode: neither replacing nor appending can be right under it.

@@ -83,6 +83,9 @@ class CoordinatorCore {
   // did not publish is renamed (at the next flush).
   void before_resume(const std::string& job_id);
   void publish_committed(const std::string& job_id);
+  // Removes files no job owns any more (an incremental lineage's cancelled
+  // runs' parts), as an effect: best effort, no completion.
+  void remove_files(std::vector<std::string> paths);
   // Fails or cancels a job: its renames in flight end first, its running
   // attempts are aborted, its leftovers collected. A job whose end is in
   // flight is stopped only if its end fails.

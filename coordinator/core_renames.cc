@@ -141,6 +141,18 @@ void CoordinatorCore::abort_uploads(const JobRecord& job,
   abort_s3_uploads(job, uploads);
 }
 
+void CoordinatorCore::remove_files(std::vector<std::string> paths) {
+  if (paths.empty()) return;
+  auto remove_all = [this](const std::vector<std::string>& names) {
+    for (const std::string& path : names) (void)files_.remove(path);
+  };
+  EffectExecutor::Effect effect = [remove_all, paths]() {
+    remove_all(paths);
+    return EffectExecutor::Completion();
+  };
+  if (!effects_.submit(std::move(effect))) remove_all(paths);
+}
+
 void CoordinatorCore::count_output_effects(const std::map<std::string, size_t>& per_job,
                                            bool started) {
   std::lock_guard lock(output_effects_mutex_);

@@ -50,8 +50,23 @@ std::string describe(const InputVersion& before, const InputVersion& now) {
   return fmt::format("{}", fmt::join(what, ", "));
 }
 
-// The lineage of the output directory, from its _MANIFEST.json: empty when
-// there is none, "-" when it is not an incremental output.
+// The first input of `run` whose size or modification time is not what the
+// run planned (or that is gone: not listed, or not readable, at this
+// admission): such a run can never succeed.
+std::optional<std::string> changed_since_planned(
+    const JobRecord& run, const std::map<std::string, Result<InputVersion>>& identities) {
+  for (const InputFile& input : run.inputs) {
+    auto now = identities.find(input.path);
+    if (now == identities.end() || !now->second.is_ok() ||
+        now->second->size_bytes != input.size_bytes || now->second->mtime_ns != input.mtime_ns) {
+      return input.path;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::string output_lineage(const std::string& output_dir) {
   std::ifstream file(fs::path(output_dir) / "_MANIFEST.json");
   if (!file) return "";
@@ -61,20 +76,6 @@ std::string output_lineage(const std::string& output_dir) {
     return "-";
   }
 }
-
-// The first input of `run` whose size or modification time is not what the
-// run planned (or that is gone): such a run can never succeed.
-std::optional<std::string> changed_since_planned(const JobRecord& run) {
-  for (const InputFile& input : run.inputs) {
-    auto now = stat_input(input.path);
-    if (!now.is_ok() || now->size_bytes != input.size_bytes || now->mtime_ns != input.mtime_ns) {
-      return input.path;
-    }
-  }
-  return std::nullopt;
-}
-
-}  // namespace
 
 std::string lineage_id_of(const JobRecord& job) {
   return hex64(
@@ -175,7 +176,8 @@ Status plan_incremental_run(Scheduler& scheduler, AdmittedJob& admitted,
   // One run at a time, in order: an unfinished one finishes first.
   for (const JobRecord* run : runs) {
     if (run->state == JobState::kFailed) {
-      if (std::optional<std::string> changed = changed_since_planned(*run)) {
+      if (std::optional<std::string> changed =
+              changed_since_planned(*run, admitted.facts.identities)) {
         log->warn(
             "incremental run superseded lineage={} job={} reason=its input {} changed since it "
             "was planned; a new run reads its files",
@@ -196,7 +198,7 @@ Status plan_incremental_run(Scheduler& scheduler, AdmittedJob& admitted,
     }
   }
   // The output directory belongs to this lineage (part numbers would collide).
-  const std::string owner = output_lineage(record.output_dir);
+  const std::string& owner = admitted.facts.output_lineage;
   if (!owner.empty() && owner != lineage) {
     return invalid_argument(fmt::format(
         "{}: output.path: {} holds the output of another job{}; an incremental job needs an "
@@ -211,7 +213,11 @@ Status plan_incremental_run(Scheduler& scheduler, AdmittedJob& admitted,
   std::vector<InputChange> changes;
   std::vector<std::string> replaced;
   for (const InputFile& input : record.inputs) {
-    SLUICE_ASSIGN_OR_RETURN(InputVersion now, identify_input(input));
+    auto identified = admitted.facts.identities.find(input.path);
+    if (identified == admitted.facts.identities.end()) {
+      return internal_error("incremental input not identified at admission: " + input.path);
+    }
+    SLUICE_ASSIGN_OR_RETURN(InputVersion now, identified->second);
     auto it = seen.find(input.path);
     if (it != seen.end()) {
       const SeenFile& before = it->second;
@@ -248,12 +254,14 @@ Status plan_incremental_run(Scheduler& scheduler, AdmittedJob& admitted,
     return Status::ok();
   }
   // Parts of cancelled runs are in no manifest: their files run again now.
+  // Their numbers are not reused (part_base), so the new run never waits
+  // for the removal.
   for (const JobRecord* run : runs) {
     if (run->state != JobState::kCancelled) continue;
-    std::error_code ignored;
     for (uint32_t index = 0; index < run->partitions_total; ++index) {
-      fs::remove(fs::path(run->output_dir) / part_name(*run, index), ignored);
-      fs::remove(fs::path(run->output_dir) / rejects_name(*run, index), ignored);
+      admitted.stale_files.push_back((fs::path(run->output_dir) / part_name(*run, index)).string());
+      admitted.stale_files.push_back(
+          (fs::path(run->output_dir) / rejects_name(*run, index)).string());
     }
   }
 

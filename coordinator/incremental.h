@@ -26,7 +26,10 @@
 //   instead, and its parts deleted: the next run reads those files again.
 // - Nothing new: the submission returns the last run, succeeded.
 //
-// Thread safety: called from the coordinator loop thread.
+// What it reads of the disk (the inputs' identities, the output's lineage)
+// admission read off the loop (AdmissionFacts); planning is decisions only.
+// Thread safety: plan_incremental_run is called from the coordinator loop
+// thread.
 
 #include <set>
 #include <string>
@@ -49,6 +52,10 @@ std::string lineage_id_of(const JobRecord& job);
 // and last kFingerprintBytes read from disk.
 Result<InputVersion> identify_input(const InputFile& input);
 
+// The lineage of the output directory, from its _MANIFEST.json: empty when
+// there is none, "-" when it is not an incremental output.
+std::string output_lineage(const std::string& output_dir);
+
 // The SeenFile records of a run whose partitions are all published: one per
 // input, holding its manifest entries (pure; no I/O).
 std::vector<SeenFile> files_of_run(const JobRecord& job,
@@ -64,7 +71,8 @@ std::vector<std::string> output_files_of(const SeenFile& file);
 // there is nothing new; partitions emptied, so Scheduler::submit finds it).
 // A failed run whose inputs changed since it was planned can never succeed:
 // it is cancelled (Scheduler::supersede) and the new run reads its files.
-// A job that is not incremental is left as it is.
+// A job that is not incremental is left as it is. Parts of cancelled runs
+// left on disk are named in admitted.stale_files, for the loop to remove.
 // `unfinished_at_receipt`: the jobs that were running or failed when the
 // submission arrived (admission runs off the loop, and a run may finish
 // meanwhile): such a run is still the one this submission returns.

@@ -173,6 +173,7 @@ Status Router::finish_submit(const std::string& peer, Result<AdmittedJob>& admit
   Status planned = admitted.is_ok()
                        ? plan_incremental_run(scheduler_, *admitted, unfinished_at_receipt)
                        : admitted.status();
+  if (planned.is_ok()) core_.remove_files(std::move(admitted->stale_files));
   if (planned.is_ok()) planned = claim_output(scheduler_, *admitted);  // the directory is free
   if (!planned.is_ok()) {
     port_.send_to(peer, proto::ErrorReply{planned.message()});

@@ -103,13 +103,19 @@ Result<std::unique_ptr<S3Client>> output_s3_client(const JobRecord& job) {
   return open_s3_client(compiled->output_s3);
 }
 
+Status check_s3_output_supported(const JobRecord& job) {
+  if (auto unsupported = s3_output_unsupported(job)) {
+    return invalid_argument(fmt::format(
+        "{}: output.path: {}: an s3:// output cannot be combined with {} yet; write to a "
+        "directory",
+        job.spec_file, job.output_dir, *unsupported));
+  }
+  return Status::ok();
+}
+
 Status claim_s3_output(JobRecord& job) {
   const std::string where = fmt::format("{}: output.path: {}", job.spec_file, job.output_dir);
-  if (auto unsupported = s3_output_unsupported(job)) {
-    return invalid_argument(
-        fmt::format("{}: an s3:// output cannot be combined with {} yet; write to a directory",
-                    where, *unsupported));
-  }
+  SLUICE_RETURN_IF_ERROR(check_s3_output_supported(job));
   SLUICE_ASSIGN_OR_RETURN(S3Location prefix, prefix_location(job));
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<S3Client> client, output_s3_client(job));
   auto objects = client->list(prefix.bucket, prefix.key);

@@ -42,8 +42,10 @@ std::string s3_rejects_url(const JobRecord& job, uint32_t partition);
 // coordinator has it set (a directory its workers share), else
 // $TMPDIR/sluice-exchange-<job>. Fixed in the job's record at admission.
 std::string s3_exchange_dir(const JobRecord& job);
-// What an s3:// output cannot be combined with yet, or nullopt.
+// What an s3:// output cannot be combined with yet, or nullopt; as an error
+// naming the job file (kInvalidArgument).
 std::optional<std::string> s3_output_unsupported(const JobRecord& job);
+Status check_s3_output_supported(const JobRecord& job);
 // A client for the job's output (output.s3 of its job file).
 Result<std::unique_ptr<S3Client>> output_s3_client(const JobRecord& job);
 

@@ -81,6 +81,33 @@ TEST_F(IncrementalState, SecondRunPlansOnlyNewFilesWithPartsNumberedOn) {
   EXPECT_EQ(second.partitions.size(), 1u);
 }
 
+TEST_F(IncrementalState, PlanningAndClaimingReadNothingAfterAdmission) {
+  // The loop plans the run and claims the output from what admission read
+  // (AdmissionFacts): the disk may change meanwhile, nothing is read again.
+  input("a.csv", "1,2\n");
+  input("b.csv", "3,4\n");
+  auto admitted = admit_job(spec_, "inc.yaml", dir_.path());
+  ASSERT_TRUE(admitted.is_ok()) << admitted.status().to_string();
+  EXPECT_EQ(admitted->facts.identities.size(), 2u);
+  std::filesystem::remove(dir_ / "in/a.csv");
+  std::filesystem::remove(dir_ / "in/b.csv");
+  // Another job's temporary files, after the admission read the directory.
+  std::filesystem::create_directories(dir_ / "out/_temporary/other");
+  ASSERT_TRUE(
+      plan_incremental_run(*scheduler_, admitted.value(), unfinished_jobs(*scheduler_)).is_ok());
+  EXPECT_EQ(admitted->record.inputs.size(), 2u);
+  EXPECT_EQ(admitted->record.identities.size(), 2u);
+  EXPECT_TRUE(claim_output(*scheduler_, admitted.value()).is_ok());
+  // The same submission admitted now sees them.
+  input("a.csv", "1,2\n");
+  auto now = admit_job(spec_, "inc.yaml", dir_.path());
+  ASSERT_TRUE(now.is_ok()) << now.status().to_string();
+  ASSERT_TRUE(plan_incremental_run(*scheduler_, now.value(), unfinished_jobs(*scheduler_)).is_ok());
+  const Status refused = claim_output(*scheduler_, now.value());
+  EXPECT_NE(refused.message().find("holds temporary files"), std::string::npos)
+      << refused.to_string();
+}
+
 TEST_F(IncrementalState, UnfinishedRunIsReturnedUntilItSucceeds) {
   input("a.csv", "1,2\n");
   const AdmittedJob first = plan();
