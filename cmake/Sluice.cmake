@@ -1,5 +1,5 @@
 # Helpers shared by every folder: one library per folder, warnings as errors
-# on our own code, sanitizers when SLUICE_SANITIZE is on.
+# on our own code, sanitizers when SLUICE_SANITIZE (or SLUICE_TSAN) is on.
 
 set(SLUICE_WARNINGS -Wall -Wextra -Werror -Wno-unused-parameter)
 # GCC 12 reports false -Wrestrict positives at -O3 (std::string inlining).
@@ -13,6 +13,9 @@ function(sluice_target_defaults target)
   if(SLUICE_SANITIZE)
     target_compile_options(${target} PRIVATE ${SLUICE_SANITIZER_FLAGS})
     target_link_options(${target} PRIVATE ${SLUICE_SANITIZER_FLAGS})
+  elseif(SLUICE_TSAN)
+    target_compile_options(${target} PRIVATE -fsanitize=thread)
+    target_link_options(${target} PRIVATE -fsanitize=thread)
   endif()
 endfunction()
 

@@ -219,6 +219,20 @@ TEST_F(RenameEffect, ARenameThatFailsFailsItsJobAtItsCompletion) {
   EXPECT_EQ(scheduler_.partition(job_.id, 0)->state, PartitionState::kCommitted);
 }
 
+TEST_F(RenameEffect, AJobTheSchedulerFailedIsCollectedOnlyOnceItsRenameRan) {
+  // As a partition that failed for good does, while another's rename is held.
+  ASSERT_TRUE(scheduler_.stop_job(job_.id, JobState::kFailed, "partition 1 failed").is_ok());
+  ASSERT_TRUE(core_.tick().is_ok());
+  const uint32_t attempt = scheduler_.partition(job_.id, 0)->attempt;
+  EXPECT_TRUE(fs::exists(temp_part_path(job_, 0, attempt)))
+      << "collected under the rename in flight";
+  executor_.run_effect();
+  EXPECT_TRUE(fs::exists(part()));
+  ASSERT_TRUE(core_.tick().is_ok());
+  EXPECT_FALSE(fs::exists(temporary_dir(job_))) << "not collected once the rename ran";
+  EXPECT_TRUE(fs::exists(part())) << "a failed job keeps what it published";
+}
+
 class RenameEffectOnAFullExecutor : public JobEndEffect {
  protected:
   void SetUp() override {
