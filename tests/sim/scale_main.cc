@@ -7,7 +7,9 @@
 // default, so the renames are measured, not a disk's fsyncs of files).
 // Prints completions per second (lease -> Done -> commit -> rename, until the
 // job has its manifest and _SUCCESS), fsyncs of the ledger, and the
-// coordinator's memory per million partitions. Not run in CI beyond a smoke
+// coordinator's memory per million partitions. The renames and the job's
+// end run inline (the loop's order without threads), or with
+// --threaded-effects on the service's two effect threads. Not run in CI beyond a smoke
 // case (ctest ScaleRun.Smoke). bench/README.md, "Control plane at scale".
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -26,7 +28,9 @@
 
 #include "common/base/clock.h"
 #include "common/base/log.h"
+#include "common/base/limits.h"
 #include "coordinator/admission.h"
+#include "coordinator/background_work.h"
 #include "coordinator/core.h"
 #include "coordinator/ledger.h"
 #include "coordinator/output_paths.h"
@@ -45,6 +49,9 @@ struct Options {
   std::string state_dir;   // the ledger: a real disk
   std::string output_dir;  // the job's output (temporary files, parts)
   bool keep = false;
+  // The renames and the job's end on the service's BackgroundWork (two
+  // threads, completions run after each round) instead of inline.
+  bool threaded_effects = false;
 };
 
 // Kilobytes of RssAnon (heap and anonymous mappings) of this process.
@@ -136,7 +143,10 @@ int run(const Options& options) {
   SteadyClock clock;
   Scheduler scheduler(*ledger, clock);
   Workers workers;
-  CoordinatorCore core(scheduler, clock, workers);
+  BackgroundWork background(limits::kEffectThreads, limits::kEffectQueueMax, nullptr);
+  EffectExecutor& effects =
+      options.threaded_effects ? static_cast<EffectExecutor&>(background) : inline_executor();
+  CoordinatorCore core(scheduler, clock, workers, real_filesystem(), effects);
   auto check = [](const Status& status, const char* what) {
     if (status.is_ok()) return true;
     std::fprintf(stderr, "%s: %s\n", what, status.to_string().c_str());
@@ -206,6 +216,12 @@ int run(const Options& options) {
       if (!check(core.on_done(message.worker, report), "done")) return 1;
     }
     if (!check(core.tick(), "tick")) return 1;
+    // The effects' completions, between rounds as service.cc runs them;
+    // with nothing else to do the loop waits for them.
+    if (options.threaded_effects) {
+      if (inbox.empty() && workers.running.empty()) background.wait_idle();
+      background.run_completions();
+    }
     // What the workers were sent this round comes back in the next.
     for (Message& message : workers.running) {
       inbox.push_back(message);
@@ -288,11 +304,13 @@ int main(int argc, char** argv) {
       options.output_dir = value();
     } else if (arg == "--keep") {
       options.keep = true;
+    } else if (arg == "--threaded-effects") {
+      options.threaded_effects = true;
     } else {
       std::fprintf(stderr,
                    "usage: scale_run [--workers N (1000)] [--partitions P (1000000)] "
                    "[--state DIR (a real disk: /var/tmp/...)] [--output DIR (/dev/shm/...)] "
-                   "[--keep]\n");
+                   "[--keep] [--threaded-effects]\n");
       return 2;
     }
   }
