@@ -27,8 +27,8 @@
 #include <vector>
 
 #include "common/base/clock.h"
-#include "common/base/log.h"
 #include "common/base/limits.h"
+#include "common/base/log.h"
 #include "coordinator/admission.h"
 #include "coordinator/background_work.h"
 #include "coordinator/core.h"
