@@ -229,8 +229,9 @@ __attribute__((always_inline)) inline CsvRangeReader::Cut CsvRangeReader::cut_re
 }
 
 // Two builds, chosen at load time: with the POPCNT instruction where the CPU
-// has it, else std::popcount is a libgcc call.
-#if defined(__x86_64__) && !defined(__clang__)
+// has it, else std::popcount is a libgcc call. Not under ThreadSanitizer:
+// its instrumented resolver would run before TSan is set up, at load.
+#if defined(__x86_64__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
 __attribute__((target_clones("popcnt", "default")))
 #endif
 CsvRangeReader::Cut
