@@ -3,7 +3,8 @@
 # `sluice` binary and the unit tests with -fsanitize=thread in build-tsan/,
 # runs the unit tests, then the process tests of build/ (scripts/test.sh
 # builds them) whose names match $1 (default: every one) against the
-# sanitized binary. Fails when TSan reports anything; the reports are in
+# sanitized binary. Fails when TSan reports anything (libzmq's internals,
+# not instrumented, are suppressed: tests/tsan.supp); the reports are in
 # build-tsan/reports/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,7 @@ cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_TSA
 cmake --build build-tsan -j "$(nproc)" --target sluice unit_tests
 reports="$PWD/build-tsan/reports"
 rm -rf "$reports" && mkdir -p "$reports"
-export TSAN_OPTIONS="log_path=$reports/tsan halt_on_error=0 second_deadlock_stack=1"
+export TSAN_OPTIONS="log_path=$reports/tsan halt_on_error=0 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp"
 status=0
 build-tsan/tests/unit_tests >build-tsan/unit_tests.log 2>&1 || status=$?
 (cd build && SLUICE_BINARY="$PWD/../build-tsan/tools/sluice" \
