@@ -55,8 +55,9 @@ void check_partition_dir(const std::string& text, const std::string& dir, const 
 
 }  // namespace
 
-void check_published_parts(const JobRecord& job, const MemoryDisk& disk, const std::string& dir,
-                           std::set<std::string>& checked, std::vector<std::string>& violations) {
+size_t check_published_parts(const JobRecord& job, const MemoryDisk& disk, const std::string& dir,
+                             std::set<std::string>& checked, std::vector<std::string>& violations) {
+  size_t found = 0;
   std::error_code error;
   const std::string out = dir + "/out";
   // Parts in out/, and under output.partition_by in its key=value/ directories.
@@ -69,6 +70,7 @@ void check_published_parts(const JobRecord& job, const MemoryDisk& disk, const s
     }
     const std::optional<uint32_t> index = part_index(name);
     if (!index || !checked.insert(entry->path().string().substr(out.size())).second) continue;
+    found++;
     const std::optional<uint32_t> attempt = attempt_of(read_text(entry->path()));
     // An exchange's parts are its bucket tasks', after the map tasks.
     const uint32_t partition = job.has_aggregate ? job.map_tasks + *index : *index;
@@ -81,6 +83,7 @@ void check_published_parts(const JobRecord& job, const MemoryDisk& disk, const s
                       record ? static_cast<int64_t>(record->attempt) : -1));
     }
   }
+  return found;
 }
 
 void check_final(const JobRecord& job, const Scheduler& scheduler, const MemoryDisk& disk,

@@ -14,9 +14,9 @@ namespace sluice::sim {
 // At every rename into place (and after a restart's recovery): each part
 // file of `dir`/out not checked before must belong to an attempt whose
 // commit is durable — what a power cut now would leave says committed or
-// published, for that very attempt.
-void check_published_parts(const JobRecord& job, const MemoryDisk& disk, const std::string& dir,
-                           std::set<std::string>& checked, std::vector<std::string>& violations);
+// published, for that very attempt. Returns how many it had not checked before.
+size_t check_published_parts(const JobRecord& job, const MemoryDisk& disk, const std::string& dir,
+                             std::set<std::string>& checked, std::vector<std::string>& violations);
 
 // After the run:
 //  - the job succeeded, every partition is published, and a power cut now

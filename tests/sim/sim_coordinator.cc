@@ -82,7 +82,7 @@ void SimCoordinator::send_task(const std::string& worker, const JobRecord& job,
   // A lease sets the partition's attempt, except a straggler's twin's.
   const bool twin = partition.attempt != attempt;
   if (twin) world_.speculative_tasks++;
-  world_.note("coordinator leases {}#{} to {}{}{}", partition.index, attempt, worker,
+  world_.note("coordinator leases {} to {}{}{}", world_.attempt_name(message.attempt), worker,
               twin ? " (speculative)" : "", with_job_file ? " with the job file" : "");
   send(std::move(message));
 }
@@ -97,8 +97,9 @@ void SimCoordinator::send_abort(const std::string& worker, const AttemptRef& att
 
 void SimCoordinator::send_commit_decision(const std::string& worker, const AttemptRef& attempt,
                                           const DoneOutcome& outcome) {
-  world_.note("coordinator decides {}#{} accepted={} committed={} reason={}", attempt.partition,
-              attempt.attempt, outcome.accepted, outcome.committed.size(), outcome.reason);
+  world_.note("coordinator decides {} accepted={} committed={} reason={}",
+              world_.attempt_name(attempt), outcome.accepted, outcome.committed.size(),
+              outcome.reason);
   Message message;
   message.kind = Kind::kCommitDecision;
   message.to = worker;

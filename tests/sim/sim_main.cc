@@ -74,7 +74,6 @@ int main(int argc, char** argv) {
   std::printf("%llu seeds from %llu, %llu failed, %.2f s\n", static_cast<unsigned long long>(count),
               static_cast<unsigned long long>(from), static_cast<unsigned long long>(failed),
               seconds);
-  std::error_code ignored;
-  std::filesystem::remove_all(root, ignored);
+  remove_run_root(root);
   return failed == 0 ? 0 : 1;
 }

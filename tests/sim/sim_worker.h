@@ -57,9 +57,11 @@ class SimWorker {
   // guessed, sometimes wrongly).
   std::pair<size_t, size_t> records_of(const Message& task);
   // An exchange's tasks and a partitioned output's (sim_exchange.h).
-  void finish_aggregate_map(const Message& task, size_t first, size_t end);
-  void finish_bucket(const Message& task);
-  void finish_partitioned(const Message& task, size_t first, size_t end);
+  void finish_aggregate_map(const SimJob& job, const Message& task, size_t first, size_t end);
+  void finish_bucket(const SimJob& job, const Message& task);
+  void finish_partitioned(const SimJob& job, const Message& task, size_t first, size_t end);
+  // The input of the task's job (the run's jobs: World::jobs).
+  const Input& input_of(const Message& task) const;
   void send_done(const AttemptRef& attempt, const PartStats& stats);
   // The quarantine: the poison record kills the worker that processes it.
   bool processes_poison(const Message& task, size_t first, size_t end) const;

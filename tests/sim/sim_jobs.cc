@@ -1,0 +1,56 @@
+#include "tests/sim/sim_jobs.h"
+
+#include <fmt/format.h>
+
+namespace sluice::sim {
+namespace {
+
+// The steps the simulated workers stand for (sim_exchange.h: the aggregate
+// by the value's first letter).
+std::string job_steps_yaml(const SimJob& job) {
+  if (job.kind == JobKind::kPartitioned) {
+    return "steps:\n  - derive: {key: \"substr(value, 1, 1)\"}\n";
+  }
+  if (job.kind != JobKind::kAggregate) return "";
+  return fmt::format(
+      "schema:\n  columns:\n    id: int64\nsteps:\n  - derive: {{key: \"substr(value, 1, "
+      "1)\"}}\n  - aggregate:\n"
+      "      by: [key]\n      aggs: {{rows: \"count(*)\", total: \"sum(id)\"}}\n"
+      "parallelism: {}\n",
+      job.buckets);
+}
+
+}  // namespace
+
+Input make_input(Rng& rng, uint32_t partitions) {
+  Input input;
+  input.text = "id,value\n";
+  input.header_end = input.text.size();
+  const uint64_t size = kSplitBytes * (partitions - 1) + rng.between(1, kSplitBytes);
+  for (uint64_t id = 1; input.text.size() < size; ++id) {
+    input.offsets.push_back(input.text.size());
+    input.ids.push_back(std::to_string(id));
+    input.rejected.push_back(rng.chance(150'000));
+    input.text += std::to_string(id) + ",";
+    const int64_t letters = rng.between(0, 24);
+    for (int64_t i = 0; i < letters; ++i) input.text += static_cast<char>('a' + rng.below(26));
+    input.text += '\n';
+  }
+  return input;
+}
+
+void draw_job_kind(Rng& rng, SimJob& job) {
+  const uint64_t kind = rng.below(6);  // map-only 3 in 6, aggregate 2, partition_by 1
+  job.kind = kind < 3 ? JobKind::kMapOnly : kind < 5 ? JobKind::kAggregate : JobKind::kPartitioned;
+  if (job.kind == JobKind::kAggregate) job.buckets = static_cast<uint32_t>(rng.between(1, 4));
+}
+
+std::string job_yaml(const SimJob& job) {
+  return fmt::format(
+      "name: sim\ninput:\n  path: input.csv\n  split_size: {}\noutput:\n  path: out/\n{}"
+      "rejects:\n  max_ratio: 1\nmax_attempts: 3\nspeculative: {}\n{}",
+      kSplitBytes, job.kind == JobKind::kPartitioned ? "  partition_by: [key]\n" : "",
+      job.speculative, job_steps_yaml(job));
+}
+
+}  // namespace sluice::sim

@@ -1,0 +1,25 @@
+#pragma once
+// The jobs of a run (tests/sim/README.md, "Jobs"): each one's input (records
+// "id,letters" drawn by the seed), what it does (JobKind) and its job file.
+
+#include <cstdint>
+#include <string>
+
+#include "tests/sim/world.h"
+
+namespace sluice::sim {
+
+inline constexpr uint64_t kSplitBytes = 256;  // limits::kSplitBytesMin
+
+// Records "id,letters\n" after a header, about `partitions` splits of it.
+Input make_input(Rng& rng, uint32_t partitions);
+
+// What the job does: its kind drawn (map-only 3 in 6, aggregate 2,
+// partition_by 1) and an aggregate's buckets.
+void draw_job_kind(Rng& rng, SimJob& job);
+
+// The job file: input.csv into out/ under the job's directory, and the steps
+// the simulated workers stand for (sim_exchange.h).
+std::string job_yaml(const SimJob& job);
+
+}  // namespace sluice::sim
