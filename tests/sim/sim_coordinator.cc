@@ -79,6 +79,10 @@ void SimCoordinator::send_task(const std::string& worker, const JobRecord& job,
   message.is_bucket = partition.is_bucket;
   message.bucket_begin = partition.bucket_begin;
   message.bucket_end = partition.bucket_end;
+  message.bucket_tasks = task.bucket_tasks;
+  message.is_final = task.is_final_merge;
+  message.sorted_output_count = task.sorted_output_count;
+  message.temp_path = task.temp_path;
   // A lease sets the partition's attempt, except a straggler's twin's.
   const bool twin = partition.attempt != attempt;
   if (twin) world_.speculative_tasks++;

@@ -64,6 +64,16 @@ struct BucketOutput {
 BucketOutput aggregate_bucket(const JobRecord& job, uint32_t bucket_begin, uint32_t bucket_end,
                               uint32_t attempt);
 
+// The groups of the input's records that are not rejected, by key.
+std::map<std::string, Group> expected_groups(const Input& input);
+
+// After the run, for a job with an exchange that succeeded: every rejected
+// record in exactly one rejects file of a map task, none other there.
+// Returns those files (in `out`).
+std::vector<std::string> check_map_rejects(const JobRecord& job, const Scheduler& scheduler,
+                                           const Input& input, const std::string& out,
+                                           std::vector<std::string>& violations);
+
 // After the run, for an aggregate job that succeeded: every group of the
 // input in exactly one bucket part, in the bucket task that owns its key,
 // with the count and sum computed from the input's records that are not

@@ -11,13 +11,16 @@ std::string job_steps_yaml(const SimJob& job) {
   if (job.kind == JobKind::kPartitioned) {
     return "steps:\n  - derive: {key: \"substr(value, 1, 1)\"}\n";
   }
-  if (job.kind != JobKind::kAggregate) return "";
+  if (job.kind == JobKind::kSort) {
+    return fmt::format("steps:\n  - sort: [value]\nparallelism: {}\n", job.buckets);
+  }
+  if (job.kind != JobKind::kAggregate && job.kind != JobKind::kSortedAggregate) return "";
   return fmt::format(
       "schema:\n  columns:\n    id: int64\nsteps:\n  - derive: {{key: \"substr(value, 1, "
       "1)\"}}\n  - aggregate:\n"
-      "      by: [key]\n      aggs: {{rows: \"count(*)\", total: \"sum(id)\"}}\n"
+      "      by: [key]\n      aggs: {{rows: \"count(*)\", total: \"sum(id)\"}}\n{}"
       "parallelism: {}\n",
-      job.buckets);
+      job.kind == JobKind::kSortedAggregate ? "  - sort: [key]\n" : "", job.buckets);
 }
 
 }  // namespace
@@ -43,6 +46,15 @@ void draw_job_kind(Rng& rng, SimJob& job) {
   const uint64_t kind = rng.below(6);  // map-only 3 in 6, aggregate 2, partition_by 1
   job.kind = kind < 3 ? JobKind::kMapOnly : kind < 5 ? JobKind::kAggregate : JobKind::kPartitioned;
   if (job.kind == JobKind::kAggregate) job.buckets = static_cast<uint32_t>(rng.between(1, 4));
+}
+
+void draw_sort(Rng& rng, SimJob& job) {
+  if (job.kind == JobKind::kAggregate && rng.chance(330'000)) {
+    job.kind = JobKind::kSortedAggregate;
+  } else if (job.kind == JobKind::kMapOnly && job.input.poison == SIZE_MAX && rng.chance(250'000)) {
+    job.kind = JobKind::kSort;
+    job.buckets = static_cast<uint32_t>(rng.between(1, 4));
+  }
 }
 
 std::string job_yaml(const SimJob& job) {

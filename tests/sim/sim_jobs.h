@@ -18,6 +18,12 @@ Input make_input(Rng& rng, uint32_t partitions);
 // partition_by 1) and an aggregate's buckets.
 void draw_job_kind(Rng& rng, SimJob& job);
 
+// Sorts, drawn apart (a run without one is the run it was before the
+// simulation had them): an aggregate in three is sorted by its key after
+// (a merge task writes part 0); a map-only job in four without a poison
+// record is a global sort by value (1-4 bucket tasks).
+void draw_sort(Rng& rng, SimJob& job);
+
 // The job file: input.csv into out/ under the job's directory, and the steps
 // the simulated workers stand for (sim_exchange.h).
 std::string job_yaml(const SimJob& job);

@@ -9,6 +9,7 @@
 #include "common/base/limits.h"
 #include "coordinator/output_paths.h"
 #include "tests/sim/sim_exchange.h"
+#include "tests/sim/sim_sort.h"
 
 namespace sluice::sim {
 namespace {
@@ -145,6 +146,10 @@ void SimWorker::finish(const Running& running) {
   }
   const SimJob* job = world_.job_of(attempt.job_id);
   if (job == nullptr) return;  // not one of the run's jobs: never leased
+  if (task.is_final) {
+    finish_merge(*job, task);
+    return;
+  }
   if (task.is_bucket) {
     finish_bucket(*job, task);
     return;
@@ -156,8 +161,8 @@ void SimWorker::finish(const Running& running) {
     crash();
     return;
   }
-  if (job->kind == JobKind::kAggregate) {
-    finish_aggregate_map(*job, task, first, end);
+  if (has_exchange(job->kind)) {
+    finish_map(*job, task, first, end);
     return;
   }
   if (job->kind == JobKind::kPartitioned) {
@@ -215,10 +220,11 @@ std::pair<size_t, size_t> SimWorker::records_of(const Message& task) {
   return {first, std::max(first, input.first_at_or_after(task.range.end_offset))};
 }
 
-void SimWorker::finish_aggregate_map(const SimJob& job, const Message& task, size_t first,
-                                     size_t end) {
+void SimWorker::finish_map(const SimJob& job, const Message& task, size_t first, size_t end) {
   const AttemptRef& attempt = task.attempt;
-  MapOutput output = aggregate_map(job.input, first, end, job.buckets, attempt.attempt);
+  MapOutput output = job.kind == JobKind::kSort
+                         ? sort_map(job.input, first, end, attempt.attempt)
+                         : aggregate_map(job.input, first, end, job.buckets, attempt.attempt);
   output.stats.start_offset = job.input.offset_of(first);
   output.stats.end_offset = job.input.offset_of(end);
   output.stats.bytes_read = task.range.end_offset - task.range.begin_offset;
@@ -254,7 +260,9 @@ void SimWorker::finish_partitioned(const SimJob& job, const Message& task, size_
 void SimWorker::finish_bucket(const SimJob& job, const Message& task) {
   const AttemptRef& attempt = task.attempt;
   BucketOutput output =
-      aggregate_bucket(job.job, task.bucket_begin, task.bucket_end, attempt.attempt);
+      job.kind == JobKind::kSort
+          ? sort_bucket(job.job, task.bucket_begin, task.bucket_tasks, attempt.attempt)
+          : aggregate_bucket(job.job, task.bucket_begin, task.bucket_end, attempt.attempt);
   if (output.lost_map_task) {
     world_.note("{} finds map output {} lost, for {}", identity_, *output.lost_map_task,
                 world_.attempt_name(attempt));
@@ -269,8 +277,25 @@ void SimWorker::finish_bucket(const SimJob& job, const Message& task) {
     world_.network.send(world_.now_ms(), std::move(failed));
     return;
   }
-  write_file(temp_part_path(job.job, attempt.partition, attempt.attempt), output.text);
-  world_.note("{} done bucket {} groups={}", identity_, world_.attempt_name(attempt),
+  write_file(task.temp_path, output.text);
+  world_.note("{} done bucket {} rows={}", identity_, world_.attempt_name(attempt),
+              output.stats.rows_out);
+  send_done(attempt, output.stats);
+}
+
+void SimWorker::finish_merge(const SimJob& job, const Message& task) {
+  const AttemptRef& attempt = task.attempt;
+  BucketOutput output = merge_sorted_outputs(job.job, task.sorted_output_count, attempt.attempt);
+  if (output.lost_map_task) {
+    // As worker/bucket_task.cc: a sorted output it cannot read fails the
+    // attempt (retryable).
+    world_.note("{} finds sorted output {} missing, for {}", identity_, *output.lost_map_task,
+                world_.attempt_name(attempt));
+    send(Kind::kFailed, kFailedTask, attempt);
+    return;
+  }
+  write_file(task.temp_path, output.text);
+  world_.note("{} done merge {} groups={}", identity_, world_.attempt_name(attempt),
               output.stats.rows_out);
   send_done(attempt, output.stats);
 }
@@ -399,8 +424,7 @@ void SimWorker::crash() {
     const SimJob* job = world_.job_of(running.task.attempt.job_id);
     if (world_.rng.chance(500'000) && job != nullptr) {
       const AttemptRef& attempt = running.task.attempt;
-      write_file(temp_part_path(job->job, attempt.partition, attempt.attempt),
-                 fmt::format("attempt {}\n", attempt.attempt));
+      write_file(running.task.temp_path, fmt::format("attempt {}\n", attempt.attempt));
     }
   }
   running_.clear();

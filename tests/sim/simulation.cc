@@ -120,6 +120,10 @@ class Simulation {
       result.cancelled = result.cancelled || run.cancelled;
     }
     result.jobs = static_cast<int>(world_.jobs.size());
+    for (const SimJob& job : world_.jobs) {
+      const bool sorts = job.kind == JobKind::kSort || job.kind == JobKind::kSortedAggregate;
+      result.sorts += sorts ? 1 : 0;
+    }
     result.messages_dropped = world_.network.dropped();
     result.speculative_tasks = world_.speculative_tasks;
     result.job_file_refusals = world_.job_file_refusals;
@@ -207,6 +211,7 @@ class Simulation {
     draw_job_file_cases();
     choose_job(rng);
     draw_further_jobs();
+    draw_sorts();
     runs_.resize(world_.jobs.size());
     // Several jobs: their directories named as in every process (job ids
     // hash them, and a restarted coordinator takes its jobs in id order:
@@ -273,16 +278,25 @@ class Simulation {
       SimJob& job = world_.jobs.emplace_back();
       job.input = make_input(side, static_cast<uint32_t>(side.between(1, 8)));
       draw_job_kind(side, job);
-      if (job.kind == JobKind::kAggregate && world_.faults.faults_until_ms > 0 &&
-          world_.faults.map_output_loss_per_million == 0) {
-        world_.faults.map_output_loss_per_million = static_cast<uint32_t>(side.below(10'000));
-      }
       draw_poison(side, job);
       job.speculative = side.chance(330'000);
     }
     runs_.resize(count);
     for (size_t i = 1; i < count; ++i) runs_[i].submit_at_ms = side.between(0, latest);
     if (cancel_at_ms_ >= 0) cancel_job_ = side.below(count);
+  }
+
+  // Which jobs sort (sim_jobs.h draw_sort), and the faults of their
+  // exchange: apart from `rng` (World::jobs_rng).
+  void draw_sorts() {
+    Rng& side = world_.jobs_rng;
+    for (SimJob& job : world_.jobs) {
+      draw_sort(side, job);
+      if (has_exchange(job.kind) && world_.faults.faults_until_ms > 0 &&
+          world_.faults.map_output_loss_per_million == 0) {
+        world_.faults.map_output_loss_per_million = static_cast<uint32_t>(side.below(10'000));
+      }
+    }
   }
 
   // The user's cancel, once due, while the job runs (a job that failed
@@ -325,7 +339,7 @@ class Simulation {
     std::vector<const SimJob*> exchanges;
     for (size_t i = 0; i < world_.jobs.size(); ++i) {
       const SimJob& job = world_.jobs[i];
-      if (runs_[i].submitted && job.kind == JobKind::kAggregate && job.job.map_tasks > 0)
+      if (runs_[i].submitted && has_exchange(job.kind) && job.job.map_tasks > 0)
         exchanges.push_back(&job);
     }
     if (exchanges.empty() || !world_.rng.chance(world_.faults.map_output_loss_per_million)) return;

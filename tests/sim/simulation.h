@@ -36,6 +36,7 @@ struct RunResult {
   uint64_t speculative_tasks = 0;  // second attempts of stragglers
   bool cancelled = false;          // the user's cancel took effect (on one of the jobs)
   int jobs = 1;                    // submitted to the one coordinator
+  int sorts = 0;                   // of them, global sorts and sorted aggregates
   uint64_t job_file_refusals = 0;  // Tasks refused for want of their job's file
   bool ok() const { return violations.empty(); }
 };
