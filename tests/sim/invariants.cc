@@ -11,6 +11,7 @@
 #include "coordinator/output_paths.h"
 #include "tests/sim/sim_exchange.h"
 #include "tests/sim/sim_files.h"
+#include "tests/sim/sim_join.h"
 #include "tests/sim/sim_sort.h"
 
 namespace sluice::sim {
@@ -98,9 +99,12 @@ size_t check_published_parts(const JobRecord& job, const MemoryDisk& disk, const
   return found;
 }
 
-void check_final(const JobRecord& job, const Scheduler& scheduler, const MemoryDisk& disk,
-                 const Input& input, JobKind kind, uint32_t buckets, const std::string& dir,
+void check_final(const SimJob& ran, const Scheduler& scheduler, const MemoryDisk& disk,
                  std::vector<std::string>& violations) {
+  const JobRecord& job = ran.job;
+  const Input& input = ran.input;
+  const JobKind kind = ran.kind;
+  const std::string& dir = ran.dir;
   const JobRecord* current = scheduler.job(job.id);
   if (current == nullptr || current->state != JobState::kSucceeded) {
     violations.push_back("the job did not succeed");
@@ -184,7 +188,10 @@ void check_final(const JobRecord& job, const Scheduler& scheduler, const MemoryD
         kind == JobKind::kSort ? check_sort_output(job, scheduler, input, out.string(), violations)
         : kind == JobKind::kSortedAggregate
             ? check_merged_output(job, scheduler, input, out.string(), violations)
-            : check_aggregate_output(job, scheduler, input, buckets, out.string(), violations);
+        : kind == JobKind::kJoin
+            ? check_join_output(job, scheduler, input, ran.right_input, ran.buckets, out.string(),
+                                violations)
+            : check_aggregate_output(job, scheduler, input, ran.buckets, out.string(), violations);
     for (const std::string& file : files) {
       if (file.starts_with("_rejects/")) expected.insert("_rejects");
       expected.insert(file);
@@ -194,7 +201,9 @@ void check_final(const JobRecord& job, const Scheduler& scheduler, const MemoryD
   for (auto it = fs::recursive_directory_iterator(dir, error);
        it != fs::recursive_directory_iterator(); it.increment(error)) {
     const std::string relative = it->path().string().substr(dir.size() + 1);
-    if (relative == "input.csv" || relative == "job.yaml" || relative == "out") continue;
+    if (relative == "input.csv" || relative == "right.csv" || relative == "job.yaml" ||
+        relative == "out")
+      continue;
     const std::string in_out = relative.substr(4);
     if (!relative.starts_with("out/") || expected.count(in_out) == 0) {
       violations.push_back("left behind: " + relative);

@@ -7,7 +7,7 @@
 
 #include "common/store/memory_store.h"
 #include "coordinator/scheduler.h"
-#include "tests/sim/sim_types.h"
+#include "tests/sim/world.h"
 
 namespace sluice::sim {
 
@@ -26,9 +26,11 @@ size_t check_published_parts(const JobRecord& job, const MemoryDisk& disk, const
 //    one rejects file, and nowhere else: no loss, no duplicate;
 //  - nothing else is left: no temporary file, no stray part;
 //  - the manifest and _SUCCESS are there.
-//  - an aggregate (`kind`): check_aggregate_output (sim_exchange.h).
-void check_final(const JobRecord& job, const Scheduler& scheduler, const MemoryDisk& disk,
-                 const Input& input, JobKind kind, uint32_t buckets, const std::string& dir,
+//  - by kind: an aggregate's check_aggregate_output (sim_exchange.h), a
+//    sort's check_sort_output or check_merged_output (sim_sort.h), a join's
+//    check_join_output (sim_join.h).
+// (`ran`: the job as admitted, its input, kind and directory.)
+void check_final(const SimJob& ran, const Scheduler& scheduler, const MemoryDisk& disk,
                  std::vector<std::string>& violations);
 
 // After a run whose job the user cancelled: the job ended cancelled, and a

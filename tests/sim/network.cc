@@ -46,6 +46,8 @@ const char* job_kind_name(JobKind kind) {
       return "sort";
     case JobKind::kSortedAggregate:
       return "aggregate-sort";
+    case JobKind::kJoin:
+      return "join";
     case JobKind::kPartitioned:
       return "partition_by";
   }

@@ -83,6 +83,7 @@ void SimCoordinator::send_task(const std::string& worker, const JobRecord& job,
   message.is_final = task.is_final_merge;
   message.sorted_output_count = task.sorted_output_count;
   message.temp_path = task.temp_path;
+  message.join_right_side = task.join_right_side;
   // A lease sets the partition's attempt, except a straggler's twin's.
   const bool twin = partition.attempt != attempt;
   if (twin) world_.speculative_tasks++;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -156,10 +157,11 @@ std::map<std::string, Group> expected_groups(const Input& input) {
 
 std::vector<std::string> check_map_rejects(const JobRecord& job, const Scheduler& scheduler,
                                            const Input& input, const std::string& out,
-                                           std::vector<std::string>& violations) {
+                                           std::vector<std::string>& violations, uint32_t first_map,
+                                           uint32_t end_map) {
   std::vector<std::string> files;
   std::map<std::string, size_t> rejected_seen;
-  for (uint32_t index = 0; index < job.map_tasks; ++index) {
+  for (uint32_t index = first_map; index < std::min(end_map, job.map_tasks); ++index) {
     const PartitionRecord* partition = scheduler.partition(job.id, index);
     if (partition == nullptr || partition->stats.rows_rejected == 0) continue;
     const std::string name = rejects_name(job, index);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "tests/sim/sim_join.h"
+
 namespace sluice::sim {
 namespace {
 
@@ -10,6 +12,13 @@ namespace {
 std::string job_steps_yaml(const SimJob& job) {
   if (job.kind == JobKind::kPartitioned) {
     return "steps:\n  - derive: {key: \"substr(value, 1, 1)\"}\n";
+  }
+  if (job.kind == JobKind::kJoin) {
+    return fmt::format(
+        "steps:\n  - derive: {{key: \"substr(value, 1, 1)\"}}\n  - join:\n      input: {{path: "
+        "right.csv, split_size: {}}}\n      on: {{key: rkey}}\n      how: inner\n"
+        "      columns: [rid]\nparallelism: {}\n",
+        kSplitBytes, job.buckets);
   }
   if (job.kind == JobKind::kSort) {
     return fmt::format("steps:\n  - sort: [value]\nparallelism: {}\n", job.buckets);
@@ -42,19 +51,40 @@ Input make_input(Rng& rng, uint32_t partitions) {
   return input;
 }
 
+Faults draw_faults(Rng& rng) {
+  Faults faults;
+  if (rng.chance(100'000)) return faults;  // one run in ten: no faults at all
+  faults.faults_until_ms = rng.between(500, 10'000);
+  faults.drop_per_million = static_cast<uint32_t>(rng.below(200'000));
+  faults.duplicate_per_million = static_cast<uint32_t>(rng.below(100'000));
+  faults.delay_ms_max = rng.chance(200'000) ? rng.between(0, 8'000) : rng.between(0, 600);
+  faults.worker_crash_per_million = static_cast<uint32_t>(rng.below(2'000));
+  faults.coordinator_crash_per_million = static_cast<uint32_t>(rng.below(8'000));
+  faults.crash_point_per_million = static_cast<uint32_t>(rng.below(60'000));
+  faults.power_cut_per_million = static_cast<uint32_t>(rng.below(1'000'000));
+  faults.task_failure_per_million = static_cast<uint32_t>(rng.below(40'000));
+  faults.wrong_guess_per_million = static_cast<uint32_t>(rng.below(300'000));
+  return faults;
+}
+
 void draw_job_kind(Rng& rng, SimJob& job) {
   const uint64_t kind = rng.below(6);  // map-only 3 in 6, aggregate 2, partition_by 1
   job.kind = kind < 3 ? JobKind::kMapOnly : kind < 5 ? JobKind::kAggregate : JobKind::kPartitioned;
   if (job.kind == JobKind::kAggregate) job.buckets = static_cast<uint32_t>(rng.between(1, 4));
 }
 
-void draw_sort(Rng& rng, SimJob& job) {
+void draw_sort_or_join(Rng& rng, SimJob& job) {
   if (job.kind == JobKind::kAggregate && rng.chance(330'000)) {
     job.kind = JobKind::kSortedAggregate;
-  } else if (job.kind == JobKind::kMapOnly && job.input.poison == SIZE_MAX && rng.chance(250'000)) {
-    job.kind = JobKind::kSort;
-    job.buckets = static_cast<uint32_t>(rng.between(1, 4));
+    return;
   }
+  if (job.kind != JobKind::kMapOnly || job.input.poison != SIZE_MAX) return;
+  const uint64_t which = rng.below(8);  // a sort 2 in 8, a join 2 in 8
+  if (which >= 4) return;
+  job.kind = which < 2 ? JobKind::kSort : JobKind::kJoin;
+  job.buckets = static_cast<uint32_t>(rng.between(1, 4));
+  if (job.kind == JobKind::kJoin)
+    job.right_input = make_right_input(rng, static_cast<uint32_t>(rng.between(1, 4)));
 }
 
 std::string job_yaml(const SimJob& job) {

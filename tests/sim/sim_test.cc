@@ -41,7 +41,7 @@ void expect_every_seed_holds(const std::function<RunResult(uint64_t)>& run, uint
                              uint64_t count) {
   const auto started = std::chrono::steady_clock::now();
   uint64_t failed = 0, coordinator_crashes = 0, worker_crashes = 0, dropped = 0;
-  uint64_t speculative_tasks = 0, cancels = 0, several_jobs = 0, sorts = 0;
+  uint64_t speculative_tasks = 0, cancels = 0, several_jobs = 0, sorts = 0, joins = 0;
   for (uint64_t seed = from; seed < from + count; ++seed) {
     const RunResult result = run(seed);
     coordinator_crashes += result.coordinator_crashes;
@@ -51,6 +51,7 @@ void expect_every_seed_holds(const std::function<RunResult(uint64_t)>& run, uint
     cancels += result.cancelled ? 1 : 0;
     several_jobs += result.jobs > 1 ? 1 : 0;
     sorts += result.sorts;
+    joins += result.joins;
     if (!result.ok()) {
       ADD_FAILURE() << describe(result);
       if (++failed >= 10) break;
@@ -61,12 +62,13 @@ void expect_every_seed_holds(const std::function<RunResult(uint64_t)>& run, uint
   std::printf(
       "seeds %llu..%llu in %.1f s: %llu coordinator crashes, %llu worker crashes, "
       "%llu messages dropped, %llu speculative tasks, %llu jobs cancelled, %llu runs of several "
-      "jobs, %llu sorting jobs\n",
+      "jobs, %llu sorting jobs, %llu joins\n",
       static_cast<unsigned long long>(from), static_cast<unsigned long long>(from + count - 1),
       seconds, static_cast<unsigned long long>(coordinator_crashes),
       static_cast<unsigned long long>(worker_crashes), static_cast<unsigned long long>(dropped),
       static_cast<unsigned long long>(speculative_tasks), static_cast<unsigned long long>(cancels),
-      static_cast<unsigned long long>(several_jobs), static_cast<unsigned long long>(sorts));
+      static_cast<unsigned long long>(several_jobs), static_cast<unsigned long long>(sorts),
+      static_cast<unsigned long long>(joins));
   EXPECT_EQ(failed, 0u);
   if (count >= 1000) {
     EXPECT_GT(coordinator_crashes, count / 10);
@@ -76,6 +78,7 @@ void expect_every_seed_holds(const std::function<RunResult(uint64_t)>& run, uint
     EXPECT_GT(cancels, count / 20);
     EXPECT_GT(several_jobs, count / 10);
     EXPECT_GT(sorts, count / 10);
+    EXPECT_GT(joins, count / 20);
   }
 }
 

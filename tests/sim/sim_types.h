@@ -83,6 +83,8 @@ struct Message {
   bool is_final = false;
   uint32_t sorted_output_count = 0;
   std::string temp_path;
+  // Task: a join's map task of the right input (Task.joinRightSide).
+  bool join_right_side = false;
   // Task: the quarantine's (docs/ARCHITECTURE.md): announce batches of
   // records, single ones from isolate_from_offset; reject skip_offsets.
   bool isolating = false;
@@ -104,10 +106,12 @@ enum class JobKind : uint8_t {
   kPartitioned,      // map-only, output.partition_by the value's first letter
   kSort,             // a global sort by value (then input order): parts in key ranges
   kSortedAggregate,  // the aggregate, then sorted by key: a merge task writes part 0
+  kJoin,             // an inner join with a second input on the value's first letter
 };
 // Whether the job has an exchange: map tasks, map outputs, bucket tasks.
 inline bool has_exchange(JobKind kind) {
-  return kind == JobKind::kAggregate || kind == JobKind::kSort || kind == JobKind::kSortedAggregate;
+  return kind == JobKind::kAggregate || kind == JobKind::kSort ||
+         kind == JobKind::kSortedAggregate || kind == JobKind::kJoin;
 }
 const char* job_kind_name(JobKind kind);
 

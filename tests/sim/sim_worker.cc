@@ -9,6 +9,7 @@
 #include "common/base/limits.h"
 #include "coordinator/output_paths.h"
 #include "tests/sim/sim_exchange.h"
+#include "tests/sim/sim_join.h"
 #include "tests/sim/sim_sort.h"
 
 namespace sluice::sim {
@@ -27,7 +28,8 @@ void write_file(const std::string& path, const std::string& content) {
 const Input& SimWorker::input_of(const Message& task) const {
   static const Input kNone;
   const SimJob* job = world_.job_of(task.attempt.job_id);
-  return job != nullptr ? job->input : kNone;
+  if (job == nullptr) return kNone;
+  return task.join_right_side ? job->right_input : job->input;
 }
 
 SimWorker::SimWorker(World& world, int index, uint32_t slots)
@@ -222,11 +224,14 @@ std::pair<size_t, size_t> SimWorker::records_of(const Message& task) {
 
 void SimWorker::finish_map(const SimJob& job, const Message& task, size_t first, size_t end) {
   const AttemptRef& attempt = task.attempt;
-  MapOutput output = job.kind == JobKind::kSort
-                         ? sort_map(job.input, first, end, attempt.attempt)
-                         : aggregate_map(job.input, first, end, job.buckets, attempt.attempt);
-  output.stats.start_offset = job.input.offset_of(first);
-  output.stats.end_offset = job.input.offset_of(end);
+  const Input& input = input_of(task);  // a join's right side reads its own
+  MapOutput output =
+      job.kind == JobKind::kSort ? sort_map(input, first, end, attempt.attempt)
+      : job.kind == JobKind::kJoin
+          ? join_map(input, first, end, task.join_right_side, job.buckets, attempt.attempt)
+          : aggregate_map(input, first, end, job.buckets, attempt.attempt);
+  output.stats.start_offset = input.offset_of(first);
+  output.stats.end_offset = input.offset_of(end);
   output.stats.bytes_read = task.range.end_offset - task.range.begin_offset;
   write_file(temp_part_path(job.job, attempt.partition, attempt.attempt), output.text);
   if (output.stats.rows_rejected > 0) {
@@ -262,6 +267,8 @@ void SimWorker::finish_bucket(const SimJob& job, const Message& task) {
   BucketOutput output =
       job.kind == JobKind::kSort
           ? sort_bucket(job.job, task.bucket_begin, task.bucket_tasks, attempt.attempt)
+      : job.kind == JobKind::kJoin
+          ? join_bucket(job.job, task.bucket_begin, task.bucket_end, attempt.attempt)
           : aggregate_bucket(job.job, task.bucket_begin, task.bucket_end, attempt.attempt);
   if (output.lost_map_task) {
     world_.note("{} finds map output {} lost, for {}", identity_, *output.lost_map_task,

@@ -36,22 +36,6 @@ void write_text(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
-Faults draw_faults(Rng& rng) {
-  Faults faults;
-  if (rng.chance(100'000)) return faults;  // one run in ten: no faults at all
-  faults.faults_until_ms = rng.between(500, 10'000);
-  faults.drop_per_million = static_cast<uint32_t>(rng.below(200'000));
-  faults.duplicate_per_million = static_cast<uint32_t>(rng.below(100'000));
-  faults.delay_ms_max = rng.chance(200'000) ? rng.between(0, 8'000) : rng.between(0, 600);
-  faults.worker_crash_per_million = static_cast<uint32_t>(rng.below(2'000));
-  faults.coordinator_crash_per_million = static_cast<uint32_t>(rng.below(8'000));
-  faults.crash_point_per_million = static_cast<uint32_t>(rng.below(60'000));
-  faults.power_cut_per_million = static_cast<uint32_t>(rng.below(1'000'000));
-  faults.task_failure_per_million = static_cast<uint32_t>(rng.below(40'000));
-  faults.wrong_guess_per_million = static_cast<uint32_t>(rng.below(300'000));
-  return faults;
-}
-
 // A job of the run as the simulation drives it (World::jobs, the same index).
 struct JobRun {
   std::string yaml;
@@ -61,6 +45,14 @@ struct JobRun {
   int resubmissions = 0;
   std::set<std::string> parts_checked;  // at renames into place
 };
+
+// An input file, with a fixed modification time: the job id is the same
+// in every replay.
+void write_input(const std::string& path, const std::string& text) {
+  write_text(path, text);
+  std::error_code ignored;
+  fs::last_write_time(path, fs::file_time_type(std::chrono::seconds(1)), ignored);
+}
 
 class Simulation;
 thread_local Simulation* g_current = nullptr;
@@ -123,6 +115,7 @@ class Simulation {
     for (const SimJob& job : world_.jobs) {
       const bool sorts = job.kind == JobKind::kSort || job.kind == JobKind::kSortedAggregate;
       result.sorts += sorts ? 1 : 0;
+      result.joins += job.kind == JobKind::kJoin ? 1 : 0;
     }
     result.messages_dropped = world_.network.dropped();
     result.speculative_tasks = world_.speculative_tasks;
@@ -153,8 +146,7 @@ class Simulation {
       if (runs_[i].cancelled) {
         check_cancelled(job.job, *coordinator_->scheduler(), *disk_, job.dir, found);
       } else {
-        check_final(job.job, *coordinator_->scheduler(), *disk_, job.input, job.kind, job.buckets,
-                    job.dir, found);
+        check_final(job, *coordinator_->scheduler(), *disk_, found);
       }
       for (std::string& text : found) violation(job_prefix(i) + text);
     }
@@ -224,10 +216,8 @@ class Simulation {
       job.dir = fmt::format("{}/j{}", dir_, i);
       fs::create_directories(job.dir, error);
       if (error) return io_error("cannot create " + job.dir + ": " + error.message());
-      write_text(job.dir + "/input.csv", job.input.text);
-      // A fixed modification time: the job id is the same in every replay.
-      fs::last_write_time(job.dir + "/input.csv", fs::file_time_type(std::chrono::seconds(1)),
-                          error);
+      write_input(job.dir + "/input.csv", job.input.text);
+      if (job.kind == JobKind::kJoin) write_input(job.dir + "/right.csv", job.right_input.text);
       runs_[i].yaml = job_yaml(job);
       write_text(job.dir + "/job.yaml", runs_[i].yaml);
     }
@@ -286,12 +276,12 @@ class Simulation {
     if (cancel_at_ms_ >= 0) cancel_job_ = side.below(count);
   }
 
-  // Which jobs sort (sim_jobs.h draw_sort), and the faults of their
+  // Which jobs sort or join (sim_jobs.h draw_sort_or_join), and the faults of their
   // exchange: apart from `rng` (World::jobs_rng).
   void draw_sorts() {
     Rng& side = world_.jobs_rng;
     for (SimJob& job : world_.jobs) {
-      draw_sort(side, job);
+      draw_sort_or_join(side, job);
       if (has_exchange(job.kind) && world_.faults.faults_until_ms > 0 &&
           world_.faults.map_output_loss_per_million == 0) {
         world_.faults.map_output_loss_per_million = static_cast<uint32_t>(side.below(10'000));

@@ -37,6 +37,7 @@ struct RunResult {
   bool cancelled = false;          // the user's cancel took effect (on one of the jobs)
   int jobs = 1;                    // submitted to the one coordinator
   int sorts = 0;                   // of them, global sorts and sorted aggregates
+  int joins = 0;                   // and joins
   uint64_t job_file_refusals = 0;  // Tasks refused for want of their job's file
   bool ok() const { return violations.empty(); }
 };

@@ -17,7 +17,8 @@ namespace sluice::sim {
 // One job of the run: its input, what it does, where its files are.
 struct SimJob {
   Input input;
-  JobRecord job;  // as admitted: where its files go (its id is empty until then)
+  Input right_input;  // a join's (right.csv)
+  JobRecord job;      // as admitted: where its files go (its id is empty until then)
   JobKind kind = JobKind::kMapOnly;
   uint32_t buckets = 0;      // an exchange's bucket count (parallelism)
   bool speculative = false;  // the job file says speculative: true
