@@ -84,10 +84,10 @@ MapOutput join_map(const Input& input, size_t first, size_t end, bool right_side
 }
 
 BucketOutput join_bucket(const JobRecord& job, uint32_t bucket_begin, uint32_t bucket_end,
-                         uint32_t attempt) {
+                         uint32_t map_outputs, uint32_t attempt) {
   BucketOutput output;
   std::map<std::string, KeyRows> keys;
-  for (uint32_t map = 0; map < job.map_tasks; ++map) {
+  for (uint32_t map = 0; map < map_outputs; ++map) {
     const std::optional<std::string> text = read_sim_file(map_output_path(job, map));
     if (!text || !attempt_of(*text)) {
       output.lost_map_task = map;

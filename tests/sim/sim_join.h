@@ -31,10 +31,12 @@ Input make_right_input(Rng& rng, uint32_t partitions);
 MapOutput join_map(const Input& input, size_t first, size_t end, bool right_side, uint32_t buckets,
                    uint32_t attempt);
 
-// A bucket task over buckets [bucket_begin, bucket_end), or the first map
-// task whose published output is missing.
+// A bucket task over buckets [bucket_begin, bucket_end) of map outputs
+// [0, map_outputs) (all of them: JobRecord::map_tasks, but for
+// PlantedBug::kJoinMissesAMapOutput), or the first map task whose published
+// output is missing.
 BucketOutput join_bucket(const JobRecord& job, uint32_t bucket_begin, uint32_t bucket_end,
-                         uint32_t attempt);
+                         uint32_t map_outputs, uint32_t attempt);
 
 // After the run, for a join that succeeded: every matching pair (a left and
 // a right record, neither rejected, of the same non-empty key) in exactly

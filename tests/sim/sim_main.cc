@@ -46,14 +46,17 @@ int main(int argc, char** argv) {
                 : bug == "lost-map-output-forgotten"     ? PlantedBug::kLostMapOutputForgotten
                 : bug == "late-done-of-cancelled-job"    ? PlantedBug::kLateDoneOfCancelledJob
                 : bug == "publish-before-directory-sync" ? PlantedBug::kPublishBeforeDirectorySync
+                : bug == "sort-ranges-overlap"           ? PlantedBug::kSortRangesOverlap
+                : bug == "join-misses-a-map-output"      ? PlantedBug::kJoinMissesAMapOutput
                                                          : PlantedBug::kNone;
     } else {
-      std::fprintf(stderr,
-                   "usage: sim_run [--seed N | --from S --seeds N] [--trace] "
-                   "[--evict-job-files] [--lose-first-job-file] "
-                   "[--planted fsync-lies|done-without-lease|publish-before-sync|\n"
-                   "lost-map-output-forgotten|late-done-of-cancelled-job|"
-                   "publish-before-directory-sync]\n");
+      std::fprintf(
+          stderr,
+          "usage: sim_run [--seed N | --from S --seeds N] [--trace] "
+          "[--evict-job-files] [--lose-first-job-file] "
+          "[--planted fsync-lies|done-without-lease|publish-before-sync|\n"
+          "lost-map-output-forgotten|late-done-of-cancelled-job|"
+          "publish-before-directory-sync|\nsort-ranges-overlap|join-misses-a-map-output]\n");
       return 2;
     }
   }

@@ -71,7 +71,8 @@ MapOutput sort_map(const Input& input, size_t first, size_t end, uint32_t attemp
   return output;
 }
 
-BucketOutput sort_bucket(const JobRecord& job, uint32_t task, uint32_t tasks, uint32_t attempt) {
+BucketOutput sort_bucket(const JobRecord& job, uint32_t task, uint32_t tasks, uint32_t attempt,
+                         bool overlap) {
   BucketOutput output;
   std::vector<std::pair<SortKey, std::string>> records;
   for (uint32_t map = 0; map < job.map_tasks; ++map) {
@@ -88,7 +89,7 @@ BucketOutput sort_bucket(const JobRecord& job, uint32_t task, uint32_t tasks, ui
   // The n-th of `tasks` equal runs of the keys (the boundaries every task
   // computes alike).
   const size_t begin = records.size() * task / std::max<uint32_t>(tasks, 1);
-  const size_t end = records.size() * (task + 1) / std::max<uint32_t>(tasks, 1);
+  const size_t end = records.size() * (task + 1) / std::max<uint32_t>(tasks, 1) + (overlap ? 1 : 0);
   output.text = fmt::format("attempt {}\n", attempt);
   for (size_t i = begin; i < end && i < records.size(); ++i)
     output.text += records[i].second + "\n";

@@ -29,8 +29,9 @@ namespace sluice::sim {
 MapOutput sort_map(const Input& input, size_t first, size_t end, uint32_t attempt);
 
 // Bucket task `task` of `tasks` of a global sort (or the first map task
-// whose published output is missing).
-BucketOutput sort_bucket(const JobRecord& job, uint32_t task, uint32_t tasks, uint32_t attempt);
+// whose published output is missing). `overlap`: PlantedBug::kSortRangesOverlap.
+BucketOutput sort_bucket(const JobRecord& job, uint32_t task, uint32_t tasks, uint32_t attempt,
+                         bool overlap);
 
 // The merge task of a sort after an aggregate: the bucket tasks' sorted
 // outputs (`sorted_outputs` of them) merged by key. A missing sorted output

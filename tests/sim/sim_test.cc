@@ -247,5 +247,22 @@ TEST_F(Simulation, CatchesALateDoneOfACancelledJobPublished) {
       0u);
 }
 
+TEST_F(Simulation, CatchesASortBucketTaskWritingTheNextRangesFirstRecord) {
+  // Planted in the simulated workers: a global sort's bucket task also
+  // writes the first record of the next task's range (a record in two
+  // parts, out of order across them).
+  EXPECT_NE(
+      first_caught([&](uint64_t seed) { return run(seed, PlantedBug::kSortRangesOverlap); }, 500),
+      0u);
+}
+
+TEST_F(Simulation, CatchesAJoinBucketTaskMissingAMapOutput) {
+  // Planted in the simulated workers: a join's bucket task skips the last
+  // map output (the right input's last): its pairs are in no part.
+  EXPECT_NE(first_caught(
+                [&](uint64_t seed) { return run(seed, PlantedBug::kJoinMissesAMapOutput); }, 500),
+            0u);
+}
+
 }  // namespace
 }  // namespace sluice::sim

@@ -161,6 +161,12 @@ enum class PlantedBug {
   kLostMapOutputForgotten,
   kLateDoneOfCancelledJob,
   kPublishBeforeDirectorySync,
+  // The simulated workers' own, to show the sort's and join's invariants
+  // catch a wrong result: a global sort's bucket task also writes the first
+  // record of the next task's range; a join's bucket task skips the last map
+  // output (the right input's last).
+  kSortRangesOverlap,
+  kJoinMissesAMapOutput,
 };
 
 }  // namespace sluice::sim

@@ -266,9 +266,13 @@ void SimWorker::finish_bucket(const SimJob& job, const Message& task) {
   const AttemptRef& attempt = task.attempt;
   BucketOutput output =
       job.kind == JobKind::kSort
-          ? sort_bucket(job.job, task.bucket_begin, task.bucket_tasks, attempt.attempt)
+          ? sort_bucket(job.job, task.bucket_begin, task.bucket_tasks, attempt.attempt,
+                        world_.planted == PlantedBug::kSortRangesOverlap)
       : job.kind == JobKind::kJoin
-          ? join_bucket(job.job, task.bucket_begin, task.bucket_end, attempt.attempt)
+          ? join_bucket(
+                job.job, task.bucket_begin, task.bucket_end,
+                job.job.map_tasks - (world_.planted == PlantedBug::kJoinMissesAMapOutput ? 1 : 0),
+                attempt.attempt)
           : aggregate_bucket(job.job, task.bucket_begin, task.bucket_end, attempt.attempt);
   if (output.lost_map_task) {
     world_.note("{} finds map output {} lost, for {}", identity_, *output.lost_map_task,

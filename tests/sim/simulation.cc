@@ -70,6 +70,7 @@ class Simulation {
     world_.tracing = options.trace;
     g_current = this;
     set_crash_point_hook(&Simulation::on_crash_point);
+    world_.planted = options.planted;
     disk_->set_fsync_lies(options.planted == PlantedBug::kFsyncLies);
     planted_bugs().accept_done_without_lease =
         options.planted == PlantedBug::kAcceptDoneWithoutLease;

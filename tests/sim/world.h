@@ -40,7 +40,8 @@ struct World {
   Network network;
   // The run's jobs (one to three): the first submitted at the start.
   std::vector<SimJob> jobs;
-  uint64_t speculative_tasks = 0;  // second attempts of stragglers sent
+  uint64_t speculative_tasks = 0;          // second attempts of stragglers sent
+  PlantedBug planted = PlantedBug::kNone;  // the simulation's own test only
   bool tracing = false;
   std::string trace;  // "t=<ms> <event>\n" lines, when tracing
 
