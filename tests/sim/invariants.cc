@@ -11,6 +11,8 @@
 #include "coordinator/output_paths.h"
 #include "tests/sim/sim_exchange.h"
 #include "tests/sim/sim_files.h"
+#include "tests/sim/sim_join.h"
+#include "tests/sim/sim_sort.h"
 
 namespace sluice::sim {
 namespace {
@@ -53,10 +55,24 @@ void check_partition_dir(const std::string& text, const std::string& dir, const 
   }
 }
 
+// The durable record of the partition that writes part `part`: an
+// exchange's parts are its bucket tasks', after the map tasks; after a
+// sort's merge, part 0 is the merge task's (the last partition).
+std::optional<PartitionRecord> durable_part_writer(const MemoryDisk& disk, const JobRecord& job,
+                                                   uint32_t part) {
+  if (!job.has_aggregate) return durable_partition(disk, job, part);
+  if (!job.final_merge) return durable_partition(disk, job, job.map_tasks + part);
+  for (uint32_t index = job.map_tasks;; ++index) {
+    std::optional<PartitionRecord> record = durable_partition(disk, job, index);
+    if (!record || record->is_final) return record;
+  }
+}
+
 }  // namespace
 
-void check_published_parts(const JobRecord& job, const MemoryDisk& disk, const std::string& dir,
-                           std::set<std::string>& checked, std::vector<std::string>& violations) {
+size_t check_published_parts(const JobRecord& job, const MemoryDisk& disk, const std::string& dir,
+                             std::set<std::string>& checked, std::vector<std::string>& violations) {
+  size_t found = 0;
   std::error_code error;
   const std::string out = dir + "/out";
   // Parts in out/, and under output.partition_by in its key=value/ directories.
@@ -69,10 +85,9 @@ void check_published_parts(const JobRecord& job, const MemoryDisk& disk, const s
     }
     const std::optional<uint32_t> index = part_index(name);
     if (!index || !checked.insert(entry->path().string().substr(out.size())).second) continue;
+    found++;
     const std::optional<uint32_t> attempt = attempt_of(read_text(entry->path()));
-    // An exchange's parts are its bucket tasks', after the map tasks.
-    const uint32_t partition = job.has_aggregate ? job.map_tasks + *index : *index;
-    const std::optional<PartitionRecord> record = durable_partition(disk, job, partition);
+    const std::optional<PartitionRecord> record = durable_part_writer(disk, job, *index);
     if (!record || !decided(record->state) || !attempt || record->attempt != *attempt) {
       violations.push_back(
           fmt::format("{} (attempt {}) is published while the durable ledger says {} attempt {}",
@@ -81,11 +96,15 @@ void check_published_parts(const JobRecord& job, const MemoryDisk& disk, const s
                       record ? static_cast<int64_t>(record->attempt) : -1));
     }
   }
+  return found;
 }
 
-void check_final(const JobRecord& job, const Scheduler& scheduler, const MemoryDisk& disk,
-                 const Input& input, JobKind kind, uint32_t buckets, const std::string& dir,
+void check_final(const SimJob& ran, const Scheduler& scheduler, const MemoryDisk& disk,
                  std::vector<std::string>& violations) {
+  const JobRecord& job = ran.job;
+  const Input& input = ran.input;
+  const JobKind kind = ran.kind;
+  const std::string& dir = ran.dir;
   const JobRecord* current = scheduler.job(job.id);
   if (current == nullptr || current->state != JobState::kSucceeded) {
     violations.push_back("the job did not succeed");
@@ -129,7 +148,7 @@ void check_final(const JobRecord& job, const Scheduler& scheduler, const MemoryD
     if (!durable || !decided(durable->state) || durable->attempt != partition->attempt) {
       violations.push_back(fmt::format("partition {}: its commit is not durable", index));
     }
-    if (kind == JobKind::kAggregate) continue;  // below
+    if (has_exchange(kind)) continue;  // below
     auto check_part = [&](const std::string& name, const std::string* partition_dir) {
       expected.insert(name);
       const std::string text = read_text(out / name);
@@ -158,15 +177,22 @@ void check_final(const JobRecord& job, const Scheduler& scheduler, const MemoryD
       count_records(read_text(out / rejects), true, rejects);
     }
   }
-  if (kind != JobKind::kAggregate) {
+  if (!has_exchange(kind)) {
     for (const std::string& id : input.ids) {
       const size_t times = seen.count(id) ? seen[id] : 0;
       if (times != 1)
         violations.push_back(fmt::format("record {} is published {} times", id, times));
     }
   } else {
-    for (const std::string& file :
-         check_aggregate_output(job, scheduler, input, buckets, out.string(), violations)) {
+    const std::vector<std::string> files =
+        kind == JobKind::kSort ? check_sort_output(job, scheduler, input, out.string(), violations)
+        : kind == JobKind::kSortedAggregate
+            ? check_merged_output(job, scheduler, input, out.string(), violations)
+        : kind == JobKind::kJoin
+            ? check_join_output(job, scheduler, input, ran.right_input, ran.buckets, out.string(),
+                                violations)
+            : check_aggregate_output(job, scheduler, input, ran.buckets, out.string(), violations);
+    for (const std::string& file : files) {
       if (file.starts_with("_rejects/")) expected.insert("_rejects");
       expected.insert(file);
     }
@@ -175,7 +201,9 @@ void check_final(const JobRecord& job, const Scheduler& scheduler, const MemoryD
   for (auto it = fs::recursive_directory_iterator(dir, error);
        it != fs::recursive_directory_iterator(); it.increment(error)) {
     const std::string relative = it->path().string().substr(dir.size() + 1);
-    if (relative == "input.csv" || relative == "job.yaml" || relative == "out") continue;
+    if (relative == "input.csv" || relative == "right.csv" || relative == "job.yaml" ||
+        relative == "out")
+      continue;
     const std::string in_out = relative.substr(4);
     if (!relative.starts_with("out/") || expected.count(in_out) == 0) {
       violations.push_back("left behind: " + relative);

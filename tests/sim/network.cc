@@ -42,6 +42,12 @@ const char* job_kind_name(JobKind kind) {
       return "map-only";
     case JobKind::kAggregate:
       return "aggregate";
+    case JobKind::kSort:
+      return "sort";
+    case JobKind::kSortedAggregate:
+      return "aggregate-sort";
+    case JobKind::kJoin:
+      return "join";
     case JobKind::kPartitioned:
       return "partition_by";
   }

@@ -79,10 +79,15 @@ void SimCoordinator::send_task(const std::string& worker, const JobRecord& job,
   message.is_bucket = partition.is_bucket;
   message.bucket_begin = partition.bucket_begin;
   message.bucket_end = partition.bucket_end;
+  message.bucket_tasks = task.bucket_tasks;
+  message.is_final = task.is_final_merge;
+  message.sorted_output_count = task.sorted_output_count;
+  message.temp_path = task.temp_path;
+  message.join_right_side = task.join_right_side;
   // A lease sets the partition's attempt, except a straggler's twin's.
   const bool twin = partition.attempt != attempt;
   if (twin) world_.speculative_tasks++;
-  world_.note("coordinator leases {}#{} to {}{}{}", partition.index, attempt, worker,
+  world_.note("coordinator leases {} to {}{}{}", world_.attempt_name(message.attempt), worker,
               twin ? " (speculative)" : "", with_job_file ? " with the job file" : "");
   send(std::move(message));
 }
@@ -97,8 +102,9 @@ void SimCoordinator::send_abort(const std::string& worker, const AttemptRef& att
 
 void SimCoordinator::send_commit_decision(const std::string& worker, const AttemptRef& attempt,
                                           const DoneOutcome& outcome) {
-  world_.note("coordinator decides {}#{} accepted={} committed={} reason={}", attempt.partition,
-              attempt.attempt, outcome.accepted, outcome.committed.size(), outcome.reason);
+  world_.note("coordinator decides {} accepted={} committed={} reason={}",
+              world_.attempt_name(attempt), outcome.accepted, outcome.committed.size(),
+              outcome.reason);
   Message message;
   message.kind = Kind::kCommitDecision;
   message.to = worker;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -143,11 +144,7 @@ BucketOutput aggregate_bucket(const JobRecord& job, uint32_t bucket_begin, uint3
   return output;
 }
 
-std::vector<std::string> check_aggregate_output(const JobRecord& job, const Scheduler& scheduler,
-                                                const Input& input, uint32_t buckets,
-                                                const std::string& out,
-                                                std::vector<std::string>& violations) {
-  std::vector<std::string> files;
+std::map<std::string, Group> expected_groups(const Input& input) {
   std::map<std::string, Group> expected;
   for (size_t record = 0; record < input.ids.size(); ++record) {
     if (input.rejected[record]) continue;
@@ -155,25 +152,48 @@ std::vector<std::string> check_aggregate_output(const JobRecord& job, const Sche
     group.count++;
     group.sum += number(input.ids[record]);
   }
+  return expected;
+}
+
+std::vector<std::string> check_map_rejects(const JobRecord& job, const Scheduler& scheduler,
+                                           const Input& input, const std::string& out,
+                                           std::vector<std::string>& violations, uint32_t first_map,
+                                           uint32_t end_map) {
+  std::vector<std::string> files;
+  std::map<std::string, size_t> rejected_seen;
+  for (uint32_t index = first_map; index < std::min(end_map, job.map_tasks); ++index) {
+    const PartitionRecord* partition = scheduler.partition(job.id, index);
+    if (partition == nullptr || partition->stats.rows_rejected == 0) continue;
+    const std::string name = rejects_name(job, index);
+    files.push_back(name);
+    std::istringstream lines(read_sim_file(out + "/" + name).value_or(""));
+    for (std::string line; std::getline(lines, line);) {
+      const std::string id = line.substr(0, line.find(','));
+      rejected_seen[id]++;
+      const size_t record = number(id) - 1;
+      if (record >= input.rejected.size() || !input.rejected[record])
+        violations.push_back(fmt::format("record {} is in {}", id, name));
+    }
+  }
+  for (size_t record = 0; record < input.ids.size(); ++record) {
+    if (!input.rejected[record]) continue;
+    const std::string& id = input.ids[record];
+    const size_t times = rejected_seen.count(id) ? rejected_seen[id] : 0;
+    if (times != 1) violations.push_back(fmt::format("rejected record {} is {} times", id, times));
+  }
+  return files;
+}
+
+std::vector<std::string> check_aggregate_output(const JobRecord& job, const Scheduler& scheduler,
+                                                const Input& input, uint32_t buckets,
+                                                const std::string& out,
+                                                std::vector<std::string>& violations) {
+  std::vector<std::string> files = check_map_rejects(job, scheduler, input, out, violations);
+  const std::map<std::string, Group> expected = expected_groups(input);
   const JobRecord* current = scheduler.job(job.id);
   std::map<std::string, Group> found;
-  std::map<std::string, size_t> rejected_seen;
-  for (uint32_t index = 0; index < current->partitions_total; ++index) {
+  for (uint32_t index = job.map_tasks; index < current->partitions_total; ++index) {
     const PartitionRecord* partition = scheduler.partition(job.id, index);
-    if (!partition->is_bucket) {
-      if (partition->stats.rows_rejected == 0) continue;
-      const std::string name = rejects_name(job, index);
-      files.push_back(name);
-      std::istringstream lines(read_sim_file(out + "/" + name).value_or(""));
-      for (std::string line; std::getline(lines, line);) {
-        const std::string id = line.substr(0, line.find(','));
-        rejected_seen[id]++;
-        const size_t record = number(id) - 1;
-        if (record >= input.rejected.size() || !input.rejected[record])
-          violations.push_back(fmt::format("record {} is in {}", id, name));
-      }
-      continue;
-    }
     const std::string name = part_name(job, index - job.map_tasks);
     files.push_back(name);
     const std::string text = read_sim_file(out + "/" + name).value_or("");
@@ -206,12 +226,6 @@ std::vector<std::string> check_aggregate_output(const JobRecord& job, const Sche
   }
   for (const auto& [key, group] : found) {
     if (expected.count(key) == 0) violations.push_back(fmt::format("group '{}' is made up", key));
-  }
-  for (size_t record = 0; record < input.ids.size(); ++record) {
-    if (!input.rejected[record]) continue;
-    const std::string& id = input.ids[record];
-    const size_t times = rejected_seen.count(id) ? rejected_seen[id] : 0;
-    if (times != 1) violations.push_back(fmt::format("rejected record {} is {} times", id, times));
   }
   return files;
 }

@@ -64,6 +64,18 @@ struct BucketOutput {
 BucketOutput aggregate_bucket(const JobRecord& job, uint32_t bucket_begin, uint32_t bucket_end,
                               uint32_t attempt);
 
+// The groups of the input's records that are not rejected, by key.
+std::map<std::string, Group> expected_groups(const Input& input);
+
+// After the run, for a job with an exchange that succeeded: every rejected
+// record of `input` in exactly one rejects file of map tasks
+// [first_map, end_map) (those that read it), none other there. Returns
+// those files (in `out`).
+std::vector<std::string> check_map_rejects(const JobRecord& job, const Scheduler& scheduler,
+                                           const Input& input, const std::string& out,
+                                           std::vector<std::string>& violations,
+                                           uint32_t first_map = 0, uint32_t end_map = UINT32_MAX);
+
 // After the run, for an aggregate job that succeeded: every group of the
 // input in exactly one bucket part, in the bucket task that owns its key,
 // with the count and sum computed from the input's records that are not

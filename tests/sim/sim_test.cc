@@ -17,10 +17,7 @@ namespace {
 class Simulation : public ::testing::Test {
  protected:
   void SetUp() override { root_ = make_run_root(); }
-  void TearDown() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(root_, ignored);
-  }
+  void TearDown() override { remove_run_root(root_); }
   RunResult run(uint64_t seed, PlantedBug planted = PlantedBug::kNone, bool trace = false) {
     return run_simulation(RunOptions{seed, trace, planted, root_});
   }
@@ -44,7 +41,7 @@ void expect_every_seed_holds(const std::function<RunResult(uint64_t)>& run, uint
                              uint64_t count) {
   const auto started = std::chrono::steady_clock::now();
   uint64_t failed = 0, coordinator_crashes = 0, worker_crashes = 0, dropped = 0;
-  uint64_t speculative_tasks = 0, cancels = 0;
+  uint64_t speculative_tasks = 0, cancels = 0, several_jobs = 0, sorts = 0, joins = 0;
   for (uint64_t seed = from; seed < from + count; ++seed) {
     const RunResult result = run(seed);
     coordinator_crashes += result.coordinator_crashes;
@@ -52,6 +49,9 @@ void expect_every_seed_holds(const std::function<RunResult(uint64_t)>& run, uint
     dropped += result.messages_dropped;
     speculative_tasks += result.speculative_tasks;
     cancels += result.cancelled ? 1 : 0;
+    several_jobs += result.jobs > 1 ? 1 : 0;
+    sorts += result.sorts;
+    joins += result.joins;
     if (!result.ok()) {
       ADD_FAILURE() << describe(result);
       if (++failed >= 10) break;
@@ -61,11 +61,14 @@ void expect_every_seed_holds(const std::function<RunResult(uint64_t)>& run, uint
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::printf(
       "seeds %llu..%llu in %.1f s: %llu coordinator crashes, %llu worker crashes, "
-      "%llu messages dropped, %llu speculative tasks, %llu jobs cancelled\n",
+      "%llu messages dropped, %llu speculative tasks, %llu jobs cancelled, %llu runs of several "
+      "jobs, %llu sorting jobs, %llu joins\n",
       static_cast<unsigned long long>(from), static_cast<unsigned long long>(from + count - 1),
       seconds, static_cast<unsigned long long>(coordinator_crashes),
       static_cast<unsigned long long>(worker_crashes), static_cast<unsigned long long>(dropped),
-      static_cast<unsigned long long>(speculative_tasks), static_cast<unsigned long long>(cancels));
+      static_cast<unsigned long long>(speculative_tasks), static_cast<unsigned long long>(cancels),
+      static_cast<unsigned long long>(several_jobs), static_cast<unsigned long long>(sorts),
+      static_cast<unsigned long long>(joins));
   EXPECT_EQ(failed, 0u);
   if (count >= 1000) {
     EXPECT_GT(coordinator_crashes, count / 10);
@@ -73,6 +76,9 @@ void expect_every_seed_holds(const std::function<RunResult(uint64_t)>& run, uint
     EXPECT_GT(dropped, count);
     EXPECT_GT(speculative_tasks, count / 100);
     EXPECT_GT(cancels, count / 20);
+    EXPECT_GT(several_jobs, count / 10);
+    EXPECT_GT(sorts, count / 10);
+    EXPECT_GT(joins, count / 20);
   }
 }
 
@@ -91,8 +97,9 @@ TEST_F(Simulation, InvariantsHoldForTheSecondHalfOfTheSeeds) {
 }
 
 TEST_F(Simulation, ReplaysASeedExactly) {
-  // Seeds with crashes and resubmissions replay event for event.
-  for (uint64_t seed : {3u, 17u, 101u}) {
+  // Seeds with crashes and resubmissions replay event for event; 36 runs
+  // three jobs, with a coordinator crash (its jobs reloaded in id order).
+  for (uint64_t seed : {3u, 17u, 101u, 36u}) {
     const RunResult first = run(seed, PlantedBug::kNone, true);
     const RunResult again = run(seed, PlantedBug::kNone, true);
     EXPECT_FALSE(first.trace.empty());
@@ -125,6 +132,25 @@ TEST_F(Simulation, OnlyTheRecordThatKillsWorkersIsPinned) {
   // the deaths the poison record of one caused were blamed on the other's
   // record at the same place too, and that good record was pinned (rejected).
   const RunResult result = run(5436);
+  EXPECT_TRUE(result.ok()) << describe(result);
+}
+
+// DISABLED: a product bug the soak found (seeds 10001..70000), left for the
+// coordinator's owners: tests/sim does not change coordinator/. Seed 55232,
+// three jobs; in job 0 (partition_by) the Task of attempt j0:1#1 reaches
+// worker w0.0 before the job's file and is refused (Failed.jobFileMissing,
+// sent at t=920 and delayed); the network's duplicate of that Task arrives
+// after the file (t=1000), the worker runs it, and its Done is accepted
+// (t=1380: written, waiting for partition 0). Then the delayed refusal
+// arrives (t=1410): CoordinatorCore::on_failed removes the attempt's
+// temporary files (discard_attempt) before the scheduler finds the Failed
+// stale, so when partition 0's Done commits both (t=2270) the publish of
+// partition 1 finds its files gone ("cannot publish
+// .../part-00001-attempt-1.csv.d/00000: neither it nor .../key=f/part-00001.csv
+// exists"), the job fails, and each resubmission fails the same way.
+// Replay: SIM_SEED=55232 tests/sim/sim_run --trace.
+TEST_F(Simulation, DISABLED_AStaleFailedAfterAnAcceptedDoneKeepsTheAttemptsFiles) {
+  const RunResult result = run(55232);
   EXPECT_TRUE(result.ok()) << describe(result);
 }
 
@@ -219,6 +245,23 @@ TEST_F(Simulation, CatchesALateDoneOfACancelledJobPublished) {
       first_caught([&](uint64_t seed) { return run(seed, PlantedBug::kLateDoneOfCancelledJob); },
                    1'000),
       0u);
+}
+
+TEST_F(Simulation, CatchesASortBucketTaskWritingTheNextRangesFirstRecord) {
+  // Planted in the simulated workers: a global sort's bucket task also
+  // writes the first record of the next task's range (a record in two
+  // parts, out of order across them).
+  EXPECT_NE(
+      first_caught([&](uint64_t seed) { return run(seed, PlantedBug::kSortRangesOverlap); }, 500),
+      0u);
+}
+
+TEST_F(Simulation, CatchesAJoinBucketTaskMissingAMapOutput) {
+  // Planted in the simulated workers: a join's bucket task skips the last
+  // map output (the right input's last): its pairs are in no part.
+  EXPECT_NE(first_caught(
+                [&](uint64_t seed) { return run(seed, PlantedBug::kJoinMissesAMapOutput); }, 500),
+            0u);
 }
 
 }  // namespace

@@ -74,9 +74,17 @@ struct Message {
   bool start_is_exact = false;
   uint64_t exact_start_offset = 0;
   bool accepted = false;  // CommitDecision
-  // Task: a bucket task of the exchange reads buckets [bucket_begin, bucket_end).
+  // Task: a bucket task of the exchange reads buckets [bucket_begin, bucket_end)
+  // (a global sort's: task bucket_begin of bucket_tasks); a merge task
+  // (is_final) merges sorted_output_count sorted outputs; either writes to
+  // temp_path.
   bool is_bucket = false;
-  uint32_t bucket_begin = 0, bucket_end = 0;
+  uint32_t bucket_begin = 0, bucket_end = 0, bucket_tasks = 0;
+  bool is_final = false;
+  uint32_t sorted_output_count = 0;
+  std::string temp_path;
+  // Task: a join's map task of the right input (Task.joinRightSide).
+  bool join_right_side = false;
   // Task: the quarantine's (docs/ARCHITECTURE.md): announce batches of
   // records, single ones from isolate_from_offset; reject skip_offsets.
   bool isolating = false;
@@ -93,10 +101,18 @@ struct Message {
 
 // What the seed's job does (tests/sim/README.md).
 enum class JobKind : uint8_t {
-  kMapOnly,      // the records of each range into its part
-  kAggregate,    // an exchange: groups by the value's first letter, count and sum of ids
-  kPartitioned,  // map-only, output.partition_by the value's first letter
+  kMapOnly,          // the records of each range into its part
+  kAggregate,        // an exchange: groups by the value's first letter, count and sum of ids
+  kPartitioned,      // map-only, output.partition_by the value's first letter
+  kSort,             // a global sort by value (then input order): parts in key ranges
+  kSortedAggregate,  // the aggregate, then sorted by key: a merge task writes part 0
+  kJoin,             // an inner join with a second input on the value's first letter
 };
+// Whether the job has an exchange: map tasks, map outputs, bucket tasks.
+inline bool has_exchange(JobKind kind) {
+  return kind == JobKind::kAggregate || kind == JobKind::kSort ||
+         kind == JobKind::kSortedAggregate || kind == JobKind::kJoin;
+}
 const char* job_kind_name(JobKind kind);
 
 // The job's one input file, as every worker reads it.
@@ -145,6 +161,12 @@ enum class PlantedBug {
   kLostMapOutputForgotten,
   kLateDoneOfCancelledJob,
   kPublishBeforeDirectorySync,
+  // The simulated workers' own, to show the sort's and join's invariants
+  // catch a wrong result: a global sort's bucket task also writes the first
+  // record of the next task's range; a join's bucket task skips the last map
+  // output (the right input's last).
+  kSortRangesOverlap,
+  kJoinMissesAMapOutput,
 };
 
 }  // namespace sluice::sim

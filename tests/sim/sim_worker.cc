@@ -9,6 +9,8 @@
 #include "common/base/limits.h"
 #include "coordinator/output_paths.h"
 #include "tests/sim/sim_exchange.h"
+#include "tests/sim/sim_join.h"
+#include "tests/sim/sim_sort.h"
 
 namespace sluice::sim {
 namespace {
@@ -21,11 +23,14 @@ void write_file(const std::string& path, const std::string& content) {
   std::fclose(file);
 }
 
-std::string attempt_text(const AttemptRef& attempt) {
-  return fmt::format("{}#{}", attempt.partition, attempt.attempt);
-}
-
 }  // namespace
+
+const Input& SimWorker::input_of(const Message& task) const {
+  static const Input kNone;
+  const SimJob* job = world_.job_of(task.attempt.job_id);
+  if (job == nullptr) return kNone;
+  return task.join_right_side ? job->right_input : job->input;
+}
 
 SimWorker::SimWorker(World& world, int index, uint32_t slots)
     : world_(world), index_(index), slots_(slots) {
@@ -65,7 +70,7 @@ bool SimWorker::lose_job_file_task(const Message& message) {
   if (!world_.faults.lose_first_job_file || world_.first_job_file_lost) return false;
   if (message.kind != Kind::kTask || message.job_file.empty()) return false;
   world_.first_job_file_lost = true;
-  world_.note("{} loses {} with the job file", identity_, attempt_text(message.attempt));
+  world_.note("{} loses {} with the job file", identity_, world_.attempt_name(message.attempt));
   return true;
 }
 
@@ -103,7 +108,7 @@ void SimWorker::receive(const Message& message) {
       }
       if (!has_job_file) {
         world_.job_file_refusals++;
-        world_.note("{} refuses {}: no job file", identity_, attempt_text(message.attempt));
+        world_.note("{} refuses {}: no job file", identity_, world_.attempt_name(message.attempt));
         send(Kind::kFailed, kFailedNoJobFile, message.attempt);  // retryable, no attempt counted
         return;
       }
@@ -113,8 +118,8 @@ void SimWorker::receive(const Message& message) {
       started_.insert(message.attempt);
       running_.push_back(Running{message, world_.now_ms() + duration_ms, {}, {}});
       if (message.isolating) start_isolating(running_.back());
-      world_.note("{} runs {} for {} ms{}", identity_, attempt_text(message.attempt), duration_ms,
-                  message.isolating ? " isolating" : "");
+      world_.note("{} runs {} for {} ms{}", identity_, world_.attempt_name(message.attempt),
+                  duration_ms, message.isolating ? " isolating" : "");
       return;
     }
     case Kind::kProgressAck:
@@ -137,29 +142,36 @@ void SimWorker::finish(const Running& running) {
   const Message& task = running.task;
   const AttemptRef& attempt = task.attempt;
   if (world_.faulty() && world_.rng.chance(world_.faults.task_failure_per_million)) {
-    world_.note("{} fails {}", identity_, attempt_text(attempt));
+    world_.note("{} fails {}", identity_, world_.attempt_name(attempt));
     send(Kind::kFailed, kFailedTask, attempt);
     return;
   }
+  const SimJob* job = world_.job_of(attempt.job_id);
+  if (job == nullptr) return;  // not one of the run's jobs: never leased
+  if (task.is_final) {
+    finish_merge(*job, task);
+    return;
+  }
   if (task.is_bucket) {
-    finish_bucket(task);
+    finish_bucket(*job, task);
     return;
   }
   const auto [first, end] = running.records ? *running.records : records_of(task);
   if (processes_poison(task, first, end)) {
-    world_.note("{} dies on the poison record, running {}", identity_, attempt_text(attempt));
+    world_.note("{} dies on the poison record, running {}", identity_,
+                world_.attempt_name(attempt));
     crash();
     return;
   }
-  if (world_.kind == JobKind::kAggregate) {
-    finish_aggregate_map(task, first, end);
+  if (has_exchange(job->kind)) {
+    finish_map(*job, task, first, end);
     return;
   }
-  if (world_.kind == JobKind::kPartitioned) {
-    finish_partitioned(task, first, end);
+  if (job->kind == JobKind::kPartitioned) {
+    finish_partitioned(*job, task, first, end);
     return;
   }
-  const Input& input = world_.input;
+  const Input& input = job->input;
   std::string part = fmt::format("attempt {}\n", attempt.attempt);
   std::string rejects;
   PartStats stats;
@@ -184,17 +196,17 @@ void SimWorker::finish(const Running& running) {
   stats.checksum = hash64(part);
   stats.rejects_bytes = stats.rows_rejected > 0 ? rejects.size() : 0;
   stats.rejects_checksum = hash64(rejects);
-  write_file(temp_part_path(world_.job, attempt.partition, attempt.attempt), part);
+  write_file(temp_part_path(job->job, attempt.partition, attempt.attempt), part);
   if (stats.rows_rejected > 0) {
-    write_file(temp_rejects_path(world_.job, attempt.partition, attempt.attempt), rejects);
+    write_file(temp_rejects_path(job->job, attempt.partition, attempt.attempt), rejects);
   }
-  world_.note("{} done {} rows={} start={} end={}", identity_, attempt_text(attempt), stats.rows_in,
-              stats.start_offset, stats.end_offset);
+  world_.note("{} done {} rows={} start={} end={}", identity_, world_.attempt_name(attempt),
+              stats.rows_in, stats.start_offset, stats.end_offset);
   send_done(attempt, stats);
 }
 
 std::pair<size_t, size_t> SimWorker::records_of(const Message& task) {
-  const Input& input = world_.input;
+  const Input& input = input_of(task);
   // Where the first record starts: told, or guessed (sometimes wrongly, as a
   // quoted field spanning the range's start would make a worker guess).
   size_t first = 0;
@@ -210,47 +222,61 @@ std::pair<size_t, size_t> SimWorker::records_of(const Message& task) {
   return {first, std::max(first, input.first_at_or_after(task.range.end_offset))};
 }
 
-void SimWorker::finish_aggregate_map(const Message& task, size_t first, size_t end) {
+void SimWorker::finish_map(const SimJob& job, const Message& task, size_t first, size_t end) {
   const AttemptRef& attempt = task.attempt;
-  MapOutput output = aggregate_map(world_.input, first, end, world_.buckets, attempt.attempt);
-  output.stats.start_offset = world_.input.offset_of(first);
-  output.stats.end_offset = world_.input.offset_of(end);
+  const Input& input = input_of(task);  // a join's right side reads its own
+  MapOutput output =
+      job.kind == JobKind::kSort ? sort_map(input, first, end, attempt.attempt)
+      : job.kind == JobKind::kJoin
+          ? join_map(input, first, end, task.join_right_side, job.buckets, attempt.attempt)
+          : aggregate_map(input, first, end, job.buckets, attempt.attempt);
+  output.stats.start_offset = input.offset_of(first);
+  output.stats.end_offset = input.offset_of(end);
   output.stats.bytes_read = task.range.end_offset - task.range.begin_offset;
-  write_file(temp_part_path(world_.job, attempt.partition, attempt.attempt), output.text);
+  write_file(temp_part_path(job.job, attempt.partition, attempt.attempt), output.text);
   if (output.stats.rows_rejected > 0) {
-    write_file(temp_rejects_path(world_.job, attempt.partition, attempt.attempt), output.rejects);
+    write_file(temp_rejects_path(job.job, attempt.partition, attempt.attempt), output.rejects);
   }
-  world_.note("{} done map {} rows={} start={} end={}", identity_, attempt_text(attempt),
+  world_.note("{} done map {} rows={} start={} end={}", identity_, world_.attempt_name(attempt),
               output.stats.rows_in, output.stats.start_offset, output.stats.end_offset);
   send_done(attempt, output.stats);
 }
 
-void SimWorker::finish_partitioned(const Message& task, size_t first, size_t end) {
+void SimWorker::finish_partitioned(const SimJob& job, const Message& task, size_t first,
+                                   size_t end) {
   const AttemptRef& attempt = task.attempt;
-  PartitionedOutput output = partitioned_part(world_.input, first, end, attempt.attempt);
-  output.stats.start_offset = world_.input.offset_of(first);
-  output.stats.end_offset = world_.input.offset_of(end);
+  PartitionedOutput output = partitioned_part(job.input, first, end, attempt.attempt);
+  output.stats.start_offset = job.input.offset_of(first);
+  output.stats.end_offset = job.input.offset_of(end);
   output.stats.bytes_read = task.range.end_offset - task.range.begin_offset;
   for (size_t i = 0; i < output.texts.size(); ++i) {
-    write_file(temp_partition_file_path(world_.job, attempt.partition, attempt.attempt, i),
+    write_file(temp_partition_file_path(job.job, attempt.partition, attempt.attempt, i),
                output.texts[i]);
   }
   if (output.stats.rows_rejected > 0) {
-    write_file(temp_rejects_path(world_.job, attempt.partition, attempt.attempt), output.rejects);
+    write_file(temp_rejects_path(job.job, attempt.partition, attempt.attempt), output.rejects);
   }
-  world_.note("{} done {} rows={} files={} start={} end={}", identity_, attempt_text(attempt),
-              output.stats.rows_in, output.texts.size(), output.stats.start_offset,
-              output.stats.end_offset);
+  world_.note("{} done {} rows={} files={} start={} end={}", identity_,
+              world_.attempt_name(attempt), output.stats.rows_in, output.texts.size(),
+              output.stats.start_offset, output.stats.end_offset);
   send_done(attempt, output.stats);
 }
 
-void SimWorker::finish_bucket(const Message& task) {
+void SimWorker::finish_bucket(const SimJob& job, const Message& task) {
   const AttemptRef& attempt = task.attempt;
   BucketOutput output =
-      aggregate_bucket(world_.job, task.bucket_begin, task.bucket_end, attempt.attempt);
+      job.kind == JobKind::kSort
+          ? sort_bucket(job.job, task.bucket_begin, task.bucket_tasks, attempt.attempt,
+                        world_.planted == PlantedBug::kSortRangesOverlap)
+      : job.kind == JobKind::kJoin
+          ? join_bucket(
+                job.job, task.bucket_begin, task.bucket_end,
+                job.job.map_tasks - (world_.planted == PlantedBug::kJoinMissesAMapOutput ? 1 : 0),
+                attempt.attempt)
+          : aggregate_bucket(job.job, task.bucket_begin, task.bucket_end, attempt.attempt);
   if (output.lost_map_task) {
     world_.note("{} finds map output {} lost, for {}", identity_, *output.lost_map_task,
-                attempt_text(attempt));
+                world_.attempt_name(attempt));
     Message failed;
     failed.kind = Kind::kFailed;
     failed.from = identity_;
@@ -262,8 +288,25 @@ void SimWorker::finish_bucket(const Message& task) {
     world_.network.send(world_.now_ms(), std::move(failed));
     return;
   }
-  write_file(temp_part_path(world_.job, attempt.partition, attempt.attempt), output.text);
-  world_.note("{} done bucket {} groups={}", identity_, attempt_text(attempt),
+  write_file(task.temp_path, output.text);
+  world_.note("{} done bucket {} rows={}", identity_, world_.attempt_name(attempt),
+              output.stats.rows_out);
+  send_done(attempt, output.stats);
+}
+
+void SimWorker::finish_merge(const SimJob& job, const Message& task) {
+  const AttemptRef& attempt = task.attempt;
+  BucketOutput output = merge_sorted_outputs(job.job, task.sorted_output_count, attempt.attempt);
+  if (output.lost_map_task) {
+    // As worker/bucket_task.cc: a sorted output it cannot read fails the
+    // attempt (retryable).
+    world_.note("{} finds sorted output {} missing, for {}", identity_, *output.lost_map_task,
+                world_.attempt_name(attempt));
+    send(Kind::kFailed, kFailedTask, attempt);
+    return;
+  }
+  write_file(task.temp_path, output.text);
+  world_.note("{} done merge {} groups={}", identity_, world_.attempt_name(attempt),
               output.stats.rows_out);
   send_done(attempt, output.stats);
 }
@@ -311,7 +354,7 @@ void SimWorker::step() {
 }
 
 bool SimWorker::processes_poison(const Message& task, size_t first, size_t end) const {
-  const Input& input = world_.input;
+  const Input& input = input_of(task);
   if (input.poison < first || input.poison >= end) return false;
   return std::find(task.skip_offsets.begin(), task.skip_offsets.end(),
                    input.offsets[input.poison]) == task.skip_offsets.end();
@@ -328,14 +371,14 @@ bool SimWorker::step_isolating(Running& running) {
   Isolation& isolation = *running.isolation;
   const int64_t now = world_.now_ms();
   if (now < isolation.ready_at_ms || running.finish_at_ms != INT64_MAX) return true;
-  const Input& input = world_.input;
+  const Input& input = input_of(running.task);
   const Message& task = running.task;
   if (isolation.waiting) {
     // Acknowledged, or a lease without an ack: the batch runs.
     isolation.waiting = false;
     if (processes_poison(task, isolation.next, isolation.batch_end)) {
       world_.note("{} dies on the poison record, isolating {}", identity_,
-                  attempt_text(task.attempt));
+                  world_.attempt_name(task.attempt));
       crash();
       return false;
     }
@@ -371,7 +414,7 @@ bool SimWorker::step_isolating(Running& running) {
   progress.checkpoint_offset = input.offset_of(isolation.next);
   progress.checkpoint_rows = static_cast<uint32_t>(batch_end - isolation.next);
   world_.note("{} announces {} records from {} for {}", identity_, progress.checkpoint_rows,
-              progress.checkpoint_offset, attempt_text(task.attempt));
+              progress.checkpoint_offset, world_.attempt_name(task.attempt));
   world_.network.send(now, std::move(progress));
   return true;
 }
@@ -389,10 +432,10 @@ void SimWorker::crash() {
   world_.note("{} crashes running={}", identity_, running_.size());
   // An attempt in the middle of writing leaves half of a file.
   for (const Running& running : running_) {
-    if (world_.rng.chance(500'000)) {
+    const SimJob* job = world_.job_of(running.task.attempt.job_id);
+    if (world_.rng.chance(500'000) && job != nullptr) {
       const AttemptRef& attempt = running.task.attempt;
-      write_file(temp_part_path(world_.job, attempt.partition, attempt.attempt),
-                 fmt::format("attempt {}\n", attempt.attempt));
+      write_file(running.task.temp_path, fmt::format("attempt {}\n", attempt.attempt));
     }
   }
   running_.clear();

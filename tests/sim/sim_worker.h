@@ -56,10 +56,15 @@ class SimWorker {
   // The records of a read task's range: [first, end) (its start told, or
   // guessed, sometimes wrongly).
   std::pair<size_t, size_t> records_of(const Message& task);
-  // An exchange's tasks and a partitioned output's (sim_exchange.h).
-  void finish_aggregate_map(const Message& task, size_t first, size_t end);
-  void finish_bucket(const Message& task);
-  void finish_partitioned(const Message& task, size_t first, size_t end);
+  // An exchange's tasks (sim_exchange.h, sim_sort.h): a map task, a bucket
+  // task, a sort's merge task.
+  void finish_map(const SimJob& job, const Message& task, size_t first, size_t end);
+  void finish_bucket(const SimJob& job, const Message& task);
+  void finish_merge(const SimJob& job, const Message& task);
+  // A partitioned output's task (sim_exchange.h).
+  void finish_partitioned(const SimJob& job, const Message& task, size_t first, size_t end);
+  // The input of the task's job (the run's jobs: World::jobs).
+  const Input& input_of(const Message& task) const;
   void send_done(const AttemptRef& attempt, const PartStats& stats);
   // The quarantine: the poison record kills the worker that processes it.
   bool processes_poison(const Message& task, size_t first, size_t end) const;

@@ -1,5 +1,6 @@
 #include "tests/sim/simulation.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -17,6 +18,7 @@
 #include "tests/sim/sim_coordinator.h"
 #include "tests/sim/sim_executor.h"
 #include "tests/sim/sim_filesystem.h"
+#include "tests/sim/sim_jobs.h"
 #include "tests/sim/sim_worker.h"
 
 namespace sluice::sim {
@@ -24,47 +26,32 @@ namespace {
 
 namespace fs = std::filesystem;
 
+constexpr int kRunRootFd = 987;  // make_run_root
 constexpr int64_t kStepMs = 10;
-constexpr int64_t kCoordinatorTickMs = 50;  // limits::kCoordinatorTickMs
-constexpr int64_t kSettleMsMax = 180'000;   // after the faults: the job must finish by then
-constexpr uint64_t kSplitBytes = 256;       // limits::kSplitBytesMin
+constexpr int64_t kEpochUnix = 1'700'000'000;  // simulated time 0, for created_unix
+constexpr int64_t kCoordinatorTickMs = 50;     // limits::kCoordinatorTickMs
+constexpr int64_t kSettleMsMax = 180'000;      // after the faults: the job must finish by then
 
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
-// Records "id,letters\n" after a header, about `partitions` splits of it.
-Input make_input(Rng& rng, uint32_t partitions) {
-  Input input;
-  input.text = "id,value\n";
-  input.header_end = input.text.size();
-  const uint64_t size = kSplitBytes * (partitions - 1) + rng.between(1, kSplitBytes);
-  for (uint64_t id = 1; input.text.size() < size; ++id) {
-    input.offsets.push_back(input.text.size());
-    input.ids.push_back(std::to_string(id));
-    input.rejected.push_back(rng.chance(150'000));
-    input.text += std::to_string(id) + ",";
-    const int64_t letters = rng.between(0, 24);
-    for (int64_t i = 0; i < letters; ++i) input.text += static_cast<char>('a' + rng.below(26));
-    input.text += '\n';
-  }
-  return input;
-}
+// A job of the run as the simulation drives it (World::jobs, the same index).
+struct JobRun {
+  std::string yaml;
+  int64_t submit_at_ms = 0;
+  bool submitted = false;  // the coordinator knows it
+  bool cancelled = false;  // the user's cancel took effect: it ended cancelled
+  int resubmissions = 0;
+  std::set<std::string> parts_checked;  // at renames into place
+};
 
-Faults draw_faults(Rng& rng) {
-  Faults faults;
-  if (rng.chance(100'000)) return faults;  // one run in ten: no faults at all
-  faults.faults_until_ms = rng.between(500, 10'000);
-  faults.drop_per_million = static_cast<uint32_t>(rng.below(200'000));
-  faults.duplicate_per_million = static_cast<uint32_t>(rng.below(100'000));
-  faults.delay_ms_max = rng.chance(200'000) ? rng.between(0, 8'000) : rng.between(0, 600);
-  faults.worker_crash_per_million = static_cast<uint32_t>(rng.below(2'000));
-  faults.coordinator_crash_per_million = static_cast<uint32_t>(rng.below(8'000));
-  faults.crash_point_per_million = static_cast<uint32_t>(rng.below(60'000));
-  faults.power_cut_per_million = static_cast<uint32_t>(rng.below(1'000'000));
-  faults.task_failure_per_million = static_cast<uint32_t>(rng.below(40'000));
-  faults.wrong_guess_per_million = static_cast<uint32_t>(rng.below(300'000));
-  return faults;
+// An input file, with a fixed modification time: the job id is the same
+// in every replay.
+void write_input(const std::string& path, const std::string& text) {
+  write_text(path, text);
+  std::error_code ignored;
+  fs::last_write_time(path, fs::file_time_type(std::chrono::seconds(1)), ignored);
 }
 
 class Simulation;
@@ -76,11 +63,14 @@ class Simulation {
       : options_(options),
         world_(options.seed),
         disk_(std::make_shared<MemoryDisk>()),
-        dir_(options.root + "/s" + std::to_string(options.seed)),
-        files_(dir_ + ".unsynced") {
+        real_dir_(fs::weakly_canonical(options.root).string() + "/s" +
+                  std::to_string(options.seed)),
+        dir_(real_dir_),
+        files_(real_dir_ + ".unsynced") {
     world_.tracing = options.trace;
     g_current = this;
     set_crash_point_hook(&Simulation::on_crash_point);
+    world_.planted = options.planted;
     disk_->set_fsync_lies(options.planted == PlantedBug::kFsyncLies);
     planted_bugs().accept_done_without_lease =
         options.planted == PlantedBug::kAcceptDoneWithoutLease;
@@ -98,8 +88,8 @@ class Simulation {
     g_current = nullptr;
     planted_bugs() = PlantedBugs{};
     std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-    fs::remove_all(dir_ + ".unsynced", ignored);
+    fs::remove_all(real_dir_, ignored);
+    fs::remove_all(real_dir_ + ".unsynced", ignored);
   }
 
   RunResult run() {
@@ -111,39 +101,74 @@ class Simulation {
     } else {
       drive();
       if (coordinator_->up()) coordinator_->shut_down();
-      if (coordinator_->up() && cancelled_) {
-        check_cancelled(world_.job, *coordinator_->scheduler(), *disk_, dir_, violations_);
-      } else if (coordinator_->up()) {
-        check_final(world_.job, *coordinator_->scheduler(), *disk_, world_.input, world_.kind,
-                    world_.buckets, dir_, violations_);
-      }
+      if (coordinator_->up()) check_jobs();
     }
     result.violations = std::move(violations_);
     result.trace = std::move(world_.trace);
     result.simulated_ms = world_.now_ms();
     result.coordinator_crashes = coordinator_crashes_;
     result.worker_crashes = worker_crashes_;
-    result.resubmissions = resubmissions_;
+    for (const JobRun& run : runs_) {
+      result.resubmissions += run.resubmissions;
+      result.cancelled = result.cancelled || run.cancelled;
+    }
+    result.jobs = static_cast<int>(world_.jobs.size());
+    for (const SimJob& job : world_.jobs) {
+      const bool sorts = job.kind == JobKind::kSort || job.kind == JobKind::kSortedAggregate;
+      result.sorts += sorts ? 1 : 0;
+      result.joins += job.kind == JobKind::kJoin ? 1 : 0;
+    }
     result.messages_dropped = world_.network.dropped();
     result.speculative_tasks = world_.speculative_tasks;
-    result.cancelled = cancelled_;
     result.job_file_refusals = world_.job_file_refusals;
     result.summary = fmt::format(
-        "job={}{}{} partitions={} workers={} faults_until_ms={} drop={}% duplicate={}% "
+        "job={} workers={} faults_until_ms={} drop={}% duplicate={}% "
         "delay_ms_max={} coordinator_crashes={} worker_crashes={} resubmissions={} "
         "speculative_tasks={} job_file_refusals={} simulated_ms={}",
-        job_kind_name(world_.kind), cancelled_ ? " cancelled" : "",
-        world_.input.poison != SIZE_MAX ? " poison" : "", world_.job.partitions_total,
-        workers_.size(), world_.faults.faults_until_ms, world_.faults.drop_per_million / 10'000,
-        world_.faults.duplicate_per_million / 10'000, world_.faults.delay_ms_max,
-        coordinator_crashes_, worker_crashes_, resubmissions_, world_.speculative_tasks,
-        world_.job_file_refusals, world_.now_ms());
+        describe_jobs(), workers_.size(), world_.faults.faults_until_ms,
+        world_.faults.drop_per_million / 10'000, world_.faults.duplicate_per_million / 10'000,
+        world_.faults.delay_ms_max, coordinator_crashes_, worker_crashes_, result.resubmissions,
+        world_.speculative_tasks, world_.job_file_refusals, world_.now_ms());
     return result;
   }
 
   void violation(std::string text) {
     world_.note("VIOLATION {}", text);
     violations_.push_back(std::move(text));
+  }
+
+  // Each job's invariants (invariants.h), its violations named by its
+  // index when the run has several.
+  void check_jobs() {
+    for (size_t i = 0; i < world_.jobs.size(); ++i) {
+      const SimJob& job = world_.jobs[i];
+      if (!runs_[i].submitted) continue;  // the run failed before it: reported
+      std::vector<std::string> found;
+      if (runs_[i].cancelled) {
+        check_cancelled(job.job, *coordinator_->scheduler(), *disk_, job.dir, found);
+      } else {
+        check_final(job, *coordinator_->scheduler(), *disk_, found);
+      }
+      for (std::string& text : found) violation(job_prefix(i) + text);
+    }
+  }
+
+  std::string job_prefix(size_t index) const {
+    return world_.jobs.size() > 1 ? fmt::format("job {}: ", index) : std::string();
+  }
+
+  // "map-only partitions=3", then the other jobs' ("+ aggregate partitions=5 at 1200ms").
+  std::string describe_jobs() const {
+    std::string text;
+    for (size_t i = 0; i < world_.jobs.size(); ++i) {
+      const SimJob& job = world_.jobs[i];
+      if (i > 0) text += fmt::format(" + ");
+      text += fmt::format("{}{}{} partitions={}", job_kind_name(job.kind),
+                          runs_[i].cancelled ? " cancelled" : "",
+                          job.input.poison != SIZE_MAX ? " poison" : "", job.job.partitions_total);
+      if (i > 0) text += fmt::format(" at {}ms", runs_[i].submit_at_ms);
+    }
+    return text;
   }
 
  private:
@@ -154,8 +179,17 @@ class Simulation {
   void at_crash_point(const char* name) {
     // Every rename into place: its commit must be durable by now.
     if (std::string_view(name) == "renamed") {
-      check_published_parts(world_.job, *disk_, dir_, parts_checked_, violations_);
-      if (cancelled_) violation("a part was renamed into place after the job was cancelled");
+      for (size_t i = 0; i < world_.jobs.size(); ++i) {
+        JobRun& run = runs_[i];
+        if (!run.submitted) continue;
+        const SimJob& job = world_.jobs[i];
+        std::vector<std::string> found;
+        const size_t renamed =
+            check_published_parts(job.job, *disk_, job.dir, run.parts_checked, found);
+        if (run.cancelled && renamed > 0)
+          found.push_back("a part was renamed into place after the job was cancelled");
+        for (std::string& text : found) violation(job_prefix(i) + text);
+      }
     }
     if (armed_ && world_.faulty() && world_.rng.chance(world_.faults.crash_point_per_million)) {
       throw SimulatedCrash{name};
@@ -165,26 +199,33 @@ class Simulation {
   Status set_up() {
     Rng& rng = world_.rng;
     const auto partitions = static_cast<uint32_t>(rng.between(1, 8));
-    world_.input = make_input(rng, partitions);
+    world_.jobs.emplace_back().input = make_input(rng, partitions);
     world_.faults = draw_faults(rng);
     draw_job_file_cases();
-    std::error_code error;
-    fs::remove_all(dir_, error);
-    fs::create_directories(dir_, error);
-    if (error) return io_error("cannot create " + dir_ + ": " + error.message());
-    write_text(dir_ + "/input.csv", world_.input.text);
-    // A fixed modification time: the job id is the same in every replay.
-    fs::last_write_time(dir_ + "/input.csv", fs::file_time_type(std::chrono::seconds(1)), error);
     choose_job(rng);
-    job_yaml_ = fmt::format(
-        "name: sim\ninput:\n  path: input.csv\n  split_size: {}\noutput:\n  path: out/\n{}"
-        "rejects:\n  max_ratio: 1\nmax_attempts: 3\nspeculative: {}\n{}",
-        kSplitBytes, world_.kind == JobKind::kPartitioned ? "  partition_by: [key]\n" : "",
-        world_.speculative, job_steps_yaml());
-    write_text(dir_ + "/job.yaml", job_yaml_);
+    draw_further_jobs();
+    draw_sorts();
+    runs_.resize(world_.jobs.size());
+    // Several jobs: their directories named as in every process (job ids
+    // hash them, and a restarted coordinator takes its jobs in id order:
+    // make_run_root); one job: the real path, cheaper to reach.
+    if (world_.jobs.size() > 1) dir_ = options_.root + "/s" + std::to_string(options_.seed);
+    std::error_code error;
+    fs::remove_all(real_dir_, error);
+    for (size_t i = 0; i < world_.jobs.size(); ++i) {
+      SimJob& job = world_.jobs[i];
+      job.dir = fmt::format("{}/j{}", dir_, i);
+      fs::create_directories(job.dir, error);
+      if (error) return io_error("cannot create " + job.dir + ": " + error.message());
+      write_input(job.dir + "/input.csv", job.input.text);
+      if (job.kind == JobKind::kJoin) write_input(job.dir + "/right.csv", job.right_input.text);
+      runs_[i].yaml = job_yaml(job);
+      write_text(job.dir + "/job.yaml", runs_[i].yaml);
+    }
     coordinator_ = std::make_unique<SimCoordinator>(world_, disk_, files_, effects_);
     SLUICE_RETURN_IF_ERROR(coordinator_->start());
-    SLUICE_RETURN_IF_ERROR(submit());
+    SLUICE_RETURN_IF_ERROR(submit(0));
+    runs_[0].submitted = true;
     const auto workers = rng.between(1, 3);
     for (int64_t i = 0; i < workers; ++i) {
       workers_.push_back(
@@ -193,28 +234,60 @@ class Simulation {
     return Status::ok();
   }
 
-  // What the job does (sim_types.h JobKind) and the faults that go with it.
+  // What the first job does (sim_types.h JobKind) and the faults that go with it.
   void choose_job(Rng& rng) {
-    const uint64_t kind = rng.below(6);  // map-only 3 in 6, aggregate 2, partition_by 1
-    world_.kind = kind < 3   ? JobKind::kMapOnly
-                  : kind < 5 ? JobKind::kAggregate
-                             : JobKind::kPartitioned;
-    if (world_.kind == JobKind::kAggregate) {
-      world_.buckets = static_cast<uint32_t>(rng.between(1, 4));
-      if (world_.faults.faults_until_ms > 0)
-        world_.faults.map_output_loss_per_million = static_cast<uint32_t>(rng.below(10'000));
-    }
-    // One map-only seed in four: a record kills every worker that processes
-    // it, until the quarantine pins it (a reject).
-    if (world_.kind == JobKind::kMapOnly && !world_.input.ids.empty() && rng.chance(250'000)) {
-      world_.input.poison = rng.below(world_.input.ids.size());
-      world_.input.rejected[world_.input.poison] = false;
-    }
+    SimJob& job = world_.jobs.front();
+    draw_job_kind(rng, job);
+    if (job.kind == JobKind::kAggregate && world_.faults.faults_until_ms > 0)
+      world_.faults.map_output_loss_per_million = static_cast<uint32_t>(rng.below(10'000));
+    draw_poison(rng, job);
     // One seed in three: stragglers get a second attempt.
-    world_.speculative = rng.chance(330'000);
+    job.speculative = rng.chance(330'000);
     // One seed in six: the user cancels the job, while the faults last.
     if (rng.chance(170'000))
       cancel_at_ms_ = rng.between(0, std::max<int64_t>(world_.faults.faults_until_ms, 2'000));
+  }
+
+  // One map-only job in four: a record kills every worker that processes
+  // it, until the quarantine pins it (a reject).
+  static void draw_poison(Rng& rng, SimJob& job) {
+    if (job.kind == JobKind::kMapOnly && !job.input.ids.empty() && rng.chance(250'000)) {
+      job.input.poison = rng.below(job.input.ids.size());
+      job.input.rejected[job.input.poison] = false;
+    }
+  }
+
+  // One run in four has two or three jobs on the one coordinator, the
+  // further ones submitted later (drawn apart from `rng`: World::jobs_rng);
+  // a cancel picks one of them.
+  void draw_further_jobs() {
+    Rng& side = world_.jobs_rng;
+    if (!side.chance(250'000)) return;
+    const auto count = static_cast<size_t>(side.between(2, 3));
+    const int64_t latest = std::max<int64_t>(world_.faults.faults_until_ms, 2'000);
+    for (size_t i = 1; i < count; ++i) {
+      SimJob& job = world_.jobs.emplace_back();
+      job.input = make_input(side, static_cast<uint32_t>(side.between(1, 8)));
+      draw_job_kind(side, job);
+      draw_poison(side, job);
+      job.speculative = side.chance(330'000);
+    }
+    runs_.resize(count);
+    for (size_t i = 1; i < count; ++i) runs_[i].submit_at_ms = side.between(0, latest);
+    if (cancel_at_ms_ >= 0) cancel_job_ = side.below(count);
+  }
+
+  // Which jobs sort or join (sim_jobs.h draw_sort_or_join), and the faults of their
+  // exchange: apart from `rng` (World::jobs_rng).
+  void draw_sorts() {
+    Rng& side = world_.jobs_rng;
+    for (SimJob& job : world_.jobs) {
+      draw_sort_or_join(side, job);
+      if (has_exchange(job.kind) && world_.faults.faults_until_ms > 0 &&
+          world_.faults.map_output_loss_per_million == 0) {
+        world_.faults.map_output_loss_per_million = static_cast<uint32_t>(side.below(10'000));
+      }
+    }
   }
 
   // The user's cancel, once due, while the job runs (a job that failed
@@ -222,44 +295,49 @@ class Simulation {
   // succeeded first is not cancelled). A coordinator that crashes in the
   // middle gives no reply: the user asks again.
   void cancel_if_due() {
-    if (cancel_at_ms_ < 0 || cancelled_ || world_.now_ms() < cancel_at_ms_ || !coordinator_->up())
-      return;
-    const JobRecord* job = coordinator_->scheduler()->job(world_.job.id);
+    if (cancel_at_ms_ < 0 || world_.now_ms() < cancel_at_ms_ || !coordinator_->up()) return;
+    JobRun& run = runs_[cancel_job_];
+    if (run.cancelled || !run.submitted) return;
+    const std::string& id = world_.jobs[cancel_job_].job.id;
+    const JobRecord* job = coordinator_->scheduler()->job(id);
     if (job == nullptr || job->state == JobState::kFailed) return;
     if (job->state == JobState::kSucceeded) {
       cancel_at_ms_ = -1;  // too late: it finished
       return;
     }
-    coordinator_step([&] { return coordinator_->cancel(world_.job.id); });
+    coordinator_step([&] { return coordinator_->cancel(id); });
     if (!coordinator_->up()) return;
-    job = coordinator_->scheduler()->job(world_.job.id);
-    cancelled_ = job != nullptr && job->state == JobState::kCancelled;
+    job = coordinator_->scheduler()->job(id);
+    run.cancelled = job != nullptr && job->state == JobState::kCancelled;
   }
 
-  // The steps the simulated workers stand for (sim_exchange.h: the
-  // aggregate by the value's first letter).
-  std::string job_steps_yaml() const {
-    if (world_.kind == JobKind::kPartitioned) {
-      return "steps:\n  - derive: {key: \"substr(value, 1, 1)\"}\n";
+  // The further jobs, once due, as a user submits them (while the
+  // coordinator is down: once it is back).
+  void submit_due_jobs() {
+    for (size_t i = 1; i < runs_.size(); ++i) {
+      JobRun& run = runs_[i];
+      if (run.submitted || world_.now_ms() < run.submit_at_ms || !coordinator_->up()) continue;
+      world_.note("user submits job {}", i);
+      coordinator_step([&] { return submit(i); });
+      run.submitted =
+          coordinator_->up() && coordinator_->scheduler()->job(world_.jobs[i].job.id) != nullptr;
     }
-    if (world_.kind != JobKind::kAggregate) return "";
-    return fmt::format(
-        "schema:\n  columns:\n    id: int64\nsteps:\n  - derive: {{key: \"substr(value, 1, "
-        "1)\"}}\n  - aggregate:\n"
-        "      by: [key]\n      aggs: {{rows: \"count(*)\", total: \"sum(id)\"}}\n"
-        "parallelism: {}\n",
-        world_.buckets);
   }
 
   // A fault of the exchange's storage: a published map output is gone (a
   // bucket task that reads it reports it lost; its map task runs again).
   void lose_a_map_output() {
-    if (world_.kind != JobKind::kAggregate || world_.job.map_tasks == 0 ||
-        !world_.rng.chance(world_.faults.map_output_loss_per_million))
-      return;
-    const auto map = static_cast<uint32_t>(world_.rng.below(world_.job.map_tasks));
+    std::vector<const SimJob*> exchanges;
+    for (size_t i = 0; i < world_.jobs.size(); ++i) {
+      const SimJob& job = world_.jobs[i];
+      if (runs_[i].submitted && has_exchange(job.kind) && job.job.map_tasks > 0)
+        exchanges.push_back(&job);
+    }
+    if (exchanges.empty() || !world_.rng.chance(world_.faults.map_output_loss_per_million)) return;
+    const SimJob& job = *exchanges[exchanges.size() == 1 ? 0 : world_.rng.below(exchanges.size())];
+    const auto map = static_cast<uint32_t>(world_.rng.below(job.job.map_tasks));
     std::error_code error;
-    if (fs::remove(map_output_path(world_.job, map), error)) world_.note("map output {} lost", map);
+    if (fs::remove(map_output_path(job.job, map), error)) world_.note("map output {} lost", map);
   }
 
   // Whether workers evict job files (forced, or one run in five) and the
@@ -274,9 +352,14 @@ class Simulation {
     faults.lose_first_job_file = options_.lose_first_job_file;
   }
 
-  Status submit() {
-    SLUICE_ASSIGN_OR_RETURN(AdmittedJob admitted, admit_job(job_yaml_, dir_ + "/job.yaml", dir_));
-    world_.job = admitted.record;
+  Status submit(size_t index) {
+    SimJob& job = world_.jobs[index];
+    SLUICE_ASSIGN_OR_RETURN(AdmittedJob admitted,
+                            admit_job(runs_[index].yaml, job.dir + "/job.yaml", job.dir));
+    // Admission stamps the wall clock; a restarted coordinator loads its
+    // jobs in that order (then by id): the simulated clock's, to replay.
+    admitted.record.created_unix = kEpochUnix + world_.now_ms() / 1000;
+    job.job = admitted.record;
     return coordinator_->submit(std::move(admitted));
   }
 
@@ -319,8 +402,8 @@ class Simulation {
   void deliver() {
     const int64_t now = world_.now_ms();
     while (std::optional<Message> message = world_.network.take_due(now)) {
-      world_.note("{} -> {} {} {}#{}", message->from, message->to, kind_name(message->kind),
-                  message->attempt.partition, message->attempt.attempt);
+      world_.note("{} -> {} {} {}", message->from, message->to, kind_name(message->kind),
+                  world_.attempt_name(message->attempt));
       if (message->to == kCoordinator) {
         if (coordinator_->up()) {
           coordinator_->receive(std::move(*message));
@@ -343,9 +426,29 @@ class Simulation {
     for (const auto& worker : workers_) {
       if (!worker->up() || worker->busy()) return false;
     }
-    const JobRecord* job = coordinator_->scheduler()->job(world_.job.id);
-    return job != nullptr && (job->state == JobState::kSucceeded ||
-                              (cancelled_ && job->state == JobState::kCancelled));
+    for (size_t i = 0; i < world_.jobs.size(); ++i) {
+      if (!runs_[i].submitted) return false;
+      const JobRecord* job = coordinator_->scheduler()->job(world_.jobs[i].job.id);
+      if (job == nullptr || !(job->state == JobState::kSucceeded ||
+                              (runs_[i].cancelled && job->state == JobState::kCancelled)))
+        return false;
+    }
+    return true;
+  }
+
+  // Why the run did not finish: each job's state.
+  std::string unfinished_jobs_text() {
+    if (!coordinator_->up()) return "coordinator down";
+    std::string text;
+    for (size_t i = 0; i < world_.jobs.size(); ++i) {
+      const JobRecord* job =
+          runs_[i].submitted ? coordinator_->scheduler()->job(world_.jobs[i].job.id) : nullptr;
+      text += job_prefix(i);
+      text += job == nullptr
+                  ? std::string("not submitted or unknown; ")
+                  : fmt::format("state={} error={}; ", job_state_name(job->state), job->error);
+    }
+    return text;
   }
 
   void drive() {
@@ -353,13 +456,8 @@ class Simulation {
     int64_t next_round_ms = 0;
     while (!finished()) {
       if (world_.now_ms() > limit_ms) {
-        const JobRecord* job =
-            coordinator_->up() ? coordinator_->scheduler()->job(world_.job.id) : nullptr;
-        violation(fmt::format(
-            "the job did not finish {} ms after the faults stopped: {}", kSettleMsMax,
-            job == nullptr
-                ? std::string("coordinator down or job unknown")
-                : fmt::format("state={} error={}", job_state_name(job->state), job->error)));
+        violation(fmt::format("the job did not finish {} ms after the faults stopped: {}",
+                              kSettleMsMax, unfinished_jobs_text()));
         return;
       }
       world_.clock.advance_ms(kStepMs);
@@ -395,6 +493,7 @@ class Simulation {
         crash_coordinator();
       }
       if (!faulty && coordinator_->up()) resubmit_if_failed();
+      submit_due_jobs();
       cancel_if_due();
     }
   }
@@ -402,30 +501,33 @@ class Simulation {
   // A job that failed while the faults lasted (attempts or lost holders
   // used up) is submitted again once they stop, as a user would: it resumes.
   void resubmit_if_failed() {
-    const JobRecord* job = coordinator_->scheduler()->job(world_.job.id);
-    if (job == nullptr || job->state != JobState::kFailed) return;
-    if (resubmissions_ >= 3) return;  // it keeps failing: the run fails
-    world_.note("job failed ({}), submitted again", job->error);
-    resubmissions_++;
-    coordinator_step([&] { return submit(); });
+    for (size_t i = 0; i < world_.jobs.size() && coordinator_->up(); ++i) {
+      if (!runs_[i].submitted) continue;
+      const JobRecord* job = coordinator_->scheduler()->job(world_.jobs[i].job.id);
+      if (job == nullptr || job->state != JobState::kFailed) continue;
+      if (runs_[i].resubmissions >= 3) continue;  // it keeps failing: the run fails
+      world_.note("job {} failed ({}), submitted again", i, job->error);
+      runs_[i].resubmissions++;
+      coordinator_step([&] { return submit(i); });
+    }
   }
 
   RunOptions options_;
   World world_;
   std::shared_ptr<MemoryDisk> disk_;
-  std::string dir_;
-  SimFilesystem files_;  // the output directory: a power cut loses its unsynced operations
-  SimExecutor effects_;  // the coordinator's effects (a job's end), stepped by the seed
-  std::string job_yaml_;
+  std::string real_dir_;  // the run's directory
+  std::string dir_;       // the run's directory as the jobs name it
+  SimFilesystem files_;   // the output directory: a power cut loses its unsynced operations
+  SimExecutor effects_;   // the coordinator's effects (a job's end), stepped by the seed
   std::unique_ptr<SimCoordinator> coordinator_;
   std::vector<std::unique_ptr<SimWorker>> workers_;
   std::vector<Message> held_;  // sent to the coordinator while it was down
   std::vector<std::string> violations_;
-  std::set<std::string> parts_checked_;
+  std::vector<JobRun> runs_;  // World::jobs as driven here
   bool armed_ = false;
   int64_t cancel_at_ms_ = -1;  // the user's cancel (choose_job); -1: none
-  bool cancelled_ = false;     // the cancel took effect: the job ended cancelled
-  int coordinator_crashes_ = 0, worker_crashes_ = 0, resubmissions_ = 0;
+  size_t cancel_job_ = 0;      // of the job
+  int coordinator_crashes_ = 0, worker_crashes_ = 0;
 };
 
 }  // namespace
@@ -447,7 +549,20 @@ std::string make_run_root() {
   fs::path root = base / fmt::format("sluice-sim-{}", ::getpid());
   std::error_code ignored;
   fs::create_directories(root, ignored);
-  return root.string();
+  // Named through a descriptor of a fixed number open on it: job ids hash
+  // the job's directory, and after a restart the coordinator takes its jobs
+  // in id order, so a run of several jobs replays the same in any process
+  // only if the path is the same in every process.
+  const int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || ::dup2(fd, kRunRootFd) < 0) return root.string();
+  ::close(fd);
+  return fmt::format("/proc/self/fd/{}", kRunRootFd);
+}
+
+void remove_run_root(const std::string& root) {
+  std::error_code ignored;
+  const fs::path real = fs::canonical(root, ignored);
+  if (!real.empty()) fs::remove_all(real, ignored);
 }
 
 }  // namespace sluice::sim

@@ -34,7 +34,10 @@ struct RunResult {
   int coordinator_crashes = 0, worker_crashes = 0, resubmissions = 0;
   uint64_t messages_dropped = 0;
   uint64_t speculative_tasks = 0;  // second attempts of stragglers
-  bool cancelled = false;          // the user's cancel took effect
+  bool cancelled = false;          // the user's cancel took effect (on one of the jobs)
+  int jobs = 1;                    // submitted to the one coordinator
+  int sorts = 0;                   // of them, global sorts and sorted aggregates
+  int joins = 0;                   // and joins
   uint64_t job_file_refusals = 0;  // Tasks refused for want of their job's file
   bool ok() const { return violations.empty(); }
 };
@@ -42,7 +45,9 @@ struct RunResult {
 RunResult run_simulation(const RunOptions& options);
 
 // A fresh directory for runs under $SIM_ROOT, /dev/shm or the temporary
-// directory, removed by the caller.
+// directory, named alike in every process (/proc/self/fd/N); removed by
+// the caller with remove_run_root.
 std::string make_run_root();
+void remove_run_root(const std::string& root);
 
 }  // namespace sluice::sim
