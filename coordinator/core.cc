@@ -173,8 +173,13 @@ Status CoordinatorCore::on_failed(const std::string& identity, const FailedRepor
   const AttemptRef& ref = report.attempt;
   log_->warn("attempt failed job={} partition={} attempt={} retryable={} error={}", ref.job_id,
              ref.partition, ref.attempt, report.retryable, report.message);
-  if (const JobRecord* job = scheduler_.job(ref.job_id))
+  // Only a live attempt's files go: a stale report (its lease gone, or its
+  // Done accepted since — a refused Task's duplicate ran) leaves them to the
+  // attempt that owns them, or to the job's end.
+  const JobRecord* job = scheduler_.job(ref.job_id);
+  if (job != nullptr && scheduler_.is_leased(ref)) {
     discard_attempt(files_, *job, ref.partition, ref.attempt);
+  }
   if (report.retryable) metrics_.retries++;
   if (report.map_output_lost) {
     return scheduler_.on_map_output_lost(identity, ref, report.lost_map_task, report.message);

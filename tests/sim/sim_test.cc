@@ -135,21 +135,18 @@ TEST_F(Simulation, OnlyTheRecordThatKillsWorkersIsPinned) {
   EXPECT_TRUE(result.ok()) << describe(result);
 }
 
-// DISABLED: a product bug the soak found (seeds 10001..70000), left for the
-// coordinator's owners: tests/sim does not change coordinator/. Seed 55232,
+// Seed 55232, a product bug the soak found (seeds 10001..70000), fixed:
 // three jobs; in job 0 (partition_by) the Task of attempt j0:1#1 reaches
 // worker w0.0 before the job's file and is refused (Failed.jobFileMissing,
 // sent at t=920 and delayed); the network's duplicate of that Task arrives
 // after the file (t=1000), the worker runs it, and its Done is accepted
 // (t=1380: written, waiting for partition 0). Then the delayed refusal
-// arrives (t=1410): CoordinatorCore::on_failed removes the attempt's
-// temporary files (discard_attempt) before the scheduler finds the Failed
-// stale, so when partition 0's Done commits both (t=2270) the publish of
-// partition 1 finds its files gone ("cannot publish
-// .../part-00001-attempt-1.csv.d/00000: neither it nor .../key=f/part-00001.csv
-// exists"), the job fails, and each resubmission fails the same way.
-// Replay: SIM_SEED=55232 tests/sim/sim_run --trace.
-TEST_F(Simulation, DISABLED_AStaleFailedAfterAnAcceptedDoneKeepsTheAttemptsFiles) {
+// arrived (t=1410) and CoordinatorCore::on_failed removed the attempt's
+// temporary files before the scheduler found the Failed stale, so when
+// partition 0's Done committed both (t=2270) the publish of partition 1
+// found its files gone and the job failed for good. Now only a live
+// attempt's files are discarded. Replay: SIM_SEED=55232 tests/sim/sim_run --trace.
+TEST_F(Simulation, AStaleFailedAfterAnAcceptedDoneKeepsTheAttemptsFiles) {
   const RunResult result = run(55232);
   EXPECT_TRUE(result.ok()) << describe(result);
 }
