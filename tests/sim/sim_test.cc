@@ -135,7 +135,7 @@ TEST_F(Simulation, OnlyTheRecordThatKillsWorkersIsPinned) {
   EXPECT_TRUE(result.ok()) << describe(result);
 }
 
-// DISABLED: a product bug the soak found (seeds 10001..70000), left for the
+// DISABLED: a product bug the soaks found (seeds 10001..150000), left for the
 // coordinator's owners: tests/sim does not change coordinator/. Seed 55232,
 // three jobs; in job 0 (partition_by) the Task of attempt j0:1#1 reaches
 // worker w0.0 before the job's file and is refused (Failed.jobFileMissing,
@@ -148,10 +148,15 @@ TEST_F(Simulation, OnlyTheRecordThatKillsWorkersIsPinned) {
 // partition 1 finds its files gone ("cannot publish
 // .../part-00001-attempt-1.csv.d/00000: neither it nor .../key=f/part-00001.csv
 // exists"), the job fails, and each resubmission fails the same way.
-// Replay: SIM_SEED=55232 tests/sim/sim_run --trace.
+// Seed 130699 (the soak of 70001..150000) is the same with one job: its
+// 1#1 refused at t=4340, run from the duplicate at t=4670, Done accepted at
+// t=6290, the refusal delivered at t=6810. Replay: SIM_SEED=55232 (or
+// 130699) tests/sim/sim_run --trace.
 TEST_F(Simulation, DISABLED_AStaleFailedAfterAnAcceptedDoneKeepsTheAttemptsFiles) {
-  const RunResult result = run(55232);
-  EXPECT_TRUE(result.ok()) << describe(result);
+  for (uint64_t seed : {55232u, 130699u}) {
+    const RunResult result = run(seed);
+    EXPECT_TRUE(result.ok()) << describe(result);
+  }
 }
 
 // Job files (coordinator/job_files_sent.h): the first Task of the job to a
