@@ -145,10 +145,15 @@ TEST_F(Simulation, OnlyTheRecordThatKillsWorkersIsPinned) {
 // temporary files before the scheduler found the Failed stale, so when
 // partition 0's Done committed both (t=2270) the publish of partition 1
 // found its files gone and the job failed for good. Now only a live
-// attempt's files are discarded. Replay: SIM_SEED=55232 tests/sim/sim_run --trace.
+// attempt's files are discarded. Seed 130699 is the same with one job: its
+// 1#1 refused at t=4340, run from the duplicate at t=4670, Done accepted at
+// t=6290, the refusal delivered at t=6810. Replay: SIM_SEED=55232 (or
+// 130699) tests/sim/sim_run --trace.
 TEST_F(Simulation, AStaleFailedAfterAnAcceptedDoneKeepsTheAttemptsFiles) {
-  const RunResult result = run(55232);
-  EXPECT_TRUE(result.ok()) << describe(result);
+  for (uint64_t seed : {55232u, 130699u}) {
+    const RunResult result = run(seed);
+    EXPECT_TRUE(result.ok()) << describe(result);
+  }
 }
 
 // Job files (coordinator/job_files_sent.h): the first Task of the job to a
