@@ -143,14 +143,14 @@ void CoordinatorCore::abort_uploads(const JobRecord& job,
 
 void CoordinatorCore::remove_files(std::vector<std::string> paths) {
   if (paths.empty()) return;
-  auto remove_all = [this](const std::vector<std::string>& names) {
+  auto remove_each = [this](const std::vector<std::string>& names) {
     for (const std::string& path : names) (void)files_.remove(path);
   };
-  EffectExecutor::Effect effect = [remove_all, paths]() {
-    remove_all(paths);
+  EffectExecutor::Effect effect = [remove_each, paths]() {
+    remove_each(paths);
     return EffectExecutor::Completion();
   };
-  if (!effects_.submit(std::move(effect))) remove_all(paths);
+  if (!effects_.submit(std::move(effect))) remove_each(paths);
 }
 
 void CoordinatorCore::count_output_effects(const std::map<std::string, size_t>& per_job,

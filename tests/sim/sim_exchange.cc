@@ -155,6 +155,22 @@ std::map<std::string, Group> expected_groups(const Input& input) {
   return expected;
 }
 
+std::string read_committed_part(const JobRecord& job, const Scheduler& scheduler, uint32_t index,
+                                const std::string& out, std::vector<std::string>& files,
+                                std::vector<std::string>& violations) {
+  const PartitionRecord* partition = scheduler.partition(job.id, index);
+  const std::string name = part_name(job, index - job.map_tasks);
+  files.push_back(name);
+  std::string text = read_sim_file(out + "/" + name).value_or("");
+  const std::optional<uint32_t> attempt = attempt_of(text);
+  if (!attempt || *attempt != partition->attempt) {
+    violations.push_back(fmt::format("{} holds attempt {}, the ledger committed attempt {}", name,
+                                     attempt ? static_cast<int64_t>(*attempt) : -1,
+                                     partition->attempt));
+  }
+  return text;
+}
+
 std::vector<std::string> check_map_rejects(const JobRecord& job, const Scheduler& scheduler,
                                            const Input& input, const std::string& out,
                                            std::vector<std::string>& violations, uint32_t first_map,
@@ -194,15 +210,8 @@ std::vector<std::string> check_aggregate_output(const JobRecord& job, const Sche
   std::map<std::string, Group> found;
   for (uint32_t index = job.map_tasks; index < current->partitions_total; ++index) {
     const PartitionRecord* partition = scheduler.partition(job.id, index);
-    const std::string name = part_name(job, index - job.map_tasks);
-    files.push_back(name);
-    const std::string text = read_sim_file(out + "/" + name).value_or("");
-    const std::optional<uint32_t> attempt = attempt_of(text);
-    if (!attempt || *attempt != partition->attempt) {
-      violations.push_back(fmt::format("{} holds attempt {}, the ledger committed attempt {}", name,
-                                       attempt ? static_cast<int64_t>(*attempt) : -1,
-                                       partition->attempt));
-    }
+    const std::string text = read_committed_part(job, scheduler, index, out, files, violations);
+    const std::string name = files.back();
     for (const std::vector<std::string>& row : rows_after_attempt(text)) {
       const std::string& key = row.at(0);
       const uint32_t bucket = bucket_of(key, buckets);

@@ -67,6 +67,12 @@ BucketOutput aggregate_bucket(const JobRecord& job, uint32_t bucket_begin, uint3
 // The groups of the input's records that are not rejected, by key.
 std::map<std::string, Group> expected_groups(const Input& input);
 
+// The part bucket task `index` published (its name appended to `files`),
+// checked to be the attempt the ledger committed (a violation if not).
+std::string read_committed_part(const JobRecord& job, const Scheduler& scheduler, uint32_t index,
+                                const std::string& out, std::vector<std::string>& files,
+                                std::vector<std::string>& violations);
+
 // After the run, for a job with an exchange that succeeded: every rejected
 // record of `input` in exactly one rejects file of map tasks
 // [first_map, end_map) (those that read it), none other there. Returns

@@ -34,9 +34,10 @@ std::string job_steps_yaml(const SimJob& job) {
 
 }  // namespace
 
-Input make_input(Rng& rng, uint32_t partitions) {
+Input make_csv_input(Rng& rng, uint32_t partitions, const std::string& header,
+                     const std::function<void(Rng&, std::string&)>& write_value) {
   Input input;
-  input.text = "id,value\n";
+  input.text = header;
   input.header_end = input.text.size();
   const uint64_t size = kSplitBytes * (partitions - 1) + rng.between(1, kSplitBytes);
   for (uint64_t id = 1; input.text.size() < size; ++id) {
@@ -44,11 +45,17 @@ Input make_input(Rng& rng, uint32_t partitions) {
     input.ids.push_back(std::to_string(id));
     input.rejected.push_back(rng.chance(150'000));
     input.text += std::to_string(id) + ",";
-    const int64_t letters = rng.between(0, 24);
-    for (int64_t i = 0; i < letters; ++i) input.text += static_cast<char>('a' + rng.below(26));
+    write_value(rng, input.text);
     input.text += '\n';
   }
   return input;
+}
+
+Input make_input(Rng& rng, uint32_t partitions) {
+  return make_csv_input(rng, partitions, "id,value\n", [](Rng& draw, std::string& text) {
+    const int64_t letters = draw.between(0, 24);
+    for (int64_t i = 0; i < letters; ++i) text += static_cast<char>('a' + draw.below(26));
+  });
 }
 
 Faults draw_faults(Rng& rng) {

@@ -4,6 +4,7 @@
 // and the run's faults.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "tests/sim/world.h"
@@ -11,6 +12,12 @@
 namespace sluice::sim {
 
 inline constexpr uint64_t kSplitBytes = 256;  // limits::kSplitBytesMin
+
+// Records "id,<value>\n" after `header`, about `partitions` splits of them;
+// `write_value` appends a record's value (the seed's draws, in order). One
+// record in about seven is rejected.
+Input make_csv_input(Rng& rng, uint32_t partitions, const std::string& header,
+                     const std::function<void(Rng&, std::string&)>& write_value);
 
 // Records "id,letters\n" after a header, about `partitions` splits of it.
 Input make_input(Rng& rng, uint32_t partitions);

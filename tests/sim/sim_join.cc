@@ -40,19 +40,9 @@ struct KeyRows {
 }  // namespace
 
 Input make_right_input(Rng& rng, uint32_t partitions) {
-  Input input;
-  input.text = "rid,rkey\n";
-  input.header_end = input.text.size();
-  const uint64_t size = kSplitBytes * (partitions - 1) + rng.between(1, kSplitBytes);
-  for (uint64_t id = 1; input.text.size() < size; ++id) {
-    input.offsets.push_back(input.text.size());
-    input.ids.push_back(std::to_string(id));
-    input.rejected.push_back(rng.chance(150'000));
-    input.text += std::to_string(id) + ",";
-    if (!rng.chance(100'000)) input.text += static_cast<char>('a' + rng.below(26));
-    input.text += '\n';
-  }
-  return input;
+  return make_csv_input(rng, partitions, "rid,rkey\n", [](Rng& draw, std::string& text) {
+    if (!draw.chance(100'000)) text += static_cast<char>('a' + draw.below(26));
+  });
 }
 
 MapOutput join_map(const Input& input, size_t first, size_t end, bool right_side, uint32_t buckets,
@@ -148,15 +138,8 @@ std::vector<std::string> check_join_output(const JobRecord& job, const Scheduler
   const JobRecord* current = scheduler.job(job.id);
   for (uint32_t index = job.map_tasks; index < current->partitions_total; ++index) {
     const PartitionRecord* partition = scheduler.partition(job.id, index);
-    const std::string name = part_name(job, index - job.map_tasks);
-    files.push_back(name);
-    const std::string text = read_sim_file(out + "/" + name).value_or("");
-    const std::optional<uint32_t> attempt = attempt_of(text);
-    if (!attempt || *attempt != partition->attempt) {
-      violations.push_back(fmt::format("{} holds attempt {}, the ledger committed attempt {}", name,
-                                       attempt ? static_cast<int64_t>(*attempt) : -1,
-                                       partition->attempt));
-    }
+    const std::string text = read_committed_part(job, scheduler, index, out, files, violations);
+    const std::string name = files.back();
     for (const std::vector<std::string>& row : fields_after_attempt(text)) {
       const std::pair<uint64_t, uint64_t> pair{number(row.at(0)), number(row.at(1))};
       const auto it = expected.find(pair);

@@ -126,16 +126,8 @@ std::vector<std::string> check_sort_output(const JobRecord& job, const Scheduler
   std::map<uint64_t, size_t> seen;  // id -> times in a part
   std::optional<SortKey> previous;
   for (uint32_t index = job.map_tasks; index < current->partitions_total; ++index) {
-    const PartitionRecord* partition = scheduler.partition(job.id, index);
-    const std::string name = part_name(job, index - job.map_tasks);
-    files.push_back(name);
-    const std::string text = read_sim_file(out + "/" + name).value_or("");
-    const std::optional<uint32_t> attempt = attempt_of(text);
-    if (!attempt || *attempt != partition->attempt) {
-      violations.push_back(fmt::format("{} holds attempt {}, the ledger committed attempt {}", name,
-                                       attempt ? static_cast<int64_t>(*attempt) : -1,
-                                       partition->attempt));
-    }
+    const std::string text = read_committed_part(job, scheduler, index, out, files, violations);
+    const std::string name = files.back();
     for (const std::string& line : lines_after_attempt(text)) {
       const SortKey key = key_of_line(line);
       seen[key.id]++;
